@@ -1,0 +1,211 @@
+// The configuration file's schema: the single source of its TypeScript types
+// and of the configuration reference in the README (`npm run docs:config`).
+import { z } from 'zod';
+
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
+
+const identifier = z
+  .string()
+  .regex(
+    /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/,
+    'must start with a letter and hold only letters, digits and hyphens (at most 63)',
+  );
+
+/** EventBridge Scheduler expression: cron(...) with six fields, or rate(...). */
+const scheduleExpression = z
+  .string()
+  .regex(
+    /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
+    'must be an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(1 hour)',
+  );
+
+const copyRegion = z
+  .object({
+    region: region.describe('Region that receives a copy of every snapshot.'),
+    kmsKeyId: z
+      .string()
+      .min(1)
+      .describe('KMS key (ARN or alias) of that region that encrypts the copies.'),
+  })
+  .strict();
+
+const selection = z
+  .object({
+    tags: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Databases carrying all of these tags are protected.'),
+    ids: z.array(identifier).default([]).describe('Databases protected by identifier.'),
+    kinds: z
+      .array(z.enum(['instance', 'cluster']))
+      .min(1)
+      .default(['instance', 'cluster'])
+      .describe('Which kinds of database may be selected: RDS instances, Aurora clusters.'),
+  })
+  .strict()
+  .refine((value) => Object.keys(value.tags).length > 0 || value.ids.length > 0, {
+    message: 'must name at least one tag or one database id, or nothing would be protected',
+  });
+
+const retention = z
+  .object({
+    days: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .default(7)
+      .describe('Snapshots are kept this many days and deleted after: a minimum and a maximum.'),
+    maxDeletionsPerRun: z
+      .number()
+      .int()
+      .min(1)
+      .default(50)
+      .describe('At most this many deletions per prune run; the rest waits for the next run.'),
+  })
+  .strict();
+
+const schedules = z
+  .object({
+    timezone: z.string().min(1).default('UTC').describe('Time zone of the schedules (IANA name).'),
+    backup: scheduleExpression.default('cron(0 2 * * ? *)'),
+    prune: scheduleExpression.default('cron(0 4 * * ? *)'),
+    drill: scheduleExpression.default('cron(0 6 ? * MON *)'),
+    sweeper: scheduleExpression.default('rate(1 hour)'),
+    report: scheduleExpression.default('cron(0 7 1 * ? *)'),
+  })
+  .strict();
+
+const backup = z
+  .object({
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(40)
+      .default(10)
+      .describe('Databases backed up at the same time.'),
+    snapshotTimeoutMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .default(240)
+      .describe('A snapshot or copy not available after this long fails the database.'),
+  })
+  .strict();
+
+const sandbox = z
+  .object({
+    subnetGroup: z.string().min(1).default('restorable-sandbox').describe('DB subnet group of the sandbox.'),
+    securityGroupIds: z.array(z.string().min(1)).default([]).describe('VPC security groups of the sandbox.'),
+    instanceClass: z.string().min(1).default('db.t4g.medium').describe('Instance class of a restored sandbox.'),
+    ttlMinutes: z
+      .number()
+      .int()
+      .min(15)
+      .default(180)
+      .describe('A sandbox older than this is deleted by the sweeper.'),
+  })
+  .strict();
+
+const assertion = z
+  .object({
+    name: z.string().min(1),
+    sql: z.string().min(1).describe('Read-only SQL returning one row with one numeric column.'),
+    expect: z
+      .object({
+        min: z.number().optional(),
+        max: z.number().optional(),
+        equals: z.number().optional(),
+      })
+      .strict()
+      .refine((value) => Object.keys(value).length > 0, { message: 'must set min, max or equals' }),
+  })
+  .strict();
+
+const databaseDrill = z
+  .object({
+    intervalDays: z.number().int().min(1).optional(),
+    freshnessQuery: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('SQL returning the newest row time; with the snapshot time it gives the RPO.'),
+    assertions: z.array(assertion).default([]),
+    shrinkThresholdPercent: z.number().min(0).max(100).optional(),
+    rtoTargetMinutes: z.number().positive().optional(),
+    rpoTargetHours: z.number().positive().optional(),
+  })
+  .strict();
+
+const drills = z
+  .object({
+    intervalDays: z.number().int().min(1).default(7).describe('Each database is drilled at least this often.'),
+    maxConcurrency: z.number().int().min(1).max(10).default(2),
+    rtoTargetMinutes: z.number().positive().default(60),
+    rpoTargetHours: z.number().positive().default(26),
+    shrinkThresholdPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(10)
+      .describe('A table that lost more than this share of its rows since the last drill fails it.'),
+    consistencyTimeBudgetSeconds: z.number().int().min(1).default(300),
+    databases: z.record(identifier, databaseDrill).default({}),
+  })
+  .strict();
+
+const alerts = z
+  .object({
+    topicArn: z.string().startsWith('arn:aws:sns:').optional().describe('Existing SNS topic for alerts.'),
+    email: z.email().optional().describe('Subscribed to the alert topic the stack creates.'),
+  })
+  .strict();
+
+const aws = z
+  .object({
+    stage: z.string().min(1).default('prod'),
+    stackName: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    sourceRegion: region.describe('Region of the protected databases.'),
+    copyRegions: z.array(copyRegion).min(1).describe('Regions that keep a copy of every snapshot.'),
+    selection,
+    retention: retention.prefault({}),
+    schedules: schedules.prefault({}),
+    backup: backup.prefault({}),
+    sandbox: sandbox.prefault({}),
+    drills: drills.prefault({}),
+    alerts: alerts.prefault({}),
+    aws: aws.prefault({}),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    config.copyRegions.forEach((copy, index) => {
+      if (copy.region === config.sourceRegion) {
+        context.addIssue({
+          code: 'custom',
+          path: ['copyRegions', index, 'region'],
+          message: `must differ from sourceRegion (${config.sourceRegion})`,
+        });
+      }
+      if (seen.has(copy.region)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['copyRegions', index, 'region'],
+          message: `${copy.region} is listed twice`,
+        });
+      }
+      seen.add(copy.region);
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type CopyRegion = Config['copyRegions'][number];
+export type DrillAssertion = z.infer<typeof assertion>;

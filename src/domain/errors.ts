@@ -1,0 +1,94 @@
+// Every error a Lambda handler can raise on purpose. A thrown error's `name` is
+// what a Step Functions `ErrorEquals` matches, so these class names are the
+// contract with `workflows/*.asl.json` (a test checks that every custom name
+// used there is exported from this module). Names must stay stable.
+
+export abstract class RestorableError extends Error {
+  /** Whether retrying the same call later can succeed. */
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    // `new.target.name` survives minification only if esbuild keeps class names
+    // (keepNames in the bundler), which the workflows depend on.
+    this.name = new.target.name;
+  }
+}
+
+/** The cloud API refused the call because of its request rate. */
+export class ThrottlingError extends RestorableError {
+  readonly retryable = true;
+}
+
+/** A snapshot with the requested identifier already exists in the region. */
+export class SnapshotAlreadyExistsError extends RestorableError {
+  readonly retryable = false;
+  readonly snapshotId: string;
+  constructor(snapshotId: string, options?: { cause?: unknown }) {
+    super(`snapshot ${snapshotId} already exists`, options);
+    this.snapshotId = snapshotId;
+  }
+}
+
+/** The account's manual snapshot quota in the region is used up. */
+export class SnapshotQuotaExceededError extends RestorableError {
+  readonly retryable = false;
+}
+
+/** Too many snapshot copies are already in flight to the destination region. */
+export class CopyLimitExceededError extends RestorableError {
+  readonly retryable = true;
+}
+
+/** The database or snapshot is in a state that does not allow the operation now. */
+export class InvalidStateError extends RestorableError {
+  readonly retryable = true;
+}
+
+export class SnapshotNotFoundError extends RestorableError {
+  readonly retryable = false;
+  readonly snapshotId: string;
+  constructor(snapshotId: string, options?: { cause?: unknown }) {
+    super(`snapshot ${snapshotId} not found`, options);
+    this.snapshotId = snapshotId;
+  }
+}
+
+export class DatabaseNotFoundError extends RestorableError {
+  readonly retryable = false;
+  readonly databaseId: string;
+  constructor(databaseId: string, options?: { cause?: unknown }) {
+    super(`database ${databaseId} not found`, options);
+    this.databaseId = databaseId;
+  }
+}
+
+/** The KMS key given for encryption cannot be used (missing, disabled, no grant). */
+export class EncryptionKeyError extends RestorableError {
+  readonly retryable = false;
+}
+
+/** A snapshot or copy ended in the `failed` state. */
+export class SnapshotFailedError extends RestorableError {
+  readonly retryable = false;
+}
+
+/** A snapshot did not become available within the workflow's polling budget. */
+export class SnapshotTimeoutError extends RestorableError {
+  readonly retryable = false;
+}
+
+/** Workflow or handler input that does not match its schema. Never retried. */
+export class InvalidInputError extends RestorableError {
+  readonly retryable = false;
+}
+
+/** A configuration file that does not match the schema. */
+export class ConfigError extends RestorableError {
+  readonly retryable = false;
+}
+
+/** Any other failure of the cloud API that the adapter does not know. */
+export class CloudServiceError extends RestorableError {
+  readonly retryable = false;
+}

@@ -1,0 +1,107 @@
+// What the workflows need of Amazon RDS, for DB instances and Aurora clusters
+// alike. One port per region: cross-region copies are requested from the
+// destination region, as RDS requires. Implemented by `adapters/aws/rds.ts`
+// (the AWS SDK) and `adapters/local/rds.ts` (the embedded local cloud).
+//
+// Every method translates the cloud's failures into the typed errors of
+// `domain/errors.ts`; anything it does not recognise is rethrown unchanged.
+
+/** An RDS DB instance or an Aurora DB cluster. */
+export type DatabaseKind = 'instance' | 'cluster';
+
+export type Tags = Record<string, string>;
+
+export interface DatabaseRef {
+  readonly kind: DatabaseKind;
+  readonly id: string;
+}
+
+export interface Database extends DatabaseRef {
+  readonly arn: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  /** RDS status string, e.g. `available`, `backing-up`, `stopped`. */
+  readonly status: string;
+  readonly multiAz: boolean;
+  readonly storageEncrypted: boolean;
+  /** Days RDS keeps automated backups; 0 when they are off. */
+  readonly backupRetentionDays: number;
+  readonly tags: Tags;
+}
+
+/**
+ * RDS reports `creating` while a snapshot is taken, `pending` then `copying`
+ * for a cross-region copy, `available` when usable, and `failed` when it broke.
+ */
+export type SnapshotStatus = 'creating' | 'pending' | 'copying' | 'available' | 'failed' | 'deleting';
+
+export type SnapshotType = 'manual' | 'automated' | 'awsbackup' | 'shared' | 'public';
+
+export interface Snapshot {
+  readonly id: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly database: DatabaseRef;
+  readonly engine: string;
+  readonly status: SnapshotStatus;
+  readonly type: SnapshotType;
+  /** When the snapshot was taken; absent while RDS has not set it yet. */
+  readonly createdAt: Date | undefined;
+  /**
+   * For a copy, when the original snapshot was taken (RDS
+   * `OriginalSnapshotCreateTime`); for an original, its own create time.
+   */
+  readonly originalCreatedAt: Date | undefined;
+  readonly encrypted: boolean;
+  readonly kmsKeyId: string | undefined;
+  /** For a copy, the ARN of the snapshot it was copied from. */
+  readonly sourceSnapshotArn: string | undefined;
+  readonly percentProgress: number;
+  readonly tags: Tags;
+}
+
+export interface SnapshotRef {
+  readonly kind: DatabaseKind;
+  readonly id: string;
+}
+
+export interface CreateSnapshotRequest {
+  readonly database: DatabaseRef;
+  readonly snapshotId: string;
+  readonly tags: Tags;
+}
+
+export interface CopySnapshotRequest {
+  readonly kind: DatabaseKind;
+  readonly sourceSnapshotArn: string;
+  readonly sourceRegion: string;
+  readonly targetSnapshotId: string;
+  /** KMS key of the destination region that re-encrypts the copy. */
+  readonly kmsKeyId: string;
+  /** Tags set on the copy in addition to the source's (which are copied). */
+  readonly tags: Tags;
+}
+
+export interface SnapshotFilter {
+  readonly kind?: DatabaseKind;
+  readonly database?: DatabaseRef;
+  readonly type?: SnapshotType;
+}
+
+export interface RdsPort {
+  readonly region: string;
+  /** All DB instances and Aurora clusters of the region (every page). */
+  listDatabases(): Promise<Database[]>;
+  /** Starts a manual snapshot. Throws `SnapshotAlreadyExistsError` when the id is taken. */
+  createSnapshot(request: CreateSnapshotRequest): Promise<Snapshot>;
+  /** Undefined when no such snapshot exists. */
+  describeSnapshot(ref: SnapshotRef): Promise<Snapshot | undefined>;
+  /** Snapshots matching the filter, every page, tags included. */
+  listSnapshots(filter?: SnapshotFilter): Promise<Snapshot[]>;
+  /** Starts a copy into this port's region. Throws `SnapshotAlreadyExistsError` when the id is taken. */
+  copySnapshot(request: CopySnapshotRequest): Promise<Snapshot>;
+  deleteSnapshot(ref: SnapshotRef): Promise<void>;
+}
+
+/** Gives the port of a region; adapters keep one client per region. */
+export type RdsPortProvider = (region: string) => RdsPort;
