@@ -166,8 +166,14 @@ const alerts = z
 
 const aws = z
   .object({
-    stage: z.string().min(1).default('prod'),
-    stackName: z.string().min(1).optional(),
+    stage: z.string().min(1).default('prod').describe('Serverless stage: state machines are named restorable-<stage>-<workflow>.'),
+    region: region.optional().describe('Region of the deployed stack; defaults to sourceRegion.'),
+  })
+  .strict();
+
+const local = z
+  .object({
+    stateDir: z.string().min(1).default('.restorable').describe('State directory of the embedded local cloud.'),
   })
   .strict();
 
@@ -182,7 +188,12 @@ export const configSchema = z
     sandbox: sandbox.prefault({}),
     drills: drills.prefault({}),
     alerts: alerts.prefault({}),
+    target: z
+      .enum(['local', 'aws'])
+      .default('local')
+      .describe('Where commands run: the embedded local cloud, or the deployed stack.'),
     aws: aws.prefault({}),
+    local: local.prefault({}),
   })
   .strict()
   .superRefine((config, context) => {

@@ -92,3 +92,16 @@ export class ConfigError extends RestorableError {
 export class CloudServiceError extends RestorableError {
   readonly retryable = false;
 }
+
+/**
+ * A snapshot's stored data does not match the digest recorded when it was
+ * taken (or cannot be read back at all): it cannot be trusted for a restore.
+ */
+export class SnapshotCorruptedError extends RestorableError {
+  readonly retryable = false;
+  readonly snapshotId: string;
+  constructor(snapshotId: string, detail: string, options?: { cause?: unknown }) {
+    super(`snapshot ${snapshotId} is corrupted: ${detail}`, options);
+    this.snapshotId = snapshotId;
+  }
+}

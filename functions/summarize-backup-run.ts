@@ -1,0 +1,4 @@
+import { lambdaHandlerFor } from '../src/runtime/aws-lambda.ts';
+import { summarizeBackupRunTask } from '../src/tasks/summarize-backup-run.ts';
+
+export const handler = lambdaHandlerFor(summarizeBackupRunTask);

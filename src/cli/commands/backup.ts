@@ -1,0 +1,88 @@
+import type { BackupRunSummary } from '../../domain/backup.ts';
+import { selectProtectedDatabases } from '../../domain/backup.ts';
+import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import { type LocalEnvironment, openLocalEnvironment } from '../local-environment.ts';
+import type { CommandContext } from '../main.ts';
+import { formatTable } from '../table.ts';
+
+/** The `backup --json` contract. */
+export function backupResult(summary: BackupRunSummary) {
+  return {
+    status: summary.status,
+    databases: summary.databases.map((database) => ({
+      id: database.id,
+      status: database.status,
+      snapshots: database.snapshots.map(({ region, id, status }) => ({ region, id, status })),
+      ...(database.error === undefined ? {} : { error: database.error }),
+    })),
+  };
+}
+
+export function describeProgress(event: WorkflowEvent): string | undefined {
+  if (event.type === 'retry') return `${event.state}: retry ${event.attempt}`;
+  if (event.type === 'failed') return `${event.state}: ${event.error}`;
+  const input = event.input as { database?: { id?: string }; copyRegion?: { region?: string } } | null;
+  const database = input?.database?.id;
+  if (event.state === 'CreateSnapshot') return `${database}: snapshot`;
+  if (event.state === 'CopySnapshot') return `${database}: copy to ${input?.copyRegion?.region}`;
+  return undefined;
+}
+
+/** Unknown ids are bad usage: checked before anything runs, so nothing is changed. */
+export async function assertProtected(environment: LocalEnvironment, context: CommandContext, ids: readonly string[]) {
+  if (ids.length === 0) return;
+  const databases = await environment.dependencies.rds(context.config.sourceRegion).listDatabases();
+  const protectedIds = selectProtectedDatabases(databases, context.config.selection).map((database) => database.id);
+  const unknown = ids.filter((id) => !protectedIds.includes(id));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--db ${unknown.join(', ')}: not a protected database (protected: ${protectedIds.join(', ') || 'none'})`,
+    );
+  }
+}
+
+export async function runLocalBackup(
+  environment: LocalEnvironment,
+  databaseIds: readonly string[],
+  executionName: string,
+): Promise<BackupRunSummary> {
+  return (await environment.runner.run('backup', { databaseIds }, executionName)) as BackupRunSummary;
+}
+
+export function printBackupSummary(context: CommandContext, summary: BackupRunSummary): void {
+  const { output } = context;
+  output.say(`backup ${summary.runId}: ${summary.status}`);
+  output.say(
+    formatTable(
+      ['database', 'status', 'snapshots'],
+      summary.databases.map((database) => [
+        database.id,
+        database.status,
+        database.snapshots.map((snapshot) => `${snapshot.region}: ${snapshot.id} (${snapshot.status})`).join(', '),
+      ]),
+    ),
+  );
+  for (const database of summary.databases) {
+    if (database.error !== undefined) output.say(`${database.id}: ${database.error}`);
+  }
+}
+
+export async function runBackupCommand(context: CommandContext): Promise<number> {
+  const environment = await openLocalEnvironment(context, {
+    onEvent: (event) => {
+      const line = describeProgress(event);
+      if (line !== undefined) context.output.progress(line);
+    },
+  });
+  try {
+    await assertProtected(environment, context, context.flags.db);
+    const executionName = `backup-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
+    const summary = await runLocalBackup(environment, context.flags.db, executionName);
+    printBackupSummary(context, summary);
+    context.output.result(backupResult(summary));
+    return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await environment.close();
+  }
+}

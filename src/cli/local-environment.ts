@@ -1,0 +1,68 @@
+// Opens the embedded local cloud for a command and wires the workflows to it:
+// the same tasks and workflow definitions as on AWS, with the local cloud's
+// RDS, the state directory's report store and the virtual clock.
+import { appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LocalReportStore } from '../adapters/local/report-store.ts';
+import { LocalCloud } from '../local-cloud/cloud.ts';
+import type { TaskDependencies } from '../runtime/task.ts';
+import { LocalWorkflowRunner, type WorkflowEvent } from '../workflow-runner/local-runner.ts';
+import { UsageError } from './errors.ts';
+import type { CommandContext } from './main.ts';
+
+export interface LocalEnvironment {
+  readonly stateDir: string;
+  readonly cloud: LocalCloud;
+  readonly dependencies: Omit<TaskDependencies, 'logger'>;
+  readonly runner: LocalWorkflowRunner;
+  close(): Promise<void>;
+}
+
+export function regionsOf(context: Pick<CommandContext, 'config'>): string[] {
+  return [context.config.sourceRegion, ...context.config.copyRegions.map((copy) => copy.region)];
+}
+
+export function cloudExists(stateDir: string): boolean {
+  return existsSync(join(stateDir, 'cloud.json'));
+}
+
+export async function openLocalEnvironment(
+  context: CommandContext,
+  options: { create?: boolean; clock?: () => Date; onEvent?: (event: WorkflowEvent) => void } = {},
+): Promise<LocalEnvironment> {
+  if (context.target !== 'local') {
+    throw new UsageError('this command runs on the local cloud only; use --target local');
+  }
+  const stateDir = resolve(context.stateDir);
+  if (!options.create && !cloudExists(stateDir)) {
+    throw new UsageError(
+      `no local cloud in ${stateDir}: run \`restorable local init\` and \`restorable local seed\` first, or \`restorable demo\``,
+    );
+  }
+  const clock = options.clock ?? context.clock;
+  const cloud = await LocalCloud.open({ stateDir, clock });
+  try {
+    for (const region of regionsOf(context)) await cloud.ensureRegion(region);
+    for (const copy of context.config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+  } catch (error) {
+    await cloud.close();
+    throw error;
+  }
+  const dependencies = {
+    config: context.config,
+    rds: cloud.rdsProvider(),
+    reports: new LocalReportStore(stateDir),
+    clock,
+  };
+  const alertsFile = join(stateDir, 'alerts.jsonl');
+  const runner = new LocalWorkflowRunner({
+    dependencies,
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    onAlert: async (alert) => {
+      await appendFile(alertsFile, `${JSON.stringify({ at: clock().toISOString(), ...alert })}\n`);
+      context.output.warn(`alert: ${alert.subject} (recorded in ${alertsFile})`);
+    },
+  });
+  return { stateDir, cloud, dependencies, runner, close: () => cloud.close() };
+}

@@ -1,0 +1,16 @@
+// Tags the tool puts on what it creates. The ownership tag is what makes a
+// snapshot the tool's own: only snapshots carrying it are ever candidates for
+// deletion, and the deployed IAM policies allow deletes only on resources
+// carrying it. Names are part of the deployed contract: do not rename.
+import type { Tags } from '../ports/rds.ts';
+
+export const MANAGED_TAG = 'restorable:managed';
+export const MANAGED_TAG_VALUE = 'true';
+export const DATABASE_TAG = 'restorable:database';
+export const DATABASE_KIND_TAG = 'restorable:database-kind';
+export const RUN_TAG = 'restorable:run';
+export const SOURCE_REGION_TAG = 'restorable:source-region';
+
+export function isManaged(tags: Tags): boolean {
+  return tags[MANAGED_TAG] === MANAGED_TAG_VALUE;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { firstPoll, MAX_SNAPSHOT_ATTEMPTS_PER_DAY } from '../domain/backup.ts';
+import { SnapshotAlreadyExistsError, SnapshotFailedError } from '../domain/errors.ts';
+import { SOURCE_REGION_TAG } from '../domain/tags.ts';
+import type { CopySnapshotRequest, DatabaseRef, RdsPort, Snapshot } from '../ports/rds.ts';
+import { defineTask } from '../runtime/task.ts';
+import { assertReusable, summarizeSnapshot } from './create-snapshot.ts';
+import { copyRegion, databaseRef, snapshotSummary } from './shapes.ts';
+
+/** The copy keeps the source's name; a copy that failed keeps its own, so the next try gets a suffix. */
+export function copySnapshotId(sourceId: string, attempt: number): string {
+  return attempt === 1 ? sourceId : `${sourceId}-recopy-${attempt}`;
+}
+
+async function copyOrReuse(destination: RdsPort, database: DatabaseRef, request: CopySnapshotRequest) {
+  const ref = { kind: database.kind, id: request.targetSnapshotId };
+  const existing = await destination.describeSnapshot(ref);
+  if (existing !== undefined) {
+    assertReusable(existing, database);
+    return { snapshot: existing, reused: true };
+  }
+  try {
+    return { snapshot: await destination.copySnapshot(request), reused: false };
+  } catch (error) {
+    if (!(error instanceof SnapshotAlreadyExistsError)) throw error;
+    const raced: Snapshot | undefined = await destination.describeSnapshot(ref);
+    if (raced === undefined) throw error;
+    assertReusable(raced, database);
+    return { snapshot: raced, reused: true };
+  }
+}
+
+/** Starts the copy of an available snapshot into a copy region, or reuses the copy made earlier that day. */
+export const copySnapshotTask = defineTask({
+  name: 'copy-snapshot',
+  input: z.object({
+    database: databaseRef,
+    source: snapshotSummary,
+    copyRegion,
+    snapshotTimeoutMinutes: z.number().int().positive(),
+  }),
+  async run(input, { rds, clock, logger }) {
+    const { database, source } = input;
+    const destination = rds(input.copyRegion.region);
+    for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS_PER_DAY; attempt++) {
+      const { snapshot, reused } = await copyOrReuse(destination, database, {
+        kind: database.kind,
+        sourceSnapshotArn: source.arn,
+        sourceRegion: source.region,
+        targetSnapshotId: copySnapshotId(source.id, attempt),
+        kmsKeyId: input.copyRegion.kmsKeyId,
+        tags: { [SOURCE_REGION_TAG]: source.region },
+      });
+      if (snapshot.status === 'failed') continue;
+      logger.info(reused ? 'reusing copy' : 'copy started', { snapshotId: snapshot.id, region: snapshot.region });
+      return {
+        snapshot: summarizeSnapshot(snapshot),
+        reused,
+        poll: firstPoll(clock(), input.snapshotTimeoutMinutes),
+      };
+    }
+    throw new SnapshotFailedError(
+      `${MAX_SNAPSHOT_ATTEMPTS_PER_DAY} copies of ${source.id} to ${input.copyRegion.region} failed`,
+    );
+  },
+});

@@ -1,0 +1,26 @@
+// Which task runs behind each Lambda ARN placeholder of `workflows/*.asl.json`.
+// serverless.yml substitutes the same placeholders with the deployed functions;
+// the local runner binds them to these tasks in-process.
+import type { AnyTask } from '../runtime/task.ts';
+import { checkSnapshotTask } from './check-snapshot.ts';
+import { copySnapshotTask } from './copy-snapshot.ts';
+import { createSnapshotTask } from './create-snapshot.ts';
+import { discoverDatabasesTask } from './discover-databases.ts';
+import { recordBackupTask } from './record-backup.ts';
+import { summarizeBackupRunTask } from './summarize-backup-run.ts';
+
+export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
+  DiscoverDatabasesFunctionArn: discoverDatabasesTask,
+  CreateSnapshotFunctionArn: createSnapshotTask,
+  CheckSnapshotFunctionArn: checkSnapshotTask,
+  CopySnapshotFunctionArn: copySnapshotTask,
+  RecordBackupFunctionArn: recordBackupTask,
+  SummarizeBackupRunFunctionArn: summarizeBackupRunTask,
+};
+
+/** Child workflows started from a parent: placeholder → workflow file name (without `.asl.json`). */
+export const workflowsByPlaceholder: Readonly<Record<string, string>> = {
+  BackupDatabaseStateMachineArn: 'backup-database',
+};
+
+export const ALERT_TOPIC_PLACEHOLDER = 'AlertTopicArn';

@@ -1,0 +1,34 @@
+// Schemas of the values that travel between workflow states. They validate
+// every task's input at the edge, whatever started the workflow.
+import { z } from 'zod';
+
+export const isoTime = z.iso.datetime({ offset: true });
+
+export const databaseRef = z.object({
+  kind: z.enum(['instance', 'cluster']),
+  id: z.string().min(1),
+});
+
+export const protectedDatabase = databaseRef.extend({ engine: z.string().min(1) });
+
+export const copyRegion = z.object({ region: z.string().min(1), kmsKeyId: z.string().min(1) });
+
+export const snapshotSummary = z.object({
+  id: z.string().min(1),
+  arn: z.string().min(1),
+  region: z.string().min(1),
+  kind: z.enum(['instance', 'cluster']),
+  status: z.string().min(1),
+});
+
+export const pollState = z.object({
+  attempt: z.number().int().min(0),
+  delaySeconds: z.number().int().min(0),
+  deadline: isoTime,
+});
+
+/** What a Catch puts at its ResultPath: the error's name and its cause. */
+export const caughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+export type SnapshotSummary = z.infer<typeof snapshotSummary>;
+export type CaughtError = z.infer<typeof caughtError>;

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CONFIG_PATH, loadConfig, parseConfig } from '../../../src/config/load.ts';
+import { ConfigError } from '../../../src/domain/errors.ts';
+
+const minimal = `
+sourceRegion: eu-west-1
+copyRegions:
+  - region: eu-central-1
+    kmsKeyId: alias/restorable
+selection:
+  tags: { backup: daily }
+`;
+
+function expectConfigError(text: string, ...fragments: string[]) {
+  try {
+    parseConfig(text, 'restorable.yml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const fragment of fragments) expect((error as Error).message).toContain(fragment);
+    return;
+  }
+  expect.fail('the configuration was accepted');
+}
+
+describe('configuration', () => {
+  it('fills in the documented defaults', () => {
+    const config = parseConfig(minimal);
+    expect(config.retention).toEqual({ days: 7, maxDeletionsPerRun: 50 });
+    expect(config.schedules.timezone).toBe('UTC');
+    expect(config.selection.kinds).toEqual(['instance', 'cluster']);
+    expect(config.target).toBe('local');
+    expect(config.local.stateDir).toBe('.restorable');
+  });
+
+  it('uses the built-in demo config when no file is given and none is in the working directory', () => {
+    const loaded = loadConfig(undefined, mkdtempSync(join(tmpdir(), 'restorable-config-')));
+    expect(loaded.isDemo).toBe(true);
+    expect(loaded.path).toBe(DEMO_CONFIG_PATH);
+    expect(loaded.config.copyRegions.length).toBeGreaterThan(0);
+  });
+
+  it('prefers restorable.yml in the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'restorable-config-'));
+    writeFileSync(join(dir, 'restorable.yml'), minimal.replace('eu-central-1', 'us-east-1'));
+    const loaded = loadConfig(undefined, dir);
+    expect(loaded.isDemo).toBe(false);
+    expect(loaded.config.copyRegions[0]?.region).toBe('us-east-1');
+  });
+
+  it.each([
+    ['a region that is not a region', minimal.replace('eu-west-1', 'moon'), 'sourceRegion: must be an AWS region'],
+    [
+      'a copy region equal to the source',
+      minimal.replace('eu-central-1', 'eu-west-1'),
+      'copyRegions.0.region: must differ from sourceRegion',
+    ],
+    ['no selection at all', minimal.replace('tags: { backup: daily }', 'ids: []'), 'selection: must name at least one'],
+    ['a retention of zero days', `${minimal}retention: { days: 0 }\n`, 'retention.days'],
+    ['an unknown field', `${minimal}retension: { days: 7 }\n`, 'retension'],
+    ['a bad schedule', `${minimal}schedules: { backup: 'every day' }\n`, 'schedules.backup: must be an EventBridge'],
+    ['invalid YAML', 'sourceRegion: [', 'not valid YAML'],
+  ])('rejects %s, naming the field', (_case, text, message) => {
+    expectConfigError(text, 'restorable.yml', message);
+  });
+
+  it('names a missing file', () => {
+    expect(() => loadConfig('/nonexistent/restorable.yml')).toThrow(/cannot read configuration file \/nonexistent/);
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../../src/config/schema.ts';
+import {
+  type DatabaseBackupResult,
+  dailySnapshotId,
+  databaseStatus,
+  firstPoll,
+  nextPoll,
+  selectProtectedDatabases,
+  summarizeStatus,
+} from '../../../src/domain/backup.ts';
+import type { Database } from '../../../src/ports/rds.ts';
+
+const database = (overrides: Partial<Database>): Database => ({
+  kind: 'instance',
+  id: 'orders',
+  arn: 'arn:aws:rds:eu-west-1:123456789012:db:orders',
+  engine: 'postgres',
+  engineVersion: '16.4',
+  status: 'available',
+  multiAz: true,
+  storageEncrypted: true,
+  backupRetentionDays: 1,
+  tags: {},
+  ...overrides,
+});
+
+const selection = (value: unknown) =>
+  configSchema.parse({
+    sourceRegion: 'eu-west-1',
+    copyRegions: [{ region: 'eu-central-1', kmsKeyId: 'alias/k' }],
+    selection: value,
+  }).selection;
+
+describe('selecting the protected databases', () => {
+  const fleet = [
+    database({ id: 'orders', tags: { backup: 'daily', team: 'shop' } }),
+    database({ id: 'billing', kind: 'cluster', tags: { backup: 'daily' } }),
+    database({ id: 'scratch', tags: { backup: 'weekly' } }),
+    database({ id: 'legacy', tags: {} }),
+  ];
+
+  it('protects databases carrying every selection tag, instances and clusters alike', () => {
+    const ids = selectProtectedDatabases(fleet, selection({ tags: { backup: 'daily' } })).map((db) => db.id);
+    expect(ids).toEqual(['billing', 'orders']);
+  });
+
+  it('requires all the tags, not any of them', () => {
+    const ids = selectProtectedDatabases(fleet, selection({ tags: { backup: 'daily', team: 'shop' } })).map(
+      (db) => db.id,
+    );
+    expect(ids).toEqual(['orders']);
+  });
+
+  it('adds databases named by id even without the tags', () => {
+    const ids = selectProtectedDatabases(fleet, selection({ tags: { backup: 'daily' }, ids: ['legacy'] })).map(
+      (db) => db.id,
+    );
+    expect(ids).toEqual(['billing', 'legacy', 'orders']);
+  });
+
+  it('leaves out the kinds that are not selected', () => {
+    const ids = selectProtectedDatabases(fleet, selection({ tags: { backup: 'daily' }, kinds: ['instance'] })).map(
+      (db) => db.id,
+    );
+    expect(ids).toEqual(['orders']);
+  });
+});
+
+describe('naming the snapshot of the day', () => {
+  it.each([
+    ['2026-11-22T00:00:00Z', 1, 'restorable-orders-2026-11-22'],
+    ['2026-11-22T23:59:59.999Z', 1, 'restorable-orders-2026-11-22'],
+    ['2026-11-23T00:00:00Z', 1, 'restorable-orders-2026-11-23'],
+    ['2026-11-22T02:00:00Z', 2, 'restorable-orders-2026-11-22-retake-2'],
+  ])('at %s, attempt %i, is %s', (time, attempt, expected) => {
+    expect(dailySnapshotId({ kind: 'instance', id: 'orders' }, new Date(time), attempt)).toBe(expected);
+  });
+
+  it('uses the UTC day whatever the time zone offset of the start time', () => {
+    expect(dailySnapshotId({ kind: 'cluster', id: 'billing' }, new Date('2026-11-22T23:30:00-02:00'))).toBe(
+      'restorable-billing-2026-11-23',
+    );
+  });
+});
+
+describe('polling with backoff', () => {
+  it('starts at 30 s and doubles up to 5 minutes, keeping the deadline', () => {
+    let poll = firstPoll(new Date('2026-11-22T02:00:00Z'), 240);
+    const delays = [poll.delaySeconds];
+    for (let i = 0; i < 6; i++) {
+      poll = nextPoll(poll);
+      delays.push(poll.delaySeconds);
+    }
+    expect(delays).toEqual([30, 60, 120, 240, 300, 300, 300]);
+    expect(poll.attempt).toBe(6);
+    expect(poll.deadline).toBe('2026-11-22T06:00:00.000Z');
+  });
+});
+
+describe('summarising a run', () => {
+  const result = (status: DatabaseBackupResult['status']): DatabaseBackupResult => ({
+    id: 'x',
+    kind: 'instance',
+    status,
+    snapshots: [],
+  });
+
+  it.each([
+    [['OK', 'OK'], 'OK'],
+    [['OK', 'FAILED'], 'PARTIAL'],
+    [['OK', 'PARTIAL'], 'PARTIAL'],
+    [['FAILED', 'FAILED'], 'FAILED'],
+    [['PARTIAL', 'FAILED'], 'PARTIAL'],
+    [[], 'FAILED'],
+  ] as const)('databases %j make the run %s', (statuses, expected) => {
+    expect(summarizeStatus(statuses.map(result))).toBe(expected);
+  });
+
+  it('marks a database PARTIAL when its snapshot is good but a copy failed', () => {
+    expect(databaseStatus(true, [{ status: 'available' }, { status: 'failed' }])).toBe('PARTIAL');
+    expect(databaseStatus(true, [{ status: 'available' }])).toBe('OK');
+    expect(databaseStatus(false, [])).toBe('FAILED');
+  });
+});
