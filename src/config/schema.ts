@@ -2,9 +2,7 @@
 // and of the configuration reference in the README (`npm run docs:config`).
 import { z } from 'zod';
 
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
 
 const identifier = z
   .string()
@@ -24,10 +22,7 @@ const scheduleExpression = z
 const copyRegion = z
   .object({
     region: region.describe('Region that receives a copy of every snapshot.'),
-    kmsKeyId: z
-      .string()
-      .min(1)
-      .describe('KMS key (ARN or alias) of that region that encrypts the copies.'),
+    kmsKeyId: z.string().min(1).describe('KMS key (ARN or alias) of that region that encrypts the copies.'),
   })
   .strict();
 
@@ -70,11 +65,13 @@ const retention = z
 const schedules = z
   .object({
     timezone: z.string().min(1).default('UTC').describe('Time zone of the schedules (IANA name).'),
-    backup: scheduleExpression.default('cron(0 2 * * ? *)'),
-    prune: scheduleExpression.default('cron(0 4 * * ? *)'),
-    drill: scheduleExpression.default('cron(0 6 ? * MON *)'),
-    sweeper: scheduleExpression.default('rate(1 hour)'),
-    report: scheduleExpression.default('cron(0 7 1 * ? *)'),
+    backup: scheduleExpression.default('cron(0 2 * * ? *)').describe('When the daily backup runs.'),
+    prune: scheduleExpression.default('cron(0 4 * * ? *)').describe('When the prune runs: after the backup.'),
+    drill: scheduleExpression.default('cron(0 6 ? * MON *)').describe('When due restore drills run.'),
+    sweeper: scheduleExpression.default('rate(1 hour)').describe('How often expired sandboxes are removed.'),
+    report: scheduleExpression
+      .default('cron(0 7 1 * ? *)')
+      .describe('When the compliance report is written.'),
   })
   .strict();
 
@@ -100,7 +97,11 @@ const sandbox = z
   .object({
     subnetGroup: z.string().min(1).default('restorable-sandbox').describe('DB subnet group of the sandbox.'),
     securityGroupIds: z.array(z.string().min(1)).default([]).describe('VPC security groups of the sandbox.'),
-    instanceClass: z.string().min(1).default('db.t4g.medium').describe('Instance class of a restored sandbox.'),
+    instanceClass: z
+      .string()
+      .min(1)
+      .default('db.t4g.medium')
+      .describe('Instance class of a restored sandbox.'),
     ttlMinutes: z
       .number()
       .int()
@@ -112,7 +113,7 @@ const sandbox = z
 
 const assertion = z
   .object({
-    name: z.string().min(1),
+    name: z.string().min(1).describe('Shown in the drill report.'),
     sql: z.string().min(1).describe('Read-only SQL returning one row with one numeric column.'),
     expect: z
       .object({
@@ -121,39 +122,66 @@ const assertion = z
         equals: z.number().optional(),
       })
       .strict()
-      .refine((value) => Object.keys(value).length > 0, { message: 'must set min, max or equals' }),
+      .refine((value) => Object.keys(value).length > 0, { message: 'must set min, max or equals' })
+      .describe('Bounds on the value: min, max and/or equals.'),
   })
   .strict();
 
 const databaseDrill = z
   .object({
-    intervalDays: z.number().int().min(1).optional(),
+    intervalDays: z.number().int().min(1).optional().describe('Overrides drills.intervalDays.'),
     freshnessQuery: z
       .string()
       .min(1)
       .optional()
       .describe('SQL returning the newest row time; with the snapshot time it gives the RPO.'),
-    assertions: z.array(assertion).default([]),
-    shrinkThresholdPercent: z.number().min(0).max(100).optional(),
-    rtoTargetMinutes: z.number().positive().optional(),
-    rpoTargetHours: z.number().positive().optional(),
+    assertions: z.array(assertion).default([]).describe('Read-only SQL checks with an expected value.'),
+    shrinkThresholdPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('Overrides drills.shrinkThresholdPercent.'),
+    rtoTargetMinutes: z.number().positive().optional().describe('Overrides drills.rtoTargetMinutes.'),
+    rpoTargetHours: z.number().positive().optional().describe('Overrides drills.rpoTargetHours.'),
   })
   .strict();
 
 const drills = z
   .object({
-    intervalDays: z.number().int().min(1).default(7).describe('Each database is drilled at least this often.'),
-    maxConcurrency: z.number().int().min(1).max(10).default(2),
-    rtoTargetMinutes: z.number().positive().default(60),
-    rpoTargetHours: z.number().positive().default(26),
+    intervalDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(7)
+      .describe('Each database is drilled at least this often.'),
+    maxConcurrency: z.number().int().min(1).max(10).default(2).describe('Drills running at the same time.'),
+    rtoTargetMinutes: z
+      .number()
+      .positive()
+      .default(60)
+      .describe('A restore slower than this fails the drill.'),
+    rpoTargetHours: z
+      .number()
+      .positive()
+      .default(26)
+      .describe('Data older than this at snapshot time fails the drill.'),
     shrinkThresholdPercent: z
       .number()
       .min(0)
       .max(100)
       .default(10)
       .describe('A table that lost more than this share of its rows since the last drill fails it.'),
-    consistencyTimeBudgetSeconds: z.number().int().min(1).default(300),
-    databases: z.record(identifier, databaseDrill).default({}),
+    consistencyTimeBudgetSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(300)
+      .describe('Time allowed for amcheck / CHECK TABLE; what was covered is reported.'),
+    databases: z
+      .record(identifier, databaseDrill)
+      .default({})
+      .describe('Per-database drill settings, by database id.'),
   })
   .strict();
 
@@ -166,14 +194,22 @@ const alerts = z
 
 const aws = z
   .object({
-    stage: z.string().min(1).default('prod').describe('Serverless stage: state machines are named restorable-<stage>-<workflow>.'),
+    stage: z
+      .string()
+      .min(1)
+      .default('prod')
+      .describe('Serverless stage: state machines are named restorable-<stage>-<workflow>.'),
     region: region.optional().describe('Region of the deployed stack; defaults to sourceRegion.'),
   })
   .strict();
 
 const local = z
   .object({
-    stateDir: z.string().min(1).default('.restorable').describe('State directory of the embedded local cloud.'),
+    stateDir: z
+      .string()
+      .min(1)
+      .default('.restorable')
+      .describe('State directory of the embedded local cloud.'),
   })
   .strict();
 
@@ -181,7 +217,7 @@ export const configSchema = z
   .object({
     sourceRegion: region.describe('Region of the protected databases.'),
     copyRegions: z.array(copyRegion).min(1).describe('Regions that keep a copy of every snapshot.'),
-    selection,
+    selection: selection.describe('Which databases are protected: by tags, by ids, or both.'),
     retention: retention.prefault({}),
     schedules: schedules.prefault({}),
     backup: backup.prefault({}),

@@ -1,0 +1,83 @@
+// A throwaway local cloud for tests: a temporary state directory, a settable
+// virtual clock, small databases, and the workflow runner wired to them the
+// way the CLI wires it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalReportStore } from '../../src/adapters/local/report-store.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { LocalCloud } from '../../src/local-cloud/cloud.ts';
+import type { DatabaseKind } from '../../src/ports/rds.ts';
+import type { TaskDependencies } from '../../src/runtime/task.ts';
+import { LocalWorkflowRunner, type WorkflowEvent } from '../../src/workflow-runner/local-runner.ts';
+
+export const SOURCE_REGION = 'eu-west-1';
+export const COPY_REGION = 'eu-central-1';
+export const COPY_KEY = 'alias/restorable-test';
+
+export const testConfig: Config = parseConfig(`
+sourceRegion: ${SOURCE_REGION}
+copyRegions:
+  - region: ${COPY_REGION}
+    kmsKeyId: ${COPY_KEY}
+selection:
+  tags: { backup: daily }
+`);
+
+export interface TestDatabase {
+  readonly id: string;
+  readonly kind: DatabaseKind;
+  readonly tags?: Record<string, string>;
+}
+
+export interface TestCloud {
+  readonly stateDir: string;
+  readonly cloud: LocalCloud;
+  readonly dependencies: Omit<TaskDependencies, 'logger'>;
+  setNow(time: string): void;
+  runner(options?: {
+    onEvent?: (event: WorkflowEvent) => void;
+    onAlert?: (alert: { subject: string; message: string }) => void;
+  }): LocalWorkflowRunner;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestCloud(databases: readonly TestDatabase[], config = testConfig): Promise<TestCloud> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'restorable-test-'));
+  let now = new Date('2026-11-01T02:00:00Z');
+  const clock = () => new Date(now.getTime());
+  const cloud = await LocalCloud.open({ stateDir, clock });
+  for (const region of [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)]) {
+    await cloud.ensureRegion(region);
+  }
+  for (const copy of config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+  for (const database of databases) {
+    await cloud.createDatabase({
+      region: config.sourceRegion,
+      id: database.id,
+      kind: database.kind,
+      engine: database.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
+      tags: database.tags ?? { backup: 'daily' },
+      multiAz: true,
+    });
+    await cloud.withDatabase(config.sourceRegion, database.id, (db) =>
+      db.exec(`create table items (id int primary key, created_at timestamptz not null);
+               insert into items select g, now() from generate_series(1, 100) g;`),
+    );
+  }
+  const dependencies = { config, rds: cloud.rdsProvider(), reports: new LocalReportStore(stateDir), clock };
+  return {
+    stateDir,
+    cloud,
+    dependencies,
+    setNow: (time) => {
+      now = new Date(time);
+    },
+    runner: (options = {}) => new LocalWorkflowRunner({ dependencies, ...options }),
+    cleanup: async () => {
+      await cloud.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}

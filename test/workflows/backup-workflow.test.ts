@@ -1,0 +1,144 @@
+// The real workflows/backup*.asl.json definitions, executed by the local ASL
+// interpreter against the embedded local cloud.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BackupRunSummary } from '../../src/domain/backup.ts';
+import { MANAGED_TAG } from '../../src/domain/tags.ts';
+import type { WorkflowEvent } from '../../src/workflow-runner/local-runner.ts';
+import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
+
+let test: TestCloud;
+
+beforeAll(async () => {
+  test = await createTestCloud([
+    { id: 'orders', kind: 'instance' },
+    { id: 'billing', kind: 'cluster' },
+    { id: 'scratch', kind: 'instance', tags: { backup: 'never' } },
+  ]);
+});
+
+afterAll(async () => {
+  await test?.cleanup();
+});
+
+afterEach(() => {
+  test.cloud.faults.clear();
+});
+
+async function backUp(day: string, options: Parameters<TestCloud['runner']>[0] = {}, databaseIds: string[] = []) {
+  test.setNow(`${day}T02:00:00Z`);
+  return (await test.runner(options).run('backup', { databaseIds }, `backup-${day}`)) as BackupRunSummary;
+}
+
+const byId = (summary: BackupRunSummary, id: string) => summary.databases.find((database) => database.id === id);
+
+describe('the backup workflow', () => {
+  it('snapshots every protected database and copies each snapshot to the copy region', async () => {
+    const summary = await backUp('2026-11-02');
+
+    expect(summary.status).toBe('OK');
+    expect(summary.databases.map((database) => database.id).sort()).toEqual(['billing', 'orders']);
+    for (const id of ['orders', 'billing']) {
+      expect(byId(summary, id)?.snapshots).toEqual([
+        { region: SOURCE_REGION, id: `restorable-${id}-2026-11-02`, status: 'available' },
+        { region: COPY_REGION, id: `restorable-${id}-2026-11-02`, status: 'available' },
+      ]);
+    }
+    const copy = await test.dependencies.rds(COPY_REGION).describeSnapshot({ kind: 'cluster', id: 'restorable-billing-2026-11-02' });
+    expect(copy?.status).toBe('available');
+    expect(copy?.tags[MANAGED_TAG]).toBe('true');
+    expect(copy?.kmsKeyId).toBe('alias/restorable-test');
+  });
+
+  it('leaves unprotected databases alone', async () => {
+    const snapshots = await test.dependencies.rds(SOURCE_REGION).listSnapshots({ database: { kind: 'instance', id: 'scratch' } });
+    expect(snapshots).toEqual([]);
+  });
+
+  it('writes an evidence record per database', async () => {
+    const keys = await test.dependencies.reports.list('evidence/backups/2026-11-02/');
+    expect(keys).toEqual([
+      'evidence/backups/2026-11-02/billing/backup-2026-11-02.json',
+      'evidence/backups/2026-11-02/orders/backup-2026-11-02.json',
+    ]);
+    const record = JSON.parse(Buffer.from((await test.dependencies.reports.get(keys[1] ?? '')) ?? []).toString());
+    expect(record).toMatchObject({ schemaVersion: 1, id: 'orders', status: 'OK', runId: 'backup-2026-11-02' });
+  });
+
+  it('reuses the snapshot of the day when run again the same day', async () => {
+    const before = await test.dependencies.rds(SOURCE_REGION).listSnapshots();
+    const again = await backUp('2026-11-02');
+
+    expect(again.status).toBe('OK');
+    expect(await test.dependencies.rds(SOURCE_REGION).listSnapshots()).toHaveLength(before.length);
+    expect(await test.dependencies.rds(COPY_REGION).listSnapshots()).toHaveLength(before.length);
+    expect(byId(again, 'orders')?.snapshots[0]?.id).toBe('restorable-orders-2026-11-02');
+  });
+
+  it('backs up only the databases asked for', async () => {
+    const summary = await backUp('2026-11-03', {}, ['orders']);
+    expect(summary.databases.map((database) => database.id)).toEqual(['orders']);
+  });
+
+  it('ends PARTIAL when one database fails, and still backs up the others', async () => {
+    test.cloud.faults.add({ operation: 'createSnapshot', effect: 'fail', database: 'orders' });
+    const alerts: string[] = [];
+
+    const summary = await backUp('2026-11-04', { onAlert: (alert) => alerts.push(alert.subject) });
+
+    expect(summary.status).toBe('PARTIAL');
+    expect(byId(summary, 'orders')?.status).toBe('FAILED');
+    expect(byId(summary, 'orders')?.error).toContain('SnapshotFailedError');
+    expect(byId(summary, 'billing')?.status).toBe('OK');
+    expect(alerts).toEqual(['restorable backup backup-2026-11-04: PARTIAL']);
+  });
+
+  it('takes another snapshot when the day’s snapshot had failed', async () => {
+    const summary = await backUp('2026-11-04');
+    expect(byId(summary, 'orders')?.status).toBe('OK');
+    expect(byId(summary, 'orders')?.snapshots[0]?.id).toBe('restorable-orders-2026-11-04-retake-2');
+  });
+
+  it('retries throttled calls with backoff and then succeeds', async () => {
+    test.cloud.faults.add({ operation: 'createSnapshot', effect: 'throttle', database: 'billing', times: 2 });
+    const events: WorkflowEvent[] = [];
+
+    const summary = await backUp('2026-11-05', { onEvent: (event) => events.push(event) });
+
+    expect(summary.status).toBe('OK');
+    const failures = events.filter((event) => event.type === 'failed' && event.state === 'CreateSnapshot');
+    expect(failures.map((event) => (event.type === 'failed' ? event.error : ''))).toEqual([
+      'ThrottlingError',
+      'ThrottlingError',
+    ]);
+    expect(events.filter((event) => event.type === 'retry' && event.state === 'CreateSnapshot')).toHaveLength(2);
+  });
+
+  it('marks a database PARTIAL when its copy fails, keeping the source snapshot', async () => {
+    test.cloud.faults.add({ operation: 'copySnapshot', effect: 'error', database: 'billing' });
+
+    const summary = await backUp('2026-11-06');
+
+    expect(summary.status).toBe('PARTIAL');
+    expect(byId(summary, 'billing')?.status).toBe('PARTIAL');
+    expect(byId(summary, 'billing')?.snapshots).toEqual([
+      { region: SOURCE_REGION, id: 'restorable-billing-2026-11-06', status: 'available' },
+      { region: COPY_REGION, id: '', status: 'failed' },
+    ]);
+    expect(byId(summary, 'billing')?.error).toContain(`copy to ${COPY_REGION}: CloudServiceError`);
+    expect(byId(summary, 'orders')?.status).toBe('OK');
+  });
+
+  it('never adopts a snapshot of the same name that the tool did not make', async () => {
+    await test.dependencies.rds(SOURCE_REGION).createSnapshot({
+      database: { kind: 'instance', id: 'orders' },
+      snapshotId: 'restorable-orders-2026-11-07',
+      tags: { owner: 'someone-else' },
+    });
+
+    const summary = await backUp('2026-11-07');
+
+    expect(byId(summary, 'orders')?.status).toBe('FAILED');
+    expect(byId(summary, 'orders')?.error).toContain('SnapshotAlreadyExistsError');
+    expect(byId(summary, 'billing')?.status).toBe('OK');
+  });
+});
