@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
+import { StateMachineNotFoundError } from './aws-workflows.ts';
 import { runBackupCommand } from './commands/backup.ts';
 import { runDemoCommand } from './commands/demo.ts';
 import { runLocalInitCommand, runLocalSeedCommand } from './commands/local.ts';
@@ -28,6 +29,7 @@ Options:
   --state-dir DIR      state directory of the local cloud (default: .restorable)
   --now ISO            virtual clock for local runs, e.g. 2026-11-22T02:00:00Z
   --json               machine-readable result on stdout; people's output is suppressed
+  --no-wait            aws: start the workflow, print its execution ARN and return
   --days N             demo: how many days to replay (default 10)
   -h, --help           this help
 
@@ -49,6 +51,7 @@ const flagsSchema = z.object({
     .min(1, { error: 'must be at least 1' })
     .max(60, { error: 'must be at most 60' })
     .optional(),
+  wait: z.boolean().default(true),
   help: z.boolean().default(false),
 });
 
@@ -81,8 +84,10 @@ function parseFlags(argv: readonly string[]) {
         json: { type: 'boolean' },
         db: { type: 'string', multiple: true },
         days: { type: 'string' },
+        wait: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
+      allowNegative: true,
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -151,7 +156,7 @@ function reportError(error: unknown, out: Output): number {
     out.warn(`restorable: ${error.message}\nRun restorable --help for usage.`);
     return EXIT_USAGE;
   }
-  if (error instanceof ConfigError || error instanceof DatabaseNotFoundError) {
+  if (error instanceof ConfigError || error instanceof DatabaseNotFoundError || error instanceof StateMachineNotFoundError) {
     out.warn(`restorable: ${error.message}`);
     return EXIT_USAGE;
   }

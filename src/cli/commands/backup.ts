@@ -1,6 +1,7 @@
 import type { BackupRunSummary } from '../../domain/backup.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
 import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
+import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { type LocalEnvironment, openLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
@@ -68,7 +69,38 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
   }
 }
 
+/** `--target aws`: starts the deployed workflow in Step Functions and follows it. */
+async function runAwsBackup(context: CommandContext): Promise<number> {
+  const { config, flags, output } = context;
+  const run = await runAwsWorkflow(
+    'backup',
+    { databaseIds: flags.db },
+    {
+      client: awsSfnClient(config.aws.region ?? config.sourceRegion),
+      stage: config.aws.stage,
+      wait: flags.wait,
+      onProgress: (line) => output.progress(line),
+    },
+  );
+  if (run.status === 'RUNNING') {
+    output.say(`started ${run.executionArn}`);
+    output.result({ executionArn: run.executionArn });
+    return EXIT_OK;
+  }
+  if (run.status !== 'SUCCEEDED') {
+    if (run.error === 'DatabaseNotFoundError') throw new UsageError(`--db: ${run.cause ?? 'not a protected database'}`);
+    output.warn(`backup execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
+    output.result({ status: 'FAILED', databases: [], executionArn: run.executionArn, error: run.error ?? run.status });
+    return EXIT_FAILURE;
+  }
+  const summary = run.output as BackupRunSummary;
+  printBackupSummary(context, summary);
+  output.result(backupResult(summary));
+  return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
+}
+
 export async function runBackupCommand(context: CommandContext): Promise<number> {
+  if (context.target === 'aws') return runAwsBackup(context);
   const environment = await openLocalEnvironment(context, {
     onEvent: (event) => {
       const line = describeProgress(event);

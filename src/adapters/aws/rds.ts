@@ -1,0 +1,603 @@
+// The RDS port over the AWS SDK v3, for DB instances and Aurora clusters.
+//
+// One `RDSClient` per region (see `awsRdsPortProvider`). Cross-region copies
+// are requested from the destination region's client: the SDK's RDS
+// middleware presigns the source-region request from the source ARN.
+//
+// Tags always come from the `TagList` of the describe output: one
+// `ListTagsForResource` call per resource would multiply the API calls (and
+// the throttling) by the number of databases and snapshots.
+
+import {
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBSnapshotCommand,
+  type DBCluster,
+  type DBClusterSnapshot,
+  type DBInstance,
+  type DBSnapshot,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import {
+  CopyLimitExceededError,
+  DatabaseNotFoundError,
+  EncryptionKeyError,
+  InvalidStateError,
+  SnapshotAlreadyExistsError,
+  SnapshotNotFoundError,
+  SnapshotQuotaExceededError,
+  ThrottlingError,
+} from '../../domain/errors.ts';
+import type {
+  CopySnapshotRequest,
+  CreateSnapshotRequest,
+  Database,
+  DatabaseKind,
+  RdsPort,
+  RdsPortProvider,
+  Snapshot,
+  SnapshotFilter,
+  SnapshotRef,
+  SnapshotStatus,
+  SnapshotType,
+  Tags,
+} from '../../ports/rds.ts';
+
+/** Largest page RDS accepts for the describe calls. */
+const PAGE_SIZE = 100;
+
+export class AwsRdsAdapter implements RdsPort {
+  readonly region: string;
+  readonly #client: RDSClient;
+
+  constructor(client: RDSClient, region: string) {
+    this.#client = client;
+    this.region = region;
+  }
+
+  async listDatabases(): Promise<Database[]> {
+    const resource = `region ${this.region}`;
+    const [instances, clusters] = await Promise.all([
+      collectPages(async (Marker) => {
+        const page = await call({ operation: 'DescribeDBInstances', resource }, () =>
+          this.#client.send(new DescribeDBInstancesCommand({ MaxRecords: PAGE_SIZE, Marker })),
+        );
+        return { items: page.DBInstances ?? [], marker: page.Marker };
+      }),
+      collectPages(async (Marker) => {
+        const page = await call({ operation: 'DescribeDBClusters', resource }, () =>
+          this.#client.send(new DescribeDBClustersCommand({ MaxRecords: PAGE_SIZE, Marker })),
+        );
+        return { items: page.DBClusters ?? [], marker: page.Marker };
+      }),
+    ]);
+    return [
+      // A member of an Aurora cluster is not protected on its own: the cluster
+      // is (its snapshots are cluster snapshots).
+      ...instances.filter((instance) => instance.DBClusterIdentifier === undefined).map(toInstanceDatabase),
+      ...clusters.map(toClusterDatabase),
+    ].filter((database) => isRdsEngine(database.engine));
+  }
+
+  async createSnapshot(request: CreateSnapshotRequest): Promise<Snapshot> {
+    const { database, snapshotId } = request;
+    const Tags = toTagList(request.tags);
+    if (database.kind === 'instance') {
+      const context = {
+        operation: 'CreateDBSnapshot',
+        resource: `${snapshotId} of DB instance ${database.id}`,
+        snapshotId,
+        databaseId: database.id,
+      };
+      const output = await call(context, () =>
+        this.#client.send(
+          new CreateDBSnapshotCommand({
+            DBInstanceIdentifier: database.id,
+            DBSnapshotIdentifier: snapshotId,
+            Tags,
+          }),
+        ),
+      );
+      return this.#fromDbSnapshot(required(output.DBSnapshot, context));
+    }
+    const context = {
+      operation: 'CreateDBClusterSnapshot',
+      resource: `${snapshotId} of DB cluster ${database.id}`,
+      snapshotId,
+      databaseId: database.id,
+    };
+    const output = await call(context, () =>
+      this.#client.send(
+        new CreateDBClusterSnapshotCommand({
+          DBClusterIdentifier: database.id,
+          DBClusterSnapshotIdentifier: snapshotId,
+          Tags,
+        }),
+      ),
+    );
+    return this.#fromClusterSnapshot(required(output.DBClusterSnapshot, context));
+  }
+
+  async describeSnapshot(ref: SnapshotRef): Promise<Snapshot | undefined> {
+    try {
+      if (ref.kind === 'instance') {
+        const context = { operation: 'DescribeDBSnapshots', resource: ref.id, snapshotId: ref.id };
+        const output = await call(context, () =>
+          this.#client.send(
+            new DescribeDBSnapshotsCommand({
+              DBSnapshotIdentifier: ref.id,
+              // RDS documents that describing an automated snapshot by
+              // identifier needs SnapshotType too; their ids start with `rds:`.
+              SnapshotType: ref.id.startsWith('rds:') ? 'automated' : undefined,
+            }),
+          ),
+        );
+        const snapshot = output.DBSnapshots?.[0];
+        return snapshot === undefined ? undefined : this.#fromDbSnapshot(snapshot);
+      }
+      const context = { operation: 'DescribeDBClusterSnapshots', resource: ref.id, snapshotId: ref.id };
+      const output = await call(context, () =>
+        this.#client.send(
+          new DescribeDBClusterSnapshotsCommand({
+            DBClusterSnapshotIdentifier: ref.id,
+            SnapshotType: ref.id.startsWith('rds:') ? 'automated' : undefined,
+          }),
+        ),
+      );
+      const snapshot = output.DBClusterSnapshots?.[0];
+      return snapshot === undefined ? undefined : this.#fromClusterSnapshot(snapshot);
+    } catch (error) {
+      if (error instanceof SnapshotNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async listSnapshots(filter: SnapshotFilter = {}): Promise<Snapshot[]> {
+    const kinds = kindsToList(filter);
+    const lists = await Promise.all(
+      kinds.map((kind) =>
+        kind === 'instance' ? this.#listDbSnapshots(filter) : this.#listClusterSnapshots(filter),
+      ),
+    );
+    return lists.flat().filter((snapshot) => isRdsEngine(snapshot.engine));
+  }
+
+  async copySnapshot(request: CopySnapshotRequest): Promise<Snapshot> {
+    const { sourceSnapshotArn, targetSnapshotId } = request;
+    const common = {
+      KmsKeyId: request.kmsKeyId,
+      // Not sent to RDS: the SDK presigns the source-region request (it takes
+      // the region from the source ARN and skips it for a same-region copy).
+      SourceRegion: request.sourceRegion,
+      CopyTags: true,
+      Tags: toTagList(request.tags),
+    };
+    if (request.kind === 'instance') {
+      const context = {
+        operation: 'CopyDBSnapshot',
+        resource: `${sourceSnapshotArn} to ${targetSnapshotId} in ${this.region}`,
+        snapshotId: targetSnapshotId,
+        sourceSnapshotId: sourceSnapshotArn,
+        copy: true,
+      };
+      const output = await call(context, () =>
+        this.#client.send(
+          new CopyDBSnapshotCommand({
+            SourceDBSnapshotIdentifier: sourceSnapshotArn,
+            TargetDBSnapshotIdentifier: targetSnapshotId,
+            ...common,
+          }),
+        ),
+      );
+      return this.#fromDbSnapshot(required(output.DBSnapshot, context));
+    }
+    const context = {
+      operation: 'CopyDBClusterSnapshot',
+      resource: `${sourceSnapshotArn} to ${targetSnapshotId} in ${this.region}`,
+      snapshotId: targetSnapshotId,
+      sourceSnapshotId: sourceSnapshotArn,
+      copy: true,
+    };
+    const output = await call(context, () =>
+      this.#client.send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: sourceSnapshotArn,
+          TargetDBClusterSnapshotIdentifier: targetSnapshotId,
+          ...common,
+        }),
+      ),
+    );
+    return this.#fromClusterSnapshot(required(output.DBClusterSnapshot, context));
+  }
+
+  async deleteSnapshot(ref: SnapshotRef): Promise<void> {
+    if (ref.kind === 'instance') {
+      const context = { operation: 'DeleteDBSnapshot', resource: ref.id, snapshotId: ref.id };
+      await call(context, () =>
+        this.#client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: ref.id })),
+      );
+      return;
+    }
+    const context = { operation: 'DeleteDBClusterSnapshot', resource: ref.id, snapshotId: ref.id };
+    await call(context, () =>
+      this.#client.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: ref.id })),
+    );
+  }
+
+  async #listDbSnapshots(filter: SnapshotFilter): Promise<Snapshot[]> {
+    const DBInstanceIdentifier = filter.database?.id;
+    const context = {
+      operation: 'DescribeDBSnapshots',
+      resource:
+        DBInstanceIdentifier === undefined ? `region ${this.region}` : `DB instance ${DBInstanceIdentifier}`,
+      databaseId: DBInstanceIdentifier,
+    };
+    const snapshots = await collectPages(async (Marker) => {
+      const page = await call(context, () =>
+        this.#client.send(
+          new DescribeDBSnapshotsCommand({
+            DBInstanceIdentifier,
+            SnapshotType: filter.type,
+            MaxRecords: PAGE_SIZE,
+            Marker,
+          }),
+        ),
+      );
+      return { items: page.DBSnapshots ?? [], marker: page.Marker };
+    });
+    return snapshots.map((snapshot) => this.#fromDbSnapshot(snapshot));
+  }
+
+  async #listClusterSnapshots(filter: SnapshotFilter): Promise<Snapshot[]> {
+    const DBClusterIdentifier = filter.database?.id;
+    const context = {
+      operation: 'DescribeDBClusterSnapshots',
+      resource:
+        DBClusterIdentifier === undefined ? `region ${this.region}` : `DB cluster ${DBClusterIdentifier}`,
+      databaseId: DBClusterIdentifier,
+    };
+    const snapshots = await collectPages(async (Marker) => {
+      const page = await call(context, () =>
+        this.#client.send(
+          new DescribeDBClusterSnapshotsCommand({
+            DBClusterIdentifier,
+            SnapshotType: filter.type,
+            MaxRecords: PAGE_SIZE,
+            Marker,
+          }),
+        ),
+      );
+      return { items: page.DBClusterSnapshots ?? [], marker: page.Marker };
+    });
+    return snapshots.map((snapshot) => this.#fromClusterSnapshot(snapshot));
+  }
+
+  #fromDbSnapshot(snapshot: DBSnapshot): Snapshot {
+    const source = snapshot.SourceDBSnapshotIdentifier;
+    return {
+      id: snapshot.DBSnapshotIdentifier ?? '',
+      arn: snapshot.DBSnapshotArn ?? '',
+      region: this.region,
+      database: { kind: 'instance', id: snapshot.DBInstanceIdentifier ?? '' },
+      engine: snapshot.Engine ?? '',
+      status: toSnapshotStatus(snapshot.Status),
+      type: toSnapshotType(snapshot.SnapshotType),
+      createdAt: snapshot.SnapshotCreateTime,
+      originalCreatedAt: snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
+      encrypted: snapshot.Encrypted ?? false,
+      kmsKeyId: snapshot.KmsKeyId,
+      sourceSnapshotArn: source?.startsWith('arn:') ? source : undefined,
+      percentProgress: snapshot.PercentProgress ?? 0,
+      tags: fromTagList(snapshot.TagList),
+    };
+  }
+
+  #fromClusterSnapshot(snapshot: DBClusterSnapshot): Snapshot {
+    return {
+      id: snapshot.DBClusterSnapshotIdentifier ?? '',
+      arn: snapshot.DBClusterSnapshotArn ?? '',
+      region: this.region,
+      database: { kind: 'cluster', id: snapshot.DBClusterIdentifier ?? '' },
+      engine: snapshot.Engine ?? '',
+      status: toSnapshotStatus(snapshot.Status),
+      type: toSnapshotType(snapshot.SnapshotType),
+      createdAt: snapshot.SnapshotCreateTime,
+      // DBClusterSnapshot has no OriginalSnapshotCreateTime field (only
+      // DBSnapshot has one), so SnapshotCreateTime is the best RDS offers.
+      // Unlike DBSnapshot's, it is not documented to change for a copy; if it
+      // does, a copy's age counts from the copy, not from the original.
+      originalCreatedAt: snapshot.SnapshotCreateTime,
+      encrypted: snapshot.StorageEncrypted ?? false,
+      kmsKeyId: snapshot.KmsKeyId,
+      sourceSnapshotArn: snapshot.SourceDBClusterSnapshotArn,
+      percentProgress: snapshot.PercentProgress ?? 0,
+      tags: fromTagList(snapshot.TagList),
+    };
+  }
+}
+
+/**
+ * The port of each region, over one `RDSClient` per region kept for the life
+ * of the module (a Lambda container reuses it across invocations).
+ */
+export function awsRdsPortProvider(
+  options: { clientFactory?: (region: string) => RDSClient } = {},
+): RdsPortProvider {
+  const clientFactory = options.clientFactory ?? defaultClientFactory;
+  return (region) => new AwsRdsAdapter(clientFor(clientFactory, region), region);
+}
+
+const clientsByFactory = new WeakMap<(region: string) => RDSClient, Map<string, RDSClient>>();
+
+function clientFor(factory: (region: string) => RDSClient, region: string): RDSClient {
+  let clients = clientsByFactory.get(factory);
+  if (clients === undefined) {
+    clients = new Map();
+    clientsByFactory.set(factory, clients);
+  }
+  let client = clients.get(region);
+  if (client === undefined) {
+    client = factory(region);
+    clients.set(region, client);
+  }
+  return client;
+}
+
+function defaultClientFactory(region: string): RDSClient {
+  return new RDSClient({ region, maxAttempts: 3 });
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/** What an adapter call was doing, for the translated error. */
+interface CallContext {
+  readonly operation: string;
+  /** Names the resource in the error message. */
+  readonly resource: string;
+  /** The snapshot created, copied to, described or deleted. */
+  readonly snapshotId?: string | undefined;
+  /** For a copy, the snapshot copied from (whose absence is the not-found case). */
+  readonly sourceSnapshotId?: string | undefined;
+  readonly databaseId?: string | undefined;
+  /** A snapshot copy, whose cross-region concurrency limit RDS reports as a snapshot quota. */
+  readonly copy?: boolean;
+}
+
+// RDS exception names. The SDK names a modelled exception after its shape
+// (`DBSnapshotAlreadyExistsFault`), not after the wire error code
+// (`DBSnapshotAlreadyExists`); an unmodelled code (`Throttling`) becomes the
+// name of a plain `RDSServiceException`. Both spellings are matched so that
+// an error built from the wire code (another client, an emulator) translates
+// the same.
+const SNAPSHOT_ALREADY_EXISTS = new Set([
+  'DBSnapshotAlreadyExistsFault',
+  'DBSnapshotAlreadyExists',
+  'DBClusterSnapshotAlreadyExistsFault',
+]);
+const SNAPSHOT_QUOTA_EXCEEDED = new Set(['SnapshotQuotaExceededFault', 'SnapshotQuotaExceeded']);
+const INVALID_STATE = new Set([
+  'InvalidDBInstanceStateFault',
+  'InvalidDBInstanceState',
+  'InvalidDBClusterStateFault',
+  'InvalidDBSnapshotStateFault',
+  'InvalidDBSnapshotState',
+  'InvalidDBClusterSnapshotStateFault',
+]);
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
+const DATABASE_NOT_FOUND = new Set([
+  'DBInstanceNotFoundFault',
+  'DBInstanceNotFound',
+  'DBClusterNotFoundFault',
+]);
+const SNAPSHOT_NOT_FOUND = new Set([
+  'DBSnapshotNotFoundFault',
+  'DBSnapshotNotFound',
+  'DBClusterSnapshotNotFoundFault',
+]);
+// (The wire code of this one is the exception name itself.)
+const KMS_KEY_NOT_ACCESSIBLE = new Set(['KMSKeyNotAccessibleFault']);
+
+// RDS has no error code of its own for the limit of concurrent cross-region
+// copies into a region (20 per destination region today, formerly 5): it
+// answers CopyDBSnapshot / CopyDBClusterSnapshot with `SnapshotQuotaExceeded`
+// and a message such as "Cannot copy more than 5 snapshots across regions",
+// while the manual snapshot quota says "Cannot create more than 100 manual
+// snapshots". Only the message tells them apart, so this match is best effort:
+// a copy-limit message it misses falls back to SnapshotQuotaExceededError.
+const COPY_LIMIT_MESSAGE = /across regions|copies in progress|concurrent/i;
+
+/**
+ * Translates an RDS SDK error into the typed errors of `domain/errors.ts`,
+ * keeping the SDK error as `cause`; returns anything else unchanged.
+ */
+export function translateRdsError(error: unknown, context: CallContext): unknown {
+  if (!(error instanceof Error)) return error;
+  const name = error.name;
+  const options = { cause: error };
+  const what = `${context.operation} ${context.resource}`;
+  if (SNAPSHOT_ALREADY_EXISTS.has(name)) {
+    return named(new SnapshotAlreadyExistsError(context.snapshotId ?? context.resource, options), what);
+  }
+  if (SNAPSHOT_QUOTA_EXCEEDED.has(name)) {
+    if (context.copy === true && COPY_LIMIT_MESSAGE.test(error.message)) {
+      return new CopyLimitExceededError(
+        `${what}: too many snapshot copies in progress: ${error.message}`,
+        options,
+      );
+    }
+    return new SnapshotQuotaExceededError(`${what}: snapshot quota exceeded: ${error.message}`, options);
+  }
+  if (INVALID_STATE.has(name)) {
+    return new InvalidStateError(`${what}: invalid state: ${error.message}`, options);
+  }
+  if (THROTTLING.has(name)) {
+    return new ThrottlingError(`${what}: throttled: ${error.message}`, options);
+  }
+  if (DATABASE_NOT_FOUND.has(name)) {
+    return named(new DatabaseNotFoundError(context.databaseId ?? context.resource, options), what);
+  }
+  if (SNAPSHOT_NOT_FOUND.has(name)) {
+    return named(
+      new SnapshotNotFoundError(context.sourceSnapshotId ?? context.snapshotId ?? context.resource, options),
+      what,
+    );
+  }
+  if (KMS_KEY_NOT_ACCESSIBLE.has(name)) {
+    return new EncryptionKeyError(`${what}: KMS key not accessible: ${error.message}`, options);
+  }
+  return error;
+}
+
+/**
+ * Prefixes the fixed message of an error class (`snapshot X not found`) with
+ * the operation and resource, as every translated error's message has them.
+ */
+function named<E extends Error>(error: E, what: string): E {
+  error.message = `${what}: ${error.message}`;
+  return error;
+}
+
+async function call<T>(context: CallContext, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw translateRdsError(error, context);
+  }
+}
+
+/** A response field RDS always sets on success. */
+function required<T>(value: T | undefined, context: CallContext): T {
+  if (value === undefined) {
+    throw new Error(`${context.operation} ${context.resource}: RDS returned no result`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Mapping
+
+async function collectPages<T>(
+  fetchPage: (marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,
+): Promise<T[]> {
+  // A Marker loop rather than the SDK paginators: they reuse (and mutate) one
+  // input object for every page, which hides each page's Marker from tests.
+  const items: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await fetchPage(marker);
+    items.push(...page.items);
+    marker = page.marker;
+  } while (marker !== undefined && marker !== '');
+  return items;
+}
+
+function kindsToList(filter: SnapshotFilter): DatabaseKind[] {
+  if (filter.kind !== undefined && filter.database !== undefined && filter.kind !== filter.database.kind) {
+    return [];
+  }
+  const kind = filter.kind ?? filter.database?.kind;
+  return kind === undefined ? ['instance', 'cluster'] : [kind];
+}
+
+// The RDS API also describes Amazon Neptune and DocumentDB clusters, instances
+// and snapshots; they are not RDS or Aurora databases and are left out.
+function isRdsEngine(engine: string): boolean {
+  return !engine.startsWith('neptune') && !engine.startsWith('docdb');
+}
+
+function toInstanceDatabase(instance: DBInstance): Database {
+  return {
+    kind: 'instance',
+    id: instance.DBInstanceIdentifier ?? '',
+    arn: instance.DBInstanceArn ?? '',
+    engine: instance.Engine ?? '',
+    engineVersion: instance.EngineVersion ?? '',
+    status: instance.DBInstanceStatus ?? '',
+    multiAz: instance.MultiAZ ?? false,
+    storageEncrypted: instance.StorageEncrypted ?? false,
+    backupRetentionDays: instance.BackupRetentionPeriod ?? 0,
+    tags: fromTagList(instance.TagList),
+  };
+}
+
+function toClusterDatabase(cluster: DBCluster): Database {
+  return {
+    kind: 'cluster',
+    id: cluster.DBClusterIdentifier ?? '',
+    arn: cluster.DBClusterArn ?? '',
+    engine: cluster.Engine ?? '',
+    engineVersion: cluster.EngineVersion ?? '',
+    status: cluster.Status ?? '',
+    // RDS sets MultiAZ on a cluster when its instances span several AZs.
+    multiAz: cluster.MultiAZ ?? false,
+    storageEncrypted: cluster.StorageEncrypted ?? false,
+    backupRetentionDays: cluster.BackupRetentionPeriod ?? 0,
+    tags: fromTagList(cluster.TagList),
+  };
+}
+
+const SNAPSHOT_STATUSES: ReadonlySet<string> = new Set<SnapshotStatus>([
+  'creating',
+  'pending',
+  'copying',
+  'available',
+  'failed',
+  'deleting',
+]);
+
+function isSnapshotStatus(status: string): status is SnapshotStatus {
+  return SNAPSHOT_STATUSES.has(status);
+}
+
+/**
+ * RDS reports statuses in lower case but does not promise it. A status the
+ * port does not know (e.g. `upgrading`, `modifying`) is reported as `pending`:
+ * not usable yet, and not a failure the workflow should act on.
+ */
+function toSnapshotStatus(status: string | undefined): SnapshotStatus {
+  const lowered = (status ?? '').toLowerCase();
+  return isSnapshotStatus(lowered) ? lowered : 'pending';
+}
+
+const SNAPSHOT_TYPES: ReadonlySet<string> = new Set<SnapshotType>([
+  'manual',
+  'automated',
+  'awsbackup',
+  'shared',
+  'public',
+]);
+
+function isSnapshotType(type: string): type is SnapshotType {
+  return SNAPSHOT_TYPES.has(type);
+}
+
+function toSnapshotType(type: string | undefined): SnapshotType {
+  const lowered = (type ?? '').toLowerCase();
+  return isSnapshotType(lowered) ? lowered : 'manual';
+}
+
+function fromTagList(tagList: Tag[] | undefined): Tags {
+  const tags: Record<string, string> = {};
+  for (const tag of tagList ?? []) {
+    if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  }
+  return tags;
+}
+
+function toTagList(tags: Tags): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}

@@ -1,0 +1,91 @@
+// The report store of the local cloud: objects are files under
+// `<stateDir>/reports/<key>`, written atomically. Keys are relative paths with
+// forward slashes; keys that could leave the folder (`..`, `.`, absolute paths,
+// backslashes, empty segments) are refused. The content type is not kept: a
+// file's extension says what it is.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { InvalidInputError } from '../../domain/errors.ts';
+import { errorCode, isTempFile, writeFileAtomic } from '../../local-cloud/files.ts';
+import { StateLayout } from '../../local-cloud/layout.ts';
+import type { ReportStore, StoredObject } from '../../ports/report-store.ts';
+
+export class LocalReportStore implements ReportStore {
+  /** The folder holding the objects: `<stateDir>/reports`. */
+  readonly root: string;
+
+  constructor(stateDir: string) {
+    this.root = new StateLayout(stateDir).reportsDir;
+  }
+
+  async put(key: string, body: string | Uint8Array, _contentType: string): Promise<StoredObject> {
+    const path = this.#path(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, bytes);
+    return { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: path };
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.#path(key)));
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    if (prefix !== '') assertSafeKey(prefix, 'prefix', true);
+    // Walk only the folder the prefix is certainly inside.
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const keys: string[] = [];
+    await walk(folder === '' ? this.root : join(this.root, folder), folder, keys);
+    return keys.filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  #path(key: string): string {
+    assertSafeKey(key, 'key', false);
+    return resolve(this.root, key);
+  }
+}
+
+function assertSafeKey(key: string, what: 'key' | 'prefix', isPrefix: boolean): void {
+  const segments = key.split('/');
+  // A prefix may end with '/', leaving one empty last segment.
+  const checked = isPrefix && key.endsWith('/') ? segments.slice(0, -1) : segments;
+  const problem =
+    key === ''
+      ? 'it is empty'
+      : key.startsWith('/') || /^[A-Za-z]:/.test(key)
+        ? 'it is absolute'
+        : key.includes('\\') || key.includes('\0')
+          ? 'it holds a backslash or a NUL character'
+          : checked.some((segment) => segment === '' || segment === '.' || segment === '..')
+            ? 'it has an empty, "." or ".." segment'
+            : checked.some((segment) => isTempFile(segment))
+              ? 'it ends like a temporary file'
+              : undefined;
+  if (problem !== undefined) {
+    throw new InvalidInputError(`invalid report store ${what} ${JSON.stringify(key)}: ${problem}`);
+  }
+}
+
+async function walk(dir: string, relative: string, into: string[]): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (isTempFile(entry.name)) continue;
+    const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) await walk(join(dir, entry.name), key, into);
+    else if (entry.isFile()) into.push(key);
+  }
+}

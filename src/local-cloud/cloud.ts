@@ -1,0 +1,368 @@
+// The embedded local cloud: RDS-like databases, snapshots, cross-region copies
+// and a KMS, kept in a state directory on disk, with every database a real
+// PostgreSQL (PGlite) data directory. It lets the whole backup lifecycle run
+// on a laptop, through the same RdsPort the AWS adapter implements.
+//
+// State directory layout:
+//
+//   <stateDir>/
+//     cloud.json                      format version and creation time
+//     lock                            pid of the process using the directory
+//     reports/<key>                   the local report store (adapters/local/report-store.ts)
+//     regions/<region>/
+//       kms/<key-file>.key            32 random bytes (AES-256), mode 0600; the file name is the
+//                                     URI-encoded key name, e.g. alias%2Faws%2Frds.key
+//       databases/<id>/
+//         database.json               kind, engine, engineVersion, tags, multiAz,
+//                                     storageEncrypted, backupRetentionDays, createdAt
+//         pgdata/                     the PGlite (PostgreSQL) data directory
+//       snapshots/
+//         <snapshot-id>.snapshot      the archive: gzip tarball of the data directory,
+//                                     AES-256-GCM encrypted (format in archive.ts)
+//         <snapshot-id>.json          metadata: id, arn, kind, database, engine, status, type,
+//                                     createdAt, originalCreatedAt, kmsKeyId, sourceSnapshotArn,
+//                                     sha256 and sizeBytes of the archive, tags, pollsUntilNext
+//
+// Every JSON file and archive is written to a temporary file and renamed into
+// place, so a crash never leaves half of one; a snapshot exists once its JSON
+// file does. Times in metadata come from the cloud's (possibly virtual) clock.
+// Only one LocalCloud may use a state directory at a time (the lock file).
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { LocalRdsAdapter } from '../adapters/local/rds.ts';
+import { DatabaseNotFoundError, InvalidInputError } from '../domain/errors.ts';
+import type { DatabaseKind, RdsPort, RdsPortProvider, Tags } from '../ports/rds.ts';
+import { FAULTS_ENV_VAR, FaultInjector, type FaultRule, parseFaultRules } from './faults.ts';
+import { DEFAULT_RDS_KEY_ID, LocalKms } from './kms.ts';
+import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
+import { StateDirLock } from './lock.ts';
+import { Mutex } from './mutex.ts';
+import { DEFAULT_LIMITS, type LocalCloudContext, type LocalCloudLimits, LocalRdsApi } from './rds-api.ts';
+import {
+  listRegionNames,
+  readCloudRecord,
+  readDatabaseRecord,
+  STATE_FORMAT_VERSION,
+  writeCloudRecord,
+  writeDatabaseRecord,
+} from './records.ts';
+
+export interface LocalCloudOptions {
+  readonly stateDir: string;
+  /** The cloud's clock: snapshot times and metadata come from it. */
+  readonly clock: () => Date;
+  /** Fault rules, applied before those of RESTORABLE_FAULTS. */
+  readonly faults?: readonly FaultRule[];
+  /** Overrides of the RDS quotas and paging (tests lower them). */
+  readonly limits?: Partial<LocalCloudLimits>;
+  /** Where RESTORABLE_FAULTS is read from; process.env by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export type LocalEngine = 'postgres' | 'aurora-postgresql';
+
+export interface DatabaseSpec {
+  readonly region: string;
+  readonly id: string;
+  readonly kind: DatabaseKind;
+  readonly engine: LocalEngine;
+  readonly tags: Tags;
+  readonly multiAz: boolean;
+  /** Default true. */
+  readonly storageEncrypted?: boolean;
+  /** Default 1 (RDS's default); 0 means automated backups are off. */
+  readonly backupRetentionDays?: number;
+}
+
+export class LocalCloud {
+  readonly stateDir: string;
+  readonly clock: () => Date;
+  readonly limits: LocalCloudLimits;
+  readonly faults: FaultInjector;
+  readonly #layout: StateLayout;
+  readonly #lock: StateDirLock;
+  readonly #kms: LocalKms;
+  readonly #knownRegions: Set<string>;
+  readonly #ensuredRegions = new Set<string>();
+  readonly #mutexes = new Map<string, Mutex>();
+  readonly #databases = new Map<string, Promise<PGlite>>();
+  readonly #ports = new Map<string, RdsPort>();
+  readonly #apis = new Map<string, LocalRdsApi>();
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #context: LocalCloudContext;
+  /** A freshly initialised data directory, so only the first database pays for initdb. */
+  #template: Blob | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(init: {
+    layout: StateLayout;
+    lock: StateDirLock;
+    clock: () => Date;
+    limits: LocalCloudLimits;
+    faults: FaultInjector;
+    regions: string[];
+  }) {
+    this.#layout = init.layout;
+    this.stateDir = init.layout.root;
+    this.#lock = init.lock;
+    this.clock = init.clock;
+    this.limits = init.limits;
+    this.faults = init.faults;
+    this.#kms = new LocalKms(init.layout);
+    this.#knownRegions = new Set(init.regions);
+    this.#context = {
+      layout: this.#layout,
+      clock: this.clock,
+      limits: this.limits,
+      faults: this.faults,
+      kms: this.#kms,
+      regionMutex: (region) => this.#mutex(region),
+      ensureRegion: (region) => this.#ensureRegion(region),
+      dumpDatabase: (region, id) =>
+        this.#withDatabase(region, id, async (db) => new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer())),
+      track: (operation) => this.#track(operation),
+    };
+  }
+
+  /**
+   * Opens (creating it if needed) the local cloud of a state directory and
+   * takes its lock. Fault rules come from `options.faults`, then from the
+   * RESTORABLE_FAULTS environment variable (a JSON array of rules).
+   */
+  static async open(options: LocalCloudOptions): Promise<LocalCloud> {
+    const layout = new StateLayout(options.stateDir);
+    const limits = resolveLimits(options.limits);
+    const faults = new FaultInjector();
+    for (const rule of options.faults ?? []) faults.add(rule);
+    const fromEnv = (options.env ?? process.env)[FAULTS_ENV_VAR];
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      for (const rule of parseFaultRules(fromEnv)) faults.add(rule);
+    }
+
+    await mkdir(layout.root, { recursive: true });
+    const lock = await StateDirLock.acquire(layout.lockFile, layout.root);
+    try {
+      const existing = await readCloudRecord(layout);
+      if (existing === undefined) {
+        await writeCloudRecord(layout, { formatVersion: STATE_FORMAT_VERSION, createdAt: options.clock().toISOString() });
+      } else if (existing.formatVersion !== STATE_FORMAT_VERSION) {
+        throw new Error(
+          `the state directory ${layout.root} has format version ${existing.formatVersion}; ` +
+            `this version of restorable reads version ${STATE_FORMAT_VERSION}`,
+        );
+      }
+      await mkdir(layout.regionsDir, { recursive: true });
+      const regions = await listRegionNames(layout);
+      return new LocalCloud({ layout, lock, clock: options.clock, limits, faults, regions });
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Waits for the operations in progress, closes every database it opened and
+   * releases the state directory. Idempotent; the cloud refuses work after.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#inflight]);
+      const databases = [...this.#databases.values()];
+      this.#databases.clear();
+      const results = await Promise.allSettled(
+        databases.map(async (opening) => {
+          const db = await opening.catch(() => undefined);
+          if (db !== undefined && !db.closed) await db.close();
+        }),
+      );
+      this.#template = undefined;
+      await this.#lock.release();
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure !== undefined) throw failure.reason;
+    })();
+    return this.#closing;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The RDS port of a region (one per region, created on first use). */
+  rds(region: string): RdsPort {
+    assertRegion(region);
+    let port = this.#ports.get(region);
+    if (port === undefined) {
+      port = new LocalRdsAdapter(this.rdsApi(region));
+      this.#ports.set(region, port);
+    }
+    return port;
+  }
+
+  /** The RDS service behind `rds(region)`, with RDS's paged calls (for tests and tools). */
+  rdsApi(region: string): LocalRdsApi {
+    assertRegion(region);
+    let api = this.#apis.get(region);
+    if (api === undefined) {
+      api = new LocalRdsApi(this.#context, region);
+      this.#apis.set(region, api);
+    }
+    return api;
+  }
+
+  rdsProvider(): RdsPortProvider {
+    return (region) => this.rds(region);
+  }
+
+  /** Regions that exist in the state directory, sorted. */
+  regions(): string[] {
+    return [...this.#knownRegions].sort();
+  }
+
+  /** Creates the region's directories and its default KMS key (alias/aws/rds) if missing. */
+  ensureRegion(region: string): Promise<void> {
+    return this.#track(() => this.#ensureRegion(region));
+  }
+
+  /** Creates a KMS key (32 random bytes) in the region unless it exists. */
+  ensureKmsKey(region: string, keyId: string): Promise<void> {
+    return this.#track(async () => {
+      await this.#ensureRegion(region);
+      await this.#kms.ensureKey(region, keyId);
+    });
+  }
+
+  /**
+   * Creates a database: a new PGlite data directory and its metadata. Throws
+   * InvalidInputError when the region already has a database with that id.
+   * The database stays open (see withDatabase) until the cloud is closed.
+   */
+  createDatabase(spec: DatabaseSpec): Promise<void> {
+    return this.#track(async () => {
+      const region = assertRegion(spec.region);
+      const id = normalizeIdentifier('database', spec.id);
+      const backupRetentionDays = spec.backupRetentionDays ?? 1;
+      if (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 0 || backupRetentionDays > 35) {
+        throw new InvalidInputError(`backupRetentionDays must be an integer from 0 to 35, not ${backupRetentionDays}`);
+      }
+      await this.#ensureRegion(region);
+      await this.#mutex(region).run(async () => {
+        if ((await readDatabaseRecord(this.#layout, region, id)) !== undefined) {
+          throw new InvalidInputError(`database ${id} already exists in region ${region}`);
+        }
+        // Whatever an interrupted creation left behind.
+        const dir = this.#layout.databaseDir(region, id);
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir, { recursive: true });
+        const db = await this.#initialiseDataDir(this.#layout.pgdataDir(region, id));
+        try {
+          const version = await db.query<{ server_version: string }>('SHOW server_version');
+          await writeDatabaseRecord(this.#layout, region, {
+            formatVersion: STATE_FORMAT_VERSION,
+            id,
+            kind: spec.kind,
+            engine: spec.engine,
+            engineVersion: version.rows[0]?.server_version.split(/[.\s]/)[0] ?? 'unknown',
+            tags: { ...spec.tags },
+            multiAz: spec.multiAz,
+            storageEncrypted: spec.storageEncrypted ?? true,
+            backupRetentionDays,
+            createdAt: this.clock().toISOString(),
+          });
+        } catch (error) {
+          await db.close();
+          throw error;
+        }
+        this.#databases.set(databaseKey(region, id), Promise.resolve(db));
+      });
+    });
+  }
+
+  /** Whether the region has a database with this id (whose creation finished). */
+  hasDatabase(region: string, id: string): boolean {
+    return existsSync(this.#layout.databaseFile(assertRegion(region), normalizeIdentifier('database', id)));
+  }
+
+  /**
+   * Runs `fn` with the database's PGlite, opening it on first use and keeping
+   * it open until the cloud is closed. Throws DatabaseNotFoundError.
+   */
+  withDatabase<T>(region: string, id: string, fn: (db: PGlite) => Promise<T>): Promise<T> {
+    return this.#track(() => this.#withDatabase(region, id, fn));
+  }
+
+  async #withDatabase<T>(region: string, id: string, fn: (db: PGlite) => Promise<T>): Promise<T> {
+    const db = await this.#openDatabase(assertRegion(region), normalizeIdentifier('database', id));
+    return fn(db);
+  }
+
+  #openDatabase(region: string, id: string): Promise<PGlite> {
+    const key = databaseKey(region, id);
+    let opening = this.#databases.get(key);
+    if (opening === undefined) {
+      // Cached before the first await, so concurrent callers share one instance.
+      opening = (async () => {
+        if ((await readDatabaseRecord(this.#layout, region, id)) === undefined) throw new DatabaseNotFoundError(id);
+        return PGlite.create({ dataDir: this.#layout.pgdataDir(region, id) });
+      })();
+      this.#databases.set(key, opening);
+      opening.catch(() => {
+        if (this.#databases.get(key) === opening) this.#databases.delete(key);
+      });
+    }
+    return opening;
+  }
+
+  async #initialiseDataDir(dataDir: string): Promise<PGlite> {
+    if (this.#template !== undefined) return PGlite.create({ dataDir, loadDataDir: this.#template });
+    const db = await PGlite.create({ dataDir });
+    this.#template ??= await db.dumpDataDir('gzip');
+    return db;
+  }
+
+  async #ensureRegion(region: string): Promise<void> {
+    assertRegion(region);
+    if (this.#ensuredRegions.has(region)) return;
+    for (const dir of [this.#layout.databasesDir(region), this.#layout.snapshotsDir(region)]) {
+      await mkdir(dir, { recursive: true });
+    }
+    await this.#kms.ensureKey(region, DEFAULT_RDS_KEY_ID);
+    this.#ensuredRegions.add(region);
+    this.#knownRegions.add(region);
+  }
+
+  #mutex(region: string): Mutex {
+    let mutex = this.#mutexes.get(region);
+    if (mutex === undefined) {
+      mutex = new Mutex();
+      this.#mutexes.set(region, mutex);
+    }
+    return mutex;
+  }
+
+  #track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(new Error(`the local cloud of ${this.stateDir} is closed`));
+    }
+    const running = operation();
+    this.#inflight.add(running);
+    const forget = () => this.#inflight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+}
+
+function databaseKey(region: string, id: string): string {
+  return `${region}/${id}`;
+}
+
+function resolveLimits(overrides: Partial<LocalCloudLimits> | undefined): LocalCloudLimits {
+  const defined = Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined);
+  const limits: LocalCloudLimits = { ...DEFAULT_LIMITS, ...Object.fromEntries(defined) };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new InvalidInputError(`local cloud limit ${name} must be a positive integer, not ${value}`);
+    }
+  }
+  return limits;
+}

@@ -1,0 +1,143 @@
+// Fault injection for the local cloud: rules that make RDS operations fail the
+// way RDS can, so the workflows' error handling is exercised locally. A rule
+// matches an operation, optionally only for one region (the region of the
+// port called; for a copy, the destination) and one database (for snapshot
+// operations, the snapshot's database), and applies `times` times (forever
+// when omitted). Effects:
+//   throttle  the call throws ThrottlingError, changing nothing;
+//   error     the call throws CloudServiceError, changing nothing;
+//   fail      (createSnapshot, copySnapshot) the snapshot or copy is created
+//             but ends in status `failed`.
+// Rules can also be given as a JSON array in RESTORABLE_FAULTS, which
+// `LocalCloud.open` reads, e.g.
+//   RESTORABLE_FAULTS='[{"operation":"createSnapshot","effect":"throttle","times":2}]'
+import { open } from 'node:fs/promises';
+import { z } from 'zod';
+import { CloudServiceError, ConfigError, InvalidInputError, ThrottlingError } from '../domain/errors.ts';
+import { ARCHIVE_HEADER_BYTES } from './archive.ts';
+import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
+
+export const FAULTS_ENV_VAR = 'RESTORABLE_FAULTS';
+
+export const FAULT_OPERATIONS = [
+  'createSnapshot',
+  'copySnapshot',
+  'describeSnapshot',
+  'listSnapshots',
+  'listDatabases',
+  'deleteSnapshot',
+] as const;
+export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
+
+export const faultRuleSchema = z
+  .object({
+    operation: z.enum(FAULT_OPERATIONS),
+    effect: z.enum(['throttle', 'error', 'fail']),
+    database: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+    times: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .refine((rule) => rule.effect !== 'fail' || rule.operation === 'createSnapshot' || rule.operation === 'copySnapshot', {
+    message: 'effect "fail" applies only to createSnapshot and copySnapshot',
+  });
+
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+export type FaultEffect = FaultRule['effect'];
+
+/** What a fault check is about: the region of the call and, when known, the database. */
+export interface FaultTarget {
+  readonly region: string;
+  readonly database?: string;
+}
+
+interface ActiveRule {
+  readonly rule: FaultRule;
+  remaining: number;
+}
+
+export class FaultInjector {
+  readonly #rules: ActiveRule[] = [];
+
+  /** Adds a rule after the existing ones; the first matching rule applies. */
+  add(rule: FaultRule): void {
+    const result = faultRuleSchema.safeParse(rule);
+    if (!result.success) throw new InvalidInputError(`invalid fault rule:\n${z.prettifyError(result.error)}`);
+    this.#rules.push({ rule: result.data, remaining: result.data.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clear(): void {
+    this.#rules.length = 0;
+  }
+
+  /** The rules that can still apply, with the number of times left (Infinity for unlimited). */
+  active(): { rule: FaultRule; remaining: number }[] {
+    return this.#rules.filter((entry) => entry.remaining > 0).map((entry) => ({ ...entry }));
+  }
+
+  /**
+   * Applies the first matching rule, using up one of its times: throws for
+   * `throttle` and `error`, returns 'fail' for `fail`, and returns undefined
+   * when no rule matches.
+   */
+  apply(operation: FaultOperation, target: FaultTarget): 'fail' | undefined {
+    const entry = this.#rules.find((candidate) => candidate.remaining > 0 && matches(candidate.rule, operation, target));
+    if (entry === undefined) return undefined;
+    entry.remaining -= 1;
+    const where = `${operation} in ${target.region}${target.database === undefined ? '' : ` for ${target.database}`}`;
+    switch (entry.rule.effect) {
+      case 'throttle':
+        throw new ThrottlingError(`Rate exceeded (injected fault: ${where})`);
+      case 'error':
+        throw new CloudServiceError(`internal failure (injected fault: ${where})`);
+      case 'fail':
+        return 'fail';
+    }
+  }
+}
+
+function matches(rule: FaultRule, operation: FaultOperation, target: FaultTarget): boolean {
+  if (rule.operation !== operation) return false;
+  if (rule.region !== undefined && rule.region !== target.region) return false;
+  if (rule.database !== undefined && rule.database.toLowerCase() !== target.database) return false;
+  return true;
+}
+
+/** Parses the JSON array of fault rules of RESTORABLE_FAULTS. */
+export function parseFaultRules(json: string, source = FAULTS_ENV_VAR): FaultRule[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const result = z.array(faultRuleSchema).safeParse(value);
+  if (!result.success) {
+    throw new ConfigError(`${source} is not a valid list of fault rules:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+/**
+ * Damages a snapshot's archive in place by flipping the bits of one byte of
+ * its ciphertext, as disk corruption would; its metadata is left as it was,
+ * so the digest no longer matches. For drills that must detect corruption.
+ */
+export async function corruptSnapshotArchive(stateDir: string, region: string, snapshotId: string): Promise<void> {
+  const layout = new StateLayout(stateDir);
+  const path = layout.snapshotArchive(assertRegion(region), normalizeIdentifier('snapshot', snapshotId));
+  const handle = await open(path, 'r+');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) throw new Error(`cannot corrupt the empty archive ${path}`);
+    // The middle of the ciphertext (or of the file, for a tiny one).
+    const position = size > ARCHIVE_HEADER_BYTES ? ARCHIVE_HEADER_BYTES + Math.floor((size - ARCHIVE_HEADER_BYTES) / 2) : 0;
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, position);
+    byte[0] = (byte[0] ?? 0) ^ 0xff;
+    await handle.write(byte, 0, 1, position);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,126 @@
+// Where the local cloud keeps things inside its state directory (the layout is
+// described in cloud.ts), and the checks that keep names from escaping it:
+// every region, database and snapshot name is validated before it becomes
+// part of a path.
+import { join, resolve } from 'node:path';
+import type { DatabaseKind } from '../ports/rds.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+
+/** The account id that appears in every local ARN. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** RDS identifiers: a letter, then letters, digits and single hyphens, no trailing hyphen. */
+const IDENTIFIER_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+export function assertRegion(region: string): string {
+  if (!REGION_PATTERN.test(region)) {
+    throw new InvalidInputError(`invalid region name ${JSON.stringify(region)}: expected a name such as eu-west-1`);
+  }
+  return region;
+}
+
+/**
+ * Checks an RDS identifier and returns it lower-cased, as RDS stores it
+ * (which also keeps file names distinct on case-insensitive file systems).
+ */
+export function normalizeIdentifier(what: 'database' | 'snapshot', id: string): string {
+  const lower = id.toLowerCase();
+  const maxLength = what === 'database' ? 63 : 255;
+  if (lower.length > maxLength || !IDENTIFIER_PATTERN.test(lower)) {
+    throw new InvalidInputError(
+      `invalid ${what} identifier ${JSON.stringify(id)}: must start with a letter and hold only letters, ` +
+        `digits and single hyphens, not end with a hyphen, and have at most ${maxLength} characters`,
+    );
+  }
+  return lower;
+}
+
+export function isValidIdentifier(id: string): boolean {
+  return IDENTIFIER_PATTERN.test(id);
+}
+
+export function databaseArn(region: string, kind: DatabaseKind, id: string): string {
+  return `arn:aws:rds:${region}:${LOCAL_ACCOUNT_ID}:${kind === 'cluster' ? 'cluster' : 'db'}:${id}`;
+}
+
+export function snapshotArn(region: string, kind: DatabaseKind, id: string): string {
+  return `arn:aws:rds:${region}:${LOCAL_ACCOUNT_ID}:${kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'}:${id}`;
+}
+
+export interface ParsedSnapshotArn {
+  readonly region: string;
+  readonly kind: DatabaseKind;
+  readonly id: string;
+}
+
+const SNAPSHOT_ARN_PATTERN = /^arn:aws:rds:([^:]+):(\d{12}):(snapshot|cluster-snapshot):([^:]+)$/;
+
+/** Parses an RDS snapshot ARN; undefined when it is not one. */
+export function parseSnapshotArn(arn: string): ParsedSnapshotArn | undefined {
+  const match = SNAPSHOT_ARN_PATTERN.exec(arn);
+  if (!match) return undefined;
+  const [, region = '', , type, id = ''] = match;
+  return { region, kind: type === 'cluster-snapshot' ? 'cluster' : 'instance', id };
+}
+
+/** Paths of the state directory. Names must have been validated by the caller. */
+export class StateLayout {
+  readonly root: string;
+
+  constructor(stateDir: string) {
+    this.root = resolve(stateDir);
+  }
+
+  get cloudFile(): string {
+    return join(this.root, 'cloud.json');
+  }
+
+  get lockFile(): string {
+    return join(this.root, 'lock');
+  }
+
+  get regionsDir(): string {
+    return join(this.root, 'regions');
+  }
+
+  get reportsDir(): string {
+    return join(this.root, 'reports');
+  }
+
+  regionDir(region: string): string {
+    return join(this.regionsDir, region);
+  }
+
+  kmsDir(region: string): string {
+    return join(this.regionDir(region), 'kms');
+  }
+
+  databasesDir(region: string): string {
+    return join(this.regionDir(region), 'databases');
+  }
+
+  databaseDir(region: string, id: string): string {
+    return join(this.databasesDir(region), id);
+  }
+
+  databaseFile(region: string, id: string): string {
+    return join(this.databaseDir(region, id), 'database.json');
+  }
+
+  pgdataDir(region: string, id: string): string {
+    return join(this.databaseDir(region, id), 'pgdata');
+  }
+
+  snapshotsDir(region: string): string {
+    return join(this.regionDir(region), 'snapshots');
+  }
+
+  snapshotArchive(region: string, id: string): string {
+    return join(this.snapshotsDir(region), `${id}.snapshot`);
+  }
+
+  snapshotFile(region: string, id: string): string {
+    return join(this.snapshotsDir(region), `${id}.json`);
+  }
+}

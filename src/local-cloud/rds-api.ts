@@ -1,0 +1,418 @@
+// The local cloud's RDS service for one region: RDS-shaped operations on the
+// metadata records of the state directory, with RDS's behaviour where the
+// workflows depend on it: snapshot states that advance as they are polled,
+// manual snapshot and in-flight copy quotas, paged listings with markers,
+// cross-region copies that re-encrypt under the destination's key, and the
+// typed errors of domain/errors.ts. `adapters/local/rds.ts` turns it into the
+// RdsPort.
+//
+// State machine (each describeSnapshot of a snapshot that is not done yet is
+// one poll; a state lasts `describesPerState` polls, 1 by default; listings
+// never advance anything):
+//   created:  creating -> available | failed
+//   copied:   pending  -> copying   -> available | failed
+// The data work happens in the create/copy call itself: by the time the call
+// returns the archive is written (or, for a snapshot that will fail, not).
+//
+// Deviation from RDS: snapshot identifiers form one namespace per region for
+// instance and cluster snapshots alike (they share a directory), and so do
+// database identifiers.
+import { rm, unlink } from 'node:fs/promises';
+import {
+  CopyLimitExceededError,
+  DatabaseNotFoundError,
+  InvalidInputError,
+  InvalidStateError,
+  SnapshotAlreadyExistsError,
+  SnapshotNotFoundError,
+  SnapshotQuotaExceededError,
+} from '../domain/errors.ts';
+import type { DatabaseKind, SnapshotType, Tags } from '../ports/rds.ts';
+import { decryptArchive, encryptArchive, sha256Hex } from './archive.ts';
+import type { FaultInjector } from './faults.ts';
+import { readFileIfExists, writeFileAtomic } from './files.ts';
+import { DEFAULT_RDS_KEY_ID, type LocalKms } from './kms.ts';
+import {
+  assertRegion,
+  isValidIdentifier,
+  normalizeIdentifier,
+  parseSnapshotArn,
+  type StateLayout,
+  snapshotArn,
+} from './layout.ts';
+import type { Mutex } from './mutex.ts';
+import {
+  type DatabaseRecord,
+  listDatabaseIds,
+  listSnapshotIds,
+  readDatabaseRecord,
+  readSnapshotRecord,
+  STATE_FORMAT_VERSION,
+  type SnapshotRecord,
+  writeSnapshotRecord,
+} from './records.ts';
+
+export interface LocalCloudLimits {
+  /**
+   * Manual snapshots per region, counted separately for instance snapshots
+   * and cluster snapshots as RDS does (copies count in their destination).
+   */
+  readonly manualSnapshotQuota: number;
+  /** Snapshot copies in flight (pending or copying) into one region. */
+  readonly copiesInFlightQuota: number;
+  /** Records per page of the internal listings. */
+  readonly listPageSize: number;
+  /** How many describes each transitional snapshot state lasts. */
+  readonly describesPerState: number;
+}
+
+/** RDS's defaults: 100 manual snapshots, 20 copies in flight per destination region. */
+export const DEFAULT_LIMITS: LocalCloudLimits = {
+  manualSnapshotQuota: 100,
+  copiesInFlightQuota: 20,
+  listPageSize: 20,
+  describesPerState: 1,
+};
+
+/** What the RDS service needs of the cloud that hosts it. */
+export interface LocalCloudContext {
+  readonly layout: StateLayout;
+  readonly clock: () => Date;
+  readonly limits: LocalCloudLimits;
+  readonly faults: FaultInjector;
+  readonly kms: LocalKms;
+  regionMutex(region: string): Mutex;
+  ensureRegion(region: string): Promise<void>;
+  /** The gzip tarball of the database's data directory. */
+  dumpDatabase(region: string, id: string): Promise<Uint8Array>;
+  /** Runs an operation, refusing it once the cloud is closing, and lets close() wait for it. */
+  track<T>(operation: () => Promise<T>): Promise<T>;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Present when there are more records: pass it back to get the next page. */
+  readonly marker: string | undefined;
+}
+
+export interface PageRequest {
+  readonly marker?: string;
+  readonly maxRecords?: number;
+}
+
+export interface SnapshotQuery extends PageRequest {
+  readonly kind?: DatabaseKind;
+  readonly databaseId?: string;
+  readonly type?: SnapshotType;
+}
+
+export interface CreateSnapshotInput {
+  readonly kind: DatabaseKind;
+  readonly databaseId: string;
+  readonly snapshotId: string;
+  readonly tags: Tags;
+}
+
+export interface CopySnapshotInput {
+  readonly kind: DatabaseKind;
+  /** The source's ARN; a bare id is accepted for a copy within the region. */
+  readonly sourceSnapshotArn: string;
+  readonly sourceRegion: string;
+  readonly targetSnapshotId: string;
+  readonly kmsKeyId: string;
+  readonly tags: Tags;
+}
+
+const IN_FLIGHT_COPY: ReadonlySet<string> = new Set(['pending', 'copying']);
+const TRANSITIONAL: ReadonlySet<string> = new Set(['creating', 'pending', 'copying']);
+
+interface Reservation {
+  readonly kind: DatabaseKind;
+  readonly copy: boolean;
+}
+
+export class LocalRdsApi {
+  readonly region: string;
+  readonly #ctx: LocalCloudContext;
+  /** Snapshot ids being created or copied right now, not yet on disk. */
+  readonly #reserved = new Map<string, Reservation>();
+
+  constructor(ctx: LocalCloudContext, region: string) {
+    this.region = assertRegion(region);
+    this.#ctx = ctx;
+  }
+
+  get #mutex(): Mutex {
+    return this.#ctx.regionMutex(this.region);
+  }
+
+  describeDatabases(request: PageRequest = {}): Promise<Page<DatabaseRecord>> {
+    return this.#ctx.track(async () => {
+      this.#ctx.faults.apply('listDatabases', { region: this.region });
+      const ids = await listDatabaseIds(this.#ctx.layout, this.region);
+      return this.#page(ids, request, (id) => readDatabaseRecord(this.#ctx.layout, this.region, id));
+    });
+  }
+
+  createSnapshot(input: CreateSnapshotInput): Promise<SnapshotRecord> {
+    return this.#ctx.track(async () => {
+      const snapshotId = normalizeIdentifier('snapshot', input.snapshotId);
+      const databaseId = normalizeIdentifier('database', input.databaseId);
+      await this.#ctx.ensureRegion(this.region);
+      const fault = this.#ctx.faults.apply('createSnapshot', { region: this.region, database: databaseId });
+      const database = await readDatabaseRecord(this.#ctx.layout, this.region, databaseId);
+      if (database === undefined || database.kind !== input.kind) throw new DatabaseNotFoundError(databaseId);
+      const createdAt = this.#ctx.clock().toISOString();
+      await this.#reserve(input.kind, snapshotId, false);
+      try {
+        let archive: Uint8Array | undefined;
+        if (fault !== 'fail') {
+          const tarball = await this.#ctx.dumpDatabase(this.region, databaseId);
+          const key = await this.#ctx.kms.getKey(this.region, DEFAULT_RDS_KEY_ID);
+          archive = encryptArchive(tarball, key, snapshotId);
+        }
+        const record: SnapshotRecord = {
+          formatVersion: STATE_FORMAT_VERSION,
+          id: snapshotId,
+          arn: snapshotArn(this.region, input.kind, snapshotId),
+          region: this.region,
+          kind: input.kind,
+          databaseId,
+          engine: database.engine,
+          status: 'creating',
+          outcome: archive === undefined ? 'failed' : 'available',
+          ...(archive === undefined ? { statusReason: 'injected fault: createSnapshot fails' } : {}),
+          pollsUntilNext: this.#ctx.limits.describesPerState,
+          type: 'manual',
+          createdAt,
+          originalCreatedAt: createdAt,
+          encrypted: true,
+          kmsKeyId: DEFAULT_RDS_KEY_ID,
+          sourceSnapshotArn: null,
+          sha256: archive === undefined ? null : sha256Hex(archive),
+          sizeBytes: archive === undefined ? null : archive.byteLength,
+          tags: { ...input.tags },
+        };
+        await this.#commit(record, archive);
+        return record;
+      } finally {
+        this.#reserved.delete(snapshotId);
+      }
+    });
+  }
+
+  /** The snapshot, advanced by one poll; undefined when there is none of that kind. */
+  describeSnapshot(kind: DatabaseKind, id: string): Promise<SnapshotRecord | undefined> {
+    return this.#ctx.track(async () => {
+      const snapshotId = normalizeIdentifier('snapshot', id);
+      return this.#mutex.run(async () => {
+        const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
+        this.#ctx.faults.apply('describeSnapshot', { region: this.region, database: record?.databaseId });
+        if (record === undefined || record.kind !== kind) return undefined;
+        const next = advance(record, this.#ctx.limits.describesPerState);
+        if (next !== record) await writeSnapshotRecord(this.#ctx.layout, next);
+        return next;
+      });
+    });
+  }
+
+  /** One page of the region's snapshots matching the query, in identifier order. Advances nothing. */
+  describeSnapshots(query: SnapshotQuery = {}): Promise<Page<SnapshotRecord>> {
+    return this.#ctx.track(async () => {
+      this.#ctx.faults.apply('listSnapshots', { region: this.region });
+      const databaseId = query.databaseId === undefined ? undefined : query.databaseId.toLowerCase();
+      const ids = await listSnapshotIds(this.#ctx.layout, this.region);
+      return this.#page(ids, query, async (id) => {
+        const record = await readSnapshotRecord(this.#ctx.layout, this.region, id);
+        if (record === undefined) return undefined;
+        if (query.kind !== undefined && record.kind !== query.kind) return undefined;
+        if (databaseId !== undefined && record.databaseId !== databaseId) return undefined;
+        if (query.type !== undefined && record.type !== query.type) return undefined;
+        return record;
+      });
+    });
+  }
+
+  /** Starts a copy into this region from `sourceRegion` (possibly this region). */
+  copySnapshot(input: CopySnapshotInput): Promise<SnapshotRecord> {
+    return this.#ctx.track(async () => {
+      const targetId = normalizeIdentifier('snapshot', input.targetSnapshotId);
+      const sourceRegion = assertRegion(input.sourceRegion);
+      const sourceId = this.#sourceId(input, sourceRegion);
+      await this.#ctx.ensureRegion(this.region);
+
+      // Read the source under its own region's lock, released before this
+      // region's is taken: two regions copying to each other cannot deadlock.
+      const source = await this.#ctx.regionMutex(sourceRegion).run(async () => {
+        const record = await readSnapshotRecord(this.#ctx.layout, sourceRegion, sourceId);
+        if (record === undefined || record.kind !== input.kind) throw new SnapshotNotFoundError(sourceId);
+        if (record.status !== 'available') {
+          throw new InvalidStateError(`source snapshot ${sourceId} is ${record.status}, not available`);
+        }
+        const archive = await readFileIfExists(this.#ctx.layout.snapshotArchive(sourceRegion, sourceId));
+        return { record, archive };
+      });
+      const fault = this.#ctx.faults.apply('copySnapshot', {
+        region: this.region,
+        database: source.record.databaseId,
+      });
+      const targetKey = await this.#ctx.kms.getKey(this.region, input.kmsKeyId);
+      const createdAt = this.#ctx.clock().toISOString();
+      await this.#reserve(input.kind, targetId, true);
+      try {
+        let archive: Uint8Array | undefined;
+        let statusReason: string | undefined;
+        if (fault === 'fail') {
+          statusReason = 'injected fault: copySnapshot fails';
+        } else if (
+          source.archive === undefined ||
+          source.record.sha256 === null ||
+          sha256Hex(source.archive) !== source.record.sha256
+        ) {
+          statusReason = `the archive of the source snapshot ${source.record.arn} does not match its recorded SHA-256`;
+        } else {
+          const sourceKey = await this.#ctx.kms.getKey(sourceRegion, source.record.kmsKeyId);
+          const tarball = decryptArchive(source.archive, sourceKey, sourceId);
+          archive = encryptArchive(tarball, targetKey, targetId);
+        }
+        const record: SnapshotRecord = {
+          formatVersion: STATE_FORMAT_VERSION,
+          id: targetId,
+          arn: snapshotArn(this.region, input.kind, targetId),
+          region: this.region,
+          kind: input.kind,
+          databaseId: source.record.databaseId,
+          engine: source.record.engine,
+          status: 'pending',
+          outcome: archive === undefined ? 'failed' : 'available',
+          ...(statusReason === undefined ? {} : { statusReason }),
+          pollsUntilNext: this.#ctx.limits.describesPerState,
+          type: 'manual',
+          createdAt,
+          originalCreatedAt: source.record.originalCreatedAt,
+          encrypted: true,
+          kmsKeyId: input.kmsKeyId,
+          sourceSnapshotArn: source.record.arn,
+          sha256: archive === undefined ? null : sha256Hex(archive),
+          sizeBytes: archive === undefined ? null : archive.byteLength,
+          tags: { ...source.record.tags, ...input.tags },
+        };
+        await this.#commit(record, archive);
+        return record;
+      } finally {
+        this.#reserved.delete(targetId);
+      }
+    });
+  }
+
+  /** Deletes an available or failed snapshot: its metadata, then its archive. */
+  deleteSnapshot(kind: DatabaseKind, id: string): Promise<void> {
+    return this.#ctx.track(async () => {
+      const snapshotId = normalizeIdentifier('snapshot', id);
+      await this.#mutex.run(async () => {
+        const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
+        this.#ctx.faults.apply('deleteSnapshot', { region: this.region, database: record?.databaseId });
+        if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
+        if (TRANSITIONAL.has(record.status)) {
+          throw new InvalidStateError(`snapshot ${snapshotId} is ${record.status} and cannot be deleted yet`);
+        }
+        // The metadata is the commit point: once it is gone the snapshot is.
+        await unlink(this.#ctx.layout.snapshotFile(this.region, snapshotId));
+        await rm(this.#ctx.layout.snapshotArchive(this.region, snapshotId), { force: true });
+      });
+    });
+  }
+
+  #sourceId(input: CopySnapshotInput, sourceRegion: string): string {
+    const parsed = parseSnapshotArn(input.sourceSnapshotArn);
+    if (parsed === undefined) {
+      if (sourceRegion === this.region && isValidIdentifier(input.sourceSnapshotArn.toLowerCase())) {
+        return normalizeIdentifier('snapshot', input.sourceSnapshotArn);
+      }
+      throw new InvalidInputError(`invalid source snapshot ARN ${JSON.stringify(input.sourceSnapshotArn)}`);
+    }
+    if (parsed.region !== sourceRegion) {
+      throw new InvalidInputError(
+        `the source snapshot ${input.sourceSnapshotArn} is in ${parsed.region}, not in the given source region ${sourceRegion}`,
+      );
+    }
+    const id = normalizeIdentifier('snapshot', parsed.id);
+    if (parsed.kind !== input.kind) throw new SnapshotNotFoundError(id);
+    return id;
+  }
+
+  /** Claims a snapshot id, checking uniqueness and quotas, under the region's lock. */
+  async #reserve(kind: DatabaseKind, id: string, copy: boolean): Promise<void> {
+    await this.#mutex.run(async () => {
+      const ids = await listSnapshotIds(this.#ctx.layout, this.region);
+      if (this.#reserved.has(id) || ids.includes(id)) throw new SnapshotAlreadyExistsError(id);
+      const records: { kind: DatabaseKind; inFlightCopy: boolean }[] = [...this.#reserved.values()].map(
+        (reservation) => ({ kind: reservation.kind, inFlightCopy: reservation.copy }),
+      );
+      for (const existing of ids) {
+        const record = await readSnapshotRecord(this.#ctx.layout, this.region, existing);
+        if (record !== undefined) records.push({ kind: record.kind, inFlightCopy: IN_FLIGHT_COPY.has(record.status) });
+      }
+      const { manualSnapshotQuota, copiesInFlightQuota } = this.#ctx.limits;
+      if (records.filter((record) => record.kind === kind).length >= manualSnapshotQuota) {
+        throw new SnapshotQuotaExceededError(
+          `the region ${this.region} already holds ${manualSnapshotQuota} manual ${kind} snapshots, the quota`,
+        );
+      }
+      if (copy && records.filter((record) => record.inFlightCopy).length >= copiesInFlightQuota) {
+        throw new CopyLimitExceededError(
+          `${copiesInFlightQuota} snapshot copies are already in progress to ${this.region}, the limit`,
+        );
+      }
+      this.#reserved.set(id, { kind, copy });
+    });
+  }
+
+  /** Writes the archive, then the metadata that makes the snapshot exist. */
+  async #commit(record: SnapshotRecord, archive: Uint8Array | undefined): Promise<void> {
+    await this.#mutex.run(async () => {
+      const archivePath = this.#ctx.layout.snapshotArchive(this.region, record.id);
+      if (archive === undefined) await rm(archivePath, { force: true });
+      else await writeFileAtomic(archivePath, archive);
+      await writeSnapshotRecord(this.#ctx.layout, record);
+    });
+  }
+
+  async #page<T>(ids: string[], request: PageRequest, load: (id: string) => Promise<T | undefined>): Promise<Page<T>> {
+    const pageSize = request.maxRecords ?? this.#ctx.limits.listPageSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new InvalidInputError(`maxRecords must be a positive integer, not ${pageSize}`);
+    }
+    const after = request.marker === undefined ? undefined : decodeMarker(request.marker);
+    const start = after === undefined ? 0 : ids.findIndex((id) => id > after);
+    const items: T[] = [];
+    if (start < 0) return { items, marker: undefined };
+    for (let index = start; index < ids.length; index++) {
+      const id = ids[index];
+      if (id === undefined) continue;
+      // Undefined also when it was deleted between the listing and the read.
+      const item = await load(id);
+      if (item !== undefined) items.push(item);
+      if (items.length === pageSize && index < ids.length - 1) return { items, marker: encodeMarker(id) };
+    }
+    return { items, marker: undefined };
+  }
+}
+
+/** One poll of a snapshot: the record after it (the same object when nothing changes). */
+export function advance(record: SnapshotRecord, describesPerState: number): SnapshotRecord {
+  if (!TRANSITIONAL.has(record.status)) return record;
+  if (record.pollsUntilNext > 1) return { ...record, pollsUntilNext: record.pollsUntilNext - 1 };
+  const status = record.status === 'pending' ? 'copying' : record.outcome;
+  return { ...record, status, pollsUntilNext: TRANSITIONAL.has(status) ? describesPerState : 0 };
+}
+
+function encodeMarker(lastId: string): string {
+  return Buffer.from(lastId, 'utf8').toString('base64url');
+}
+
+function decodeMarker(marker: string): string {
+  const id = Buffer.from(marker, 'base64url').toString('utf8');
+  if (!isValidIdentifier(id)) throw new InvalidInputError(`invalid marker ${JSON.stringify(marker)}`);
+  return id;
+}

@@ -1,0 +1,147 @@
+// The command line as users and other tools run it, on a local cloud in a
+// temporary state directory.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+
+let workDir: string;
+let stateDir: string;
+const at = (time: string) => ['--state-dir', stateDir, '--now', time];
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'restorable-cli-'));
+  stateDir = join(workDir, 'state');
+});
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('restorable on a new machine', () => {
+  it('asks for a local cloud before backing up', async () => {
+    const run = await runCli('backup', ...at('2026-11-20T02:00:00Z'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('restorable local init');
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('creates the local cloud and the demo databases', async () => {
+    const init = await runCli('local', 'init', '--json', ...at('2026-11-19T00:00:00Z'));
+    expect(init.code).toBe(0);
+    expect(init.json()).toMatchObject({ regions: ['eu-west-1', 'eu-central-1'], created: true });
+
+    const seed = await runCli('local', 'seed', '--json', ...at('2026-11-19T00:00:00Z'));
+    expect(seed.code).toBe(0);
+    expect(seed.json()).toEqual({ region: 'eu-west-1', created: ['orders', 'billing', 'analytics-scratch'] });
+
+    const again = await runCli('local', 'seed', '--json', ...at('2026-11-19T00:00:00Z'));
+    expect(again.json()).toEqual({ region: 'eu-west-1', created: [] });
+  });
+});
+
+describe('restorable backup', () => {
+  it('backs up every protected database and prints the JSON contract', async () => {
+    const run = await runCli('backup', '--json', ...at('2026-11-20T02:00:00Z'));
+
+    expect(run.code).toBe(0);
+    const result = run.json<{ status: string; databases: { id: string; status: string; snapshots: unknown[] }[] }>();
+    expect(result.status).toBe('OK');
+    expect(result.databases.map((database) => database.id)).toEqual(['billing', 'orders']);
+    expect(result.databases[1]).toEqual({
+      id: 'orders',
+      status: 'OK',
+      snapshots: [
+        { region: 'eu-west-1', id: 'restorable-orders-2026-11-20', status: 'available' },
+        { region: 'eu-central-1', id: 'restorable-orders-2026-11-20', status: 'available' },
+      ],
+    });
+  });
+
+  it('prints a table for people on stderr and nothing on stdout without --json', async () => {
+    const run = await runCli('backup', '--db', 'orders', ...at('2026-11-21T02:00:00Z'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/orders\s+OK\s+eu-west-1: restorable-orders-2026-11-21 \(available\)/);
+  });
+
+  it('exits 2 for a database that is not protected, and takes no snapshot', async () => {
+    const run = await runCli('backup', '--db', 'analytics-scratch', '--json', ...at('2026-11-22T02:00:00Z'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--db analytics-scratch: not a protected database (protected: billing, orders)');
+    const status = await runCli('status', '--json', ...at('2026-11-22T02:00:00Z'));
+    const orders = status.json<{ databases: { id: string; regions: Record<string, { snapshots: number }> }[] }>();
+    expect(orders.databases.find((database) => database.id === 'orders')?.regions['eu-west-1']?.snapshots).toBe(2);
+  });
+
+  it('exits 1 when a database fails, reporting the others', async () => {
+    const previous = process.env.RESTORABLE_FAULTS;
+    process.env.RESTORABLE_FAULTS = JSON.stringify([{ operation: 'createSnapshot', effect: 'error', database: 'billing' }]);
+    try {
+      const run = await runCli('backup', '--json', ...at('2026-11-23T02:00:00Z'));
+      expect(run.code).toBe(1);
+      const result = run.json<{ status: string; databases: { id: string; status: string; error?: string }[] }>();
+      expect(result.status).toBe('PARTIAL');
+      expect(result.databases.find((database) => database.id === 'billing')).toMatchObject({
+        status: 'FAILED',
+        error: expect.stringContaining('CloudServiceError'),
+      });
+      expect(result.databases.find((database) => database.id === 'orders')?.status).toBe('OK');
+    } finally {
+      if (previous === undefined) delete process.env.RESTORABLE_FAULTS;
+      else process.env.RESTORABLE_FAULTS = previous;
+    }
+  });
+});
+
+describe('restorable status', () => {
+  it('reports snapshots kept and ages per region against --now', async () => {
+    const run = await runCli('status', '--json', ...at('2026-11-23T14:00:00Z'));
+
+    expect(run.code).toBe(0);
+    const { databases } = run.json<{ databases: Record<string, unknown>[] }>();
+    expect(databases.map((database) => database.id)).toEqual(['billing', 'orders']);
+    expect(databases.find((database) => database.id === 'orders')).toEqual({
+      id: 'orders',
+      kind: 'instance',
+      engine: 'postgres',
+      regions: {
+        'eu-west-1': { snapshots: 3, newestAgeHours: 12, oldestAgeHours: 84 },
+        'eu-central-1': { snapshots: 3, newestAgeHours: 12, oldestAgeHours: 84 },
+      },
+      lastDrill: null,
+    });
+    expect(databases.find((database) => database.id === 'billing')).toMatchObject({
+      kind: 'cluster',
+      engine: 'aurora-postgresql',
+      regions: { 'eu-west-1': { snapshots: 1, newestAgeHours: 84, oldestAgeHours: 84 } },
+    });
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [['frobnicate'], 'unknown command: frobnicate'],
+    [['status', '--now', 'yesterday'], '--now must be an ISO 8601 time'],
+    [['status', '--target', 'gcp'], '--target must be local or aws'],
+    [['status', '--bogus'], "Unknown option '--bogus'"],
+    [['demo', '--days', '0'], '--days must be at least 1'],
+    [['local', 'destroy'], 'unknown local command: destroy'],
+  ])('restorable %j exits 2: %s', async (argv, message) => {
+    const run = await runCli(...argv, '--state-dir', join(workDir, 'untouched'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(existsSync(join(workDir, 'untouched'))).toBe(false);
+  });
+
+  it('exits 2 on an invalid configuration file, naming the field, and changes nothing', async () => {
+    const config = join(workDir, 'bad.yml');
+    await writeFile(config, 'sourceRegion: eu-west-1\ncopyRegions: []\nselection: { ids: [orders] }\n');
+    const run = await runCli('local', 'init', '--config', config, '--state-dir', join(workDir, 'untouched'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('copyRegions: Too small');
+    expect(existsSync(join(workDir, 'untouched'))).toBe(false);
+  });
+});

@@ -1,0 +1,288 @@
+// The behaviour every RdsPort implementation must show, whatever cloud is
+// behind it: run against the local cloud (local-rds.contract.test.ts) and the
+// AWS adapter over a stateful fake of the RDS SDK (aws-rds.contract.test.ts).
+// It asserts only what the port promises, never how an implementation keeps
+// its state. Tests share two seeded databases (seeding can be slow) but each
+// creates the snapshots it looks at, with ids of its own.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DatabaseNotFoundError,
+  SnapshotAlreadyExistsError,
+  SnapshotNotFoundError,
+} from '../../src/domain/errors.ts';
+import type { DatabaseKind, DatabaseRef, RdsPort, Snapshot, SnapshotRef, Tags } from '../../src/ports/rds.ts';
+
+export interface ContractDatabaseSpec {
+  readonly region: string;
+  readonly id: string;
+  readonly kind: DatabaseKind;
+  readonly tags: Tags;
+  readonly multiAz: boolean;
+}
+
+export interface RdsContractFixture {
+  port(region: string): RdsPort;
+  /** Creates a database the port can then list and snapshot. */
+  seedDatabase(spec: ContractDatabaseSpec): Promise<void>;
+  /** Region of the seeded databases. */
+  readonly sourceRegion: string;
+  /** Another region, receiving copies. */
+  readonly copyRegion: string;
+  /** A KMS key of the copy region that copies can be encrypted with. */
+  readonly copyKmsKeyId: string;
+  /**
+   * How many snapshots one page of the implementation's listing holds (the
+   * suite lists more than that). Default 20.
+   */
+  readonly listPageSize?: number;
+  cleanup(): Promise<void>;
+}
+
+/** How many describes a snapshot may take to settle before the suite gives up. */
+const MAX_POLLS = 10;
+
+export function describeRdsPortContract(name: string, setup: () => Promise<RdsContractFixture>): void {
+  describe(`RdsPort contract: ${name}`, () => {
+    let fixture: RdsContractFixture;
+    let source: RdsPort;
+    let target: RdsPort;
+    const instance: DatabaseRef = { kind: 'instance', id: 'contract-orders' };
+    const cluster: DatabaseRef = { kind: 'cluster', id: 'contract-billing' };
+    const instanceTags = { app: 'orders', backup: 'daily' };
+    const clusterTags = { app: 'billing', backup: 'daily' };
+
+    /** Describes the snapshot until it leaves the in-progress states, at most MAX_POLLS times. */
+    async function settle(port: RdsPort, ref: SnapshotRef): Promise<Snapshot> {
+      for (let poll = 0; poll < MAX_POLLS; poll++) {
+        const snapshot = await port.describeSnapshot(ref);
+        if (snapshot === undefined) throw new Error(`snapshot ${ref.id} vanished while polling`);
+        if (snapshot.status === 'available' || snapshot.status === 'failed') return snapshot;
+      }
+      throw new Error(`snapshot ${ref.id} was not settled after ${MAX_POLLS} describes`);
+    }
+
+    async function availableSnapshot(database: DatabaseRef, id: string, tags: Tags = {}): Promise<Snapshot> {
+      await source.createSnapshot({ database, snapshotId: id, tags });
+      const snapshot = await settle(source, { kind: database.kind, id });
+      expect(snapshot.status).toBe('available');
+      return snapshot;
+    }
+
+    beforeAll(async () => {
+      fixture = await setup();
+      source = fixture.port(fixture.sourceRegion);
+      target = fixture.port(fixture.copyRegion);
+      await fixture.seedDatabase({ region: fixture.sourceRegion, ...instance, tags: instanceTags, multiAz: true });
+      await fixture.seedDatabase({ region: fixture.sourceRegion, ...cluster, tags: clusterTags, multiAz: false });
+    });
+
+    afterAll(async () => {
+      await fixture?.cleanup();
+    });
+
+    it('given a port, then it reports the region it was asked for', () => {
+      expect(source.region).toBe(fixture.sourceRegion);
+      expect(target.region).toBe(fixture.copyRegion);
+    });
+
+    it('given seeded databases, when listing databases, then both kinds are returned with their tags and Multi-AZ setting', async () => {
+      const databases = await source.listDatabases();
+
+      const orders = databases.find((database) => database.id === instance.id);
+      const billing = databases.find((database) => database.id === cluster.id);
+      expect(orders).toMatchObject({ kind: 'instance', tags: instanceTags, multiAz: true });
+      expect(billing).toMatchObject({ kind: 'cluster', tags: clusterTags, multiAz: false });
+      expect(orders?.arn).toContain(instance.id);
+      expect(billing?.arn).toContain(cluster.id);
+    });
+
+    it('given an instance, when a snapshot is created, then it is in progress and becomes available as it is described', async () => {
+      const created = await source.createSnapshot({
+        database: instance,
+        snapshotId: 'contract-create-instance',
+        tags: { purpose: 'contract' },
+      });
+
+      expect(created).toMatchObject({
+        id: 'contract-create-instance',
+        region: fixture.sourceRegion,
+        database: instance,
+        type: 'manual',
+      });
+      expect(['creating', 'available']).toContain(created.status);
+      expect(created.arn).toContain('contract-create-instance');
+
+      const settled = await settle(source, { kind: 'instance', id: 'contract-create-instance' });
+      expect(settled.status).toBe('available');
+      expect(settled.tags).toMatchObject({ purpose: 'contract' });
+      expect(settled.createdAt).toBeInstanceOf(Date);
+      expect(Number.isNaN(settled.createdAt?.getTime())).toBe(false);
+      expect(settled.database).toEqual(instance);
+    });
+
+    it('given a cluster, when a snapshot is created, then it becomes available with its tags and creation time', async () => {
+      const created = await source.createSnapshot({
+        database: cluster,
+        snapshotId: 'contract-create-cluster',
+        tags: { purpose: 'contract' },
+      });
+      expect(['creating', 'available']).toContain(created.status);
+
+      const settled = await settle(source, { kind: 'cluster', id: 'contract-create-cluster' });
+      expect(settled).toMatchObject({ status: 'available', database: cluster, tags: { purpose: 'contract' } });
+      expect(settled.createdAt).toBeInstanceOf(Date);
+      expect(settled.arn).toContain('contract-create-cluster');
+    });
+
+    it('given a snapshot id that is taken, when creating a snapshot with it, then SnapshotAlreadyExistsError is thrown', async () => {
+      await availableSnapshot(instance, 'contract-duplicate');
+
+      await expect(
+        source.createSnapshot({ database: instance, snapshotId: 'contract-duplicate', tags: {} }),
+      ).rejects.toBeInstanceOf(SnapshotAlreadyExistsError);
+    });
+
+    it('given an unknown database, when creating a snapshot of it, then DatabaseNotFoundError is thrown', async () => {
+      await expect(
+        source.createSnapshot({
+          database: { kind: 'instance', id: 'contract-no-such-db' },
+          snapshotId: 'contract-orphan',
+          tags: {},
+        }),
+      ).rejects.toBeInstanceOf(DatabaseNotFoundError);
+      expect(await source.describeSnapshot({ kind: 'instance', id: 'contract-orphan' })).toBeUndefined();
+    });
+
+    it('given no such snapshot, when describing it, then the result is undefined', async () => {
+      expect(await source.describeSnapshot({ kind: 'instance', id: 'contract-never-created' })).toBeUndefined();
+      expect(await source.describeSnapshot({ kind: 'cluster', id: 'contract-never-created' })).toBeUndefined();
+    });
+
+    it('given an instance snapshot, when describing it as a cluster snapshot, then the result is undefined', async () => {
+      await availableSnapshot(instance, 'contract-kind-check');
+
+      expect(await source.describeSnapshot({ kind: 'cluster', id: 'contract-kind-check' })).toBeUndefined();
+    });
+
+    it('given snapshots of both kinds, when listing with filters, then only matching snapshots are returned, with tags', async () => {
+      await availableSnapshot(instance, 'contract-list-instance', { list: 'instance' });
+      await availableSnapshot(cluster, 'contract-list-cluster', { list: 'cluster' });
+
+      const ofInstance = await source.listSnapshots({ database: instance });
+      expect(ofInstance.every((snapshot) => snapshot.database.id === instance.id)).toBe(true);
+      expect(ofInstance.find((snapshot) => snapshot.id === 'contract-list-instance')?.tags).toMatchObject({
+        list: 'instance',
+      });
+      expect(ofInstance.map((snapshot) => snapshot.id)).not.toContain('contract-list-cluster');
+
+      const clusters = await source.listSnapshots({ kind: 'cluster' });
+      expect(clusters.every((snapshot) => snapshot.database.kind === 'cluster')).toBe(true);
+      expect(clusters.find((snapshot) => snapshot.id === 'contract-list-cluster')?.tags).toMatchObject({
+        list: 'cluster',
+      });
+      expect(clusters.map((snapshot) => snapshot.id)).not.toContain('contract-list-instance');
+
+      const manual = await source.listSnapshots({ type: 'manual' });
+      expect(manual.map((snapshot) => snapshot.id)).toEqual(
+        expect.arrayContaining(['contract-list-instance', 'contract-list-cluster']),
+      );
+      const all = await source.listSnapshots();
+      expect(all.map((snapshot) => snapshot.id)).toEqual(
+        expect.arrayContaining(['contract-list-instance', 'contract-list-cluster']),
+      );
+      for (const snapshot of all) expect(snapshot.createdAt).toBeInstanceOf(Date);
+    });
+
+    it('given more snapshots than one page holds, when listing, then every one of them is returned once', async () => {
+      const count = (fixture.listPageSize ?? 20) + 2;
+      const ids = Array.from({ length: count }, (_, index) => `contract-page-${String(index).padStart(3, '0')}`);
+      for (const id of ids) await source.createSnapshot({ database: cluster, snapshotId: id, tags: { page: 'yes' } });
+
+      const listed = (await source.listSnapshots({ database: cluster })).map((snapshot) => snapshot.id);
+
+      const paged = listed.filter((id) => id.startsWith('contract-page-'));
+      expect(paged.sort()).toEqual(ids);
+    });
+
+    it('given an available snapshot, when it is copied to another region, then the copy becomes available, encrypted with the given key, with the tags and original time', async () => {
+      const original = await availableSnapshot(instance, 'contract-copy-source', { team: 'shop' });
+
+      const started = await target.copySnapshot({
+        kind: 'instance',
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: 'contract-copy-target',
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: { copy: 'yes' },
+      });
+      expect(['pending', 'copying', 'available']).toContain(started.status);
+      expect(started.region).toBe(fixture.copyRegion);
+
+      const copy = await settle(target, { kind: 'instance', id: 'contract-copy-target' });
+      expect(copy).toMatchObject({
+        id: 'contract-copy-target',
+        region: fixture.copyRegion,
+        status: 'available',
+        database: instance,
+        encrypted: true,
+        kmsKeyId: fixture.copyKmsKeyId,
+        sourceSnapshotArn: original.arn,
+        tags: { team: 'shop', copy: 'yes' },
+      });
+      expect(copy.originalCreatedAt?.getTime()).toBe(original.originalCreatedAt?.getTime());
+      expect(copy.originalCreatedAt).toBeInstanceOf(Date);
+      expect(copy.arn).not.toBe(original.arn);
+      expect((await target.listSnapshots({ database: instance })).map((snapshot) => snapshot.id)).toContain(
+        'contract-copy-target',
+      );
+      // The source is left as it was.
+      expect((await source.describeSnapshot({ kind: 'instance', id: original.id }))?.status).toBe('available');
+    });
+
+    it('given an available cluster snapshot, when it is copied to another region, then the copy becomes available', async () => {
+      const original = await availableSnapshot(cluster, 'contract-copy-cluster-source');
+
+      await target.copySnapshot({
+        kind: 'cluster',
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: 'contract-copy-cluster-target',
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: {},
+      });
+
+      const copy = await settle(target, { kind: 'cluster', id: 'contract-copy-cluster-target' });
+      expect(copy).toMatchObject({ status: 'available', database: cluster, kmsKeyId: fixture.copyKmsKeyId });
+    });
+
+    it('given a copy id that is taken in the destination, when copying to it, then SnapshotAlreadyExistsError is thrown', async () => {
+      const original = await availableSnapshot(instance, 'contract-copy-twice');
+      const request = {
+        kind: 'instance' as const,
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: 'contract-copy-twice-target',
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: {},
+      };
+      await target.copySnapshot(request);
+      await settle(target, { kind: 'instance', id: request.targetSnapshotId });
+
+      await expect(target.copySnapshot(request)).rejects.toBeInstanceOf(SnapshotAlreadyExistsError);
+    });
+
+    it('given an available snapshot, when it is deleted, then it is gone and deleting it again throws SnapshotNotFoundError', async () => {
+      await availableSnapshot(instance, 'contract-delete');
+
+      await source.deleteSnapshot({ kind: 'instance', id: 'contract-delete' });
+
+      expect(await source.describeSnapshot({ kind: 'instance', id: 'contract-delete' })).toBeUndefined();
+      expect((await source.listSnapshots({ database: instance })).map((snapshot) => snapshot.id)).not.toContain(
+        'contract-delete',
+      );
+      await expect(source.deleteSnapshot({ kind: 'instance', id: 'contract-delete' })).rejects.toBeInstanceOf(
+        SnapshotNotFoundError,
+      );
+    });
+  });
+}

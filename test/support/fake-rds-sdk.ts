@@ -1,0 +1,834 @@
+// A stateful, in-memory Amazon RDS at the SDK boundary: `installFakeRds`
+// answers the commands the RDS port sends (through `aws-sdk-client-mock`
+// handlers on an `RDSClient` mock) from one store per region, so that the
+// shared port contract suite can run against `AwsRdsAdapter`.
+//
+// It mimics what the adapter relies on:
+// - the region of a call is the calling client's region (a copy lands in the
+//   destination region's store, read from the source region's store);
+// - identifiers are stored in lower case, as RDS does;
+// - a new snapshot is `creating` (a copy `pending`) and becomes `available`
+//   on the next describe that returns it (`describesUntilAvailable`);
+// - pages of at most MaxRecords (and the fake's `pageSize`) with a Marker;
+// - faults are the SDK's own exception classes (their `name` is the RDS
+//   exception name, e.g. `DBSnapshotAlreadyExistsFault`).
+
+import {
+  CopyDBClusterSnapshotCommand,
+  type CopyDBClusterSnapshotCommandInput,
+  CopyDBSnapshotCommand,
+  type CopyDBSnapshotCommandInput,
+  CreateDBClusterSnapshotCommand,
+  type CreateDBClusterSnapshotCommandInput,
+  CreateDBSnapshotCommand,
+  type CreateDBSnapshotCommandInput,
+  type DBCluster,
+  DBClusterNotFoundFault,
+  type DBClusterSnapshot,
+  DBClusterSnapshotAlreadyExistsFault,
+  DBClusterSnapshotNotFoundFault,
+  type DBInstance,
+  DBInstanceNotFoundFault,
+  type DBSnapshot,
+  DBSnapshotAlreadyExistsFault,
+  DBSnapshotNotFoundFault,
+  DeleteDBClusterSnapshotCommand,
+  type DeleteDBClusterSnapshotCommandInput,
+  DeleteDBSnapshotCommand,
+  type DeleteDBSnapshotCommandInput,
+  DescribeDBClusterSnapshotsCommand,
+  type DescribeDBClusterSnapshotsCommandInput,
+  DescribeDBClustersCommand,
+  type DescribeDBClustersCommandInput,
+  DescribeDBInstancesCommand,
+  type DescribeDBInstancesCommandInput,
+  DescribeDBSnapshotsCommand,
+  type DescribeDBSnapshotsCommandInput,
+  InvalidDBClusterSnapshotStateFault,
+  InvalidDBClusterStateFault,
+  InvalidDBInstanceStateFault,
+  InvalidDBSnapshotStateFault,
+  KMSKeyNotAccessibleFault,
+  type RDSClient,
+  RDSServiceException,
+  SnapshotQuotaExceededFault,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+
+type Kind = 'instance' | 'cluster';
+type Tags = Record<string, string>;
+
+export interface FakeRdsOptions {
+  readonly accountId?: string;
+  /** Largest page the fake returns, whatever MaxRecords asks (RDS: 100). */
+  readonly pageSize?: number;
+  /** Describes of a new snapshot or copy that see it before it is `available`, minus one. */
+  readonly describesUntilAvailable?: number;
+  /** Manual snapshots (both kinds) allowed per region; RDS's default quota is 100. */
+  readonly manualSnapshotQuota?: number;
+  /** Copies that may be in flight into one region at a time (RDS: 20). */
+  readonly concurrentCopyLimit?: number;
+  readonly now?: () => Date;
+}
+
+export interface SeedInstance {
+  readonly id: string;
+  readonly engine?: string;
+  readonly engineVersion?: string;
+  readonly status?: string;
+  readonly multiAz?: boolean;
+  readonly storageEncrypted?: boolean;
+  readonly kmsKeyId?: string;
+  readonly backupRetentionDays?: number;
+  readonly tags?: Tags;
+  /** Makes the instance a member of this Aurora cluster (seed the cluster first). */
+  readonly clusterId?: string;
+}
+
+export interface SeedCluster {
+  readonly id: string;
+  readonly engine?: string;
+  readonly engineVersion?: string;
+  readonly status?: string;
+  readonly multiAz?: boolean;
+  readonly storageEncrypted?: boolean;
+  readonly kmsKeyId?: string;
+  readonly backupRetentionDays?: number;
+  readonly tags?: Tags;
+  /** Member instance ids, created as instances of the cluster. */
+  readonly members?: readonly string[];
+}
+
+export interface SeedSnapshot {
+  readonly kind: Kind;
+  readonly id: string;
+  readonly databaseId: string;
+  readonly type?: 'manual' | 'automated' | 'awsbackup';
+  readonly status?: string;
+  readonly engine?: string;
+  readonly encrypted?: boolean;
+  readonly kmsKeyId?: string;
+  readonly createdAt?: Date;
+  readonly tags?: Tags;
+}
+
+export interface FakeRds {
+  readonly accountId: string;
+  seedInstance(region: string, instance: SeedInstance): void;
+  seedCluster(region: string, cluster: SeedCluster): void;
+  /** An existing snapshot (e.g. an automated one), `available` unless told. */
+  seedSnapshot(region: string, snapshot: SeedSnapshot): void;
+  /** Sets a database's status (e.g. `stopped`, `backing-up`). */
+  setDatabaseStatus(region: string, kind: Kind, id: string, status: string): void;
+  /** Sets a snapshot's RDS status, which then stays until set again. */
+  setSnapshotStatus(region: string, kind: Kind, id: string, status: string): void;
+  /** Makes a KMS key unusable: using it fails with KMSKeyNotAccessibleFault. */
+  disableKmsKey(keyId: string): void;
+  /** The stored snapshots of a region, as RDS would describe them, without advancing them. */
+  snapshots(region: string, kind: Kind): Array<DBSnapshot | DBClusterSnapshot>;
+  reset(): void;
+}
+
+interface StoredSnapshot {
+  readonly kind: Kind;
+  readonly id: string;
+  readonly arn: string;
+  readonly databaseId: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  type: string;
+  status: string;
+  /** Set explicitly by the test: no longer advanced by describes. */
+  pinned: boolean;
+  describes: number;
+  readonly takenAt: Date;
+  readonly originalTakenAt: Date | undefined;
+  readonly encrypted: boolean;
+  readonly kmsKeyId: string | undefined;
+  readonly sourceArn: string | undefined;
+  readonly sourceRegion: string | undefined;
+  readonly tags: Tags;
+}
+
+interface RegionStore {
+  readonly instances: Map<string, DBInstance>;
+  readonly clusters: Map<string, DBCluster>;
+  readonly snapshots: {
+    readonly instance: Map<string, StoredSnapshot>;
+    readonly cluster: Map<string, StoredSnapshot>;
+  };
+}
+
+const IN_PROGRESS = new Set(['creating', 'pending', 'copying']);
+
+/**
+ * Installs the fake RDS on `mock` (from `mockClient(RDSClient)`), replacing
+ * the handlers of the commands it implements. Call again after `mock.reset()`.
+ */
+export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsOptions = {}): FakeRds {
+  const accountId = options.accountId ?? '123456789012';
+  const pageSize = options.pageSize ?? 100;
+  const describesUntilAvailable = options.describesUntilAvailable ?? 1;
+  const manualSnapshotQuota = options.manualSnapshotQuota ?? Number.POSITIVE_INFINITY;
+  const concurrentCopyLimit = options.concurrentCopyLimit ?? 20;
+  const now = options.now ?? (() => new Date());
+  const regions = new Map<string, RegionStore>();
+  const disabledKeys = new Set<string>();
+
+  function store(region: string): RegionStore {
+    let regionStore = regions.get(region);
+    if (regionStore === undefined) {
+      regionStore = {
+        instances: new Map(),
+        clusters: new Map(),
+        snapshots: { instance: new Map(), cluster: new Map() },
+      };
+      regions.set(region, regionStore);
+    }
+    return regionStore;
+  }
+
+  function arnOf(region: string, resource: string, id: string): string {
+    return `arn:aws:rds:${region}:${accountId}:${resource}:${id}`;
+  }
+
+  function snapshotArn(region: string, kind: Kind, id: string): string {
+    return arnOf(region, kind === 'instance' ? 'snapshot' : 'cluster-snapshot', id);
+  }
+
+  // -------------------------------------------------------------------------
+  // Snapshots
+
+  /** A describe sees the snapshot: it advances towards `available`. */
+  function advance(snapshot: StoredSnapshot): void {
+    if (snapshot.pinned || !IN_PROGRESS.has(snapshot.status)) return;
+    snapshot.describes += 1;
+    if (snapshot.describes >= describesUntilAvailable) {
+      snapshot.status = 'available';
+    } else if (snapshot.status === 'pending') {
+      snapshot.status = 'copying';
+    }
+  }
+
+  function percentProgress(snapshot: StoredSnapshot): number {
+    if (snapshot.status === 'available') return 100;
+    if (!IN_PROGRESS.has(snapshot.status)) return 0;
+    return Math.min(99, Math.floor((snapshot.describes * 100) / Math.max(1, describesUntilAvailable)));
+  }
+
+  function toDbSnapshot(region: string, snapshot: StoredSnapshot): DBSnapshot {
+    // RDS sets the create time once the snapshot has been taken.
+    const taken = snapshot.status !== 'creating';
+    return {
+      DBSnapshotIdentifier: snapshot.id,
+      DBSnapshotArn: snapshot.arn,
+      DBInstanceIdentifier: snapshot.databaseId,
+      Engine: snapshot.engine,
+      EngineVersion: snapshot.engineVersion,
+      Status: snapshot.status,
+      SnapshotType: snapshot.type,
+      SnapshotCreateTime: taken ? new Date(snapshot.takenAt) : undefined,
+      OriginalSnapshotCreateTime: optionalDate(
+        snapshot.originalTakenAt ?? (taken ? snapshot.takenAt : undefined),
+      ),
+      Encrypted: snapshot.encrypted,
+      KmsKeyId: snapshot.kmsKeyId,
+      SourceDBSnapshotIdentifier: snapshot.sourceArn,
+      SourceRegion: snapshot.sourceRegion,
+      PercentProgress: percentProgress(snapshot),
+      AvailabilityZone: `${region}a`,
+      TagList: toTagList(snapshot.tags),
+    };
+  }
+
+  function toClusterSnapshot(snapshot: StoredSnapshot): DBClusterSnapshot {
+    const taken = snapshot.status !== 'creating';
+    return {
+      DBClusterSnapshotIdentifier: snapshot.id,
+      DBClusterSnapshotArn: snapshot.arn,
+      DBClusterIdentifier: snapshot.databaseId,
+      Engine: snapshot.engine,
+      EngineVersion: snapshot.engineVersion,
+      Status: snapshot.status,
+      SnapshotType: snapshot.type,
+      // Assumption: a copied cluster snapshot keeps the source's create time
+      // (DBClusterSnapshot has no OriginalSnapshotCreateTime).
+      SnapshotCreateTime: taken ? new Date(snapshot.originalTakenAt ?? snapshot.takenAt) : undefined,
+      StorageEncrypted: snapshot.encrypted,
+      KmsKeyId: snapshot.kmsKeyId,
+      SourceDBClusterSnapshotArn: snapshot.sourceArn,
+      PercentProgress: percentProgress(snapshot),
+      TagList: toTagList(snapshot.tags),
+    };
+  }
+
+  function describe(region: string, snapshot: StoredSnapshot): DBSnapshot | DBClusterSnapshot {
+    return snapshot.kind === 'instance' ? toDbSnapshot(region, snapshot) : toClusterSnapshot(snapshot);
+  }
+
+  function notFound(kind: Kind, id: string): Error {
+    const message = `${kind === 'instance' ? 'DBSnapshot' : 'DBClusterSnapshot'} ${id} not found.`;
+    return kind === 'instance'
+      ? new DBSnapshotNotFoundFault({ message, $metadata: { httpStatusCode: 404 } })
+      : new DBClusterSnapshotNotFoundFault({ message, $metadata: { httpStatusCode: 404 } });
+  }
+
+  function alreadyExists(kind: Kind, id: string): Error {
+    return kind === 'instance'
+      ? new DBSnapshotAlreadyExistsFault({
+          message: `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+          $metadata: { httpStatusCode: 400 },
+        })
+      : new DBClusterSnapshotAlreadyExistsFault({
+          message: `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`,
+          $metadata: { httpStatusCode: 400 },
+        });
+  }
+
+  function invalidSnapshotState(kind: Kind, message: string): Error {
+    return kind === 'instance'
+      ? new InvalidDBSnapshotStateFault({ message, $metadata: { httpStatusCode: 400 } })
+      : new InvalidDBClusterSnapshotStateFault({ message, $metadata: { httpStatusCode: 400 } });
+  }
+
+  function instanceOf(region: string, id: string): DBInstance {
+    const instance = store(region).instances.get(id.toLowerCase());
+    if (instance === undefined) {
+      throw new DBInstanceNotFoundFault({
+        message: `DBInstance ${id} not found.`,
+        $metadata: { httpStatusCode: 404 },
+      });
+    }
+    return instance;
+  }
+
+  function clusterOf(region: string, id: string): DBCluster {
+    const cluster = store(region).clusters.get(id.toLowerCase());
+    if (cluster === undefined) {
+      throw new DBClusterNotFoundFault({
+        message: `DBCluster ${id} not found.`,
+        $metadata: { httpStatusCode: 404 },
+      });
+    }
+    return cluster;
+  }
+
+  function checkManualQuota(region: string): void {
+    const { snapshots } = store(region);
+    const manual = [...snapshots.instance.values(), ...snapshots.cluster.values()].filter(
+      (snapshot) => snapshot.type === 'manual',
+    ).length;
+    if (manual >= manualSnapshotQuota) {
+      throw new SnapshotQuotaExceededFault({
+        message: `Cannot create more than ${manualSnapshotQuota} manual snapshots`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+  }
+
+  function checkKmsKey(region: string, keyId: string | undefined): void {
+    if (keyId === undefined) return;
+    const keyRegion = keyId.startsWith('arn:') ? keyId.split(':')[3] : undefined;
+    if (disabledKeys.has(keyId) || (keyRegion !== undefined && keyRegion !== region)) {
+      throw new KMSKeyNotAccessibleFault({
+        message: `The target KMS key [${keyId}] does not exist, is not enabled or you do not have permissions to access it.`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+  }
+
+  function createSnapshot(
+    region: string,
+    kind: Kind,
+    databaseId: string | undefined,
+    snapshotId: string | undefined,
+    tags: Tag[] | undefined,
+  ): StoredSnapshot {
+    const regionStore = store(region);
+    const dbId = required(databaseId, kind === 'instance' ? 'DBInstanceIdentifier' : 'DBClusterIdentifier');
+    const id = required(snapshotId, 'snapshot identifier').toLowerCase();
+    const database = kind === 'instance' ? instanceOf(region, dbId) : clusterOf(region, dbId);
+    const status =
+      kind === 'instance' ? instanceOf(region, dbId).DBInstanceStatus : clusterOf(region, dbId).Status;
+    if (kind === 'instance' && instanceOf(region, dbId).DBClusterIdentifier !== undefined) {
+      throw new InvalidDBInstanceStateFault({
+        message: `The specified instance ${dbId} is a member of a cluster; snapshot the cluster instead.`,
+        $metadata: {},
+      });
+    }
+    if (status !== 'available') {
+      const message = `Cannot create a snapshot because the database ${dbId} is in ${status} state.`;
+      throw kind === 'instance'
+        ? new InvalidDBInstanceStateFault({ message, $metadata: {} })
+        : new InvalidDBClusterStateFault({ message, $metadata: {} });
+    }
+    if (regionStore.snapshots[kind].has(id)) throw alreadyExists(kind, id);
+    checkManualQuota(region);
+    const snapshot: StoredSnapshot = {
+      kind,
+      id,
+      arn: snapshotArn(region, kind, id),
+      databaseId: dbId.toLowerCase(),
+      engine: database.Engine ?? '',
+      engineVersion: database.EngineVersion ?? '',
+      type: 'manual',
+      status: 'creating',
+      pinned: false,
+      describes: 0,
+      takenAt: now(),
+      originalTakenAt: undefined,
+      encrypted: database.StorageEncrypted ?? false,
+      kmsKeyId: database.KmsKeyId,
+      sourceArn: undefined,
+      sourceRegion: undefined,
+      tags: fromTagList(tags),
+    };
+    regionStore.snapshots[kind].set(id, snapshot);
+    return snapshot;
+  }
+
+  function copySnapshot(
+    region: string,
+    kind: Kind,
+    source: string | undefined,
+    target: string | undefined,
+    input: { KmsKeyId?: string | undefined; CopyTags?: boolean | undefined; Tags?: Tag[] | undefined },
+  ): StoredSnapshot {
+    const sourceIdOrArn = required(source, 'source snapshot identifier');
+    const targetId = required(target, 'target snapshot identifier').toLowerCase();
+    const sourceRegion = sourceIdOrArn.startsWith('arn:') ? (sourceIdOrArn.split(':')[3] ?? region) : region;
+    const sourceId = (
+      sourceIdOrArn.startsWith('arn:') ? lastSegment(sourceIdOrArn) : sourceIdOrArn
+    ).toLowerCase();
+    const original = store(sourceRegion).snapshots[kind].get(sourceId);
+    if (original === undefined) throw notFound(kind, sourceIdOrArn);
+    if (original.status !== 'available') {
+      throw invalidSnapshotState(kind, `Snapshot ${sourceIdOrArn} is not in available state.`);
+    }
+    const destination = store(region);
+    if (destination.snapshots[kind].has(targetId)) throw alreadyExists(kind, targetId);
+    if (sourceRegion !== region) {
+      const inFlight = [
+        ...destination.snapshots.instance.values(),
+        ...destination.snapshots.cluster.values(),
+      ].filter((snapshot) => snapshot.sourceRegion !== undefined && IN_PROGRESS.has(snapshot.status)).length;
+      if (inFlight >= concurrentCopyLimit) {
+        // What RDS answers (see the adapter): a snapshot quota fault whose
+        // message alone tells the copy limit from the manual snapshot quota.
+        throw new SnapshotQuotaExceededFault({
+          message: `Cannot copy more than ${concurrentCopyLimit} snapshots across regions`,
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      if (original.encrypted && input.KmsKeyId === undefined) {
+        throw new KMSKeyNotAccessibleFault({
+          message:
+            'A KMS key of the destination region is required to copy an encrypted snapshot across regions.',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+    }
+    if (kind === 'cluster' && !original.encrypted && input.KmsKeyId !== undefined) {
+      // Documented for CopyDBClusterSnapshot: "If you copy an unencrypted DB
+      // cluster snapshot and specify a value for the KmsKeyId parameter, an
+      // error is returned." (CopyDBSnapshot encrypts the copy instead.)
+      throw new RDSServiceException({
+        name: 'InvalidParameterCombination',
+        $fault: 'client',
+        message: 'KmsKeyId cannot be specified when copying an unencrypted DB cluster snapshot.',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    checkKmsKey(region, input.KmsKeyId);
+    checkManualQuota(region);
+    const copy: StoredSnapshot = {
+      kind,
+      id: targetId,
+      arn: snapshotArn(region, kind, targetId),
+      databaseId: original.databaseId,
+      engine: original.engine,
+      engineVersion: original.engineVersion,
+      type: 'manual',
+      status: 'pending',
+      pinned: false,
+      describes: 0,
+      takenAt: now(),
+      originalTakenAt: original.originalTakenAt ?? original.takenAt,
+      encrypted: original.encrypted || input.KmsKeyId !== undefined,
+      kmsKeyId: input.KmsKeyId ?? original.kmsKeyId,
+      sourceArn: original.arn,
+      sourceRegion: sourceRegion === region ? undefined : sourceRegion,
+      tags: { ...(input.CopyTags === true ? original.tags : {}), ...fromTagList(input.Tags) },
+    };
+    destination.snapshots[kind].set(targetId, copy);
+    return copy;
+  }
+
+  function deleteSnapshot(region: string, kind: Kind, snapshotId: string | undefined): StoredSnapshot {
+    const id = required(snapshotId, 'snapshot identifier').toLowerCase();
+    const snapshots = store(region).snapshots[kind];
+    const snapshot = snapshots.get(id);
+    if (snapshot === undefined) throw notFound(kind, id);
+    if (snapshot.type === 'automated') {
+      throw invalidSnapshotState(kind, `Cannot delete the automated snapshot ${id}.`);
+    }
+    if (IN_PROGRESS.has(snapshot.status)) {
+      throw invalidSnapshotState(kind, `Cannot delete the snapshot ${id} while it is ${snapshot.status}.`);
+    }
+    snapshots.delete(id);
+    snapshot.status = 'deleted';
+    return snapshot;
+  }
+
+  function describeSnapshots(
+    region: string,
+    kind: Kind,
+    input: {
+      snapshotId: string | undefined;
+      databaseId: string | undefined;
+      SnapshotType?: string | undefined;
+      MaxRecords?: number | undefined;
+      Marker?: string | undefined;
+    },
+  ): { items: StoredSnapshot[]; Marker: string | undefined } {
+    let snapshots = [...store(region).snapshots[kind].values()];
+    if (input.snapshotId !== undefined) {
+      const wanted = input.snapshotId.toLowerCase();
+      snapshots = snapshots.filter(
+        (snapshot) => snapshot.id === wanted || snapshot.arn.toLowerCase() === wanted,
+      );
+      if (snapshots.length === 0) throw notFound(kind, input.snapshotId);
+    }
+    if (input.databaseId !== undefined) {
+      const wanted = input.databaseId.toLowerCase();
+      snapshots = snapshots.filter((snapshot) => snapshot.databaseId === wanted);
+    }
+    if (input.SnapshotType !== undefined) {
+      snapshots = snapshots.filter((snapshot) => snapshot.type === input.SnapshotType);
+    }
+    const page = paginate(snapshots, input);
+    for (const snapshot of page.items) advance(snapshot);
+    return page;
+  }
+
+  function paginate<T>(
+    items: T[],
+    input: { MaxRecords?: number | undefined; Marker?: string | undefined },
+  ): { items: T[]; Marker: string | undefined } {
+    const size = Math.min(input.MaxRecords ?? 100, pageSize);
+    const start = input.Marker === undefined ? 0 : decodeMarker(input.Marker);
+    const end = start + size;
+    return { items: items.slice(start, end), Marker: end < items.length ? encodeMarker(end) : undefined };
+  }
+
+  // -------------------------------------------------------------------------
+  // Handlers
+
+  async function regionOf(getClient: () => RDSClient): Promise<string> {
+    return await getClient().config.region();
+  }
+
+  function install(): void {
+    mock
+      .on(DescribeDBInstancesCommand)
+      .callsFake(async (input: DescribeDBInstancesCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const items =
+          input.DBInstanceIdentifier === undefined
+            ? [...store(region).instances.values()]
+            : [instanceOf(region, input.DBInstanceIdentifier)];
+        const page = paginate(items, input);
+        return { DBInstances: structuredClone(page.items), Marker: page.Marker };
+      });
+
+    mock.on(DescribeDBClustersCommand).callsFake(async (input: DescribeDBClustersCommandInput, getClient) => {
+      const region = await regionOf(getClient);
+      const items =
+        input.DBClusterIdentifier === undefined
+          ? [...store(region).clusters.values()]
+          : [clusterOf(region, input.DBClusterIdentifier)];
+      const page = paginate(items, input);
+      return { DBClusters: structuredClone(page.items), Marker: page.Marker };
+    });
+
+    mock.on(CreateDBSnapshotCommand).callsFake(async (input: CreateDBSnapshotCommandInput, getClient) => {
+      const region = await regionOf(getClient);
+      const snapshot = createSnapshot(
+        region,
+        'instance',
+        input.DBInstanceIdentifier,
+        input.DBSnapshotIdentifier,
+        input.Tags,
+      );
+      return { DBSnapshot: toDbSnapshot(region, snapshot) };
+    });
+
+    mock
+      .on(CreateDBClusterSnapshotCommand)
+      .callsFake(async (input: CreateDBClusterSnapshotCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const snapshot = createSnapshot(
+          region,
+          'cluster',
+          input.DBClusterIdentifier,
+          input.DBClusterSnapshotIdentifier,
+          input.Tags,
+        );
+        return { DBClusterSnapshot: toClusterSnapshot(snapshot) };
+      });
+
+    mock
+      .on(DescribeDBSnapshotsCommand)
+      .callsFake(async (input: DescribeDBSnapshotsCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const page = describeSnapshots(region, 'instance', {
+          ...input,
+          snapshotId: input.DBSnapshotIdentifier,
+          databaseId: input.DBInstanceIdentifier,
+        });
+        return {
+          DBSnapshots: page.items.map((snapshot) => toDbSnapshot(region, snapshot)),
+          Marker: page.Marker,
+        };
+      });
+
+    mock
+      .on(DescribeDBClusterSnapshotsCommand)
+      .callsFake(async (input: DescribeDBClusterSnapshotsCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const page = describeSnapshots(region, 'cluster', {
+          ...input,
+          snapshotId: input.DBClusterSnapshotIdentifier,
+          databaseId: input.DBClusterIdentifier,
+        });
+        return { DBClusterSnapshots: page.items.map(toClusterSnapshot), Marker: page.Marker };
+      });
+
+    mock.on(CopyDBSnapshotCommand).callsFake(async (input: CopyDBSnapshotCommandInput, getClient) => {
+      const region = await regionOf(getClient);
+      const copy = copySnapshot(
+        region,
+        'instance',
+        input.SourceDBSnapshotIdentifier,
+        input.TargetDBSnapshotIdentifier,
+        input,
+      );
+      return { DBSnapshot: toDbSnapshot(region, copy) };
+    });
+
+    mock
+      .on(CopyDBClusterSnapshotCommand)
+      .callsFake(async (input: CopyDBClusterSnapshotCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const copy = copySnapshot(
+          region,
+          'cluster',
+          input.SourceDBClusterSnapshotIdentifier,
+          input.TargetDBClusterSnapshotIdentifier,
+          input,
+        );
+        return { DBClusterSnapshot: toClusterSnapshot(copy) };
+      });
+
+    mock.on(DeleteDBSnapshotCommand).callsFake(async (input: DeleteDBSnapshotCommandInput, getClient) => {
+      const region = await regionOf(getClient);
+      const snapshot = deleteSnapshot(region, 'instance', input.DBSnapshotIdentifier);
+      return { DBSnapshot: toDbSnapshot(region, snapshot) };
+    });
+
+    mock
+      .on(DeleteDBClusterSnapshotCommand)
+      .callsFake(async (input: DeleteDBClusterSnapshotCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const snapshot = deleteSnapshot(region, 'cluster', input.DBClusterSnapshotIdentifier);
+        return { DBClusterSnapshot: toClusterSnapshot(snapshot) };
+      });
+  }
+
+  install();
+
+  function findSnapshot(region: string, kind: Kind, id: string): StoredSnapshot {
+    const snapshot = store(region).snapshots[kind].get(id.toLowerCase());
+    if (snapshot === undefined) throw new Error(`fake RDS: no ${kind} snapshot ${id} in ${region}`);
+    return snapshot;
+  }
+
+  function seedInstance(region: string, instance: SeedInstance): void {
+    const id = instance.id.toLowerCase();
+    const clusterId = instance.clusterId?.toLowerCase();
+    const regionStore = store(region);
+    regionStore.instances.set(id, {
+      DBInstanceIdentifier: id,
+      DBInstanceArn: arnOf(region, 'db', id),
+      DBInstanceClass: 'db.t4g.micro',
+      Engine: instance.engine ?? 'postgres',
+      EngineVersion: instance.engineVersion ?? '16.4',
+      DBInstanceStatus: instance.status ?? 'available',
+      MultiAZ: instance.multiAz ?? false,
+      StorageEncrypted: instance.storageEncrypted ?? true,
+      KmsKeyId: instance.kmsKeyId ?? (instance.storageEncrypted === false ? undefined : defaultKey(region)),
+      BackupRetentionPeriod: instance.backupRetentionDays ?? 7,
+      DBClusterIdentifier: clusterId,
+      TagList: toTagList(instance.tags ?? {}),
+    });
+    if (clusterId !== undefined) {
+      const cluster = regionStore.clusters.get(clusterId);
+      if (cluster === undefined)
+        throw new Error(`fake RDS: seed cluster ${clusterId} before its member ${id}`);
+      cluster.DBClusterMembers = [
+        ...(cluster.DBClusterMembers ?? []),
+        { DBInstanceIdentifier: id, IsClusterWriter: (cluster.DBClusterMembers ?? []).length === 0 },
+      ];
+    }
+  }
+
+  return {
+    accountId,
+
+    seedInstance,
+
+    seedCluster(region, cluster) {
+      const id = cluster.id.toLowerCase();
+      const engine = cluster.engine ?? 'aurora-postgresql';
+      store(region).clusters.set(id, {
+        DBClusterIdentifier: id,
+        DBClusterArn: arnOf(region, 'cluster', id),
+        Engine: engine,
+        EngineVersion: cluster.engineVersion ?? '16.4',
+        Status: cluster.status ?? 'available',
+        MultiAZ: cluster.multiAz ?? (cluster.members ?? []).length > 1,
+        StorageEncrypted: cluster.storageEncrypted ?? true,
+        KmsKeyId: cluster.kmsKeyId ?? (cluster.storageEncrypted === false ? undefined : defaultKey(region)),
+        BackupRetentionPeriod: cluster.backupRetentionDays ?? 7,
+        DBClusterMembers: [],
+        TagList: toTagList(cluster.tags ?? {}),
+      });
+      for (const member of cluster.members ?? []) {
+        seedInstance(region, {
+          id: member,
+          engine,
+          engineVersion: cluster.engineVersion,
+          storageEncrypted: cluster.storageEncrypted,
+          clusterId: id,
+        });
+      }
+    },
+
+    seedSnapshot(region, seed) {
+      const id = seed.id.toLowerCase();
+      const regionStore = store(region);
+      const database =
+        seed.kind === 'instance'
+          ? regionStore.instances.get(seed.databaseId.toLowerCase())
+          : regionStore.clusters.get(seed.databaseId.toLowerCase());
+      const encrypted = seed.encrypted ?? database?.StorageEncrypted ?? true;
+      regionStore.snapshots[seed.kind].set(id, {
+        kind: seed.kind,
+        id,
+        arn: snapshotArn(region, seed.kind, id),
+        databaseId: seed.databaseId.toLowerCase(),
+        engine:
+          seed.engine ?? database?.Engine ?? (seed.kind === 'instance' ? 'postgres' : 'aurora-postgresql'),
+        engineVersion: database?.EngineVersion ?? '16.4',
+        type: seed.type ?? 'manual',
+        status: seed.status ?? 'available',
+        pinned: seed.status !== undefined,
+        describes: 0,
+        takenAt: seed.createdAt ?? now(),
+        originalTakenAt: undefined,
+        encrypted,
+        kmsKeyId: seed.kmsKeyId ?? database?.KmsKeyId ?? (encrypted ? defaultKey(region) : undefined),
+        sourceArn: undefined,
+        sourceRegion: undefined,
+        tags: { ...(seed.tags ?? {}) },
+      });
+    },
+
+    setDatabaseStatus(region, kind, id, status) {
+      const regionStore = store(region);
+      const key = id.toLowerCase();
+      if (kind === 'instance') {
+        const instance = regionStore.instances.get(key);
+        if (instance === undefined) throw new Error(`fake RDS: no instance ${id} in ${region}`);
+        instance.DBInstanceStatus = status;
+      } else {
+        const cluster = regionStore.clusters.get(key);
+        if (cluster === undefined) throw new Error(`fake RDS: no cluster ${id} in ${region}`);
+        cluster.Status = status;
+      }
+    },
+
+    setSnapshotStatus(region, kind, id, status) {
+      const snapshot = findSnapshot(region, kind, id);
+      snapshot.status = status;
+      snapshot.pinned = true;
+    },
+
+    disableKmsKey(keyId) {
+      disabledKeys.add(keyId);
+    },
+
+    snapshots(region, kind) {
+      return [...store(region).snapshots[kind].values()].map((snapshot) => describe(region, snapshot));
+    },
+
+    reset() {
+      regions.clear();
+      disabledKeys.clear();
+    },
+  };
+
+  function defaultKey(region: string): string {
+    return `arn:aws:kms:${region}:${accountId}:key/00000000-0000-4000-8000-000000000000`;
+  }
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') {
+    throw new RDSServiceException({
+      name: 'MissingParameter',
+      $fault: 'client',
+      message: `The request must contain the parameter ${what}`,
+      $metadata: { httpStatusCode: 400 },
+    });
+  }
+  return value;
+}
+
+function optionalDate(date: Date | undefined): Date | undefined {
+  return date === undefined ? undefined : new Date(date);
+}
+
+function lastSegment(arn: string): string {
+  return arn.slice(arn.lastIndexOf(':') + 1);
+}
+
+function encodeMarker(offset: number): string {
+  return Buffer.from(`offset:${offset}`).toString('base64');
+}
+
+function decodeMarker(marker: string): number {
+  const match = /^offset:(\d+)$/.exec(Buffer.from(marker, 'base64').toString());
+  if (match?.[1] === undefined) {
+    throw new RDSServiceException({
+      name: 'InvalidParameterValue',
+      $fault: 'client',
+      message: `Invalid Marker: ${marker}`,
+      $metadata: { httpStatusCode: 400 },
+    });
+  }
+  return Number(match[1]);
+}
+
+function toTagList(tags: Tags): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+function fromTagList(tagList: Tag[] | undefined): Tags {
+  const tags: Tags = {};
+  for (const tag of tagList ?? []) {
+    if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  }
+  return tags;
+}
