@@ -1,0 +1,107 @@
+// `restorable backup --target aws`: the deployed workflow, started and followed
+// through the real Step Functions client, mocked at the SDK boundary.
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+
+const sfn = mockClient(SFNClient);
+const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:restorable-prod-backup';
+const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:restorable-prod-backup:run-1';
+
+beforeEach(() => {
+  sfn.reset();
+  sfn.on(ListStateMachinesCommand).resolves({
+    stateMachines: [{ name: 'restorable-prod-backup', stateMachineArn, type: 'STANDARD', creationDate: new Date() }],
+  });
+  sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
+  sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+});
+
+afterEach(() => {
+  sfn.reset();
+});
+
+describe('restorable backup --target aws', () => {
+  it('starts the deployed backup workflow and prints its summary as the JSON contract', async () => {
+    const summary = {
+      runId: 'run-1',
+      startedAt: '2026-11-22T02:00:00.000Z',
+      status: 'OK',
+      databases: [
+        {
+          id: 'orders',
+          kind: 'instance',
+          status: 'OK',
+          snapshots: [{ region: 'eu-west-1', id: 'restorable-orders-2026-11-22', status: 'available' }],
+        },
+      ],
+    };
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary), executionArn });
+
+    const run = await runCli('backup', '--target', 'aws', '--db', 'orders', '--json');
+
+    expect(run.code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn,
+      input: JSON.stringify({ databaseIds: ['orders'] }),
+    });
+    expect(run.json()).toEqual({
+      status: 'OK',
+      databases: [
+        {
+          id: 'orders',
+          status: 'OK',
+          snapshots: [{ region: 'eu-west-1', id: 'restorable-orders-2026-11-22', status: 'available' }],
+        },
+      ],
+    });
+  });
+
+  it('returns at once with the execution ARN when asked not to wait', async () => {
+    const run = await runCli('backup', '--target', 'aws', '--no-wait', '--json');
+
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual({ executionArn });
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
+  });
+
+  it('exits 2 when the workflow rejects an unknown database', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'DatabaseNotFoundError',
+      cause: 'database nope not found',
+      executionArn,
+    });
+
+    const run = await runCli('backup', '--target', 'aws', '--db', 'nope');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('database nope not found');
+  });
+
+  it('exits 1 when the run is not OK', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ runId: 'r', startedAt: '2026-11-22T02:00:00.000Z', status: 'PARTIAL', databases: [] }),
+      executionArn,
+    });
+
+    const run = await runCli('backup', '--target', 'aws', '--json');
+
+    expect(run.code).toBe(1);
+    expect(run.json()).toMatchObject({ status: 'PARTIAL' });
+  });
+
+  it('refuses the local virtual clock', async () => {
+    const run = await runCli('backup', '--target', 'aws', '--now', '2026-11-22T02:00:00Z');
+    expect(run.code).toBe(2);
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+});
