@@ -76,7 +76,10 @@ export function decryptArchive(archive: Uint8Array, key: Uint8Array, snapshotId:
   decipher.setAAD(additionalData(snapshotId));
   decipher.setAuthTag(tag);
   try {
-    const plaintext = Buffer.concat([decipher.update(bytes.subarray(ARCHIVE_HEADER_BYTES)), decipher.final()]);
+    const plaintext = Buffer.concat([
+      decipher.update(bytes.subarray(ARCHIVE_HEADER_BYTES)),
+      decipher.final(),
+    ]);
     return new Uint8Array(plaintext);
   } catch (error) {
     throw new EncryptionKeyError(
@@ -112,7 +115,11 @@ export function verifyArchiveDigest(snapshotId: string, archive: Uint8Array, exp
  * available), SnapshotCorruptedError (archive missing or altered), and
  * EncryptionKeyError (its key is missing or does not open it).
  */
-export async function restoreSnapshotData(stateDir: string, region: string, snapshotId: string): Promise<Blob> {
+export async function restoreSnapshotData(
+  stateDir: string,
+  region: string,
+  snapshotId: string,
+): Promise<Blob> {
   const layout = new StateLayout(stateDir);
   const id = normalizeIdentifier('snapshot', snapshotId);
   assertRegion(region);

@@ -120,7 +120,11 @@ export class LocalCloud {
       regionMutex: (region) => this.#mutex(region),
       ensureRegion: (region) => this.#ensureRegion(region),
       dumpDatabase: (region, id) =>
-        this.#withDatabase(region, id, async (db) => new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer())),
+        this.#withDatabase(
+          region,
+          id,
+          async (db) => new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer()),
+        ),
       track: (operation) => this.#track(operation),
     };
   }
@@ -145,7 +149,10 @@ export class LocalCloud {
     try {
       const existing = await readCloudRecord(layout);
       if (existing === undefined) {
-        await writeCloudRecord(layout, { formatVersion: STATE_FORMAT_VERSION, createdAt: options.clock().toISOString() });
+        await writeCloudRecord(layout, {
+          formatVersion: STATE_FORMAT_VERSION,
+          createdAt: options.clock().toISOString(),
+        });
       } else if (existing.formatVersion !== STATE_FORMAT_VERSION) {
         throw new Error(
           `the state directory ${layout.root} has format version ${existing.formatVersion}; ` +
@@ -243,7 +250,9 @@ export class LocalCloud {
       const id = normalizeIdentifier('database', spec.id);
       const backupRetentionDays = spec.backupRetentionDays ?? 1;
       if (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 0 || backupRetentionDays > 35) {
-        throw new InvalidInputError(`backupRetentionDays must be an integer from 0 to 35, not ${backupRetentionDays}`);
+        throw new InvalidInputError(
+          `backupRetentionDays must be an integer from 0 to 35, not ${backupRetentionDays}`,
+        );
       }
       await this.#ensureRegion(region);
       await this.#mutex(region).run(async () => {
@@ -302,7 +311,8 @@ export class LocalCloud {
     if (opening === undefined) {
       // Cached before the first await, so concurrent callers share one instance.
       opening = (async () => {
-        if ((await readDatabaseRecord(this.#layout, region, id)) === undefined) throw new DatabaseNotFoundError(id);
+        if ((await readDatabaseRecord(this.#layout, region, id)) === undefined)
+          throw new DatabaseNotFoundError(id);
         return PGlite.create({ dataDir: this.#layout.pgdataDir(region, id) });
       })();
       this.#databases.set(key, opening);

@@ -38,9 +38,13 @@ export const faultRuleSchema = z
     times: z.number().int().min(1).optional(),
   })
   .strict()
-  .refine((rule) => rule.effect !== 'fail' || rule.operation === 'createSnapshot' || rule.operation === 'copySnapshot', {
-    message: 'effect "fail" applies only to createSnapshot and copySnapshot',
-  });
+  .refine(
+    (rule) =>
+      rule.effect !== 'fail' || rule.operation === 'createSnapshot' || rule.operation === 'copySnapshot',
+    {
+      message: 'effect "fail" applies only to createSnapshot and copySnapshot',
+    },
+  );
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultEffect = FaultRule['effect'];
@@ -81,7 +85,9 @@ export class FaultInjector {
    * when no rule matches.
    */
   apply(operation: FaultOperation, target: FaultTarget): 'fail' | undefined {
-    const entry = this.#rules.find((candidate) => candidate.remaining > 0 && matches(candidate.rule, operation, target));
+    const entry = this.#rules.find(
+      (candidate) => candidate.remaining > 0 && matches(candidate.rule, operation, target),
+    );
     if (entry === undefined) return undefined;
     entry.remaining -= 1;
     const where = `${operation} in ${target.region}${target.database === undefined ? '' : ` for ${target.database}`}`;
@@ -123,7 +129,11 @@ export function parseFaultRules(json: string, source = FAULTS_ENV_VAR): FaultRul
  * its ciphertext, as disk corruption would; its metadata is left as it was,
  * so the digest no longer matches. For drills that must detect corruption.
  */
-export async function corruptSnapshotArchive(stateDir: string, region: string, snapshotId: string): Promise<void> {
+export async function corruptSnapshotArchive(
+  stateDir: string,
+  region: string,
+  snapshotId: string,
+): Promise<void> {
   const layout = new StateLayout(stateDir);
   const path = layout.snapshotArchive(assertRegion(region), normalizeIdentifier('snapshot', snapshotId));
   const handle = await open(path, 'r+');
@@ -131,7 +141,8 @@ export async function corruptSnapshotArchive(stateDir: string, region: string, s
     const { size } = await handle.stat();
     if (size === 0) throw new Error(`cannot corrupt the empty archive ${path}`);
     // The middle of the ciphertext (or of the file, for a tiny one).
-    const position = size > ARCHIVE_HEADER_BYTES ? ARCHIVE_HEADER_BYTES + Math.floor((size - ARCHIVE_HEADER_BYTES) / 2) : 0;
+    const position =
+      size > ARCHIVE_HEADER_BYTES ? ARCHIVE_HEADER_BYTES + Math.floor((size - ARCHIVE_HEADER_BYTES) / 2) : 0;
     const byte = Buffer.alloc(1);
     await handle.read(byte, 0, 1, position);
     byte[0] = (byte[0] ?? 0) ^ 0xff;

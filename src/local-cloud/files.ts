@@ -50,7 +50,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
  * Creates `path` with `data` atomically unless it already exists. Returns
  * false, leaving the existing file untouched, when it does.
  */
-export async function writeFileExclusive(path: string, data: string | Uint8Array, mode = 0o644): Promise<boolean> {
+export async function writeFileExclusive(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+): Promise<boolean> {
   const temp = await writeTemp(path, data, mode);
   try {
     await link(temp, path);

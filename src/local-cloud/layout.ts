@@ -3,8 +3,8 @@
 // every region, database and snapshot name is validated before it becomes
 // part of a path.
 import { join, resolve } from 'node:path';
-import type { DatabaseKind } from '../ports/rds.ts';
 import { InvalidInputError } from '../domain/errors.ts';
+import type { DatabaseKind } from '../ports/rds.ts';
 
 /** The account id that appears in every local ARN. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -15,7 +15,9 @@ const IDENTIFIER_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 export function assertRegion(region: string): string {
   if (!REGION_PATTERN.test(region)) {
-    throw new InvalidInputError(`invalid region name ${JSON.stringify(region)}: expected a name such as eu-west-1`);
+    throw new InvalidInputError(
+      `invalid region name ${JSON.stringify(region)}: expected a name such as eu-west-1`,
+    );
   }
   return region;
 }

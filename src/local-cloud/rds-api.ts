@@ -47,8 +47,8 @@ import {
   listSnapshotIds,
   readDatabaseRecord,
   readSnapshotRecord,
-  STATE_FORMAT_VERSION,
   type SnapshotRecord,
+  STATE_FORMAT_VERSION,
   writeSnapshotRecord,
 } from './records.ts';
 
@@ -351,7 +351,8 @@ export class LocalRdsApi {
       );
       for (const existing of ids) {
         const record = await readSnapshotRecord(this.#ctx.layout, this.region, existing);
-        if (record !== undefined) records.push({ kind: record.kind, inFlightCopy: IN_FLIGHT_COPY.has(record.status) });
+        if (record !== undefined)
+          records.push({ kind: record.kind, inFlightCopy: IN_FLIGHT_COPY.has(record.status) });
       }
       const { manualSnapshotQuota, copiesInFlightQuota } = this.#ctx.limits;
       if (records.filter((record) => record.kind === kind).length >= manualSnapshotQuota) {
@@ -378,7 +379,11 @@ export class LocalRdsApi {
     });
   }
 
-  async #page<T>(ids: string[], request: PageRequest, load: (id: string) => Promise<T | undefined>): Promise<Page<T>> {
+  async #page<T>(
+    ids: string[],
+    request: PageRequest,
+    load: (id: string) => Promise<T | undefined>,
+  ): Promise<Page<T>> {
     const pageSize = request.maxRecords ?? this.#ctx.limits.listPageSize;
     if (!Number.isInteger(pageSize) || pageSize < 1) {
       throw new InvalidInputError(`maxRecords must be a positive integer, not ${pageSize}`);

@@ -96,7 +96,11 @@ export function readDatabaseRecord(
   return readRecord(layout.databaseFile(region, id), databaseRecordSchema);
 }
 
-export function writeDatabaseRecord(layout: StateLayout, region: string, record: DatabaseRecord): Promise<void> {
+export function writeDatabaseRecord(
+  layout: StateLayout,
+  region: string,
+  record: DatabaseRecord,
+): Promise<void> {
   return writeJsonAtomic(layout.databaseFile(region, record.id), record);
 }
 

@@ -12,7 +12,10 @@ describeRdsPortContract('local cloud', async () => {
   const stateDir = await mkdtemp(join(tmpdir(), 'restorable-contract-'));
   // A virtual clock that moves one second per reading.
   let now = Date.parse('2026-03-01T02:00:00Z');
-  const clock = () => new Date((now += 1000));
+  const clock = () => {
+    now += 1000;
+    return new Date(now);
+  };
   const cloud = await LocalCloud.open({ stateDir, clock, limits: { listPageSize: LIST_PAGE_SIZE } });
   const copyRegion = 'eu-central-1';
   const copyKmsKeyId = 'alias/restorable-copies';
@@ -20,7 +23,10 @@ describeRdsPortContract('local cloud', async () => {
   return {
     port: (region) => cloud.rds(region),
     seedDatabase: async (spec) => {
-      await cloud.createDatabase({ ...spec, engine: spec.kind === 'cluster' ? 'aurora-postgresql' : 'postgres' });
+      await cloud.createDatabase({
+        ...spec,
+        engine: spec.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
+      });
       await cloud.withDatabase(spec.region, spec.id, (db) =>
         db.exec(`create table items (id int primary key, name text not null);
                  insert into items select g, 'item ' || g from generate_series(1, 50) g;`),

@@ -72,8 +72,18 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
       fixture = await setup();
       source = fixture.port(fixture.sourceRegion);
       target = fixture.port(fixture.copyRegion);
-      await fixture.seedDatabase({ region: fixture.sourceRegion, ...instance, tags: instanceTags, multiAz: true });
-      await fixture.seedDatabase({ region: fixture.sourceRegion, ...cluster, tags: clusterTags, multiAz: false });
+      await fixture.seedDatabase({
+        region: fixture.sourceRegion,
+        ...instance,
+        tags: instanceTags,
+        multiAz: true,
+      });
+      await fixture.seedDatabase({
+        region: fixture.sourceRegion,
+        ...cluster,
+        tags: clusterTags,
+        multiAz: false,
+      });
     });
 
     afterAll(async () => {
@@ -129,7 +139,11 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
       expect(['creating', 'available']).toContain(created.status);
 
       const settled = await settle(source, { kind: 'cluster', id: 'contract-create-cluster' });
-      expect(settled).toMatchObject({ status: 'available', database: cluster, tags: { purpose: 'contract' } });
+      expect(settled).toMatchObject({
+        status: 'available',
+        database: cluster,
+        tags: { purpose: 'contract' },
+      });
       expect(settled.createdAt).toBeInstanceOf(Date);
       expect(settled.arn).toContain('contract-create-cluster');
     });
@@ -154,8 +168,12 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
     });
 
     it('given no such snapshot, when describing it, then the result is undefined', async () => {
-      expect(await source.describeSnapshot({ kind: 'instance', id: 'contract-never-created' })).toBeUndefined();
-      expect(await source.describeSnapshot({ kind: 'cluster', id: 'contract-never-created' })).toBeUndefined();
+      expect(
+        await source.describeSnapshot({ kind: 'instance', id: 'contract-never-created' }),
+      ).toBeUndefined();
+      expect(
+        await source.describeSnapshot({ kind: 'cluster', id: 'contract-never-created' }),
+      ).toBeUndefined();
     });
 
     it('given an instance snapshot, when describing it as a cluster snapshot, then the result is undefined', async () => {
@@ -195,8 +213,12 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
 
     it('given more snapshots than one page holds, when listing, then every one of them is returned once', async () => {
       const count = (fixture.listPageSize ?? 20) + 2;
-      const ids = Array.from({ length: count }, (_, index) => `contract-page-${String(index).padStart(3, '0')}`);
-      for (const id of ids) await source.createSnapshot({ database: cluster, snapshotId: id, tags: { page: 'yes' } });
+      const ids = Array.from(
+        { length: count },
+        (_, index) => `contract-page-${String(index).padStart(3, '0')}`,
+      );
+      for (const id of ids)
+        await source.createSnapshot({ database: cluster, snapshotId: id, tags: { page: 'yes' } });
 
       const listed = (await source.listSnapshots({ database: cluster })).map((snapshot) => snapshot.id);
 
@@ -236,7 +258,9 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         'contract-copy-target',
       );
       // The source is left as it was.
-      expect((await source.describeSnapshot({ kind: 'instance', id: original.id }))?.status).toBe('available');
+      expect((await source.describeSnapshot({ kind: 'instance', id: original.id }))?.status).toBe(
+        'available',
+      );
     });
 
     it('given an available cluster snapshot, when it is copied to another region, then the copy becomes available', async () => {
@@ -277,9 +301,9 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
       await source.deleteSnapshot({ kind: 'instance', id: 'contract-delete' });
 
       expect(await source.describeSnapshot({ kind: 'instance', id: 'contract-delete' })).toBeUndefined();
-      expect((await source.listSnapshots({ database: instance })).map((snapshot) => snapshot.id)).not.toContain(
-        'contract-delete',
-      );
+      expect(
+        (await source.listSnapshots({ database: instance })).map((snapshot) => snapshot.id),
+      ).not.toContain('contract-delete');
       await expect(source.deleteSnapshot({ kind: 'instance', id: 'contract-delete' })).rejects.toBeInstanceOf(
         SnapshotNotFoundError,
       );

@@ -1,6 +1,10 @@
 // The RdsPort over the embedded local cloud: a thin client of the local RDS
 // service (local-cloud/rds-api.ts), which already raises the typed errors of
 // domain/errors.ts. Like the AWS adapter, it follows every page of a listing.
+
+import { databaseArn } from '../../local-cloud/layout.ts';
+import type { LocalRdsApi, Page } from '../../local-cloud/rds-api.ts';
+import type { DatabaseRecord, SnapshotRecord } from '../../local-cloud/records.ts';
 import type {
   CopySnapshotRequest,
   CreateSnapshotRequest,
@@ -10,10 +14,6 @@ import type {
   SnapshotFilter,
   SnapshotRef,
 } from '../../ports/rds.ts';
-import { databaseArn } from '../../local-cloud/layout.ts';
-import type { Page } from '../../local-cloud/rds-api.ts';
-import type { LocalRdsApi } from '../../local-cloud/rds-api.ts';
-import type { DatabaseRecord, SnapshotRecord } from '../../local-cloud/records.ts';
 
 export class LocalRdsAdapter implements RdsPort {
   readonly region: string;

@@ -47,13 +47,18 @@ describe('snapshot archives', () => {
     ['the authentication tag', 20],
     ['the first ciphertext byte', ARCHIVE_HEADER_BYTES],
     ['the last ciphertext byte', ARCHIVE_HEADER_BYTES + tarball.length - 1],
-  ])('given an archive with one bit flipped in %s, then decryption fails and the digest no longer matches', (_, offset) => {
-    const archive = encryptArchive(tarball, key, 'snap-1');
-    const damaged = flipped(archive, offset);
+  ])(
+    'given an archive with one bit flipped in %s, then decryption fails and the digest no longer matches',
+    (_, offset) => {
+      const archive = encryptArchive(tarball, key, 'snap-1');
+      const damaged = flipped(archive, offset);
 
-    expect(() => decryptArchive(damaged, key, 'snap-1')).toThrow(EncryptionKeyError);
-    expect(() => verifyArchiveDigest('snap-1', damaged, sha256Hex(archive))).toThrow(SnapshotCorruptedError);
-  });
+      expect(() => decryptArchive(damaged, key, 'snap-1')).toThrow(EncryptionKeyError);
+      expect(() => verifyArchiveDigest('snap-1', damaged, sha256Hex(archive))).toThrow(
+        SnapshotCorruptedError,
+      );
+    },
+  );
 
   it('given an archive whose magic is damaged, then decryption reports it corrupted', () => {
     const damaged = flipped(encryptArchive(tarball, key, 'snap-1'), 0);

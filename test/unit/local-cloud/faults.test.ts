@@ -72,9 +72,9 @@ describe('FaultInjector', () => {
   });
 
   it('given RESTORABLE_FAULTS text, then it parses into rules, and bad text is a ConfigError naming the problem', () => {
-    expect(parseFaultRules('[{"operation":"createSnapshot","effect":"throttle","times":2,"database":"billing"}]')).toEqual(
-      [{ operation: 'createSnapshot', effect: 'throttle', times: 2, database: 'billing' }],
-    );
+    expect(
+      parseFaultRules('[{"operation":"createSnapshot","effect":"throttle","times":2,"database":"billing"}]'),
+    ).toEqual([{ operation: 'createSnapshot', effect: 'throttle', times: 2, database: 'billing' }]);
     expect(() => parseFaultRules('not json')).toThrow(ConfigError);
     expect(() => parseFaultRules('[{"operation":"createSnapshot","effect":"melt"}]')).toThrow(/effect/);
     expect(() => parseFaultRules('{"operation":"createSnapshot","effect":"throttle"}')).toThrow(ConfigError);
@@ -194,7 +194,9 @@ describe('fault injection in the local cloud', () => {
 
   it('given rules in RESTORABLE_FAULTS, when a cloud is opened, then they apply', async () => {
     const otherDir = await mkdtemp(join(tmpdir(), 'restorable-faults-env-'));
-    const env = { RESTORABLE_FAULTS: JSON.stringify([{ operation: 'listDatabases', effect: 'throttle', times: 1 }]) };
+    const env = {
+      RESTORABLE_FAULTS: JSON.stringify([{ operation: 'listDatabases', effect: 'throttle', times: 1 }]),
+    };
     const other = await LocalCloud.open({ stateDir: otherDir, clock: () => new Date(), env });
     try {
       await expect(other.rds(WEST).listDatabases()).rejects.toBeInstanceOf(ThrottlingError);

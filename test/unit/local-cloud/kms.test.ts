@@ -43,7 +43,9 @@ describe('local KMS', () => {
     await kms.ensureKey('eu-central-1', 'alias/one');
     await kms.ensureKey('eu-central-1', 'alias/two');
 
-    expect(await kms.getKey('eu-central-1', 'alias/one')).not.toEqual(await kms.getKey('eu-central-1', 'alias/two'));
+    expect(await kms.getKey('eu-central-1', 'alias/one')).not.toEqual(
+      await kms.getKey('eu-central-1', 'alias/two'),
+    );
   });
 
   it('given a key of one region, when it is asked for in another, then EncryptionKeyError is thrown', async () => {
@@ -56,14 +58,17 @@ describe('local KMS', () => {
   it('given an alias, when it is named by its ARN in the same region, then it is the same key', async () => {
     await kms.ensureKey('eu-central-1', 'alias/restorable');
 
-    expect(await kms.getKey('eu-central-1', 'arn:aws:kms:eu-central-1:000000000000:alias/restorable')).toEqual(
-      await kms.getKey('eu-central-1', 'alias/restorable'),
-    );
+    expect(
+      await kms.getKey('eu-central-1', 'arn:aws:kms:eu-central-1:000000000000:alias/restorable'),
+    ).toEqual(await kms.getKey('eu-central-1', 'alias/restorable'));
   });
 
   it('given a key ARN of another region, then EncryptionKeyError is thrown', async () => {
     await expect(
-      kms.ensureKey('eu-central-1', 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+      kms.ensureKey(
+        'eu-central-1',
+        'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      ),
     ).rejects.toBeInstanceOf(EncryptionKeyError);
   });
 

@@ -107,9 +107,9 @@ describe('opening a state directory', () => {
   });
 
   it('given a limit that is not a positive integer, when opening, then it is refused', async () => {
-    await expect(LocalCloud.open({ stateDir, clock, limits: { manualSnapshotQuota: 0 } })).rejects.toBeInstanceOf(
-      InvalidInputError,
-    );
+    await expect(
+      LocalCloud.open({ stateDir, clock, limits: { manualSnapshotQuota: 0 } }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
   });
 
   it('given a state directory with regions, when it is reopened, then the regions are known', async () => {

@@ -29,7 +29,11 @@ describe('RDS quotas of the local cloud (defaults)', () => {
   /** Failed snapshots count against the quota and cost no data dump: a cheap way to fill it. */
   async function createFailed(kind: 'instance' | 'cluster', id: string): Promise<Snapshot> {
     cloud.faults.add({ operation: 'createSnapshot', effect: 'fail', times: 1 });
-    return west.createSnapshot({ database: { kind, id: kind === 'instance' ? 'orders' : 'billing' }, snapshotId: id, tags: {} });
+    return west.createSnapshot({
+      database: { kind, id: kind === 'instance' ? 'orders' : 'billing' },
+      snapshotId: id,
+      tags: {},
+    });
   }
 
   /** Describes a snapshot until it is available or failed. */
@@ -50,7 +54,11 @@ describe('RDS quotas of the local cloud (defaults)', () => {
     await cloud.ensureKmsKey(CENTRAL, 'alias/copies');
     west = cloud.rds(WEST);
     central = cloud.rds(CENTRAL);
-    source = await west.createSnapshot({ database: { kind: 'instance', id: 'orders' }, snapshotId: 'source', tags: {} });
+    source = await west.createSnapshot({
+      database: { kind: 'instance', id: 'orders' },
+      snapshotId: 'source',
+      tags: {},
+    });
     await west.describeSnapshot({ kind: 'instance', id: 'source' });
   });
 
@@ -128,7 +136,11 @@ describe('RDS quotas of the local cloud (defaults)', () => {
 
     const results = await Promise.allSettled(
       Array.from({ length: 5 }, (_, index) =>
-        west.createSnapshot({ database: { kind: 'instance', id: 'orders' }, snapshotId: `race-${index}`, tags: {} }),
+        west.createSnapshot({
+          database: { kind: 'instance', id: 'orders' },
+          snapshotId: `race-${index}`,
+          tags: {},
+        }),
       ),
     );
 
@@ -151,6 +163,8 @@ describe('RDS quotas of the local cloud (defaults)', () => {
     }
     cloud.faults.clear();
 
-    await expect(central.copySnapshot(copyRequest('dest-overflow'))).rejects.toBeInstanceOf(SnapshotQuotaExceededError);
+    await expect(central.copySnapshot(copyRequest('dest-overflow'))).rejects.toBeInstanceOf(
+      SnapshotQuotaExceededError,
+    );
   });
 });

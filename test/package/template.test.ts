@@ -1,0 +1,669 @@
+// Specifications of the deployed stack, read from what `npm run package`
+// really produces offline: the bundles in dist/, the function packages and the
+// CloudFormation template written by `serverless package`.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  chooseConfigFile,
+  copyKeyScope,
+  copyKeyStatements,
+  handlerEntryPoints,
+  stackSettings,
+} from '../../scripts/bundle.ts';
+import { loadConfig, parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { ConfigError } from '../../src/domain/errors.ts';
+import {
+  allowing,
+  asList,
+  type CfnResource,
+  isObject,
+  type Json,
+  type PackagedService,
+  packageService,
+  policyStatements,
+  properties,
+  ROOT,
+  referencedId,
+  render,
+  resource,
+  resourcesOfType,
+  roleStatements,
+  type Statement,
+  type Template,
+} from './template.ts';
+import { placeholders, taskStates, workflowFiles } from './workflow.ts';
+import { zipEntryNames } from './zip.ts';
+
+const HANDLERS = Object.keys(handlerEntryPoints());
+
+let service: PackagedService;
+let template: Template;
+let config: Config;
+
+beforeAll(() => {
+  config = loadConfig(chooseConfigFile()).config;
+  service = packageService();
+  template = service.template;
+}, 120_000);
+
+/** The Lambda function resource whose handler is `dist/functions/<name>.handler`. */
+function lambdaFunction(name: string): [string, CfnResource] {
+  const found = resourcesOfType(template, 'AWS::Lambda::Function').filter(
+    ([, fn]) => fn.Properties?.Handler === `dist/functions/${name}.handler`,
+  );
+  expect(found, `one Lambda function runs functions/${name}.ts`).toHaveLength(1);
+  return found[0] as [string, CfnResource];
+}
+
+function roleOf(name: string): string {
+  const [, fn] = lambdaFunction(name);
+  const role = referencedId(fn.Properties?.Role);
+  if (role === undefined) throw new Error(`${name} has no role of the stack`);
+  return role;
+}
+
+/** A placeholder such as `CreateSnapshotFunctionArn` names the Lambda function `create-snapshot`. */
+function handlerOfPlaceholder(placeholder: string): string {
+  return placeholder
+    .replace(/FunctionArn$/, '')
+    .replace(/[A-Z]/g, (letter, offset: number) => (offset === 0 ? '' : '-') + letter.toLowerCase());
+}
+
+function servicesOf(statements: readonly Statement[]): Set<string> {
+  return new Set(
+    statements.flatMap((statement) => statement.actions.map((action) => action.split(':')[0] ?? action)),
+  );
+}
+
+function allowedActions(statements: readonly Statement[]): Set<string> {
+  return new Set(
+    statements.filter((statement) => statement.Effect === 'Allow').flatMap((statement) => statement.actions),
+  );
+}
+
+/** The tool's own snapshots (and cluster snapshots) in the source region. */
+function ownSourceSnapshots(): string[] {
+  return ['snapshot', 'cluster-snapshot'].map(
+    (type) => `arn:\${AWS::Partition}:rds:${config.sourceRegion}:\${AWS::AccountId}:${type}:restorable-*`,
+  );
+}
+
+/** A snapshot (or cluster snapshot) ARN pattern of the tool's own naming, in one region or any. */
+function isOwnSnapshotPattern(arn: string): boolean {
+  return /^arn:\$\{AWS::Partition\}:rds:([a-z0-9-]+|\*):\$\{AWS::AccountId\}:(snapshot|cluster-snapshot):restorable-\*$/.test(
+    arn,
+  );
+}
+
+describe('the function bundles', () => {
+  it('builds one bundle per handler in functions/', () => {
+    expect(HANDLERS.length).toBeGreaterThanOrEqual(6);
+    for (const name of HANDLERS) {
+      const code = readFileSync(join(ROOT, 'dist', 'functions', `${name}.mjs`), 'utf8');
+      expect(code, `${name} is an ES module exporting handler`).toMatch(/export\s*\{[^}]*\bhandler\b/);
+      expect(
+        code.startsWith("import { createRequire } from 'module';"),
+        `${name} defines require for ESM`,
+      ).toBe(true);
+    }
+  });
+
+  it.each(HANDLERS)('keeps the error class names in the minified %s bundle', (name) => {
+    const code = readFileSync(join(ROOT, 'dist', 'functions', `${name}.mjs`), 'utf8');
+    for (const errorName of ['ThrottlingError', 'InvalidInputError']) {
+      expect(code.includes(`"${errorName}"`), `${name} names ${errorName}`).toBe(true);
+    }
+  });
+
+  it.each(HANDLERS)('throws errors named after their class from the %s bundle', (name) => {
+    // Given the bundle as Lambda loads it, with the configuration it ships;
+    // when it is invoked with an input that fails validation (before any AWS
+    // call); then the error's name is the one the workflows' Catch matches.
+    const [, fn] = lambdaFunction(name);
+    const environment = fn.Properties?.Environment;
+    const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+    const probe = `
+      const { handler } = await import(${JSON.stringify(join(ROOT, 'dist', 'functions', `${name}.mjs`))});
+      const context = { functionName: 'probe', functionVersion: '$LATEST', memoryLimitInMB: '512',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:probe', awsRequestId: 'probe',
+        logGroupName: 'probe', logStreamName: 'probe', getRemainingTimeInMillis: () => 30000 };
+      try { await handler({}, context); console.log('RESULT ' + JSON.stringify({ resolved: true })); }
+      catch (error) { console.log('RESULT ' + JSON.stringify({ name: error.name })); }`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: {
+        PATH: process.env.PATH,
+        LAMBDA_TASK_ROOT: ROOT,
+        AWS_REGION: config.sourceRegion,
+        RESTORABLE_CONFIG_PATH: String(variables.RESTORABLE_CONFIG_PATH),
+        REPORT_BUCKET: 'probe-bucket',
+      },
+    });
+    const result = output
+      .split('\n')
+      .find((line) => line.startsWith('RESULT '))
+      ?.slice('RESULT '.length);
+    expect(JSON.parse(result ?? '{}')).toEqual({ name: 'InvalidInputError' });
+  });
+});
+
+describe('the Lambda functions', () => {
+  it('are deployed in the region and stage of the configuration', () => {
+    expect(service.provider.region).toBe(config.aws.region ?? config.sourceRegion);
+    expect(service.provider.stage).toBe(config.aws.stage);
+  });
+
+  it.each(HANDLERS)('%s runs on nodejs24.x, arm64, with structured JSON logs kept for a while', (name) => {
+    const [id, fn] = lambdaFunction(name);
+    expect(fn.Properties?.Runtime).toBe('nodejs24.x');
+    expect(fn.Properties?.Architectures).toEqual(['arm64']);
+    expect(fn.Properties?.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
+    const logGroup = properties(template, id.replace(/LambdaFunction$/, 'LogGroup'));
+    expect(logGroup.RetentionInDays).toEqual(expect.any(Number));
+  });
+
+  it('each have a role of their own', () => {
+    const roles = HANDLERS.map(roleOf);
+    expect(new Set(roles).size).toBe(HANDLERS.length);
+    for (const role of roles) expect(resource(template, role).Type).toBe('AWS::IAM::Role');
+    expect(template.Resources.IamRoleLambdaExecution, 'no shared default role').toBeUndefined();
+  });
+
+  it.each(HANDLERS)('%s ships only its own bundle and the configuration it reads', (name) => {
+    const [id, fn] = lambdaFunction(name);
+    const zip = join(
+      service.outputDirectory,
+      `${id.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase())}.zip`,
+    );
+    const environment = fn.Properties?.Environment;
+    const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+    expect(zipEntryNames(zip)).toEqual(
+      [String(variables.RESTORABLE_CONFIG_PATH), `dist/functions/${name}.mjs`].sort(),
+    );
+    expect(variables.RESTORABLE_CONFIG_PATH).toBe('dist/config.yml');
+    expect(readFileSync(join(ROOT, 'dist', 'config.yml'), 'utf8')).toBe(
+      readFileSync(chooseConfigFile(), 'utf8'),
+    );
+  });
+
+  it('time out before the workflow Task that calls them gives up', () => {
+    for (const workflow of workflowFiles()) {
+      for (const task of taskStates(workflow.definition)) {
+        const placeholder = /^\$\{(\w+FunctionArn)\}$/.exec(task.resource)?.[1];
+        if (placeholder === undefined || task.timeoutSeconds === undefined) continue;
+        const [, fn] = lambdaFunction(handlerOfPlaceholder(placeholder));
+        expect(fn.Properties?.Timeout, `${workflow.name}.${task.name}`).toBeLessThan(task.timeoutSeconds);
+      }
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('allows no wildcard action anywhere', () => {
+    const allows = policyStatements(template).filter((located) => located.statement.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(20);
+    for (const { holder, statement } of allows) {
+      for (const action of statement.actions)
+        expect(action, `${holder} ${statement.Sid ?? ''}`).not.toContain('*');
+    }
+  });
+
+  it('names resources in every identity statement, except for log delivery, which has no resource-level permissions', () => {
+    const logDelivery = new Set([
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
+    for (const { holder, kind, statement } of policyStatements(template)) {
+      if (kind !== 'identity' || !statement.resources.includes('*')) continue;
+      expect(
+        statement.actions.filter((action) => !logDelivery.has(action)),
+        `${holder} ${statement.Sid ?? ''}`,
+      ).toEqual([]);
+    }
+  });
+
+  it('lets each function write only to its own log group', () => {
+    for (const name of HANDLERS) {
+      const [id] = lambdaFunction(name);
+      const logs = roleStatements(template, roleOf(name)).filter((statement) =>
+        statement.actions.some((action) => action.startsWith('logs:')),
+      );
+      expect(logs.flatMap((statement) => statement.resources)).toEqual([
+        `\${${id.replace(/LambdaFunction$/, 'LogGroup')}.Arn}`,
+      ]);
+    }
+  });
+
+  it('lets create-snapshot create only restorable-* snapshots, tagged restorable:managed=true in the request', () => {
+    const statements = roleStatements(template, roleOf('create-snapshot'));
+    const creates = [
+      ...allowing(statements, 'rds:CreateDBSnapshot'),
+      ...allowing(statements, 'rds:CreateDBClusterSnapshot'),
+    ];
+    const tags = allowing(statements, 'rds:AddTagsToResource');
+    expect(creates.length).toBeGreaterThan(0);
+    expect(tags.length).toBeGreaterThan(0);
+    for (const statement of [...creates, ...tags]) {
+      expect(statement.Condition.StringEquals?.['aws:RequestTag/restorable:managed']).toBe('true');
+      const snapshotResources = statement.resources.filter((arn) => /:(cluster-)?snapshot:/.test(arn));
+      expect(snapshotResources.sort()).toEqual(ownSourceSnapshots().sort());
+    }
+    for (const statement of tags) expect(statement.resources.every(isOwnSnapshotPattern)).toBe(true);
+  });
+
+  it('lets every role create, copy, tag or delete only snapshots named restorable-*', () => {
+    const snapshotWrites = /^rds:(Create|Copy|Delete)DB(Cluster)?Snapshot$/;
+    for (const { holder, statement } of policyStatements(template)) {
+      if (statement.Effect !== 'Allow') continue;
+      const where = `${holder} ${statement.Sid ?? ''}`;
+      const snapshots = statement.resources.filter((arn) => /:(cluster-)?snapshot:/.test(arn));
+      if (statement.actions.some((action) => snapshotWrites.test(action))) {
+        expect(snapshots.length, where).toBeGreaterThan(0);
+      }
+      if (
+        statement.actions.some((action) => snapshotWrites.test(action) || action === 'rds:AddTagsToResource')
+      ) {
+        expect(snapshots.every(isOwnSnapshotPattern), where).toBe(true);
+      }
+      if (statement.actions.some((action) => /^rds:DeleteDB(Cluster)?Snapshot$/.test(action))) {
+        expect(statement.Condition.StringEquals?.['aws:ResourceTag/restorable:managed'], where).toBe('true');
+      }
+    }
+  });
+
+  it.each(['discover-databases', 'check-snapshot'])('keeps %s read-only', (name) => {
+    const statements = roleStatements(template, roleOf(name));
+    const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
+    expect(rds.length).toBeGreaterThan(0);
+    expect(rds.every((action) => action.startsWith('rds:Describe'))).toBe(true);
+    expect([...servicesOf(statements)].sort()).toEqual(['logs', 'rds']);
+  });
+
+  it('lets copy-snapshot use the configured key of each copy region, for grants to AWS resources only', () => {
+    const statements = roleStatements(template, roleOf('copy-snapshot'));
+    for (const statement of allowing(statements, 'kms:CreateGrant')) {
+      expect(statement.Condition.Bool?.['kms:GrantIsForAWSResource']).toBe('true');
+    }
+    expect([...allowedActions(statements)].filter((action) => action.startsWith('kms:')).sort()).toEqual([
+      'kms:CreateGrant',
+      'kms:DescribeKey',
+    ]);
+    for (const copy of config.copyRegions) {
+      for (const action of ['kms:CreateGrant', 'kms:DescribeKey']) {
+        const onRegion = allowing(statements, action).filter((statement) =>
+          statement.resources.some((arn) => arn.includes(`:kms:${copy.region}:`)),
+        );
+        expect(onRegion, `${action} in ${copy.region}`).toHaveLength(1);
+        const [statement] = onRegion as [Statement];
+        if (copy.kmsKeyId.startsWith('alias/')) {
+          expect(statement.Condition['ForAnyValue:StringEquals']?.['kms:ResourceAliases']).toBe(
+            copy.kmsKeyId,
+          );
+        } else if (copy.kmsKeyId.includes(':key/')) {
+          expect(statement.resources).toEqual([copy.kmsKeyId]);
+        }
+      }
+    }
+  });
+
+  it('lets copy-snapshot copy only within the configured regions', () => {
+    const statements = roleStatements(template, roleOf('copy-snapshot'));
+    const copies = [
+      ...allowing(statements, 'rds:CopyDBSnapshot'),
+      ...allowing(statements, 'rds:CopyDBClusterSnapshot'),
+    ];
+    expect(copies.length).toBeGreaterThan(0);
+    for (const statement of copies) {
+      expect(statement.Condition.StringEquals?.['aws:RequestedRegion']).toEqual([
+        config.sourceRegion,
+        ...config.copyRegions.map((copy) => copy.region),
+      ]);
+    }
+  });
+
+  it("lets record-backup only put objects under the reports bucket's evidence/ prefix", () => {
+    const statements = roleStatements(template, roleOf('record-backup'));
+    const s3 = statements.filter((statement) => statement.actions.some((action) => action.startsWith('s3:')));
+    expect(s3.flatMap((statement) => statement.actions)).toEqual(['s3:PutObject']);
+    expect(s3.flatMap((statement) => statement.resources)).toEqual([`\${ReportsBucket.Arn}/evidence/*`]);
+    expect(allowing(statements, 'kms:GenerateDataKey').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsKey.Arn}`,
+    ]);
+  });
+
+  it('gives summarize-backup-run nothing beyond its logs', () => {
+    expect([...servicesOf(roleStatements(template, roleOf('summarize-backup-run')))]).toEqual(['logs']);
+  });
+});
+
+describe('the workflows', () => {
+  const stateMachines = (): [string, CfnResource][] =>
+    resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+
+  /** The CLI (--target aws) finds a workflow's state machine by this name. */
+  function stateMachineOf(workflow: string): [string, CfnResource] {
+    const name = `restorable-${config.aws.stage}-${workflow}`;
+    const found = stateMachines().filter(([, machine]) => machine.Properties?.StateMachineName === name);
+    expect(found, `one state machine is named ${name}`).toHaveLength(1);
+    return found[0] as [string, CfnResource];
+  }
+
+  /** The definition Step Functions receives: DefinitionString parsed, or Definition. */
+  function deployedDefinition(machine: CfnResource): Json | undefined {
+    const text = machine.Properties?.DefinitionString;
+    return typeof text === 'string' ? (JSON.parse(text) as Json) : machine.Properties?.Definition;
+  }
+
+  it('deploy every workflow file unchanged, as a STANDARD state machine named restorable-<stage>-<workflow>', () => {
+    // Unchanged includes every `"ResultPath": null`, which serverless drops
+    // from a definition it reads as data.
+    const files = workflowFiles();
+    expect(files.map((file) => file.name)).toEqual(expect.arrayContaining(['backup', 'backup-database']));
+    for (const file of files) {
+      const [, machine] = stateMachineOf(file.name);
+      expect(deployedDefinition(machine)).toEqual(file.definition);
+      expect(machine.Properties?.StateMachineType).toBe('STANDARD');
+    }
+  });
+
+  it('substitute every placeholder of the workflow files, and nothing else', () => {
+    for (const file of workflowFiles()) {
+      const [, machine] = stateMachineOf(file.name);
+      const substitutions = machine.Properties?.DefinitionSubstitutions;
+      expect(isObject(substitutions)).toBe(true);
+      expect(Object.keys(isObject(substitutions) ? substitutions : {}).sort()).toEqual(
+        placeholders(file.text),
+      );
+    }
+  });
+
+  it('bind each function placeholder to the function of that name', () => {
+    for (const file of workflowFiles()) {
+      const [, machine] = stateMachineOf(file.name);
+      const substitutions = machine.Properties?.DefinitionSubstitutions;
+      for (const [placeholder, value] of Object.entries(isObject(substitutions) ? substitutions : {})) {
+        if (!placeholder.endsWith('FunctionArn')) continue;
+        const [id] = lambdaFunction(handlerOfPlaceholder(placeholder));
+        expect(render(value), placeholder).toBe(`\${${id}.Arn}`);
+      }
+    }
+  });
+
+  it('bind the child workflow and the alert topic', () => {
+    const [, parent] = stateMachineOf('backup');
+    const [childId] = stateMachineOf('backup-database');
+    expect(parent.Properties?.DefinitionSubstitutions).toMatchObject({
+      BackupDatabaseStateMachineArn: { Ref: childId },
+      AlertTopicArn: { Ref: 'AlertTopic' },
+    });
+  });
+
+  it('log errors at least, each to a log group of the stack', () => {
+    for (const [id, machine] of stateMachines()) {
+      const logging = machine.Properties?.LoggingConfiguration;
+      expect(isObject(logging) && ['ERROR', 'ALL'].includes(String(logging.Level)), id).toBe(true);
+      const destination = isObject(logging) ? asList(logging.Destinations)[0] : undefined;
+      const group =
+        isObject(destination) && isObject(destination.CloudWatchLogsLogGroup)
+          ? destination.CloudWatchLogsLogGroup.LogGroupArn
+          : undefined;
+      expect(resource(template, String(referencedId(group))).Type).toBe('AWS::Logs::LogGroup');
+    }
+  });
+
+  it('may invoke exactly the functions of their own workflow', () => {
+    for (const file of workflowFiles()) {
+      const [, machine] = stateMachineOf(file.name);
+      const role = String(referencedId(machine.Properties?.RoleArn));
+      const invoked = allowing(roleStatements(template, role), 'lambda:InvokeFunction').flatMap(
+        (statement) => statement.resources,
+      );
+      const expected = placeholders(file.text)
+        .filter((placeholder) => placeholder.endsWith('FunctionArn'))
+        .map((placeholder) => `\${${lambdaFunction(handlerOfPlaceholder(placeholder))[0]}.Arn}`);
+      expect(invoked.sort(), file.name).toEqual(expected.sort());
+    }
+  });
+
+  it('let the backup workflow start and follow its child executions, and publish alerts', () => {
+    const [, parent] = stateMachineOf('backup');
+    const [childId] = stateMachineOf('backup-database');
+    const statements = roleStatements(template, String(referencedId(parent.Properties?.RoleArn)));
+    expect(allowing(statements, 'states:StartExecution').flatMap((s) => s.resources)).toEqual([
+      `\${${childId}}`,
+    ]);
+    const childExecutions = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:\${${childId}.Name}:*`;
+    for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
+      expect(allowing(statements, action).flatMap((s) => s.resources)).toEqual([childExecutions]);
+    }
+    const rule = `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
+    for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule']) {
+      expect(allowing(statements, action).flatMap((s) => s.resources)).toEqual([rule]);
+    }
+    expect(allowing(statements, 'sns:Publish').flatMap((s) => s.resources)).toEqual([`\${AlertTopic}`]);
+  });
+});
+
+describe('the backup schedule', () => {
+  it('starts the backup workflow on the configured schedule, in the configured time zone', () => {
+    const schedules = resourcesOfType(template, 'AWS::Scheduler::Schedule');
+    const backup = schedules.filter(([, schedule]) => {
+      const target = schedule.Properties?.Target;
+      return isObject(target) && render(target.Arn) === `\${BackupStateMachine}`;
+    });
+    expect(backup).toHaveLength(1);
+    const [, schedule] = backup[0] as [string, CfnResource];
+    expect(schedule.Properties?.ScheduleExpression).toBe(config.schedules.backup);
+    expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(config.schedules.timezone);
+    const target = schedule.Properties?.Target;
+    const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
+    const statements = roleStatements(template, role);
+    expect(statements.map((statement) => [statement.actions, statement.resources])).toEqual([
+      [['states:StartExecution'], [`\${BackupStateMachine}`]],
+    ]);
+  });
+});
+
+describe('the reports bucket', () => {
+  const bucket = (): Record<string, Json> => ({ ...properties(template, 'ReportsBucket') });
+
+  it('encrypts with SSE-KMS under a rotating key of the stack', () => {
+    const encryption = bucket().BucketEncryption;
+    const rules = isObject(encryption) ? asList(encryption.ServerSideEncryptionConfiguration) : [];
+    const byDefault = rules.map((rule) => (isObject(rule) ? rule.ServerSideEncryptionByDefault : undefined));
+    expect(byDefault).toEqual([
+      { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['ReportsKey', 'Arn'] } },
+    ]);
+    expect(resource(template, 'ReportsKey').Type).toBe('AWS::KMS::Key');
+    expect(properties(template, 'ReportsKey').EnableKeyRotation).toBe(true);
+  });
+
+  it('blocks public access, keeps versions and locks objects', () => {
+    expect(bucket().PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket().VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket().ObjectLockEnabled).toBe(true);
+    const lock = bucket().ObjectLockConfiguration;
+    const retention = isObject(lock) && isObject(lock.Rule) ? lock.Rule.DefaultRetention : undefined;
+    expect(isObject(lock) && lock.ObjectLockEnabled).toBe('Enabled');
+    expect(isObject(retention) && ['GOVERNANCE', 'COMPLIANCE'].includes(String(retention.Mode))).toBe(true);
+    expect(isObject(retention) ? Number(retention.Days ?? retention.Years) : 0).toBeGreaterThan(0);
+  });
+
+  it('refuses requests without TLS, or with TLS older than 1.2', () => {
+    const policies = policyStatements(template).filter(
+      (located) => located.holderType === 'AWS::S3::BucketPolicy' && located.holder === 'ReportsBucketPolicy',
+    );
+    expect(render(properties(template, 'ReportsBucketPolicy').Bucket)).toBe(`\${ReportsBucket}`);
+    const denies = policies
+      .map((located) => located.statement)
+      .filter((statement) => statement.Effect === 'Deny');
+    const coversBucket = (statement: Statement) =>
+      statement.Principal === '*' &&
+      statement.actions.includes('s3:*') &&
+      statement.resources.includes(`\${ReportsBucket.Arn}`) &&
+      statement.resources.includes(`\${ReportsBucket.Arn}/*`);
+    expect(
+      denies.some(
+        (statement) =>
+          coversBucket(statement) && String(statement.Condition.Bool?.['aws:SecureTransport']) === 'false',
+      ),
+    ).toBe(true);
+    expect(
+      denies.some(
+        (statement) =>
+          coversBucket(statement) && String(statement.Condition.NumericLessThan?.['s3:TlsVersion']) === '1.2',
+      ),
+    ).toBe(true);
+  });
+
+  it('is named in the stack outputs', () => {
+    expect(template.Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
+  });
+});
+
+describe('alerts', () => {
+  it('go to an SNS topic encrypted with a rotating key of the stack', () => {
+    const topic = properties(template, 'AlertTopic');
+    const key = String(referencedId(topic.KmsMasterKeyId));
+    expect(resource(template, key).Type).toBe('AWS::KMS::Key');
+    expect(properties(template, key).EnableKeyRotation).toBe(true);
+  });
+
+  it('are mailed to the configured address, if any', () => {
+    const subscription = resource(template, 'AlertEmailSubscription');
+    const email = config.alerts.email ?? '';
+    expect(subscription.Properties).toMatchObject({
+      Protocol: 'email',
+      Endpoint: email,
+      TopicArn: { Ref: 'AlertTopic' },
+    });
+    expect(subscription.Condition).toBe('HasAlertEmail');
+    expect(template.Conditions?.HasAlertEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [email, ''] }] });
+  });
+
+  it.each(['ExecutionsFailed', 'ExecutionsTimedOut'])(
+    'are raised by an alarm on %s of the backup workflow',
+    (metric) => {
+      const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+        ([, alarm]) =>
+          alarm.Properties?.MetricName === metric && alarm.Properties?.Namespace === 'AWS/States',
+      );
+      expect(alarms).toHaveLength(1);
+      const [, alarm] = alarms[0] as [string, CfnResource];
+      expect(alarm.Properties?.Dimensions).toEqual([
+        { Name: 'StateMachineArn', Value: { Ref: 'BackupStateMachine' } },
+      ]);
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+    },
+  );
+});
+
+describe('stack settings derived from the configuration', () => {
+  const minimal = `
+sourceRegion: eu-west-1
+copyRegions:
+  - region: eu-central-1
+    kmsKeyId: alias/backups
+selection:
+  ids: [orders]
+`;
+
+  it('fill in the schema defaults and leave out what is not configured', () => {
+    const settings = stackSettings(parseConfig(minimal), 'restorable.yml');
+    expect(settings.schedules.backup).toBe('cron(0 2 * * ? *)');
+    expect(settings.schedules.timezone).toBe('UTC');
+    expect(settings.stage).toBe('prod');
+    expect(settings.alertEmail).toBe('');
+    expect(settings.region).toBe('eu-west-1');
+    expect(settings.snapshotRegions).toEqual(['eu-west-1', 'eu-central-1']);
+  });
+
+  it('carry the alert address, the stage and the stack region when configured', () => {
+    const settings = stackSettings(
+      parseConfig(
+        `${minimal}alerts:\n  email: ops@example.com\naws:\n  stage: staging\n  region: us-east-1\n`,
+      ),
+      'restorable.yml',
+    );
+    expect(settings.alertEmail).toBe('ops@example.com');
+    expect(settings.stage).toBe('staging');
+    expect(settings.region).toBe('us-east-1');
+    expect(settings.sourceRegion).toBe('eu-west-1');
+  });
+
+  it.each([
+    [
+      'an alias',
+      'alias/backups',
+      { 'Fn::Sub': `arn:\${AWS::Partition}:kms:eu-central-1:\${AWS::AccountId}:key/*` },
+      'alias/backups',
+    ],
+    [
+      'an alias ARN',
+      'arn:aws:kms:eu-central-1:123456789012:alias/backups',
+      'arn:aws:kms:eu-central-1:123456789012:key/*',
+      'alias/backups',
+    ],
+    [
+      'a key ARN',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      undefined,
+    ],
+    [
+      'a key id',
+      '1234abcd-12ab-34cd-56ef-1234567890ab',
+      {
+        'Fn::Sub': `arn:\${AWS::Partition}:kms:eu-central-1:\${AWS::AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      },
+      undefined,
+    ],
+  ])('scope a copy key given as %s to that key only', (_form, kmsKeyId, resourceArn, alias) => {
+    expect(copyKeyScope({ region: 'eu-central-1', kmsKeyId })).toEqual({
+      resource: resourceArn,
+      ...(alias === undefined ? {} : { alias }),
+    });
+  });
+
+  it('refuse a copy key of another region', () => {
+    expect(() =>
+      copyKeyScope({ region: 'eu-central-1', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/abcd' }),
+    ).toThrow(ConfigError);
+  });
+
+  it('grant the copy keys for AWS resources only, and describe them without that condition', () => {
+    const statements = copyKeyStatements([
+      { region: 'eu-central-1', kmsKeyId: 'alias/backups' },
+      { region: 'us-east-1', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/abcd' },
+    ]);
+    expect(statements.map((statement) => [statement.Action, statement.Condition])).toEqual([
+      [
+        ['kms:CreateGrant'],
+        {
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/backups' },
+        },
+      ],
+      [['kms:DescribeKey'], { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/backups' } }],
+      [['kms:CreateGrant'], { Bool: { 'kms:GrantIsForAWSResource': 'true' } }],
+      [['kms:DescribeKey'], undefined],
+    ]);
+    expect(new Set(statements.map((statement) => statement.Sid)).size).toBe(statements.length);
+  });
+});

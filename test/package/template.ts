@@ -1,0 +1,208 @@
+// Runs the real packaging (bundle, then `serverless package`) and reads the
+// CloudFormation template it writes, with helpers to query its resources and
+// IAM statements as data.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export type Json = null | boolean | number | string | Json[] | { readonly [key: string]: Json };
+export type JsonObject = { readonly [key: string]: Json };
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: JsonObject;
+  readonly Condition?: string;
+  readonly DependsOn?: string | string[];
+}
+
+export interface Template {
+  readonly Resources: Readonly<Record<string, CfnResource>>;
+  readonly Conditions?: JsonObject;
+  readonly Outputs?: Readonly<Record<string, { readonly Value: Json }>>;
+}
+
+export interface PackagedService {
+  readonly outputDirectory: string;
+  readonly template: Template;
+  readonly provider: { readonly region: string; readonly stage: string };
+}
+
+/** The environment of the packaging commands: non-interactive, and no way to reach AWS credentials. */
+export function offlineEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const withoutAws = Object.fromEntries(Object.entries(base).filter(([name]) => !name.startsWith('AWS_')));
+  const nowhere = mkdtempSync(join(tmpdir(), 'restorable-no-aws-'));
+  return {
+    ...withoutAws,
+    CI: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: join(nowhere, 'credentials'),
+    AWS_CONFIG_FILE: join(nowhere, 'config'),
+    // A deprecated setting in serverless.yml fails the packaging.
+    SLS_DEPRECATION_NOTIFICATION_MODE: 'error',
+  };
+}
+
+export function runInRoot(command: string, args: readonly string[], env: NodeJS.ProcessEnv): string {
+  try {
+    return execFileSync(command, args, { cwd: ROOT, env, encoding: 'utf8', stdio: 'pipe', timeout: 110_000 });
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `${command} ${args.join(' ')} failed: ${failure.message}\n${failure.stdout ?? ''}\n${failure.stderr ?? ''}`,
+    );
+  }
+}
+
+/** `npm run package`, step by step, with the output kept out of the working tree. */
+export function packageService(): PackagedService {
+  const env = offlineEnvironment();
+  const outputDirectory = mkdtempSync(join(tmpdir(), 'restorable-package-'));
+  runInRoot('npx', ['--no', 'node', 'scripts/bundle.ts'], env);
+  runInRoot('npx', ['--no', 'serverless', 'package', '--package', outputDirectory], env);
+  const template = readJson<Template>(join(outputDirectory, 'cloudformation-template-update-stack.json'));
+  const state = readJson<{ service: { provider: { region: string; stage: string } } }>(
+    join(outputDirectory, 'serverless-state.json'),
+  );
+  return { outputDirectory, template, provider: state.service.provider };
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+export function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A CloudFormation value as readable text: `{ Ref: X }` → `${X}`,
+ * `{ 'Fn::GetAtt': [X, Y] }` → `${X.Y}`, `{ 'Fn::Sub': s }` → s.
+ */
+export function render(value: Json | undefined): string {
+  if (typeof value === 'string') return value;
+  if (isObject(value)) {
+    const ref = value.Ref;
+    if (typeof ref === 'string') return `\${${ref}}`;
+    const getAtt = value['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return `\${${getAtt.map(String).join('.')}}`;
+    const sub = value['Fn::Sub'];
+    if (typeof sub === 'string') return sub;
+  }
+  return JSON.stringify(value);
+}
+
+export function asList(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export interface Statement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Principal?: Json;
+  readonly actions: string[];
+  /** Rendered with `render`. */
+  readonly resources: string[];
+  readonly Condition: Readonly<Record<string, JsonObject>>;
+}
+
+export interface LocatedStatement {
+  /** The resource holding the policy: a role, a bucket or topic policy, a key. */
+  readonly holder: string;
+  readonly holderType: string;
+  /** Identity policies are attached to a principal; resource policies to a bucket, topic or key. */
+  readonly kind: 'identity' | 'resource';
+  readonly policyName?: string;
+  readonly statement: Statement;
+}
+
+function toStatement(raw: Json): Statement {
+  if (!isObject(raw)) throw new Error(`not a policy statement: ${JSON.stringify(raw)}`);
+  const effect = raw.Effect;
+  if (effect !== 'Allow' && effect !== 'Deny')
+    throw new Error(`statement without an Effect: ${JSON.stringify(raw)}`);
+  const condition = isObject(raw.Condition) ? raw.Condition : {};
+  return {
+    ...(typeof raw.Sid === 'string' ? { Sid: raw.Sid } : {}),
+    Effect: effect,
+    ...(raw.Principal === undefined ? {} : { Principal: raw.Principal }),
+    actions: asList(raw.Action).map(String),
+    resources: asList(raw.Resource).map(render),
+    Condition: Object.fromEntries(
+      Object.entries(condition).map(([operator, keys]) => [operator, isObject(keys) ? keys : {}]),
+    ),
+  };
+}
+
+function documentStatements(document: Json | undefined): Statement[] {
+  return isObject(document) ? asList(document.Statement).map(toStatement) : [];
+}
+
+/** Every policy statement of the template, identity and resource policies alike. */
+export function policyStatements(template: Template): LocatedStatement[] {
+  return Object.entries(template.Resources).flatMap(([holder, resource]) => {
+    const properties = resource.Properties ?? {};
+    const located = (kind: 'identity' | 'resource', statements: Statement[], policyName?: string) =>
+      statements.map((statement) => ({
+        holder,
+        holderType: resource.Type,
+        kind,
+        ...(policyName === undefined ? {} : { policyName }),
+        statement,
+      }));
+    switch (resource.Type) {
+      case 'AWS::IAM::Role':
+        return asList(properties.Policies).flatMap((policy) =>
+          isObject(policy)
+            ? located('identity', documentStatements(policy.PolicyDocument), String(policy.PolicyName))
+            : [],
+        );
+      case 'AWS::IAM::Policy':
+      case 'AWS::IAM::ManagedPolicy':
+        return located('identity', documentStatements(properties.PolicyDocument));
+      case 'AWS::S3::BucketPolicy':
+      case 'AWS::SNS::TopicPolicy':
+        return located('resource', documentStatements(properties.PolicyDocument));
+      case 'AWS::KMS::Key':
+        return located('resource', documentStatements(properties.KeyPolicy));
+      default:
+        return [];
+    }
+  });
+}
+
+/** The statements of the identity policies of one role. */
+export function roleStatements(template: Template, roleId: string): Statement[] {
+  return policyStatements(template)
+    .filter((located) => located.holder === roleId && located.kind === 'identity')
+    .map((located) => located.statement);
+}
+
+export function allowing(statements: readonly Statement[], action: string): Statement[] {
+  return statements.filter((statement) => statement.Effect === 'Allow' && statement.actions.includes(action));
+}
+
+export function resourcesOfType(template: Template, type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+export function resource(template: Template, id: string): CfnResource {
+  const found = template.Resources[id];
+  if (found === undefined) throw new Error(`the template has no resource ${id}`);
+  return found;
+}
+
+export function properties(template: Template, id: string): JsonObject {
+  return resource(template, id).Properties ?? {};
+}
+
+/** The logical id a `{ 'Fn::GetAtt': [id, 'Arn'] }` or `{ Ref: id }` points at. */
+export function referencedId(value: Json | undefined): string | undefined {
+  if (!isObject(value)) return undefined;
+  if (typeof value.Ref === 'string') return value.Ref;
+  const getAtt = value['Fn::GetAtt'];
+  return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
+}
