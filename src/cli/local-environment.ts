@@ -1,8 +1,9 @@
 // Opens the embedded local cloud for a command and wires the workflows to it:
 // the same tasks and workflow definitions as on AWS, with the local cloud's
 // RDS, the state directory's report store and the virtual clock.
-import { appendFile } from 'node:fs/promises';
+
 import { existsSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';

@@ -156,7 +156,11 @@ function reportError(error: unknown, out: Output): number {
     out.warn(`restorable: ${error.message}\nRun restorable --help for usage.`);
     return EXIT_USAGE;
   }
-  if (error instanceof ConfigError || error instanceof DatabaseNotFoundError || error instanceof StateMachineNotFoundError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DatabaseNotFoundError ||
+    error instanceof StateMachineNotFoundError
+  ) {
     out.warn(`restorable: ${error.message}`);
     return EXIT_USAGE;
   }

@@ -36,8 +36,13 @@ export function isProtected(database: Database, selection: Config['selection']):
   return wanted.length > 0 && wanted.every(([key, value]) => database.tags[key] === value);
 }
 
-export function selectProtectedDatabases(databases: readonly Database[], selection: Config['selection']): Database[] {
-  return databases.filter((database) => isProtected(database, selection)).sort((a, b) => a.id.localeCompare(b.id));
+export function selectProtectedDatabases(
+  databases: readonly Database[],
+  selection: Config['selection'],
+): Database[] {
+  return databases
+    .filter((database) => isProtected(database, selection))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /**
@@ -90,7 +95,10 @@ export function nextPoll(poll: PollState): PollState {
   };
 }
 
-export function databaseStatus(sourceAvailable: boolean, copies: readonly { status: string }[]): BackupStatus {
+export function databaseStatus(
+  sourceAvailable: boolean,
+  copies: readonly { status: string }[],
+): BackupStatus {
   if (!sourceAvailable) return 'FAILED';
   return copies.every((copy) => copy.status === 'available') ? 'OK' : 'PARTIAL';
 }

@@ -174,7 +174,11 @@ export const DEMO_DATABASES: readonly DemoDatabase[] = [
 ];
 
 /** Creates the demo databases that do not exist yet; returns the ids it created. */
-export async function seedDemoDatabases(cloud: LocalCloud, region: string, seededAt: Date): Promise<string[]> {
+export async function seedDemoDatabases(
+  cloud: LocalCloud,
+  region: string,
+  seededAt: Date,
+): Promise<string[]> {
   const created: string[] = [];
   for (const database of DEMO_DATABASES) {
     if (cloud.hasDatabase(region, database.id)) continue;
@@ -186,14 +190,22 @@ export async function seedDemoDatabases(cloud: LocalCloud, region: string, seede
       tags: database.tags,
       multiAz: database.multiAz,
     });
-    await cloud.withDatabase(region, database.id, (db: PGlite) => db.exec(database.schema(seededAt.toISOString())));
+    await cloud.withDatabase(region, database.id, (db: PGlite) =>
+      db.exec(database.schema(seededAt.toISOString())),
+    );
     created.push(database.id);
   }
   return created;
 }
 
 /** Writes one business day of rows (`from` to `to`) into every demo database that has activity. */
-export async function simulateBusinessDay(cloud: LocalCloud, region: string, from: Date, to: Date, day: number) {
+export async function simulateBusinessDay(
+  cloud: LocalCloud,
+  region: string,
+  from: Date,
+  to: Date,
+  day: number,
+) {
   for (const database of DEMO_DATABASES) {
     const sql = database.dailyActivity(from.toISOString(), to.toISOString(), day);
     if (sql === '' || !cloud.hasDatabase(region, database.id)) continue;

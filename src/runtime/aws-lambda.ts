@@ -18,7 +18,10 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   if (bucket === undefined || bucket === '') {
     return Promise.reject(new ConfigError('REPORT_BUCKET is not set in the function environment'));
   }
-  const configPath = resolve(process.env.LAMBDA_TASK_ROOT ?? '.', process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml');
+  const configPath = resolve(
+    process.env.LAMBDA_TASK_ROOT ?? '.',
+    process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml',
+  );
   return Promise.resolve({
     config: loadConfig(configPath).config,
     rds: awsRdsPortProvider(),
@@ -32,6 +35,8 @@ export function awsDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   return dependencies;
 }
 
-export function lambdaHandlerFor<Schema extends z.ZodType, Output>(task: Task<Schema, Output>): LambdaHandler<Output> {
+export function lambdaHandlerFor<Schema extends z.ZodType, Output>(
+  task: Task<Schema, Output>,
+): LambdaHandler<Output> {
   return createLambdaHandler(task, awsDependencies, new Logger({ serviceName: 'restorable' }));
 }

@@ -17,7 +17,9 @@ export function createLambdaHandler<Schema extends z.ZodType, Output>(
   provideDependencies: DependencyProvider,
   logger: Logger,
 ): LambdaHandler<Output> {
-  const handler = middy<unknown, Output, Error, Context>().use(injectLambdaContext(logger, { resetKeys: true }));
+  const handler = middy<unknown, Output, Error, Context>().use(
+    injectLambdaContext(logger, { resetKeys: true }),
+  );
   return handler.handler(async (event) => {
     const dependencies = await provideDependencies();
     try {

@@ -29,11 +29,16 @@ export interface Task<Schema extends z.ZodType, Output> {
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds tasks of every input and output type
 export type AnyTask = Task<z.ZodType, any>;
 
-export function defineTask<Schema extends z.ZodType, Output>(task: Task<Schema, Output>): Task<Schema, Output> {
+export function defineTask<Schema extends z.ZodType, Output>(
+  task: Task<Schema, Output>,
+): Task<Schema, Output> {
   return task;
 }
 
-export function parseTaskInput<Schema extends z.ZodType>(task: Task<Schema, unknown>, event: unknown): z.output<Schema> {
+export function parseTaskInput<Schema extends z.ZodType>(
+  task: Task<Schema, unknown>,
+  event: unknown,
+): z.output<Schema> {
   const result = task.input.safeParse(event);
   if (!result.success) {
     throw new InvalidInputError(`invalid input for ${task.name}:\n${formatIssues(result.error.issues)}`);

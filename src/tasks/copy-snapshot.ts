@@ -52,7 +52,10 @@ export const copySnapshotTask = defineTask({
         tags: { [SOURCE_REGION_TAG]: source.region },
       });
       if (snapshot.status === 'failed') continue;
-      logger.info(reused ? 'reusing copy' : 'copy started', { snapshotId: snapshot.id, region: snapshot.region });
+      logger.info(reused ? 'reusing copy' : 'copy started', {
+        snapshotId: snapshot.id,
+        region: snapshot.region,
+      });
       return {
         snapshot: summarizeSnapshot(snapshot),
         reused,

@@ -24,7 +24,9 @@ export function summarizeSnapshot(snapshot: Snapshot): SnapshotSummary {
 export function assertReusable(snapshot: Snapshot, database: DatabaseRef): void {
   if (!isManaged(snapshot.tags) || snapshot.tags[DATABASE_TAG] !== database.id) {
     throw new SnapshotAlreadyExistsError(snapshot.id, {
-      cause: new Error(`${snapshot.id} exists in ${snapshot.region} but was not made by restorable for ${database.id}`),
+      cause: new Error(
+        `${snapshot.id} exists in ${snapshot.region} but was not made by restorable for ${database.id}`,
+      ),
     });
   }
 }
@@ -36,7 +38,10 @@ async function takeOrReuse(rds: RdsPort, database: DatabaseRef, snapshotId: stri
     return { snapshot: existing, reused: true };
   }
   try {
-    return { snapshot: await rds.createSnapshot({ database, snapshotId, tags: snapshotTags(database, runId) }), reused: false };
+    return {
+      snapshot: await rds.createSnapshot({ database, snapshotId, tags: snapshotTags(database, runId) }),
+      reused: false,
+    };
   } catch (error) {
     // Another execution created it between the describe and the create.
     if (!(error instanceof SnapshotAlreadyExistsError)) throw error;
@@ -66,8 +71,15 @@ export const createSnapshotTask = defineTask({
         logger.warn('snapshot of the day failed earlier; taking another', { snapshotId });
         continue;
       }
-      logger.info(reused ? 'reusing snapshot of the day' : 'snapshot started', { snapshotId, database: input.database });
-      return { snapshot: summarizeSnapshot(snapshot), reused, poll: firstPoll(clock(), input.snapshotTimeoutMinutes) };
+      logger.info(reused ? 'reusing snapshot of the day' : 'snapshot started', {
+        snapshotId,
+        database: input.database,
+      });
+      return {
+        snapshot: summarizeSnapshot(snapshot),
+        reused,
+        poll: firstPoll(clock(), input.snapshotTimeoutMinutes),
+      };
     }
     throw new SnapshotFailedError(
       `${MAX_SNAPSHOT_ATTEMPTS_PER_DAY} snapshots of ${input.database.id} failed on ${input.startedAt.slice(0, 10)}`,

@@ -48,7 +48,11 @@ export const recordBackupTask = defineTask({
     const copies = input.copies ?? [];
     const snapshots: SnapshotOutcome[] = [];
     if (source !== undefined) {
-      snapshots.push({ region: source.region, id: source.id, status: sourceAvailable ? 'available' : source.status });
+      snapshots.push({
+        region: source.region,
+        id: source.id,
+        status: sourceAvailable ? 'available' : source.status,
+      });
     }
     for (const copy of copies) {
       snapshots.push({ region: copy.region, id: copy.snapshot?.id ?? '', status: copy.status });

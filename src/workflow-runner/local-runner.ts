@@ -30,7 +30,8 @@ const LOCAL_ALERT_TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rest
 /** The value each `${Placeholder}` of the definitions takes locally. */
 export function localSubstitutions(): Record<string, string> {
   const substitutions: Record<string, string> = { [ALERT_TOPIC_PLACEHOLDER]: LOCAL_ALERT_TOPIC_ARN };
-  for (const [placeholder, task] of Object.entries(tasksByPlaceholder)) substitutions[placeholder] = localFunctionArn(task);
+  for (const [placeholder, task] of Object.entries(tasksByPlaceholder))
+    substitutions[placeholder] = localFunctionArn(task);
   for (const [placeholder, workflow] of Object.entries(workflowsByPlaceholder)) {
     substitutions[placeholder] = localStateMachineArn(workflow);
   }
@@ -130,7 +131,11 @@ export class LocalWorkflowRunner {
   }
 
   /** Runs a workflow to its end and returns its output; throws when the execution fails. */
-  async run(workflow: string, input: unknown, executionName = `${workflow}-${randomUUID()}`): Promise<unknown> {
+  async run(
+    workflow: string,
+    input: unknown,
+    executionName = `${workflow}-${randomUUID()}`,
+  ): Promise<unknown> {
     const { machine, definition } = this.#machine(workflow);
     const execution = machine.run(toJson(input), {
       overrides: {
@@ -179,7 +184,10 @@ export class LocalWorkflowRunner {
     let entry = this.#machines.get(workflow);
     if (entry === undefined) {
       const definition = loadDefinition(workflow);
-      entry = { machine: new StateMachine(definition as never, { validationOptions: { checkArn: false } }), definition };
+      entry = {
+        machine: new StateMachine(definition as never, { validationOptions: { checkArn: false } }),
+        definition,
+      };
       this.#machines.set(workflow, entry);
     }
     return entry;
@@ -187,8 +195,12 @@ export class LocalWorkflowRunner {
 
   #taskHandlers(definition: Definition): Record<string, (input: JsonValue) => Promise<JsonValue>> {
     const substitutions = localSubstitutions();
-    const taskByArn = new Map(Object.entries(tasksByPlaceholder).map(([, task]) => [localFunctionArn(task), task]));
-    const workflowByArn = new Map(Object.values(workflowsByPlaceholder).map((name) => [localStateMachineArn(name), name]));
+    const taskByArn = new Map(
+      Object.entries(tasksByPlaceholder).map(([, task]) => [localFunctionArn(task), task]),
+    );
+    const workflowByArn = new Map(
+      Object.values(workflowsByPlaceholder).map((name) => [localStateMachineArn(name), name]),
+    );
     const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const [stateName, state] of allStates(definition)) {
       if (state.Type !== 'Task') continue;
@@ -199,7 +211,8 @@ export class LocalWorkflowRunner {
       } else if (resource === 'arn:aws:states:::states:startExecution.sync:2') {
         handlers[stateName] = (input) => this.#startChildExecution(input, workflowByArn);
       } else if (resource === 'arn:aws:states:::sns:publish') {
-        handlers[stateName] = (input) => this.#publishAlert(input, substitutions[ALERT_TOPIC_PLACEHOLDER] ?? '');
+        handlers[stateName] = (input) =>
+          this.#publishAlert(input, substitutions[ALERT_TOPIC_PLACEHOLDER] ?? '');
       } else {
         throw new Error(`state ${stateName}: no local implementation of resource ${resource}`);
       }
@@ -216,7 +229,9 @@ export class LocalWorkflowRunner {
       } catch (error) {
         // Lambda reports an error's name as its type and a JSON cause, as here.
         const failure = error instanceof Error ? error : new Error(String(error));
-        const reported = new Error(JSON.stringify({ errorType: failure.name, errorMessage: failure.message }));
+        const reported = new Error(
+          JSON.stringify({ errorType: failure.name, errorMessage: failure.message }),
+        );
         reported.name = failure.name;
         throw reported;
       }

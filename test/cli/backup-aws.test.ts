@@ -18,7 +18,9 @@ const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:restorable
 beforeEach(() => {
   sfn.reset();
   sfn.on(ListStateMachinesCommand).resolves({
-    stateMachines: [{ name: 'restorable-prod-backup', stateMachineArn, type: 'STANDARD', creationDate: new Date() }],
+    stateMachines: [
+      { name: 'restorable-prod-backup', stateMachineArn, type: 'STANDARD', creationDate: new Date() },
+    ],
   });
   sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
   sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
@@ -43,7 +45,9 @@ describe('restorable backup --target aws', () => {
         },
       ],
     };
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary), executionArn });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary), executionArn });
 
     const run = await runCli('backup', '--target', 'aws', '--db', 'orders', '--json');
 
@@ -89,7 +93,12 @@ describe('restorable backup --target aws', () => {
   it('exits 1 when the run is not OK', async () => {
     sfn.on(DescribeExecutionCommand).resolves({
       status: 'SUCCEEDED',
-      output: JSON.stringify({ runId: 'r', startedAt: '2026-11-22T02:00:00.000Z', status: 'PARTIAL', databases: [] }),
+      output: JSON.stringify({
+        runId: 'r',
+        startedAt: '2026-11-22T02:00:00.000Z',
+        status: 'PARTIAL',
+        databases: [],
+      }),
       executionArn,
     });
 

@@ -47,7 +47,10 @@ describe('restorable backup', () => {
     const run = await runCli('backup', '--json', ...at('2026-11-20T02:00:00Z'));
 
     expect(run.code).toBe(0);
-    const result = run.json<{ status: string; databases: { id: string; status: string; snapshots: unknown[] }[] }>();
+    const result = run.json<{
+      status: string;
+      databases: { id: string; status: string; snapshots: unknown[] }[];
+    }>();
     expect(result.status).toBe('OK');
     expect(result.databases.map((database) => database.id)).toEqual(['billing', 'orders']);
     expect(result.databases[1]).toEqual({
@@ -70,19 +73,30 @@ describe('restorable backup', () => {
   it('exits 2 for a database that is not protected, and takes no snapshot', async () => {
     const run = await runCli('backup', '--db', 'analytics-scratch', '--json', ...at('2026-11-22T02:00:00Z'));
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--db analytics-scratch: not a protected database (protected: billing, orders)');
+    expect(run.stderr).toContain(
+      '--db analytics-scratch: not a protected database (protected: billing, orders)',
+    );
     const status = await runCli('status', '--json', ...at('2026-11-22T02:00:00Z'));
-    const orders = status.json<{ databases: { id: string; regions: Record<string, { snapshots: number }> }[] }>();
-    expect(orders.databases.find((database) => database.id === 'orders')?.regions['eu-west-1']?.snapshots).toBe(2);
+    const orders = status.json<{
+      databases: { id: string; regions: Record<string, { snapshots: number }> }[];
+    }>();
+    expect(
+      orders.databases.find((database) => database.id === 'orders')?.regions['eu-west-1']?.snapshots,
+    ).toBe(2);
   });
 
   it('exits 1 when a database fails, reporting the others', async () => {
     const previous = process.env.RESTORABLE_FAULTS;
-    process.env.RESTORABLE_FAULTS = JSON.stringify([{ operation: 'createSnapshot', effect: 'error', database: 'billing' }]);
+    process.env.RESTORABLE_FAULTS = JSON.stringify([
+      { operation: 'createSnapshot', effect: 'error', database: 'billing' },
+    ]);
     try {
       const run = await runCli('backup', '--json', ...at('2026-11-23T02:00:00Z'));
       expect(run.code).toBe(1);
-      const result = run.json<{ status: string; databases: { id: string; status: string; error?: string }[] }>();
+      const result = run.json<{
+        status: string;
+        databases: { id: string; status: string; error?: string }[];
+      }>();
       expect(result.status).toBe('PARTIAL');
       expect(result.databases.find((database) => database.id === 'billing')).toMatchObject({
         status: 'FAILED',

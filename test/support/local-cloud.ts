@@ -43,7 +43,10 @@ export interface TestCloud {
   cleanup(): Promise<void>;
 }
 
-export async function createTestCloud(databases: readonly TestDatabase[], config = testConfig): Promise<TestCloud> {
+export async function createTestCloud(
+  databases: readonly TestDatabase[],
+  config = testConfig,
+): Promise<TestCloud> {
   const stateDir = await mkdtemp(join(tmpdir(), 'restorable-test-'));
   let now = new Date('2026-11-01T02:00:00Z');
   const clock = () => new Date(now.getTime());

@@ -24,12 +24,17 @@ afterEach(() => {
   test.cloud.faults.clear();
 });
 
-async function backUp(day: string, options: Parameters<TestCloud['runner']>[0] = {}, databaseIds: string[] = []) {
+async function backUp(
+  day: string,
+  options: Parameters<TestCloud['runner']>[0] = {},
+  databaseIds: string[] = [],
+) {
   test.setNow(`${day}T02:00:00Z`);
   return (await test.runner(options).run('backup', { databaseIds }, `backup-${day}`)) as BackupRunSummary;
 }
 
-const byId = (summary: BackupRunSummary, id: string) => summary.databases.find((database) => database.id === id);
+const byId = (summary: BackupRunSummary, id: string) =>
+  summary.databases.find((database) => database.id === id);
 
 describe('the backup workflow', () => {
   it('snapshots every protected database and copies each snapshot to the copy region', async () => {
@@ -43,14 +48,18 @@ describe('the backup workflow', () => {
         { region: COPY_REGION, id: `restorable-${id}-2026-11-02`, status: 'available' },
       ]);
     }
-    const copy = await test.dependencies.rds(COPY_REGION).describeSnapshot({ kind: 'cluster', id: 'restorable-billing-2026-11-02' });
+    const copy = await test.dependencies
+      .rds(COPY_REGION)
+      .describeSnapshot({ kind: 'cluster', id: 'restorable-billing-2026-11-02' });
     expect(copy?.status).toBe('available');
     expect(copy?.tags[MANAGED_TAG]).toBe('true');
     expect(copy?.kmsKeyId).toBe('alias/restorable-test');
   });
 
   it('leaves unprotected databases alone', async () => {
-    const snapshots = await test.dependencies.rds(SOURCE_REGION).listSnapshots({ database: { kind: 'instance', id: 'scratch' } });
+    const snapshots = await test.dependencies
+      .rds(SOURCE_REGION)
+      .listSnapshots({ database: { kind: 'instance', id: 'scratch' } });
     expect(snapshots).toEqual([]);
   });
 
@@ -60,8 +69,15 @@ describe('the backup workflow', () => {
       'evidence/backups/2026-11-02/billing/backup-2026-11-02.json',
       'evidence/backups/2026-11-02/orders/backup-2026-11-02.json',
     ]);
-    const record = JSON.parse(Buffer.from((await test.dependencies.reports.get(keys[1] ?? '')) ?? []).toString());
-    expect(record).toMatchObject({ schemaVersion: 1, id: 'orders', status: 'OK', runId: 'backup-2026-11-02' });
+    const record = JSON.parse(
+      Buffer.from((await test.dependencies.reports.get(keys[1] ?? '')) ?? []).toString(),
+    );
+    expect(record).toMatchObject({
+      schemaVersion: 1,
+      id: 'orders',
+      status: 'OK',
+      runId: 'backup-2026-11-02',
+    });
   });
 
   it('reuses the snapshot of the day when run again the same day', async () => {
@@ -110,7 +126,9 @@ describe('the backup workflow', () => {
       'ThrottlingError',
       'ThrottlingError',
     ]);
-    expect(events.filter((event) => event.type === 'retry' && event.state === 'CreateSnapshot')).toHaveLength(2);
+    expect(events.filter((event) => event.type === 'retry' && event.state === 'CreateSnapshot')).toHaveLength(
+      2,
+    );
   });
 
   it('marks a database PARTIAL when its copy fails, keeping the source snapshot', async () => {

@@ -18,8 +18,13 @@ describe('error names in the workflows', () => {
   it.each(files)('%s matches only errors the handlers can throw', (file) => {
     const definition = JSON.parse(readFileSync(new URL(file, workflowsDir), 'utf8')) as Definition;
     const names = allStates(definition).flatMap(([, state]) => {
-      const withHandlers = state as { Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[] }[] };
-      return [...(withHandlers.Retry ?? []), ...(withHandlers.Catch ?? [])].flatMap((rule) => rule.ErrorEquals);
+      const withHandlers = state as {
+        Retry?: { ErrorEquals: string[] }[];
+        Catch?: { ErrorEquals: string[] }[];
+      };
+      return [...(withHandlers.Retry ?? []), ...(withHandlers.Catch ?? [])].flatMap(
+        (rule) => rule.ErrorEquals,
+      );
     });
     const custom = [...new Set(names.filter((name) => !isServiceError(name)))];
     for (const name of custom) {

@@ -31,10 +31,16 @@ export function describeProgress(event: WorkflowEvent): string | undefined {
 }
 
 /** Unknown ids are bad usage: checked before anything runs, so nothing is changed. */
-export async function assertProtected(environment: LocalEnvironment, context: CommandContext, ids: readonly string[]) {
+export async function assertProtected(
+  environment: LocalEnvironment,
+  context: CommandContext,
+  ids: readonly string[],
+) {
   if (ids.length === 0) return;
   const databases = await environment.dependencies.rds(context.config.sourceRegion).listDatabases();
-  const protectedIds = selectProtectedDatabases(databases, context.config.selection).map((database) => database.id);
+  const protectedIds = selectProtectedDatabases(databases, context.config.selection).map(
+    (database) => database.id,
+  );
   const unknown = ids.filter((id) => !protectedIds.includes(id));
   if (unknown.length > 0) {
     throw new UsageError(
@@ -60,7 +66,9 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
       summary.databases.map((database) => [
         database.id,
         database.status,
-        database.snapshots.map((snapshot) => `${snapshot.region}: ${snapshot.id} (${snapshot.status})`).join(', '),
+        database.snapshots
+          .map((snapshot) => `${snapshot.region}: ${snapshot.id} (${snapshot.status})`)
+          .join(', '),
       ]),
     ),
   );
@@ -88,9 +96,15 @@ async function runAwsBackup(context: CommandContext): Promise<number> {
     return EXIT_OK;
   }
   if (run.status !== 'SUCCEEDED') {
-    if (run.error === 'DatabaseNotFoundError') throw new UsageError(`--db: ${run.cause ?? 'not a protected database'}`);
+    if (run.error === 'DatabaseNotFoundError')
+      throw new UsageError(`--db: ${run.cause ?? 'not a protected database'}`);
     output.warn(`backup execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
-    output.result({ status: 'FAILED', databases: [], executionArn: run.executionArn, error: run.error ?? run.status });
+    output.result({
+      status: 'FAILED',
+      databases: [],
+      executionArn: run.executionArn,
+      error: run.error ?? run.status,
+    });
     return EXIT_FAILURE;
   }
   const summary = run.output as BackupRunSummary;

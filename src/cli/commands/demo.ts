@@ -21,13 +21,16 @@ async function resetStateDir(context: CommandContext): Promise<string> {
     context.output.progress(`resetting the local cloud in ${stateDir}`);
     await rm(stateDir, { recursive: true, force: true });
   } else if (existsSync(stateDir) && readdirSync(stateDir).length > 0) {
-    throw new UsageError(`--state-dir ${stateDir} exists and is not a restorable local cloud; refusing to reset it`);
+    throw new UsageError(
+      `--state-dir ${stateDir} exists and is not a restorable local cloud; refusing to reset it`,
+    );
   }
   return stateDir;
 }
 
 export async function runDemoCommand(context: CommandContext): Promise<number> {
-  if (context.target !== 'local') throw new UsageError('the demo runs on the local cloud only; use --target local');
+  if (context.target !== 'local')
+    throw new UsageError('the demo runs on the local cloud only; use --target local');
   const started = performance.now();
   const end = context.clock();
   const days = context.flags.days ?? DEFAULT_DAYS;
@@ -37,7 +40,9 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
   const environment = await openLocalEnvironment(context, { create: true, clock: () => now });
   try {
     context.output.say(`restorable demo: ${days} days of daily backups on the local cloud in ${stateDir}`);
-    context.output.progress(`seeding ${DEMO_DATABASES.map((database) => database.id).join(', ')} (PostgreSQL in PGlite)…`);
+    context.output.progress(
+      `seeding ${DEMO_DATABASES.map((database) => database.id).join(', ')} (PostgreSQL in PGlite)…`,
+    );
     await seedDemoDatabases(environment.cloud, context.config.sourceRegion, now);
     const runs = [];
     for (let day = 0; day < days; day++) {
@@ -63,7 +68,9 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
     context.output.say(`protected databases as of ${end.toISOString()}:`);
     printStatus(context, statuses);
     context.output.say('');
-    context.output.say(`state: ${stateDir} (snapshots under regions/<region>/snapshots/, evidence under reports/)`);
+    context.output.say(
+      `state: ${stateDir} (snapshots under regions/<region>/snapshots/, evidence under reports/)`,
+    );
     context.output.say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     context.output.result({ stateDir, backups: runs, status: { databases: statuses } });
     return runs.every((run) => run.status === 'OK') ? EXIT_OK : EXIT_FAILURE;

@@ -1,14 +1,21 @@
+import type { Config } from '../../config/schema.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
 import { type DatabaseStatus, databaseStatus } from '../../domain/status.ts';
 import type { RdsPortProvider } from '../../ports/rds.ts';
-import type { Config } from '../../config/schema.ts';
 import { EXIT_OK } from '../errors.ts';
 import { openLocalEnvironment, regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 
-export async function collectStatus(config: Config, rds: RdsPortProvider, now: Date): Promise<DatabaseStatus[]> {
-  const databases = selectProtectedDatabases(await rds(config.sourceRegion).listDatabases(), config.selection);
+export async function collectStatus(
+  config: Config,
+  rds: RdsPortProvider,
+  now: Date,
+): Promise<DatabaseStatus[]> {
+  const databases = selectProtectedDatabases(
+    await rds(config.sourceRegion).listDatabases(),
+    config.selection,
+  );
   const regions = regionsOf({ config });
   const statuses: DatabaseStatus[] = [];
   for (const database of databases) {

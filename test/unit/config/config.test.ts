@@ -51,22 +51,36 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['a region that is not a region', minimal.replace('eu-west-1', 'moon'), 'sourceRegion: must be an AWS region'],
+    [
+      'a region that is not a region',
+      minimal.replace('eu-west-1', 'moon'),
+      'sourceRegion: must be an AWS region',
+    ],
     [
       'a copy region equal to the source',
       minimal.replace('eu-central-1', 'eu-west-1'),
       'copyRegions.0.region: must differ from sourceRegion',
     ],
-    ['no selection at all', minimal.replace('tags: { backup: daily }', 'ids: []'), 'selection: must name at least one'],
+    [
+      'no selection at all',
+      minimal.replace('tags: { backup: daily }', 'ids: []'),
+      'selection: must name at least one',
+    ],
     ['a retention of zero days', `${minimal}retention: { days: 0 }\n`, 'retention.days'],
     ['an unknown field', `${minimal}retension: { days: 7 }\n`, 'retension'],
-    ['a bad schedule', `${minimal}schedules: { backup: 'every day' }\n`, 'schedules.backup: must be an EventBridge'],
+    [
+      'a bad schedule',
+      `${minimal}schedules: { backup: 'every day' }\n`,
+      'schedules.backup: must be an EventBridge',
+    ],
     ['invalid YAML', 'sourceRegion: [', 'not valid YAML'],
   ])('rejects %s, naming the field', (_case, text, message) => {
     expectConfigError(text, 'restorable.yml', message);
   });
 
   it('names a missing file', () => {
-    expect(() => loadConfig('/nonexistent/restorable.yml')).toThrow(/cannot read configuration file \/nonexistent/);
+    expect(() => loadConfig('/nonexistent/restorable.yml')).toThrow(
+      /cannot read configuration file \/nonexistent/,
+    );
   });
 });

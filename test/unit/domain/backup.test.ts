@@ -53,16 +53,18 @@ describe('selecting the protected databases', () => {
   });
 
   it('adds databases named by id even without the tags', () => {
-    const ids = selectProtectedDatabases(fleet, selection({ tags: { backup: 'daily' }, ids: ['legacy'] })).map(
-      (db) => db.id,
-    );
+    const ids = selectProtectedDatabases(
+      fleet,
+      selection({ tags: { backup: 'daily' }, ids: ['legacy'] }),
+    ).map((db) => db.id);
     expect(ids).toEqual(['billing', 'legacy', 'orders']);
   });
 
   it('leaves out the kinds that are not selected', () => {
-    const ids = selectProtectedDatabases(fleet, selection({ tags: { backup: 'daily' }, kinds: ['instance'] })).map(
-      (db) => db.id,
-    );
+    const ids = selectProtectedDatabases(
+      fleet,
+      selection({ tags: { backup: 'daily' }, kinds: ['instance'] }),
+    ).map((db) => db.id);
     expect(ids).toEqual(['orders']);
   });
 });
