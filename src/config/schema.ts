@@ -90,6 +90,11 @@ const backup = z
       .min(5)
       .default(240)
       .describe('A snapshot or copy not available after this long fails the database.'),
+    maxAgeHours: z
+      .number()
+      .positive()
+      .default(26)
+      .describe('A protected database whose newest snapshot in a region is older than this is overdue.'),
   })
   .strict();
 

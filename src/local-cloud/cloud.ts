@@ -21,8 +21,11 @@
 //                                     AES-256-GCM encrypted (format in archive.ts)
 //         <snapshot-id>.json          metadata: id, arn, kind, database, engine, status, type,
 //                                     createdAt, originalCreatedAt, kmsKeyId, sourceSnapshotArn,
-//                                     sha256 and sizeBytes of the archive, tags, pollsUntilNext
+//                                     sha256 and sizeBytes of the archive, tags, pollsUntilNext,
+//                                     outcome and statusReason (why it failed)
 //
+// Temporary files end in `.restorable-tmp`. Identifiers are stored lower-cased
+// as RDS does; instance and cluster snapshots share one namespace per region.
 // Every JSON file and archive is written to a temporary file and renamed into
 // place, so a crash never leaves half of one; a snapshot exists once its JSON
 // file does. Times in metadata come from the cloud's (possibly virtual) clock.
@@ -33,6 +36,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { LocalRdsAdapter } from '../adapters/local/rds.ts';
 import { DatabaseNotFoundError, InvalidInputError } from '../domain/errors.ts';
 import type { DatabaseKind, RdsPort, RdsPortProvider, Tags } from '../ports/rds.ts';
+import { gzipTarball } from './archive.ts';
 import { FAULTS_ENV_VAR, FaultInjector, type FaultRule, parseFaultRules } from './faults.ts';
 import { DEFAULT_RDS_KEY_ID, LocalKms } from './kms.ts';
 import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
@@ -119,12 +123,10 @@ export class LocalCloud {
       kms: this.#kms,
       regionMutex: (region) => this.#mutex(region),
       ensureRegion: (region) => this.#ensureRegion(region),
-      dumpDatabase: (region, id) =>
-        this.#withDatabase(
-          region,
-          id,
-          async (db) => new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer()),
-        ),
+      dumpDatabase: async (region, id) => {
+        const tar = await this.#withDatabase(region, id, (db) => db.dumpDataDir('none'));
+        return gzipTarball(new Uint8Array(await tar.arrayBuffer()));
+      },
       track: (operation) => this.#track(operation),
     };
   }
@@ -326,7 +328,8 @@ export class LocalCloud {
   async #initialiseDataDir(dataDir: string): Promise<PGlite> {
     if (this.#template !== undefined) return PGlite.create({ dataDir, loadDataDir: this.#template });
     const db = await PGlite.create({ dataDir });
-    this.#template ??= await db.dumpDataDir('gzip');
+    // Kept uncompressed: it lives in memory only, and loads faster so.
+    this.#template ??= await db.dumpDataDir('none');
     return db;
   }
 
