@@ -10,6 +10,7 @@ import { StateMachineNotFoundError } from './aws-workflows.ts';
 import { runBackupCommand } from './commands/backup.ts';
 import { runDemoCommand } from './commands/demo.ts';
 import { runLocalInitCommand, runLocalSeedCommand } from './commands/local.ts';
+import { runPruneCommand } from './commands/prune.ts';
 import { runStatusCommand } from './commands/status.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './errors.ts';
 import { Output } from './output.ts';
@@ -19,6 +20,7 @@ export const USAGE = `Usage: restorable <command> [options]
 Commands:
   demo                 local: seed demo databases, replay daily backups, print a summary
   backup [--db ID]     run the backup workflow (all protected databases, or the given ones)
+  prune [--dry-run]    delete the tool's snapshots older than the retention, in every region, and audit
   status               protected databases: snapshots kept and newest age per region
   local init           create the embedded local cloud in the state directory
   local seed           create the demo databases in the local cloud
@@ -33,7 +35,8 @@ Options:
   --days N             demo: how many days to replay (default 10)
   -h, --help           this help
 
-Exit codes: 0 success, 1 the job ran and found a failure, 2 bad usage or invalid configuration.`;
+Exit codes: 0 success, 1 the job ran and found a failure (a backup not OK, a failed deletion,
+a policy violation), 2 bad usage or invalid configuration.`;
 
 const flagsSchema = z.object({
   config: z.string().min(1).optional(),
@@ -52,6 +55,7 @@ const flagsSchema = z.object({
     .max(60, { error: 'must be at most 60' })
     .optional(),
   wait: z.boolean().default(true),
+  'dry-run': z.boolean().default(false),
   help: z.boolean().default(false),
 });
 
@@ -85,6 +89,7 @@ function parseFlags(argv: readonly string[]) {
         db: { type: 'string', multiple: true },
         days: { type: 'string' },
         wait: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowNegative: true,
@@ -131,6 +136,8 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
     switch (command) {
       case 'backup':
         return await runBackupCommand(context);
+      case 'prune':
+        return await runPruneCommand(context);
       case 'status':
         return await runStatusCommand(context);
       case 'demo':

@@ -105,3 +105,11 @@ export class SnapshotCorruptedError extends RestorableError {
     this.snapshotId = snapshotId;
   }
 }
+
+/**
+ * A planned deletion that the policy no longer allows when checked again just
+ * before it is made (not the tool's, too young, in use, or the last good copy).
+ */
+export class PruneRefusedError extends RestorableError {
+  readonly retryable = false;
+}

@@ -5,9 +5,12 @@ import type { AnyTask } from '../runtime/task.ts';
 import { checkSnapshotTask } from './check-snapshot.ts';
 import { copySnapshotTask } from './copy-snapshot.ts';
 import { createSnapshotTask } from './create-snapshot.ts';
+import { deleteSnapshotTask } from './delete-snapshot.ts';
 import { discoverDatabasesTask } from './discover-databases.ts';
+import { planPruneTask } from './plan-prune.ts';
 import { recordBackupTask } from './record-backup.ts';
 import { summarizeBackupRunTask } from './summarize-backup-run.ts';
+import { writePruneLogTask } from './write-prune-log.ts';
 
 export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   DiscoverDatabasesFunctionArn: discoverDatabasesTask,
@@ -16,6 +19,9 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   CopySnapshotFunctionArn: copySnapshotTask,
   RecordBackupFunctionArn: recordBackupTask,
   SummarizeBackupRunFunctionArn: summarizeBackupRunTask,
+  PlanPruneFunctionArn: planPruneTask,
+  DeleteSnapshotFunctionArn: deleteSnapshotTask,
+  WritePruneLogFunctionArn: writePruneLogTask,
 };
 
 /** Child workflows started from a parent: placeholder → workflow file name (without `.asl.json`). */

@@ -1,6 +1,7 @@
 // `restorable demo` (what `npm start` runs): a fresh local cloud, seeded demo
 // databases, and several simulated days of the lifecycle replayed on the
-// virtual clock, each day's business activity followed by the daily backup.
+// virtual clock: each day's business activity, then the daily backup and the
+// prune, so the replay ends with the retention period's snapshots and no more.
 import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { cloudExists, openLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { backupResult, runLocalBackup } from './backup.ts';
+import { type PruneRunResult, pruneResult, runLocalPrune } from './prune.ts';
 import { collectStatus, printStatus } from './status.ts';
 
 const DAY_MS = 86_400_000;
@@ -45,6 +47,7 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
     );
     await seedDemoDatabases(environment.cloud, context.config.sourceRegion, now);
     const runs = [];
+    const pruned: PruneRunResult['deleted'] = [];
     for (let day = 0; day < days; day++) {
       const backupAt = new Date(firstBackup.getTime() + day * DAY_MS);
       await simulateBusinessDay(
@@ -55,11 +58,15 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
         day,
       );
       now = backupAt;
-      const summary = await runLocalBackup(environment, [], `backup-${backupAt.toISOString().slice(0, 10)}`);
-      runs.push({ date: backupAt.toISOString().slice(0, 10), ...backupResult(summary) });
+      const date = backupAt.toISOString().slice(0, 10);
+      const summary = await runLocalBackup(environment, [], `backup-${date}`);
+      const prune = await runLocalPrune(environment, false, `prune-${date}`);
+      runs.push({ date, backup: backupResult(summary), prune: pruneResult(prune) });
+      pruned.push(...prune.deleted);
       context.output.progress(
-        `day ${day + 1}/${days} ${backupAt.toISOString().slice(0, 10)}: backup ${summary.status} ` +
-          `(${summary.databases.map((database) => `${database.id} ${database.status}`).join(', ')})`,
+        `day ${day + 1}/${days} ${date}: backup ${summary.status} ` +
+          `(${summary.databases.map((database) => `${database.id} ${database.status}`).join(', ')}), ` +
+          `pruned ${prune.deleted.length}, kept ${prune.kept}`,
       );
     }
     now = end;
@@ -69,11 +76,16 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
     printStatus(context, statuses);
     context.output.say('');
     context.output.say(
+      `pruned ${pruned.length} snapshots older than ${context.config.retention.days} days over the replay ` +
+        `(deletion logs under reports/evidence/prunes/)`,
+    );
+    context.output.say(
       `state: ${stateDir} (snapshots under regions/<region>/snapshots/, evidence under reports/)`,
     );
     context.output.say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    context.output.result({ stateDir, backups: runs, status: { databases: statuses } });
-    return runs.every((run) => run.status === 'OK') ? EXIT_OK : EXIT_FAILURE;
+    context.output.result({ stateDir, days: runs, status: { databases: statuses } });
+    const healthy = runs.every((run) => run.backup.status === 'OK' && run.prune.findings.length === 0);
+    return healthy ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await environment.close();
   }

@@ -1,0 +1,123 @@
+import { type Finding, isViolation } from '../../domain/prune.ts';
+import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
+import { type LocalEnvironment, openLocalEnvironment } from '../local-environment.ts';
+import type { CommandContext } from '../main.ts';
+import { formatTable } from '../table.ts';
+
+interface DeletionRow {
+  readonly database: string;
+  readonly region: string;
+  readonly snapshot: string;
+  readonly ageHours: number;
+  readonly reason: string;
+  readonly status?: string;
+  readonly error?: string;
+}
+
+/** What the prune workflow returns (write-prune-log's output). */
+export interface PruneRunResult {
+  readonly runId: string;
+  readonly dryRun: boolean;
+  readonly deleted: DeletionRow[];
+  readonly failed: DeletionRow[];
+  readonly deferred: DeletionRow[];
+  readonly kept: number;
+  readonly findings: Finding[];
+  readonly violations: number;
+  readonly status: 'OK' | 'FAILED';
+  readonly log: { location: string; sha256: string } | null;
+}
+
+/** The `prune --json` contract. */
+export function pruneResult(run: PruneRunResult) {
+  const row = ({ database, region, snapshot, ageHours, reason }: DeletionRow) => ({
+    database,
+    region,
+    snapshot,
+    ageHours,
+    reason,
+  });
+  return {
+    dryRun: run.dryRun,
+    deleted: run.deleted.map(row),
+    kept: run.kept,
+    findings: run.findings.map(({ kind, resource, detail, severity }) => ({
+      kind,
+      resource,
+      detail,
+      severity,
+    })),
+    failed: run.failed.map((failure) => ({ ...row(failure), error: failure.error ?? '' })),
+    log: run.log?.location ?? null,
+  };
+}
+
+export const pruneExitCode = (run: PruneRunResult) =>
+  run.failed.length > 0 || run.findings.some(isViolation) ? EXIT_FAILURE : EXIT_OK;
+
+export async function runLocalPrune(environment: LocalEnvironment, dryRun: boolean, executionName: string) {
+  return (await environment.runner.run('prune', { dryRun }, executionName)) as PruneRunResult;
+}
+
+export function printPruneSummary(context: CommandContext, run: PruneRunResult): void {
+  const { output } = context;
+  const verb = run.dryRun ? 'would delete' : 'deleted';
+  output.say(
+    `prune ${run.runId}${run.dryRun ? ' (dry run: nothing deleted)' : ''}: ${verb} ${run.deleted.length}, kept ${run.kept}`,
+  );
+  if (run.deleted.length > 0) {
+    output.say(
+      formatTable(
+        ['region', 'snapshot', 'age', 'reason'],
+        run.deleted.map((row) => [row.region, row.snapshot, `${row.ageHours.toFixed(1)} h`, row.reason]),
+      ),
+    );
+  }
+  for (const failure of run.failed)
+    output.say(`failed to delete ${failure.region}/${failure.snapshot}: ${failure.error}`);
+  for (const finding of run.findings)
+    output.say(`${finding.severity}: ${finding.kind} ${finding.resource}: ${finding.detail}`);
+  if (run.log !== null) output.say(`deletion log: ${run.log.location}`);
+}
+
+async function runAwsPrune(context: CommandContext): Promise<number> {
+  const { config, flags, output } = context;
+  const run = await runAwsWorkflow(
+    'prune',
+    { dryRun: flags['dry-run'] },
+    {
+      client: awsSfnClient(config.aws.region ?? config.sourceRegion),
+      stage: config.aws.stage,
+      wait: flags.wait,
+      onProgress: (line) => output.progress(line),
+    },
+  );
+  if (run.status === 'RUNNING') {
+    output.say(`started ${run.executionArn}`);
+    output.result({ executionArn: run.executionArn });
+    return EXIT_OK;
+  }
+  if (run.status !== 'SUCCEEDED') {
+    output.warn(`prune execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
+    return EXIT_FAILURE;
+  }
+  const result = run.output as PruneRunResult;
+  printPruneSummary(context, result);
+  output.result(pruneResult(result));
+  return pruneExitCode(result);
+}
+
+export async function runPruneCommand(context: CommandContext): Promise<number> {
+  if (context.target === 'aws') return runAwsPrune(context);
+  const environment = await openLocalEnvironment(context);
+  try {
+    const executionName = `prune-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
+    const run = await runLocalPrune(environment, context.flags['dry-run'], executionName);
+    printPruneSummary(context, run);
+    context.output.result(pruneResult(run));
+    return pruneExitCode(run);
+  } finally {
+    await environment.close();
+  }
+}

@@ -1,0 +1,262 @@
+// The retention policy, as a pure function of what the regions hold. The
+// retention period is a minimum and a maximum at once: every protected
+// database keeps its daily snapshots for `retentionDays`, and nothing the tool
+// made is kept much longer, because data customers deleted must be gone from
+// backups by then. Only the tool's own manual snapshots are ever planned for
+// deletion; everything else that breaks the policy is reported as a finding.
+import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
+import { isManaged } from './tags.ts';
+
+export interface PrunePolicy {
+  readonly retentionDays: number;
+  readonly maxDeletionsPerRun: number;
+  /** A protected database whose newest snapshot in a region is older than this is overdue. */
+  readonly backupMaxAgeHours: number;
+}
+
+export interface PruneInput {
+  readonly now: Date;
+  readonly policy: PrunePolicy;
+  /** Every region the tool writes to: the source region and the copy regions. */
+  readonly regions: readonly string[];
+  /** Snapshots of every region, of every type and owner. */
+  readonly snapshots: readonly Snapshot[];
+  /** The protected databases (the audits of databases apply to them). */
+  readonly protectedDatabases: readonly Database[];
+  /** ARNs of snapshots a running drill restores from. */
+  readonly inUseSnapshotArns: ReadonlySet<string>;
+}
+
+export type DeletionReason = 'expired' | 'expired-failed';
+
+export interface PlannedDeletion {
+  readonly database: string;
+  readonly kind: DatabaseKind;
+  readonly region: string;
+  readonly snapshot: string;
+  readonly arn: string;
+  readonly ageHours: number;
+  readonly reason: DeletionReason;
+}
+
+export type FindingKind =
+  | 'newest-snapshot-expired'
+  | 'backup-overdue'
+  | 'automated-backup-retention-too-long'
+  | 'unmanaged-snapshot-expired'
+  | 'snapshot-not-encrypted'
+  | 'database-not-multi-az'
+  | 'database-not-encrypted'
+  | 'deletion-deferred'
+  | 'expired-snapshot-in-use';
+
+export type Severity = 'violation' | 'warning';
+
+export interface Finding {
+  readonly kind: FindingKind;
+  readonly severity: Severity;
+  /** The database or snapshot concerned, as `region/id`. */
+  readonly resource: string;
+  readonly detail: string;
+}
+
+export interface PrunePlan {
+  /** What this run deletes, oldest first, at most `maxDeletionsPerRun`. */
+  readonly deletions: PlannedDeletion[];
+  /** Expired snapshots left for the next run by the deletion cap. */
+  readonly deferred: PlannedDeletion[];
+  /** The tool's snapshots that stay. */
+  readonly kept: number;
+  readonly findings: Finding[];
+}
+
+const HOUR_MS = 3_600_000;
+
+/** States in which a snapshot is still being made: never deleted. */
+const IN_PROGRESS = new Set(['creating', 'pending', 'copying', 'deleting']);
+
+const roundHours = (ms: number) => Math.round((ms / HOUR_MS) * 100) / 100;
+
+/**
+ * When the data in a snapshot was taken. A copy's age is its original's: a
+ * copy does not reset the clock. RDS gives instance copies the original time
+ * (`OriginalSnapshotCreateTime`); for a cluster copy it is taken from its
+ * source snapshot when that is still listed. Never from a name or a tag.
+ */
+export function takenAt(snapshot: Snapshot, byArn: ReadonlyMap<string, Snapshot>): Date | undefined {
+  const own = snapshot.originalCreatedAt ?? snapshot.createdAt;
+  const source = snapshot.sourceSnapshotArn === undefined ? undefined : byArn.get(snapshot.sourceSnapshotArn);
+  const sourceTime = source === undefined ? undefined : (source.originalCreatedAt ?? source.createdAt);
+  if (own === undefined) return sourceTime;
+  if (sourceTime === undefined) return own;
+  return sourceTime < own ? sourceTime : own;
+}
+
+const resourceOf = (snapshot: Snapshot) => `${snapshot.region}/${snapshot.id}`;
+const databaseKey = (region: string, kind: DatabaseKind, id: string) => `${region}|${kind}|${id}`;
+
+export function planPrune(input: PruneInput): PrunePlan {
+  const { now, policy } = input;
+  const retentionMs = policy.retentionDays * 24 * HOUR_MS;
+  const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const regions = new Set(input.regions);
+  const inRegions = input.snapshots.filter((snapshot) => regions.has(snapshot.region));
+  const managed = inRegions.filter((snapshot) => snapshot.type === 'manual' && isManaged(snapshot.tags));
+  const ageMs = (snapshot: Snapshot) => {
+    const time = takenAt(snapshot, byArn);
+    return time === undefined ? undefined : now.getTime() - time.getTime();
+  };
+
+  // The newest available snapshot of each database in each region is its last
+  // good copy: it is kept whatever its age.
+  const newestAvailable = new Map<string, Snapshot>();
+  for (const snapshot of managed) {
+    if (snapshot.status !== 'available' || ageMs(snapshot) === undefined) continue;
+    const key = databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id);
+    const current = newestAvailable.get(key);
+    if (current === undefined || (ageMs(snapshot) ?? 0) < (ageMs(current) ?? 0))
+      newestAvailable.set(key, snapshot);
+  }
+  const isNewestAvailable = (snapshot: Snapshot) =>
+    newestAvailable.get(databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id)) ===
+    snapshot;
+
+  const findings: Finding[] = [];
+  const expired: PlannedDeletion[] = [];
+  for (const snapshot of managed) {
+    const age = ageMs(snapshot);
+    if (age === undefined || age <= retentionMs) continue;
+    if (IN_PROGRESS.has(snapshot.status) || isNewestAvailable(snapshot)) continue;
+    if (input.inUseSnapshotArns.has(snapshot.arn)) {
+      findings.push({
+        kind: 'expired-snapshot-in-use',
+        severity: 'warning',
+        resource: resourceOf(snapshot),
+        detail: `expired ${roundHours(age - retentionMs)} h ago but a restore drill is using it; deleted after the drill`,
+      });
+      continue;
+    }
+    if (snapshot.status !== 'available' && snapshot.status !== 'failed') continue;
+    expired.push({
+      database: snapshot.database.id,
+      kind: snapshot.database.kind,
+      region: snapshot.region,
+      snapshot: snapshot.id,
+      arn: snapshot.arn,
+      ageHours: roundHours(age),
+      reason: snapshot.status === 'failed' ? 'expired-failed' : 'expired',
+    });
+  }
+  expired.sort((a, b) => b.ageHours - a.ageHours || a.arn.localeCompare(b.arn));
+  const deletions = expired.slice(0, policy.maxDeletionsPerRun);
+  const deferred = expired.slice(policy.maxDeletionsPerRun);
+  for (const deletion of deferred) {
+    findings.push({
+      kind: 'deletion-deferred',
+      severity: 'warning',
+      resource: `${deletion.region}/${deletion.snapshot}`,
+      detail: `expired (${deletion.ageHours} h old) but over this run's cap of ${policy.maxDeletionsPerRun} deletions; deleted by the next run`,
+    });
+  }
+
+  findings.push(...auditSnapshots(input, inRegions, ageMs, retentionMs, newestAvailable));
+  findings.push(...auditDatabases(input, newestAvailable, ageMs));
+
+  return { deletions, deferred, kept: managed.length - deletions.length, findings };
+}
+
+function auditSnapshots(
+  input: PruneInput,
+  snapshots: readonly Snapshot[],
+  ageMs: (snapshot: Snapshot) => number | undefined,
+  retentionMs: number,
+  newestAvailable: ReadonlyMap<string, Snapshot>,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const snapshot of snapshots) {
+    if (snapshot.type !== 'manual') continue;
+    const age = ageMs(snapshot);
+    if (!snapshot.encrypted) {
+      findings.push({
+        kind: 'snapshot-not-encrypted',
+        severity: 'violation',
+        resource: resourceOf(snapshot),
+        detail: `snapshot of ${snapshot.database.id} is not encrypted at rest`,
+      });
+    }
+    if (!isManaged(snapshot.tags) && age !== undefined && age > retentionMs) {
+      findings.push({
+        kind: 'unmanaged-snapshot-expired',
+        severity: 'violation',
+        resource: resourceOf(snapshot),
+        detail: `manual snapshot of ${snapshot.database.id} not made by restorable is ${roundHours(age)} h old, over the ${input.policy.retentionDays}-day retention; never deleted by restorable, delete it or exempt it`,
+      });
+    }
+  }
+  for (const snapshot of newestAvailable.values()) {
+    const age = ageMs(snapshot) ?? 0;
+    if (age > retentionMs) {
+      findings.push({
+        kind: 'newest-snapshot-expired',
+        severity: 'violation',
+        resource: resourceOf(snapshot),
+        detail: `newest available snapshot of ${snapshot.database.id} in ${snapshot.region} is ${roundHours(age)} h old; kept as the last good copy, but backups are not being taken`,
+      });
+    }
+  }
+  return findings;
+}
+
+function auditDatabases(
+  input: PruneInput,
+  newestAvailable: ReadonlyMap<string, Snapshot>,
+  ageMs: (snapshot: Snapshot) => number | undefined,
+): Finding[] {
+  const findings: Finding[] = [];
+  const maxAgeMs = input.policy.backupMaxAgeHours * HOUR_MS;
+  for (const database of input.protectedDatabases) {
+    const resource = `${database.id}`;
+    if (!database.multiAz) {
+      findings.push({
+        kind: 'database-not-multi-az',
+        severity: 'violation',
+        resource,
+        detail: `${database.kind} ${database.id} is not Multi-AZ: no replica in another availability zone`,
+      });
+    }
+    if (!database.storageEncrypted) {
+      findings.push({
+        kind: 'database-not-encrypted',
+        severity: 'violation',
+        resource,
+        detail: `${database.kind} ${database.id} storage is not encrypted at rest`,
+      });
+    }
+    if (database.backupRetentionDays > input.policy.retentionDays) {
+      findings.push({
+        kind: 'automated-backup-retention-too-long',
+        severity: 'violation',
+        resource,
+        detail: `RDS keeps automated backups of ${database.id} for ${database.backupRetentionDays} days, over the ${input.policy.retentionDays}-day policy`,
+      });
+    }
+    for (const region of input.regions) {
+      const newest = newestAvailable.get(databaseKey(region, database.kind, database.id));
+      const age = newest === undefined ? undefined : ageMs(newest);
+      if (age === undefined || age > maxAgeMs) {
+        findings.push({
+          kind: 'backup-overdue',
+          severity: 'violation',
+          resource: `${region}/${database.id}`,
+          detail:
+            age === undefined
+              ? `${database.id} has no available snapshot in ${region}`
+              : `${database.id}'s newest snapshot in ${region} is ${roundHours(age)} h old, over ${input.policy.backupMaxAgeHours} h`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+export const isViolation = (finding: Finding) => finding.severity === 'violation';

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { activeLeaseArns } from '../domain/drill-leases.ts';
+import { PruneRefusedError } from '../domain/errors.ts';
+import { takenAt } from '../domain/prune.ts';
+import { isManaged } from '../domain/tags.ts';
+import type { RdsPortProvider, Snapshot } from '../ports/rds.ts';
+import { defineTask } from '../runtime/task.ts';
+import { readLeases } from './plan-prune.ts';
+
+const plannedDeletion = z.object({
+  database: z.string().min(1),
+  kind: z.enum(['instance', 'cluster']),
+  region: z.string().min(1),
+  snapshot: z.string().min(1),
+  arn: z.string().min(1),
+  ageHours: z.number(),
+  reason: z.enum(['expired', 'expired-failed']),
+});
+
+export type PlannedDeletionInput = z.infer<typeof plannedDeletion>;
+
+const regionOfArn = (arn: string) => arn.split(':')[3] ?? '';
+
+/** The source of a copy, looked up so the copy's age is its original's, as the planner counted it. */
+async function sourceOf(snapshot: Snapshot, rds: RdsPortProvider): Promise<Snapshot[]> {
+  if (snapshot.sourceSnapshotArn === undefined) return [];
+  const region = regionOfArn(snapshot.sourceSnapshotArn);
+  const id = snapshot.sourceSnapshotArn.split(':').at(-1) ?? '';
+  if (region === '' || id === '') return [];
+  const source = await rds(region).describeSnapshot({ kind: snapshot.database.kind, id });
+  return source === undefined ? [] : [source];
+}
+
+/**
+ * Deletes one planned snapshot after checking the policy again against the
+ * live state: the plan may be stale, and deleting is the one thing that
+ * cannot be undone. A snapshot already gone counts as deleted, so a re-run
+ * after a crash completes the work.
+ */
+export const deleteSnapshotTask = defineTask({
+  name: 'delete-snapshot',
+  input: z.object({
+    runId: z.string().min(1),
+    retentionDays: z.number().int().positive(),
+    deletion: plannedDeletion,
+  }),
+  async run(input, { rds, reports, clock, logger }) {
+    const { deletion } = input;
+    const port = rds(deletion.region);
+    const ref = { kind: deletion.kind, id: deletion.snapshot };
+    const snapshot = await port.describeSnapshot(ref);
+    if (snapshot === undefined)
+      return { ...deletion, status: 'already-gone', deletedAt: clock().toISOString() };
+    const refuse = (why: string) => {
+      throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: ${why}`);
+    };
+    if (snapshot.type !== 'manual' || !isManaged(snapshot.tags)) refuse('not a snapshot made by restorable');
+    if (snapshot.status !== 'available' && snapshot.status !== 'failed') refuse(`it is ${snapshot.status}`);
+    const now = clock();
+    const sources = await sourceOf(snapshot, rds);
+    const taken = takenAt(snapshot, new Map(sources.map((source) => [source.arn, source])));
+    const retentionMs = input.retentionDays * 86_400_000;
+    if (taken === undefined || now.getTime() - taken.getTime() <= retentionMs) {
+      refuse(`it is not older than the ${input.retentionDays}-day retention`);
+    }
+    if (activeLeaseArns(await readLeases(reports), now).has(snapshot.arn))
+      refuse('a restore drill is using it');
+    const siblings = await port.listSnapshots({ database: snapshot.database, type: 'manual' });
+    const newerAvailable = siblings.some(
+      (other) =>
+        other.arn !== snapshot.arn &&
+        other.status === 'available' &&
+        isManaged(other.tags) &&
+        (other.originalCreatedAt ?? other.createdAt ?? new Date(0)) > (taken ?? now),
+    );
+    if (!newerAvailable)
+      refuse(`it is the newest available snapshot of ${snapshot.database.id} in ${deletion.region}`);
+    await port.deleteSnapshot(ref);
+    logger.info('snapshot deleted', {
+      region: deletion.region,
+      snapshot: deletion.snapshot,
+      runId: input.runId,
+    });
+    return { ...deletion, status: 'deleted', deletedAt: clock().toISOString() };
+  },
+});

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { selectProtectedDatabases } from '../domain/backup.ts';
+import { activeLeaseArns, DRILL_LEASE_PREFIX, type DrillLease } from '../domain/drill-leases.ts';
+import { planPrune } from '../domain/prune.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import { defineTask } from '../runtime/task.ts';
+
+export async function readLeases(reports: ReportStore): Promise<DrillLease[]> {
+  const leases: DrillLease[] = [];
+  for (const key of await reports.list(DRILL_LEASE_PREFIX)) {
+    const body = await reports.get(key);
+    if (body !== undefined) leases.push(JSON.parse(Buffer.from(body).toString('utf8')) as DrillLease);
+  }
+  return leases;
+}
+
+/**
+ * Lists every region the tool writes to and plans the prune. Read-only: the
+ * deletions happen in their own states, each checked again before it is made.
+ */
+export const planPruneTask = defineTask({
+  name: 'plan-prune',
+  input: z.object({
+    request: z.object({ dryRun: z.boolean().optional() }).loose(),
+    executionName: z.string().min(1),
+  }),
+  async run(input, { config, rds, reports, clock }) {
+    const now = clock();
+    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    const [databases, leases, ...snapshotsByRegion] = await Promise.all([
+      rds(config.sourceRegion).listDatabases(),
+      readLeases(reports),
+      ...regions.map((region) => rds(region).listSnapshots({ type: 'manual' })),
+    ]);
+    const plan = planPrune({
+      now,
+      policy: {
+        retentionDays: config.retention.days,
+        maxDeletionsPerRun: config.retention.maxDeletionsPerRun,
+        backupMaxAgeHours: config.backup.maxAgeHours,
+      },
+      regions,
+      snapshots: snapshotsByRegion.flat(),
+      protectedDatabases: selectProtectedDatabases(databases, config.selection),
+      inUseSnapshotArns: activeLeaseArns(leases, now),
+    });
+    return {
+      runId: input.executionName,
+      startedAt: now.toISOString(),
+      dryRun: input.request.dryRun ?? false,
+      retentionDays: config.retention.days,
+      ...plan,
+    };
+  },
+});
