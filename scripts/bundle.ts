@@ -7,7 +7,8 @@
 //   function's package includes and reads at start (RESTORABLE_CONFIG_PATH);
 // - `dist/stack-settings.json`, the same configuration validated, with the
 //   schema's defaults filled in, plus the few values serverless.yml cannot
-//   derive itself (IAM statements for the copy regions' KMS keys);
+//   derive itself (IAM statements for the copy regions' KMS keys, the ARNs of
+//   the tool's own snapshots in each region it writes to);
 // - `dist/workflows.json`, each `workflows/<name>.asl.json` as one JSON string,
 //   for the state machines' DefinitionString: serverless drops every null it
 //   reads from a file, and `"ResultPath": null` is meaningful in ASL.
@@ -57,6 +58,10 @@ export interface StackSettings {
   readonly alertEmail: string;
   /** kms:CreateGrant and kms:DescribeKey on each copy region's key, for the copy-snapshot role. */
   readonly copyKeyStatements: readonly IamStatement[];
+  /** The tool's own DB snapshots (`restorable-*`) in each of the snapshotRegions: what the prune may delete. */
+  readonly ownSnapshotArns: readonly CfnString[];
+  /** The tool's own DB cluster snapshots (`restorable-*`) in each of the snapshotRegions. */
+  readonly ownClusterSnapshotArns: readonly CfnString[];
 }
 
 interface KeyScope {
@@ -135,18 +140,35 @@ export function copyKeyStatements(copyRegions: readonly CopyRegion[]): IamStatem
   });
 }
 
+/**
+ * The ARN pattern of the tool's own snapshots of one type (every snapshot it
+ * makes is named `restorable-…`, src/domain/backup.ts), one per region: an IAM
+ * statement can name each region it may act in rather than any region.
+ */
+export function ownSnapshotArns(
+  regions: readonly string[],
+  type: 'snapshot' | 'cluster-snapshot',
+): CfnString[] {
+  return regions.map((region) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:restorable-*`,
+  }));
+}
+
 export function stackSettings(config: Config, configFile: string): StackSettings {
   const copyRegions = config.copyRegions.map((copy) => copy.region);
+  const snapshotRegions = [config.sourceRegion, ...copyRegions];
   return {
     configFile,
     stage: config.aws.stage,
     region: config.aws.region ?? config.sourceRegion,
     sourceRegion: config.sourceRegion,
     copyRegions,
-    snapshotRegions: [config.sourceRegion, ...copyRegions],
+    snapshotRegions,
     schedules: config.schedules,
     alertEmail: config.alerts.email ?? '',
     copyKeyStatements: copyKeyStatements(config.copyRegions),
+    ownSnapshotArns: ownSnapshotArns(snapshotRegions, 'snapshot'),
+    ownClusterSnapshotArns: ownSnapshotArns(snapshotRegions, 'cluster-snapshot'),
   };
 }
 

@@ -108,18 +108,18 @@ export function planPrune(input: PruneInput): PrunePlan {
   };
 
   // The newest available snapshot of each database in each region is its last
-  // good copy: it is kept whatever its age.
+  // good copy: it is kept whatever its age (all of them, if several tie).
   const newestAvailable = new Map<string, Snapshot>();
   for (const snapshot of managed) {
     if (snapshot.status !== 'available' || ageMs(snapshot) === undefined) continue;
     const key = databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id);
     const current = newestAvailable.get(key);
-    if (current === undefined || (ageMs(snapshot) ?? 0) < (ageMs(current) ?? 0))
-      newestAvailable.set(key, snapshot);
+    if (current === undefined || (ageMs(snapshot) ?? 0) < (ageMs(current) ?? 0)) newestAvailable.set(key, snapshot);
   }
-  const isNewestAvailable = (snapshot: Snapshot) =>
-    newestAvailable.get(databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id)) ===
-    snapshot;
+  const isNewestAvailable = (snapshot: Snapshot) => {
+    const newest = newestAvailable.get(databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id));
+    return snapshot.status === 'available' && newest !== undefined && ageMs(snapshot) === ageMs(newest);
+  };
 
   const findings: Finding[] = [];
   const expired: PlannedDeletion[] = [];

@@ -1,0 +1,274 @@
+// The retention rules, checked for every input fast-check can think of:
+// random fleets of snapshots across regions, owners, states, copies and clocks.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type PruneInput, planPrune, takenAt } from '../../../src/domain/prune.ts';
+import { MANAGED_TAG } from '../../../src/domain/tags.ts';
+import type { Database, Snapshot, SnapshotStatus } from '../../../src/ports/rds.ts';
+
+const HOUR = 3_600_000;
+const NOW = new Date('2026-11-22T12:00:00Z');
+const REGIONS = ['eu-west-1', 'eu-central-1', 'us-east-1'];
+const STATUSES: SnapshotStatus[] = ['available', 'available', 'available', 'creating', 'pending', 'copying', 'failed'];
+
+interface SnapshotSeed {
+  region: number;
+  database: number;
+  cluster: boolean;
+  status: SnapshotStatus;
+  manual: boolean;
+  managed: boolean;
+  ageHours: number;
+  hasCreateTime: boolean;
+  copyOf: number | null;
+  copyLagHours: number;
+}
+
+const snapshotSeed = fc.record<SnapshotSeed>({
+  region: fc.nat({ max: REGIONS.length - 1 }),
+  database: fc.nat({ max: 3 }),
+  cluster: fc.boolean(),
+  status: fc.constantFrom(...STATUSES),
+  manual: fc.constantFrom(true, true, true, true, false),
+  managed: fc.boolean(),
+  // Ages anywhere, and often right at a day boundary, where off-by-one errors live.
+  ageHours: fc.oneof(
+    fc.integer({ min: 0, max: 400 }),
+    fc.integer({ min: 1, max: 14 }).chain((days) => fc.constantFrom(24 * days - 1, 24 * days, 24 * days + 1)),
+  ),
+  hasCreateTime: fc.constantFrom(true, true, true, true, true, true, true, true, false),
+  copyOf: fc.option(fc.nat({ max: 40 }), { nil: null }),
+  copyLagHours: fc.integer({ min: 0, max: 30 }),
+});
+
+/** Builds snapshots; a copy points at an earlier snapshot and is taken `copyLagHours` after it. */
+function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
+  const snapshots: Snapshot[] = [];
+  seeds.forEach((seed, index) => {
+    const source = seed.copyOf === null ? undefined : snapshots[seed.copyOf % Math.max(1, snapshots.length)];
+    const kind = source?.database.kind ?? (seed.cluster ? 'cluster' : 'instance');
+    const databaseId = source?.database.id ?? `db${seed.database}`;
+    const sourceTime = source === undefined ? undefined : takenAt(source, new Map());
+    const createdAt =
+      sourceTime !== undefined
+        ? new Date(sourceTime.getTime() + seed.copyLagHours * HOUR)
+        : seed.hasCreateTime
+          ? new Date(NOW.getTime() - seed.ageHours * HOUR)
+          : undefined;
+    const id = `snap-${index}`;
+    const region = REGIONS[seed.region] ?? 'eu-west-1';
+    snapshots.push({
+      id,
+      arn: `arn:aws:rds:${region}:123456789012:${kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'}:${id}`,
+      region,
+      database: { kind, id: databaseId },
+      engine: 'postgres',
+      status: seed.status,
+      type: seed.manual ? 'manual' : 'automated',
+      createdAt,
+      // Cluster copies carry no original time: their age must come from the source.
+      originalCreatedAt: kind === 'instance' && sourceTime !== undefined ? sourceTime : createdAt,
+      encrypted: true,
+      kmsKeyId: 'alias/aws/rds',
+      sourceSnapshotArn: source?.arn,
+      percentProgress: 100,
+      tags: seed.managed ? { [MANAGED_TAG]: 'true' } : {},
+    });
+  });
+  return snapshots;
+}
+
+const database = (id: string, kind: 'instance' | 'cluster'): Database => ({
+  kind,
+  id,
+  arn: `arn:aws:rds:eu-west-1:123456789012:db:${id}`,
+  engine: 'postgres',
+  engineVersion: '16',
+  status: 'available',
+  multiAz: true,
+  storageEncrypted: true,
+  backupRetentionDays: 1,
+  tags: {},
+});
+
+const scenario = fc
+  .record({
+    seeds: fc.array(snapshotSeed, { minLength: 1, maxLength: 60, size: 'max' }),
+    retentionDays: fc.integer({ min: 1, max: 14 }),
+    cap: fc.integer({ min: 1, max: 30 }),
+    regionCount: fc.integer({ min: 1, max: REGIONS.length }),
+    inUse: fc.array(fc.nat({ max: 60 }), { maxLength: 5 }),
+    clockShiftHours: fc.oneof(fc.constant(0), fc.integer({ min: -48, max: 48 })),
+  })
+  .map(({ seeds, retentionDays, cap, regionCount, inUse, clockShiftHours }) => {
+    const snapshots = buildSnapshots(seeds);
+    const input: PruneInput = {
+      now: new Date(NOW.getTime() + clockShiftHours * HOUR),
+      policy: { retentionDays, maxDeletionsPerRun: cap, backupMaxAgeHours: 26 },
+      regions: REGIONS.slice(0, regionCount),
+      snapshots,
+      protectedDatabases: [database('db0', 'instance'), database('db1', 'cluster')],
+      inUseSnapshotArns: new Set(inUse.flatMap((index) => (snapshots[index] ? [snapshots[index].arn] : []))),
+    };
+    return input;
+  });
+
+const byArnOf = (input: PruneInput) => new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+const ageMsOf = (input: PruneInput, snapshot: Snapshot) => {
+  const time = takenAt(snapshot, byArnOf(input));
+  return time === undefined ? undefined : input.now.getTime() - time.getTime();
+};
+const isManagedManual = (snapshot: Snapshot) => snapshot.type === 'manual' && snapshot.tags[MANAGED_TAG] === 'true';
+
+/** The newest available snapshot the tool made of a database in a region, by the age rule. */
+function isNewestAvailable(input: PruneInput, snapshot: Snapshot): boolean {
+  const age = ageMsOf(input, snapshot);
+  if (snapshot.status !== 'available' || age === undefined) return false;
+  return !input.snapshots.some((other) => {
+    const otherAge = ageMsOf(input, other);
+    return (
+      other !== snapshot &&
+      isManagedManual(other) &&
+      other.status === 'available' &&
+      other.region === snapshot.region &&
+      other.database.kind === snapshot.database.kind &&
+      other.database.id === snapshot.database.id &&
+      otherAge !== undefined &&
+      otherAge < age
+    );
+  });
+}
+
+const PROPERTY_RUNS = { numRuns: 400 };
+
+describe('the prune planner, for every fleet of snapshots', () => {
+  it('deletes only the tool’s own manual snapshots, in the regions the tool writes to', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const plan = planPrune(input);
+        const byArn = byArnOf(input);
+        for (const deletion of [...plan.deletions, ...plan.deferred]) {
+          const snapshot = byArn.get(deletion.arn);
+          expect(snapshot && isManagedManual(snapshot)).toBe(true);
+          expect(input.regions).toContain(snapshot?.region);
+        }
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('deletes only snapshots older than the retention period, by create time, copies by their original’s', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const byArn = byArnOf(input);
+        for (const deletion of planPrune(input).deletions) {
+          const snapshot = byArn.get(deletion.arn) as Snapshot;
+          const age = ageMsOf(input, snapshot);
+          expect(age).toBeDefined();
+          expect(age ?? 0).toBeGreaterThan(input.policy.retentionDays * 24 * HOUR);
+          const source = snapshot.sourceSnapshotArn === undefined ? undefined : byArn.get(snapshot.sourceSnapshotArn);
+          if (source?.createdAt !== undefined && snapshot.createdAt !== undefined) {
+            // a copy is never younger than the data it holds
+            expect(deletion.ageHours * HOUR).toBeGreaterThanOrEqual(
+              input.now.getTime() - source.createdAt.getTime() - 0.01 * HOUR,
+            );
+          }
+        }
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('never deletes a snapshot still being made, one in use by a drill, or the newest available one', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const byArn = byArnOf(input);
+        for (const deletion of [...planPrune(input).deletions]) {
+          const snapshot = byArn.get(deletion.arn) as Snapshot;
+          expect(['available', 'failed']).toContain(snapshot.status);
+          expect(input.inUseSnapshotArns.has(snapshot.arn)).toBe(false);
+          expect(isNewestAvailable(input, snapshot)).toBe(false);
+        }
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('keeps at least one available snapshot of every database that had one, in every region', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const deleted = new Set(planPrune(input).deletions.map((deletion) => deletion.arn));
+        const groups = new Map<string, Snapshot[]>();
+        for (const snapshot of input.snapshots.filter(isManagedManual)) {
+          if (snapshot.status !== 'available' || ageMsOf(input, snapshot) === undefined) continue;
+          const key = `${snapshot.region}|${snapshot.database.kind}|${snapshot.database.id}`;
+          groups.set(key, [...(groups.get(key) ?? []), snapshot]);
+        }
+        for (const snapshots of groups.values()) {
+          expect(snapshots.some((snapshot) => !deleted.has(snapshot.arn))).toBe(true);
+        }
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('respects the cap, oldest first, and defers exactly the rest of what is due', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const plan = planPrune(input);
+        expect(plan.deletions.length).toBeLessThanOrEqual(input.policy.maxDeletionsPerRun);
+        const retentionMs = input.policy.retentionDays * 24 * HOUR;
+        const due = input.snapshots.filter((snapshot) => {
+          const age = ageMsOf(input, snapshot);
+          return (
+            isManagedManual(snapshot) &&
+            input.regions.includes(snapshot.region) &&
+            ['available', 'failed'].includes(snapshot.status) &&
+            age !== undefined &&
+            age > retentionMs &&
+            !input.inUseSnapshotArns.has(snapshot.arn) &&
+            !isNewestAvailable(input, snapshot)
+          );
+        });
+        const planned = [...plan.deletions, ...plan.deferred].map((deletion) => deletion.arn).sort();
+        expect(planned).toEqual(due.map((snapshot) => snapshot.arn).sort());
+        if (plan.deferred.length > 0) expect(plan.deletions).toHaveLength(input.policy.maxDeletionsPerRun);
+        const oldestDeferred = Math.max(...plan.deferred.map((deletion) => deletion.ageHours));
+        for (const deletion of plan.deletions) expect(deletion.ageHours).toBeGreaterThanOrEqual(oldestDeferred);
+        expect(plan.findings.filter((finding) => finding.kind === 'deletion-deferred')).toHaveLength(
+          plan.deferred.length,
+        );
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('reports expired snapshots made by others, and never plans to delete them', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const plan = planPrune(input);
+        const retentionMs = input.policy.retentionDays * 24 * HOUR;
+        const foreign = input.snapshots.filter((snapshot) => {
+          const age = ageMsOf(input, snapshot);
+          return (
+            snapshot.type === 'manual' &&
+            snapshot.tags[MANAGED_TAG] !== 'true' &&
+            input.regions.includes(snapshot.region) &&
+            age !== undefined &&
+            age > retentionMs
+          );
+        });
+        const reported = plan.findings
+          .filter((finding) => finding.kind === 'unmanaged-snapshot-expired')
+          .map((finding) => finding.resource)
+          .sort();
+        expect(reported).toEqual(foreign.map((snapshot) => `${snapshot.region}/${snapshot.id}`).sort());
+        expect(plan.kept).toBe(
+          input.snapshots.filter((snapshot) => isManagedManual(snapshot) && input.regions.includes(snapshot.region))
+            .length - plan.deletions.length,
+        );
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+});
