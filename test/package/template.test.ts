@@ -10,11 +10,13 @@ import {
   copyKeyScope,
   copyKeyStatements,
   handlerEntryPoints,
+  ownSnapshotArns,
   stackSettings,
 } from '../../scripts/bundle.ts';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { ConfigError } from '../../src/domain/errors.ts';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain/tags.ts';
 import {
   allowing,
   asList,
@@ -96,6 +98,70 @@ function isOwnSnapshotPattern(arn: string): boolean {
   return /^arn:\$\{AWS::Partition\}:rds:([a-z0-9-]+|\*):\$\{AWS::AccountId\}:(snapshot|cluster-snapshot):restorable-\*$/.test(
     arn,
   );
+}
+
+/** Every region the tool writes snapshots to: the source region, then the copy regions. */
+function snapshotRegions(): string[] {
+  return [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+}
+
+/** IAM matches action names without regard to case. */
+function hasAction(statement: Statement, pattern: RegExp): boolean {
+  return statement.actions.some((action) => pattern.test(action));
+}
+
+/**
+ * The snapshot deletes, each with the resource type it acts on and the
+ * condition keys that hold the deleted snapshot's ownership tag: the global
+ * key, or the RDS key of that resource type.
+ */
+const SNAPSHOT_DELETES = [
+  {
+    action: 'rds:DeleteDBSnapshot',
+    type: 'snapshot',
+    tagKeys: [`aws:ResourceTag/${MANAGED_TAG}`, `rds:snapshot-tag/${MANAGED_TAG}`],
+  },
+  {
+    action: 'rds:DeleteDBClusterSnapshot',
+    type: 'cluster-snapshot',
+    tagKeys: [`aws:ResourceTag/${MANAGED_TAG}`, `rds:cluster-snapshot-tag/${MANAGED_TAG}`],
+  },
+] as const;
+
+/** Any delete of a snapshot or backup, of whatever type, in any letter case. */
+const DELETES_SNAPSHOTS = /^rds:Delete\w*(Snapshot|Backup)\w*$/i;
+
+/** Whether the statement allows the action only on resources carrying the ownership tag, by one of these keys. */
+function requiresOwnershipTag(statement: Statement, tagKeys: readonly string[]): boolean {
+  const wanted = new Set(tagKeys.map((key) => key.toLowerCase()));
+  return Object.entries(statement.Condition.StringEquals ?? {}).some(
+    ([key, value]) =>
+      wanted.has(key.toLowerCase()) &&
+      (value === MANAGED_TAG_VALUE ||
+        (Array.isArray(value) && value.length === 1 && value[0] === MANAGED_TAG_VALUE)),
+  );
+}
+
+/**
+ * A workflow definition text with its `${Name}` placeholders replaced as
+ * CloudFormation does; a placeholder without a value fails, as the deployment would.
+ */
+function substitute(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`nothing substitutes \${${name}}`);
+    return value;
+  });
+}
+
+/** The state machine whose StateMachineName is restorable-<stage>-<workflow>, which the CLI looks for. */
+function stateMachineNamed(workflow: string): [string, CfnResource] {
+  const name = `restorable-${config.aws.stage}-${workflow}`;
+  const found = resourcesOfType(template, 'AWS::StepFunctions::StateMachine').filter(
+    ([, machine]) => machine.Properties?.StateMachineName === name,
+  );
+  expect(found, `one state machine is named ${name}`).toHaveLength(1);
+  return found[0] as [string, CfnResource];
 }
 
 describe('the function bundles', () => {
@@ -276,10 +342,145 @@ describe('IAM', () => {
       ) {
         expect(snapshots.every(isOwnSnapshotPattern), where).toBe(true);
       }
-      if (statement.actions.some((action) => /^rds:DeleteDB(Cluster)?Snapshot$/.test(action))) {
-        expect(statement.Condition.StringEquals?.['aws:ResourceTag/restorable:managed'], where).toBe('true');
+    }
+  });
+
+  it('allows nothing through NotAction or NotResource, which would reach past every check here', () => {
+    for (const { holder, statement } of policyStatements(template)) {
+      if (statement.Effect !== 'Allow') continue;
+      expect(
+        [...statement.notActions, ...statement.notResources],
+        `${holder} ${statement.Sid ?? ''}`,
+      ).toEqual([]);
+    }
+  });
+
+  it('requires, in every statement allowing a snapshot delete, the ownership tag of that snapshot type', () => {
+    // Whatever the role: only the tool's own snapshots (restorable-*, never
+    // `*`), and only those tagged restorable:managed=true, by the global key
+    // or by RDS's key of the deleted resource type.
+    let deletes = 0;
+    for (const { holder, statement } of policyStatements(template)) {
+      if (statement.Effect !== 'Allow') continue;
+      for (const { action, type, tagKeys } of SNAPSHOT_DELETES) {
+        if (!statement.actions.some((allowed) => allowed.toLowerCase() === action.toLowerCase())) continue;
+        deletes++;
+        const where = `${holder} ${statement.Sid ?? ''} ${action}`;
+        expect(statement.resources, where).not.toContain('*');
+        expect(statement.resources.length, where).toBeGreaterThan(0);
+        expect(statement.resources.every(isOwnSnapshotPattern), where).toBe(true);
+        expect(
+          statement.resources.some((arn) => arn.includes(`:${type}:restorable-*`)),
+          where,
+        ).toBe(true);
+        expect(requiresOwnershipTag(statement, tagKeys), `${where} requires ${MANAGED_TAG}=true`).toBe(true);
       }
     }
+    expect(deletes).toBeGreaterThanOrEqual(SNAPSHOT_DELETES.length);
+  });
+
+  it("lets delete-snapshot delete the tool's own snapshots in each region it writes to, tagged by RDS's keys", () => {
+    const statements = roleStatements(template, roleOf('delete-snapshot'));
+    for (const { action, type } of SNAPSHOT_DELETES) {
+      const allowed = allowing(statements, action);
+      expect(allowed.length, action).toBeGreaterThan(0);
+      expect(allowed.flatMap((statement) => statement.resources).sort(), action).toEqual(
+        snapshotRegions()
+          .map((region) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:restorable-*`)
+          .sort(),
+      );
+      for (const statement of allowed) {
+        expect(statement.Condition.StringEquals?.[`rds:${type}-tag/${MANAGED_TAG}`], action).toBe(
+          MANAGED_TAG_VALUE,
+        );
+      }
+    }
+    const writes = [...allowedActions(statements)].filter(
+      (action) => action.startsWith('rds:') && !/^rds:Describe/.test(action),
+    );
+    expect(writes.sort()).toEqual(['rds:DeleteDBClusterSnapshot', 'rds:DeleteDBSnapshot']);
+  });
+
+  it("gives no role but delete-snapshot's any delete of a snapshot or backup", () => {
+    const deleter = roleOf('delete-snapshot');
+    const holders = policyStatements(template)
+      .filter(({ statement }) => statement.Effect === 'Allow' && hasAction(statement, DELETES_SNAPSHOTS))
+      .map(({ holder, kind }) => `${kind} ${holder}`);
+    expect(holders.length).toBeGreaterThan(0);
+    expect([...new Set(holders)]).toEqual([`identity ${deleter}`]);
+  });
+
+  it('keeps plan-prune read-only: Describe, List and Get, besides its own logs and reading SSE-KMS leases', () => {
+    const [logGroup] = lambdaFunction('plan-prune');
+    const statements = roleStatements(template, roleOf('plan-prune')).filter(
+      (statement) => statement.Effect === 'Allow',
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      const where = statement.Sid ?? JSON.stringify(statement.actions);
+      // Writing its own log stream is every function's; decrypting is how S3
+      // hands over an object encrypted under the reports key.
+      const ownLogs = statement.resources.every(
+        (arn) => arn === `\${${logGroup.replace(/LambdaFunction$/, 'LogGroup')}.Arn}`,
+      );
+      const exceptions = new Set([
+        ...(ownLogs ? ['logs:createlogstream', 'logs:putlogevents'] : []),
+        ...(statement.resources.every((arn) => arn === `\${ReportsKey.Arn}`) ? ['kms:decrypt'] : []),
+      ]);
+      for (const action of statement.actions) {
+        if (exceptions.has(action.toLowerCase())) continue;
+        expect(action, where).toMatch(/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/i);
+      }
+      expect(
+        hasAction(
+          statement,
+          /^rds:(Delete|Create|Copy|Modify|Restore|Start|Stop|Reboot|AddTags|RemoveTags)/i,
+        ),
+        where,
+      ).toBe(false);
+    }
+    const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
+    expect(rds.sort()).toEqual([
+      'rds:DescribeDBClusterSnapshots',
+      'rds:DescribeDBClusters',
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBSnapshots',
+    ]);
+  });
+
+  it.each(['plan-prune', 'delete-snapshot'])(
+    'lets %s read only the drill leases of the reports bucket, and list only their prefix',
+    (name) => {
+      const statements = roleStatements(template, roleOf(name));
+      const s3 = statements.filter((statement) => hasAction(statement, /^s3:/i));
+      expect(s3.flatMap((statement) => statement.actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+      for (const statement of allowing(statements, 's3:ListBucket')) {
+        expect(statement.resources).toEqual([`\${ReportsBucket.Arn}`]);
+        const prefix =
+          statement.Condition.StringLike?.['s3:prefix'] ?? statement.Condition.StringEquals?.['s3:prefix'];
+        expect(asList(prefix).length).toBeGreaterThan(0);
+        for (const value of asList(prefix)) expect(String(value)).toMatch(/^leases\/drills\/\*?$/);
+      }
+      expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
+        `\${ReportsBucket.Arn}/leases/drills/*`,
+      ]);
+      expect(allowing(statements, 'kms:Decrypt').flatMap((statement) => statement.resources)).toEqual([
+        `\${ReportsKey.Arn}`,
+      ]);
+    },
+  );
+
+  it("lets write-prune-log only put objects under the reports bucket's evidence/prunes/ prefix", () => {
+    const statements = roleStatements(template, roleOf('write-prune-log'));
+    const s3 = statements.filter((statement) => hasAction(statement, /^s3:/i));
+    expect(s3.flatMap((statement) => statement.actions)).toEqual(['s3:PutObject']);
+    expect(s3.flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/evidence/prunes/*`,
+    ]);
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 's3']);
+    expect(allowing(statements, 'kms:GenerateDataKey').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsKey.Arn}`,
+    ]);
   });
 
   it.each(['discover-databases', 'check-snapshot'])('keeps %s read-only', (name) => {
@@ -455,6 +656,114 @@ describe('the workflows', () => {
   });
 });
 
+describe('the prune workflow', () => {
+  const PRUNE_FUNCTIONS = ['plan-prune', 'delete-snapshot', 'write-prune-log'];
+
+  it('is deployed as the STANDARD state machine restorable-<stage>-prune', () => {
+    const [, machine] = stateMachineNamed('prune');
+    expect(machine.Properties?.StateMachineType).toBe('STANDARD');
+  });
+
+  it('deploys workflows/prune.asl.json with every placeholder bound to its function or the alert topic', () => {
+    const file = workflowFiles().find((workflow) => workflow.name === 'prune');
+    if (file === undefined) throw new Error('workflows/prune.asl.json is missing');
+    const [, machine] = stateMachineNamed('prune');
+    const deployed = machine.Properties?.DefinitionString;
+    expect(typeof deployed).toBe('string');
+    const substitutions = machine.Properties?.DefinitionSubstitutions;
+    const given = Object.fromEntries(
+      Object.entries(isObject(substitutions) ? substitutions : {}).map(([name, value]) => [
+        name,
+        render(value),
+      ]),
+    );
+    const expected = {
+      PlanPruneFunctionArn: `\${${lambdaFunction('plan-prune')[0]}.Arn}`,
+      DeleteSnapshotFunctionArn: `\${${lambdaFunction('delete-snapshot')[0]}.Arn}`,
+      WritePruneLogFunctionArn: `\${${lambdaFunction('write-prune-log')[0]}.Arn}`,
+      AlertTopicArn: `\${AlertTopic}`,
+    };
+    expect(placeholders(file.text)).toEqual(Object.keys(expected).sort());
+    expect(given).toEqual(expected);
+    // What Step Functions receives, once CloudFormation has substituted: the
+    // file, nulls included, with each placeholder replaced.
+    expect(JSON.parse(substitute(String(deployed), given))).toEqual(
+      JSON.parse(substitute(file.text, expected)),
+    );
+  });
+
+  it('may invoke exactly its three functions, publish to the alert topic and deliver its logs', () => {
+    const [, machine] = stateMachineNamed('prune');
+    const statements = roleStatements(template, String(referencedId(machine.Properties?.RoleArn)));
+    const grants = Object.fromEntries(
+      [...allowedActions(statements)].map((action) => [
+        action,
+        allowing(statements, action)
+          .flatMap((statement) => statement.resources)
+          .sort(),
+      ]),
+    );
+    const logDelivery = Object.fromEntries(
+      Object.entries(grants).filter(([action]) => action.startsWith('logs:')),
+    );
+    expect(Object.values(logDelivery).every((resources) => resources.join() === '*')).toBe(true);
+    expect(Object.keys(logDelivery).length).toBeGreaterThan(0);
+    expect(
+      Object.fromEntries(Object.entries(grants).filter(([action]) => !action.startsWith('logs:'))),
+    ).toEqual({
+      'lambda:InvokeFunction': PRUNE_FUNCTIONS.map((name) => `\${${lambdaFunction(name)[0]}.Arn}`).sort(),
+      'sns:Publish': [`\${AlertTopic}`],
+      'kms:GenerateDataKey': [`\${AlertsKey.Arn}`],
+      'kms:Decrypt': [`\${AlertsKey.Arn}`],
+    });
+  });
+
+  it('logs its errors to a log group of its own', () => {
+    const [id, machine] = stateMachineNamed('prune');
+    const logging = machine.Properties?.LoggingConfiguration;
+    expect(isObject(logging) && ['ERROR', 'ALL'].includes(String(logging.Level))).toBe(true);
+    const groupOf = (candidate: CfnResource) => {
+      const config = candidate.Properties?.LoggingConfiguration;
+      const destination = isObject(config) ? asList(config.Destinations)[0] : undefined;
+      return isObject(destination) && isObject(destination.CloudWatchLogsLogGroup)
+        ? referencedId(destination.CloudWatchLogsLogGroup.LogGroupArn)
+        : undefined;
+    };
+    const group = groupOf(machine);
+    expect(resource(template, String(group)).Type).toBe('AWS::Logs::LogGroup');
+    for (const [otherId, other] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+      if (otherId !== id) expect(groupOf(other), otherId).not.toBe(group);
+    }
+  });
+
+  it('is named in the stack outputs', () => {
+    const [id] = stateMachineNamed('prune');
+    expect(template.Outputs?.PruneStateMachineArn?.Value).toEqual({ Ref: id });
+  });
+});
+
+describe('the prune schedule', () => {
+  it('starts the prune workflow on the configured prune schedule, in the configured time zone', () => {
+    const [pruneId] = stateMachineNamed('prune');
+    const prune = resourcesOfType(template, 'AWS::Scheduler::Schedule').filter(([, schedule]) => {
+      const target = schedule.Properties?.Target;
+      return isObject(target) && render(target.Arn) === `\${${pruneId}}`;
+    });
+    expect(prune).toHaveLength(1);
+    const [, schedule] = prune[0] as [string, CfnResource];
+    expect(schedule.Properties?.ScheduleExpression).toBe(config.schedules.prune);
+    expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(config.schedules.timezone);
+    expect(schedule.Properties?.State).toBe('ENABLED');
+    const target = schedule.Properties?.Target;
+    // A scheduled run deletes: its request does not ask for a dry run.
+    expect(JSON.parse(String(isObject(target) ? target.Input : 'null'))).toEqual({});
+    const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
+    expect(
+      roleStatements(template, role).map((statement) => [statement.actions, statement.resources]),
+    ).toEqual([[['states:StartExecution'], [`\${${pruneId}}`]]]);
+  });
+});
+
 describe('the backup schedule', () => {
   it('starts the backup workflow on the configured schedule, in the configured time zone', () => {
     const schedules = resourcesOfType(template, 'AWS::Scheduler::Schedule');
@@ -557,21 +866,30 @@ describe('alerts', () => {
     expect(template.Conditions?.HasAlertEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [email, ''] }] });
   });
 
-  it.each(['ExecutionsFailed', 'ExecutionsTimedOut'])(
-    'are raised by an alarm on %s of the backup workflow',
-    (metric) => {
-      const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
-        ([, alarm]) =>
-          alarm.Properties?.MetricName === metric && alarm.Properties?.Namespace === 'AWS/States',
-      );
-      expect(alarms).toHaveLength(1);
-      const [, alarm] = alarms[0] as [string, CfnResource];
-      expect(alarm.Properties?.Dimensions).toEqual([
-        { Name: 'StateMachineArn', Value: { Ref: 'BackupStateMachine' } },
-      ]);
-      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
-    },
-  );
+  it.each([
+    ['ExecutionsFailed', 'backup'],
+    ['ExecutionsTimedOut', 'backup'],
+    ['ExecutionsFailed', 'prune'],
+  ])('are raised by an alarm on %s of the %s workflow', (metric, workflow) => {
+    const [machineId] = stateMachineNamed(workflow);
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) =>
+        alarm.Properties?.MetricName === metric &&
+        alarm.Properties?.Namespace === 'AWS/States' &&
+        asList(alarm.Properties?.Dimensions).some(
+          (dimension) => isObject(dimension) && referencedId(dimension.Value) === machineId,
+        ),
+    );
+    expect(alarms).toHaveLength(1);
+    const [, alarm] = alarms[0] as [string, CfnResource];
+    expect(alarm.Properties?.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: machineId } }]);
+    expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+    expect(alarm.Properties).toMatchObject({
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+    });
+  });
 });
 
 describe('stack settings derived from the configuration', () => {
@@ -592,6 +910,20 @@ selection:
     expect(settings.alertEmail).toBe('');
     expect(settings.region).toBe('eu-west-1');
     expect(settings.snapshotRegions).toEqual(['eu-west-1', 'eu-central-1']);
+    expect(settings.schedules.prune).toBe('cron(0 4 * * ? *)');
+  });
+
+  it("name the tool's own snapshots of each type in every region it writes to", () => {
+    const settings = stackSettings(parseConfig(minimal), 'restorable.yml');
+    const arns = (type: string) =>
+      ['eu-west-1', 'eu-central-1'].map((region) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:restorable-*`,
+      }));
+    expect(settings.ownSnapshotArns).toEqual(arns('snapshot'));
+    expect(settings.ownClusterSnapshotArns).toEqual(arns('cluster-snapshot'));
+    expect(ownSnapshotArns(['us-east-1'], 'cluster-snapshot')).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:rds:us-east-1:\${AWS::AccountId}:cluster-snapshot:restorable-*` },
+    ]);
   });
 
   it('carry the alert address, the stage and the stack region when configured', () => {

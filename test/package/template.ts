@@ -106,6 +106,10 @@ export interface Statement {
   readonly actions: string[];
   /** Rendered with `render`. */
   readonly resources: string[];
+  /** `NotAction`, which allows every action but these: empty when the statement has none. */
+  readonly notActions: string[];
+  /** `NotResource`, rendered with `render`: empty when the statement has none. */
+  readonly notResources: string[];
   readonly Condition: Readonly<Record<string, JsonObject>>;
 }
 
@@ -131,6 +135,8 @@ function toStatement(raw: Json): Statement {
     ...(raw.Principal === undefined ? {} : { Principal: raw.Principal }),
     actions: asList(raw.Action).map(String),
     resources: asList(raw.Resource).map(render),
+    notActions: asList(raw.NotAction).map(String),
+    notResources: asList(raw.NotResource).map(render),
     Condition: Object.fromEntries(
       Object.entries(condition).map(([operator, keys]) => [operator, isObject(keys) ? keys : {}]),
     ),

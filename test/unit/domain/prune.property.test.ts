@@ -9,7 +9,15 @@ import type { Database, Snapshot, SnapshotStatus } from '../../../src/ports/rds.
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-22T12:00:00Z');
 const REGIONS = ['eu-west-1', 'eu-central-1', 'us-east-1'];
-const STATUSES: SnapshotStatus[] = ['available', 'available', 'available', 'creating', 'pending', 'copying', 'failed'];
+const STATUSES: SnapshotStatus[] = [
+  'available',
+  'available',
+  'available',
+  'creating',
+  'pending',
+  'copying',
+  'failed',
+];
 
 interface SnapshotSeed {
   region: number;
@@ -118,7 +126,8 @@ const ageMsOf = (input: PruneInput, snapshot: Snapshot) => {
   const time = takenAt(snapshot, byArnOf(input));
   return time === undefined ? undefined : input.now.getTime() - time.getTime();
 };
-const isManagedManual = (snapshot: Snapshot) => snapshot.type === 'manual' && snapshot.tags[MANAGED_TAG] === 'true';
+const isManagedManual = (snapshot: Snapshot) =>
+  snapshot.type === 'manual' && snapshot.tags[MANAGED_TAG] === 'true';
 
 /** The newest available snapshot the tool made of a database in a region, by the age rule. */
 function isNewestAvailable(input: PruneInput, snapshot: Snapshot): boolean {
@@ -166,7 +175,8 @@ describe('the prune planner, for every fleet of snapshots', () => {
           const age = ageMsOf(input, snapshot);
           expect(age).toBeDefined();
           expect(age ?? 0).toBeGreaterThan(input.policy.retentionDays * 24 * HOUR);
-          const source = snapshot.sourceSnapshotArn === undefined ? undefined : byArn.get(snapshot.sourceSnapshotArn);
+          const source =
+            snapshot.sourceSnapshotArn === undefined ? undefined : byArn.get(snapshot.sourceSnapshotArn);
           if (source?.createdAt !== undefined && snapshot.createdAt !== undefined) {
             // a copy is never younger than the data it holds
             expect(deletion.ageHours * HOUR).toBeGreaterThanOrEqual(
@@ -234,7 +244,8 @@ describe('the prune planner, for every fleet of snapshots', () => {
         expect(planned).toEqual(due.map((snapshot) => snapshot.arn).sort());
         if (plan.deferred.length > 0) expect(plan.deletions).toHaveLength(input.policy.maxDeletionsPerRun);
         const oldestDeferred = Math.max(...plan.deferred.map((deletion) => deletion.ageHours));
-        for (const deletion of plan.deletions) expect(deletion.ageHours).toBeGreaterThanOrEqual(oldestDeferred);
+        for (const deletion of plan.deletions)
+          expect(deletion.ageHours).toBeGreaterThanOrEqual(oldestDeferred);
         expect(plan.findings.filter((finding) => finding.kind === 'deletion-deferred')).toHaveLength(
           plan.deferred.length,
         );
@@ -264,8 +275,9 @@ describe('the prune planner, for every fleet of snapshots', () => {
           .sort();
         expect(reported).toEqual(foreign.map((snapshot) => `${snapshot.region}/${snapshot.id}`).sort());
         expect(plan.kept).toBe(
-          input.snapshots.filter((snapshot) => isManagedManual(snapshot) && input.regions.includes(snapshot.region))
-            .length - plan.deletions.length,
+          input.snapshots.filter(
+            (snapshot) => isManagedManual(snapshot) && input.regions.includes(snapshot.region),
+          ).length - plan.deletions.length,
         );
       }),
       PROPERTY_RUNS,

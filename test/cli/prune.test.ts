@@ -1,0 +1,114 @@
+// A multi-day replay through the command line, as an operator would run it:
+// --now stepping day by day, backup then prune.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+
+let workDir: string;
+let stateDir: string;
+const day = (n: number) => `2026-11-${String(n).padStart(2, '0')}`;
+const at = (n: number) => ['--state-dir', stateDir, '--now', `${day(n)}T02:00:00Z`];
+
+interface PruneJson {
+  dryRun: boolean;
+  deleted: { database: string; region: string; snapshot: string; ageHours: number; reason: string }[];
+  kept: number;
+  findings: { kind: string; resource: string; detail: string }[];
+}
+
+async function snapshotsIn(n: number, region: string) {
+  const status = await runCli('status', '--json', ...at(n));
+  const { databases } = status.json<{
+    databases: { id: string; regions: Record<string, { snapshots: number; oldestAgeHours: number }> }[];
+  }>();
+  return Object.fromEntries(databases.map((database) => [database.id, database.regions[region]]));
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'restorable-prune-cli-'));
+  stateDir = join(workDir, 'state');
+  await runCli('local', 'init', ...at(1));
+  await runCli('local', 'seed', ...at(1));
+  for (let n = 1; n <= 9; n++) {
+    expect((await runCli('backup', ...at(n))).code).toBe(0);
+    const prune = await runCli('prune', '--json', ...at(n));
+    expect(prune.code).toBe(0);
+    expect(prune.json<PruneJson>().deleted).toHaveLength(n === 9 ? 4 : 0);
+  }
+});
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('restorable prune, replayed day by day', () => {
+  it('ends with exactly 7 days of snapshots plus today’s, in both regions', async () => {
+    for (const region of ['eu-west-1', 'eu-central-1']) {
+      const kept = await snapshotsIn(9, region);
+      expect(kept).toEqual({
+        billing: { snapshots: 8, newestAgeHours: 0, oldestAgeHours: 168 },
+        orders: { snapshots: 8, newestAgeHours: 0, oldestAgeHours: 168 },
+      });
+    }
+  });
+
+  it('prints the plan with --dry-run and deletes nothing', async () => {
+    const dry = await runCli(
+      'prune',
+      '--dry-run',
+      '--json',
+      '--state-dir',
+      stateDir,
+      '--now',
+      `${day(10)}T02:00:00Z`,
+    );
+
+    expect(dry.code).toBe(0);
+    const plan = dry.json<PruneJson>();
+    expect(plan.dryRun).toBe(true);
+    expect(
+      plan.deleted
+        .map((row) => `${row.region} ${row.database} ${row.snapshot} ${row.ageHours} ${row.reason}`)
+        .sort(),
+    ).toEqual([
+      `eu-central-1 billing restorable-billing-${day(2)} 192 expired`,
+      `eu-central-1 orders restorable-orders-${day(2)} 192 expired`,
+      `eu-west-1 billing restorable-billing-${day(2)} 192 expired`,
+      `eu-west-1 orders restorable-orders-${day(2)} 192 expired`,
+    ]);
+    expect(plan.kept).toBe(28);
+    expect(await snapshotsIn(9, 'eu-west-1')).toMatchObject({
+      orders: { snapshots: 8 },
+      billing: { snapshots: 8 },
+    });
+  });
+
+  it('shows people what it would delete', async () => {
+    const dry = await runCli('prune', '--dry-run', '--state-dir', stateDir, '--now', `${day(10)}T02:00:00Z`);
+    expect(dry.stdout).toBe('');
+    expect(dry.stderr).toContain('(dry run: nothing deleted): would delete 4, kept 28');
+    expect(dry.stderr).toMatch(/eu-west-1\s+restorable-orders-2026-11-02\s+192\.0 h\s+expired/);
+  });
+
+  it('exits 1 and names the database when its backups stop, keeping its last good snapshot', async () => {
+    const weekLater = ['--state-dir', stateDir, '--now', `${day(20)}T02:00:00Z`];
+    const run = await runCli('prune', '--json', ...weekLater);
+
+    expect(run.code).toBe(1);
+    const result = run.json<PruneJson>();
+    expect(result.deleted).toHaveLength(28);
+    expect(result.kept).toBe(4);
+    expect(result.findings.map((finding) => `${finding.kind} ${finding.resource}`).sort()).toEqual([
+      'backup-overdue eu-central-1/billing',
+      'backup-overdue eu-central-1/orders',
+      'backup-overdue eu-west-1/billing',
+      'backup-overdue eu-west-1/orders',
+      `newest-snapshot-expired eu-central-1/restorable-billing-${day(9)}`,
+      `newest-snapshot-expired eu-central-1/restorable-orders-${day(9)}`,
+      `newest-snapshot-expired eu-west-1/restorable-billing-${day(9)}`,
+      `newest-snapshot-expired eu-west-1/restorable-orders-${day(9)}`,
+    ]);
+  });
+});

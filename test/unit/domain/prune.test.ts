@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { type PruneInput, planPrune } from '../../../src/domain/prune.ts';
+import { MANAGED_TAG } from '../../../src/domain/tags.ts';
+import type { Database, Snapshot } from '../../../src/ports/rds.ts';
+
+const NOW = new Date('2026-11-22T04:00:00Z');
+const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000);
+
+function snapshot(id: string, ageHours: number, overrides: Partial<Snapshot> = {}): Snapshot {
+  const region = overrides.region ?? 'eu-west-1';
+  return {
+    id,
+    arn: `arn:aws:rds:${region}:123456789012:snapshot:${id}`,
+    region,
+    database: { kind: 'instance', id: 'orders' },
+    engine: 'postgres',
+    status: 'available',
+    type: 'manual',
+    createdAt: hoursAgo(ageHours),
+    originalCreatedAt: hoursAgo(ageHours),
+    encrypted: true,
+    kmsKeyId: 'alias/aws/rds',
+    sourceSnapshotArn: undefined,
+    percentProgress: 100,
+    tags: { [MANAGED_TAG]: 'true' },
+    ...overrides,
+  };
+}
+
+function database(overrides: Partial<Database> = {}): Database {
+  return {
+    kind: 'instance',
+    id: 'orders',
+    arn: 'arn:aws:rds:eu-west-1:123456789012:db:orders',
+    engine: 'postgres',
+    engineVersion: '16',
+    status: 'available',
+    multiAz: true,
+    storageEncrypted: true,
+    backupRetentionDays: 1,
+    tags: {},
+    ...overrides,
+  };
+}
+
+function plan(snapshots: Snapshot[], overrides: Partial<PruneInput> = {}) {
+  return planPrune({
+    now: NOW,
+    policy: { retentionDays: 7, maxDeletionsPerRun: 50, backupMaxAgeHours: 26 },
+    regions: ['eu-west-1'],
+    snapshots,
+    protectedDatabases: [database()],
+    inUseSnapshotArns: new Set(),
+    ...overrides,
+  });
+}
+
+const kinds = (result: ReturnType<typeof plan>) => result.findings.map((finding) => finding.kind);
+
+describe('planning the prune', () => {
+  it.each([
+    [167, false],
+    [168, false],
+    [168.01, true],
+    [200, true],
+  ])('a snapshot %f hours old is deleted: %s (retention 7 days)', (age, deleted) => {
+    const result = plan([snapshot('fresh', 2), snapshot('candidate', age)]);
+    expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(deleted ? ['candidate'] : []);
+  });
+
+  it('keeps the newest available snapshot however old, and says backups are failing', () => {
+    const result = plan([
+      snapshot('old', 300),
+      snapshot('older', 400),
+      snapshot('newer-but-failed', 10, { status: 'failed' }),
+    ]);
+    expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(['older']);
+    expect(kinds(result)).toContain('newest-snapshot-expired');
+    expect(kinds(result)).toContain('backup-overdue');
+  });
+
+  it('ignores the age in a snapshot’s name and tags: only the create time counts', () => {
+    const misleading = snapshot('restorable-orders-2020-01-01', 5, {
+      tags: { [MANAGED_TAG]: 'true', created: '2020-01-01' },
+    });
+    expect(plan([snapshot('fresh', 2), misleading]).deletions).toEqual([]);
+  });
+
+  it('counts a copy’s age from its original, not from when it was copied', () => {
+    const source = snapshot('orders-day-1', 200);
+    const copy = snapshot('orders-day-1', 150, {
+      region: 'eu-central-1',
+      database: { kind: 'cluster', id: 'orders' },
+      originalCreatedAt: hoursAgo(150),
+      sourceSnapshotArn: source.arn,
+    });
+    const fresh = snapshot('orders-day-9', 2, {
+      region: 'eu-central-1',
+      database: { kind: 'cluster', id: 'orders' },
+    });
+    const result = plan([source, copy, fresh], { regions: ['eu-west-1', 'eu-central-1'] });
+    expect(result.deletions.find((deletion) => deletion.region === 'eu-central-1')).toMatchObject({
+      snapshot: 'orders-day-1',
+      ageHours: 200,
+    });
+  });
+
+  it('checks every region the tool writes to', () => {
+    const result = plan(
+      [
+        snapshot('a', 2),
+        snapshot('b', 200),
+        snapshot('a', 2, { region: 'us-east-1' }),
+        snapshot('b', 200, { region: 'us-east-1' }),
+      ],
+      { regions: ['eu-west-1', 'us-east-1'] },
+    );
+    expect(result.deletions.map((deletion) => deletion.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('never deletes a snapshot a drill is using, and says so', () => {
+    const inUse = snapshot('in-drill', 200);
+    const result = plan([snapshot('fresh', 2), inUse], { inUseSnapshotArns: new Set([inUse.arn]) });
+    expect(result.deletions).toEqual([]);
+    expect(kinds(result)).toEqual(['expired-snapshot-in-use']);
+  });
+
+  it.each(['creating', 'pending', 'copying', 'deleting'] as const)(
+    'never deletes a snapshot that is %s',
+    (status) => {
+      expect(plan([snapshot('fresh', 2), snapshot('busy', 300, { status })]).deletions).toEqual([]);
+    },
+  );
+
+  it('deletes expired snapshots that failed', () => {
+    const result = plan([snapshot('fresh', 2), snapshot('broken', 300, { status: 'failed' })]);
+    expect(result.deletions).toMatchObject([{ snapshot: 'broken', reason: 'expired-failed' }]);
+  });
+
+  it('deletes at most the cap per run, oldest first, and reports the rest as deferred', () => {
+    const result = plan([snapshot('fresh', 2), snapshot('a', 200), snapshot('b', 300), snapshot('c', 250)], {
+      policy: { retentionDays: 7, maxDeletionsPerRun: 2, backupMaxAgeHours: 26 },
+    });
+    expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(['b', 'c']);
+    expect(result.deferred.map((deletion) => deletion.snapshot)).toEqual(['a']);
+    expect(result.kept).toBe(2);
+    expect(kinds(result)).toEqual(['deletion-deferred']);
+  });
+
+  it('never plans to delete snapshots made by others, and reports the expired ones as violations', () => {
+    const foreign = snapshot('manual-by-dba', 400, { tags: {} });
+    const automated = snapshot('rds:orders-2026-11-01', 400, { type: 'automated', tags: {} });
+    const result = plan([snapshot('fresh', 2), foreign, automated]);
+    expect(result.deletions).toEqual([]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        kind: 'unmanaged-snapshot-expired',
+        severity: 'violation',
+        resource: 'eu-west-1/manual-by-dba',
+      }),
+    ]);
+  });
+});
+
+describe('auditing the policy', () => {
+  it('is silent when everything is as the policy says', () => {
+    expect(plan([snapshot('fresh', 2)]).findings).toEqual([]);
+  });
+
+  it.each([
+    ['database-not-multi-az', { multiAz: false }],
+    ['database-not-encrypted', { storageEncrypted: false }],
+    ['automated-backup-retention-too-long', { backupRetentionDays: 14 }],
+  ] as const)('reports %s as a violation', (kind, overrides) => {
+    const result = plan([snapshot('fresh', 2)], { protectedDatabases: [database(overrides)] });
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind, severity: 'violation', resource: 'orders' }),
+    ]);
+  });
+
+  it('reports an unencrypted snapshot', () => {
+    expect(kinds(plan([snapshot('fresh', 2, { encrypted: false })]))).toEqual(['snapshot-not-encrypted']);
+  });
+
+  it('reports a protected database with no recent snapshot in a copy region', () => {
+    const result = plan([snapshot('fresh', 2), snapshot('stale-copy', 30, { region: 'eu-central-1' })], {
+      regions: ['eu-west-1', 'eu-central-1'],
+    });
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind: 'backup-overdue', resource: 'eu-central-1/orders' }),
+    ]);
+  });
+});

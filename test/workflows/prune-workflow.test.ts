@@ -1,0 +1,128 @@
+// The real workflows/prune.asl.json, executed by the local ASL interpreter
+// against the embedded local cloud, after backups replayed day by day.
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
+import { PruneRefusedError } from '../../src/domain/errors.ts';
+import { invokeTask } from '../../src/runtime/task.ts';
+import { deleteSnapshotTask } from '../../src/tasks/delete-snapshot.ts';
+import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
+
+let test: TestCloud;
+
+const day = (n: number) => `2026-11-${String(n).padStart(2, '0')}`;
+
+async function backUpAndPrune(n: number, dryRun = false): Promise<PruneRunResult> {
+  test.setNow(`${day(n)}T02:00:00Z`);
+  const runner = test.runner();
+  await runner.run('backup', {}, `backup-${day(n)}`);
+  return (await runner.run('prune', { dryRun }, `prune-${day(n)}`)) as PruneRunResult;
+}
+
+const snapshotIds = async (region: string) =>
+  (await test.dependencies.rds(region).listSnapshots()).map((snapshot) => snapshot.id).sort();
+
+beforeAll(async () => {
+  test = await createTestCloud([{ id: 'orders', kind: 'instance' }]);
+  for (let n = 1; n <= 9; n++) await backUpAndPrune(n);
+});
+
+afterAll(async () => {
+  await test?.cleanup();
+});
+
+describe('the prune workflow', () => {
+  it('keeps exactly the retention period of snapshots in every region', async () => {
+    const expected = [2, 3, 4, 5, 6, 7, 8, 9].map((n) => `restorable-orders-${day(n)}`);
+    expect(await snapshotIds(SOURCE_REGION)).toEqual(expected);
+    expect(await snapshotIds(COPY_REGION)).toEqual(expected);
+  });
+
+  it('plans the next deletions on a dry run and changes nothing', async () => {
+    test.setNow(`${day(10)}T02:00:00Z`);
+    await test.runner().run('backup', {}, `backup-${day(10)}`);
+    const before = { source: await snapshotIds(SOURCE_REGION), copy: await snapshotIds(COPY_REGION) };
+    const logsBefore = await test.dependencies.reports.list('evidence/prunes/');
+
+    const run = (await test.runner().run('prune', { dryRun: true }, 'prune-dry')) as PruneRunResult;
+
+    expect(run.dryRun).toBe(true);
+    expect(run.deleted.map((row) => `${row.region}/${row.snapshot}`).sort()).toEqual([
+      `${COPY_REGION}/restorable-orders-${day(2)}`,
+      `${SOURCE_REGION}/restorable-orders-${day(2)}`,
+    ]);
+    expect(run.log).toBeNull();
+    expect({ source: await snapshotIds(SOURCE_REGION), copy: await snapshotIds(COPY_REGION) }).toEqual(
+      before,
+    );
+    expect(await test.dependencies.reports.list('evidence/prunes/')).toEqual(logsBefore);
+  });
+
+  it('deletes them for real and writes the deletion log as evidence', async () => {
+    const run = (await test.runner().run('prune', {}, `prune-${day(10)}`)) as PruneRunResult;
+
+    expect(run.status).toBe('OK');
+    expect(run.deleted).toHaveLength(2);
+    expect(await snapshotIds(SOURCE_REGION)).not.toContain(`restorable-orders-${day(2)}`);
+    const log = JSON.parse(
+      Buffer.from(
+        (await test.dependencies.reports.get(`evidence/prunes/${day(10)}/prune-${day(10)}.json`)) ?? [],
+      ).toString(),
+    );
+    expect(log).toMatchObject({
+      schemaVersion: 1,
+      runId: `prune-${day(10)}`,
+      dryRun: false,
+      retentionDays: 7,
+    });
+    expect(log.deleted[0]).toMatchObject({
+      database: 'orders',
+      snapshot: `restorable-orders-${day(2)}`,
+      reason: 'expired',
+      status: 'deleted',
+      deletedAt: `${day(10)}T02:00:00.000Z`,
+    });
+    expect(log.deleted[0].ageHours).toBe(192);
+  });
+
+  it('refuses, at delete time, a deletion the policy does not allow', async () => {
+    const deletion = {
+      database: 'orders',
+      kind: 'instance' as const,
+      region: SOURCE_REGION,
+      snapshot: `restorable-orders-${day(9)}`,
+      arn: `arn:aws:rds:${SOURCE_REGION}:000000000000:snapshot:restorable-orders-${day(9)}`,
+      ageHours: 999,
+      reason: 'expired' as const,
+    };
+    const dependencies = { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) };
+
+    await expect(
+      invokeTask(deleteSnapshotTask, { runId: 'forged', retentionDays: 7, deletion }, dependencies),
+    ).rejects.toThrow(PruneRefusedError);
+    expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(9)}`);
+  });
+
+  it('exits with findings when a foreign snapshot is older than the policy, and leaves it alone', async () => {
+    test.setNow(`${day(1)}T00:00:00Z`);
+    await test.dependencies.rds(SOURCE_REGION).createSnapshot({
+      database: { kind: 'instance', id: 'orders' },
+      snapshotId: 'manual-by-dba',
+      tags: {},
+    });
+    await test.dependencies.rds(SOURCE_REGION).describeSnapshot({ kind: 'instance', id: 'manual-by-dba' });
+    test.setNow(`${day(10)}T03:00:00Z`);
+
+    const run = (await test.runner().run('prune', {}, 'prune-audit')) as PruneRunResult;
+
+    expect(run.status).toBe('FAILED');
+    expect(run.findings).toEqual([
+      expect.objectContaining({
+        kind: 'unmanaged-snapshot-expired',
+        resource: `${SOURCE_REGION}/manual-by-dba`,
+      }),
+    ]);
+    expect(await snapshotIds(SOURCE_REGION)).toContain('manual-by-dba');
+  });
+});
