@@ -1,0 +1,182 @@
+// Pure rules of a restore drill: which snapshot to drill, how the inventory
+// compares with the previous drill, what RPO and RTO were measured, and the
+// verdict. A drill passes only when every check ran and passed (fail closed).
+import type { DatabaseKind } from '../ports/rds.ts';
+import type { CheckResult, Inventory } from '../verifier/types.ts';
+
+export type Verdict = 'pass' | 'fail';
+
+export interface DrillTimings {
+  readonly restoreRequestedAt: string;
+  readonly availableAt: string | null;
+  readonly verifiedAt: string | null;
+  /** Restore requested → verified, in seconds; null when the drill did not get that far. */
+  readonly rtoSeconds: number | null;
+  /** Snapshot time − newest row time, in seconds; null when freshness could not be measured. */
+  readonly rpoSeconds: number | null;
+}
+
+export interface DrillReport {
+  readonly schemaVersion: 1;
+  readonly drillId: string;
+  readonly verdict: Verdict;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly trigger: 'schedule' | 'on-demand';
+  readonly database: { readonly id: string; readonly kind: DatabaseKind; readonly engine: string };
+  /** Where the restored data came from: the provenance a reviewer traces. */
+  readonly snapshot: {
+    readonly id: string;
+    readonly arn: string;
+    readonly region: string;
+    readonly takenAt: string | null;
+    readonly encrypted: boolean;
+    readonly kmsKeyId: string | null;
+    readonly sourceSnapshotArn: string | null;
+    /** SHA-256 of the snapshot archive where the cloud exposes one (the local cloud does). */
+    readonly sha256: string | null;
+  };
+  readonly sandbox: {
+    readonly id: string;
+    readonly region: string;
+    readonly instanceClass: string;
+    readonly teardown: 'deleted' | 'failed' | 'not-created';
+    readonly teardownDetail: string | null;
+  };
+  readonly targets: { readonly rtoSeconds: number; readonly rpoSeconds: number };
+  readonly timings: DrillTimings;
+  readonly checks: CheckResult[];
+  /** Counts and a digest only, never row contents. */
+  readonly inventory: Inventory | null;
+  readonly previousDrill: { readonly drillId: string; readonly finishedAt: string } | null;
+}
+
+export interface SnapshotCandidate {
+  readonly id: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly status: string;
+  readonly takenAt: Date | undefined;
+}
+
+/** The newest available snapshot; undefined when there is none. */
+export function newestAvailable<T extends SnapshotCandidate>(snapshots: readonly T[]): T | undefined {
+  return snapshots
+    .filter((snapshot) => snapshot.status === 'available' && snapshot.takenAt !== undefined)
+    .sort((a, b) => (b.takenAt?.getTime() ?? 0) - (a.takenAt?.getTime() ?? 0))[0];
+}
+
+/** A drill is due when the database was never drilled, or its last drill is older than the interval. */
+export function isDrillDue(lastDrillAt: Date | undefined, intervalDays: number, now: Date): boolean {
+  return lastDrillAt === undefined || now.getTime() - lastDrillAt.getTime() >= intervalDays * 86_400_000;
+}
+
+const check = (name: string, status: CheckResult['status'], detail: string): CheckResult => ({
+  name,
+  status,
+  detail,
+  durationMs: 0,
+});
+
+/**
+ * Compares the inventory with the previous drill's: a table that disappeared,
+ * or that lost more than `thresholdPercent` of its rows, fails the check and is
+ * named with its numbers. That is how accidental deletion or ransomware shows
+ * up in backups.
+ */
+export function compareInventory(
+  current: Inventory | undefined,
+  previous: Inventory | undefined,
+  thresholdPercent: number,
+): CheckResult {
+  if (current === undefined) return check('inventory', 'error', 'the inventory could not be taken');
+  const summary = `${current.schemas} schemas, ${current.tables.length} tables, ${current.totalRows} rows`;
+  if (previous === undefined) return check('inventory', 'pass', `${summary}; first drill of this database: baseline recorded`);
+  const now = new Map(current.tables.map((table) => [`${table.schema}.${table.table}`, table]));
+  const problems: string[] = [];
+  for (const before of previous.tables) {
+    const name = `${before.schema}.${before.table}`;
+    const after = now.get(name);
+    if (after === undefined) {
+      problems.push(`${name} disappeared (had ${before.rows} rows)`);
+      continue;
+    }
+    if (before.rows > 0) {
+      const lostPercent = ((before.rows - after.rows) / before.rows) * 100;
+      if (lostPercent > thresholdPercent) {
+        problems.push(
+          `${name} shrank from ${before.rows} to ${after.rows} rows (-${lostPercent.toFixed(1)}%, threshold ${thresholdPercent}%)`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) return check('inventory', 'fail', `${problems.join('; ')}; now ${summary}`);
+  const added = current.tables.length - previous.tables.length;
+  return check(
+    'inventory',
+    'pass',
+    `${summary}; ${current.totalRows - previous.totalRows >= 0 ? '+' : ''}${current.totalRows - previous.totalRows} rows` +
+      `${added > 0 ? `, ${added} new tables` : ''} since the previous drill`,
+  );
+}
+
+/** RPO: how much older the newest row is than the snapshot. */
+export function evaluateRpo(
+  snapshotTakenAt: Date | undefined,
+  newestRowTime: string | undefined,
+  targetSeconds: number,
+  configured: boolean,
+): { check: CheckResult; rpoSeconds: number | null } {
+  if (!configured) {
+    return {
+      check: check('freshness', 'error', 'no freshness query configured for this database: RPO cannot be measured'),
+      rpoSeconds: null,
+    };
+  }
+  if (snapshotTakenAt === undefined || newestRowTime === undefined) {
+    return { check: check('freshness', 'error', 'the newest row time could not be read'), rpoSeconds: null };
+  }
+  const rpoSeconds = Math.max(0, Math.round((snapshotTakenAt.getTime() - Date.parse(newestRowTime)) / 1000));
+  const within = rpoSeconds <= targetSeconds;
+  return {
+    check: check(
+      'freshness',
+      within ? 'pass' : 'fail',
+      `newest row ${newestRowTime}, snapshot ${snapshotTakenAt.toISOString()}: RPO ${formatDuration(rpoSeconds)} ` +
+        `(target ${formatDuration(targetSeconds)})`,
+    ),
+    rpoSeconds,
+  };
+}
+
+/** RTO: restore requested → verified. */
+export function evaluateRto(
+  restoreRequestedAt: string,
+  verifiedAt: string | null,
+  targetSeconds: number,
+): { check: CheckResult; rtoSeconds: number | null } {
+  if (verifiedAt === null) {
+    return { check: check('recovery-time', 'error', 'the restore was not verified: no RTO'), rtoSeconds: null };
+  }
+  const rtoSeconds = Math.max(0, Math.round((Date.parse(verifiedAt) - Date.parse(restoreRequestedAt)) / 1000));
+  return {
+    check: check(
+      'recovery-time',
+      rtoSeconds <= targetSeconds ? 'pass' : 'fail',
+      `restore requested ${restoreRequestedAt}, verified ${verifiedAt}: RTO ${formatDuration(rtoSeconds)} ` +
+        `(target ${formatDuration(targetSeconds)})`,
+    ),
+    rtoSeconds,
+  };
+}
+
+/** Fail closed: anything but every check passing fails the drill, and so does having no checks. */
+export function verdictOf(checks: readonly CheckResult[]): Verdict {
+  return checks.length > 0 && checks.every((result) => result.status === 'pass') ? 'pass' : 'fail';
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
