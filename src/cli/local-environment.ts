@@ -53,6 +53,7 @@ export async function openLocalEnvironment(
   const dependencies = {
     config: context.config,
     rds: cloud.rdsProvider(),
+    sandboxes: cloud.sandboxProvider(),
     reports: new LocalReportStore(stateDir),
     clock,
   };

@@ -9,6 +9,7 @@ import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
 import { StateMachineNotFoundError } from './aws-workflows.ts';
 import { runBackupCommand } from './commands/backup.ts';
 import { runDemoCommand } from './commands/demo.ts';
+import { runDrillCommand } from './commands/drill.ts';
 import { runLocalInitCommand, runLocalSeedCommand } from './commands/local.ts';
 import { runPruneCommand } from './commands/prune.ts';
 import { runStatusCommand } from './commands/status.ts';
@@ -21,6 +22,10 @@ Commands:
   demo                 local: seed demo databases, replay daily backups, print a summary
   backup [--db ID]     run the backup workflow (all protected databases, or the given ones)
   prune [--dry-run]    delete the tool's snapshots older than the retention, in every region, and audit
+  drill [--db ID] [--snapshot ID] [--region R]
+                       restore a snapshot into a sandbox, verify it, tear it down, write the report
+                       (default: the newest available snapshot in the first copy region; without
+                       --db, every protected database)
   status               protected databases: snapshots kept and newest age per region
   local init           create the embedded local cloud in the state directory
   local seed           create the demo databases in the local cloud
@@ -56,6 +61,8 @@ const flagsSchema = z.object({
     .optional(),
   wait: z.boolean().default(true),
   'dry-run': z.boolean().default(false),
+  snapshot: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
   help: z.boolean().default(false),
 });
 
@@ -90,6 +97,8 @@ function parseFlags(argv: readonly string[]) {
         days: { type: 'string' },
         wait: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        snapshot: { type: 'string' },
+        region: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowNegative: true,
@@ -127,7 +136,7 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
       isDemoConfig: loaded.isDemo,
       target: flags.target ?? loaded.config.target,
       stateDir: flags['state-dir'] ?? loaded.config.local.stateDir,
-      clock: flags.now === undefined ? () => new Date() : fixedClock(flags.now),
+      clock: flags.now === undefined ? () => new Date() : runningClock(flags.now),
       output: out,
     };
     if (flags.now !== undefined && context.target === 'aws') {
@@ -136,6 +145,8 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
     switch (command) {
       case 'backup':
         return await runBackupCommand(context);
+      case 'drill':
+        return await runDrillCommand(context);
       case 'prune':
         return await runPruneCommand(context);
       case 'status':
@@ -154,8 +165,13 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
   }
 }
 
-function fixedClock(now: Date): () => Date {
-  return () => new Date(now.getTime());
+/**
+ * The virtual clock of --now: it starts at the given time and runs at real
+ * speed, so timings measured during the command (a drill's RTO) are real.
+ */
+export function runningClock(start: Date): () => Date {
+  const startedAt = performance.now();
+  return () => new Date(start.getTime() + Math.round(performance.now() - startedAt));
 }
 
 function reportError(error: unknown, out: Output): number {

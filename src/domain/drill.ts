@@ -91,7 +91,8 @@ export function compareInventory(
 ): CheckResult {
   if (current === undefined) return check('inventory', 'error', 'the inventory could not be taken');
   const summary = `${current.schemas} schemas, ${current.tables.length} tables, ${current.totalRows} rows`;
-  if (previous === undefined) return check('inventory', 'pass', `${summary}; first drill of this database: baseline recorded`);
+  if (previous === undefined)
+    return check('inventory', 'pass', `${summary}; first drill of this database: baseline recorded`);
   const now = new Map(current.tables.map((table) => [`${table.schema}.${table.table}`, table]));
   const problems: string[] = [];
   for (const before of previous.tables) {
@@ -129,7 +130,11 @@ export function evaluateRpo(
 ): { check: CheckResult; rpoSeconds: number | null } {
   if (!configured) {
     return {
-      check: check('freshness', 'error', 'no freshness query configured for this database: RPO cannot be measured'),
+      check: check(
+        'freshness',
+        'error',
+        'no freshness query configured for this database: RPO cannot be measured',
+      ),
       rpoSeconds: null,
     };
   }
@@ -156,9 +161,15 @@ export function evaluateRto(
   targetSeconds: number,
 ): { check: CheckResult; rtoSeconds: number | null } {
   if (verifiedAt === null) {
-    return { check: check('recovery-time', 'error', 'the restore was not verified: no RTO'), rtoSeconds: null };
+    return {
+      check: check('recovery-time', 'error', 'the restore was not verified: no RTO'),
+      rtoSeconds: null,
+    };
   }
-  const rtoSeconds = Math.max(0, Math.round((Date.parse(verifiedAt) - Date.parse(restoreRequestedAt)) / 1000));
+  const rtoSeconds = Math.max(
+    0,
+    Math.round((Date.parse(verifiedAt) - Date.parse(restoreRequestedAt)) / 1000),
+  );
   return {
     check: check(
       'recovery-time',

@@ -113,3 +113,35 @@ export class SnapshotCorruptedError extends RestorableError {
 export class PruneRefusedError extends RestorableError {
   readonly retryable = false;
 }
+
+/**
+ * A sandbox operation aimed at something that does not carry the sandbox tag:
+ * the guard that keeps a teardown from ever deleting a production database.
+ */
+export class SandboxProtectionError extends RestorableError {
+  readonly retryable = false;
+  readonly resourceId: string;
+  constructor(resourceId: string, detail: string, options?: { cause?: unknown }) {
+    super(`refused to touch ${resourceId}: ${detail}`, options);
+    this.resourceId = resourceId;
+  }
+}
+
+/**
+ * The cloud has no room for a sandbox now: no capacity for the instance class,
+ * or the account's instance, cluster or storage quota is used up. Retrying
+ * later can succeed (capacity frees up, other drills' sandboxes are deleted).
+ */
+export class SandboxCapacityError extends RestorableError {
+  readonly retryable = true;
+}
+
+/** A restore sandbox ended in a failed state, or disappeared, before it could be verified. */
+export class SandboxFailedError extends RestorableError {
+  readonly retryable = false;
+}
+
+/** A restore sandbox did not become available within the drill's polling budget. */
+export class SandboxTimeoutError extends RestorableError {
+  readonly retryable = false;
+}

@@ -114,10 +114,13 @@ export function planPrune(input: PruneInput): PrunePlan {
     if (snapshot.status !== 'available' || ageMs(snapshot) === undefined) continue;
     const key = databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id);
     const current = newestAvailable.get(key);
-    if (current === undefined || (ageMs(snapshot) ?? 0) < (ageMs(current) ?? 0)) newestAvailable.set(key, snapshot);
+    if (current === undefined || (ageMs(snapshot) ?? 0) < (ageMs(current) ?? 0))
+      newestAvailable.set(key, snapshot);
   }
   const isNewestAvailable = (snapshot: Snapshot) => {
-    const newest = newestAvailable.get(databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id));
+    const newest = newestAvailable.get(
+      databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id),
+    );
     return snapshot.status === 'available' && newest !== undefined && ageMs(snapshot) === ageMs(newest);
   };
 

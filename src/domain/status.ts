@@ -11,12 +11,22 @@ export interface RegionStatus {
   readonly oldestAgeHours: number | null;
 }
 
+export interface LastDrill {
+  readonly drillId: string;
+  readonly verdict: 'pass' | 'fail';
+  readonly finishedAt: string;
+  readonly rtoSeconds: number | null;
+  readonly rpoSeconds: number | null;
+  readonly snapshot: string;
+  readonly region: string;
+}
+
 export interface DatabaseStatus {
   readonly id: string;
   readonly kind: DatabaseKind;
   readonly engine: string;
   readonly regions: Record<string, RegionStatus>;
-  readonly lastDrill: null;
+  readonly lastDrill: LastDrill | null;
 }
 
 const HOUR_MS = 3_600_000;
@@ -43,8 +53,9 @@ export function databaseStatus(
   database: Database,
   snapshotsByRegion: ReadonlyMap<string, readonly Snapshot[]>,
   now: Date,
+  lastDrill: LastDrill | null = null,
 ): DatabaseStatus {
   const regions: Record<string, RegionStatus> = {};
   for (const [region, snapshots] of snapshotsByRegion) regions[region] = regionStatus(snapshots, now);
-  return { id: database.id, kind: database.kind, engine: database.engine, regions, lastDrill: null };
+  return { id: database.id, kind: database.kind, engine: database.engine, regions, lastDrill };
 }

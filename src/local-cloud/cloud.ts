@@ -16,6 +16,7 @@
 //         database.json               kind, engine, engineVersion, tags, multiAz,
 //                                     storageEncrypted, backupRetentionDays, createdAt
 //         pgdata/                     the PGlite (PostgreSQL) data directory
+//       sandboxes/<id>.json           a restore sandbox: status, snapshot, loopback port, pid
 //       snapshots/
 //         <snapshot-id>.snapshot      the archive: gzip tarball of the data directory,
 //                                     AES-256-GCM encrypted (format in archive.ts)
@@ -36,6 +37,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { LocalRdsAdapter } from '../adapters/local/rds.ts';
 import { DatabaseNotFoundError, InvalidInputError } from '../domain/errors.ts';
 import type { DatabaseKind, RdsPort, RdsPortProvider, Tags } from '../ports/rds.ts';
+import type { SandboxPort, SandboxPortProvider } from '../ports/sandbox.ts';
 import { gzipTarball } from './archive.ts';
 import { FAULTS_ENV_VAR, FaultInjector, type FaultRule, parseFaultRules } from './faults.ts';
 import { DEFAULT_RDS_KEY_ID, LocalKms } from './kms.ts';
@@ -51,6 +53,7 @@ import {
   writeCloudRecord,
   writeDatabaseRecord,
 } from './records.ts';
+import { type LiveSandbox, LocalSandboxes, stopLiveSandbox } from './sandboxes.ts';
 
 export interface LocalCloudOptions {
   readonly stateDir: string;
@@ -93,6 +96,8 @@ export class LocalCloud {
   readonly #databases = new Map<string, Promise<PGlite>>();
   readonly #ports = new Map<string, RdsPort>();
   readonly #apis = new Map<string, LocalRdsApi>();
+  readonly #sandboxPorts = new Map<string, SandboxPort>();
+  readonly #liveSandboxes = new Map<string, LiveSandbox>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #context: LocalCloudContext;
   /** A freshly initialised data directory, so only the first database pays for initdb. */
@@ -177,6 +182,11 @@ export class LocalCloud {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.allSettled([...this.#inflight]);
+      // Sandboxes stop being served but keep their records: to a later process
+      // they are failed sandboxes, which the sweeper removes.
+      const sandboxes = [...this.#liveSandboxes.values()];
+      this.#liveSandboxes.clear();
+      await Promise.allSettled(sandboxes.map(stopLiveSandbox));
       const databases = [...this.#databases.values()];
       this.#databases.clear();
       const results = await Promise.allSettled(
@@ -221,6 +231,30 @@ export class LocalCloud {
 
   rdsProvider(): RdsPortProvider {
     return (region) => this.rds(region);
+  }
+
+  /** The restore sandboxes of a region (PGlite served on loopback ports). */
+  sandboxes(region: string): SandboxPort {
+    assertRegion(region);
+    let port = this.#sandboxPorts.get(region);
+    if (port === undefined) {
+      port = new LocalSandboxes(
+        {
+          layout: this.#layout,
+          clock: this.clock,
+          faults: this.faults,
+          mutex: (name) => this.#mutex(name),
+          live: this.#liveSandboxes,
+        },
+        region,
+      );
+      this.#sandboxPorts.set(region, port);
+    }
+    return port;
+  }
+
+  sandboxProvider(): SandboxPortProvider {
+    return (region) => this.sandboxes(region);
   }
 
   /** Regions that exist in the state directory, sorted. */
@@ -336,7 +370,11 @@ export class LocalCloud {
   async #ensureRegion(region: string): Promise<void> {
     assertRegion(region);
     if (this.#ensuredRegions.has(region)) return;
-    for (const dir of [this.#layout.databasesDir(region), this.#layout.snapshotsDir(region)]) {
+    for (const dir of [
+      this.#layout.databasesDir(region),
+      this.#layout.snapshotsDir(region),
+      this.#layout.sandboxesDir(region),
+    ]) {
       await mkdir(dir, { recursive: true });
     }
     await this.#kms.ensureKey(region, DEFAULT_RDS_KEY_ID);

@@ -7,7 +7,8 @@
 //   throttle  the call throws ThrottlingError, changing nothing;
 //   error     the call throws CloudServiceError, changing nothing;
 //   fail      (createSnapshot, copySnapshot) the snapshot or copy is created
-//             but ends in status `failed`.
+//             but ends in status `failed`; (restoreSandbox) the sandbox is
+//             created but ends in status `failed`.
 // Rules can also be given as a JSON array in RESTORABLE_FAULTS, which
 // `LocalCloud.open` reads, e.g.
 //   RESTORABLE_FAULTS='[{"operation":"createSnapshot","effect":"throttle","times":2}]'
@@ -26,6 +27,8 @@ export const FAULT_OPERATIONS = [
   'listSnapshots',
   'listDatabases',
   'deleteSnapshot',
+  'restoreSandbox',
+  'deleteSandbox',
 ] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
@@ -40,9 +43,12 @@ export const faultRuleSchema = z
   .strict()
   .refine(
     (rule) =>
-      rule.effect !== 'fail' || rule.operation === 'createSnapshot' || rule.operation === 'copySnapshot',
+      rule.effect !== 'fail' ||
+      rule.operation === 'createSnapshot' ||
+      rule.operation === 'copySnapshot' ||
+      rule.operation === 'restoreSandbox',
     {
-      message: 'effect "fail" applies only to createSnapshot and copySnapshot',
+      message: 'effect "fail" applies only to createSnapshot, copySnapshot and restoreSandbox',
     },
   );
 

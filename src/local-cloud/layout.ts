@@ -125,4 +125,12 @@ export class StateLayout {
   snapshotFile(region: string, id: string): string {
     return join(this.snapshotsDir(region), `${id}.json`);
   }
+
+  sandboxesDir(region: string): string {
+    return join(this.regionDir(region), 'sandboxes');
+  }
+
+  sandboxFile(region: string, id: string): string {
+    return join(this.sandboxesDir(region), `${id}.json`);
+  }
 }

@@ -58,6 +58,8 @@ export interface Snapshot {
   readonly sourceSnapshotArn: string | undefined;
   readonly percentProgress: number;
   readonly tags: Tags;
+  /** SHA-256 of the snapshot's stored bytes, where the cloud exposes one (the local cloud does; RDS does not). */
+  readonly sha256?: string;
 }
 
 export interface SnapshotRef {

@@ -43,7 +43,9 @@ export interface ConnectionSettings {
   readonly password?: string;
   readonly database: string;
   /** TLS is required on AWS; the local loopback sandbox speaks plain text. */
-  readonly tls: false | { readonly rejectUnauthorized: boolean; readonly ca?: string; readonly servername?: string };
+  readonly tls:
+    | false
+    | { readonly rejectUnauthorized: boolean; readonly ca?: string; readonly servername?: string };
 }
 
 export interface SandboxPort {

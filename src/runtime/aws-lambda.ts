@@ -1,11 +1,13 @@
 // Dependencies of the deployed Lambda functions: built once per container, on
 // the first invocation, from the configuration file shipped in the package.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import { awsRdsPortProvider } from '../adapters/aws/rds.ts';
 import { S3ReportStore } from '../adapters/aws/report-store.ts';
+import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { createLambdaHandler, type LambdaHandler } from './lambda-handler.ts';
@@ -18,13 +20,16 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   if (bucket === undefined || bucket === '') {
     return Promise.reject(new ConfigError('REPORT_BUCKET is not set in the function environment'));
   }
-  const configPath = resolve(
-    process.env.LAMBDA_TASK_ROOT ?? '.',
-    process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml',
-  );
+  const root = process.env.LAMBDA_TASK_ROOT ?? '.';
+  const configPath = resolve(root, process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml');
+  // The RDS certificate authorities are not in Node's trust store: the
+  // verifier's TLS connections to sandboxes need the bundle shipped with the package.
+  const caBundlePath = process.env.RDS_CA_BUNDLE_PATH;
+  const caBundle = caBundlePath === undefined ? undefined : readFileSync(resolve(root, caBundlePath), 'utf8');
   return Promise.resolve({
     config: loadConfig(configPath).config,
     rds: awsRdsPortProvider(),
+    sandboxes: awsSandboxPortProvider(caBundle === undefined ? {} : { caBundle }),
     reports: new S3ReportStore(new S3Client({}), bucket),
     clock: () => new Date(),
   });

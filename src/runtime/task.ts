@@ -9,11 +9,13 @@ import type { Config } from '../config/schema.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { RdsPortProvider } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
+import type { SandboxPortProvider } from '../ports/sandbox.ts';
 
 export interface TaskDependencies {
   readonly config: Config;
   readonly rds: RdsPortProvider;
   readonly reports: ReportStore;
+  readonly sandboxes: SandboxPortProvider;
   /** Wall-clock time on AWS; the virtual clock locally. */
   readonly clock: () => Date;
   readonly logger: Logger;

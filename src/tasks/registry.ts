@@ -2,14 +2,22 @@
 // serverless.yml substitutes the same placeholders with the deployed functions;
 // the local runner binds them to these tasks in-process.
 import type { AnyTask } from '../runtime/task.ts';
+import { checkSandboxTask } from './check-sandbox.ts';
 import { checkSnapshotTask } from './check-snapshot.ts';
 import { copySnapshotTask } from './copy-snapshot.ts';
 import { createSnapshotTask } from './create-snapshot.ts';
 import { deleteSnapshotTask } from './delete-snapshot.ts';
 import { discoverDatabasesTask } from './discover-databases.ts';
+import { planDrillsTask } from './plan-drills.ts';
 import { planPruneTask } from './plan-prune.ts';
 import { recordBackupTask } from './record-backup.ts';
+import { restoreSandboxTask } from './restore-sandbox.ts';
 import { summarizeBackupRunTask } from './summarize-backup-run.ts';
+import { summarizeDrillsTask } from './summarize-drills.ts';
+import { sweepSandboxesTask } from './sweep-sandboxes.ts';
+import { teardownSandboxTask } from './teardown-sandbox.ts';
+import { verifySandboxTask } from './verify-sandbox.ts';
+import { writeDrillReportTask } from './write-drill-report.ts';
 import { writePruneLogTask } from './write-prune-log.ts';
 
 export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
@@ -22,11 +30,20 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   PlanPruneFunctionArn: planPruneTask,
   DeleteSnapshotFunctionArn: deleteSnapshotTask,
   WritePruneLogFunctionArn: writePruneLogTask,
+  SweepSandboxesFunctionArn: sweepSandboxesTask,
+  PlanDrillsFunctionArn: planDrillsTask,
+  RestoreSandboxFunctionArn: restoreSandboxTask,
+  CheckSandboxFunctionArn: checkSandboxTask,
+  VerifySandboxFunctionArn: verifySandboxTask,
+  TeardownSandboxFunctionArn: teardownSandboxTask,
+  WriteDrillReportFunctionArn: writeDrillReportTask,
+  SummarizeDrillsFunctionArn: summarizeDrillsTask,
 };
 
 /** Child workflows started from a parent: placeholder → workflow file name (without `.asl.json`). */
 export const workflowsByPlaceholder: Readonly<Record<string, string>> = {
   BackupDatabaseStateMachineArn: 'backup-database',
+  DrillDatabaseStateMachineArn: 'drill-database',
 };
 
 export const ALERT_TOPIC_PLACEHOLDER = 'AlertTopicArn';

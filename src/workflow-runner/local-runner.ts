@@ -89,6 +89,22 @@ export interface LocalRunnerOptions {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
+/**
+ * An execution that ended in failure, with the error name and cause Step
+ * Functions would report for it (DescribeExecution's `error` and `cause`).
+ */
+export class WorkflowExecutionFailedError extends Error {
+  readonly error: string;
+  readonly executionCause: string;
+
+  constructor(workflow: string, error: string, cause: string) {
+    super(`${workflow} failed: ${error}: ${cause}`);
+    this.name = 'WorkflowExecutionFailedError';
+    this.error = error;
+    this.executionCause = cause;
+  }
+}
+
 /** The error a failed child execution raises in its parent, as Step Functions does. */
 class ChildExecutionFailedError extends Error {
   constructor(message: string) {
@@ -161,6 +177,11 @@ export class LocalWorkflowRunner {
     const following = this.#follow(workflow, execution.eventLogs);
     try {
       return await execution.result;
+    } catch (error) {
+      const failure = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      if (failure instanceof Error)
+        throw new WorkflowExecutionFailedError(workflow, failure.name, failure.message);
+      throw error;
     } finally {
       await following;
     }

@@ -128,8 +128,8 @@ const SNAPSHOT_DELETES = [
   },
 ] as const;
 
-/** Any delete of a snapshot or backup, of whatever type, in any letter case. */
-const DELETES_SNAPSHOTS = /^rds:Delete\w*(Snapshot|Backup)\w*$/i;
+/** Any delete of a snapshot, of whatever type, in any letter case. */
+const DELETES_SNAPSHOTS = /^rds:Delete\w*Snapshot\w*$/i;
 
 /** Whether the statement allows the action only on resources carrying the ownership tag, by one of these keys. */
 function requiresOwnershipTag(statement: Statement, tagKeys: readonly string[]): boolean {
@@ -401,7 +401,7 @@ describe('IAM', () => {
     expect(writes.sort()).toEqual(['rds:DeleteDBClusterSnapshot', 'rds:DeleteDBSnapshot']);
   });
 
-  it("gives no role but delete-snapshot's any delete of a snapshot or backup", () => {
+  it("gives no role but delete-snapshot's any delete of a snapshot", () => {
     const deleter = roleOf('delete-snapshot');
     const holders = policyStatements(template)
       .filter(({ statement }) => statement.Effect === 'Allow' && hasAction(statement, DELETES_SNAPSHOTS))

@@ -69,7 +69,13 @@ export async function createTestCloud(
                insert into items select g, now() from generate_series(1, 100) g;`),
     );
   }
-  const dependencies = { config, rds: cloud.rdsProvider(), reports: new LocalReportStore(stateDir), clock };
+  const dependencies = {
+    config,
+    rds: cloud.rdsProvider(),
+    sandboxes: cloud.sandboxProvider(),
+    reports: new LocalReportStore(stateDir),
+    clock,
+  };
   return {
     stateDir,
     cloud,

@@ -104,6 +104,7 @@ export function toSnapshot(record: SnapshotRecord): Snapshot {
     sourceSnapshotArn: record.sourceSnapshotArn ?? undefined,
     percentProgress: PROGRESS[record.status],
     tags: { ...record.tags },
+    ...(record.sha256 === null ? {} : { sha256: record.sha256 }),
   };
 }
 

@@ -70,7 +70,12 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       );
     }
     now = end;
-    const statuses = await collectStatus(context.config, environment.dependencies.rds, end);
+    const statuses = await collectStatus(
+      context.config,
+      environment.dependencies.rds,
+      environment.dependencies.reports,
+      end,
+    );
     context.output.say('');
     context.output.say(`protected databases as of ${end.toISOString()}:`);
     printStatus(context, statuses);

@@ -1,15 +1,37 @@
 import type { Config } from '../../config/schema.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
-import { type DatabaseStatus, databaseStatus } from '../../domain/status.ts';
+import { formatDuration } from '../../domain/drill.ts';
+import { type DatabaseStatus, databaseStatus, type LastDrill } from '../../domain/status.ts';
 import type { RdsPortProvider } from '../../ports/rds.ts';
+import type { ReportStore } from '../../ports/report-store.ts';
+import { DRILL_REPORTS_PREFIX, parseDrillReport } from '../../reports/drill-report.ts';
 import { EXIT_OK } from '../errors.ts';
 import { openLocalEnvironment, regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 
+/** The newest drill report of a database, summarised; null when it was never drilled. */
+export async function readLastDrill(reports: ReportStore, databaseId: string): Promise<LastDrill | null> {
+  const keys = await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`);
+  const key = keys.filter((name) => name.endsWith('.json')).at(-1);
+  const body = key === undefined ? undefined : await reports.get(key);
+  if (body === undefined) return null;
+  const report = parseDrillReport(Buffer.from(body).toString('utf8'));
+  return {
+    drillId: report.drillId,
+    verdict: report.verdict,
+    finishedAt: report.finishedAt,
+    rtoSeconds: report.timings.rtoSeconds,
+    rpoSeconds: report.timings.rpoSeconds,
+    snapshot: report.snapshot.id,
+    region: report.snapshot.region,
+  };
+}
+
 export async function collectStatus(
   config: Config,
   rds: RdsPortProvider,
+  reports: ReportStore,
   now: Date,
 ): Promise<DatabaseStatus[]> {
   const databases = selectProtectedDatabases(
@@ -24,7 +46,9 @@ export async function collectStatus(
         regions.map(async (region) => [region, await rds(region).listSnapshots({ database })] as const),
       ),
     );
-    statuses.push(databaseStatus(database, snapshotsByRegion, now));
+    statuses.push(
+      databaseStatus(database, snapshotsByRegion, now, await readLastDrill(reports, database.id)),
+    );
   }
   return statuses;
 }
@@ -46,7 +70,12 @@ export function printStatus(context: CommandContext, statuses: readonly Database
             ? '-'
             : `${regionStatus.snapshots}, ${formatAge(regionStatus.newestAgeHours)}`;
         }),
-        'never',
+        status.lastDrill === null
+          ? 'never'
+          : `${status.lastDrill.verdict.toUpperCase()} ${status.lastDrill.finishedAt.slice(0, 16).replace('T', ' ')}` +
+            (status.lastDrill.rtoSeconds === null
+              ? ''
+              : `, RTO ${formatDuration(status.lastDrill.rtoSeconds)}`),
       ]),
     ),
   );
@@ -55,7 +84,8 @@ export function printStatus(context: CommandContext, statuses: readonly Database
 export async function runStatusCommand(context: CommandContext): Promise<number> {
   const environment = await openLocalEnvironment(context);
   try {
-    const statuses = await collectStatus(context.config, environment.dependencies.rds, context.clock());
+    const { rds, reports } = environment.dependencies;
+    const statuses = await collectStatus(context.config, rds, reports, context.clock());
     printStatus(context, statuses);
     context.output.result({ databases: statuses });
     return EXIT_OK;

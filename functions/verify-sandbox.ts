@@ -1,0 +1,4 @@
+import { lambdaHandlerFor } from '../src/runtime/aws-lambda.ts';
+import { verifySandboxTask } from '../src/tasks/verify-sandbox.ts';
+
+export const handler = lambdaHandlerFor(verifySandboxTask);

@@ -1,0 +1,4 @@
+import { lambdaHandlerFor } from '../src/runtime/aws-lambda.ts';
+import { writeDrillReportTask } from '../src/tasks/write-drill-report.ts';
+
+export const handler = lambdaHandlerFor(writeDrillReportTask);

@@ -1,0 +1,179 @@
+import { describeCaughtError } from '../../tasks/record-backup.ts';
+import { type WorkflowEvent, WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
+import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import { type LocalEnvironment, openLocalEnvironment, regionsOf } from '../local-environment.ts';
+import type { CommandContext } from '../main.ts';
+import { formatTable } from '../table.ts';
+import { assertProtected } from './backup.ts';
+
+/** One drill's outcome: the `drill --json` contract (write-drill-report's output). */
+export interface DrillOutcome {
+  readonly drillId?: string;
+  readonly verdict: 'pass' | 'fail';
+  readonly database: string;
+  readonly snapshot?: string;
+  readonly region?: string;
+  readonly rtoSeconds?: number | null;
+  readonly rpoSeconds?: number | null;
+  readonly checks?: { name: string; status: string; detail: string }[];
+  readonly report?: { json: string; html: string };
+  readonly error?: string;
+}
+
+export interface DrillRunSummary {
+  readonly runId: string;
+  readonly status: 'OK' | 'FAILED';
+  readonly drills: DrillOutcome[];
+  readonly skipped: { database: string; error: string }[];
+}
+
+/** Errors of the planning step that mean the request itself was wrong. */
+const BAD_REQUEST_ERRORS = new Set(['DatabaseNotFoundError', 'SnapshotNotFoundError', 'InvalidStateError']);
+
+export function drillResult(outcome: DrillOutcome) {
+  return {
+    verdict: outcome.verdict,
+    database: outcome.database,
+    snapshot: outcome.snapshot ?? null,
+    region: outcome.region ?? null,
+    rtoSeconds: outcome.rtoSeconds ?? null,
+    rpoSeconds: outcome.rpoSeconds ?? null,
+    checks: outcome.checks ?? [],
+    report: outcome.report === undefined ? null : { json: outcome.report.json, html: outcome.report.html },
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+  };
+}
+
+/** One drill prints the single-drill contract; several print `{ verdict, drills: [...] }`. */
+export function drillsResult(summary: DrillRunSummary) {
+  const drills = [
+    ...summary.drills.map(drillResult),
+    ...summary.skipped.map((skipped) =>
+      drillResult({ verdict: 'fail', database: skipped.database, error: skipped.error }),
+    ),
+  ];
+  const [only] = drills;
+  if (drills.length === 1 && only !== undefined) return only;
+  return { verdict: summary.status === 'OK' ? 'pass' : 'fail', drills };
+}
+
+export function describeDrillProgress(event: WorkflowEvent): string | undefined {
+  if (event.type === 'failed') return `${event.state}: ${event.error}`;
+  if (event.type !== 'task') return undefined;
+  const input = event.input as { database?: { id?: string }; drill?: { database?: { id?: string } } } | null;
+  const database = input?.database?.id ?? input?.drill?.database?.id ?? '';
+  const steps: Record<string, string> = {
+    SweepSandboxes: 'removing expired sandboxes',
+    PlanDrills: 'choosing snapshots',
+    RestoreSandbox: `${database}: restoring into a sandbox`,
+    VerifySandbox: `${database}: verifying (consistency, inventory, assertions, freshness)`,
+    TeardownSandbox: `${database}: tearing the sandbox down`,
+    WriteDrillReport: `${database}: writing the drill report`,
+  };
+  return steps[event.state];
+}
+
+export function printDrillSummary(context: CommandContext, summary: DrillRunSummary): void {
+  const { output } = context;
+  for (const drill of summary.drills) {
+    output.say(`drill of ${drill.database}: ${drill.verdict.toUpperCase()}`);
+    if (drill.snapshot !== undefined) output.say(`  snapshot ${drill.snapshot} in ${drill.region}`);
+    if (drill.checks !== undefined) {
+      output.say(
+        formatTable(
+          ['check', 'status', 'detail'],
+          drill.checks.map((check) => [check.name, check.status, check.detail]),
+        )
+          .split('\n')
+          .map((line) => `  ${line}`)
+          .join('\n'),
+      );
+    }
+    if (drill.error !== undefined) output.say(`  ${drill.error}`);
+    if (drill.report !== undefined) output.say(`  report: ${drill.report.html}`);
+  }
+  for (const skipped of summary.skipped) output.say(`drill of ${skipped.database}: FAIL (${skipped.error})`);
+  if (summary.drills.length === 0 && summary.skipped.length === 0) output.say('no drill was due');
+}
+
+function drillRequest(context: CommandContext) {
+  const { flags } = context;
+  const [databaseId, ...others] = flags.db;
+  if (others.length > 0) throw new UsageError('--db: one database per drill');
+  if (flags.snapshot !== undefined && databaseId === undefined) {
+    throw new UsageError('--snapshot needs --db: the database the snapshot belongs to');
+  }
+  if (flags.region !== undefined && !regionsOf(context).includes(flags.region)) {
+    throw new UsageError(
+      `--region ${flags.region}: not a region the tool writes to (${regionsOf(context).join(', ')})`,
+    );
+  }
+  return {
+    ...(databaseId === undefined ? { all: true } : { databaseId }),
+    ...(flags.snapshot === undefined ? {} : { snapshotId: flags.snapshot }),
+    ...(flags.region === undefined ? {} : { region: flags.region }),
+  };
+}
+
+function badRequest(error: string, cause: string): UsageError {
+  return new UsageError(`${describeCaughtError({ Error: error, Cause: cause })} (no sandbox was created)`);
+}
+
+export async function runLocalDrills(environment: LocalEnvironment, request: object, executionName: string) {
+  try {
+    return (await environment.runner.run('drill', request, executionName)) as DrillRunSummary;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionFailedError && BAD_REQUEST_ERRORS.has(error.error)) {
+      throw badRequest(error.error, error.executionCause);
+    }
+    throw error;
+  }
+}
+
+async function runAwsDrill(context: CommandContext, request: object): Promise<number> {
+  const { config, flags, output } = context;
+  const run = await runAwsWorkflow('drill', request, {
+    client: awsSfnClient(config.aws.region ?? config.sourceRegion),
+    stage: config.aws.stage,
+    wait: flags.wait,
+    onProgress: (line) => output.progress(line),
+  });
+  if (run.status === 'RUNNING') {
+    output.say(`started ${run.executionArn}`);
+    output.result({ executionArn: run.executionArn });
+    return EXIT_OK;
+  }
+  if (run.status !== 'SUCCEEDED') {
+    if (run.error !== undefined && BAD_REQUEST_ERRORS.has(run.error))
+      throw badRequest(run.error, run.cause ?? '');
+    output.warn(`drill execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
+    output.result({ verdict: 'fail', executionArn: run.executionArn, error: run.error ?? run.status });
+    return EXIT_FAILURE;
+  }
+  const summary = run.output as DrillRunSummary;
+  printDrillSummary(context, summary);
+  output.result(drillsResult(summary));
+  return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
+}
+
+export async function runDrillCommand(context: CommandContext): Promise<number> {
+  const request = drillRequest(context);
+  if (context.target === 'aws') return runAwsDrill(context, request);
+  const environment = await openLocalEnvironment(context, {
+    onEvent: (event) => {
+      const line = describeDrillProgress(event);
+      if (line !== undefined) context.output.progress(line);
+    },
+  });
+  try {
+    await assertProtected(environment, context, context.flags.db);
+    const executionName = `drill-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
+    const summary = await runLocalDrills(environment, request, executionName);
+    printDrillSummary(context, summary);
+    context.output.result(drillsResult(summary));
+    return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await environment.close();
+  }
+}

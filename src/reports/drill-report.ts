@@ -1,0 +1,179 @@
+// The drill report as a stored document: its schema (version 1), JSON
+// serialisation, validated parsing, and where it lives in the report store.
+// The schema mirrors `DrillReport` (domain/drill.ts) field by field and in the
+// same order, which is the order of the fields in the JSON file. Objects are
+// strict: a report holds exactly the documented fields (counts, digests,
+// timings, messages), and nothing else can ride along, such as row contents.
+import { z } from 'zod';
+import { formatIssues } from '../config/load.ts';
+import { type DrillReport, verdictOf } from '../domain/drill.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+
+const isoTime = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 time such as 2025-06-01T02:00:00Z',
+});
+
+const sha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest: 64 lowercase hexadecimal characters');
+
+/** Safe as one segment of a store key or file path: no slashes, no dot-only names. */
+const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const keySegment = z
+  .string()
+  .regex(KEY_SEGMENT, 'must start with a letter or digit and hold only letters, digits, ".", "_" and "-"');
+
+const seconds = z.number().nonnegative();
+
+const checkResultSchema = z.strictObject({
+  name: z.string().min(1),
+  status: z.enum(['pass', 'fail', 'error']),
+  detail: z.string(),
+  durationMs: z.number().nonnegative(),
+});
+
+const tableInventorySchema = z.strictObject({
+  schema: z.string().min(1),
+  table: z.string().min(1),
+  rows: z.number().int().nonnegative(),
+  exact: z.boolean(),
+});
+
+const inventorySchema = z.strictObject({
+  schemas: z.number().int().nonnegative(),
+  tables: z.array(tableInventorySchema),
+  totalRows: z.number().int().nonnegative(),
+  digest: sha256,
+});
+
+export const drillReportSchema = z
+  .strictObject({
+    schemaVersion: z.literal(1, {
+      error: 'must be 1: this version of restorable reads drill reports of schema version 1 only',
+    }),
+    drillId: keySegment,
+    verdict: z.enum(['pass', 'fail']),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    trigger: z.enum(['schedule', 'on-demand']),
+    database: z.strictObject({
+      id: keySegment,
+      kind: z.enum(['instance', 'cluster']),
+      engine: z.string().min(1),
+    }),
+    snapshot: z.strictObject({
+      id: z.string().min(1),
+      arn: z.string().startsWith('arn:', 'must be an ARN (arn:...)'),
+      region: z.string().min(1),
+      takenAt: isoTime.nullable(),
+      encrypted: z.boolean(),
+      kmsKeyId: z.string().min(1).nullable(),
+      sourceSnapshotArn: z.string().startsWith('arn:', 'must be an ARN (arn:...)').nullable(),
+      sha256: sha256.nullable(),
+    }),
+    sandbox: z.strictObject({
+      id: z.string().min(1),
+      region: z.string().min(1),
+      instanceClass: z.string().min(1),
+      teardown: z.enum(['deleted', 'failed', 'not-created']),
+      teardownDetail: z.string().nullable(),
+    }),
+    targets: z.strictObject({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().positive() }),
+    timings: z.strictObject({
+      restoreRequestedAt: isoTime,
+      availableAt: isoTime.nullable(),
+      verifiedAt: isoTime.nullable(),
+      rtoSeconds: seconds.nullable(),
+      rpoSeconds: seconds.nullable(),
+    }),
+    checks: z.array(checkResultSchema),
+    inventory: inventorySchema.nullable(),
+    previousDrill: z.strictObject({ drillId: keySegment, finishedAt: isoTime }).nullable(),
+  })
+  .superRefine((report, context) => {
+    // Fail closed: a report may not claim a pass that its own checks deny.
+    if (report.verdict === 'pass' && verdictOf(report.checks) !== 'pass') {
+      const failing = report.checks.filter((check) => check.status !== 'pass').map((check) => check.name);
+      context.addIssue({
+        code: 'custom',
+        path: ['verdict'],
+        message:
+          failing.length === 0
+            ? 'is "pass" but the report has no checks: a drill passes only when every check ran and passed'
+            : `is "pass" but these checks did not pass: ${failing.join(', ')}`,
+      });
+    }
+  });
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function validate(value: unknown, what: string): DrillReport {
+  const result = drillReportSchema.safeParse(value);
+  if (!result.success) {
+    // Say plainly when a field is absent, not only what it should have held.
+    const issues = result.error.issues.map((issue) =>
+      issue.code !== 'custom' && issue.path.length > 0 && valueAt(value, issue.path) === undefined
+        ? { ...issue, message: `is missing (${issue.message})` }
+        : issue,
+    );
+    throw new InvalidInputError(`${what} is invalid:\n${formatIssues(issues)}`);
+  }
+  return result.data;
+}
+
+/** The report as pretty-printed JSON with a trailing newline; throws, naming the field, if it is invalid. */
+export function serializeDrillReport(report: DrillReport): string {
+  // Checks at compile time that every DrillReport is input the schema is written for.
+  const input: z.input<typeof drillReportSchema> = report;
+  return `${JSON.stringify(validate(input, 'drill report'), null, 2)}\n`;
+}
+
+/** Reads a stored report back; throws an error naming the field when it does not match schema version 1. */
+export function parseDrillReport(text: string): DrillReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`drill report is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return validate(value, 'drill report');
+}
+
+/** Every drill report lives under this prefix, then `<database>/<YYYY-MM-DD>/`. */
+export const DRILL_REPORTS_PREFIX = 'drills/';
+
+/**
+ * Where a drill's report lives in the report store:
+ * `drills/<database>/<YYYY-MM-DD>/<drillId>.json` and `.html`, dated by
+ * when the drill finished, in UTC.
+ */
+export function drillReportKeys(report: Pick<DrillReport, 'drillId' | 'finishedAt' | 'database'>): {
+  json: string;
+  html: string;
+} {
+  const segment = (field: string, value: string): string => {
+    if (!KEY_SEGMENT.test(value)) {
+      throw new InvalidInputError(
+        `drill report ${field} ${JSON.stringify(value)} cannot be part of a store key`,
+      );
+    }
+    return value;
+  };
+  const finished = Date.parse(report.finishedAt);
+  if (Number.isNaN(finished)) {
+    throw new InvalidInputError(`drill report finishedAt ${JSON.stringify(report.finishedAt)} is not a time`);
+  }
+  const day = new Date(finished).toISOString().slice(0, 10);
+  const base = `${DRILL_REPORTS_PREFIX}${segment('database.id', report.database.id)}/${day}/${segment('drillId', report.drillId)}`;
+  return { json: `${base}.json`, html: `${base}.html` };
+}

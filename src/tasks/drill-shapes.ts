@@ -1,0 +1,50 @@
+// Values that travel between the states of the drill workflows.
+import { z } from 'zod';
+import { isoTime, pollState, protectedDatabase } from './shapes.ts';
+
+export const drillSnapshot = z.object({
+  kind: z.enum(['instance', 'cluster']),
+  id: z.string().min(1),
+  arn: z.string().min(1),
+  region: z.string().min(1),
+});
+
+/**
+ * A drill as planned. The sandbox's identifier is fixed here, before anything
+ * exists, so every path of the workflow, failures included, can tear it down.
+ */
+export const plannedDrill = z.object({
+  drillId: z.string().min(1),
+  trigger: z.enum(['schedule', 'on-demand']),
+  plannedAt: isoTime,
+  database: protectedDatabase,
+  snapshot: drillSnapshot,
+  sandboxId: z.string().min(1),
+});
+
+/** What the restore step learnt, carried by every later step: no credentials, ever. */
+export const restoreOutcome = z.object({
+  restoreRequestedAt: isoTime,
+  snapshotProvenance: z.object({
+    takenAt: isoTime.nullable(),
+    encrypted: z.boolean(),
+    kmsKeyId: z.string().nullable(),
+    sourceSnapshotArn: z.string().nullable(),
+    sha256: z.string().nullable(),
+  }),
+  instanceClass: z.string().min(1),
+  expiresAt: isoTime,
+  poll: pollState,
+});
+
+export type PlannedDrill = z.infer<typeof plannedDrill>;
+export type RestoreOutcome = z.infer<typeof restoreOutcome>;
+
+export const sandboxRefOf = (drill: PlannedDrill) => ({
+  region: drill.snapshot.region,
+  kind: drill.snapshot.kind,
+  id: drill.sandboxId,
+});
+
+export const drillLeaseKey = (drillId: string) => `leases/drills/${drillId}.json`;
+export const verificationKey = (drillId: string) => `work/drills/${drillId}/verification.json`;

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { selectProtectedDatabases } from '../domain/backup.ts';
+import { isDrillDue, newestAvailable } from '../domain/drill.ts';
+import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
+import { takenAt } from '../domain/prune.ts';
+import { sandboxId } from '../domain/sandbox.ts';
+import { isManaged } from '../domain/tags.ts';
+import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import { DRILL_REPORTS_PREFIX } from '../reports/drill-report.ts';
+import { defineTask } from '../runtime/task.ts';
+import type { PlannedDrill } from './drill-shapes.ts';
+
+/** Report keys are `drills/<db>/<YYYY-MM-DD>/<drillId>.json`: the last one dates the last drill. */
+export async function lastDrillDay(reports: ReportStore, databaseId: string): Promise<Date | undefined> {
+  const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter((key) =>
+    key.endsWith('.json'),
+  );
+  const day = keys.at(-1)?.split('/')[3];
+  return day === undefined ? undefined : new Date(`${day}T00:00:00Z`);
+}
+
+export function drillIdFor(databaseId: string, now: Date): string {
+  return `drill-${databaseId}-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
+}
+
+async function chooseSnapshot(
+  rds: RdsPortProvider,
+  database: Database,
+  region: string,
+  snapshotId: string | undefined,
+): Promise<Snapshot> {
+  const port = rds(region);
+  if (snapshotId !== undefined) {
+    const snapshot = await port.describeSnapshot({ kind: database.kind, id: snapshotId });
+    if (snapshot === undefined || snapshot.database.id !== database.id) {
+      throw new SnapshotNotFoundError(snapshotId, {
+        cause: new Error(`no snapshot ${snapshotId} of ${database.id} in ${region}`),
+      });
+    }
+    if (snapshot.status !== 'available') {
+      throw new InvalidStateError(`snapshot ${snapshotId} in ${region} is ${snapshot.status}, not available`);
+    }
+    return snapshot;
+  }
+  const snapshots = (await port.listSnapshots({ database, type: 'manual' })).filter((snapshot) =>
+    isManaged(snapshot.tags),
+  );
+  const byArn = new Map(snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const newest = newestAvailable(
+    snapshots.map((snapshot) => ({ ...snapshot, takenAt: takenAt(snapshot, byArn) })),
+  );
+  if (newest === undefined) {
+    throw new SnapshotNotFoundError(`(newest of ${database.id})`, {
+      cause: new Error(`no available snapshot of ${database.id} in ${region}`),
+    });
+  }
+  return newest;
+}
+
+/**
+ * Decides what to drill: on demand, the one database asked for (its newest
+ * available snapshot in the first copy region unless told otherwise, which
+ * also proves that the cross-region copy restores); on schedule, every
+ * protected database whose drill interval has elapsed. Bad requests fail the
+ * run before any sandbox exists.
+ */
+export const planDrillsTask = defineTask({
+  name: 'plan-drills',
+  input: z.object({
+    request: z
+      .object({
+        databaseId: z.string().min(1).optional(),
+        snapshotId: z.string().min(1).optional(),
+        region: z.string().min(1).optional(),
+        /** Drill every protected database now, due or not. */
+        all: z.boolean().optional(),
+      })
+      .loose(),
+    executionName: z.string().min(1),
+  }),
+  async run(input, { config, rds, reports, clock }) {
+    const now = clock();
+    const { request } = input;
+    const region = request.region ?? config.copyRegions[0]?.region ?? config.sourceRegion;
+    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    if (!regions.includes(region)) {
+      throw new InvalidStateError(`region ${region} is not one the tool writes to (${regions.join(', ')})`);
+    }
+    const protectedDatabases = selectProtectedDatabases(
+      await rds(config.sourceRegion).listDatabases(),
+      config.selection,
+    );
+    const onDemand = request.databaseId !== undefined || request.all === true;
+    let candidates = protectedDatabases;
+    if (request.databaseId !== undefined) {
+      const wanted = protectedDatabases.find((database) => database.id === request.databaseId);
+      if (wanted === undefined) throw new DatabaseNotFoundError(request.databaseId ?? '');
+      candidates = [wanted];
+    } else if (request.snapshotId !== undefined) {
+      throw new InvalidStateError('a snapshot can only be drilled with its database (--db)');
+    }
+    const drills: PlannedDrill[] = [];
+    const skipped: { database: string; error: string }[] = [];
+    for (const database of candidates) {
+      const interval = config.drills.databases[database.id]?.intervalDays ?? config.drills.intervalDays;
+      if (!onDemand && !isDrillDue(await lastDrillDay(reports, database.id), interval, now)) continue;
+      try {
+        const snapshot = await chooseSnapshot(rds, database, region, request.snapshotId);
+        drills.push({
+          drillId: drillIdFor(database.id, now),
+          trigger: onDemand ? 'on-demand' : 'schedule',
+          plannedAt: now.toISOString(),
+          sandboxId: sandboxId(database.id, now),
+          database: { kind: database.kind, id: database.id, engine: database.engine },
+          snapshot: { kind: database.kind, id: snapshot.id, arn: snapshot.arn, region },
+        });
+      } catch (error) {
+        if (request.databaseId !== undefined) throw error;
+        skipped.push({
+          database: database.id,
+          error:
+            error instanceof Error
+              ? error.cause instanceof Error
+                ? error.cause.message
+                : error.message
+              : String(error),
+        });
+      }
+    }
+    return {
+      runId: input.executionName,
+      startedAt: now.toISOString(),
+      maxConcurrency: config.drills.maxConcurrency,
+      drills,
+      skipped,
+    };
+  },
+});

@@ -1,0 +1,64 @@
+import { firstPoll } from '../domain/backup.ts';
+import type { DrillLease } from '../domain/drill-leases.ts';
+import { SnapshotNotFoundError } from '../domain/errors.ts';
+import { takenAt } from '../domain/prune.ts';
+import { sandboxTags } from '../domain/sandbox.ts';
+import { defineTask } from '../runtime/task.ts';
+import { drillLeaseKey, plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
+
+/**
+ * Starts the restore of the drill's snapshot into its sandbox. First it takes
+ * a lease on the snapshot, so the prune leaves it alone during the drill; the
+ * lease and the sandbox both expire with the sandbox's time to live.
+ */
+export const restoreSandboxTask = defineTask({
+  name: 'restore-sandbox',
+  input: plannedDrill,
+  async run(drill, { config, rds, sandboxes, reports, clock, logger }): Promise<RestoreOutcome> {
+    const region = drill.snapshot.region;
+    const snapshot = await rds(region).describeSnapshot({ kind: drill.snapshot.kind, id: drill.snapshot.id });
+    if (snapshot === undefined) throw new SnapshotNotFoundError(drill.snapshot.id);
+    // A copy's data is as old as its original, which may be in another region.
+    const originals =
+      snapshot.sourceSnapshotArn === undefined
+        ? []
+        : await rds(config.sourceRegion).listSnapshots({ database: snapshot.database, type: 'manual' });
+    const taken = takenAt(snapshot, new Map(originals.map((original) => [original.arn, original])));
+    const expiresAt = new Date(clock().getTime() + config.sandbox.ttlMinutes * 60_000).toISOString();
+    const lease: DrillLease = { snapshotArn: snapshot.arn, drillId: drill.drillId, expiresAt };
+    await reports.put(drillLeaseKey(drill.drillId), JSON.stringify(lease), 'application/json');
+    const restoreRequestedAt = clock().toISOString();
+    await sandboxes(region).restoreSandbox({
+      region,
+      sandboxId: drill.sandboxId,
+      snapshot: { kind: drill.snapshot.kind, id: snapshot.id, arn: snapshot.arn },
+      engine: drill.database.engine,
+      instanceClass: config.sandbox.instanceClass,
+      subnetGroup: config.sandbox.subnetGroup,
+      securityGroupIds: config.sandbox.securityGroupIds,
+      tags: sandboxTags({
+        drillId: drill.drillId,
+        databaseId: drill.database.id,
+        expiresAt: new Date(expiresAt),
+      }),
+    });
+    logger.info('sandbox restore started', {
+      drillId: drill.drillId,
+      sandboxId: drill.sandboxId,
+      snapshot: snapshot.id,
+    });
+    return {
+      restoreRequestedAt,
+      snapshotProvenance: {
+        takenAt: taken?.toISOString() ?? null,
+        encrypted: snapshot.encrypted,
+        kmsKeyId: snapshot.kmsKeyId ?? null,
+        sourceSnapshotArn: snapshot.sourceSnapshotArn ?? null,
+        sha256: snapshot.sha256 ?? null,
+      },
+      instanceClass: config.sandbox.instanceClass,
+      expiresAt,
+      poll: firstPoll(clock(), config.sandbox.ttlMinutes),
+    };
+  },
+});

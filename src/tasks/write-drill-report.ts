@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { compareInventory, type DrillReport, evaluateRpo, evaluateRto, verdictOf } from '../domain/drill.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import {
+  DRILL_REPORTS_PREFIX,
+  drillReportKeys,
+  parseDrillReport,
+  serializeDrillReport,
+} from '../reports/drill-report.ts';
+import { renderDrillReportHtml } from '../reports/drill-report-html.ts';
+import { defineTask } from '../runtime/task.ts';
+import type { CheckResult, Inventory, VerifyResult } from '../verifier/types.ts';
+import { plannedDrill, restoreOutcome } from './drill-shapes.ts';
+import { describeCaughtError } from './record-backup.ts';
+import { caughtError, isoTime } from './shapes.ts';
+
+const notRun = (name: string, why: string): CheckResult => ({
+  name,
+  status: 'error',
+  detail: `not run: ${why}`,
+  durationMs: 0,
+});
+
+/** The last earlier drill of the database that took an inventory, to compare with. */
+async function previousDrill(reports: ReportStore, databaseId: string, drillId: string) {
+  const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter(
+    (key) => key.endsWith('.json') && !key.endsWith(`/${drillId}.json`),
+  );
+  for (const key of keys.reverse()) {
+    const body = await reports.get(key);
+    if (body === undefined) continue;
+    const report = parseDrillReport(Buffer.from(body).toString('utf8'));
+    if (report.inventory !== null) return report;
+  }
+  return undefined;
+}
+
+/**
+ * Ends every drill, whatever happened: turns what the earlier states learnt
+ * into the checks and the verdict (fail closed: a check that did not run is
+ * an error), and writes the drill report as JSON and HTML.
+ */
+export const writeDrillReportTask = defineTask({
+  name: 'write-drill-report',
+  input: plannedDrill.extend({
+    restore: restoreOutcome.optional(),
+    availability: z.object({ availableAt: isoTime.optional() }).loose().optional(),
+    verification: z.object({ verifiedAt: isoTime, key: z.string().min(1) }).optional(),
+    error: caughtError.optional(),
+    teardown: z.object({ result: z.enum(['deleted', 'failed']), error: caughtError.optional() }).loose(),
+  }),
+  async run(input, { config, reports, clock }) {
+    const settings = config.drills.databases[input.database.id];
+    const targets = {
+      rtoSeconds: Math.round((settings?.rtoTargetMinutes ?? config.drills.rtoTargetMinutes) * 60),
+      rpoSeconds: Math.round((settings?.rpoTargetHours ?? config.drills.rpoTargetHours) * 3600),
+    };
+    const failure = input.error === undefined ? undefined : describeCaughtError(input.error);
+    const availableAt = input.availability?.availableAt ?? null;
+    const checks: CheckResult[] = [];
+    checks.push(
+      availableAt === null
+        ? {
+            name: 'restore',
+            status: 'error',
+            detail: failure ?? 'the sandbox never became available',
+            durationMs: 0,
+          }
+        : {
+            name: 'restore',
+            status: 'pass',
+            detail: `restored ${input.snapshot.id} into ${input.sandboxId} in ${input.snapshot.region}`,
+            durationMs: 0,
+          },
+    );
+
+    let verification: (VerifyResult & { verifiedAt: string }) | undefined;
+    if (input.verification !== undefined) {
+      const body = await reports.get(input.verification.key);
+      if (body !== undefined) verification = JSON.parse(Buffer.from(body).toString('utf8'));
+    }
+    const why = failure ?? 'the restore did not complete';
+    if (verification === undefined) {
+      checks.push(notRun('connect', why), notRun('consistency', why));
+      for (const assertion of settings?.assertions ?? [])
+        checks.push(notRun(`assertion: ${assertion.name}`, why));
+    } else {
+      checks.push(...verification.checks.filter((result) => result.name !== 'inventory'));
+    }
+
+    const inventory: Inventory | undefined = verification?.inventory;
+    const previous = await previousDrill(reports, input.database.id, input.drillId);
+    // The verifier's own reason, when it could not take the inventory, says more than the comparison can.
+    const inventoryError = verification?.checks.find((result) => result.name === 'inventory');
+    checks.push(
+      verification === undefined
+        ? notRun('inventory', why)
+        : inventoryError !== undefined
+          ? inventoryError
+          : compareInventory(
+              inventory,
+              previous?.inventory ?? undefined,
+              settings?.shrinkThresholdPercent ?? config.drills.shrinkThresholdPercent,
+            ),
+    );
+    const takenAt = input.restore?.snapshotProvenance.takenAt ?? null;
+    const rpo =
+      verification === undefined
+        ? { check: notRun('freshness', why), rpoSeconds: null }
+        : verification.freshnessCheck !== undefined
+          ? { check: verification.freshnessCheck, rpoSeconds: null }
+          : evaluateRpo(
+              takenAt === null ? undefined : new Date(takenAt),
+              verification.newestRowTime,
+              targets.rpoSeconds,
+              settings?.freshnessQuery !== undefined,
+            );
+    checks.push(rpo.check);
+    const restoreRequestedAt = input.restore?.restoreRequestedAt ?? input.plannedAt;
+    const verifiedAt = verification?.verifiedAt ?? null;
+    const rto = evaluateRto(restoreRequestedAt, verifiedAt, targets.rtoSeconds);
+    checks.push(rto.check);
+    const teardownFailed = input.teardown.result === 'failed';
+    const teardownDetail = teardownFailed
+      ? `sandbox ${input.sandboxId} was not deleted: ${input.teardown.error === undefined ? 'unknown error' : describeCaughtError(input.teardown.error)}; the sweeper removes it when its time to live ends`
+      : `sandbox ${input.sandboxId} deleted`;
+    checks.push({
+      name: 'teardown',
+      status: teardownFailed ? 'fail' : 'pass',
+      detail: teardownDetail,
+      durationMs: 0,
+    });
+
+    const report: DrillReport = {
+      schemaVersion: 1,
+      drillId: input.drillId,
+      verdict: verdictOf(checks),
+      startedAt: input.plannedAt,
+      finishedAt: clock().toISOString(),
+      trigger: input.trigger,
+      database: input.database,
+      snapshot: {
+        id: input.snapshot.id,
+        arn: input.snapshot.arn,
+        region: input.snapshot.region,
+        takenAt,
+        encrypted: input.restore?.snapshotProvenance.encrypted ?? false,
+        kmsKeyId: input.restore?.snapshotProvenance.kmsKeyId ?? null,
+        sourceSnapshotArn: input.restore?.snapshotProvenance.sourceSnapshotArn ?? null,
+        sha256: input.restore?.snapshotProvenance.sha256 ?? null,
+      },
+      sandbox: {
+        id: input.sandboxId,
+        region: input.snapshot.region,
+        instanceClass: input.restore?.instanceClass ?? config.sandbox.instanceClass,
+        teardown: teardownFailed ? 'failed' : 'deleted',
+        teardownDetail,
+      },
+      targets,
+      timings: {
+        restoreRequestedAt,
+        availableAt,
+        verifiedAt,
+        rtoSeconds: rto.rtoSeconds,
+        rpoSeconds: rpo.rpoSeconds,
+      },
+      checks,
+      inventory: inventory ?? null,
+      previousDrill:
+        previous === undefined ? null : { drillId: previous.drillId, finishedAt: previous.finishedAt },
+    };
+    const keys = drillReportKeys(report);
+    const json = await reports.put(keys.json, serializeDrillReport(report), 'application/json');
+    const html = await reports.put(keys.html, renderDrillReportHtml(report), 'text/html; charset=utf-8');
+    return {
+      drillId: report.drillId,
+      verdict: report.verdict,
+      database: report.database.id,
+      snapshot: report.snapshot.id,
+      region: report.snapshot.region,
+      rtoSeconds: report.timings.rtoSeconds,
+      rpoSeconds: report.timings.rpoSeconds,
+      checks: report.checks.map(({ name, status, detail }) => ({ name, status, detail })),
+      report: { json: json.location, html: html.location, sha256: json.sha256 },
+    };
+  },
+});
