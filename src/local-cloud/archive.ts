@@ -113,7 +113,7 @@ export function verifyArchiveDigest(snapshotId: string, archive: Uint8Array, exp
   if (actual !== expectedSha256) {
     throw new SnapshotCorruptedError(
       snapshotId,
-      `the archive's SHA-256 is ${actual}, but ${expectedSha256} was recorded when it was taken`,
+      `the archive does not match its digest: its SHA-256 is ${actual}, but ${expectedSha256} was recorded when it was taken`,
     );
   }
 }

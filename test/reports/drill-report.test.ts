@@ -108,9 +108,7 @@ describe('drill report keys', () => {
 
   it('uses the UTC date, not the local one', () => {
     const report = { ...passingDrill, finishedAt: '2025-06-01T23:30:00-02:00' };
-    expect(drillReportKeys(report).json).toBe(
-      'drills/orders/2025-06-02/drill-orders-20250601T020005Z.json',
-    );
+    expect(drillReportKeys(report).json).toBe('drills/orders/2025-06-02/drill-orders-20250601T020005Z.json');
   });
 
   it('refuses ids that would escape their folder', () => {

@@ -23,6 +23,20 @@ copyRegions:
     kmsKeyId: ${COPY_KEY}
 selection:
   tags: { backup: daily }
+sandbox:
+  ttlMinutes: 60
+drills:
+  rtoTargetMinutes: 10
+  rpoTargetHours: 26
+  databases:
+    orders:
+      freshnessQuery: select max(created_at) from items
+      assertions:
+        - name: items are numbered from 1
+          sql: select min(id) from items
+          expect: { equals: 1 }
+    billing:
+      freshnessQuery: select max(created_at) from items
 `);
 
 export interface TestDatabase {
@@ -66,7 +80,8 @@ export async function createTestCloud(
     });
     await cloud.withDatabase(config.sourceRegion, database.id, (db) =>
       db.exec(`create table items (id int primary key, created_at timestamptz not null);
-               insert into items select g, now() from generate_series(1, 100) g;`),
+               insert into items select g, '${clock().toISOString()}'::timestamptz - g * interval '1 minute'
+               from generate_series(1, 100) g;`),
     );
   }
   const dependencies = {
