@@ -13,6 +13,7 @@ import { runDrillCommand } from './commands/drill.ts';
 import { runLocalInitCommand, runLocalSeedCommand } from './commands/local.ts';
 import { runPruneCommand } from './commands/prune.ts';
 import { runStatusCommand } from './commands/status.ts';
+import { runSweepCommand } from './commands/sweep.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './errors.ts';
 import { Output } from './output.ts';
 
@@ -26,7 +27,8 @@ Commands:
                        restore a snapshot into a sandbox, verify it, tear it down, write the report
                        (default: the newest available snapshot in the first copy region; without
                        --db, every protected database)
-  status               protected databases: snapshots kept and newest age per region
+  sweep                delete restore sandboxes past their time to live, and failed ones
+  status               protected databases: snapshots kept and newest age per region, last drill
   local init           create the embedded local cloud in the state directory
   local seed           create the demo databases in the local cloud
 
@@ -147,6 +149,8 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
         return await runBackupCommand(context);
       case 'drill':
         return await runDrillCommand(context);
+      case 'sweep':
+        return await runSweepCommand(context);
       case 'prune':
         return await runPruneCommand(context);
       case 'status':

@@ -1,0 +1,59 @@
+import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
+import { openLocalEnvironment } from '../local-environment.ts';
+import type { CommandContext } from '../main.ts';
+
+interface SweepResult {
+  readonly deleted: { region: string; id: string; reason: string }[];
+  readonly notYet: { region: string; id: string; error: string }[];
+  readonly remaining: number;
+}
+
+function printSweep(context: CommandContext, result: SweepResult): void {
+  for (const sandbox of result.deleted)
+    context.output.say(`deleted sandbox ${sandbox.region}/${sandbox.id}: ${sandbox.reason}`);
+  for (const sandbox of result.notYet)
+    context.output.say(`could not delete ${sandbox.region}/${sandbox.id} yet: ${sandbox.error}`);
+  context.output.say(
+    `swept ${result.deleted.length} sandboxes; ${result.remaining} within their time to live remain`,
+  );
+  context.output.result({ deleted: result.deleted, notYet: result.notYet, remaining: result.remaining });
+}
+
+/** Runs the sweeper workflow now: removes sandboxes past their time to live, and failed ones. */
+export async function runSweepCommand(context: CommandContext): Promise<number> {
+  if (context.target === 'aws') {
+    const { config, flags, output } = context;
+    const run = await runAwsWorkflow(
+      'sweeper',
+      {},
+      {
+        client: awsSfnClient(config.aws.region ?? config.sourceRegion),
+        stage: config.aws.stage,
+        wait: flags.wait,
+        onProgress: (line) => output.progress(line),
+      },
+    );
+    if (run.status === 'RUNNING') {
+      output.say(`started ${run.executionArn}`);
+      output.result({ executionArn: run.executionArn });
+      return EXIT_OK;
+    }
+    if (run.status !== 'SUCCEEDED') {
+      output.warn(`sweeper execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
+      return EXIT_FAILURE;
+    }
+    const result = run.output as SweepResult;
+    printSweep(context, result);
+    return result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE;
+  }
+  const environment = await openLocalEnvironment(context);
+  try {
+    const executionName = `sweeper-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
+    const result = (await environment.runner.run('sweeper', {}, executionName)) as SweepResult;
+    printSweep(context, result);
+    return result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await environment.close();
+  }
+}
