@@ -1,5 +1,6 @@
 // A multi-day replay through the command line, as an operator would run it:
-// --now stepping day by day, backup then prune.
+// --now stepping day by day, the backup at 02:00 and the prune at 03:00 (the
+// deployed schedules also prune after the backup).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { runCli } from '../support/cli.ts';
 let workDir: string;
 let stateDir: string;
 const day = (n: number) => `2026-11-${String(n).padStart(2, '0')}`;
-const at = (n: number) => ['--state-dir', stateDir, '--now', `${day(n)}T02:00:00Z`];
+const at = (n: number, hour = '02') => ['--state-dir', stateDir, '--now', `${day(n)}T${hour}:00:00Z`];
 
 interface PruneJson {
   dryRun: boolean;
@@ -19,7 +20,7 @@ interface PruneJson {
 }
 
 async function snapshotsIn(n: number, region: string) {
-  const status = await runCli('status', '--json', ...at(n));
+  const status = await runCli('status', '--json', ...at(n, '03'));
   const { databases } = status.json<{
     databases: { id: string; regions: Record<string, { snapshots: number; oldestAgeHours: number }> }[];
   }>();
@@ -33,9 +34,9 @@ beforeAll(async () => {
   await runCli('local', 'seed', ...at(1));
   for (let n = 1; n <= 9; n++) {
     expect((await runCli('backup', ...at(n))).code).toBe(0);
-    const prune = await runCli('prune', '--json', ...at(n));
+    const prune = await runCli('prune', '--json', ...at(n, '03'));
     expect(prune.code).toBe(0);
-    expect(prune.json<PruneJson>().deleted).toHaveLength(n === 9 ? 4 : 0);
+    expect(prune.json<PruneJson>().deleted).toHaveLength(n >= 8 ? 4 : 0);
   }
 });
 
@@ -44,26 +45,18 @@ afterAll(async () => {
 });
 
 describe('restorable prune, replayed day by day', () => {
-  it('ends with exactly 7 days of snapshots plus today’s, in both regions', async () => {
+  it('ends with today’s snapshot and the six days before it in both regions, nothing older than 7 days', async () => {
     for (const region of ['eu-west-1', 'eu-central-1']) {
       const kept = await snapshotsIn(9, region);
       expect(kept).toEqual({
-        billing: { snapshots: 8, newestAgeHours: 0, oldestAgeHours: 168 },
-        orders: { snapshots: 8, newestAgeHours: 0, oldestAgeHours: 168 },
+        billing: { snapshots: 7, newestAgeHours: 1, oldestAgeHours: 145 },
+        orders: { snapshots: 7, newestAgeHours: 1, oldestAgeHours: 145 },
       });
     }
   });
 
   it('prints the plan with --dry-run and deletes nothing', async () => {
-    const dry = await runCli(
-      'prune',
-      '--dry-run',
-      '--json',
-      '--state-dir',
-      stateDir,
-      '--now',
-      `${day(10)}T02:00:00Z`,
-    );
+    const dry = await runCli('prune', '--dry-run', '--json', ...at(10, '03'));
 
     expect(dry.code).toBe(0);
     const plan = dry.json<PruneJson>();
@@ -73,23 +66,23 @@ describe('restorable prune, replayed day by day', () => {
         .map((row) => `${row.region} ${row.database} ${row.snapshot} ${row.ageHours} ${row.reason}`)
         .sort(),
     ).toEqual([
-      `eu-central-1 billing restorable-billing-${day(2)} 192 expired`,
-      `eu-central-1 orders restorable-orders-${day(2)} 192 expired`,
-      `eu-west-1 billing restorable-billing-${day(2)} 192 expired`,
-      `eu-west-1 orders restorable-orders-${day(2)} 192 expired`,
+      `eu-central-1 billing restorable-billing-${day(3)} 169 expired`,
+      `eu-central-1 orders restorable-orders-${day(3)} 169 expired`,
+      `eu-west-1 billing restorable-billing-${day(3)} 169 expired`,
+      `eu-west-1 orders restorable-orders-${day(3)} 169 expired`,
     ]);
-    expect(plan.kept).toBe(28);
+    expect(plan.kept).toBe(24);
     expect(await snapshotsIn(9, 'eu-west-1')).toMatchObject({
-      orders: { snapshots: 8 },
-      billing: { snapshots: 8 },
+      orders: { snapshots: 7 },
+      billing: { snapshots: 7 },
     });
   });
 
   it('shows people what it would delete', async () => {
-    const dry = await runCli('prune', '--dry-run', '--state-dir', stateDir, '--now', `${day(10)}T02:00:00Z`);
+    const dry = await runCli('prune', '--dry-run', ...at(10, '03'));
     expect(dry.stdout).toBe('');
-    expect(dry.stderr).toContain('(dry run: nothing deleted): would delete 4, kept 28');
-    expect(dry.stderr).toMatch(/eu-west-1\s+restorable-orders-2026-11-02\s+192\.0 h\s+expired/);
+    expect(dry.stderr).toContain('(dry run: nothing deleted): would delete 4, kept 24');
+    expect(dry.stderr).toMatch(/eu-west-1\s+restorable-orders-2026-11-03\s+169\.0 h\s+expired/);
   });
 
   it('exits 1 and names the database when its backups stop, keeping its last good snapshot', async () => {
@@ -98,7 +91,7 @@ describe('restorable prune, replayed day by day', () => {
 
     expect(run.code).toBe(1);
     const result = run.json<PruneJson>();
-    expect(result.deleted).toHaveLength(28);
+    expect(result.deleted).toHaveLength(24);
     expect(result.kept).toBe(4);
     expect(result.findings.map((finding) => `${finding.kind} ${finding.resource}`).sort()).toEqual([
       'backup-overdue eu-central-1/billing',

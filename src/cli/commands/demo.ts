@@ -1,15 +1,18 @@
 // `restorable demo` (what `npm start` runs): a fresh local cloud, seeded demo
 // databases, and several simulated days of the lifecycle replayed on the
 // virtual clock: each day's business activity, then the daily backup and the
-// prune, so the replay ends with the retention period's snapshots and no more.
+// prune, so the replay ends with the retention period's snapshots and no more;
+// then a restore drill of every protected database.
 import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { formatDuration } from '../../domain/drill.ts';
 import { DEMO_DATABASES, seedDemoDatabases, simulateBusinessDay } from '../../local-cloud/demo-data.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { cloudExists, openLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { backupResult, runLocalBackup } from './backup.ts';
+import { drillsResult, runLocalDrills } from './drill.ts';
 import { type PruneRunResult, pruneResult, runLocalPrune } from './prune.ts';
 import { collectStatus, printStatus } from './status.ts';
 
@@ -38,14 +41,27 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
   const days = context.flags.days ?? DEFAULT_DAYS;
   const stateDir = await resetStateDir(context);
   const firstBackup = new Date(end.getTime() - (days - 1) * DAY_MS);
+  // The virtual clock stands still on each replayed day, so the day's backup
+  // and prune happen at one instant (the prune then keeps exactly the snapshot
+  // taken the retention period ago); for the drills at the end it runs at real
+  // speed, so they measure real restore times.
   let now = new Date(firstBackup.getTime() - DAY_MS);
-  const environment = await openLocalEnvironment(context, { create: true, clock: () => now });
+  let runningSince: number | undefined;
+  const clock = () =>
+    runningSince === undefined
+      ? new Date(now.getTime())
+      : new Date(now.getTime() + Math.round(performance.now() - runningSince));
+  const setNow = (time: Date, running = false) => {
+    now = time;
+    runningSince = running ? performance.now() : undefined;
+  };
+  const environment = await openLocalEnvironment(context, { create: true, clock });
   try {
     context.output.say(`restorable demo: ${days} days of daily backups on the local cloud in ${stateDir}`);
     context.output.progress(
       `seeding ${DEMO_DATABASES.map((database) => database.id).join(', ')} (PostgreSQL in PGlite)…`,
     );
-    await seedDemoDatabases(environment.cloud, context.config.sourceRegion, now);
+    await seedDemoDatabases(environment.cloud, context.config.sourceRegion, clock());
     const runs = [];
     const pruned: PruneRunResult['deleted'] = [];
     for (let day = 0; day < days; day++) {
@@ -57,7 +73,7 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
         new Date(backupAt.getTime() - 10 * 60_000),
         day,
       );
-      now = backupAt;
+      setNow(backupAt);
       const date = backupAt.toISOString().slice(0, 10);
       const summary = await runLocalBackup(environment, [], `backup-${date}`);
       const prune = await runLocalPrune(environment, false, `prune-${date}`);
@@ -69,7 +85,13 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
           `pruned ${prune.deleted.length}, kept ${prune.kept}`,
       );
     }
-    now = end;
+    setNow(end, true);
+    context.output.progress('restore drill of every protected database (newest copy in the copy region)…');
+    const drills = await runLocalDrills(
+      environment,
+      { all: true },
+      `drill-${end.toISOString().slice(0, 10)}`,
+    );
     const statuses = await collectStatus(
       context.config,
       environment.dependencies.rds,
@@ -84,12 +106,25 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       `pruned ${pruned.length} snapshots older than ${context.config.retention.days} days over the replay ` +
         `(deletion logs under reports/evidence/prunes/)`,
     );
+    for (const drill of drills.drills) {
+      context.output.say(
+        `drill of ${drill.database}: ${drill.verdict.toUpperCase()} ` +
+          `(RTO ${drill.rtoSeconds ?? '-'} s, RPO ${drill.rpoSeconds === null || drill.rpoSeconds === undefined ? '-' : formatDuration(drill.rpoSeconds)}); report ${drill.report?.html ?? 'not written'}`,
+      );
+    }
     context.output.say(
       `state: ${stateDir} (snapshots under regions/<region>/snapshots/, evidence under reports/)`,
     );
     context.output.say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    context.output.result({ stateDir, days: runs, status: { databases: statuses } });
-    const healthy = runs.every((run) => run.backup.status === 'OK' && run.prune.findings.length === 0);
+    context.output.result({
+      stateDir,
+      days: runs,
+      drills: drillsResult(drills),
+      status: { databases: statuses },
+    });
+    const healthy =
+      runs.every((run) => run.backup.status === 'OK' && run.prune.findings.length === 0) &&
+      drills.status === 'OK';
     return healthy ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await environment.close();
