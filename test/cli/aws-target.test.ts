@@ -1,4 +1,4 @@
-// `restorable backup --target aws`: the deployed workflow, started and followed
+// `--target aws`: the deployed workflows, started and followed
 // through the real Step Functions client, mocked at the SDK boundary.
 import {
   DescribeExecutionCommand,
@@ -112,5 +112,99 @@ describe('restorable backup --target aws', () => {
     const run = await runCli('backup', '--target', 'aws', '--now', '2026-11-22T02:00:00Z');
     expect(run.code).toBe(2);
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+});
+
+describe('restorable drill --target aws', () => {
+  it('starts the drill workflow for the database and prints the drill contract', async () => {
+    const drill = {
+      drillId: 'drill-orders-20261122T050000Z',
+      verdict: 'pass',
+      database: 'orders',
+      snapshot: 'restorable-orders-2026-11-22',
+      region: 'eu-central-1',
+      rtoSeconds: 1260,
+      rpoSeconds: 3600,
+      checks: [{ name: 'restore', status: 'pass', detail: 'restored' }],
+      report: {
+        json: 's3://reports/drills/orders/x.json',
+        html: 's3://reports/drills/orders/x.html',
+        sha256: 'ab',
+      },
+    };
+    sfn.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        {
+          name: 'restorable-prod-drill',
+          stateMachineArn: stateMachineArn.replace('backup', 'drill'),
+          type: 'STANDARD',
+          creationDate: new Date(),
+        },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ runId: 'r', status: 'OK', drills: [drill], skipped: [] }),
+      executionArn,
+    });
+
+    const run = await runCli('drill', '--target', 'aws', '--db', 'orders', '--json');
+
+    expect(run.code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: stateMachineArn.replace('backup', 'drill'),
+      input: JSON.stringify({ databaseId: 'orders' }),
+    });
+    expect(run.json()).toEqual({
+      verdict: 'pass',
+      database: 'orders',
+      snapshot: 'restorable-orders-2026-11-22',
+      region: 'eu-central-1',
+      rtoSeconds: 1260,
+      rpoSeconds: 3600,
+      checks: [{ name: 'restore', status: 'pass', detail: 'restored' }],
+      report: { json: 's3://reports/drills/orders/x.json', html: 's3://reports/drills/orders/x.html' },
+    });
+  });
+
+  it('exits 2 when the workflow rejects the snapshot, before any sandbox', async () => {
+    sfn.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        {
+          name: 'restorable-prod-drill',
+          stateMachineArn: stateMachineArn.replace('backup', 'drill'),
+          type: 'STANDARD',
+          creationDate: new Date(),
+        },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'SnapshotNotFoundError',
+      cause: JSON.stringify({ errorType: 'SnapshotNotFoundError', errorMessage: 'snapshot nope not found' }),
+      executionArn,
+    });
+
+    const run = await runCli('drill', '--target', 'aws', '--db', 'orders', '--snapshot', 'nope');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SnapshotNotFoundError: snapshot nope not found (no sandbox was created)');
+  });
+
+  it('prints the execution ARN with --no-wait', async () => {
+    sfn.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        {
+          name: 'restorable-prod-drill',
+          stateMachineArn: stateMachineArn.replace('backup', 'drill'),
+          type: 'STANDARD',
+          creationDate: new Date(),
+        },
+      ],
+    });
+    const run = await runCli('drill', '--target', 'aws', '--db', 'orders', '--no-wait', '--json');
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual({ executionArn });
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 });
