@@ -12,6 +12,7 @@ import { runDemoCommand } from './commands/demo.ts';
 import { runDrillCommand } from './commands/drill.ts';
 import { runLocalInitCommand, runLocalSeedCommand } from './commands/local.ts';
 import { runPruneCommand } from './commands/prune.ts';
+import { runReportCommand } from './commands/report.ts';
 import { runStatusCommand } from './commands/status.ts';
 import { runSweepCommand } from './commands/sweep.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './errors.ts';
@@ -27,6 +28,8 @@ Commands:
                        restore a snapshot into a sandbox, verify it, tear it down, write the report
                        (default: the newest available snapshot in the first copy region; without
                        --db, every protected database)
+  report [--from DATE] [--to DATE]
+                       write the compliance report for a period (default: the last 30 days)
   sweep                delete restore sandboxes past their time to live, and failed ones
   status               protected databases: snapshots kept and newest age per region, last drill
   local init           create the embedded local cloud in the state directory
@@ -64,6 +67,8 @@ const flagsSchema = z.object({
   wait: z.boolean().default(true),
   'dry-run': z.boolean().default(false),
   snapshot: z.string().min(1).optional(),
+  from: z.iso.date({ error: 'must be a date such as 2026-11-01' }).optional(),
+  to: z.iso.date({ error: 'must be a date such as 2026-11-30' }).optional(),
   region: z.string().min(1).optional(),
   help: z.boolean().default(false),
 });
@@ -100,6 +105,8 @@ function parseFlags(argv: readonly string[]) {
         wait: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         snapshot: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
         region: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -149,6 +156,8 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
         return await runBackupCommand(context);
       case 'drill':
         return await runDrillCommand(context);
+      case 'report':
+        return await runReportCommand(context);
       case 'sweep':
         return await runSweepCommand(context);
       case 'prune':

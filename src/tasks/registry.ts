@@ -17,6 +17,7 @@ import { summarizeDrillsTask } from './summarize-drills.ts';
 import { sweepSandboxesTask } from './sweep-sandboxes.ts';
 import { teardownSandboxTask } from './teardown-sandbox.ts';
 import { verifySandboxTask } from './verify-sandbox.ts';
+import { writeComplianceReportTask } from './write-compliance-report.ts';
 import { writeDrillReportTask } from './write-drill-report.ts';
 import { writePruneLogTask } from './write-prune-log.ts';
 
@@ -38,6 +39,7 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   TeardownSandboxFunctionArn: teardownSandboxTask,
   WriteDrillReportFunctionArn: writeDrillReportTask,
   SummarizeDrillsFunctionArn: summarizeDrillsTask,
+  WriteComplianceReportFunctionArn: writeComplianceReportTask,
 };
 
 /** Child workflows started from a parent: placeholder → workflow file name (without `.asl.json`). */

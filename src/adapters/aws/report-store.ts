@@ -1,18 +1,48 @@
+// The report store on AWS: one S3 bucket whose encryption (SSE-KMS with the
+// stack's key), versioning and Object Lock are bucket defaults set by the stack
+// (serverless.yml, ReportsBucket).
+//
+// Integrity both ways:
+// - every PutObject sends the SHA-256 of its body (`ChecksumSHA256`): S3
+//   refuses a body that does not match (BadDigest) and keeps the checksum;
+// - every GetObject asks for it back (`ChecksumMode: 'ENABLED'`). The SDK's
+//   flexible-checksums middleware (@aws-sdk/checksums, flexible-checksums
+//   submodule) then wraps the body in a stream that hashes it as it is read and
+//   fails the read with `Error: Checksum mismatch ...` when the digest differs
+//   from the `x-amz-checksum-sha256` header. The check happens while the body
+//   is read, not when `send` resolves, so `get` reads the whole body inside its
+//   error handling and such an error is rethrown, never taken for a missing
+//   object. Asking explicitly keeps the check on even when the client is
+//   configured with `responseChecksumValidation: 'WHEN_REQUIRED'`
+//   (AWS_RESPONSE_CHECKSUM_VALIDATION=when_required), where the SDK would not
+//   ask by itself. (The SDK skips composite `-N` checksums of multipart
+//   uploads; this store never uploads in parts.)
+//
+// Keys follow the same rules as the local store: relative paths with forward
+// slashes, no empty, "." or ".." segments, no backslashes or NUL characters.
+// S3 itself would accept such keys literally, but a key that the local store
+// refuses must not work only on AWS.
 import { createHash } from 'node:crypto';
 import {
   GetObjectCommand,
-  NoSuchKey,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
-  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { InvalidInputError, ThrottlingError } from '../../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../../ports/report-store.ts';
 
+/** Error codes of S3 (and of the SDK's generic AWS errors) that mean "slow down". */
+const THROTTLING = new Set(['SlowDown', 'ThrottlingException', 'RequestLimitExceeded']);
+
 /**
- * The report bucket. Its encryption (SSE-KMS), versioning and Object Lock are
- * bucket defaults set by the stack; every write sends its SHA-256 so S3
- * rejects a body damaged on the way.
+ * GetObject error codes that mean "no such object". `NotFound` is what the SDK
+ * names a 404 whose body it cannot parse. `NoSuchBucket` (also a 404) is not
+ * among them: a wrong bucket must fail loudly, not look like an empty store.
  */
+const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound']);
+
 export class S3ReportStore implements ReportStore {
   readonly #client: S3Client;
   readonly #bucket: string;
@@ -23,38 +53,113 @@ export class S3ReportStore implements ReportStore {
   }
 
   async put(key: string, body: string | Uint8Array, contentType: string): Promise<StoredObject> {
+    assertSafeKey(key, 'key');
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const digest = createHash('sha256').update(bytes).digest();
-    await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.#bucket,
-        Key: key,
-        Body: bytes,
-        ContentType: contentType,
-        ChecksumSHA256: digest.toString('base64'),
-      }),
+    const location = this.#uri(key);
+    // No `ServerSideEncryption: 'aws:kms'` here: sent without `SSEKMSKeyId`,
+    // S3 encrypts with the AWS managed key `aws/s3` instead of the bucket's
+    // default key (see `SSEKMSKeyId` of PutObjectRequest), which would move the
+    // evidence out from under the stack's key policy. Left out, the bucket
+    // default (SSE-KMS with the stack's key, bucket key enabled) applies to
+    // every object, and the key ARN stays configuration of the stack alone.
+    await call('PutObject', location, () =>
+      this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: bytes,
+          ContentType: contentType,
+          ChecksumSHA256: digest.toString('base64'),
+        }),
+      ),
     );
-    return { key, sha256: digest.toString('hex'), location: `s3://${this.#bucket}/${key}` };
+    return { key, sha256: digest.toString('hex'), location };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    assertSafeKey(key, 'key');
     try {
-      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-      return response.Body === undefined ? new Uint8Array() : await response.Body.transformToByteArray();
+      return await call('GetObject', this.#uri(key), async () => {
+        const response = await this.#client.send(
+          new GetObjectCommand({ Bucket: this.#bucket, Key: key, ChecksumMode: 'ENABLED' }),
+        );
+        // Reading the body to its end is what runs the checksum validation.
+        return response.Body === undefined ? new Uint8Array() : await response.Body.transformToByteArray();
+      });
     } catch (error) {
-      if (error instanceof NoSuchKey) return undefined;
+      if (isMissingObject(error)) return undefined;
       throw error;
     }
   }
 
   async list(prefix: string): Promise<string[]> {
+    if (prefix !== '') assertSafeKey(prefix, 'prefix');
+    // A ContinuationToken loop rather than the SDK paginator, which reuses (and
+    // mutates) one input object for every page.
     const keys: string[] = [];
-    for await (const page of paginateListObjectsV2(
-      { client: this.#client },
-      { Bucket: this.#bucket, Prefix: prefix },
-    )) {
+    let token: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await call('ListObjectsV2', this.#uri(prefix), () =>
+        this.#client.send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+          }),
+        ),
+      );
       for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
-    }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined && token !== '');
     return keys.sort();
   }
+
+  #uri(key: string): string {
+    return `s3://${this.#bucket}/${key}`;
+  }
+}
+
+function assertSafeKey(key: string, what: 'key' | 'prefix'): void {
+  const segments = key.split('/');
+  // A prefix may end with '/', leaving one empty last segment.
+  const checked = what === 'prefix' && key.endsWith('/') ? segments.slice(0, -1) : segments;
+  const problem =
+    key === ''
+      ? 'it is empty'
+      : key.startsWith('/') || /^[A-Za-z]:/.test(key)
+        ? 'it is absolute'
+        : key.includes('\\') || key.includes('\0')
+          ? 'it holds a backslash or a NUL character'
+          : checked.some((segment) => segment === '' || segment === '.' || segment === '..')
+            ? 'it has an empty, "." or ".." segment'
+            : undefined;
+  if (problem !== undefined) {
+    throw new InvalidInputError(`invalid report store ${what} ${JSON.stringify(key)}: ${problem}`);
+  }
+}
+
+/** Runs one S3 call, turning throttling into ThrottlingError; anything else is rethrown as is. */
+async function call<T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (error instanceof Error && (THROTTLING.has(error.name) || httpStatusOf(error) === 503)) {
+      throw new ThrottlingError(`${operation} ${resource}: throttled: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function isMissingObject(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (MISSING_OBJECT.has(error.name)) return true;
+  return httpStatusOf(error) === 404 && error.name !== 'NoSuchBucket';
+}
+
+/** The HTTP status of an SDK service error (`$metadata.httpStatusCode`), if any. */
+function httpStatusOf(error: Error): number | undefined {
+  const metadata: unknown = '$metadata' in error ? error.$metadata : undefined;
+  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
+  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
 }

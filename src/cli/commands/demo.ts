@@ -2,7 +2,8 @@
 // databases, and several simulated days of the lifecycle replayed on the
 // virtual clock: each day's business activity, then the daily backup and the
 // prune, so the replay ends with the retention period's snapshots and no more;
-// then a restore drill of every protected database.
+// then a restore drill of every protected database, and the compliance report
+// of the replayed period.
 import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -14,6 +15,7 @@ import type { CommandContext } from '../main.ts';
 import { backupResult, runLocalBackup } from './backup.ts';
 import { drillsResult, runLocalDrills } from './drill.ts';
 import { type PruneRunResult, pruneResult, runLocalPrune } from './prune.ts';
+import { reportResult, runLocalReport } from './report.ts';
 import { collectStatus, printStatus } from './status.ts';
 
 const DAY_MS = 86_400_000;
@@ -92,6 +94,12 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       { all: true },
       `drill-${end.toISOString().slice(0, 10)}`,
     );
+    context.output.progress('compliance report of the replayed period…');
+    const compliance = await runLocalReport(
+      environment,
+      { from: firstBackup.toISOString().slice(0, 10), to: end.toISOString().slice(0, 10) },
+      `report-${end.toISOString().slice(0, 10)}`,
+    );
     const statuses = await collectStatus(
       context.config,
       environment.dependencies.rds,
@@ -113,6 +121,11 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       );
     }
     context.output.say(
+      `compliance ${compliance.period.from} to ${compliance.period.to}: ${compliance.status.toUpperCase()} ` +
+        `(${compliance.controls.filter((control) => control.status === 'pass').length}/${compliance.controls.length} controls pass)`,
+    );
+    context.output.say(`compliance report (open in a browser): ${compliance.report.html}`);
+    context.output.say(
       `state: ${stateDir} (snapshots under regions/<region>/snapshots/, evidence under reports/)`,
     );
     context.output.say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -120,11 +133,13 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       stateDir,
       days: runs,
       drills: drillsResult(drills),
+      compliance: reportResult(compliance),
       status: { databases: statuses },
     });
     const healthy =
       runs.every((run) => run.backup.status === 'OK' && run.prune.findings.length === 0) &&
-      drills.status === 'OK';
+      drills.status === 'OK' &&
+      compliance.status === 'compliant';
     return healthy ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await environment.close();

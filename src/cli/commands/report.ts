@@ -1,0 +1,121 @@
+import { describeCaughtError } from '../../tasks/record-backup.ts';
+import { WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
+import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import { type LocalEnvironment, openLocalEnvironment } from '../local-environment.ts';
+import type { CommandContext } from '../main.ts';
+import { formatTable } from '../table.ts';
+
+/** What the report workflow returns (write-compliance-report's output). */
+export interface ComplianceRunResult {
+  readonly reportId: string;
+  readonly period: { from: string; to: string };
+  readonly status: 'compliant' | 'non-compliant';
+  readonly controls: {
+    id: string;
+    title: string;
+    status: string;
+    summary: string;
+    databases: { id: string; status: string; detail: string }[];
+    evidence: { kind: string; path: string; sha256: string }[];
+  }[];
+  readonly integrity: { verified: number; altered: number };
+  readonly report: { json: string; csv: string; html: string };
+}
+
+/** The `report --json` contract. */
+export function reportResult(run: ComplianceRunResult) {
+  return {
+    period: run.period,
+    status: run.status,
+    controls: run.controls.map(({ id, title, status, databases, evidence }) => ({
+      id,
+      title,
+      status,
+      databases,
+      evidence,
+    })),
+    report: run.report,
+  };
+}
+
+export function printComplianceSummary(context: CommandContext, run: ComplianceRunResult): void {
+  const { output } = context;
+  output.say(`compliance ${run.period.from} to ${run.period.to}: ${run.status.toUpperCase()}`);
+  output.say(
+    formatTable(
+      ['control', 'status', 'summary'],
+      run.controls.map((control) => [control.id, control.status, control.summary]),
+    ),
+  );
+  for (const control of run.controls.filter((candidate) => candidate.status === 'fail')) {
+    for (const database of control.databases.filter((result) => result.status === 'fail')) {
+      output.say(`${control.id}: ${database.id}: ${database.detail}`);
+    }
+  }
+  output.say(
+    `evidence: ${run.integrity.verified} files listed by earlier reports verified` +
+      (run.integrity.altered > 0
+        ? `; ${run.integrity.altered} ALTERED OR MISSING (see the report)`
+        : ', none altered'),
+  );
+  output.say(`report: ${run.report.html}`);
+  output.say(`        ${run.report.json}`);
+  output.say(`        ${run.report.csv}`);
+}
+
+function reportRequest(context: CommandContext) {
+  const { from, to } = context.flags;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new UsageError(`--from ${from} is after --to ${to}`);
+  }
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+}
+
+export async function runLocalReport(environment: LocalEnvironment, request: object, executionName: string) {
+  try {
+    return (await environment.runner.run('report', request, executionName)) as ComplianceRunResult;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionFailedError && error.error === 'InvalidInputError') {
+      throw new UsageError(describeCaughtError({ Error: error.error, Cause: error.executionCause }));
+    }
+    throw error;
+  }
+}
+
+export async function runReportCommand(context: CommandContext): Promise<number> {
+  const request = reportRequest(context);
+  if (context.target === 'aws') {
+    const { config, flags, output } = context;
+    const run = await runAwsWorkflow('report', request, {
+      client: awsSfnClient(config.aws.region ?? config.sourceRegion),
+      stage: config.aws.stage,
+      wait: flags.wait,
+      onProgress: (line) => output.progress(line),
+    });
+    if (run.status === 'RUNNING') {
+      output.say(`started ${run.executionArn}`);
+      output.result({ executionArn: run.executionArn });
+      return EXIT_OK;
+    }
+    if (run.status !== 'SUCCEEDED') {
+      output.warn(`report execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
+      return EXIT_FAILURE;
+    }
+    const result = run.output as ComplianceRunResult;
+    printComplianceSummary(context, result);
+    output.result(reportResult(result));
+    return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
+  }
+  const environment = await openLocalEnvironment(context);
+  try {
+    context.output.progress('gathering evidence and evaluating the controls…');
+    const executionName = `report-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
+    const result = await runLocalReport(environment, request, executionName);
+    printComplianceSummary(context, result);
+    context.output.result(reportResult(result));
+    return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await environment.close();
+  }
+}

@@ -1,0 +1,590 @@
+// Evaluates the controls of the compliance report: a pure function of the
+// period, the policy, the evidence the workflows wrote and the current
+// inventory. Each control names the promise it evidences and lists the
+// evidence it was computed from.
+import type { Database, Snapshot } from '../ports/rds.ts';
+import type { Sandbox } from '../ports/sandbox.ts';
+import type {
+  ComplianceReport,
+  ControlResult,
+  ControlStatus,
+  CoverageCell,
+  DatabaseControlResult,
+  DrillPoint,
+  EvidenceIntegrity,
+  EvidenceRef,
+  PromiseId,
+} from './compliance-report.ts';
+import type { DrillReport } from './drill.ts';
+import { takenAt } from './prune.ts';
+import { isManaged } from './tags.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export interface BackupRecordEvidence {
+  readonly ref: EvidenceRef;
+  readonly record: {
+    readonly id: string;
+    readonly startedAt: string;
+    readonly snapshots: readonly { readonly region: string; readonly id: string; readonly status: string }[];
+  };
+}
+
+export interface PruneLogEvidence {
+  readonly ref: EvidenceRef;
+  readonly log: {
+    readonly startedAt: string;
+    readonly dryRun: boolean;
+    readonly deleted: readonly {
+      readonly database: string;
+      readonly region: string;
+      readonly snapshot: string;
+      readonly ageHours: number;
+    }[];
+  };
+}
+
+export interface DrillReportEvidence {
+  readonly ref: EvidenceRef;
+  readonly report: DrillReport;
+}
+
+export interface SweepRecordEvidence {
+  readonly ref: EvidenceRef;
+  readonly record: {
+    readonly sweptAt: string;
+    readonly deleted: readonly {
+      readonly region: string;
+      readonly id: string;
+      readonly createdAt: string | null;
+    }[];
+  };
+}
+
+export interface DatabasePolicy {
+  readonly drillIntervalDays: number;
+  readonly rtoTargetSeconds: number;
+  readonly rpoTargetSeconds: number;
+}
+
+export interface ComplianceInput {
+  readonly reportId: string;
+  readonly now: Date;
+  /** Inclusive UTC days, YYYY-MM-DD. */
+  readonly period: { readonly from: string; readonly to: string };
+  readonly policy: {
+    readonly sourceRegion: string;
+    readonly copyRegions: readonly string[];
+    readonly retentionDays: number;
+    readonly sandboxTtlMinutes: number;
+    readonly drillIntervalDays: number;
+    readonly rtoTargetSeconds: number;
+    readonly rpoTargetSeconds: number;
+    readonly forDatabase: (id: string) => DatabasePolicy;
+  };
+  readonly databases: readonly Database[];
+  readonly snapshots: readonly Snapshot[];
+  readonly sandboxes: readonly Sandbox[];
+  readonly inventoryRef: EvidenceRef;
+  readonly backupRecords: readonly BackupRecordEvidence[];
+  readonly pruneLogs: readonly PruneLogEvidence[];
+  /** All drill reports, also those before the period (drill intervals reach back). */
+  readonly drillReports: readonly DrillReportEvidence[];
+  readonly sweepRecords: readonly SweepRecordEvidence[];
+  readonly integrity: EvidenceIntegrity;
+}
+
+/** The days of a period, inclusive. */
+export function daysOf(period: { from: string; to: string }): string[] {
+  const days: string[] = [];
+  for (
+    let time = Date.parse(`${period.from}T00:00:00Z`);
+    time <= Date.parse(`${period.to}T00:00:00Z`);
+    time += DAY_MS
+  ) {
+    days.push(new Date(time).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** `2026-11-01, 2026-11-03 to 2026-11-05` instead of a long list. */
+export function describeDays(days: readonly string[]): string {
+  const ranges: string[] = [];
+  let start: string | undefined;
+  let previous: string | undefined;
+  const close = () => {
+    if (start !== undefined) ranges.push(start === previous ? start : `${start} to ${previous}`);
+  };
+  for (const day of days) {
+    if (previous !== undefined && Date.parse(day) - Date.parse(previous) === DAY_MS) {
+      previous = day;
+      continue;
+    }
+    close();
+    start = day;
+    previous = day;
+  }
+  close();
+  return ranges.join(', ');
+}
+
+const statusOf = (results: readonly DatabaseControlResult[]): ControlStatus =>
+  results.length === 0
+    ? 'not-applicable'
+    : results.every((result) => result.status !== 'fail')
+      ? 'pass'
+      : 'fail';
+
+function control(
+  id: string,
+  title: string,
+  promise: PromiseId,
+  databases: DatabaseControlResult[],
+  evidence: readonly EvidenceRef[],
+  describe: (failed: number, total: number) => string,
+): ControlResult {
+  const status = statusOf(databases);
+  const failed = databases.filter((result) => result.status === 'fail').length;
+  const unique = [...new Map(evidence.map((ref) => [ref.path, ref])).values()];
+  return {
+    id,
+    title,
+    promise,
+    status,
+    summary: status === 'not-applicable' ? 'no protected database' : describe(failed, databases.length),
+    databases,
+    evidence: unique,
+  };
+}
+
+const within = (period: { from: string; to: string }, time: string) =>
+  time.slice(0, 10) >= period.from && time.slice(0, 10) <= period.to;
+
+/** Per database and day: was a snapshot taken, and which copy regions hold it. */
+export function coverageOf(input: ComplianceInput): Record<string, CoverageCell[]> {
+  const days = daysOf(input.period);
+  const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const coverage: Record<string, CoverageCell[]> = {};
+  for (const database of input.databases) {
+    const present = new Map<string, Set<string>>();
+    const mark = (day: string, region: string) => {
+      const regions = present.get(day) ?? new Set<string>();
+      regions.add(region);
+      present.set(day, regions);
+    };
+    for (const { record } of input.backupRecords) {
+      if (record.id !== database.id) continue;
+      for (const snapshot of record.snapshots) {
+        if (snapshot.status === 'available') mark(record.startedAt.slice(0, 10), snapshot.region);
+      }
+    }
+    for (const snapshot of input.snapshots) {
+      if (
+        snapshot.database.id !== database.id ||
+        !isManaged(snapshot.tags) ||
+        snapshot.status !== 'available'
+      )
+        continue;
+      const taken = takenAt(snapshot, byArn);
+      if (taken !== undefined) mark(taken.toISOString().slice(0, 10), snapshot.region);
+    }
+    coverage[database.id] = days.map((day) => {
+      const regions = present.get(day) ?? new Set<string>();
+      return {
+        day,
+        backup: regions.has(input.policy.sourceRegion),
+        copies: input.policy.copyRegions.filter((region) => regions.has(region)),
+      };
+    });
+  }
+  return coverage;
+}
+
+export function drillPointsOf(input: ComplianceInput): Record<string, DrillPoint[]> {
+  const points: Record<string, DrillPoint[]> = {};
+  for (const database of input.databases) {
+    points[database.id] = input.drillReports
+      .map(({ report }) => report)
+      .filter((report) => report.database.id === database.id && within(input.period, report.finishedAt))
+      .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))
+      .map((report) => ({
+        drillId: report.drillId,
+        finishedAt: report.finishedAt,
+        verdict: report.verdict,
+        rtoSeconds: report.timings.rtoSeconds,
+        rpoSeconds: report.timings.rpoSeconds,
+      }));
+  }
+  return points;
+}
+
+export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
+  const { policy, period } = input;
+  const coverage = coverageOf(input);
+  const drills = drillPointsOf(input);
+  const backupEvidence = input.backupRecords
+    .filter(({ record }) => within(period, record.startedAt))
+    .map(({ ref }) => ref);
+  const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const managed = input.snapshots.filter(
+    (snapshot) => snapshot.type === 'manual' && isManaged(snapshot.tags),
+  );
+  const inPeriodDrills = input.drillReports.filter(({ report }) => within(period, report.finishedAt));
+  const drillEvidence = inPeriodDrills.map(({ ref }) => ref);
+  const periodEnd = Math.min(Date.parse(`${period.to}T23:59:59.999Z`), input.now.getTime());
+
+  const controls: ControlResult[] = [
+    control(
+      'daily-backup',
+      'A backup of every protected database on every day of the period',
+      'retention',
+      input.databases.map((database) => {
+        const missing = (coverage[database.id] ?? []).filter((cell) => !cell.backup).map((cell) => cell.day);
+        return missing.length === 0
+          ? {
+              id: database.id,
+              status: 'pass',
+              detail: `a snapshot on each of the ${daysOf(period).length} days`,
+            }
+          : { id: database.id, status: 'fail', detail: `no snapshot on ${describeDays(missing)}` };
+      }),
+      [...backupEvidence, input.inventoryRef],
+      (failed, total) =>
+        failed === 0
+          ? `all ${total} databases backed up every day`
+          : `${failed} of ${total} databases missed days`,
+    ),
+    control(
+      'cross-region-copy',
+      `A copy of every backup in every copy region (${policy.copyRegions.join(', ')})`,
+      'replication',
+      input.databases.map((database) => {
+        const gaps = (coverage[database.id] ?? []).flatMap((cell) =>
+          cell.backup
+            ? policy.copyRegions
+                .filter((region) => !cell.copies.includes(region))
+                .map((region) => `${cell.day} in ${region}`)
+            : [],
+        );
+        return gaps.length === 0
+          ? {
+              id: database.id,
+              status: 'pass',
+              detail: `every backup copied to ${policy.copyRegions.join(', ')}`,
+            }
+          : { id: database.id, status: 'fail', detail: `no copy for ${gaps.join(', ')}` };
+      }),
+      [...backupEvidence, input.inventoryRef],
+      (failed, total) =>
+        failed === 0
+          ? `all backups of ${total} databases copied`
+          : `${failed} of ${total} databases have missing copies`,
+    ),
+    retentionControl(input, managed, byArn),
+    control(
+      'automated-backup-retention',
+      `RDS automated backups kept no longer than ${policy.retentionDays} days`,
+      'retention',
+      input.databases.map((database) =>
+        database.backupRetentionDays > policy.retentionDays
+          ? {
+              id: database.id,
+              status: 'fail',
+              detail: `automated backups kept ${database.backupRetentionDays} days`,
+            }
+          : {
+              id: database.id,
+              status: 'pass',
+              detail: `automated backups kept ${database.backupRetentionDays} days`,
+            },
+      ),
+      [input.inventoryRef],
+      (failed, total) =>
+        failed === 0
+          ? `all ${total} databases within the policy`
+          : `${failed} of ${total} databases keep them too long`,
+    ),
+    control(
+      'encryption-at-rest',
+      'Databases, snapshots and copies encrypted at rest',
+      'encryption',
+      input.databases.map((database) => {
+        const plain = managed.filter(
+          (snapshot) => snapshot.database.id === database.id && !snapshot.encrypted,
+        );
+        const problems = [
+          ...(database.storageEncrypted ? [] : ['database storage is not encrypted']),
+          ...plain.map((snapshot) => `snapshot ${snapshot.region}/${snapshot.id} is not encrypted`),
+        ];
+        const kept = managed.filter((snapshot) => snapshot.database.id === database.id).length;
+        return problems.length === 0
+          ? { id: database.id, status: 'pass', detail: `storage and all ${kept} snapshots encrypted` }
+          : { id: database.id, status: 'fail', detail: problems.join('; ') };
+      }),
+      [input.inventoryRef],
+      (failed, total) =>
+        failed === 0
+          ? `all ${total} databases and their snapshots encrypted`
+          : `${failed} of ${total} databases not fully encrypted`,
+    ),
+    control(
+      'multi-az',
+      'Source databases replicated across availability zones (Multi-AZ)',
+      'replication',
+      input.databases.map((database) =>
+        database.multiAz
+          ? { id: database.id, status: 'pass', detail: 'Multi-AZ' }
+          : { id: database.id, status: 'fail', detail: 'single availability zone' },
+      ),
+      [input.inventoryRef],
+      (failed, total) =>
+        failed === 0 ? `all ${total} databases Multi-AZ` : `${failed} of ${total} databases in a single zone`,
+    ),
+    control(
+      'restore-tested',
+      'Every database restore-tested within its drill interval',
+      'restoreTests',
+      input.databases.map((database) => {
+        const interval = policy.forDatabase(database.id).drillIntervalDays;
+        const times = input.drillReports
+          .filter(
+            ({ report }) => report.database.id === database.id && Date.parse(report.finishedAt) <= periodEnd,
+          )
+          .map(({ report }) => Date.parse(report.finishedAt))
+          .sort((a, b) => a - b);
+        const last = times.at(-1);
+        if (last === undefined) return { id: database.id, status: 'fail', detail: 'never restore-tested' };
+        const staleDays = (periodEnd - last) / DAY_MS;
+        const gaps = times
+          .slice(1)
+          .map((time, index) => ({ from: times[index] ?? time, to: time }))
+          .filter(
+            (gap) =>
+              gap.to - gap.from > interval * DAY_MS && gap.to >= Date.parse(`${period.from}T00:00:00Z`),
+          );
+        const problems = [
+          ...(staleDays > interval
+            ? [
+                `last drill ${new Date(last).toISOString().slice(0, 10)}, over ${interval} days before the end of the period`,
+              ]
+            : []),
+          ...gaps.map(
+            (gap) =>
+              `no drill between ${new Date(gap.from).toISOString().slice(0, 10)} and ${new Date(gap.to).toISOString().slice(0, 10)}`,
+          ),
+        ];
+        return problems.length === 0
+          ? {
+              id: database.id,
+              status: 'pass',
+              detail: `last drill ${new Date(last).toISOString().slice(0, 10)}; interval ${interval} days`,
+            }
+          : { id: database.id, status: 'fail', detail: problems.join('; ') };
+      }),
+      input.drillReports.map(({ ref }) => ref),
+      (failed, total) =>
+        failed === 0
+          ? `all ${total} databases restore-tested in time`
+          : `${failed} of ${total} databases not tested in time`,
+    ),
+    control(
+      'latest-drill-passed',
+      'The latest restore drill of every database passed',
+      'restoreTests',
+      input.databases.map((database) => {
+        const latest = input.drillReports
+          .map(({ report }) => report)
+          .filter(
+            (report) => report.database.id === database.id && Date.parse(report.finishedAt) <= periodEnd,
+          )
+          .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))
+          .at(-1);
+        if (latest === undefined) return { id: database.id, status: 'fail', detail: 'never restore-tested' };
+        const failedChecks = latest.checks
+          .filter((check) => check.status !== 'pass')
+          .map((check) => check.name);
+        return latest.verdict === 'pass'
+          ? {
+              id: database.id,
+              status: 'pass',
+              detail: `${latest.drillId} passed all ${latest.checks.length} checks`,
+            }
+          : {
+              id: database.id,
+              status: 'fail',
+              detail: `${latest.drillId} failed: ${failedChecks.join(', ')}`,
+            };
+      }),
+      input.drillReports.map(({ ref }) => ref),
+      (failed, total) =>
+        failed === 0
+          ? `latest drills of all ${total} databases passed`
+          : `${failed} of ${total} latest drills failed`,
+    ),
+    control(
+      'rto-rpo',
+      'Measured recovery time (RTO) and data freshness (RPO) within target',
+      'restoreTests',
+      input.databases.map((database) => {
+        const targets = policy.forDatabase(database.id);
+        const points = drills[database.id] ?? [];
+        if (points.length === 0)
+          return { id: database.id, status: 'fail', detail: 'no drill in the period: nothing measured' };
+        const problems = points.flatMap((point) => [
+          ...(point.rtoSeconds === null
+            ? [`${point.drillId}: RTO not measured`]
+            : point.rtoSeconds > targets.rtoTargetSeconds
+              ? [`${point.drillId}: RTO ${point.rtoSeconds} s over ${targets.rtoTargetSeconds} s`]
+              : []),
+          ...(point.rpoSeconds === null
+            ? [`${point.drillId}: RPO not measured`]
+            : point.rpoSeconds > targets.rpoTargetSeconds
+              ? [`${point.drillId}: RPO ${point.rpoSeconds} s over ${targets.rpoTargetSeconds} s`]
+              : []),
+        ]);
+        const worstRto = Math.max(...points.map((point) => point.rtoSeconds ?? 0));
+        const worstRpo = Math.max(...points.map((point) => point.rpoSeconds ?? 0));
+        return problems.length === 0
+          ? {
+              id: database.id,
+              status: 'pass',
+              detail: `${points.length} drills; worst RTO ${worstRto} s, worst RPO ${worstRpo} s`,
+            }
+          : { id: database.id, status: 'fail', detail: problems.join('; ') };
+      }),
+      drillEvidence,
+      (failed, total) =>
+        failed === 0
+          ? `all drills of ${total} databases within target`
+          : `${failed} of ${total} databases missed a target`,
+    ),
+    sandboxControl(input, inPeriodDrills),
+  ];
+
+  const allPass = controls.every((result) => result.status !== 'fail');
+  return {
+    schemaVersion: 1,
+    reportId: input.reportId,
+    generatedAt: input.now.toISOString(),
+    period,
+    status: allPass && input.integrity.altered.length === 0 ? 'compliant' : 'non-compliant',
+    policy: {
+      retentionDays: policy.retentionDays,
+      copyRegions: [...policy.copyRegions],
+      sourceRegion: policy.sourceRegion,
+      drillIntervalDays: policy.drillIntervalDays,
+      rtoTargetSeconds: policy.rtoTargetSeconds,
+      rpoTargetSeconds: policy.rpoTargetSeconds,
+    },
+    databases: input.databases.map(({ id, kind, engine }) => ({ id, kind, engine })),
+    controls,
+    coverage,
+    drills,
+    integrity: input.integrity,
+  };
+}
+
+/**
+ * Kept no longer and no shorter than the policy: nothing the tool made is
+ * older than the retention plus one prune cycle today, and no prune of the
+ * period deleted a snapshot too late, or too early.
+ */
+function retentionControl(
+  input: ComplianceInput,
+  managed: readonly Snapshot[],
+  byArn: Map<string, Snapshot>,
+): ControlResult {
+  const { policy, period, now } = input;
+  const retentionHours = policy.retentionDays * 24;
+  // The prune runs daily: a snapshot just inside the retention at one run is
+  // deleted by the next, a day later; two hours more absorb schedule drift.
+  const graceHours = retentionHours + 24 + 2;
+  const logs = input.pruneLogs.filter(({ log }) => !log.dryRun && within(period, log.startedAt));
+  return control(
+    'retention',
+    `Snapshots kept no longer and no shorter than ${policy.retentionDays} days`,
+    'retention',
+    input.databases.map((database) => {
+      const tooOld = managed.filter((snapshot) => {
+        if (snapshot.database.id !== database.id) return false;
+        const taken = takenAt(snapshot, byArn);
+        return taken !== undefined && (now.getTime() - taken.getTime()) / HOUR_MS > graceHours;
+      });
+      const deletions = logs.flatMap(({ log }) => log.deleted.filter((row) => row.database === database.id));
+      const late = deletions.filter((row) => row.ageHours > graceHours);
+      const early = deletions.filter((row) => row.ageHours <= retentionHours);
+      const problems = [
+        ...tooOld.map(
+          (snapshot) =>
+            `${snapshot.region}/${snapshot.id} still kept, older than ${policy.retentionDays} days + 1`,
+        ),
+        ...late.map((row) => `${row.region}/${row.snapshot} deleted late, at ${row.ageHours} h`),
+        ...early.map((row) => `${row.region}/${row.snapshot} deleted early, at ${row.ageHours} h`),
+      ];
+      if (logs.length === 0) problems.push('no prune ran in the period');
+      return problems.length === 0
+        ? {
+            id: database.id,
+            status: 'pass',
+            detail: `${deletions.length} expired snapshots deleted on time; none kept too long`,
+          }
+        : { id: database.id, status: 'fail', detail: problems.join('; ') };
+    }),
+    [...logs.map(({ ref }) => ref), input.inventoryRef],
+    (failed, total) =>
+      failed === 0
+        ? `retention kept for all ${total} databases`
+        : `${failed} of ${total} databases outside the retention`,
+  );
+}
+
+/** No sandbox outlived its time to live: none does now, and none the sweeper removed had. */
+function sandboxControl(input: ComplianceInput, drills: readonly DrillReportEvidence[]): ControlResult {
+  const ttlMs = input.policy.sandboxTtlMinutes * 60_000;
+  // The sweeper runs hourly: a sandbox may live up to an hour past its time to live.
+  const allowedMs = ttlMs + HOUR_MS;
+  const overdueNow = input.sandboxes.filter(
+    (sandbox) =>
+      sandbox.createdAt !== undefined && input.now.getTime() - sandbox.createdAt.getTime() > allowedMs,
+  );
+  const sweeps = input.sweepRecords.filter(({ record }) => within(input.period, record.sweptAt));
+  const sweptLate = sweeps.flatMap(({ record }) =>
+    record.deleted.filter(
+      (sandbox) =>
+        sandbox.createdAt !== null && Date.parse(record.sweptAt) - Date.parse(sandbox.createdAt) > allowedMs,
+    ),
+  );
+  const teardownFailures = drills.filter(({ report }) => report.sandbox.teardown === 'failed').length;
+  const problems = [
+    ...overdueNow.map((sandbox) => `${sandbox.region}/${sandbox.id} still exists past its time to live`),
+    ...sweptLate.map(
+      (sandbox) => `${sandbox.region}/${sandbox.id} lived past its time to live before it was swept`,
+    ),
+  ];
+  const status: ControlStatus = problems.length === 0 ? 'pass' : 'fail';
+  const swept = sweeps.reduce((count, { record }) => count + record.deleted.length, 0);
+  const detail =
+    problems.length > 0
+      ? problems.join('; ')
+      : `${drills.length} drills; ${teardownFailures} teardowns failed and ${swept} sandboxes were swept, all within the ${input.policy.sandboxTtlMinutes}-minute time to live`;
+  return {
+    id: 'sandbox-ttl',
+    title: 'No restore sandbox outlived its time to live',
+    promise: 'restoreTests',
+    status,
+    summary:
+      status === 'pass'
+        ? 'every sandbox removed in time'
+        : `${problems.length} sandboxes outlived their time to live`,
+    databases: [{ id: '(all)', status, detail }],
+    evidence: [
+      ...new Map(
+        [...sweeps.map(({ ref }) => ref), ...drills.map(({ ref }) => ref), input.inventoryRef].map((ref) => [
+          ref.path,
+          ref,
+        ]),
+      ).values(),
+    ],
+  };
+}

@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { selectProtectedDatabases } from '../domain/backup.ts';
+import {
+  type BackupRecordEvidence,
+  type DrillReportEvidence,
+  evaluateCompliance,
+  type PruneLogEvidence,
+  type SweepRecordEvidence,
+} from '../domain/compliance.ts';
+import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+import { isManaged } from '../domain/tags.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import {
+  complianceReportKeys,
+  parseComplianceReport,
+  renderComplianceCsv,
+  serializeComplianceReport,
+} from '../reports/compliance-report.ts';
+import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
+import { DRILL_REPORTS_PREFIX, parseDrillReport } from '../reports/drill-report.ts';
+import { defineTask } from '../runtime/task.ts';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const DAY_MS = 86_400_000;
+const day = z.iso.date();
+
+/** Reads every JSON object under a prefix whose day (from its key) is in range, with its digest. */
+async function readEvidence<T>(
+  reports: ReportStore,
+  prefix: string,
+  kind: string,
+  keep: (key: string) => boolean,
+): Promise<{ ref: EvidenceRef; value: T }[]> {
+  const found: { ref: EvidenceRef; value: T }[] = [];
+  for (const key of await reports.list(prefix)) {
+    if (!key.endsWith('.json') || !keep(key)) continue;
+    const body = await reports.get(key);
+    if (body === undefined) continue;
+    found.push({
+      ref: { kind, path: key, sha256: sha256(body) },
+      value: JSON.parse(Buffer.from(body).toString('utf8')) as T,
+    });
+  }
+  return found;
+}
+
+/** Hashes again every evidence file earlier compliance reports listed: changed or missing bytes are tampering or loss. */
+async function verifyEarlierEvidence(
+  reports: ReportStore,
+  currentId: string,
+): Promise<{
+  integrity: EvidenceIntegrity;
+  earlierReports: EvidenceRef[];
+}> {
+  const expected = new Map<string, string>();
+  const earlierReports: EvidenceRef[] = [];
+  for (const key of await reports.list('compliance/')) {
+    if (!key.endsWith('.json') || key.includes(currentId)) continue;
+    const body = await reports.get(key);
+    if (body === undefined) continue;
+    earlierReports.push({ kind: 'compliance-report', path: key, sha256: sha256(body) });
+    const report = parseComplianceReport(Buffer.from(body).toString('utf8'));
+    for (const result of report.controls)
+      for (const ref of result.evidence) expected.set(ref.path, ref.sha256);
+  }
+  const altered: EvidenceIntegrity['altered'][number][] = [];
+  for (const [path, digest] of expected) {
+    const body = await reports.get(path);
+    const actual = body === undefined ? null : sha256(body);
+    if (actual !== digest) altered.push({ path, expected: digest, actual });
+  }
+  return { integrity: { verified: expected.size, altered }, earlierReports };
+}
+
+/**
+ * Writes the compliance report of a period: gathers the evidence the
+ * workflows wrote and the current inventory (itself stored as evidence),
+ * evaluates the controls, checks that the evidence earlier reports relied on
+ * is unchanged, and writes JSON, CSV and HTML.
+ */
+export const writeComplianceReportTask = defineTask({
+  name: 'write-compliance-report',
+  input: z.object({
+    request: z.object({ from: day.optional(), to: day.optional() }).loose(),
+    executionName: z.string().min(1),
+  }),
+  async run(input, { config, rds, sandboxes, reports, clock }) {
+    const now = clock();
+    const to = input.request.to ?? now.toISOString().slice(0, 10);
+    const from =
+      input.request.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
+    if (from > to) throw new InvalidInputError(`the period starts (${from}) after it ends (${to})`);
+    const period = { from, to };
+    const inPeriod = (key: string) => {
+      const keyDay = key.split('/').find((segment) => /^\d{4}-\d{2}-\d{2}$/.test(segment));
+      return keyDay !== undefined && keyDay >= from && keyDay <= to;
+    };
+    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    const databases = selectProtectedDatabases(
+      await rds(config.sourceRegion).listDatabases(),
+      config.selection,
+    );
+    const snapshots = (
+      await Promise.all(regions.map((region) => rds(region).listSnapshots({ type: 'manual' })))
+    ).flat();
+    const liveSandboxes = (
+      await Promise.all(regions.map((region) => sandboxes(region).listSandboxes()))
+    ).flat();
+    const reportId = `compliance-${from}-to-${to}-${now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}`;
+
+    const inventory = {
+      schemaVersion: 1,
+      takenAt: now.toISOString(),
+      databases: databases.map(({ id, kind, engine, multiAz, storageEncrypted, backupRetentionDays }) => ({
+        id,
+        kind,
+        engine,
+        multiAz,
+        storageEncrypted,
+        backupRetentionDays,
+      })),
+      snapshots: snapshots.map((snapshot) => ({
+        region: snapshot.region,
+        id: snapshot.id,
+        database: snapshot.database.id,
+        status: snapshot.status,
+        managed: isManaged(snapshot.tags),
+        createdAt: snapshot.createdAt?.toISOString() ?? null,
+        originalCreatedAt: snapshot.originalCreatedAt?.toISOString() ?? null,
+        encrypted: snapshot.encrypted,
+        kmsKeyId: snapshot.kmsKeyId ?? null,
+      })),
+      sandboxes: liveSandboxes.map((sandbox) => ({
+        region: sandbox.region,
+        id: sandbox.id,
+        status: sandbox.status,
+        createdAt: sandbox.createdAt?.toISOString() ?? null,
+      })),
+    };
+    const storedInventory = await reports.put(
+      `evidence/inventories/${to}/${reportId}.json`,
+      `${JSON.stringify(inventory, null, 2)}\n`,
+      'application/json',
+    );
+    const inventoryRef: EvidenceRef = {
+      kind: 'inventory',
+      path: storedInventory.key,
+      sha256: storedInventory.sha256,
+    };
+
+    const backupRecords = (
+      await readEvidence<BackupRecordEvidence['record']>(
+        reports,
+        'evidence/backups/',
+        'backup-record',
+        inPeriod,
+      )
+    ).map(({ ref, value }) => ({ ref, record: value }));
+    const pruneLogs = (
+      await readEvidence<PruneLogEvidence['log']>(reports, 'evidence/prunes/', 'prune-log', inPeriod)
+    ).map(({ ref, value }) => ({ ref, log: value }));
+    const sweepRecords = (
+      await readEvidence<SweepRecordEvidence['record']>(reports, 'evidence/sweeps/', 'sweep-record', inPeriod)
+    ).map(({ ref, value }) => ({ ref, record: value }));
+    const drillReports: DrillReportEvidence[] = [];
+    for (const database of databases) {
+      for (const key of await reports.list(`${DRILL_REPORTS_PREFIX}${database.id}/`)) {
+        if (!key.endsWith('.json')) continue;
+        const body = await reports.get(key);
+        if (body === undefined) continue;
+        const report = parseDrillReport(Buffer.from(body).toString('utf8'));
+        if (report.finishedAt.slice(0, 10) > to) continue;
+        drillReports.push({ ref: { kind: 'drill-report', path: key, sha256: sha256(body) }, report });
+      }
+    }
+    const { integrity, earlierReports } = await verifyEarlierEvidence(reports, reportId);
+
+    const report = evaluateCompliance({
+      reportId,
+      now,
+      period,
+      policy: {
+        sourceRegion: config.sourceRegion,
+        copyRegions: config.copyRegions.map((copy) => copy.region),
+        retentionDays: config.retention.days,
+        sandboxTtlMinutes: config.sandbox.ttlMinutes,
+        drillIntervalDays: config.drills.intervalDays,
+        rtoTargetSeconds: Math.round(config.drills.rtoTargetMinutes * 60),
+        rpoTargetSeconds: Math.round(config.drills.rpoTargetHours * 3600),
+        forDatabase: (id) => {
+          const settings = config.drills.databases[id];
+          return {
+            drillIntervalDays: settings?.intervalDays ?? config.drills.intervalDays,
+            rtoTargetSeconds: Math.round((settings?.rtoTargetMinutes ?? config.drills.rtoTargetMinutes) * 60),
+            rpoTargetSeconds: Math.round((settings?.rpoTargetHours ?? config.drills.rpoTargetHours) * 3600),
+          };
+        },
+      },
+      databases,
+      snapshots,
+      sandboxes: liveSandboxes,
+      inventoryRef,
+      backupRecords,
+      pruneLogs,
+      drillReports,
+      sweepRecords,
+      integrity,
+    });
+    // Earlier compliance reports are evidence too: the next report checks they were not altered.
+    const withChain = {
+      ...report,
+      controls: report.controls.map((result, index) =>
+        index === 0 ? { ...result, evidence: [...result.evidence, ...earlierReports] } : result,
+      ),
+    };
+    const keys = complianceReportKeys(withChain);
+    const json = await reports.put(keys.json, serializeComplianceReport(withChain), 'application/json');
+    const csv = await reports.put(keys.csv, renderComplianceCsv(withChain), 'text/csv; charset=utf-8');
+    const html = await reports.put(
+      keys.html,
+      renderComplianceReportHtml(withChain),
+      'text/html; charset=utf-8',
+    );
+    return {
+      reportId,
+      period,
+      status: withChain.status,
+      controls: withChain.controls.map(({ id, title, status, summary, databases: results, evidence }) => ({
+        id,
+        title,
+        status,
+        summary,
+        databases: results,
+        evidence,
+      })),
+      integrity: { verified: integrity.verified, altered: integrity.altered.length },
+      report: { json: json.location, csv: csv.location, html: html.location },
+    };
+  },
+});
