@@ -1,0 +1,323 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ComplianceInput,
+  type DrillReportEvidence,
+  daysOf,
+  describeDays,
+  evaluateCompliance,
+} from '../../../src/domain/compliance.ts';
+import type { DrillReport } from '../../../src/domain/drill.ts';
+import { MANAGED_TAG } from '../../../src/domain/tags.ts';
+import type { Database, Snapshot } from '../../../src/ports/rds.ts';
+
+const DAYS = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05'];
+const ref = (kind: string, path: string) => ({ kind, path, sha256: 'a'.repeat(64) });
+
+const database = (id: string, overrides: Partial<Database> = {}): Database => ({
+  kind: 'instance',
+  id,
+  arn: `arn:aws:rds:eu-west-1:123456789012:db:${id}`,
+  engine: 'postgres',
+  engineVersion: '16',
+  status: 'available',
+  multiAz: true,
+  storageEncrypted: true,
+  backupRetentionDays: 1,
+  tags: {},
+  ...overrides,
+});
+
+const backup = (id: string, day: string, copied = true) => ({
+  ref: ref('backup-record', `evidence/backups/${day}/${id}/backup-${day}.json`),
+  record: {
+    id,
+    startedAt: `${day}T02:00:00.000Z`,
+    snapshots: [
+      { region: 'eu-west-1', id: `restorable-${id}-${day}`, status: 'available' },
+      { region: 'eu-central-1', id: `restorable-${id}-${day}`, status: copied ? 'available' : 'failed' },
+    ],
+  },
+});
+
+function drillReport(
+  id: string,
+  finishedAt: string,
+  overrides: Partial<DrillReport> = {},
+): DrillReportEvidence {
+  const report: DrillReport = {
+    schemaVersion: 1,
+    drillId: `drill-${id}-${finishedAt}`,
+    verdict: 'pass',
+    startedAt: finishedAt,
+    finishedAt,
+    trigger: 'schedule',
+    database: { id, kind: 'instance', engine: 'postgres' },
+    snapshot: {
+      id: 's',
+      arn: 'arn',
+      region: 'eu-central-1',
+      takenAt: finishedAt,
+      encrypted: true,
+      kmsKeyId: null,
+      sourceSnapshotArn: null,
+      sha256: null,
+    },
+    sandbox: {
+      id: 'rsbx',
+      region: 'eu-central-1',
+      instanceClass: 'db.t4g.medium',
+      teardown: 'deleted',
+      teardownDetail: null,
+    },
+    targets: { rtoSeconds: 1800, rpoSeconds: 93600 },
+    timings: {
+      restoreRequestedAt: finishedAt,
+      availableAt: finishedAt,
+      verifiedAt: finishedAt,
+      rtoSeconds: 600,
+      rpoSeconds: 3600,
+    },
+    checks: [{ name: 'restore', status: 'pass', detail: 'ok', durationMs: 0 }],
+    inventory: null,
+    previousDrill: null,
+    ...overrides,
+  };
+  return {
+    ref: ref('drill-report', `drills/${id}/${finishedAt.slice(0, 10)}/${report.drillId}.json`),
+    report,
+  };
+}
+
+function input(overrides: Partial<ComplianceInput> = {}): ComplianceInput {
+  return {
+    reportId: 'compliance-test',
+    now: new Date('2026-11-05T12:00:00Z'),
+    period: { from: '2026-11-01', to: '2026-11-05' },
+    policy: {
+      sourceRegion: 'eu-west-1',
+      copyRegions: ['eu-central-1'],
+      retentionDays: 7,
+      sandboxTtlMinutes: 120,
+      drillIntervalDays: 7,
+      rtoTargetSeconds: 1800,
+      rpoTargetSeconds: 93600,
+      forDatabase: () => ({ drillIntervalDays: 7, rtoTargetSeconds: 1800, rpoTargetSeconds: 93600 }),
+    },
+    databases: [database('orders'), database('billing')],
+    snapshots: [],
+    sandboxes: [],
+    inventoryRef: ref('inventory', 'evidence/inventories/2026-11-05/x.json'),
+    backupRecords: DAYS.flatMap((day) => [backup('orders', day), backup('billing', day)]),
+    pruneLogs: [
+      {
+        ref: ref('prune-log', 'evidence/prunes/2026-11-05/p.json'),
+        log: { startedAt: '2026-11-05T04:00:00Z', dryRun: false, deleted: [] },
+      },
+    ],
+    drillReports: [
+      drillReport('orders', '2026-11-04T05:00:00.000Z'),
+      drillReport('billing', '2026-11-04T05:00:00.000Z'),
+    ],
+    sweepRecords: [],
+    integrity: { verified: 0, altered: [] },
+    ...overrides,
+  };
+}
+
+const controlOf = (report: ReturnType<typeof evaluateCompliance>, id: string) =>
+  report.controls.find((control) => control.id === id);
+
+describe('the compliance report', () => {
+  it('is compliant when every promise was kept, and says which evidence shows it', () => {
+    const report = evaluateCompliance(input());
+    expect(report.status).toBe('compliant');
+    expect(report.controls.map((control) => `${control.id}: ${control.status}`)).toEqual([
+      'daily-backup: pass',
+      'cross-region-copy: pass',
+      'retention: pass',
+      'automated-backup-retention: pass',
+      'encryption-at-rest: pass',
+      'multi-az: pass',
+      'restore-tested: pass',
+      'latest-drill-passed: pass',
+      'rto-rpo: pass',
+      'sandbox-ttl: pass',
+    ]);
+    expect(controlOf(report, 'daily-backup')?.evidence).toHaveLength(11);
+    expect(controlOf(report, 'daily-backup')?.promise).toBe('retention');
+    expect(controlOf(report, 'multi-az')?.promise).toBe('replication');
+    expect(report.coverage.orders).toHaveLength(5);
+  });
+
+  it('names the days a database was not backed up', () => {
+    const records = input().backupRecords.filter(
+      ({ record }) =>
+        !(record.id === 'orders' && ['2026-11-02', '2026-11-03'].includes(record.startedAt.slice(0, 10))),
+    );
+    const report = evaluateCompliance(input({ backupRecords: records }));
+    expect(report.status).toBe('non-compliant');
+    expect(controlOf(report, 'daily-backup')?.databases).toEqual([
+      { id: 'orders', status: 'fail', detail: 'no snapshot on 2026-11-02 to 2026-11-03' },
+      expect.objectContaining({ id: 'billing', status: 'pass' }),
+    ]);
+    expect(report.coverage.orders?.map((cell) => cell.backup)).toEqual([true, false, false, true, true]);
+  });
+
+  it('counts a snapshot still in the inventory for a day without a backup record', () => {
+    const records = input().backupRecords.filter(
+      ({ record }) => record.startedAt.slice(0, 10) !== '2026-11-03',
+    );
+    const kept = (id: string, region: string): Snapshot => ({
+      id: `restorable-${id}-2026-11-03`,
+      arn: `arn:aws:rds:${region}:1:snapshot:restorable-${id}-2026-11-03`,
+      region,
+      database: { kind: 'instance', id },
+      engine: 'postgres',
+      status: 'available',
+      type: 'manual',
+      createdAt: new Date('2026-11-03T02:00:00Z'),
+      originalCreatedAt: new Date('2026-11-03T02:00:00Z'),
+      encrypted: true,
+      kmsKeyId: 'k',
+      sourceSnapshotArn: undefined,
+      percentProgress: 100,
+      tags: { [MANAGED_TAG]: 'true' },
+    });
+    const snapshots = ['orders', 'billing'].flatMap((id) => [
+      kept(id, 'eu-west-1'),
+      kept(id, 'eu-central-1'),
+    ]);
+    expect(evaluateCompliance(input({ backupRecords: records, snapshots })).status).toBe('compliant');
+  });
+
+  it('fails the copy control for a backup that never reached a copy region', () => {
+    const records = input().backupRecords.map((item) =>
+      item.record.id === 'billing' && item.record.startedAt.startsWith('2026-11-04')
+        ? backup('billing', '2026-11-04', false)
+        : item,
+    );
+    const report = evaluateCompliance(input({ backupRecords: records }));
+    expect(controlOf(report, 'cross-region-copy')?.databases[1]).toEqual({
+      id: 'billing',
+      status: 'fail',
+      detail: 'no copy for 2026-11-04 in eu-central-1',
+    });
+    expect(controlOf(report, 'daily-backup')?.status).toBe('pass');
+  });
+
+  it.each([
+    ['deleted late', 200, 'deleted late, at 200 h'],
+    ['deleted early', 100, 'deleted early, at 100 h'],
+  ])('fails the retention control for a snapshot %s', (_case, ageHours, message) => {
+    const pruneLogs = [
+      {
+        ref: ref('prune-log', 'evidence/prunes/2026-11-05/p.json'),
+        log: {
+          startedAt: '2026-11-05T04:00:00Z',
+          dryRun: false,
+          deleted: [{ database: 'orders', region: 'eu-west-1', snapshot: 'old', ageHours }],
+        },
+      },
+    ];
+    const report = evaluateCompliance(input({ pruneLogs }));
+    expect(controlOf(report, 'retention')?.databases[0]?.detail).toContain(message);
+  });
+
+  it('fails the retention control when no prune ran in the period', () => {
+    expect(controlOf(evaluateCompliance(input({ pruneLogs: [] })), 'retention')?.status).toBe('fail');
+  });
+
+  it.each([
+    ['multi-az', { multiAz: false }, 'single availability zone'],
+    ['encryption-at-rest', { storageEncrypted: false }, 'database storage is not encrypted'],
+    ['automated-backup-retention', { backupRetentionDays: 35 }, 'automated backups kept 35 days'],
+  ] as const)('fails %s for a database that breaks it', (id, overrides, detail) => {
+    const report = evaluateCompliance(
+      input({ databases: [database('orders', overrides), database('billing')] }),
+    );
+    expect(controlOf(report, id)?.databases[0]).toEqual({ id: 'orders', status: 'fail', detail });
+  });
+
+  it('fails the drill controls for a database never restore-tested, or whose last drill failed or was slow', () => {
+    const drillReports = [
+      drillReport('orders', '2026-11-04T05:00:00.000Z', {
+        verdict: 'fail',
+        checks: [{ name: 'consistency', status: 'fail', detail: 'corrupt', durationMs: 0 }],
+        timings: {
+          restoreRequestedAt: 'x',
+          availableAt: null,
+          verifiedAt: null,
+          rtoSeconds: 4000,
+          rpoSeconds: null,
+        },
+      }),
+    ];
+    const report = evaluateCompliance(input({ drillReports }));
+    expect(controlOf(report, 'restore-tested')?.databases[1]).toEqual({
+      id: 'billing',
+      status: 'fail',
+      detail: 'never restore-tested',
+    });
+    expect(controlOf(report, 'latest-drill-passed')?.databases[0]?.detail).toContain('failed: consistency');
+    expect(controlOf(report, 'rto-rpo')?.databases[0]?.detail).toMatch(
+      /RTO 4000 s over 1800 s.*RPO not measured/,
+    );
+  });
+
+  it('fails restore-tested when the last drill is older than the interval', () => {
+    const drillReports = [
+      drillReport('orders', '2026-10-20T05:00:00.000Z'),
+      drillReport('billing', '2026-11-04T05:00:00.000Z'),
+    ];
+    const report = evaluateCompliance(input({ drillReports }));
+    expect(controlOf(report, 'restore-tested')?.databases[0]?.detail).toContain(
+      'last drill 2026-10-20, over 7 days',
+    );
+  });
+
+  it('fails the sandbox control for a sandbox alive past its time to live', () => {
+    const sandboxes = [
+      {
+        region: 'eu-central-1',
+        kind: 'instance' as const,
+        id: 'rsbx-orders-1',
+        status: 'available' as const,
+        engine: 'postgres',
+        createdAt: new Date('2026-11-05T08:00:00Z'),
+        tags: {},
+      },
+    ];
+    const report = evaluateCompliance(input({ sandboxes }));
+    expect(controlOf(report, 'sandbox-ttl')?.status).toBe('fail');
+  });
+
+  it('is non-compliant when evidence used by an earlier report was altered', () => {
+    const integrity = { verified: 3, altered: [{ path: 'evidence/x.json', expected: 'a', actual: 'b' }] };
+    const report = evaluateCompliance(input({ integrity }));
+    expect(report.controls.every((control) => control.status === 'pass')).toBe(true);
+    expect(report.status).toBe('non-compliant');
+  });
+
+  it('marks controls not applicable when nothing is protected', () => {
+    const report = evaluateCompliance(input({ databases: [] }));
+    expect(controlOf(report, 'daily-backup')?.status).toBe('not-applicable');
+    expect(report.status).toBe('compliant');
+  });
+});
+
+describe('days', () => {
+  it('lists the days of a period, inclusive', () => {
+    expect(daysOf({ from: '2026-10-30', to: '2026-11-02' })).toEqual([
+      '2026-10-30',
+      '2026-10-31',
+      '2026-11-01',
+      '2026-11-02',
+    ]);
+  });
+
+  it('describes days as ranges', () => {
+    expect(describeDays(['2026-11-01', '2026-11-03', '2026-11-04', '2026-11-05', '2026-11-09'])).toBe(
+      '2026-11-01, 2026-11-03 to 2026-11-05, 2026-11-09',
+    );
+  });
+});
