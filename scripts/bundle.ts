@@ -11,11 +11,23 @@
 //   the tool's own snapshots in each region it writes to);
 // - `dist/workflows.json`, each `workflows/<name>.asl.json` as one JSON string,
 //   for the state machines' DefinitionString: serverless drops every null it
-//   reads from a file, and `"ResultPath": null` is meaningful in ASL.
+//   reads from a file, and `"ResultPath": null` is meaningful in ASL;
+// - `dist/rds-ca-bundle.pem`, a copy of `certs/rds-ca-bundle.pem` when the
+//   deployer placed AWS's global RDS CA bundle there (it cannot be fetched
+//   here): verify-sandbox ships it and trusts it for its TLS connections to
+//   the sandboxes; without it the verifier refuses TLS and every drill fails.
 //
 // The configuration is `$RESTORABLE_CONFIG` (relative to the repository root)
 // when set, else `restorable.yml` in the repository root, else the demo config.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
@@ -23,6 +35,7 @@ import { build, type Plugin } from 'esbuild';
 import { loadConfig, resolveConfigPath } from '../src/config/load.ts';
 import type { Config, CopyRegion } from '../src/config/schema.ts';
 import { ConfigError } from '../src/domain/errors.ts';
+import { SANDBOX_ID_PREFIX } from '../src/domain/sandbox.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -30,6 +43,10 @@ export const FUNCTIONS_DIST = join(DIST, 'functions');
 export const CONFIG_DIST = join(DIST, 'config.yml');
 export const STACK_SETTINGS_DIST = join(DIST, 'stack-settings.json');
 export const WORKFLOWS_DIST = join(DIST, 'workflows.json');
+/** Where the deployer places AWS's global RDS CA bundle (global-bundle.pem). */
+export const RDS_CA_BUNDLE_SOURCE = join(ROOT, 'certs', 'rds-ca-bundle.pem');
+/** The copy verify-sandbox ships, relative to the package root (LAMBDA_TASK_ROOT). */
+export const RDS_CA_BUNDLE_PACKAGED = 'dist/rds-ca-bundle.pem';
 
 /** A string CloudFormation substitutes `${AWS::AccountId}`-style references in. */
 export type CfnString = string | { readonly 'Fn::Sub': string };
@@ -38,8 +55,14 @@ export interface IamStatement {
   readonly Sid: string;
   readonly Effect: 'Allow';
   readonly Action: readonly string[];
-  readonly Resource: CfnString;
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly Resource: CfnString | readonly CfnString[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, CfnString | readonly CfnString[]>>>>;
+}
+
+/** The network of verify-sandbox, which must reach the sandboxes' endpoints. */
+export interface VerifierVpc {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
 }
 
 export interface StackSettings {
@@ -62,6 +85,39 @@ export interface StackSettings {
   readonly ownSnapshotArns: readonly CfnString[];
   /** The tool's own DB cluster snapshots (`restorable-*`) in each of the snapshotRegions. */
   readonly ownClusterSnapshotArns: readonly CfnString[];
+  /**
+   * Restore sandboxes (`rsbx-*`, src/domain/sandbox.ts) in each of the
+   * snapshotRegions, where drills restore: DB instances, DB clusters, and the
+   * cluster snapshot type DeleteDBCluster also names (no final snapshot is
+   * ever taken of a sandbox).
+   */
+  readonly sandboxInstanceArns: readonly CfnString[];
+  readonly sandboxClusterArns: readonly CfnString[];
+  readonly sandboxClusterSnapshotArns: readonly CfnString[];
+  /** The DB subnet group sandboxes are restored into (sandbox.subnetGroup). */
+  readonly sandboxSubnetGroup: string;
+  /** Secrets RDS manages (named `rds!…`) in each of the snapshotRegions. */
+  readonly rdsSecretArns: readonly CfnString[];
+  /** kms:CreateGrant, kms:DescribeKey and kms:Decrypt through RDS on the keys of the snapshots drills restore. */
+  readonly restoreKeyStatements: readonly IamStatement[];
+  /** kms:Decrypt through Secrets Manager of the RDS-managed secrets, for verify-sandbox. */
+  readonly rdsSecretKeyStatements: readonly IamStatement[];
+  /** The VPC of verify-sandbox, or false (serverless: no VpcConfig) when none is given. */
+  readonly verifierVpc: VerifierVpc | false;
+  /** `vpc` when verifierVpc is set (a CloudFormation condition adds the network policy then), else `none`. */
+  readonly verifierNetwork: 'vpc' | 'none';
+  /** The EC2 permissions Lambda needs to attach verify-sandbox to verifierVpc; empty without one. */
+  readonly verifierNetworkStatements: readonly IamStatement[];
+  /** Environment of verify-sandbox: RDS_CA_BUNDLE_PATH when the CA bundle is shipped, else nothing. */
+  readonly verifierEnvironment: Readonly<Record<string, string>>;
+}
+
+/** What the stack settings take besides the configuration. */
+export interface StackInputs {
+  /** RESTORABLE_VERIFIER_SUBNET_IDS and RESTORABLE_VERIFIER_SECURITY_GROUP_IDS (see verifierVpc). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Set when the RDS CA bundle is shipped: its path in the package. */
+  readonly rdsCaBundlePath?: string;
 }
 
 interface KeyScope {
@@ -154,9 +210,192 @@ export function ownSnapshotArns(
   }));
 }
 
-export function stackSettings(config: Config, configFile: string): StackSettings {
+/** One ARN pattern per region: `arn:<partition>:<service>:<region>:<account>:<resource>`. */
+export function regionalArns(regions: readonly string[], service: string, resource: string): CfnString[] {
+  return regions.map((region) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:${service}:${region}:\${AWS::AccountId}:${resource}`,
+  }));
+}
+
+/**
+ * The keys that encrypt the snapshots drills restore. RDS restores an
+ * encrypted snapshot with its own key, through a grant it creates (for itself,
+ * an AWS resource) in the caller's name: in each copy region exactly the
+ * configured key, as for copy-snapshot; in the source region, where a drill
+ * may restore an original snapshot (`--region`), any key of the region, as
+ * the originals are encrypted with their databases' keys. Every statement
+ * holds only for calls RDS makes in that region (`kms:ViaService`).
+ */
+export function restoreKeyStatements(
+  sourceRegion: string,
+  copyRegions: readonly CopyRegion[],
+): IamStatement[] {
+  const scopes: { region: string; scope: KeyScope }[] = [
+    {
+      region: sourceRegion,
+      scope: {
+        resource: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:${sourceRegion}:\${AWS::AccountId}:key/*` },
+      },
+    },
+    ...copyRegions.map((copy) => ({ region: copy.region, scope: copyKeyScope(copy) })),
+  ];
+  return scopes.flatMap(({ region, scope }) => {
+    const viaRds = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
+    const aliasCondition: Record<string, Record<string, string>> = scope.alias === undefined
+      ? {}
+      : { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': scope.alias } };
+    return [
+      {
+        Sid: `RestoreKeyGrant${sidSuffix(region)}`,
+        Effect: 'Allow',
+        Action: ['kms:CreateGrant'],
+        Resource: scope.resource,
+        Condition: {
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          StringEquals: viaRds,
+          ...aliasCondition,
+        },
+      },
+      {
+        Sid: `RestoreKeyUse${sidSuffix(region)}`,
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey', 'kms:Decrypt'],
+        Resource: scope.resource,
+        Condition: { StringEquals: viaRds, ...aliasCondition },
+      },
+    ];
+  });
+}
+
+/**
+ * Reading an RDS-managed secret decrypts it with its key through Secrets
+ * Manager, in the secret's region; the encryption context names the secret,
+ * so only `rds!…` secrets qualify. (With the default aws/secretsmanager key
+ * the key policy already allows this; a customer managed key needs it.)
+ */
+export function rdsSecretKeyStatements(regions: readonly string[]): IamStatement[] {
+  return [
+    {
+      Sid: 'DecryptRdsSecrets',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: regionalArns(regions, 'kms', 'key/*'),
+      Condition: {
+        StringEquals: { 'kms:ViaService': regions.map((region) => `secretsmanager.${region}.amazonaws.com`) },
+        StringLike: {
+          'kms:EncryptionContext:SecretARN': regionalArns(regions, 'secretsmanager', 'secret:rds!*'),
+        },
+      },
+    },
+  ];
+}
+
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+
+function idList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+}
+
+/**
+ * The VPC verify-sandbox runs in, so that it reaches the sandboxes, which are
+ * never publicly accessible. The configuration schema has no field for the
+ * Lambda function's subnets (sandbox.subnetGroup names a DB subnet group,
+ * whose subnets only AWS knows), so they come from the environment of the
+ * build: RESTORABLE_VERIFIER_SUBNET_IDS (comma-separated), and
+ * RESTORABLE_VERIFIER_SECURITY_GROUP_IDS, else the sandbox's own security
+ * groups (sandbox.securityGroupIds), which must then admit themselves. None
+ * given: no VPC, and the verifier cannot reach a sandbox.
+ */
+export function verifierVpc(config: Config, env: NodeJS.ProcessEnv = {}): VerifierVpc | undefined {
+  const subnetIds = idList(env.RESTORABLE_VERIFIER_SUBNET_IDS);
+  if (subnetIds.length === 0) return undefined;
+  const explicitGroups = idList(env.RESTORABLE_VERIFIER_SECURITY_GROUP_IDS);
+  const securityGroupIds = explicitGroups.length > 0 ? explicitGroups : [...config.sandbox.securityGroupIds];
+  for (const id of subnetIds) {
+    if (!SUBNET_ID.test(id))
+      throw new ConfigError(`RESTORABLE_VERIFIER_SUBNET_IDS: ${id} is not a subnet id`);
+  }
+  for (const id of securityGroupIds) {
+    if (!SECURITY_GROUP_ID.test(id)) {
+      throw new ConfigError(`verify-sandbox security groups: ${id} is not a security group id`);
+    }
+  }
+  if (securityGroupIds.length === 0) {
+    throw new ConfigError(
+      'RESTORABLE_VERIFIER_SUBNET_IDS is set, but no security group: set RESTORABLE_VERIFIER_SECURITY_GROUP_IDS or sandbox.securityGroupIds',
+    );
+  }
+  return { subnetIds, securityGroupIds };
+}
+
+/**
+ * What Lambda needs, in the execution role, to attach a function to its VPC:
+ * create network interfaces in the given subnets with the given security
+ * groups only, delete and re-address network interfaces of the stack's
+ * region, and describe them (the two Describe calls accept only `*`).
+ */
+export function verifierNetworkStatements(vpc: VerifierVpc | undefined): IamStatement[] {
+  if (vpc === undefined) return [];
+  const ec2 = (resource: string): CfnString => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+  });
+  return [
+    {
+      Sid: 'CreateNetworkInterfacesInVerifierSubnets',
+      Effect: 'Allow',
+      Action: ['ec2:CreateNetworkInterface'],
+      Resource: [
+        ec2('network-interface/*'),
+        ...vpc.subnetIds.map((id) => ec2(`subnet/${id}`)),
+        ...vpc.securityGroupIds.map((id) => ec2(`security-group/${id}`)),
+      ],
+    },
+    {
+      Sid: 'ManageNetworkInterfaces',
+      Effect: 'Allow',
+      Action: [
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      Resource: [ec2('network-interface/*')],
+    },
+    {
+      Sid: 'DescribeNetworkInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+      Resource: '*',
+    },
+  ];
+}
+
+/**
+ * Copies the RDS CA bundle into the package when the deployer placed it, and
+ * removes a copy left by an earlier build when not. Returns whether it ships.
+ */
+export function shipRdsCaBundle(source: string, destination: string): boolean {
+  if (!existsSync(source)) {
+    rmSync(destination, { force: true });
+    return false;
+  }
+  const text = readFileSync(source, 'utf8');
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`${source} holds no PEM certificate: place AWS's global RDS CA bundle there`);
+  }
+  mkdirSync(join(destination, '..'), { recursive: true });
+  copyFileSync(source, destination);
+  return true;
+}
+
+export function stackSettings(config: Config, configFile: string, inputs: StackInputs = {}): StackSettings {
   const copyRegions = config.copyRegions.map((copy) => copy.region);
   const snapshotRegions = [config.sourceRegion, ...copyRegions];
+  const vpc = verifierVpc(config, inputs.env);
+  const sandbox = `${SANDBOX_ID_PREFIX}-*`;
   return {
     configFile,
     stage: config.aws.stage,
@@ -169,6 +408,18 @@ export function stackSettings(config: Config, configFile: string): StackSettings
     copyKeyStatements: copyKeyStatements(config.copyRegions),
     ownSnapshotArns: ownSnapshotArns(snapshotRegions, 'snapshot'),
     ownClusterSnapshotArns: ownSnapshotArns(snapshotRegions, 'cluster-snapshot'),
+    sandboxInstanceArns: regionalArns(snapshotRegions, 'rds', `db:${sandbox}`),
+    sandboxClusterArns: regionalArns(snapshotRegions, 'rds', `cluster:${sandbox}`),
+    sandboxClusterSnapshotArns: regionalArns(snapshotRegions, 'rds', `cluster-snapshot:${sandbox}`),
+    sandboxSubnetGroup: config.sandbox.subnetGroup,
+    rdsSecretArns: regionalArns(snapshotRegions, 'secretsmanager', 'secret:rds!*'),
+    restoreKeyStatements: restoreKeyStatements(config.sourceRegion, config.copyRegions),
+    rdsSecretKeyStatements: rdsSecretKeyStatements(snapshotRegions),
+    verifierVpc: vpc ?? false,
+    verifierNetwork: vpc === undefined ? 'none' : 'vpc',
+    verifierNetworkStatements: verifierNetworkStatements(vpc),
+    verifierEnvironment:
+      inputs.rdsCaBundlePath === undefined ? {} : { RDS_CA_BUNDLE_PATH: inputs.rdsCaBundlePath },
   };
 }
 
@@ -291,21 +542,41 @@ export function formatReport(reports: readonly BundleReport[]): string {
 }
 
 /** Validates the configuration and writes what serverless.yml and the packages read besides the bundles. */
-function writeStackInputs(configFile: string): void {
+function writeStackInputs(configFile: string): StackSettings {
   const config = loadConfig(configFile).config;
   mkdirSync(DIST, { recursive: true });
-  writeFileSync(
-    STACK_SETTINGS_DIST,
-    `${JSON.stringify(stackSettings(config, relative(ROOT, configFile)), null, 2)}\n`,
-  );
+  const caBundle = shipRdsCaBundle(RDS_CA_BUNDLE_SOURCE, join(ROOT, RDS_CA_BUNDLE_PACKAGED));
+  const settings = stackSettings(config, relative(ROOT, configFile), {
+    env: process.env,
+    ...(caBundle ? { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED } : {}),
+  });
+  writeFileSync(STACK_SETTINGS_DIST, `${JSON.stringify(settings, null, 2)}\n`);
   copyFileSync(configFile, CONFIG_DIST);
   writeFileSync(WORKFLOWS_DIST, `${JSON.stringify(workflowDefinitions(), null, 2)}\n`);
+  return settings;
+}
+
+/** What a deployment of this build cannot do, said at build time rather than found at the first drill. */
+function drillWarnings(settings: StackSettings): string[] {
+  return [
+    ...(settings.verifierEnvironment.RDS_CA_BUNDLE_PATH === undefined
+      ? [
+          `warning: no ${relative(ROOT, RDS_CA_BUNDLE_SOURCE)}: verify-sandbox ships no RDS CA bundle, refuses TLS to sandboxes and every drill fails`,
+        ]
+      : []),
+    ...(settings.verifierVpc === false
+      ? [
+          'warning: RESTORABLE_VERIFIER_SUBNET_IDS is not set: verify-sandbox runs outside any VPC and cannot reach a sandbox',
+        ]
+      : []),
+  ];
 }
 
 async function main(): Promise<number> {
   const configFile = chooseConfigFile();
+  let settings: StackSettings;
   try {
-    writeStackInputs(configFile);
+    settings = writeStackInputs(configFile);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -320,6 +591,7 @@ async function main(): Promise<number> {
     `${reports.length} bundles in ${relative(ROOT, FUNCTIONS_DIST)}/ in ${Math.round(performance.now() - started)} ms;` +
       ` configuration ${relative(ROOT, configFile)} copied to ${relative(ROOT, CONFIG_DIST)}`,
   );
+  for (const warning of drillWarnings(settings)) console.warn(warning);
   return 0;
 }
 

@@ -107,6 +107,18 @@ const sandbox = z
       .min(1)
       .default('db.t4g.medium')
       .describe('Instance class of a restored sandbox.'),
+    verifierSubnetIds: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'AWS: subnets of the verifier function, which must reach the sandboxes (and RDS, Secrets Manager, S3).',
+      ),
+    verifierSecurityGroupIds: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'AWS: security groups of the verifier function; the sandbox security groups must admit them.',
+      ),
     ttlMinutes: z
       .number()
       .int()

@@ -58,7 +58,12 @@ export interface DrillPoint {
 }
 
 export interface EvidenceIntegrity {
-  /** Evidence files listed by earlier compliance reports that were hashed again. */
+  /**
+   * The earlier compliance reports themselves, with their SHA-256, so the next
+   * report can check that they were not altered either: a chain of evidence.
+   */
+  readonly earlierReports: EvidenceRef[];
+  /** Evidence files listed by earlier compliance reports that were hashed again (altered ones included). */
   readonly verified: number;
   /** Those whose bytes changed or that disappeared since: tampering or loss. */
   readonly altered: { readonly path: string; readonly expected: string; readonly actual: string | null }[];
@@ -68,7 +73,9 @@ export interface ComplianceReport {
   readonly schemaVersion: 1;
   readonly reportId: string;
   readonly generatedAt: string;
+  /** Inclusive UTC days, YYYY-MM-DD. */
   readonly period: { readonly from: string; readonly to: string };
+  /** Compliant when no control failed and no evidence an earlier report relied on was altered or lost. */
   readonly status: 'compliant' | 'non-compliant';
   readonly policy: {
     readonly retentionDays: number;

@@ -4,8 +4,9 @@
 // `ComplianceReport` (domain/compliance-report.ts) field by field and in the
 // same order, which is the order of the fields in the JSON file. Objects are
 // strict, and the report may not contradict itself: a "compliant" report
-// cannot hold a failed control, a passed control cannot hold a failed
-// database, and the coverage grid has exactly one cell per database per day.
+// cannot hold a failed control or altered evidence, a passed control cannot
+// hold a failed database, and the coverage grid has exactly one cell per
+// database per day of the period.
 import { z } from 'zod';
 import { formatIssues } from '../config/load.ts';
 import type { ComplianceReport, ControlResult, PromiseId } from '../domain/compliance-report.ts';
@@ -40,7 +41,8 @@ const evidenceRefSchema = z.strictObject({
 });
 
 const databaseControlResultSchema = z.strictObject({
-  id: keySegment,
+  /** A database id, or a label such as "(all)" for a result about no database in particular. */
+  id: z.string().min(1),
   status: controlStatus,
   detail: z.string(),
 });
@@ -70,6 +72,7 @@ const drillPointSchema = z.strictObject({
 });
 
 const integritySchema = z.strictObject({
+  earlierReports: z.array(evidenceRefSchema),
   verified: z.number().int().nonnegative(),
   altered: z.array(z.strictObject({ path: z.string().min(1), expected: sha256, actual: sha256.nullable() })),
 });
@@ -123,29 +126,31 @@ export const complianceReportSchema = z
       databaseIds.add(database.id);
     });
 
-    // Fail closed: the verdict may not claim more than its controls show.
+    // Fail closed: the verdict may not claim more than its controls and its
+    // evidence show. Altered earlier evidence alone makes a report non-compliant.
     const failing = report.controls.filter((control) => control.status === 'fail');
+    const altered = report.integrity.altered.length;
     if (report.status === 'compliant' && failing.length > 0) {
       issue(
         ['status'],
         `is "compliant" but these controls failed: ${failing.map((control) => control.id).join(', ')}`,
       );
     }
-    if (report.status === 'non-compliant' && failing.length === 0) {
-      issue(['status'], 'is "non-compliant" but no control failed');
+    if (report.status === 'compliant' && altered > 0) {
+      issue(['status'], `is "compliant" but ${altered} earlier evidence files were altered or lost`);
+    }
+    if (report.status === 'non-compliant' && failing.length === 0 && altered === 0) {
+      issue(['status'], 'is "non-compliant" but no control failed and no evidence was altered');
     }
     const controlIds = new Set<string>();
     report.controls.forEach((control, index) => {
       if (controlIds.has(control.id)) issue(['controls', index, 'id'], `repeats control ${control.id}`);
       controlIds.add(control.id);
-      control.databases.forEach((result, resultIndex) => {
-        if (!databaseIds.has(result.id)) {
-          issue(['controls', index, 'databases', resultIndex, 'id'], `${result.id} is not in databases`);
-        }
+      for (const result of control.databases) {
         if (control.status === 'pass' && result.status === 'fail') {
           issue(['controls', index, 'status'], `is "pass" but database ${result.id} failed`);
         }
-      });
+      }
     });
 
     // The coverage grid: one cell per database per day of the period, in order.

@@ -13,6 +13,7 @@ import { InvalidInputError } from '../domain/errors.ts';
 import { isManaged } from '../domain/tags.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
+  COMPLIANCE_REPORTS_PREFIX,
   complianceReportKeys,
   parseComplianceReport,
   renderComplianceCsv,
@@ -46,24 +47,23 @@ async function readEvidence<T>(
   return found;
 }
 
-/** Hashes again every evidence file earlier compliance reports listed: changed or missing bytes are tampering or loss. */
-async function verifyEarlierEvidence(
-  reports: ReportStore,
-  currentId: string,
-): Promise<{
-  integrity: EvidenceIntegrity;
-  earlierReports: EvidenceRef[];
-}> {
+/**
+ * Hashes again every evidence file earlier compliance reports listed, and the
+ * earlier reports they chained to: changed or missing bytes are tampering or loss.
+ */
+async function verifyEarlierEvidence(reports: ReportStore): Promise<EvidenceIntegrity> {
   const expected = new Map<string, string>();
   const earlierReports: EvidenceRef[] = [];
-  for (const key of await reports.list('compliance/')) {
-    if (!key.endsWith('.json') || key.includes(currentId)) continue;
+  for (const key of await reports.list(COMPLIANCE_REPORTS_PREFIX)) {
+    if (!key.endsWith('.json')) continue;
     const body = await reports.get(key);
     if (body === undefined) continue;
     earlierReports.push({ kind: 'compliance-report', path: key, sha256: sha256(body) });
     const report = parseComplianceReport(Buffer.from(body).toString('utf8'));
-    for (const result of report.controls)
+    for (const result of report.controls) {
       for (const ref of result.evidence) expected.set(ref.path, ref.sha256);
+    }
+    for (const ref of report.integrity.earlierReports) expected.set(ref.path, ref.sha256);
   }
   const altered: EvidenceIntegrity['altered'][number][] = [];
   for (const [path, digest] of expected) {
@@ -71,7 +71,7 @@ async function verifyEarlierEvidence(
     const actual = body === undefined ? null : sha256(body);
     if (actual !== digest) altered.push({ path, expected: digest, actual });
   }
-  return { integrity: { verified: expected.size, altered }, earlierReports };
+  return { earlierReports, verified: expected.size, altered };
 }
 
 /**
@@ -178,7 +178,7 @@ export const writeComplianceReportTask = defineTask({
         drillReports.push({ ref: { kind: 'drill-report', path: key, sha256: sha256(body) }, report });
       }
     }
-    const { integrity, earlierReports } = await verifyEarlierEvidence(reports, reportId);
+    const integrity = await verifyEarlierEvidence(reports);
 
     const report = evaluateCompliance({
       reportId,
@@ -211,26 +211,15 @@ export const writeComplianceReportTask = defineTask({
       sweepRecords,
       integrity,
     });
-    // Earlier compliance reports are evidence too: the next report checks they were not altered.
-    const withChain = {
-      ...report,
-      controls: report.controls.map((result, index) =>
-        index === 0 ? { ...result, evidence: [...result.evidence, ...earlierReports] } : result,
-      ),
-    };
-    const keys = complianceReportKeys(withChain);
-    const json = await reports.put(keys.json, serializeComplianceReport(withChain), 'application/json');
-    const csv = await reports.put(keys.csv, renderComplianceCsv(withChain), 'text/csv; charset=utf-8');
-    const html = await reports.put(
-      keys.html,
-      renderComplianceReportHtml(withChain),
-      'text/html; charset=utf-8',
-    );
+    const keys = complianceReportKeys(report);
+    const json = await reports.put(keys.json, serializeComplianceReport(report), 'application/json');
+    const csv = await reports.put(keys.csv, renderComplianceCsv(report), 'text/csv; charset=utf-8');
+    const html = await reports.put(keys.html, renderComplianceReportHtml(report), 'text/html; charset=utf-8');
     return {
       reportId,
       period,
-      status: withChain.status,
-      controls: withChain.controls.map(({ id, title, status, summary, databases: results, evidence }) => ({
+      status: report.status,
+      controls: report.controls.map(({ id, title, status, summary, databases: results, evidence }) => ({
         id,
         title,
         status,

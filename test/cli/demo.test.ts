@@ -2,7 +2,7 @@
 // replay ends with the retention period's snapshots in both regions and a
 // passing drill of every protected database.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,22 @@ import { type CliRun, runCli } from '../support/cli.ts';
 let workDir: string;
 let run: CliRun;
 
+interface ReportJson {
+  period: { from: string; to: string };
+  status: string;
+  controls: {
+    id: string;
+    title: string;
+    status: string;
+    databases: unknown[];
+    evidence: { kind: string; path: string; sha256: string }[];
+  }[];
+  integrity: { verified: number; altered: number };
+  report: { json: string; csv: string; html: string };
+}
+
 interface DemoJson {
+  compliance: ReportJson;
   days: { date: string; backup: { status: string }; prune: { deleted: unknown[] } }[];
   drills: { verdict: string; drills: { verdict: string; database: string; report: { html: string } }[] };
   status: {
@@ -74,6 +89,61 @@ describe('restorable demo', () => {
       'orders pass',
     ]);
     for (const drill of drills.drills) expect(existsSync(drill.report.html)).toBe(true);
+  });
+
+  it('writes the compliance report of the replayed period: compliant, in JSON, CSV and HTML', () => {
+    const { compliance } = run.json<DemoJson>();
+    expect(compliance.period).toEqual({ from: '2026-11-14', to: '2026-11-22' });
+    expect(compliance.status).toBe('compliant');
+    expect(compliance.controls.map((control) => `${control.id} ${control.status}`)).toEqual([
+      'daily-backup pass',
+      'cross-region-copy pass',
+      'retention pass',
+      'automated-backup-retention pass',
+      'encryption-at-rest pass',
+      'multi-az pass',
+      'restore-tested pass',
+      'latest-drill-passed pass',
+      'rto-rpo pass',
+      'sandbox-ttl pass',
+    ]);
+    for (const path of Object.values(compliance.report)) expect(existsSync(path)).toBe(true);
+    const backups = compliance.controls[0]?.evidence.filter((evidence) => evidence.kind === 'backup-record');
+    expect(backups).toHaveLength(18);
+    expect(backups?.every((evidence) => /^[0-9a-f]{64}$/.test(evidence.sha256))).toBe(true);
+  });
+
+  it('detects evidence altered after a report used it, and says the period is non-compliant', async () => {
+    const stateDir = join(workDir, 'state');
+    const { compliance } = run.json<DemoJson>();
+    const evidence = compliance.controls[0]?.evidence.find((ref) => ref.kind === 'backup-record');
+    const file = join(stateDir, 'reports', evidence?.path ?? 'missing');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"status": "OK"', '"status": "OK" '));
+
+    const again = await runCli(
+      'report',
+      '--from',
+      '2026-11-14',
+      '--to',
+      '2026-11-22',
+      '--json',
+      '--state-dir',
+      stateDir,
+      '--now',
+      '2026-11-22T13:00:00Z',
+    );
+
+    expect(again.code).toBe(1);
+    expect(again.json<ReportJson>()).toMatchObject({ status: 'non-compliant', integrity: { altered: 1 } });
+  });
+
+  it.each([
+    [['--from', '2026-11-30', '--to', '2026-11-01'], '--from 2026-11-30 is after --to 2026-11-01'],
+    [['--from', 'last week'], '--from must be a date such as 2026-11-01'],
+  ])('report %j exits 2', async (flags, message) => {
+    const refused = await runCli('report', ...flags, '--state-dir', join(workDir, 'state'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(message);
   });
 
   it('refuses to reset a directory that is not a local cloud', async () => {

@@ -2,7 +2,8 @@
 // really produces offline: the bundles in dist/, the function packages and the
 // CloudFormation template written by `serverless package`.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,11 +12,16 @@ import {
   copyKeyStatements,
   handlerEntryPoints,
   ownSnapshotArns,
+  RDS_CA_BUNDLE_PACKAGED,
+  restoreKeyStatements,
+  shipRdsCaBundle,
   stackSettings,
+  verifierVpc,
 } from '../../scripts/bundle.ts';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { ConfigError } from '../../src/domain/errors.ts';
+import { SANDBOX_ID_PREFIX, SANDBOX_TAG, SANDBOX_TAG_VALUE } from '../../src/domain/sandbox.ts';
 import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain/tags.ts';
 import {
   allowing,
@@ -23,8 +29,10 @@ import {
   type CfnResource,
   isObject,
   type Json,
+  type JsonObject,
   type PackagedService,
   packageService,
+  packageVariant,
   policyStatements,
   properties,
   ROOT,
@@ -154,6 +162,128 @@ function substitute(text: string, values: Readonly<Record<string, string>>): str
   });
 }
 
+/** The sandbox name pattern every drill resource is confined to: `rsbx-*`. */
+const SANDBOX = `${SANDBOX_ID_PREFIX}-*`;
+
+/** Any delete of a DB instance or cluster, in any letter case. */
+const DELETES_DATABASES = /^rds:DeleteDB(Instance|Cluster)$/i;
+
+/** Anything that brings a DB instance or cluster into being, in any letter case. */
+const CREATES_DATABASES = /^rds:(RestoreDB\w*|CreateDBInstance\w*|CreateDBCluster)$/i;
+
+/** Any modification of a DB instance or cluster, in any letter case. */
+const MODIFIES_DATABASES = /^rds:ModifyDB(Instance|Cluster)$/i;
+
+/** Any read of a secret's value, in any letter case. */
+const READS_SECRETS = /^secretsmanager:(Batch)?GetSecretValue$/i;
+
+interface RdsArn {
+  readonly region: string;
+  readonly type: string;
+  readonly name: string;
+}
+
+/** An RDS ARN pattern of the template (`arn:${AWS::Partition}:rds:<region>:${AWS::AccountId}:<type>:<name>`). */
+function rdsArn(arn: string): RdsArn | undefined {
+  const match = /^arn:\$\{AWS::Partition\}:rds:([a-z0-9-]+|\*):\$\{AWS::AccountId\}:([a-z-]+):(.+)$/.exec(
+    arn,
+  );
+  if (match === null) return undefined;
+  const [, region = '', type = '', name = ''] = match;
+  return { region, type, name };
+}
+
+/** The value of a condition key under an operator; IAM matches keys without regard to case. */
+function conditionValue(statement: Statement, operator: string, key: string): Json | undefined {
+  return Object.entries(statement.Condition[operator] ?? {}).find(
+    ([candidate]) => candidate.toLowerCase() === key.toLowerCase(),
+  )?.[1];
+}
+
+/** The rendered values of a condition key (one value or a list). */
+function conditionValues(statement: Statement, operator: string, key: string): string[] {
+  const value = conditionValue(statement, operator, key);
+  return value === undefined ? [] : asList(value).map(render);
+}
+
+/** Whether the statement holds only when the key has exactly this value. */
+function requiresValue(statement: Statement, operator: string, key: string, value: string): boolean {
+  const values = conditionValues(statement, operator, key);
+  return values.length === 1 && values[0] === value;
+}
+
+/** Whether the statement holds only for resources carrying the sandbox tag, by RDS's key of that type or the global one. */
+function requiresSandboxTag(statement: Statement, type: 'db' | 'cluster'): boolean {
+  return [`rds:${type}-tag/${SANDBOX_TAG}`, `aws:ResourceTag/${SANDBOX_TAG}`].some((key) =>
+    requiresValue(statement, 'StringEquals', key, SANDBOX_TAG_VALUE),
+  );
+}
+
+/**
+ * The regions an RDS statement can act in: those its ARNs name, and for an
+ * ARN of any region (`*`) those its aws:RequestedRegion condition allows (or
+ * `*` when it has none).
+ */
+function regionsOf(statement: Statement): Set<string> {
+  const requested = conditionValues(statement, 'StringEquals', 'aws:RequestedRegion');
+  return new Set(
+    statement.resources.flatMap((arn) => {
+      const region = rdsArn(arn)?.region;
+      if (region === undefined) return [];
+      if (region !== '*') return [region];
+      return requested.length > 0 ? requested : ['*'];
+    }),
+  );
+}
+
+/** The holders of every Allow statement granting an action that matches the pattern. */
+function holdersOf(pattern: RegExp): string[] {
+  return [
+    ...new Set(
+      policyStatements(template)
+        .filter(({ statement }) => statement.Effect === 'Allow' && hasAction(statement, pattern))
+        .map(({ holder, kind }) => `${kind} ${holder}`),
+    ),
+  ].sort();
+}
+
+/** Every Allow statement of the template granting an action that matches the pattern, with where it is. */
+function statementsAllowing(pattern: RegExp): { where: string; statement: Statement }[] {
+  return policyStatements(template)
+    .filter(({ statement }) => statement.Effect === 'Allow' && hasAction(statement, pattern))
+    .map(({ holder, statement }) => ({ where: `${holder} ${statement.Sid ?? ''}`, statement }));
+}
+
+/** The S3 grants of a role: each action with the objects (or the bucket) it names. */
+function s3Grants(statements: readonly Statement[]): Record<string, string[]> {
+  return Object.fromEntries(
+    [...allowedActions(statements)]
+      .filter((action) => action.startsWith('s3:'))
+      .sort()
+      .map((action) => [
+        action,
+        allowing(statements, action)
+          .flatMap((statement) => statement.resources)
+          .sort(),
+      ]),
+  );
+}
+
+/** The prefixes an s3:ListBucket grant is confined to. */
+function listedPrefixes(statements: readonly Statement[]): string[] {
+  return allowing(statements, 's3:ListBucket').flatMap((statement) => [
+    ...conditionValues(statement, 'StringLike', 's3:prefix'),
+    ...conditionValues(statement, 'StringEquals', 's3:prefix'),
+  ]);
+}
+
+/** One ARN per region the tool writes snapshots to, where drills restore. */
+function inDrillRegions(type: string, name: string): string[] {
+  return snapshotRegions()
+    .map((region) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:${name}`)
+    .sort();
+}
+
 /** The state machine whose StateMachineName is restorable-<stage>-<workflow>, which the CLI looks for. */
 function stateMachineNamed(workflow: string): [string, CfnResource] {
   const name = `restorable-${config.aws.stage}-${workflow}`;
@@ -248,8 +378,10 @@ describe('the Lambda functions', () => {
     );
     const environment = fn.Properties?.Environment;
     const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+    // verify-sandbox also ships the RDS CA bundle, when the build found one.
+    const caBundle = typeof variables.RDS_CA_BUNDLE_PATH === 'string' ? [variables.RDS_CA_BUNDLE_PATH] : [];
     expect(zipEntryNames(zip)).toEqual(
-      [String(variables.RESTORABLE_CONFIG_PATH), `dist/functions/${name}.mjs`].sort(),
+      [String(variables.RESTORABLE_CONFIG_PATH), `dist/functions/${name}.mjs`, ...caBundle].sort(),
     );
     expect(variables.RESTORABLE_CONFIG_PATH).toBe('dist/config.yml');
     expect(readFileSync(join(ROOT, 'dist', 'config.yml'), 'utf8')).toBe(
@@ -279,8 +411,10 @@ describe('IAM', () => {
     }
   });
 
-  it('names resources in every identity statement, except for log delivery, which has no resource-level permissions', () => {
+  it('names resources in every identity statement, except for log delivery and network interface listing, which have no resource-level permissions', () => {
     const logDelivery = new Set([
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
       'logs:CreateLogDelivery',
       'logs:GetLogDelivery',
       'logs:UpdateLogDelivery',
@@ -548,6 +682,454 @@ describe('IAM', () => {
   });
 });
 
+describe('IAM of the restore drills', () => {
+  it("gives no role but teardown-sandbox's and sweep-sandboxes' any delete of a DB instance or cluster", () => {
+    expect(holdersOf(DELETES_DATABASES)).toEqual(
+      [`identity ${roleOf('sweep-sandboxes')}`, `identity ${roleOf('teardown-sandbox')}`].sort(),
+    );
+  });
+
+  it('requires, in every statement allowing a DB instance or cluster delete, an rsbx-* target carrying the sandbox tag', () => {
+    const deletes = statementsAllowing(DELETES_DATABASES);
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const { where, statement } of deletes) {
+      expect(statement.resources.length, where).toBeGreaterThan(0);
+      const arns = statement.resources.map((arn) => ({ arn, parsed: rdsArn(arn) }));
+      for (const { arn, parsed } of arns) {
+        // Only sandboxes, in a region where drills restore: never `*`, never
+        // a pattern that a production database could match.
+        expect(parsed, `${where} ${arn}`).toBeDefined();
+        expect(parsed?.name, `${where} ${arn}`).toBe(SANDBOX);
+        expect(snapshotRegions(), `${where} ${arn}`).toContain(parsed?.region);
+      }
+      const types = new Set(arns.map(({ parsed }) => parsed?.type));
+      const instanceDelete = hasAction(statement, /^rds:DeleteDBInstance$/i);
+      const clusterDelete = hasAction(statement, /^rds:DeleteDBCluster$/i);
+      for (const type of types) {
+        const allowed = [
+          ...(instanceDelete ? ['db'] : []),
+          ...(clusterDelete ? ['cluster', 'cluster-snapshot'] : []),
+        ];
+        expect(allowed, `${where} names a ${type}`).toContain(type);
+      }
+      if (types.has('db'))
+        expect(requiresSandboxTag(statement, 'db'), `${where} requires the tag`).toBe(true);
+      if (types.has('cluster')) {
+        expect(requiresSandboxTag(statement, 'cluster'), `${where} requires the tag`).toBe(true);
+      }
+      if (!types.has('db') && !types.has('cluster')) {
+        // The final cluster snapshot DeleteDBCluster names: on its own it
+        // deletes nothing, so it must allow that one action and nothing else.
+        expect(statement.actions, where).toEqual(['rds:DeleteDBCluster']);
+      }
+    }
+  });
+
+  it.each(['teardown-sandbox', 'sweep-sandboxes'])(
+    '%s deletes sandboxes in every region drills restore to, and changes no other RDS resource',
+    (name) => {
+      const statements = roleStatements(template, roleOf(name));
+      const targets = (action: string, type: string) =>
+        allowing(statements, action)
+          .flatMap((statement) => statement.resources)
+          .filter((arn) => rdsArn(arn)?.type === type)
+          .sort();
+      expect(targets('rds:DeleteDBInstance', 'db')).toEqual(inDrillRegions('db', SANDBOX));
+      expect(targets('rds:DeleteDBCluster', 'cluster')).toEqual(inDrillRegions('cluster', SANDBOX));
+      const rdsWrites = [...allowedActions(statements)].filter(
+        (action) => action.startsWith('rds:') && !/^rds:Describe/.test(action),
+      );
+      expect(rdsWrites.sort()).toEqual(['rds:DeleteDBCluster', 'rds:DeleteDBInstance']);
+      expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 'rds', 's3']);
+    },
+  );
+
+  it('lets teardown-sandbox read and release only drill leases', () => {
+    const statements = roleStatements(template, roleOf('teardown-sandbox'));
+    expect(s3Grants(statements)).toEqual({
+      's3:GetObject': [`\${ReportsBucket.Arn}/leases/drills/*`],
+      's3:ListBucket': [`\${ReportsBucket.Arn}`],
+      's3:PutObject': [`\${ReportsBucket.Arn}/leases/drills/*`],
+    });
+    // Listing lets a missing lease read as missing (404), not as forbidden.
+    expect(listedPrefixes(statements)).toEqual(['leases/drills/*']);
+  });
+
+  it('lets sweep-sandboxes write only sweep evidence', () => {
+    expect(s3Grants(roleStatements(template, roleOf('sweep-sandboxes')))).toEqual({
+      's3:PutObject': [`\${ReportsBucket.Arn}/evidence/sweeps/*`],
+    });
+  });
+
+  it('lets only restore-sandbox restore or create a DB instance or cluster, and only an rsbx-* sandbox tagged in the request', () => {
+    expect(holdersOf(CREATES_DATABASES)).toEqual([`identity ${roleOf('restore-sandbox')}`]);
+    const creates = statementsAllowing(CREATES_DATABASES);
+    const actions = new Set(creates.flatMap(({ statement }) => statement.actions));
+    expect([...actions].sort()).toEqual([
+      'rds:CreateDBInstance',
+      'rds:RestoreDBClusterFromSnapshot',
+      'rds:RestoreDBInstanceFromDBSnapshot',
+    ]);
+    for (const { where, statement } of creates) {
+      expect(
+        requiresValue(statement, 'StringEquals', `aws:RequestTag/${SANDBOX_TAG}`, SANDBOX_TAG_VALUE),
+        `${where} requires ${SANDBOX_TAG}=${SANDBOX_TAG_VALUE} in the request`,
+      ).toBe(true);
+      expect(statement.resources, where).not.toContain('*');
+      const parsed = statement.resources.map((arn) => ({
+        arn,
+        type: rdsArn(arn)?.type,
+        name: rdsArn(arn)?.name,
+      }));
+      expect(
+        parsed.some(({ type }) => type === 'db' || type === 'cluster'),
+        where,
+      ).toBe(true);
+      for (const { arn, type, name } of parsed) {
+        const what = `${where} ${arn}`;
+        expect(
+          ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'subgrp', 'og', 'pg', 'cluster-pg'],
+          what,
+        ).toContain(type);
+        if (type === 'db' || type === 'cluster') expect(name, what).toBe(SANDBOX);
+        if (type === 'snapshot' || type === 'cluster-snapshot')
+          expect(isOwnSnapshotPattern(arn), what).toBe(true);
+        if (type === 'subgrp') expect(name, what).toBe(config.sandbox.subnetGroup);
+      }
+      // Only in the regions the tool writes snapshots to, where the drills restore.
+      const regions = [...regionsOf(statement)];
+      expect(regions.length, where).toBeGreaterThan(0);
+      for (const region of regions) expect(snapshotRegions(), `${where} in ${region}`).toContain(region);
+    }
+    // Each restore names its snapshot type, so the tool's own snapshots are restorable.
+    const snapshotTypes = (action: string) =>
+      new Set(
+        allowing(
+          creates.map(({ statement }) => statement),
+          action,
+        ).flatMap((statement) => statement.resources.map((arn) => rdsArn(arn)?.type)),
+      );
+    expect(snapshotTypes('rds:RestoreDBInstanceFromDBSnapshot').has('snapshot')).toBe(true);
+    expect(snapshotTypes('rds:RestoreDBClusterFromSnapshot').has('cluster-snapshot')).toBe(true);
+  });
+
+  it('lets restore-sandbox tag only the sandboxes it creates, with the sandbox tag in the request', () => {
+    const statements = roleStatements(template, roleOf('restore-sandbox'));
+    const tagging = allowing(statements, 'rds:AddTagsToResource');
+    expect(tagging.length).toBeGreaterThan(0);
+    for (const statement of tagging) {
+      expect(
+        requiresValue(statement, 'StringEquals', `aws:RequestTag/${SANDBOX_TAG}`, SANDBOX_TAG_VALUE),
+      ).toBe(true);
+      for (const arn of statement.resources) {
+        expect(['db', 'cluster']).toContain(rdsArn(arn)?.type);
+        expect(rdsArn(arn)?.name).toBe(SANDBOX);
+      }
+    }
+    const rdsWrites = [...allowedActions(statements)].filter(
+      (action) => action.startsWith('rds:') && !/^rds:Describe/.test(action),
+    );
+    expect(rdsWrites.sort()).toEqual([
+      'rds:AddTagsToResource',
+      'rds:CreateDBInstance',
+      'rds:RestoreDBClusterFromSnapshot',
+      'rds:RestoreDBInstanceFromDBSnapshot',
+    ]);
+  });
+
+  it('lets restore-sandbox use the keys of the snapshots it restores only through RDS, for grants to AWS resources only', () => {
+    const statements = roleStatements(template, roleOf('restore-sandbox'));
+    const keyStatements = statements.filter(
+      (statement) => hasAction(statement, /^kms:/i) && !statement.resources.includes(`\${ReportsKey.Arn}`),
+    );
+    expect([...allowedActions(keyStatements)].sort()).toEqual([
+      'kms:CreateGrant',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+    ]);
+    for (const statement of keyStatements) {
+      const where = statement.Sid ?? JSON.stringify(statement.actions);
+      const regions = statement.resources.map((arn) => /:kms:([a-z0-9-]+):/.exec(arn)?.[1]);
+      expect(regions.length, where).toBeGreaterThan(0);
+      for (const region of regions) {
+        expect(snapshotRegions(), where).toContain(region);
+        expect(
+          requiresValue(statement, 'StringEquals', 'kms:ViaService', `rds.${region}.amazonaws.com`),
+          where,
+        ).toBe(true);
+      }
+      if (statement.actions.includes('kms:CreateGrant')) {
+        expect(requiresValue(statement, 'Bool', 'kms:GrantIsForAWSResource', 'true'), where).toBe(true);
+      }
+    }
+    for (const copy of config.copyRegions) {
+      for (const action of ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt']) {
+        const onRegion = allowing(keyStatements, action).filter((statement) =>
+          statement.resources.some((arn) => arn.includes(`:kms:${copy.region}:`)),
+        );
+        expect(onRegion, `${action} in ${copy.region}`).toHaveLength(1);
+        const [statement] = onRegion as [Statement];
+        if (copy.kmsKeyId.startsWith('alias/')) {
+          expect(conditionValues(statement, 'ForAnyValue:StringEquals', 'kms:ResourceAliases')).toEqual([
+            copy.kmsKeyId,
+          ]);
+        } else if (copy.kmsKeyId.includes(':key/')) {
+          expect(statement.resources).toEqual([copy.kmsKeyId]);
+        }
+      }
+    }
+  });
+
+  it('lets restore-sandbox write only drill leases', () => {
+    expect(s3Grants(roleStatements(template, roleOf('restore-sandbox')))).toEqual({
+      's3:PutObject': [`\${ReportsBucket.Arn}/leases/drills/*`],
+    });
+  });
+
+  it('lets only check-sandbox modify a DB instance or cluster, and only to turn on the RDS-managed password of a tagged rsbx-* sandbox', () => {
+    expect(holdersOf(MODIFIES_DATABASES)).toEqual([`identity ${roleOf('check-sandbox')}`]);
+    for (const { where, statement } of statementsAllowing(MODIFIES_DATABASES)) {
+      const types = new Set(statement.resources.map((arn) => rdsArn(arn)?.type));
+      expect(types.size, where).toBe(1);
+      const [type] = [...types];
+      expect(['db', 'cluster'], where).toContain(type);
+      expect(statement.actions, where).toEqual([
+        type === 'db' ? 'rds:ModifyDBInstance' : 'rds:ModifyDBCluster',
+      ]);
+      expect(statement.resources.sort(), where).toEqual(inDrillRegions(String(type), SANDBOX));
+      expect(requiresSandboxTag(statement, type === 'db' ? 'db' : 'cluster'), where).toBe(true);
+      expect(requiresValue(statement, 'Bool', 'rds:ManageMasterUserPassword', 'true'), where).toBe(true);
+    }
+    const statements = roleStatements(template, roleOf('check-sandbox'));
+    expect(
+      [...allowedActions(statements)]
+        .filter((action) => action.startsWith('rds:') && !/^rds:Describe/.test(action))
+        .sort(),
+    ).toEqual(['rds:ModifyDBCluster', 'rds:ModifyDBInstance']);
+  });
+
+  it('lets check-sandbox have RDS create only its managed secrets, and read none', () => {
+    const statements = roleStatements(template, roleOf('check-sandbox'));
+    const secrets = statements.filter((statement) => hasAction(statement, /^secretsmanager:/i));
+    expect([...allowedActions(secrets)].sort()).toEqual([
+      'secretsmanager:CreateSecret',
+      'secretsmanager:TagResource',
+    ]);
+    expect(secrets.flatMap((statement) => statement.resources).sort()).toEqual(
+      snapshotRegions()
+        .map((region) => `arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:rds!*`)
+        .sort(),
+    );
+    for (const statement of allowing(statements, 'kms:DescribeKey')) {
+      expect(conditionValues(statement, 'ForAnyValue:StringEquals', 'kms:ResourceAliases')).toEqual([
+        'alias/aws/secretsmanager',
+      ]);
+    }
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 'rds', 'secretsmanager']);
+  });
+
+  it('lets only verify-sandbox read a secret, and only the RDS-managed secret of an rsbx-* sandbox', () => {
+    expect(holdersOf(READS_SECRETS)).toEqual([`identity ${roleOf('verify-sandbox')}`]);
+    const tagKeys = {
+      db: 'aws:rds:primaryDBInstanceArn',
+      cluster: 'aws:rds:primaryDBClusterArn',
+    } as const;
+    const covered = new Set<string>();
+    for (const { where, statement } of statementsAllowing(READS_SECRETS)) {
+      expect(statement.actions, where).toEqual(['secretsmanager:GetSecretValue']);
+      expect(statement.resources.sort(), where).toEqual(
+        snapshotRegions()
+          .map((region) => `arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:rds!*`)
+          .sort(),
+      );
+      // RDS tags the secret it manages with its database's ARN: the
+      // statement holds only for secrets of a sandbox.
+      const ties = (Object.entries(tagKeys) as ['db' | 'cluster', string][]).flatMap(([type, tagKey]) =>
+        ['StringLike', 'StringEquals'].flatMap((operator) =>
+          [`aws:ResourceTag/${tagKey}`, `secretsmanager:ResourceTag/${tagKey}`].map((key) => ({
+            type,
+            values: conditionValues(statement, operator, key),
+          })),
+        ),
+      );
+      const tied = ties.filter(({ values }) => values.length > 0);
+      expect(tied.length, `${where} is tied to the secret's database`).toBeGreaterThan(0);
+      for (const { type, values } of tied) {
+        expect(values.sort(), where).toEqual(inDrillRegions(type, SANDBOX));
+        covered.add(type);
+      }
+    }
+    expect([...covered].sort()).toEqual(['cluster', 'db']);
+  });
+
+  it('lets verify-sandbox decrypt only RDS-managed secrets, through Secrets Manager, and write only verification results', () => {
+    const statements = roleStatements(template, roleOf('verify-sandbox'));
+    for (const statement of allowing(statements, 'kms:Decrypt')) {
+      expect(conditionValues(statement, 'StringEquals', 'kms:ViaService').sort()).toEqual(
+        snapshotRegions()
+          .map((region) => `secretsmanager.${region}.amazonaws.com`)
+          .sort(),
+      );
+      for (const secret of conditionValues(statement, 'StringLike', 'kms:EncryptionContext:SecretARN')) {
+        expect(secret).toMatch(/:secretsmanager:[a-z0-9-]+:\$\{AWS::AccountId\}:secret:rds!\*$/);
+      }
+      expect(
+        conditionValues(statement, 'StringLike', 'kms:EncryptionContext:SecretARN').length,
+      ).toBeGreaterThan(0);
+    }
+    expect(s3Grants(statements)).toEqual({ 's3:PutObject': [`\${ReportsBucket.Arn}/work/drills/*`] });
+    const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
+    expect(rds.sort()).toEqual(['rds:DescribeDBClusters', 'rds:DescribeDBInstances']);
+  });
+
+  it('keeps plan-drills read-only: Describe and List, besides its own logs', () => {
+    const [logGroup] = lambdaFunction('plan-drills');
+    const statements = roleStatements(template, roleOf('plan-drills'));
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      const where = statement.Sid ?? JSON.stringify(statement.actions);
+      const ownLogs = statement.resources.every(
+        (arn) => arn === `\${${logGroup.replace(/LambdaFunction$/, 'LogGroup')}.Arn}`,
+      );
+      for (const action of statement.actions) {
+        if (ownLogs && /^logs:(CreateLogStream|PutLogEvents)$/i.test(action)) continue;
+        expect(action, where).toMatch(/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/i);
+      }
+    }
+    expect(s3Grants(statements)).toEqual({ 's3:ListBucket': [`\${ReportsBucket.Arn}`] });
+    expect(listedPrefixes(statements)).toEqual(['drills/*']);
+    expect([...servicesOf(statements)].sort()).toEqual(['logs', 'rds', 's3']);
+  });
+
+  it('lets write-drill-report read drill reports and verification results, and write only drill reports', () => {
+    const statements = roleStatements(template, roleOf('write-drill-report'));
+    expect(s3Grants(statements)).toEqual({
+      's3:GetObject': [`\${ReportsBucket.Arn}/drills/*`, `\${ReportsBucket.Arn}/work/drills/*`],
+      's3:ListBucket': [`\${ReportsBucket.Arn}`],
+      's3:PutObject': [`\${ReportsBucket.Arn}/drills/*`],
+    });
+    expect(listedPrefixes(statements)).toEqual(['drills/*']);
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 's3']);
+  });
+
+  it('gives summarize-drills nothing beyond its logs', () => {
+    expect([...servicesOf(roleStatements(template, roleOf('summarize-drills')))]).toEqual(['logs']);
+  });
+});
+
+describe('verify-sandbox network and TLS', () => {
+  const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
+  const GROUPS = ['sg-0aaaabbbbccccdddd'];
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+  let variant: PackagedService;
+
+  beforeAll(() => {
+    // The stack of this configuration built with the verifier's subnets and
+    // a CA bundle, as a deployer would: the settings come from the bundle
+    // script's own functions, the rest is the real serverless.yml.
+    const settings = stackSettings(config, 'restorable.yml', {
+      env: {
+        RESTORABLE_VERIFIER_SUBNET_IDS: SUBNETS.join(','),
+        RESTORABLE_VERIFIER_SECURITY_GROUP_IDS: GROUPS.join(','),
+      },
+      rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED,
+    });
+    variant = packageVariant(() => JSON.parse(JSON.stringify(settings)) as JsonObject, {
+      [RDS_CA_BUNDLE_PACKAGED]: PEM,
+    });
+  }, 120_000);
+
+  const verifierIn = (packaged: PackagedService) => {
+    const found = resourcesOfType(packaged.template, 'AWS::Lambda::Function').filter(
+      ([, fn]) => fn.Properties?.Handler === 'dist/functions/verify-sandbox.handler',
+    );
+    expect(found).toHaveLength(1);
+    return found[0] as [string, CfnResource];
+  };
+  const environmentOf = (fn: CfnResource): JsonObject => {
+    const environment = fn.Properties?.Environment;
+    return isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+  };
+
+  it("follows the build's settings: a VPC and a CA bundle only when the build was given them", () => {
+    const settings = JSON.parse(
+      readFileSync(join(ROOT, 'dist', 'stack-settings.json'), 'utf8'),
+    ) as JsonObject;
+    const [, fn] = verifierIn(service);
+    if (settings.verifierVpc === false) {
+      expect(fn.Properties?.VpcConfig).toBeUndefined();
+      expect(servicesOf(roleStatements(template, roleOf('verify-sandbox'))).has('ec2')).toBe(false);
+    }
+    expect(environmentOf(fn).RDS_CA_BUNDLE_PATH).toEqual(
+      isObject(settings.verifierEnvironment) ? settings.verifierEnvironment.RDS_CA_BUNDLE_PATH : undefined,
+    );
+  });
+
+  it('runs verify-sandbox, and no other function, in the given subnets and security groups', () => {
+    const [, fn] = verifierIn(variant);
+    expect(fn.Properties?.VpcConfig).toEqual({ SubnetIds: SUBNETS, SecurityGroupIds: GROUPS });
+    for (const [id, other] of resourcesOfType(variant.template, 'AWS::Lambda::Function')) {
+      if (other !== fn) expect(other.Properties?.VpcConfig, id).toBeUndefined();
+    }
+  });
+
+  it('lets verify-sandbox create network interfaces only in those subnets, with those security groups', () => {
+    const [, fn] = verifierIn(variant);
+    const statements = roleStatements(variant.template, String(referencedId(fn.Properties?.Role)));
+    const ec2 = (resource: string) =>
+      `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+    expect(
+      allowing(statements, 'ec2:CreateNetworkInterface')
+        .flatMap((statement) => statement.resources)
+        .sort(),
+    ).toEqual(
+      [
+        ec2('network-interface/*'),
+        ...SUBNETS.map((id) => ec2(`subnet/${id}`)),
+        ...GROUPS.map((id) => ec2(`security-group/${id}`)),
+      ].sort(),
+    );
+    for (const action of [
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+    ]) {
+      expect(
+        allowing(statements, action).flatMap((statement) => statement.resources),
+        action,
+      ).toEqual([ec2('network-interface/*')]);
+    }
+    expect([...allowedActions(statements)].filter((action) => action.startsWith('ec2:')).sort()).toEqual([
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:UnassignPrivateIpAddresses',
+    ]);
+    // No other role gains any EC2 permission.
+    const holders = policyStatements(variant.template)
+      .filter(({ statement }) => statement.Effect === 'Allow' && hasAction(statement, /^ec2:/i))
+      .map(({ holder }) => holder);
+    expect([...new Set(holders)]).toEqual([String(referencedId(fn.Properties?.Role))]);
+  });
+
+  it('ships the RDS CA bundle with verify-sandbox and points RDS_CA_BUNDLE_PATH at it', () => {
+    const [id, fn] = verifierIn(variant);
+    expect(environmentOf(fn).RDS_CA_BUNDLE_PATH).toBe(RDS_CA_BUNDLE_PACKAGED);
+    const zip = join(
+      variant.outputDirectory,
+      `${id.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase())}.zip`,
+    );
+    expect(zipEntryNames(zip)).toEqual(
+      ['dist/config.yml', 'dist/functions/verify-sandbox.mjs', RDS_CA_BUNDLE_PACKAGED].sort(),
+    );
+    for (const [otherId, other] of resourcesOfType(variant.template, 'AWS::Lambda::Function')) {
+      if (other !== fn) expect(environmentOf(other).RDS_CA_BUNDLE_PATH, otherId).toBeUndefined();
+    }
+  });
+});
+
 describe('the workflows', () => {
   const stateMachines = (): [string, CfnResource][] =>
     resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
@@ -570,7 +1152,9 @@ describe('the workflows', () => {
     // Unchanged includes every `"ResultPath": null`, which serverless drops
     // from a definition it reads as data.
     const files = workflowFiles();
-    expect(files.map((file) => file.name)).toEqual(expect.arrayContaining(['backup', 'backup-database']));
+    expect(files.map((file) => file.name)).toEqual(
+      expect.arrayContaining(['backup', 'backup-database', 'drill', 'drill-database', 'sweeper']),
+    );
     for (const file of files) {
       const [, machine] = stateMachineOf(file.name);
       expect(deployedDefinition(machine)).toEqual(file.definition);
@@ -601,14 +1185,22 @@ describe('the workflows', () => {
     }
   });
 
-  it('bind the child workflow and the alert topic', () => {
-    const [, parent] = stateMachineOf('backup');
-    const [childId] = stateMachineOf('backup-database');
-    expect(parent.Properties?.DefinitionSubstitutions).toMatchObject({
-      BackupDatabaseStateMachineArn: { Ref: childId },
-      AlertTopicArn: { Ref: 'AlertTopic' },
-    });
-  });
+  const PARENTS = [
+    ['backup', 'backup-database', 'BackupDatabaseStateMachineArn'],
+    ['drill', 'drill-database', 'DrillDatabaseStateMachineArn'],
+  ] as const;
+
+  it.each(PARENTS)(
+    'bind the child workflow of %s (%s) and the alert topic',
+    (parentName, childName, placeholder) => {
+      const [, parent] = stateMachineOf(parentName);
+      const [childId] = stateMachineOf(childName);
+      expect(parent.Properties?.DefinitionSubstitutions).toMatchObject({
+        [placeholder]: { Ref: childId },
+        AlertTopicArn: { Ref: 'AlertTopic' },
+      });
+    },
+  );
 
   it('log errors at least, each to a log group of the stack', () => {
     for (const [id, machine] of stateMachines()) {
@@ -637,23 +1229,26 @@ describe('the workflows', () => {
     }
   });
 
-  it('let the backup workflow start and follow its child executions, and publish alerts', () => {
-    const [, parent] = stateMachineOf('backup');
-    const [childId] = stateMachineOf('backup-database');
-    const statements = roleStatements(template, String(referencedId(parent.Properties?.RoleArn)));
-    expect(allowing(statements, 'states:StartExecution').flatMap((s) => s.resources)).toEqual([
-      `\${${childId}}`,
-    ]);
-    const childExecutions = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:\${${childId}.Name}:*`;
-    for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
-      expect(allowing(statements, action).flatMap((s) => s.resources)).toEqual([childExecutions]);
-    }
-    const rule = `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
-    for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule']) {
-      expect(allowing(statements, action).flatMap((s) => s.resources)).toEqual([rule]);
-    }
-    expect(allowing(statements, 'sns:Publish').flatMap((s) => s.resources)).toEqual([`\${AlertTopic}`]);
-  });
+  it.each(PARENTS)(
+    'let the %s workflow start and follow its %s executions, and publish alerts',
+    (parentName, childName) => {
+      const [, parent] = stateMachineOf(parentName);
+      const [childId] = stateMachineOf(childName);
+      const statements = roleStatements(template, String(referencedId(parent.Properties?.RoleArn)));
+      expect(allowing(statements, 'states:StartExecution').flatMap((s) => s.resources)).toEqual([
+        `\${${childId}}`,
+      ]);
+      const childExecutions = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:\${${childId}.Name}:*`;
+      for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
+        expect(allowing(statements, action).flatMap((s) => s.resources)).toEqual([childExecutions]);
+      }
+      const rule = `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
+      for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule']) {
+        expect(allowing(statements, action).flatMap((s) => s.resources)).toEqual([rule]);
+      }
+      expect(allowing(statements, 'sns:Publish').flatMap((s) => s.resources)).toEqual([`\${AlertTopic}`]);
+    },
+  );
 });
 
 describe('the prune workflow', () => {
@@ -764,6 +1359,164 @@ describe('the prune schedule', () => {
   });
 });
 
+describe('the drill and sweeper workflows', () => {
+  /** What each workflow's placeholders are bound to, and what its role may do besides invoking. */
+  const WORKFLOWS = {
+    drill: {
+      functions: ['sweep-sandboxes', 'plan-drills', 'summarize-drills'],
+      child: 'drill-database',
+      alerts: true,
+    },
+    'drill-database': {
+      functions: [
+        'restore-sandbox',
+        'check-sandbox',
+        'verify-sandbox',
+        'teardown-sandbox',
+        'write-drill-report',
+      ],
+      child: undefined,
+      alerts: false,
+    },
+    sweeper: { functions: ['sweep-sandboxes'], child: undefined, alerts: true },
+  } as const;
+  const NAMES = Object.keys(WORKFLOWS) as (keyof typeof WORKFLOWS)[];
+
+  const pascal = (name: string) =>
+    name
+      .split('-')
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join('');
+
+  it.each(NAMES)(
+    'deploys workflows/%s.asl.json as a STANDARD state machine with every placeholder bound',
+    (name) => {
+      const spec = WORKFLOWS[name];
+      const file = workflowFiles().find((workflow) => workflow.name === name);
+      if (file === undefined) throw new Error(`workflows/${name}.asl.json is missing`);
+      const [, machine] = stateMachineNamed(name);
+      expect(machine.Properties?.StateMachineType).toBe('STANDARD');
+      const substitutions = machine.Properties?.DefinitionSubstitutions;
+      const given = Object.fromEntries(
+        Object.entries(isObject(substitutions) ? substitutions : {}).map(([key, value]) => [
+          key,
+          render(value),
+        ]),
+      );
+      const expected: Record<string, string> = Object.fromEntries(
+        spec.functions.map((fn) => [`${pascal(fn)}FunctionArn`, `\${${lambdaFunction(fn)[0]}.Arn}`]),
+      );
+      if (spec.child !== undefined) {
+        expected[`${pascal(spec.child)}StateMachineArn`] = `\${${stateMachineNamed(spec.child)[0]}}`;
+      }
+      if (spec.alerts) expected.AlertTopicArn = `\${AlertTopic}`;
+      expect(placeholders(file.text)).toEqual(Object.keys(expected).sort());
+      expect(given).toEqual(expected);
+      const deployed = machine.Properties?.DefinitionString;
+      expect(typeof deployed).toBe('string');
+      // What Step Functions receives once CloudFormation has substituted: the
+      // file, nulls included, with each placeholder replaced.
+      expect(JSON.parse(substitute(String(deployed), given))).toEqual(
+        JSON.parse(substitute(file.text, expected)),
+      );
+    },
+  );
+
+  it.each(NAMES)('%s may invoke exactly its functions, and do nothing else but its own duties', (name) => {
+    const spec = WORKFLOWS[name];
+    const [, machine] = stateMachineNamed(name);
+    const statements = roleStatements(template, String(referencedId(machine.Properties?.RoleArn)));
+    const grants = Object.fromEntries(
+      [...allowedActions(statements)]
+        .filter((action) => !action.startsWith('logs:'))
+        .map((action) => [
+          action,
+          allowing(statements, action)
+            .flatMap((statement) => statement.resources)
+            .sort(),
+        ]),
+    );
+    const expected: Record<string, string[]> = {
+      'lambda:InvokeFunction': spec.functions.map((fn) => `\${${lambdaFunction(fn)[0]}.Arn}`).sort(),
+    };
+    if (spec.child !== undefined) {
+      const [childId] = stateMachineNamed(spec.child);
+      const executions = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:\${${childId}.Name}:*`;
+      const rule = `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
+      Object.assign(expected, {
+        'states:StartExecution': [`\${${childId}}`],
+        'states:DescribeExecution': [executions],
+        'states:StopExecution': [executions],
+        'events:PutTargets': [rule],
+        'events:PutRule': [rule],
+        'events:DescribeRule': [rule],
+      });
+    }
+    if (spec.alerts) {
+      Object.assign(expected, {
+        'sns:Publish': [`\${AlertTopic}`],
+        'kms:GenerateDataKey': [`\${AlertsKey.Arn}`],
+        'kms:Decrypt': [`\${AlertsKey.Arn}`],
+      });
+    }
+    expect(grants).toEqual(expected);
+    const logs = [...allowedActions(statements)].filter((action) => action.startsWith('logs:'));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const action of logs) {
+      expect(allowing(statements, action).flatMap((statement) => statement.resources)).toEqual(['*']);
+    }
+  });
+
+  it.each(NAMES)('%s logs its errors to a log group of its own', (name) => {
+    const [id, machine] = stateMachineNamed(name);
+    const groupOf = (candidate: CfnResource) => {
+      const logging = candidate.Properties?.LoggingConfiguration;
+      const destination = isObject(logging) ? asList(logging.Destinations)[0] : undefined;
+      return isObject(destination) && isObject(destination.CloudWatchLogsLogGroup)
+        ? referencedId(destination.CloudWatchLogsLogGroup.LogGroupArn)
+        : undefined;
+    };
+    const group = groupOf(machine);
+    expect(resource(template, String(group)).Type).toBe('AWS::Logs::LogGroup');
+    for (const [otherId, other] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+      if (otherId !== id) expect(groupOf(other), otherId).not.toBe(group);
+    }
+  });
+
+  it.each([
+    ['drill', 'DrillStateMachineArn'],
+    ['sweeper', 'SweeperStateMachineArn'],
+  ])('names the %s workflow in the stack outputs', (name, output) => {
+    const [id] = stateMachineNamed(name);
+    expect(template.Outputs?.[output]?.Value).toEqual({ Ref: id });
+  });
+});
+
+describe('the drill and sweeper schedules', () => {
+  it.each(['drill', 'sweeper'] as const)(
+    'start the %s workflow on its configured schedule, in the configured time zone',
+    (name) => {
+      const [machineId] = stateMachineNamed(name);
+      const found = resourcesOfType(template, 'AWS::Scheduler::Schedule').filter(([, schedule]) => {
+        const target = schedule.Properties?.Target;
+        return isObject(target) && render(target.Arn) === `\${${machineId}}`;
+      });
+      expect(found).toHaveLength(1);
+      const [, schedule] = found[0] as [string, CfnResource];
+      expect(schedule.Properties?.ScheduleExpression).toBe(config.schedules[name]);
+      expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(config.schedules.timezone);
+      expect(schedule.Properties?.State).toBe('ENABLED');
+      const target = schedule.Properties?.Target;
+      // A scheduled drill run drills the databases that are due: an empty request.
+      expect(JSON.parse(String(isObject(target) ? target.Input : 'null'))).toEqual({});
+      const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
+      expect(
+        roleStatements(template, role).map((statement) => [statement.actions, statement.resources]),
+      ).toEqual([[['states:StartExecution'], [`\${${machineId}}`]]]);
+    },
+  );
+});
+
 describe('the backup schedule', () => {
   it('starts the backup workflow on the configured schedule, in the configured time zone', () => {
     const schedules = resourcesOfType(template, 'AWS::Scheduler::Schedule');
@@ -870,6 +1623,8 @@ describe('alerts', () => {
     ['ExecutionsFailed', 'backup'],
     ['ExecutionsTimedOut', 'backup'],
     ['ExecutionsFailed', 'prune'],
+    ['ExecutionsFailed', 'drill'],
+    ['ExecutionsFailed', 'sweeper'],
   ])('are raised by an alarm on %s of the %s workflow', (metric, workflow) => {
     const [machineId] = stateMachineNamed(workflow);
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
@@ -997,5 +1752,162 @@ selection:
       [['kms:DescribeKey'], undefined],
     ]);
     expect(new Set(statements.map((statement) => statement.Sid)).size).toBe(statements.length);
+  });
+});
+
+describe('drill settings derived from the configuration and the build', () => {
+  const minimal = parseConfig(`
+sourceRegion: eu-west-1
+copyRegions:
+  - region: eu-central-1
+    kmsKeyId: alias/backups
+selection:
+  ids: [orders]
+sandbox:
+  securityGroupIds: [sg-0123456789abcdef0]
+`);
+
+  it('confine sandboxes to rsbx-* in every region the tool writes snapshots to', () => {
+    const settings = stackSettings(minimal, 'restorable.yml');
+    const arns = (type: string) =>
+      ['eu-west-1', 'eu-central-1'].map((region) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:${SANDBOX_ID_PREFIX}-*`,
+      }));
+    expect(settings.sandboxInstanceArns).toEqual(arns('db'));
+    expect(settings.sandboxClusterArns).toEqual(arns('cluster'));
+    expect(settings.sandboxClusterSnapshotArns).toEqual(arns('cluster-snapshot'));
+    expect(settings.rdsSecretArns).toEqual(
+      ['eu-west-1', 'eu-central-1'].map((region) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:rds!*`,
+      })),
+    );
+    expect(settings.sandboxSubnetGroup).toBe('restorable-sandbox');
+  });
+
+  it('leave verify-sandbox out of any VPC and without a CA bundle unless the build gives them', () => {
+    const settings = stackSettings(minimal, 'restorable.yml');
+    expect(settings.verifierVpc).toBe(false);
+    expect(settings.verifierNetwork).toBe('none');
+    expect(settings.verifierNetworkStatements).toEqual([]);
+    expect(settings.verifierEnvironment).toEqual({});
+    expect(
+      stackSettings(minimal, 'restorable.yml', { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED })
+        .verifierEnvironment,
+    ).toEqual({ RDS_CA_BUNDLE_PATH: RDS_CA_BUNDLE_PACKAGED });
+  });
+
+  it("put verify-sandbox in the given subnets, with the given security groups or else the sandbox's", () => {
+    expect(verifierVpc(minimal, {})).toBeUndefined();
+    expect(verifierVpc(minimal, { RESTORABLE_VERIFIER_SUBNET_IDS: ' subnet-0123456789abcdef0 , ' })).toEqual({
+      subnetIds: ['subnet-0123456789abcdef0'],
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    });
+    expect(
+      verifierVpc(minimal, {
+        RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
+        RESTORABLE_VERIFIER_SECURITY_GROUP_IDS: 'sg-0aaaabbbbccccdddd',
+      }),
+    ).toEqual({
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+      securityGroupIds: ['sg-0aaaabbbbccccdddd'],
+    });
+    const settings = stackSettings(minimal, 'restorable.yml', {
+      env: { RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0' },
+    });
+    expect(settings.verifierNetwork).toBe('vpc');
+    expect(settings.verifierNetworkStatements.flatMap((statement) => statement.Action)).toContain(
+      'ec2:CreateNetworkInterface',
+    );
+  });
+
+  it('refuse malformed network ids, and subnets without any security group', () => {
+    expect(() => verifierVpc(minimal, { RESTORABLE_VERIFIER_SUBNET_IDS: 'vpc-0123456789abcdef0' })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      verifierVpc(minimal, {
+        RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0',
+        RESTORABLE_VERIFIER_SECURITY_GROUP_IDS: 'default',
+      }),
+    ).toThrow(ConfigError);
+    const withoutGroups = parseConfig(
+      'sourceRegion: eu-west-1\ncopyRegions: [{ region: eu-central-1, kmsKeyId: alias/backups }]\nselection: { ids: [orders] }\n',
+    );
+    expect(() =>
+      verifierVpc(withoutGroups, { RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0' }),
+    ).toThrow(ConfigError);
+  });
+
+  it('grant the keys of restored snapshots through RDS of their region only, and grants for AWS resources only', () => {
+    const statements = restoreKeyStatements('eu-west-1', [
+      { region: 'eu-central-1', kmsKeyId: 'alias/backups' },
+      { region: 'us-east-1', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/abcd' },
+    ]);
+    expect(
+      statements.map((statement) => [statement.Action, statement.Resource, statement.Condition]),
+    ).toEqual([
+      [
+        ['kms:CreateGrant'],
+        { 'Fn::Sub': `arn:\${AWS::Partition}:kms:eu-west-1:\${AWS::AccountId}:key/*` },
+        {
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' },
+        },
+      ],
+      [
+        ['kms:DescribeKey', 'kms:Decrypt'],
+        { 'Fn::Sub': `arn:\${AWS::Partition}:kms:eu-west-1:\${AWS::AccountId}:key/*` },
+        { StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' } },
+      ],
+      [
+        ['kms:CreateGrant'],
+        { 'Fn::Sub': `arn:\${AWS::Partition}:kms:eu-central-1:\${AWS::AccountId}:key/*` },
+        {
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          StringEquals: { 'kms:ViaService': 'rds.eu-central-1.amazonaws.com' },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/backups' },
+        },
+      ],
+      [
+        ['kms:DescribeKey', 'kms:Decrypt'],
+        { 'Fn::Sub': `arn:\${AWS::Partition}:kms:eu-central-1:\${AWS::AccountId}:key/*` },
+        {
+          StringEquals: { 'kms:ViaService': 'rds.eu-central-1.amazonaws.com' },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/backups' },
+        },
+      ],
+      [
+        ['kms:CreateGrant'],
+        'arn:aws:kms:us-east-1:123456789012:key/abcd',
+        {
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' },
+        },
+      ],
+      [
+        ['kms:DescribeKey', 'kms:Decrypt'],
+        'arn:aws:kms:us-east-1:123456789012:key/abcd',
+        { StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } },
+      ],
+    ]);
+    expect(new Set(statements.map((statement) => statement.Sid)).size).toBe(statements.length);
+  });
+
+  it('ship the RDS CA bundle only when the deployer placed one, and never a stale copy', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'restorable-ca-'));
+    const source = join(directory, 'certs', 'rds-ca-bundle.pem');
+    const destination = join(directory, 'dist', 'rds-ca-bundle.pem');
+    expect(shipRdsCaBundle(source, destination)).toBe(false);
+    expect(existsSync(destination)).toBe(false);
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    mkdirSync(join(directory, 'certs'));
+    writeFileSync(source, pem);
+    expect(shipRdsCaBundle(source, destination)).toBe(true);
+    expect(readFileSync(destination, 'utf8')).toBe(pem);
+    writeFileSync(source, 'not a certificate');
+    expect(() => shipRdsCaBundle(source, destination)).toThrow(ConfigError);
+    rmSync(source);
+    expect(shipRdsCaBundle(source, destination)).toBe(false);
+    expect(existsSync(destination), 'a copy left by an earlier build is removed').toBe(false);
   });
 });

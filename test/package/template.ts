@@ -2,7 +2,7 @@
 // CloudFormation template it writes, with helpers to query its resources and
 // IAM statements as data.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,8 +46,12 @@ export function offlineEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJ
 }
 
 export function runInRoot(command: string, args: readonly string[], env: NodeJS.ProcessEnv): string {
+  return runIn(ROOT, command, args, env);
+}
+
+function runIn(cwd: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv): string {
   try {
-    return execFileSync(command, args, { cwd: ROOT, env, encoding: 'utf8', stdio: 'pipe', timeout: 110_000 });
+    return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: 'pipe', timeout: 110_000 });
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(
@@ -62,11 +66,116 @@ export function packageService(): PackagedService {
   const outputDirectory = mkdtempSync(join(tmpdir(), 'restorable-package-'));
   runInRoot('npx', ['--no', 'node', 'scripts/bundle.ts'], env);
   runInRoot('npx', ['--no', 'serverless', 'package', '--package', outputDirectory], env);
-  const template = readJson<Template>(join(outputDirectory, 'cloudformation-template-update-stack.json'));
+  return readPackage(outputDirectory);
+}
+
+function readPackage(outputDirectory: string): PackagedService {
+  const written = readJson<Template>(join(outputDirectory, 'cloudformation-template-update-stack.json'));
   const state = readJson<{ service: { provider: { region: string; stage: string } } }>(
     join(outputDirectory, 'serverless-state.json'),
   );
-  return { outputDirectory, template, provider: state.service.provider };
+  return { outputDirectory, template: withConditionsResolved(written), provider: state.service.provider };
+}
+
+/**
+ * `serverless package` of the repository's serverless.yml and of the bundles
+ * already built in dist/ (by `packageService`), with the stack settings
+ * changed as `change` says: another configuration's stack, packaged in a
+ * directory of its own so that dist/ stays as the build left it. `files` are
+ * extra files of the service directory, by path (`dist/rds-ca-bundle.pem`).
+ */
+export function packageVariant(
+  change: (settings: JsonObject) => JsonObject,
+  files: Readonly<Record<string, string>> = {},
+): PackagedService {
+  const env = offlineEnvironment();
+  const service = mkdtempSync(join(tmpdir(), 'restorable-variant-'));
+  mkdirSync(join(service, 'dist', 'functions'), { recursive: true });
+  copyFileSync(join(ROOT, 'serverless.yml'), join(service, 'serverless.yml'));
+  for (const file of ['config.yml', 'workflows.json']) {
+    copyFileSync(join(ROOT, 'dist', file), join(service, 'dist', file));
+  }
+  for (const bundle of readdirSync(join(ROOT, 'dist', 'functions')).filter((file) => file.endsWith('.mjs'))) {
+    copyFileSync(join(ROOT, 'dist', 'functions', bundle), join(service, 'dist', 'functions', bundle));
+  }
+  const settings = change(readJson<JsonObject>(join(ROOT, 'dist', 'stack-settings.json')));
+  writeFileSync(join(service, 'dist', 'stack-settings.json'), JSON.stringify(settings));
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(service, path), text);
+  const outputDirectory = join(service, '.package');
+  // serverless is run from the repository's installation, on this Node.
+  const cli = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  runIn(service, process.execPath, [cli, 'package', '--package', outputDirectory], env);
+  return readPackage(outputDirectory);
+}
+
+/** The value of a CloudFormation condition expression over literal values, as CloudFormation evaluates it. */
+function evaluateCondition(expression: Json, conditions: JsonObject): boolean {
+  if (isObject(expression)) {
+    const [[name, args] = ['', null]] = Object.entries(expression);
+    const list = Array.isArray(args) ? args : [];
+    switch (name) {
+      case 'Fn::Not':
+        return !evaluateCondition(list[0] ?? null, conditions);
+      case 'Fn::And':
+        return list.every((item) => evaluateCondition(item, conditions));
+      case 'Fn::Or':
+        return list.some((item) => evaluateCondition(item, conditions));
+      case 'Fn::Equals': {
+        const [left, right] = list;
+        if (typeof left !== 'string' || typeof right !== 'string') {
+          throw new Error(`Fn::Equals of non-literal values: ${JSON.stringify(expression)}`);
+        }
+        return left === right;
+      }
+      case 'Condition':
+        return evaluateCondition(conditions[String(args)] ?? null, conditions);
+    }
+  }
+  throw new Error(`cannot evaluate the condition ${JSON.stringify(expression)}`);
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+function resolveIfs(value: Json, conditions: JsonObject): Json | typeof NO_VALUE {
+  if (Array.isArray(value)) {
+    return value
+      .map((item) => resolveIfs(item, conditions))
+      .filter((item): item is Json => item !== NO_VALUE);
+  }
+  if (!isObject(value)) return value;
+  if (value.Ref === 'AWS::NoValue') return NO_VALUE;
+  const branches = value['Fn::If'];
+  if (Array.isArray(branches) && Object.keys(value).length === 1) {
+    const [name, whenTrue, whenFalse] = branches;
+    const chosen = evaluateCondition({ Condition: name ?? null }, conditions) ? whenTrue : whenFalse;
+    return resolveIfs(chosen ?? null, conditions);
+  }
+  const entries: [string, Json][] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const resolved = resolveIfs(item, conditions);
+    if (resolved !== NO_VALUE) entries.push([key, resolved]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/**
+ * The template as CloudFormation deploys it: every `Fn::If` in the resources
+ * replaced by its chosen branch, `AWS::NoValue` removed. The conditions are
+ * over literal values once serverless has resolved its variables.
+ */
+export function withConditionsResolved(template: Template): Template {
+  const conditions = template.Conditions ?? {};
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources).map(([id, found]) => {
+      if (found.Properties === undefined) return [id, found];
+      const properties = resolveIfs(found.Properties, conditions);
+      return [
+        id,
+        { ...found, Properties: properties !== NO_VALUE && isObject(properties) ? properties : {} },
+      ];
+    }),
+  );
+  return { ...template, Resources: resources };
 }
 
 export function readJson<T>(path: string): T {

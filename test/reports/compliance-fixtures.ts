@@ -41,7 +41,8 @@ const ids = databases.map((database) => database.id);
 
 const DRILL_DAYS = ['2025-06-02', '2025-06-09', '2025-06-16', '2025-06-23', '2025-06-30'];
 
-const fullCoverage = (): CoverageCell[] => DAYS.map((day) => ({ day, backup: true, copies: [...COPY_REGIONS] }));
+const fullCoverage = (): CoverageCell[] =>
+  DAYS.map((day) => ({ day, backup: true, copies: [...COPY_REGIONS] }));
 
 const drill = (
   database: string,
@@ -58,18 +59,25 @@ const drill = (
   rpoSeconds,
 });
 
-const all = (status: DatabaseControlResult['status'], detail: (id: string) => string): DatabaseControlResult[] =>
-  ids.map((id) => ({ id, status, detail: detail(id) }));
+const all = (
+  status: DatabaseControlResult['status'],
+  detail: (id: string) => string,
+): DatabaseControlResult[] => ids.map((id) => ({ id, status, detail: detail(id) }));
 
 const backupRecords = (databaseIds: readonly string[], days: readonly string[]): EvidenceRef[] =>
   days.flatMap((day) =>
     databaseIds.map((id) =>
-      evidence('backup-record', `evidence/backups/${day}/${id}/backup-${day.replaceAll('-', '')}T020000Z.json`),
+      evidence(
+        'backup-record',
+        `evidence/backups/${day}/${id}/backup-${day.replaceAll('-', '')}T020000Z.json`,
+      ),
     ),
   );
 
 const WEEKLY = ['2025-06-01', '2025-06-08', '2025-06-15', '2025-06-22', '2025-06-29'];
-const pruneLogs = WEEKLY.map((day) => evidence('prune-log', `evidence/prune/${day}/prune-${day}T040000Z.json`));
+const pruneLogs = WEEKLY.map((day) =>
+  evidence('prune-log', `evidence/prune/${day}/prune-${day}T040000Z.json`),
+);
 const inventory = evidence('inventory', 'evidence/inventory/2025-07-01/inventory-20250701T065900Z.json');
 const sweeps = ['2025-06-10', '2025-06-20', '2025-06-30'].map((day) =>
   evidence('sweep-record', `evidence/sweeps/${day}/sweep-${day}T120000Z.json`),
@@ -130,7 +138,9 @@ const sandboxControl: ControlResult = {
 // A compliant month
 
 const compliantDrills: Record<string, DrillPoint[]> = {
-  orders: DRILL_DAYS.map((day, index) => drill('orders', day, 0, [1262, 1340, 1198, 1415, 1302][index] ?? 0, 10)),
+  orders: DRILL_DAYS.map((day, index) =>
+    drill('orders', day, 0, [1262, 1340, 1198, 1415, 1302][index] ?? 0, 10),
+  ),
   billing: DRILL_DAYS.map((day, index) =>
     drill('billing', day, 5, [842, 910, 877, 1020, 955][index] ?? 0, [312, 95, 440, 128, 276][index] ?? 0),
   ),
@@ -182,7 +192,17 @@ export const compliantReport: ComplianceReport = {
   ],
   coverage: { orders: fullCoverage(), billing: fullCoverage(), catalog: fullCoverage() },
   drills: compliantDrills,
-  integrity: { verified: 412, altered: [] },
+  integrity: {
+    earlierReports: [
+      {
+        kind: 'compliance-report',
+        path: 'compliance/2026-09-30/compliance-2026-09-01-to-2026-09-30-20261001T070000Z.json',
+        sha256: digest('compliance/2026-09-30'),
+      },
+    ],
+    verified: 412,
+    altered: [],
+  },
 };
 
 // ---------------------------------------------------------------------------
@@ -195,7 +215,8 @@ const CATALOG_NO_COPY = ['2025-06-22'];
 const gappyCoverage = (id: string): CoverageCell[] =>
   DAYS.map((day) => {
     if (id === 'billing' && BILLING_MISSING.includes(day)) return { day, backup: false, copies: [] };
-    if (id === 'catalog' && CATALOG_NO_NORTH.includes(day)) return { day, backup: true, copies: ['eu-west-1'] };
+    if (id === 'catalog' && CATALOG_NO_NORTH.includes(day))
+      return { day, backup: true, copies: ['eu-west-1'] };
     if (id === 'catalog' && CATALOG_NO_COPY.includes(day)) return { day, backup: true, copies: [] };
     return { day, backup: true, copies: [...COPY_REGIONS] };
   });
@@ -264,7 +285,8 @@ export const nonCompliantReport: ComplianceReport = {
         {
           id: 'billing',
           status: 'pass',
-          detail: '28 of 28 backed-up days copied to eu-west-1 and eu-north-1 (no snapshot to copy on 2 days)',
+          detail:
+            '28 of 28 backed-up days copied to eu-west-1 and eu-north-1 (no snapshot to copy on 2 days)',
         },
         {
           id: 'catalog',
@@ -307,9 +329,14 @@ export const nonCompliantReport: ComplianceReport = {
     sandboxControl,
     encryptionControl,
   ],
-  coverage: { orders: gappyCoverage('orders'), billing: gappyCoverage('billing'), catalog: gappyCoverage('catalog') },
+  coverage: {
+    orders: gappyCoverage('orders'),
+    billing: gappyCoverage('billing'),
+    catalog: gappyCoverage('catalog'),
+  },
   drills: nonCompliantDrills,
   integrity: {
+    earlierReports: [],
     verified: 406,
     altered: [
       { path: ALTERED_PATH, expected: digest(ALTERED_PATH), actual: digest(`${ALTERED_PATH} (edited)`) },

@@ -86,6 +86,14 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
           `(${summary.databases.map((database) => `${database.id} ${database.status}`).join(', ')}), ` +
           `pruned ${prune.deleted.length}, kept ${prune.kept}`,
       );
+      // A drill half way through too, so the report shows RTO and RPO over time.
+      if (day === Math.floor(days / 2) && day < days - 1) {
+        setNow(new Date(backupAt.getTime() + 3 * 3_600_000), true);
+        const midway = await runLocalDrills(environment, { all: true }, `drill-${date}`);
+        context.output.progress(
+          `day ${day + 1}/${days} ${date}: drills ${midway.drills.map((drill) => `${drill.database} ${drill.verdict}`).join(', ')}`,
+        );
+      }
     }
     setNow(end, true);
     context.output.progress('restore drill of every protected database (newest copy in the copy region)…');

@@ -35,6 +35,7 @@ export function reportResult(run: ComplianceRunResult) {
       databases,
       evidence,
     })),
+    integrity: run.integrity,
     report: run.report,
   };
 }

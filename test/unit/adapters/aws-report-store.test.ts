@@ -33,10 +33,10 @@ const BAD_KEYS = [
 ] as const;
 
 /** An error as the SDK raises it for an S3 error code: its `name` and HTTP status are what matter. */
-function s3Error(name: string, httpStatusCode: number): S3ServiceException {
+function s3Error(name: string, httpStatusCode: number | undefined): S3ServiceException {
   return new S3ServiceException({
     name,
-    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $fault: httpStatusCode !== undefined && httpStatusCode >= 500 ? 'server' : 'client',
     message: `${name} raised by S3`,
     $metadata: { httpStatusCode },
   });
@@ -284,10 +284,12 @@ describe('S3ReportStore (mocked S3Client)', () => {
     describe.each(calls)('%s', (_operation, act) => {
       it.each([
         ['SlowDown', 503],
+        // By name alone too, whatever the status says.
+        ['SlowDown', undefined],
         ['ThrottlingException', 400],
         ['RequestLimitExceeded', 400],
         ['ServiceUnavailable', 503],
-      ])('turns %s (HTTP %i) into a ThrottlingError keeping the SDK error as cause', async (name, status) => {
+      ])('turns %s (HTTP %s) into a ThrottlingError keeping the SDK error as cause', async (name, status) => {
         // Prepare
         const error = s3Error(name, status);
         s3Mock.onAnyCommand().rejects(error);
@@ -297,7 +299,11 @@ describe('S3ReportStore (mocked S3Client)', () => {
 
         // Assess
         await expect(result).rejects.toBeInstanceOf(ThrottlingError);
-        await expect(result).rejects.toMatchObject({ name: 'ThrottlingError', retryable: true, cause: error });
+        await expect(result).rejects.toMatchObject({
+          name: 'ThrottlingError',
+          retryable: true,
+          cause: error,
+        });
       });
 
       it.each([
@@ -348,16 +354,17 @@ describe('S3ReportStore (mocked S3Client)', () => {
       expect(s3Mock.calls()).toHaveLength(0);
     });
 
-    it.each(
-      BAD_KEYS.filter(([why]) => why !== 'a trailing slash' && why !== 'empty'),
-    )('list refuses a prefix that is %s without calling S3', async (_why, prefix) => {
-      // Act
-      const result = store.list(prefix);
+    it.each(BAD_KEYS.filter(([why]) => why !== 'a trailing slash' && why !== 'empty'))(
+      'list refuses a prefix that is %s without calling S3',
+      async (_why, prefix) => {
+        // Act
+        const result = store.list(prefix);
 
-      // Assess
-      await expect(result).rejects.toBeInstanceOf(InvalidInputError);
-      expect(s3Mock.calls()).toHaveLength(0);
-    });
+        // Assess
+        await expect(result).rejects.toBeInstanceOf(InvalidInputError);
+        expect(s3Mock.calls()).toHaveLength(0);
+      },
+    );
 
     it('list accepts the empty prefix (the whole bucket)', async () => {
       // Prepare
@@ -436,7 +443,9 @@ describe('S3ReportStore through the real SDK middleware (stub HTTP handler)', ()
     expect(headers['content-type']).toBe('application/json');
     const checksumHeaders = Object.keys(headers).filter((name) => name.startsWith('x-amz-checksum-'));
     expect(checksumHeaders).toEqual(['x-amz-checksum-sha256']);
-    expect(Object.keys(headers).filter((name) => name.startsWith('x-amz-server-side-encryption'))).toEqual([]);
+    expect(Object.keys(headers).filter((name) => name.startsWith('x-amz-server-side-encryption'))).toEqual(
+      [],
+    );
   });
 
   it('get returns the body when it matches the x-amz-checksum-sha256 S3 sends back', async () => {
@@ -456,29 +465,29 @@ describe('S3ReportStore through the real SDK middleware (stub HTTP handler)', ()
     expect(seen[0]?.headers['x-amz-checksum-mode']).toBe('ENABLED');
   });
 
-  it.each([
-    'WHEN_SUPPORTED',
-    'WHEN_REQUIRED',
-  ] as const)('get fails on a body that does not match its stored checksum (client validation %s)', async (mode) => {
-    // Prepare: the body was damaged after S3 computed its checksum.
-    const damaged = Buffer.from('{"drill":"OK"}\n', 'utf8');
-    const { client, seen } = stubbedClient(
-      () => ({
-        statusCode: 200,
-        headers: { 'x-amz-checksum-sha256': goodChecksum, 'x-amz-checksum-type': 'FULL_OBJECT' },
-        body: damaged,
-      }),
-      { responseChecksumValidation: mode },
-    );
-    const store = new S3ReportStore(client, BUCKET);
+  it.each(['WHEN_SUPPORTED', 'WHEN_REQUIRED'] as const)(
+    'get fails on a body that does not match its stored checksum (client validation %s)',
+    async (mode) => {
+      // Prepare: the body was damaged after S3 computed its checksum.
+      const damaged = Buffer.from('{"drill":"OK"}\n', 'utf8');
+      const { client, seen } = stubbedClient(
+        () => ({
+          statusCode: 200,
+          headers: { 'x-amz-checksum-sha256': goodChecksum, 'x-amz-checksum-type': 'FULL_OBJECT' },
+          body: damaged,
+        }),
+        { responseChecksumValidation: mode },
+      );
+      const store = new S3ReportStore(client, BUCKET);
 
-    // Act
-    const result = store.get('drills/orders/a.json');
+      // Act
+      const result = store.get('drills/orders/a.json');
 
-    // Assess
-    await expect(result).rejects.toThrow(/Checksum mismatch/);
-    expect(seen[0]?.headers['x-amz-checksum-mode']).toBe('ENABLED');
-  });
+      // Assess
+      await expect(result).rejects.toThrow(/Checksum mismatch/);
+      expect(seen[0]?.headers['x-amz-checksum-mode']).toBe('ENABLED');
+    },
+  );
 
   it('get returns undefined for the NoSuchKey error S3 answers', async () => {
     // Prepare

@@ -119,7 +119,7 @@ function input(overrides: Partial<ComplianceInput> = {}): ComplianceInput {
       drillReport('billing', '2026-11-04T05:00:00.000Z'),
     ],
     sweepRecords: [],
-    integrity: { verified: 0, altered: [] },
+    integrity: { earlierReports: [], verified: 0, altered: [] },
     ...overrides,
   };
 }
@@ -292,7 +292,11 @@ describe('the compliance report', () => {
   });
 
   it('is non-compliant when evidence used by an earlier report was altered', () => {
-    const integrity = { verified: 3, altered: [{ path: 'evidence/x.json', expected: 'a', actual: 'b' }] };
+    const integrity = {
+      earlierReports: [],
+      verified: 3,
+      altered: [{ path: 'evidence/x.json', expected: 'a', actual: 'b' }],
+    };
     const report = evaluateCompliance(input({ integrity }));
     expect(report.controls.every((control) => control.status === 'pass')).toBe(true);
     expect(report.status).toBe('non-compliant');

@@ -1,0 +1,207 @@
+// The behaviour every ReportStore implementation must show, whatever is behind
+// it: run against the local folder store (local-report-store.contract.test.ts)
+// and the S3 store over an in-memory fake of S3 at the SDK boundary
+// (s3-report-store.contract.test.ts). It asserts only what the port promises,
+// never how an implementation keeps its objects. Every test gets a fresh, empty
+// store.
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/domain/errors.ts';
+import type { ReportStore } from '../../src/ports/report-store.ts';
+
+export interface ReportStoreContractFixture {
+  /** An empty store. */
+  readonly store: ReportStore;
+  cleanup(): Promise<void>;
+}
+
+/** What a caller computes itself to check a stored object: the hex SHA-256 of the bytes. */
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function utf8(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'utf8'));
+}
+
+export function describeReportStoreContract(
+  name: string,
+  setup: () => Promise<ReportStoreContractFixture>,
+): void {
+  describe(`ReportStore contract: ${name}`, () => {
+    let fixture: ReportStoreContractFixture;
+    let store: ReportStore;
+
+    beforeEach(async () => {
+      fixture = await setup();
+      store = fixture.store;
+    });
+
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    describe('put and get', () => {
+      it('round-trips a text body as UTF-8, with the SHA-256 the caller computes', async () => {
+        // Prepare
+        const key = 'drills/orders/2026-03-01T02-00-00Z.json';
+        const text = '{"database":"orders","result":"passed","note":"Zürich ✓"}\n';
+
+        // Act
+        const stored = await store.put(key, text, 'application/json');
+        const read = await store.get(key);
+
+        // Assess
+        expect(stored.key).toBe(key);
+        expect(stored.sha256).toBe(sha256Hex(utf8(text)));
+        expect(stored.location).toContain('2026-03-01T02-00-00Z.json');
+        expect(read).toEqual(utf8(text));
+        expect(read === undefined ? undefined : sha256Hex(read)).toBe(stored.sha256);
+      });
+
+      it('round-trips a byte body unchanged, including bytes that are not UTF-8', async () => {
+        // Prepare
+        const key = 'evidence/orders/dump.bin';
+        const bytes = new Uint8Array([0x00, 0xff, 0x80, 0xc3, 0x28, 0x0a, 0x7f]);
+
+        // Act
+        const stored = await store.put(key, bytes, 'application/octet-stream');
+        const read = await store.get(key);
+
+        // Assess
+        expect(stored.sha256).toBe(sha256Hex(bytes));
+        expect(read).toEqual(bytes);
+      });
+
+      it('round-trips an empty body', async () => {
+        // Act
+        const stored = await store.put('leases/empty.json', '', 'application/json');
+        const read = await store.get('leases/empty.json');
+
+        // Assess
+        expect(stored.sha256).toBe(sha256Hex(new Uint8Array()));
+        expect(read).toEqual(new Uint8Array());
+      });
+
+      it('answers get of a missing key with undefined', async () => {
+        // Prepare: objects exist around it.
+        await store.put('drills/orders/a.json', '{}', 'application/json');
+
+        // Act
+        const missing = await store.get('drills/orders/b.json');
+        const neverWritten = await store.get('nothing/here.json');
+        const folder = await store.get('drills/orders');
+
+        // Assess
+        expect(missing).toBeUndefined();
+        expect(neverWritten).toBeUndefined();
+        expect(folder).toBeUndefined();
+      });
+
+      it('returns the new content after a key is overwritten', async () => {
+        // Prepare
+        const key = 'leases/drill-42.json';
+        const first = await store.put(key, '{"state":"held"}', 'application/json');
+
+        // Act
+        const second = await store.put(key, '{"state":"released"}', 'application/json');
+        const read = await store.get(key);
+
+        // Assess
+        expect(second.sha256).toBe(sha256Hex(utf8('{"state":"released"}')));
+        expect(second.sha256).not.toBe(first.sha256);
+        expect(read).toEqual(utf8('{"state":"released"}'));
+        expect(await store.list('leases/')).toEqual([key]);
+      });
+    });
+
+    describe('list', () => {
+      const keys = [
+        'drills/orders/2026-03-03.json',
+        'drills/orders/2026-03-01.json',
+        'drills/billing/2026-03-01.json',
+        'drills/orders-archive/2026-01-01.json',
+        'drills/orders/2026-03-02.json',
+        'drills/orders/nested/2026-03-04.json',
+        'leases/drill-1.json',
+      ];
+
+      beforeEach(async () => {
+        for (const key of keys) await store.put(key, `{"key":"${key}"}`, 'application/json');
+      });
+
+      it('returns only the keys under a folder prefix, sorted', async () => {
+        // Act
+        const listed = await store.list('drills/orders/');
+
+        // Assess
+        expect(listed).toEqual([
+          'drills/orders/2026-03-01.json',
+          'drills/orders/2026-03-02.json',
+          'drills/orders/2026-03-03.json',
+          'drills/orders/nested/2026-03-04.json',
+        ]);
+      });
+
+      it('matches a prefix as a string, not as a whole folder name', async () => {
+        // Act
+        const listed = await store.list('drills/orders');
+
+        // Assess
+        expect(listed).toEqual([
+          'drills/orders-archive/2026-01-01.json',
+          'drills/orders/2026-03-01.json',
+          'drills/orders/2026-03-02.json',
+          'drills/orders/2026-03-03.json',
+          'drills/orders/nested/2026-03-04.json',
+        ]);
+      });
+
+      it('returns every key, sorted, for the empty prefix', async () => {
+        // Act
+        const listed = await store.list('');
+
+        // Assess
+        expect(listed).toEqual([...keys].sort());
+      });
+
+      it('returns an empty list for a prefix nothing is under', async () => {
+        // Act
+        const listed = await store.list('reports/');
+
+        // Assess
+        expect(listed).toEqual([]);
+      });
+    });
+
+    describe('keys that could leave the store', () => {
+      const badKeys = [
+        '../outside.json',
+        'drills/../../outside.json',
+        '/etc/passwd',
+        'drills\\orders\\a.json',
+      ];
+
+      it.each(badKeys)('put refuses %j', async (key) => {
+        await expect(store.put(key, '{}', 'application/json')).rejects.toBeInstanceOf(InvalidInputError);
+      });
+
+      it.each(badKeys)('get refuses %j', async (key) => {
+        await expect(store.get(key)).rejects.toBeInstanceOf(InvalidInputError);
+      });
+
+      it.each(['../', 'drills/../', '/etc/', 'drills\\'])('list refuses the prefix %j', async (prefix) => {
+        await expect(store.list(prefix)).rejects.toBeInstanceOf(InvalidInputError);
+      });
+
+      it('stores nothing for a refused key', async () => {
+        // Act
+        await store.put('drills/../escaped.json', '{}', 'application/json').catch(() => undefined);
+
+        // Assess
+        expect(await store.list('')).toEqual([]);
+        expect(await store.get('escaped.json')).toBeUndefined();
+      });
+    });
+  });
+}
