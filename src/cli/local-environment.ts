@@ -68,3 +68,22 @@ export async function openLocalEnvironment(
   });
   return { stateDir, cloud, dependencies, runner, close: () => cloud.close() };
 }
+
+/** Runs `work` with the local cloud open, and always closes it (releasing the state directory). */
+export async function withLocalEnvironment<T>(
+  context: CommandContext,
+  options: Parameters<typeof openLocalEnvironment>[1],
+  work: (environment: LocalEnvironment) => Promise<T>,
+): Promise<T> {
+  const environment = await openLocalEnvironment(context, options);
+  try {
+    return await work(environment);
+  } finally {
+    await environment.close();
+  }
+}
+
+/** A local execution's name, like Step Functions': unique, readable, sortable. */
+export function executionName(workflow: string, now: Date): string {
+  return `${workflow}-${now.toISOString().replace(/[:.]/g, '-')}`;
+}

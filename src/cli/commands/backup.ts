@@ -1,9 +1,9 @@
 import type { BackupRunSummary } from '../../domain/backup.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
 import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
-import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { type LocalEnvironment, openLocalEnvironment } from '../local-environment.ts';
+import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 
@@ -79,27 +79,12 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
 
 /** `--target aws`: starts the deployed workflow in Step Functions and follows it. */
 async function runAwsBackup(context: CommandContext): Promise<number> {
-  const { config, flags, output } = context;
-  const run = await runAwsWorkflow(
-    'backup',
-    { databaseIds: flags.db },
-    {
-      client: awsSfnClient(config.aws.region ?? config.sourceRegion),
-      stage: config.aws.stage,
-      wait: flags.wait,
-      onProgress: (line) => output.progress(line),
-    },
-  );
-  if (run.status === 'RUNNING') {
-    output.say(`started ${run.executionArn}`);
-    output.result({ executionArn: run.executionArn });
-    return EXIT_OK;
-  }
+  const run = await runDeployedWorkflow(context, 'backup', { databaseIds: context.flags.db });
+  if (run.status === 'RUNNING') return EXIT_OK;
   if (run.status !== 'SUCCEEDED') {
     if (run.error === 'DatabaseNotFoundError')
       throw new UsageError(`--db: ${run.cause ?? 'not a protected database'}`);
-    output.warn(`backup execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
-    output.result({
+    context.output.result({
       status: 'FAILED',
       databases: [],
       executionArn: run.executionArn,
@@ -109,26 +94,25 @@ async function runAwsBackup(context: CommandContext): Promise<number> {
   }
   const summary = run.output as BackupRunSummary;
   printBackupSummary(context, summary);
-  output.result(backupResult(summary));
+  context.output.result(backupResult(summary));
   return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
 }
 
 export async function runBackupCommand(context: CommandContext): Promise<number> {
   if (context.target === 'aws') return runAwsBackup(context);
-  const environment = await openLocalEnvironment(context, {
-    onEvent: (event) => {
-      const line = describeProgress(event);
-      if (line !== undefined) context.output.progress(line);
-    },
-  });
-  try {
+  const onEvent = (event: WorkflowEvent) => {
+    const line = describeProgress(event);
+    if (line !== undefined) context.output.progress(line);
+  };
+  return withLocalEnvironment(context, { onEvent }, async (environment) => {
     await assertProtected(environment, context, context.flags.db);
-    const executionName = `backup-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
-    const summary = await runLocalBackup(environment, context.flags.db, executionName);
+    const summary = await runLocalBackup(
+      environment,
+      context.flags.db,
+      executionName('backup', context.clock()),
+    );
     printBackupSummary(context, summary);
     context.output.result(backupResult(summary));
     return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-  } finally {
-    await environment.close();
-  }
+  });
 }

@@ -1,8 +1,13 @@
 import { describeCaughtError } from '../../tasks/record-backup.ts';
 import { type WorkflowEvent, WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
-import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { type LocalEnvironment, openLocalEnvironment, regionsOf } from '../local-environment.ts';
+import {
+  executionName,
+  type LocalEnvironment,
+  regionsOf,
+  withLocalEnvironment,
+} from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 import { assertProtected } from './backup.ts';
@@ -132,48 +137,36 @@ export async function runLocalDrills(environment: LocalEnvironment, request: obj
 }
 
 async function runAwsDrill(context: CommandContext, request: object): Promise<number> {
-  const { config, flags, output } = context;
-  const run = await runAwsWorkflow('drill', request, {
-    client: awsSfnClient(config.aws.region ?? config.sourceRegion),
-    stage: config.aws.stage,
-    wait: flags.wait,
-    onProgress: (line) => output.progress(line),
-  });
-  if (run.status === 'RUNNING') {
-    output.say(`started ${run.executionArn}`);
-    output.result({ executionArn: run.executionArn });
-    return EXIT_OK;
-  }
+  const run = await runDeployedWorkflow(context, 'drill', request);
+  if (run.status === 'RUNNING') return EXIT_OK;
   if (run.status !== 'SUCCEEDED') {
     if (run.error !== undefined && BAD_REQUEST_ERRORS.has(run.error))
       throw badRequest(run.error, run.cause ?? '');
-    output.warn(`drill execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
-    output.result({ verdict: 'fail', executionArn: run.executionArn, error: run.error ?? run.status });
+    context.output.result({
+      verdict: 'fail',
+      executionArn: run.executionArn,
+      error: run.error ?? run.status,
+    });
     return EXIT_FAILURE;
   }
   const summary = run.output as DrillRunSummary;
   printDrillSummary(context, summary);
-  output.result(drillsResult(summary));
+  context.output.result(drillsResult(summary));
   return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
 }
 
 export async function runDrillCommand(context: CommandContext): Promise<number> {
   const request = drillRequest(context);
   if (context.target === 'aws') return runAwsDrill(context, request);
-  const environment = await openLocalEnvironment(context, {
-    onEvent: (event) => {
-      const line = describeDrillProgress(event);
-      if (line !== undefined) context.output.progress(line);
-    },
-  });
-  try {
+  const onEvent = (event: WorkflowEvent) => {
+    const line = describeDrillProgress(event);
+    if (line !== undefined) context.output.progress(line);
+  };
+  return withLocalEnvironment(context, { onEvent }, async (environment) => {
     await assertProtected(environment, context, context.flags.db);
-    const executionName = `drill-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
-    const summary = await runLocalDrills(environment, request, executionName);
+    const summary = await runLocalDrills(environment, request, executionName('drill', context.clock()));
     printDrillSummary(context, summary);
     context.output.result(drillsResult(summary));
     return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-  } finally {
-    await environment.close();
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import { seedDemoDatabases } from '../../local-cloud/demo-data.ts';
 import { EXIT_OK } from '../errors.ts';
-import { cloudExists, openLocalEnvironment, regionsOf } from '../local-environment.ts';
+import { cloudExists, openLocalEnvironment, regionsOf, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 
 export async function runLocalInitCommand(context: CommandContext): Promise<number> {
@@ -16,8 +16,7 @@ export async function runLocalInitCommand(context: CommandContext): Promise<numb
 }
 
 export async function runLocalSeedCommand(context: CommandContext): Promise<number> {
-  const environment = await openLocalEnvironment(context, { create: true });
-  try {
+  return withLocalEnvironment(context, { create: true }, async (environment) => {
     context.output.progress('creating the demo databases (PostgreSQL in PGlite)…');
     const created = await seedDemoDatabases(environment.cloud, context.config.sourceRegion, context.clock());
     context.output.say(
@@ -27,7 +26,5 @@ export async function runLocalSeedCommand(context: CommandContext): Promise<numb
     );
     context.output.result({ region: context.config.sourceRegion, created });
     return EXIT_OK;
-  } finally {
-    await environment.close();
-  }
+  });
 }

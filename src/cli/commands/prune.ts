@@ -1,7 +1,7 @@
 import { type Finding, isViolation } from '../../domain/prune.ts';
-import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
-import { type LocalEnvironment, openLocalEnvironment } from '../local-environment.ts';
+import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 
@@ -82,42 +82,25 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
 }
 
 async function runAwsPrune(context: CommandContext): Promise<number> {
-  const { config, flags, output } = context;
-  const run = await runAwsWorkflow(
-    'prune',
-    { dryRun: flags['dry-run'] },
-    {
-      client: awsSfnClient(config.aws.region ?? config.sourceRegion),
-      stage: config.aws.stage,
-      wait: flags.wait,
-      onProgress: (line) => output.progress(line),
-    },
-  );
-  if (run.status === 'RUNNING') {
-    output.say(`started ${run.executionArn}`);
-    output.result({ executionArn: run.executionArn });
-    return EXIT_OK;
-  }
-  if (run.status !== 'SUCCEEDED') {
-    output.warn(`prune execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
-    return EXIT_FAILURE;
-  }
+  const run = await runDeployedWorkflow(context, 'prune', { dryRun: context.flags['dry-run'] });
+  if (run.status === 'RUNNING') return EXIT_OK;
+  if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
   const result = run.output as PruneRunResult;
   printPruneSummary(context, result);
-  output.result(pruneResult(result));
+  context.output.result(pruneResult(result));
   return pruneExitCode(result);
 }
 
 export async function runPruneCommand(context: CommandContext): Promise<number> {
   if (context.target === 'aws') return runAwsPrune(context);
-  const environment = await openLocalEnvironment(context);
-  try {
-    const executionName = `prune-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
-    const run = await runLocalPrune(environment, context.flags['dry-run'], executionName);
+  return withLocalEnvironment(context, {}, async (environment) => {
+    const run = await runLocalPrune(
+      environment,
+      context.flags['dry-run'],
+      executionName('prune', context.clock()),
+    );
     printPruneSummary(context, run);
     context.output.result(pruneResult(run));
     return pruneExitCode(run);
-  } finally {
-    await environment.close();
-  }
+  });
 }

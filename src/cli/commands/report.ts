@@ -1,8 +1,8 @@
 import { describeCaughtError } from '../../tasks/record-backup.ts';
 import { WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
-import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { type LocalEnvironment, openLocalEnvironment } from '../local-environment.ts';
+import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 
@@ -87,36 +87,19 @@ export async function runLocalReport(environment: LocalEnvironment, request: obj
 export async function runReportCommand(context: CommandContext): Promise<number> {
   const request = reportRequest(context);
   if (context.target === 'aws') {
-    const { config, flags, output } = context;
-    const run = await runAwsWorkflow('report', request, {
-      client: awsSfnClient(config.aws.region ?? config.sourceRegion),
-      stage: config.aws.stage,
-      wait: flags.wait,
-      onProgress: (line) => output.progress(line),
-    });
-    if (run.status === 'RUNNING') {
-      output.say(`started ${run.executionArn}`);
-      output.result({ executionArn: run.executionArn });
-      return EXIT_OK;
-    }
-    if (run.status !== 'SUCCEEDED') {
-      output.warn(`report execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
-      return EXIT_FAILURE;
-    }
+    const run = await runDeployedWorkflow(context, 'report', request);
+    if (run.status === 'RUNNING') return EXIT_OK;
+    if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
     const result = run.output as ComplianceRunResult;
-    printComplianceSummary(context, result);
-    output.result(reportResult(result));
-    return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
-  }
-  const environment = await openLocalEnvironment(context);
-  try {
-    context.output.progress('gathering evidence and evaluating the controls…');
-    const executionName = `report-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
-    const result = await runLocalReport(environment, request, executionName);
     printComplianceSummary(context, result);
     context.output.result(reportResult(result));
     return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
-  } finally {
-    await environment.close();
   }
+  return withLocalEnvironment(context, {}, async (environment) => {
+    context.output.progress('gathering evidence and evaluating the controls…');
+    const result = await runLocalReport(environment, request, executionName('report', context.clock()));
+    printComplianceSummary(context, result);
+    context.output.result(reportResult(result));
+    return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
+  });
 }

@@ -1,6 +1,6 @@
-import { awsSfnClient, runAwsWorkflow } from '../aws-workflows.ts';
+import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
-import { openLocalEnvironment } from '../local-environment.ts';
+import { executionName, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 
 interface SweepResult {
@@ -23,37 +23,20 @@ function printSweep(context: CommandContext, result: SweepResult): void {
 /** Runs the sweeper workflow now: removes sandboxes past their time to live, and failed ones. */
 export async function runSweepCommand(context: CommandContext): Promise<number> {
   if (context.target === 'aws') {
-    const { config, flags, output } = context;
-    const run = await runAwsWorkflow(
-      'sweeper',
-      {},
-      {
-        client: awsSfnClient(config.aws.region ?? config.sourceRegion),
-        stage: config.aws.stage,
-        wait: flags.wait,
-        onProgress: (line) => output.progress(line),
-      },
-    );
-    if (run.status === 'RUNNING') {
-      output.say(`started ${run.executionArn}`);
-      output.result({ executionArn: run.executionArn });
-      return EXIT_OK;
-    }
-    if (run.status !== 'SUCCEEDED') {
-      output.warn(`sweeper execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
-      return EXIT_FAILURE;
-    }
+    const run = await runDeployedWorkflow(context, 'sweeper', {});
+    if (run.status === 'RUNNING') return EXIT_OK;
+    if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
     const result = run.output as SweepResult;
     printSweep(context, result);
     return result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE;
   }
-  const environment = await openLocalEnvironment(context);
-  try {
-    const executionName = `sweeper-${context.clock().toISOString().replace(/[:.]/g, '-')}`;
-    const result = (await environment.runner.run('sweeper', {}, executionName)) as SweepResult;
+  return withLocalEnvironment(context, {}, async (environment) => {
+    const result = (await environment.runner.run(
+      'sweeper',
+      {},
+      executionName('sweeper', context.clock()),
+    )) as SweepResult;
     printSweep(context, result);
     return result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE;
-  } finally {
-    await environment.close();
-  }
+  });
 }
