@@ -8,10 +8,10 @@
 // hold a failed database, and the coverage grid has exactly one cell per
 // database per day of the period.
 import { z } from 'zod';
-import { formatIssues } from '../config/load.ts';
 import type { ComplianceReport, ControlResult, PromiseId } from '../domain/compliance-report.ts';
 import { PROMISES } from '../domain/compliance-report.ts';
 import { InvalidInputError } from '../domain/errors.ts';
+import { parseDocument, serializeDocument } from './json-document.ts';
 
 const isoTime = z.iso.datetime({
   offset: true,
@@ -176,47 +176,14 @@ export const complianceReportSchema = z
     }
   });
 
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function validate(value: unknown, what: string): ComplianceReport {
-  const result = complianceReportSchema.safeParse(value);
-  if (!result.success) {
-    // Say plainly when a field is absent, not only what it should have held.
-    const issues = result.error.issues.map((issue) =>
-      issue.code !== 'custom' && issue.path.length > 0 && valueAt(value, issue.path) === undefined
-        ? { ...issue, message: `is missing (${issue.message})` }
-        : issue,
-    );
-    throw new InvalidInputError(`${what} is invalid:\n${formatIssues(issues)}`);
-  }
-  return result.data;
-}
-
 /** The report as pretty-printed JSON with a trailing newline; throws, naming the field, if it is invalid. */
 export function serializeComplianceReport(report: ComplianceReport): string {
-  // Checks at compile time that every ComplianceReport is input the schema is written for.
-  const input: z.input<typeof complianceReportSchema> = report;
-  return `${JSON.stringify(validate(input, 'compliance report'), null, 2)}\n`;
+  return serializeDocument(complianceReportSchema, report, 'compliance report');
 }
 
 /** Reads a stored report back; throws an error naming the field when it does not match schema version 1. */
 export function parseComplianceReport(text: string): ComplianceReport {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`compliance report is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return validate(value, 'compliance report');
+  return parseDocument(complianceReportSchema, text, 'compliance report');
 }
 
 /** Every compliance report lives under this prefix, then `<YYYY-MM-DD>/` (the period's last day). */

@@ -5,9 +5,9 @@
 // strict: a report holds exactly the documented fields (counts, digests,
 // timings, messages), and nothing else can ride along, such as row contents.
 import { z } from 'zod';
-import { formatIssues } from '../config/load.ts';
 import { type DrillReport, verdictOf } from '../domain/drill.ts';
 import { InvalidInputError } from '../domain/errors.ts';
+import { parseDocument, serializeDocument } from './json-document.ts';
 
 const isoTime = z.iso.datetime({
   offset: true,
@@ -106,47 +106,14 @@ export const drillReportSchema = z
     }
   });
 
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function validate(value: unknown, what: string): DrillReport {
-  const result = drillReportSchema.safeParse(value);
-  if (!result.success) {
-    // Say plainly when a field is absent, not only what it should have held.
-    const issues = result.error.issues.map((issue) =>
-      issue.code !== 'custom' && issue.path.length > 0 && valueAt(value, issue.path) === undefined
-        ? { ...issue, message: `is missing (${issue.message})` }
-        : issue,
-    );
-    throw new InvalidInputError(`${what} is invalid:\n${formatIssues(issues)}`);
-  }
-  return result.data;
-}
-
 /** The report as pretty-printed JSON with a trailing newline; throws, naming the field, if it is invalid. */
 export function serializeDrillReport(report: DrillReport): string {
-  // Checks at compile time that every DrillReport is input the schema is written for.
-  const input: z.input<typeof drillReportSchema> = report;
-  return `${JSON.stringify(validate(input, 'drill report'), null, 2)}\n`;
+  return serializeDocument(drillReportSchema, report, 'drill report');
 }
 
 /** Reads a stored report back; throws an error naming the field when it does not match schema version 1. */
 export function parseDrillReport(text: string): DrillReport {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`drill report is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return validate(value, 'drill report');
+  return parseDocument(drillReportSchema, text, 'drill report');
 }
 
 /** Every drill report lives under this prefix, then `<database>/<YYYY-MM-DD>/`. */
