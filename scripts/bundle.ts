@@ -8,7 +8,8 @@
 // - `dist/stack-settings.json`, the same configuration validated, with the
 //   schema's defaults filled in, plus the few values serverless.yml cannot
 //   derive itself (IAM statements for the copy regions' KMS keys, the ARNs of
-//   the tool's own snapshots in each region it writes to);
+//   the tool's own snapshots in each region it writes to, verify-sandbox's VPC
+//   from sandbox.verifierSubnetIds and the network permissions it needs);
 // - `dist/workflows.json`, each `workflows/<name>.asl.json` as one JSON string,
 //   for the state machines' DefinitionString: serverless drops every null it
 //   reads from a file, and `"ResultPath": null` is meaningful in ASL;
@@ -112,10 +113,8 @@ export interface StackSettings {
   readonly verifierEnvironment: Readonly<Record<string, string>>;
 }
 
-/** What the stack settings take besides the configuration. */
+/** What the stack settings take besides the configuration: inputs of the build. */
 export interface StackInputs {
-  /** RESTORABLE_VERIFIER_SUBNET_IDS and RESTORABLE_VERIFIER_SECURITY_GROUP_IDS (see verifierVpc). */
-  readonly env?: NodeJS.ProcessEnv;
   /** Set when the RDS CA bundle is shipped: its path in the package. */
   readonly rdsCaBundlePath?: string;
 }
@@ -293,40 +292,37 @@ export function rdsSecretKeyStatements(regions: readonly string[]): IamStatement
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
-function idList(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((id) => id.trim())
-    .filter((id) => id !== '');
-}
-
 /**
  * The VPC verify-sandbox runs in, so that it reaches the sandboxes, which are
- * never publicly accessible. The configuration schema has no field for the
- * Lambda function's subnets (sandbox.subnetGroup names a DB subnet group,
- * whose subnets only AWS knows), so they come from the environment of the
- * build: RESTORABLE_VERIFIER_SUBNET_IDS (comma-separated), and
- * RESTORABLE_VERIFIER_SECURITY_GROUP_IDS, else the sandbox's own security
- * groups (sandbox.securityGroupIds), which must then admit themselves. None
- * given: no VPC, and the verifier cannot reach a sandbox.
+ * never publicly accessible: the Lambda function's subnets are
+ * sandbox.verifierSubnetIds (sandbox.subnetGroup names a DB subnet group,
+ * whose subnets only AWS knows), its security groups
+ * sandbox.verifierSecurityGroupIds, else the sandbox's own security groups
+ * (sandbox.securityGroupIds), which must then admit themselves. No subnets:
+ * no VPC, and the verifier cannot reach a sandbox.
  */
-export function verifierVpc(config: Config, env: NodeJS.ProcessEnv = {}): VerifierVpc | undefined {
-  const subnetIds = idList(env.RESTORABLE_VERIFIER_SUBNET_IDS);
+export function verifierVpc(config: Config): VerifierVpc | undefined {
+  const subnetIds = [...config.sandbox.verifierSubnetIds];
   if (subnetIds.length === 0) return undefined;
-  const explicitGroups = idList(env.RESTORABLE_VERIFIER_SECURITY_GROUP_IDS);
-  const securityGroupIds = explicitGroups.length > 0 ? explicitGroups : [...config.sandbox.securityGroupIds];
+  const explicitGroups = config.sandbox.verifierSecurityGroupIds;
+  const securityGroupIds = [
+    ...(explicitGroups.length > 0 ? explicitGroups : config.sandbox.securityGroupIds),
+  ];
   for (const id of subnetIds) {
-    if (!SUBNET_ID.test(id))
-      throw new ConfigError(`RESTORABLE_VERIFIER_SUBNET_IDS: ${id} is not a subnet id`);
+    if (!SUBNET_ID.test(id)) throw new ConfigError(`sandbox.verifierSubnetIds: ${id} is not a subnet id`);
   }
+  const groupsField =
+    explicitGroups.length > 0 ? 'sandbox.verifierSecurityGroupIds' : 'sandbox.securityGroupIds';
   for (const id of securityGroupIds) {
     if (!SECURITY_GROUP_ID.test(id)) {
-      throw new ConfigError(`verify-sandbox security groups: ${id} is not a security group id`);
+      throw new ConfigError(
+        `${groupsField} (verify-sandbox security groups): ${id} is not a security group id`,
+      );
     }
   }
   if (securityGroupIds.length === 0) {
     throw new ConfigError(
-      'RESTORABLE_VERIFIER_SUBNET_IDS is set, but no security group: set RESTORABLE_VERIFIER_SECURITY_GROUP_IDS or sandbox.securityGroupIds',
+      'sandbox.verifierSubnetIds is set, but no security group: set sandbox.verifierSecurityGroupIds or sandbox.securityGroupIds',
     );
   }
   return { subnetIds, securityGroupIds };
@@ -394,7 +390,7 @@ export function shipRdsCaBundle(source: string, destination: string): boolean {
 export function stackSettings(config: Config, configFile: string, inputs: StackInputs = {}): StackSettings {
   const copyRegions = config.copyRegions.map((copy) => copy.region);
   const snapshotRegions = [config.sourceRegion, ...copyRegions];
-  const vpc = verifierVpc(config, inputs.env);
+  const vpc = verifierVpc(config);
   const sandbox = `${SANDBOX_ID_PREFIX}-*`;
   return {
     configFile,
@@ -546,10 +542,11 @@ function writeStackInputs(configFile: string): StackSettings {
   const config = loadConfig(configFile).config;
   mkdirSync(DIST, { recursive: true });
   const caBundle = shipRdsCaBundle(RDS_CA_BUNDLE_SOURCE, join(ROOT, RDS_CA_BUNDLE_PACKAGED));
-  const settings = stackSettings(config, relative(ROOT, configFile), {
-    env: process.env,
-    ...(caBundle ? { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED } : {}),
-  });
+  const settings = stackSettings(
+    config,
+    relative(ROOT, configFile),
+    caBundle ? { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED } : {},
+  );
   writeFileSync(STACK_SETTINGS_DIST, `${JSON.stringify(settings, null, 2)}\n`);
   copyFileSync(configFile, CONFIG_DIST);
   writeFileSync(WORKFLOWS_DIST, `${JSON.stringify(workflowDefinitions(), null, 2)}\n`);
@@ -557,7 +554,7 @@ function writeStackInputs(configFile: string): StackSettings {
 }
 
 /** What a deployment of this build cannot do, said at build time rather than found at the first drill. */
-function drillWarnings(settings: StackSettings): string[] {
+export function drillWarnings(settings: StackSettings, configFile: string): string[] {
   return [
     ...(settings.verifierEnvironment.RDS_CA_BUNDLE_PATH === undefined
       ? [
@@ -566,7 +563,7 @@ function drillWarnings(settings: StackSettings): string[] {
       : []),
     ...(settings.verifierVpc === false
       ? [
-          'warning: RESTORABLE_VERIFIER_SUBNET_IDS is not set: verify-sandbox runs outside any VPC and cannot reach a sandbox',
+          `warning: ${relative(ROOT, configFile)} sets no sandbox.verifierSubnetIds: verify-sandbox runs outside any VPC and cannot reach a sandbox`,
         ]
       : []),
   ];
@@ -591,7 +588,7 @@ async function main(): Promise<number> {
     `${reports.length} bundles in ${relative(ROOT, FUNCTIONS_DIST)}/ in ${Math.round(performance.now() - started)} ms;` +
       ` configuration ${relative(ROOT, configFile)} copied to ${relative(ROOT, CONFIG_DIST)}`,
   );
-  for (const warning of drillWarnings(settings)) console.warn(warning);
+  for (const warning of drillWarnings(settings, configFile)) console.warn(warning);
   return 0;
 }
 

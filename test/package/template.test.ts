@@ -6,14 +6,17 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import {
   chooseConfigFile,
   copyKeyScope,
   copyKeyStatements,
+  drillWarnings,
   handlerEntryPoints,
   ownSnapshotArns,
   RDS_CA_BUNDLE_PACKAGED,
   restoreKeyStatements,
+  type StackSettings,
   shipRdsCaBundle,
   stackSettings,
   verifierVpc,
@@ -1024,16 +1027,18 @@ describe('verify-sandbox network and TLS', () => {
   let variant: PackagedService;
 
   beforeAll(() => {
-    // The stack of this configuration built with the verifier's subnets and
-    // a CA bundle, as a deployer would: the settings come from the bundle
-    // script's own functions, the rest is the real serverless.yml.
-    const settings = stackSettings(config, 'restorable.yml', {
-      env: {
-        RESTORABLE_VERIFIER_SUBNET_IDS: SUBNETS.join(','),
-        RESTORABLE_VERIFIER_SECURITY_GROUP_IDS: GROUPS.join(','),
-      },
-      rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED,
-    });
+    // The stack of this configuration with the verifier's subnets and
+    // security groups added to its file, built with a CA bundle, as a
+    // deployer would: the configuration file is chosen through
+    // RESTORABLE_CONFIG and the settings come from the bundle script's own
+    // functions; the rest is the real serverless.yml.
+    const document = parseDocument(readFileSync(chooseConfigFile(), 'utf8'));
+    document.setIn(['sandbox', 'verifierSubnetIds'], SUBNETS);
+    document.setIn(['sandbox', 'verifierSecurityGroupIds'], GROUPS);
+    const file = join(mkdtempSync(join(tmpdir(), 'restorable-config-')), 'restorable.yml');
+    writeFileSync(file, document.toString());
+    const configured = loadConfig(chooseConfigFile({ RESTORABLE_CONFIG: file })).config;
+    const settings = stackSettings(configured, 'restorable.yml', { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED });
     variant = packageVariant(() => JSON.parse(JSON.stringify(settings)) as JsonObject, {
       [RDS_CA_BUNDLE_PACKAGED]: PEM,
     });
@@ -1517,6 +1522,214 @@ describe('the drill and sweeper schedules', () => {
   );
 });
 
+describe('the compliance report workflow', () => {
+  const REPORT = 'write-compliance-report';
+  const bucketObjects = (...prefixes: string[]) =>
+    prefixes.map((prefix) => `\${ReportsBucket.Arn}/${prefix}*`).sort();
+
+  /** The grants of a role other than its logs: each action with the resources it names. */
+  function grantsBesidesLogs(statements: readonly Statement[]): Record<string, string[]> {
+    return Object.fromEntries(
+      [...allowedActions(statements)]
+        .filter((action) => !action.startsWith('logs:'))
+        .sort()
+        .map((action) => [
+          action,
+          allowing(statements, action)
+            .flatMap((statement) => statement.resources)
+            .sort(),
+        ]),
+    );
+  }
+
+  it('deploys workflows/report.asl.json as the STANDARD state machine restorable-<stage>-report, its placeholders bound to write-compliance-report and the alert topic', () => {
+    const file = workflowFiles().find((workflow) => workflow.name === 'report');
+    if (file === undefined) throw new Error('workflows/report.asl.json is missing');
+    const [, machine] = stateMachineNamed('report');
+    expect(machine.Properties?.StateMachineType).toBe('STANDARD');
+    const substitutions = machine.Properties?.DefinitionSubstitutions;
+    const given = Object.fromEntries(
+      Object.entries(isObject(substitutions) ? substitutions : {}).map(([name, value]) => [
+        name,
+        render(value),
+      ]),
+    );
+    const expected = {
+      WriteComplianceReportFunctionArn: `\${${lambdaFunction(REPORT)[0]}.Arn}`,
+      AlertTopicArn: `\${AlertTopic}`,
+    };
+    expect(placeholders(file.text)).toEqual(Object.keys(expected).sort());
+    expect(given).toEqual(expected);
+    const deployed = machine.Properties?.DefinitionString;
+    expect(typeof deployed).toBe('string');
+    // What Step Functions receives once CloudFormation has substituted: the
+    // file, nulls included ("ResultPath": null keeps the report's result for
+    // the Choice), with each placeholder replaced.
+    expect(JSON.parse(substitute(String(deployed), given))).toEqual(
+      JSON.parse(substitute(file.text, expected)),
+    );
+  });
+
+  it('may invoke exactly write-compliance-report, publish to the alert topic and deliver its logs', () => {
+    const [, machine] = stateMachineNamed('report');
+    const statements = roleStatements(template, String(referencedId(machine.Properties?.RoleArn)));
+    expect(grantsBesidesLogs(statements)).toEqual({
+      'kms:Decrypt': [`\${AlertsKey.Arn}`],
+      'kms:GenerateDataKey': [`\${AlertsKey.Arn}`],
+      'lambda:InvokeFunction': [`\${${lambdaFunction(REPORT)[0]}.Arn}`],
+      'sns:Publish': [`\${AlertTopic}`],
+    });
+    const logs = [...allowedActions(statements)].filter((action) => action.startsWith('logs:'));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const action of logs) {
+      expect(allowing(statements, action).flatMap((statement) => statement.resources)).toEqual(['*']);
+    }
+  });
+
+  it('logs its errors to a log group of its own', () => {
+    const [id, machine] = stateMachineNamed('report');
+    const groupOf = (candidate: CfnResource) => {
+      const logging = candidate.Properties?.LoggingConfiguration;
+      const destination = isObject(logging) ? asList(logging.Destinations)[0] : undefined;
+      return isObject(destination) && isObject(destination.CloudWatchLogsLogGroup)
+        ? referencedId(destination.CloudWatchLogsLogGroup.LogGroupArn)
+        : undefined;
+    };
+    const group = groupOf(machine);
+    expect(resource(template, String(group)).Type).toBe('AWS::Logs::LogGroup');
+    for (const [otherId, other] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+      if (otherId !== id) expect(groupOf(other), otherId).not.toBe(group);
+    }
+  });
+
+  it('is named in the stack outputs', () => {
+    const [id] = stateMachineNamed('report');
+    expect(template.Outputs?.ReportStateMachineArn?.Value).toEqual({ Ref: id });
+  });
+
+  it('runs write-compliance-report with generous memory, and a timeout below its Task', () => {
+    const [, fn] = lambdaFunction(REPORT);
+    expect(Number(fn.Properties?.MemorySize)).toBeGreaterThanOrEqual(1024);
+    const file = workflowFiles().find((workflow) => workflow.name === 'report');
+    const task = taskStates(file?.definition ?? null).find(
+      (state) => state.resource === `\${WriteComplianceReportFunctionArn}`,
+    );
+    expect(task?.timeoutSeconds).toEqual(expect.any(Number));
+    expect(Number(fn.Properties?.Timeout)).toBeLessThan(Number(task?.timeoutSeconds));
+  });
+
+  it('keeps write-compliance-report read-only on RDS, in the source region and every region the tool writes to', () => {
+    const statements = roleStatements(template, roleOf(REPORT));
+    const rds = statements.filter((statement) => hasAction(statement, /^rds:/i));
+    expect([...allowedActions(rds)].sort()).toEqual([
+      'rds:DescribeDBClusterSnapshots',
+      'rds:DescribeDBClusters',
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBSnapshots',
+    ]);
+    for (const statement of rds) {
+      const where = statement.Sid ?? JSON.stringify(statement.actions);
+      expect(statement.Effect, where).toBe('Allow');
+      // Listing is authorised on all of a region's resources of a type, and
+      // only in the regions the tool writes to (the source region among them).
+      expect([...regionsOf(statement)].sort(), where).toEqual([...snapshotRegions()].sort());
+      for (const arn of statement.resources) expect(rdsArn(arn)?.name, `${where} ${arn}`).toBe('*');
+    }
+    const regionsFor = (action: string) =>
+      [...new Set(allowing(rds, action).flatMap((statement) => [...regionsOf(statement)]))].sort();
+    expect(regionsFor('rds:DescribeDBInstances')).toContain(config.sourceRegion);
+    for (const action of ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots']) {
+      expect(regionsFor(action), action).toEqual([...snapshotRegions()].sort());
+    }
+  });
+
+  it('lets write-compliance-report read only evidence, drill reports and compliance reports, and write only inventories and compliance reports', () => {
+    const statements = roleStatements(template, roleOf(REPORT));
+    expect(s3Grants(statements)).toEqual({
+      's3:GetObject': bucketObjects('evidence/', 'drills/', 'compliance/'),
+      's3:ListBucket': [`\${ReportsBucket.Arn}`],
+      's3:PutObject': bucketObjects('evidence/inventories/', 'compliance/'),
+    });
+    // Listing those prefixes lets a missing file read as missing (404), not as forbidden.
+    expect(listedPrefixes(statements).sort()).toEqual(['compliance/*', 'drills/*', 'evidence/*']);
+    // The objects are SSE-KMS under the reports key: reading decrypts, writing generates a data key.
+    const kms = statements.filter((statement) => hasAction(statement, /^kms:/i));
+    expect(grantsBesidesLogs(kms)).toEqual({
+      'kms:Decrypt': [`\${ReportsKey.Arn}`],
+      'kms:GenerateDataKey': [`\${ReportsKey.Arn}`],
+    });
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 'rds', 's3']);
+  });
+
+  it('lets write-compliance-report delete nothing, and change nothing but its own logs and its two kinds of object', () => {
+    const [logGroup] = lambdaFunction(REPORT);
+    const ownLogs = `\${${logGroup.replace(/LambdaFunction$/, 'LogGroup')}.Arn}`;
+    const writes = bucketObjects('evidence/inventories/', 'compliance/');
+    for (const statement of roleStatements(template, roleOf(REPORT))) {
+      const where = statement.Sid ?? JSON.stringify(statement.actions);
+      expect(statement.Effect, where).toBe('Allow');
+      expect([...statement.notActions, ...statement.notResources], where).toEqual([]);
+      for (const action of statement.actions) {
+        expect(action, where).not.toMatch(/delete|remove|retention|legalhold|bypass/i);
+        if (/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/i.test(action)) continue;
+        if (/^logs:(CreateLogStream|PutLogEvents)$/i.test(action)) {
+          expect(statement.resources, where).toEqual([ownLogs]);
+        } else if (/^s3:PutObject$/i.test(action)) {
+          expect([...statement.resources].sort(), where).toEqual(writes);
+        } else if (/^kms:(Decrypt|GenerateDataKey)$/i.test(action)) {
+          expect(statement.resources, where).toEqual([`\${ReportsKey.Arn}`]);
+        } else {
+          expect.fail(`${where} allows ${action}`);
+        }
+      }
+    }
+  });
+});
+
+describe('the compliance report schedule', () => {
+  /** The schedule whose target is the report state machine, in a packaged stack. */
+  function reportSchedule(packaged: Template, machineId: string): CfnResource {
+    const found = resourcesOfType(packaged, 'AWS::Scheduler::Schedule').filter(([, schedule]) => {
+      const target = schedule.Properties?.Target;
+      return isObject(target) && render(target.Arn) === `\${${machineId}}`;
+    });
+    expect(found).toHaveLength(1);
+    return (found[0] as [string, CfnResource])[1];
+  }
+
+  it('starts the report workflow on schedules.report, in the configured time zone, with an empty request', () => {
+    const [machineId] = stateMachineNamed('report');
+    const schedule = reportSchedule(template, machineId);
+    expect(schedule.Properties?.ScheduleExpression).toBe(config.schedules.report);
+    expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(config.schedules.timezone);
+    expect(schedule.Properties?.State).toBe('ENABLED');
+    const target = schedule.Properties?.Target;
+    // A scheduled report covers the default period (the last 30 days): an empty request.
+    expect(JSON.parse(String(isObject(target) ? target.Input : 'null'))).toEqual({});
+    const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
+    expect(
+      roleStatements(template, role).map((statement) => [statement.actions, statement.resources]),
+    ).toEqual([[['states:StartExecution'], [`\${${machineId}}`]]]);
+  });
+
+  it('follows another configured report schedule and time zone', () => {
+    // Values no other schedule of the stack and no default has: only
+    // schedules.report and schedules.timezone can produce them.
+    const report = 'cron(30 5 15 * ? *)';
+    const timezone = 'America/Argentina/Buenos_Aires';
+    const variant = packageVariant((settings) => ({
+      ...settings,
+      schedules: { ...(isObject(settings.schedules) ? settings.schedules : {}), report, timezone },
+    }));
+    const [machineId] = resourcesOfType(variant.template, 'AWS::StepFunctions::StateMachine').find(
+      ([, machine]) => machine.Properties?.StateMachineName === `restorable-${config.aws.stage}-report`,
+    ) ?? [''];
+    const schedule = reportSchedule(variant.template, machineId);
+    expect(schedule.Properties?.ScheduleExpression).toBe(report);
+    expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(timezone);
+  }, 120_000);
+});
+
 describe('the backup schedule', () => {
   it('starts the backup workflow on the configured schedule, in the configured time zone', () => {
     const schedules = resourcesOfType(template, 'AWS::Scheduler::Schedule');
@@ -1625,6 +1838,7 @@ describe('alerts', () => {
     ['ExecutionsFailed', 'prune'],
     ['ExecutionsFailed', 'drill'],
     ['ExecutionsFailed', 'sweeper'],
+    ['ExecutionsFailed', 'report'],
   ])('are raised by an alarm on %s of the %s workflow', (metric, workflow) => {
     const [machineId] = stateMachineNamed(workflow);
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
@@ -1666,6 +1880,8 @@ selection:
     expect(settings.region).toBe('eu-west-1');
     expect(settings.snapshotRegions).toEqual(['eu-west-1', 'eu-central-1']);
     expect(settings.schedules.prune).toBe('cron(0 4 * * ? *)');
+    // The compliance report: monthly, on the 1st at 07:00.
+    expect(settings.schedules.report).toBe('cron(0 7 1 * ? *)');
   });
 
   it("name the tool's own snapshots of each type in every region it writes to", () => {
@@ -1796,23 +2012,53 @@ sandbox:
     ).toEqual({ RDS_CA_BUNDLE_PATH: RDS_CA_BUNDLE_PACKAGED });
   });
 
-  it("put verify-sandbox in the given subnets, with the given security groups or else the sandbox's", () => {
-    expect(verifierVpc(minimal, {})).toBeUndefined();
-    expect(verifierVpc(minimal, { RESTORABLE_VERIFIER_SUBNET_IDS: ' subnet-0123456789abcdef0 , ' })).toEqual({
+  /** The minimal configuration with these sandbox settings, read from a file as the bundle reads it. */
+  const withSandbox = (sandboxYaml: string): Config => {
+    const file = join(mkdtempSync(join(tmpdir(), 'restorable-config-')), 'restorable.yml');
+    writeFileSync(
+      file,
+      `sourceRegion: eu-west-1
+copyRegions:
+  - region: eu-central-1
+    kmsKeyId: alias/backups
+selection:
+  ids: [orders]
+sandbox:
+${sandboxYaml}`,
+    );
+    const chosen = chooseConfigFile({ RESTORABLE_CONFIG: file });
+    expect(chosen).toBe(file);
+    return loadConfig(chosen).config;
+  };
+
+  it("put verify-sandbox in the configured subnets, with the configured security groups or else the sandbox's", () => {
+    expect(verifierVpc(minimal)).toBeUndefined();
+    expect(
+      verifierVpc(
+        withSandbox(
+          '  securityGroupIds: [sg-0123456789abcdef0]\n  verifierSubnetIds: [subnet-0123456789abcdef0]\n',
+        ),
+      ),
+    ).toEqual({
       subnetIds: ['subnet-0123456789abcdef0'],
       securityGroupIds: ['sg-0123456789abcdef0'],
     });
-    expect(
-      verifierVpc(minimal, {
-        RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
-        RESTORABLE_VERIFIER_SECURITY_GROUP_IDS: 'sg-0aaaabbbbccccdddd',
-      }),
-    ).toEqual({
+    const configured = withSandbox(
+      [
+        '  securityGroupIds: [sg-0123456789abcdef0]',
+        '  verifierSubnetIds: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]',
+        '  verifierSecurityGroupIds: [sg-0aaaabbbbccccdddd]',
+        '',
+      ].join('\n'),
+    );
+    expect(verifierVpc(configured)).toEqual({
       subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
       securityGroupIds: ['sg-0aaaabbbbccccdddd'],
     });
-    const settings = stackSettings(minimal, 'restorable.yml', {
-      env: { RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0' },
+    const settings = stackSettings(configured, 'restorable.yml');
+    expect(settings.verifierVpc).toEqual({
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+      securityGroupIds: ['sg-0aaaabbbbccccdddd'],
     });
     expect(settings.verifierNetwork).toBe('vpc');
     expect(settings.verifierNetworkStatements.flatMap((statement) => statement.Action)).toContain(
@@ -1820,22 +2066,63 @@ sandbox:
     );
   });
 
+  it('take the verifier network from the configuration only, not from the stopgap environment variables', () => {
+    // The variables the build used to read before the configuration had these fields.
+    const saved = {
+      subnets: process.env.RESTORABLE_VERIFIER_SUBNET_IDS,
+      groups: process.env.RESTORABLE_VERIFIER_SECURITY_GROUP_IDS,
+    };
+    process.env.RESTORABLE_VERIFIER_SUBNET_IDS = 'subnet-0123456789abcdef0';
+    process.env.RESTORABLE_VERIFIER_SECURITY_GROUP_IDS = 'sg-0aaaabbbbccccdddd';
+    try {
+      expect(verifierVpc(minimal)).toBeUndefined();
+      expect(stackSettings(minimal, 'restorable.yml').verifierNetwork).toBe('none');
+    } finally {
+      for (const [name, value] of [
+        ['RESTORABLE_VERIFIER_SUBNET_IDS', saved.subnets],
+        ['RESTORABLE_VERIFIER_SECURITY_GROUP_IDS', saved.groups],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('refuse malformed network ids, and subnets without any security group', () => {
-    expect(() => verifierVpc(minimal, { RESTORABLE_VERIFIER_SUBNET_IDS: 'vpc-0123456789abcdef0' })).toThrow(
+    expect(() =>
+      verifierVpc(
+        withSandbox(
+          '  securityGroupIds: [sg-0123456789abcdef0]\n  verifierSubnetIds: [vpc-0123456789abcdef0]\n',
+        ),
+      ),
+    ).toThrow(/sandbox\.verifierSubnetIds/);
+    expect(() =>
+      verifierVpc(
+        withSandbox(
+          '  verifierSubnetIds: [subnet-0123456789abcdef0]\n  verifierSecurityGroupIds: [default]\n',
+        ),
+      ),
+    ).toThrow(/sandbox\.verifierSecurityGroupIds/);
+    expect(() =>
+      verifierVpc(
+        withSandbox('  verifierSubnetIds: [subnet-0123456789abcdef0]\n  securityGroupIds: [default]\n'),
+      ),
+    ).toThrow(ConfigError);
+    expect(() => verifierVpc(withSandbox('  verifierSubnetIds: [subnet-0123456789abcdef0]\n'))).toThrow(
       ConfigError,
     );
-    expect(() =>
-      verifierVpc(minimal, {
-        RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0',
-        RESTORABLE_VERIFIER_SECURITY_GROUP_IDS: 'default',
-      }),
-    ).toThrow(ConfigError);
-    const withoutGroups = parseConfig(
-      'sourceRegion: eu-west-1\ncopyRegions: [{ region: eu-central-1, kmsKeyId: alias/backups }]\nselection: { ids: [orders] }\n',
+  });
+
+  it('warn at build time, naming the configuration field, when verify-sandbox is given no subnets', () => {
+    const warnings = (settings: StackSettings) =>
+      drillWarnings(settings, join(ROOT, 'restorable.yml')).filter((warning) => warning.includes('VPC'));
+    expect(warnings(stackSettings(minimal, 'restorable.yml'))).toEqual([
+      'warning: restorable.yml sets no sandbox.verifierSubnetIds: verify-sandbox runs outside any VPC and cannot reach a sandbox',
+    ]);
+    const inVpc = withSandbox(
+      '  securityGroupIds: [sg-0123456789abcdef0]\n  verifierSubnetIds: [subnet-0123456789abcdef0]\n',
     );
-    expect(() =>
-      verifierVpc(withoutGroups, { RESTORABLE_VERIFIER_SUBNET_IDS: 'subnet-0123456789abcdef0' }),
-    ).toThrow(ConfigError);
+    expect(warnings(stackSettings(inVpc, 'restorable.yml'))).toEqual([]);
   });
 
   it('grant the keys of restored snapshots through RDS of their region only, and grants for AWS resources only', () => {
