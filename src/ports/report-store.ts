@@ -16,3 +16,22 @@ export interface ReportStore {
   /** Keys under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;
 }
+
+/**
+ * Why a report store key (or a listing prefix) is unsafe, or undefined when
+ * it is fine: keys are relative paths with forward slashes, never absolute,
+ * never escaping their folder. Both stores enforce it, so what works locally
+ * works on S3.
+ */
+export function unsafeKeyReason(key: string, isPrefix: boolean): string | undefined {
+  const segments = key.split('/');
+  // A prefix may end with '/', leaving one empty last segment.
+  const checked = isPrefix && key.endsWith('/') ? segments.slice(0, -1) : segments;
+  if (key === '') return 'it is empty';
+  if (key.startsWith('/') || /^[A-Za-z]:/.test(key)) return 'it is absolute';
+  if (key.includes('\\') || key.includes('\0')) return 'it holds a backslash or a NUL character';
+  if (checked.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return 'it has an empty, "." or ".." segment';
+  }
+  return undefined;
+}

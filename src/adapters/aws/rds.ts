@@ -50,6 +50,7 @@ import type {
   SnapshotType,
   Tags,
 } from '../../ports/rds.ts';
+import { clientForRegion } from './clients.ts';
 
 /** Largest page RDS accepts for the describe calls. */
 const PAGE_SIZE = 100;
@@ -332,23 +333,7 @@ export function awsRdsPortProvider(
   options: { clientFactory?: (region: string) => RDSClient } = {},
 ): RdsPortProvider {
   const clientFactory = options.clientFactory ?? defaultClientFactory;
-  return (region) => new AwsRdsAdapter(clientFor(clientFactory, region), region);
-}
-
-const clientsByFactory = new WeakMap<(region: string) => RDSClient, Map<string, RDSClient>>();
-
-function clientFor(factory: (region: string) => RDSClient, region: string): RDSClient {
-  let clients = clientsByFactory.get(factory);
-  if (clients === undefined) {
-    clients = new Map();
-    clientsByFactory.set(factory, clients);
-  }
-  let client = clients.get(region);
-  if (client === undefined) {
-    client = factory(region);
-    clients.set(region, client);
-  }
-  return client;
+  return (region) => new AwsRdsAdapter(clientForRegion(clientFactory, region), region);
 }
 
 function defaultClientFactory(region: string): RDSClient {

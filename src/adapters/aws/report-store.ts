@@ -31,7 +31,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidInputError, ThrottlingError } from '../../domain/errors.ts';
-import type { ReportStore, StoredObject } from '../../ports/report-store.ts';
+import { type ReportStore, type StoredObject, unsafeKeyReason } from '../../ports/report-store.ts';
 
 /** Error codes of S3 (and of the SDK's generic AWS errors) that mean "slow down". */
 const THROTTLING = new Set(['SlowDown', 'ThrottlingException', 'RequestLimitExceeded']);
@@ -121,19 +121,7 @@ export class S3ReportStore implements ReportStore {
 }
 
 function assertSafeKey(key: string, what: 'key' | 'prefix'): void {
-  const segments = key.split('/');
-  // A prefix may end with '/', leaving one empty last segment.
-  const checked = what === 'prefix' && key.endsWith('/') ? segments.slice(0, -1) : segments;
-  const problem =
-    key === ''
-      ? 'it is empty'
-      : key.startsWith('/') || /^[A-Za-z]:/.test(key)
-        ? 'it is absolute'
-        : key.includes('\\') || key.includes('\0')
-          ? 'it holds a backslash or a NUL character'
-          : checked.some((segment) => segment === '' || segment === '.' || segment === '..')
-            ? 'it has an empty, "." or ".." segment'
-            : undefined;
+  const problem = unsafeKeyReason(key, what === 'prefix');
   if (problem !== undefined) {
     throw new InvalidInputError(`invalid report store ${what} ${JSON.stringify(key)}: ${problem}`);
   }

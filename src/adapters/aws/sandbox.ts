@@ -77,6 +77,7 @@ import type {
   SandboxRef,
   SandboxStatus,
 } from '../../ports/sandbox.ts';
+import { clientForRegion } from './clients.ts';
 import { translateRdsError } from './rds.ts';
 
 /** Largest page RDS accepts for the describe calls. */
@@ -638,35 +639,11 @@ export function awsSandboxPortProvider(options: AwsSandboxPortProviderOptions = 
   const adapterOptions = options.caBundle === undefined ? {} : { caBundle: options.caBundle };
   return (region) =>
     new AwsSandboxAdapter(
-      cachedClient(rdsClients, rdsFactory, region),
-      cachedClient(secretsClients, secretsFactory, region),
+      clientForRegion(rdsFactory, region),
+      clientForRegion(secretsFactory, region),
       region,
       adapterOptions,
     );
-}
-
-const rdsClients = new WeakMap<(region: string) => RDSClient, Map<string, RDSClient>>();
-const secretsClients = new WeakMap<
-  (region: string) => SecretsManagerClient,
-  Map<string, SecretsManagerClient>
->();
-
-function cachedClient<C>(
-  cache: WeakMap<(region: string) => C, Map<string, C>>,
-  factory: (region: string) => C,
-  region: string,
-): C {
-  let clients = cache.get(factory);
-  if (clients === undefined) {
-    clients = new Map();
-    cache.set(factory, clients);
-  }
-  let client = clients.get(region);
-  if (client === undefined) {
-    client = factory(region);
-    clients.set(region, client);
-  }
-  return client;
 }
 
 function defaultRdsClient(region: string): RDSClient {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../../domain/errors.ts';
 import { errorCode, isTempFile, writeFileAtomic } from '../../local-cloud/files.ts';
 import { StateLayout } from '../../local-cloud/layout.ts';
-import type { ReportStore, StoredObject } from '../../ports/report-store.ts';
+import { type ReportStore, type StoredObject, unsafeKeyReason } from '../../ports/report-store.ts';
 
 export class LocalReportStore implements ReportStore {
   /** The folder holding the objects: `<stateDir>/reports`. */
@@ -53,21 +53,10 @@ export class LocalReportStore implements ReportStore {
 }
 
 function assertSafeKey(key: string, what: 'key' | 'prefix', isPrefix: boolean): void {
-  const segments = key.split('/');
-  // A prefix may end with '/', leaving one empty last segment.
-  const checked = isPrefix && key.endsWith('/') ? segments.slice(0, -1) : segments;
+  const checked = key.split('/');
   const problem =
-    key === ''
-      ? 'it is empty'
-      : key.startsWith('/') || /^[A-Za-z]:/.test(key)
-        ? 'it is absolute'
-        : key.includes('\\') || key.includes('\0')
-          ? 'it holds a backslash or a NUL character'
-          : checked.some((segment) => segment === '' || segment === '.' || segment === '..')
-            ? 'it has an empty, "." or ".." segment'
-            : checked.some((segment) => isTempFile(segment))
-              ? 'it ends like a temporary file'
-              : undefined;
+    unsafeKeyReason(key, isPrefix) ??
+    (checked.some((segment) => isTempFile(segment)) ? 'it ends like a temporary file' : undefined);
   if (problem !== undefined) {
     throw new InvalidInputError(`invalid report store ${what} ${JSON.stringify(key)}: ${problem}`);
   }
