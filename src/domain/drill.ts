@@ -68,7 +68,9 @@ export function newestAvailable<T extends SnapshotCandidate>(snapshots: readonly
 
 /** A drill is due when the database was never drilled, or its last drill is older than the interval. */
 export function isDrillDue(lastDrillAt: Date | undefined, intervalDays: number, now: Date): boolean {
-  return lastDrillAt === undefined || now.getTime() - lastDrillAt.getTime() >= intervalDays * 86_400_000;
+  // An unreadable date must not stop the drills: treat it as never drilled.
+  if (lastDrillAt === undefined || Number.isNaN(lastDrillAt.getTime())) return true;
+  return now.getTime() - lastDrillAt.getTime() >= intervalDays * 86_400_000;
 }
 
 const check = (name: string, status: CheckResult['status'], detail: string): CheckResult => ({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { firstPoll, MAX_SNAPSHOT_ATTEMPTS_PER_DAY } from '../domain/backup.ts';
+import { firstPoll, MAX_SNAPSHOT_ATTEMPTS_PER_DAY, snapshotTags } from '../domain/backup.ts';
 import { SnapshotAlreadyExistsError, SnapshotFailedError } from '../domain/errors.ts';
 import { SOURCE_REGION_TAG } from '../domain/tags.ts';
 import type { CopySnapshotRequest, DatabaseRef, RdsPort, Snapshot } from '../ports/rds.ts';
@@ -34,6 +34,7 @@ async function copyOrReuse(destination: RdsPort, database: DatabaseRef, request:
 export const copySnapshotTask = defineTask({
   name: 'copy-snapshot',
   input: z.object({
+    runId: z.string().min(1),
     database: databaseRef,
     source: snapshotSummary,
     copyRegion,
@@ -49,7 +50,9 @@ export const copySnapshotTask = defineTask({
         sourceRegion: source.region,
         targetSnapshotId: copySnapshotId(source.id, attempt),
         kmsKeyId: input.copyRegion.kmsKeyId,
-        tags: { [SOURCE_REGION_TAG]: source.region },
+        // Sent in full rather than left to CopyTags: whether RDS merges copied
+        // and given tags is not something the ownership of a copy may depend on.
+        tags: { ...snapshotTags(database, input.runId), [SOURCE_REGION_TAG]: source.region },
       });
       if (snapshot.status === 'failed') continue;
       logger.info(reused ? 'reusing copy' : 'copy started', {

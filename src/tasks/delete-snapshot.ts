@@ -41,11 +41,16 @@ export const deleteSnapshotTask = defineTask({
   name: 'delete-snapshot',
   input: z.object({
     runId: z.string().min(1),
-    retentionDays: z.number().int().positive(),
     deletion: plannedDeletion,
   }),
-  async run(input, { rds, reports, clock, logger }) {
+  async run(input, { config, rds, reports, clock, logger }) {
     const { deletion } = input;
+    // The policy comes from the deployed configuration, never from the request.
+    const retentionDays = config.retention.days;
+    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    if (!regions.includes(deletion.region)) {
+      throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: not a region the tool writes to`);
+    }
     const port = rds(deletion.region);
     const ref = { kind: deletion.kind, id: deletion.snapshot };
     const snapshot = await port.describeSnapshot(ref);
@@ -59,9 +64,9 @@ export const deleteSnapshotTask = defineTask({
     const now = clock();
     const sources = await sourceOf(snapshot, rds);
     const taken = takenAt(snapshot, new Map(sources.map((source) => [source.arn, source])));
-    const retentionMs = input.retentionDays * 86_400_000;
+    const retentionMs = retentionDays * 86_400_000;
     if (taken === undefined || now.getTime() - taken.getTime() <= retentionMs) {
-      refuse(`it is not older than the ${input.retentionDays}-day retention`);
+      refuse(`it is not older than the ${retentionDays}-day retention`);
     }
     if (activeLeaseArns(await readLeases(reports), now).has(snapshot.arn))
       refuse('a restore drill is using it');
@@ -73,8 +78,10 @@ export const deleteSnapshotTask = defineTask({
         isManaged(other.tags) &&
         (other.originalCreatedAt ?? other.createdAt ?? new Date(0)) > (taken ?? now),
     );
-    if (!newerAvailable)
+    // The last good copy is kept; a failed snapshot is never anyone's last good copy.
+    if (snapshot.status === 'available' && !newerAvailable) {
       refuse(`it is the newest available snapshot of ${snapshot.database.id} in ${deletion.region}`);
+    }
     await port.deleteSnapshot(ref);
     logger.info('snapshot deleted', {
       region: deletion.region,

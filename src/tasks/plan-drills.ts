@@ -16,7 +16,10 @@ export async function lastDrillDay(reports: ReportStore, databaseId: string): Pr
   const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter((key) =>
     key.endsWith('.json'),
   );
-  const day = keys.at(-1)?.split('/')[3];
+  const day = keys
+    .at(-1)
+    ?.split('/')
+    .find((segment) => /^\d{4}-\d{2}-\d{2}$/.test(segment));
   return day === undefined ? undefined : new Date(`${day}T00:00:00Z`);
 }
 

@@ -21,7 +21,11 @@ const notRun = (name: string, why: string): CheckResult => ({
   durationMs: 0,
 });
 
-/** The last earlier drill of the database that took an inventory, to compare with. */
+/**
+ * The baseline to compare with: the last earlier drill of the database whose
+ * inventory check passed. A drill that found lost rows is not a baseline, or
+ * the next drill would accept the loss.
+ */
 async function previousDrill(reports: ReportStore, databaseId: string, drillId: string) {
   const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter(
     (key) => key.endsWith('.json') && !key.endsWith(`/${drillId}.json`),
@@ -30,7 +34,8 @@ async function previousDrill(reports: ReportStore, databaseId: string, drillId: 
     const body = await reports.get(key);
     if (body === undefined) continue;
     const report = parseDrillReport(Buffer.from(body).toString('utf8'));
-    if (report.inventory !== null) return report;
+    const inventoryCheck = report.checks.find((check) => check.name === 'inventory');
+    if (report.inventory !== null && inventoryCheck?.status === 'pass') return report;
   }
   return undefined;
 }

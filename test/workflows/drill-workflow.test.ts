@@ -17,8 +17,8 @@ async function backUp(day: string) {
   await test.runner().run('backup', {}, `backup-${day}`);
 }
 
-async function drill(day: string, request: object = { databaseId: 'orders' }) {
-  test.setNow(`${day}T05:00:00Z`);
+async function drill(day: string, request: object = { databaseId: 'orders' }, time = '05:00') {
+  test.setNow(`${day}T${time}:00Z`);
   return (await test.runner().run('drill', request, `drill-${day}`)) as DrillRunSummary;
 }
 
@@ -122,10 +122,11 @@ describe('a restore drill', () => {
   it('fails closed on a corrupted snapshot archive, and tears down', async () => {
     await corruptSnapshotArchive(test.stateDir, COPY_REGION, 'restorable-orders-2026-11-03');
 
-    const summary = await drill('2026-11-03', {
-      databaseId: 'orders',
-      snapshotId: 'restorable-orders-2026-11-03',
-    });
+    const summary = await drill(
+      '2026-11-03',
+      { databaseId: 'orders', snapshotId: 'restorable-orders-2026-11-03' },
+      '05:10',
+    );
 
     expect(summary.drills[0]?.verdict).toBe('fail');
     expect(checkOf(summary, 'restore')).toMatchObject({
@@ -138,9 +139,9 @@ describe('a restore drill', () => {
   });
 
   it('drills the source region’s snapshot when asked', async () => {
-    const summary = await drill('2026-11-03', { databaseId: 'orders', region: SOURCE_REGION });
+    const summary = await drill('2026-11-03', { databaseId: 'orders', region: SOURCE_REGION }, '05:20');
     expect(summary.drills[0]).toMatchObject({ region: SOURCE_REGION, verdict: 'fail' });
-    // still failing: the inventory shrank against the last drill that took one
+    // still failing: the baseline is the last drill whose inventory passed (11-02), not the one that saw the loss
     expect(checkOf(summary, 'inventory')?.status).toBe('fail');
     expect(checkOf(summary, 'consistency')?.status).toBe('pass');
   });
@@ -150,6 +151,22 @@ describe('a restore drill', () => {
       error: 'DatabaseNotFoundError',
     });
     expect(await sandboxRecords(COPY_REGION)).toEqual([]);
+  });
+});
+
+describe('scheduled drills', () => {
+  it('drill only the databases whose drill interval has elapsed, again and again', async () => {
+    const early = await drill('2026-11-05', {});
+    expect(early.drills).toEqual([]);
+
+    await backUp('2026-11-11');
+    const due = await drill('2026-11-11', {});
+    expect(due.drills.map((outcome) => `${outcome.database} ${outcome.snapshot}`)).toEqual([
+      'orders restorable-orders-2026-11-11',
+    ]);
+
+    const notAgain = await drill('2026-11-12', {});
+    expect(notAgain.drills).toEqual([]);
   });
 });
 
