@@ -345,43 +345,7 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
       'restore-tested',
       'Every database restore-tested within its drill interval',
       'restoreTests',
-      input.databases.map((database) => {
-        const interval = policy.forDatabase(database.id).drillIntervalDays;
-        const times = input.drillReports
-          .filter(
-            ({ report }) => report.database.id === database.id && Date.parse(report.finishedAt) <= periodEnd,
-          )
-          .map(({ report }) => Date.parse(report.finishedAt))
-          .sort((a, b) => a - b);
-        const last = times.at(-1);
-        if (last === undefined) return { id: database.id, status: 'fail', detail: 'never restore-tested' };
-        const staleDays = (periodEnd - last) / DAY_MS;
-        const gaps = times
-          .slice(1)
-          .map((time, index) => ({ from: times[index] ?? time, to: time }))
-          .filter(
-            (gap) =>
-              gap.to - gap.from > interval * DAY_MS && gap.to >= Date.parse(`${period.from}T00:00:00Z`),
-          );
-        const problems = [
-          ...(staleDays > interval
-            ? [
-                `last drill ${new Date(last).toISOString().slice(0, 10)}, over ${interval} days before the end of the period`,
-              ]
-            : []),
-          ...gaps.map(
-            (gap) =>
-              `no drill between ${new Date(gap.from).toISOString().slice(0, 10)} and ${new Date(gap.to).toISOString().slice(0, 10)}`,
-          ),
-        ];
-        return problems.length === 0
-          ? {
-              id: database.id,
-              status: 'pass',
-              detail: `last drill ${new Date(last).toISOString().slice(0, 10)}; interval ${interval} days`,
-            }
-          : { id: database.id, status: 'fail', detail: problems.join('; ') };
-      }),
+      input.databases.map((database) => restoreTestedResult(input, database.id, periodEnd)),
       input.drillReports.map(({ ref }) => ref),
       (failed, total) =>
         failed === 0
@@ -483,6 +447,63 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
     drills,
     integrity: input.integrity,
   };
+}
+
+const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/**
+ * Restore-tested within the interval at every moment of the period: a drill
+ * no more than `interval` days before each day. A database drilled before the
+ * period is held to that from the period's first day; one never drilled before
+ * gets one interval from its first backup of the period to be drilled.
+ */
+function restoreTestedResult(
+  input: ComplianceInput,
+  databaseId: string,
+  periodEnd: number,
+): DatabaseControlResult {
+  const intervalMs = input.policy.forDatabase(databaseId).drillIntervalDays * DAY_MS;
+  const interval = input.policy.forDatabase(databaseId).drillIntervalDays;
+  const drills = input.drillReports
+    .filter(({ report }) => report.database.id === databaseId && Date.parse(report.finishedAt) <= periodEnd)
+    .map(({ report }) => Date.parse(report.finishedAt))
+    .sort((a, b) => a - b);
+  const periodStart = Date.parse(`${input.period.from}T00:00:00Z`);
+  const firstBackup = input.backupRecords
+    .filter(({ record }) => record.id === databaseId && within(input.period, record.startedAt))
+    .map(({ record }) => Date.parse(record.startedAt))
+    .sort((a, b) => a - b)[0];
+  const requiredFrom = drills.some((time) => time < periodStart)
+    ? periodStart
+    : Math.max(periodStart, (firstBackup ?? periodStart) + intervalMs);
+  const last = drills.at(-1);
+  if (requiredFrom > periodEnd) {
+    return last === undefined
+      ? {
+          id: databaseId,
+          status: 'pass',
+          detail: `newly protected: first drill due by ${dayOf(requiredFrom)}`,
+        }
+      : { id: databaseId, status: 'pass', detail: `last drill ${dayOf(last)}; interval ${interval} days` };
+  }
+  if (last === undefined) return { id: databaseId, status: 'fail', detail: 'never restore-tested' };
+  const problems: string[] = [];
+  let previous = drills.filter((time) => time <= requiredFrom).at(-1);
+  if (previous === undefined || requiredFrom - previous > intervalMs) {
+    problems.push(`not restore-tested in the ${interval} days before ${dayOf(requiredFrom)}`);
+  }
+  for (const time of drills.filter((candidate) => candidate > requiredFrom)) {
+    if (previous !== undefined && time - previous > intervalMs) {
+      problems.push(`no drill between ${dayOf(previous)} and ${dayOf(time)}`);
+    }
+    previous = time;
+  }
+  if (periodEnd - last > intervalMs) {
+    problems.push(`last drill ${dayOf(last)}, over ${interval} days before the end of the period`);
+  }
+  return problems.length === 0
+    ? { id: databaseId, status: 'pass', detail: `last drill ${dayOf(last)}; interval ${interval} days` }
+    : { id: databaseId, status: 'fail', detail: problems.join('; ') };
 }
 
 /**

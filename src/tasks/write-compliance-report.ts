@@ -75,6 +75,31 @@ async function verifyEarlierEvidence(reports: ReportStore): Promise<EvidenceInte
 }
 
 /**
+ * The period a report covers: as asked; the previous calendar month; or by
+ * default the 30 days up to today (or up to `to`).
+ */
+export function reportPeriod(
+  request: { from?: string | undefined; to?: string | undefined; previousMonth?: boolean | undefined },
+  now: Date,
+): { from: string; to: string } {
+  if (request.previousMonth === true) {
+    const firstOfThisMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+    const lastOfPrevious = new Date(firstOfThisMonth - DAY_MS);
+    const firstOfPrevious = new Date(
+      Date.UTC(lastOfPrevious.getUTCFullYear(), lastOfPrevious.getUTCMonth(), 1),
+    );
+    return {
+      from: firstOfPrevious.toISOString().slice(0, 10),
+      to: lastOfPrevious.toISOString().slice(0, 10),
+    };
+  }
+  const to = request.to ?? now.toISOString().slice(0, 10);
+  const from =
+    request.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
+  return { from, to };
+}
+
+/**
  * Writes the compliance report of a period: gathers the evidence the
  * workflows wrote and the current inventory (itself stored as evidence),
  * evaluates the controls, checks that the evidence earlier reports relied on
@@ -83,14 +108,19 @@ async function verifyEarlierEvidence(reports: ReportStore): Promise<EvidenceInte
 export const writeComplianceReportTask = defineTask({
   name: 'write-compliance-report',
   input: z.object({
-    request: z.object({ from: day.optional(), to: day.optional() }).loose(),
+    request: z
+      .object({
+        from: day.optional(),
+        to: day.optional(),
+        /** The whole previous calendar month: what the monthly schedule asks for. */
+        previousMonth: z.boolean().optional(),
+      })
+      .loose(),
     executionName: z.string().min(1),
   }),
   async run(input, { config, rds, sandboxes, reports, clock }) {
     const now = clock();
-    const to = input.request.to ?? now.toISOString().slice(0, 10);
-    const from =
-      input.request.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
+    const { from, to } = reportPeriod(input.request, now);
     if (from > to) throw new InvalidInputError(`the period starts (${from}) after it ends (${to})`);
     const period = { from, to };
     const inPeriod = (key: string) => {

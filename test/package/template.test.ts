@@ -1697,15 +1697,15 @@ describe('the compliance report schedule', () => {
     return (found[0] as [string, CfnResource])[1];
   }
 
-  it('starts the report workflow on schedules.report, in the configured time zone, with an empty request', () => {
+  it('starts the report workflow on schedules.report, in the configured time zone, for the previous month', () => {
     const [machineId] = stateMachineNamed('report');
     const schedule = reportSchedule(template, machineId);
     expect(schedule.Properties?.ScheduleExpression).toBe(config.schedules.report);
     expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(config.schedules.timezone);
     expect(schedule.Properties?.State).toBe('ENABLED');
     const target = schedule.Properties?.Target;
-    // A scheduled report covers the default period (the last 30 days): an empty request.
-    expect(JSON.parse(String(isObject(target) ? target.Input : 'null'))).toEqual({});
+    // Whole calendar months: consecutive monthly reports cover every day exactly once.
+    expect(JSON.parse(String(isObject(target) ? target.Input : 'null'))).toEqual({ previousMonth: true });
     const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
     expect(
       roleStatements(template, role).map((statement) => [statement.actions, statement.resources]),

@@ -9,6 +9,7 @@ import {
 import type { DrillReport } from '../../../src/domain/drill.ts';
 import { MANAGED_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot } from '../../../src/ports/rds.ts';
+import { reportPeriod } from '../../../src/tasks/write-compliance-report.ts';
 
 const DAYS = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05'];
 const ref = (kind: string, path: string) => ({ kind, path, sha256: 'a'.repeat(64) });
@@ -255,6 +256,21 @@ describe('the compliance report', () => {
     const report = evaluateCompliance(input({ drillReports }));
     expect(controlOf(report, 'restore-tested')?.databases[1]).toEqual({
       id: 'billing',
+      status: 'pass',
+      detail: 'newly protected: first drill due by 2026-11-08',
+    });
+    const longer = evaluateCompliance(
+      input({
+        drillReports,
+        period: { from: '2026-10-25', to: '2026-11-05' },
+        backupRecords: ['2026-10-25', ...DAYS].flatMap((day) => [
+          backup('orders', day),
+          backup('billing', day),
+        ]),
+      }),
+    );
+    expect(controlOf(longer, 'restore-tested')?.databases[1]).toEqual({
+      id: 'billing',
       status: 'fail',
       detail: 'never restore-tested',
     });
@@ -262,6 +278,34 @@ describe('the compliance report', () => {
     expect(controlOf(report, 'rto-rpo')?.databases[0]?.detail).toMatch(
       /RTO 4000 s over 1800 s.*RPO not measured/,
     );
+  });
+
+  it('fails restore-tested when a database went untested for most of a period longer than the interval', () => {
+    const drillReports = [
+      drillReport('orders', '2026-09-20T05:00:00.000Z'),
+      drillReport('orders', '2026-10-28T05:00:00.000Z'),
+      drillReport('billing', '2026-09-30T05:00:00.000Z'),
+      drillReport('billing', '2026-10-06T05:00:00.000Z'),
+      drillReport('billing', '2026-10-12T05:00:00.000Z'),
+      drillReport('billing', '2026-10-18T05:00:00.000Z'),
+      drillReport('billing', '2026-10-24T05:00:00.000Z'),
+    ];
+    const report = evaluateCompliance(
+      input({
+        drillReports,
+        now: new Date('2026-10-30T12:00:00Z'),
+        period: { from: '2026-10-01', to: '2026-10-30' },
+      }),
+    );
+    expect(controlOf(report, 'restore-tested')?.databases).toEqual([
+      {
+        id: 'orders',
+        status: 'fail',
+        detail:
+          'not restore-tested in the 7 days before 2026-10-01; no drill between 2026-09-20 and 2026-10-28',
+      },
+      { id: 'billing', status: 'pass', detail: 'last drill 2026-10-24; interval 7 days' },
+    ]);
   });
 
   it('fails restore-tested when the last drill is older than the interval', () => {
@@ -323,5 +367,22 @@ describe('days', () => {
     expect(describeDays(['2026-11-01', '2026-11-03', '2026-11-04', '2026-11-05', '2026-11-09'])).toBe(
       '2026-11-01, 2026-11-03 to 2026-11-05, 2026-11-09',
     );
+  });
+});
+
+describe('the period of a report', () => {
+  it.each([
+    [{}, '2026-11-22T07:00:00Z', { from: '2026-10-24', to: '2026-11-22' }],
+    [{ to: '2026-10-31' }, '2026-11-22T07:00:00Z', { from: '2026-10-02', to: '2026-10-31' }],
+    [
+      { from: '2026-11-01', to: '2026-11-05' },
+      '2026-11-22T07:00:00Z',
+      { from: '2026-11-01', to: '2026-11-05' },
+    ],
+    [{ previousMonth: true }, '2026-03-01T07:00:00Z', { from: '2026-02-01', to: '2026-02-28' }],
+    [{ previousMonth: true }, '2026-01-01T07:00:00Z', { from: '2025-12-01', to: '2025-12-31' }],
+    [{ previousMonth: true }, '2026-08-15T07:00:00Z', { from: '2026-07-01', to: '2026-07-31' }],
+  ])('for %j on %s is %j', (request, now, period) => {
+    expect(reportPeriod(request, new Date(now))).toEqual(period);
   });
 });
