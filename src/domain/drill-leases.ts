@@ -1,13 +1,28 @@
 // A drill holds a lease on the snapshot it restores from, so the prune never
 // deletes it mid-drill. Leases expire with the sandbox's time to live, so a
-// drill that crashed does not protect its snapshot for ever.
-export interface DrillLease {
-  readonly snapshotArn: string;
-  readonly drillId: string;
-  readonly expiresAt: string;
-}
+// drill that crashed does not protect its snapshot for ever. A lease's key
+// starts with its expiry day: readers skip the past days without reading them.
+import { z } from 'zod';
+
+export const drillLeaseSchema = z.object({
+  snapshotArn: z.string().min(1),
+  drillId: z.string().min(1),
+  expiresAt: z.iso.datetime({ offset: true }),
+});
+
+export type DrillLease = z.infer<typeof drillLeaseSchema>;
 
 export const DRILL_LEASE_PREFIX = 'leases/drills/';
+
+export function drillLeaseKey(lease: Pick<DrillLease, 'drillId' | 'expiresAt'>): string {
+  return `${DRILL_LEASE_PREFIX}${lease.expiresAt.slice(0, 10)}/${lease.drillId}.json`;
+}
+
+/** Whether a lease key's expiry day is today or later (UTC): only those can still be active. */
+export function isCurrentLeaseKey(key: string, now: Date): boolean {
+  const day = key.slice(DRILL_LEASE_PREFIX.length).split('/')[0] ?? '';
+  return !/^\d{4}-\d{2}-\d{2}$/.test(day) || day >= now.toISOString().slice(0, 10);
+}
 
 export function activeLeaseArns(leases: readonly DrillLease[], now: Date): Set<string> {
   return new Set(

@@ -40,7 +40,7 @@ export const SANDBOX_ID_PREFIX = 'rsbx';
 const RDS_IDENTIFIER_MAX_LENGTH = 63;
 const INSTANCE_SUFFIX = '-1';
 export const SANDBOX_ID_MAX_LENGTH = RDS_IDENTIFIER_MAX_LENGTH - INSTANCE_SUFFIX.length;
-const TIMESTAMP_LENGTH = 12; // yyyymmddhhmm
+const TIMESTAMP_LENGTH = 14; // yyyymmddhhmmss
 const DATABASE_PART_MAX_LENGTH = SANDBOX_ID_MAX_LENGTH - SANDBOX_ID_PREFIX.length - TIMESTAMP_LENGTH - 2;
 const HASH_LENGTH = 8;
 
@@ -69,7 +69,7 @@ export function isSandbox(tags: Tags): boolean {
 
 /**
  * The identifier of the sandbox a drill restores `databaseId` into:
- * `rsbx-<database>-<yyyymmddhhmm>` (UTC), a valid RDS identifier of at most
+ * `rsbx-<database>-<yyyymmddhhmmss>` (UTC), a valid RDS identifier of at most
  * `SANDBOX_ID_MAX_LENGTH` characters. A database identifier too long to fit
  * is cut and followed by a hash of the whole identifier, so two databases
  * sharing a long prefix still get distinct sandboxes.
@@ -104,8 +104,9 @@ function trimHyphens(value: string): string {
 }
 
 function timestamp(time: Date): string {
-  // 2025-03-01T02:05:09.000Z → 202503010205
-  return time.toISOString().slice(0, 16).replace(/[-T:]/g, '');
+  // 2025-03-01T02:05:09.000Z → 20250301020509: to the second, like the drill id,
+  // so two drills of a database never share a sandbox.
+  return time.toISOString().slice(0, 19).replace(/[-T:]/g, '');
 }
 
 /** FNV-1a, 32 bits, as 8 hex digits: short, stable, and pure. */

@@ -12,7 +12,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { z } from 'zod';
-import { InvalidInputError, InvalidStateError } from '../domain/errors.ts';
+import { InvalidInputError, InvalidStateError, SandboxProtectionError } from '../domain/errors.ts';
+import { SANDBOX_DRILL_TAG } from '../domain/sandbox.ts';
 import type {
   ConnectionSettings,
   RestoreSandboxRequest,
@@ -169,9 +170,17 @@ export class LocalSandboxes implements SandboxPort {
     return sandboxes;
   }
 
-  async deleteSandbox(ref: SandboxRef): Promise<void> {
+  async deleteSandbox(ref: SandboxRef, options: { readonly drillId?: string } = {}): Promise<void> {
     const id = normalizeIdentifier('database', ref.id);
     this.#ctx.faults.apply('deleteSandbox', { region: this.region });
+    const record = await this.#read(id);
+    if (record === undefined) return;
+    if (options.drillId !== undefined && record.tags[SANDBOX_DRILL_TAG] !== options.drillId) {
+      throw new SandboxProtectionError(
+        id,
+        `sandbox ${id} belongs to drill ${record.tags[SANDBOX_DRILL_TAG] ?? '(none)'}, not ${options.drillId}`,
+      );
+    }
     const live = this.#ctx.live.get(liveKey(this.region, id));
     if (live !== undefined) {
       this.#ctx.live.delete(liveKey(this.region, id));

@@ -56,8 +56,12 @@ export interface SandboxPort {
   describeSandbox(ref: SandboxRef): Promise<Sandbox | undefined>;
   /** Every sandbox of the region, by the sandbox tag. */
   listSandboxes(): Promise<Sandbox[]>;
-  /** Deletes the sandbox; deleting one that is already gone is not an error. */
-  deleteSandbox(ref: SandboxRef): Promise<void>;
+  /**
+   * Deletes the sandbox; deleting one that is already gone is not an error.
+   * With `drillId`, refuses (SandboxProtectionError) a sandbox another drill
+   * made: a drill tears down only its own sandbox, even if the ids collide.
+   */
+  deleteSandbox(ref: SandboxRef, options?: { readonly drillId?: string }): Promise<void>;
   /** Connection settings with credentials, for the verifier only. */
   connectionFor(ref: SandboxRef): Promise<ConnectionSettings>;
 }

@@ -5,7 +5,7 @@ import { takenAt } from '../domain/prune.ts';
 import { isManaged } from '../domain/tags.ts';
 import type { RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import { defineTask } from '../runtime/task.ts';
-import { readLeases } from './plan-prune.ts';
+import { readCurrentLeases } from './drill-leases.ts';
 
 const plannedDeletion = z.object({
   database: z.string().min(1),
@@ -68,7 +68,7 @@ export const deleteSnapshotTask = defineTask({
     if (taken === undefined || now.getTime() - taken.getTime() <= retentionMs) {
       refuse(`it is not older than the ${retentionDays}-day retention`);
     }
-    if (activeLeaseArns(await readLeases(reports), now).has(snapshot.arn))
+    if (activeLeaseArns(await readCurrentLeases(reports, now), now).has(snapshot.arn))
       refuse('a restore drill is using it');
     const siblings = await port.listSnapshots({ database: snapshot.database, type: 'manual' });
     const newerAvailable = siblings.some(

@@ -46,5 +46,4 @@ export const sandboxRefOf = (drill: PlannedDrill) => ({
   id: drill.sandboxId,
 });
 
-export const drillLeaseKey = (drillId: string) => `leases/drills/${drillId}.json`;
 export const verificationKey = (drillId: string) => `work/drills/${drillId}/verification.json`;

@@ -1,18 +1,9 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
-import { activeLeaseArns, DRILL_LEASE_PREFIX, type DrillLease } from '../domain/drill-leases.ts';
+import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { planPrune } from '../domain/prune.ts';
-import type { ReportStore } from '../ports/report-store.ts';
 import { defineTask } from '../runtime/task.ts';
-
-export async function readLeases(reports: ReportStore): Promise<DrillLease[]> {
-  const leases: DrillLease[] = [];
-  for (const key of await reports.list(DRILL_LEASE_PREFIX)) {
-    const body = await reports.get(key);
-    if (body !== undefined) leases.push(JSON.parse(Buffer.from(body).toString('utf8')) as DrillLease);
-  }
-  return leases;
-}
+import { readCurrentLeases } from './drill-leases.ts';
 
 /**
  * Lists every region the tool writes to and plans the prune. Read-only: the
@@ -29,7 +20,7 @@ export const planPruneTask = defineTask({
     const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
     const [databases, leases, ...snapshotsByRegion] = await Promise.all([
       rds(config.sourceRegion).listDatabases(),
-      readLeases(reports),
+      readCurrentLeases(reports, now),
       ...regions.map((region) => rds(region).listSnapshots({ type: 'manual' })),
     ]);
     const plan = planPrune({

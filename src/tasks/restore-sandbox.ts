@@ -4,7 +4,8 @@ import { SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxTags } from '../domain/sandbox.ts';
 import { defineTask } from '../runtime/task.ts';
-import { drillLeaseKey, plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
+import { writeLease } from './drill-leases.ts';
+import { plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
 
 /**
  * Starts the restore of the drill's snapshot into its sandbox. First it takes
@@ -26,7 +27,7 @@ export const restoreSandboxTask = defineTask({
     const taken = takenAt(snapshot, new Map(originals.map((original) => [original.arn, original])));
     const expiresAt = new Date(clock().getTime() + config.sandbox.ttlMinutes * 60_000).toISOString();
     const lease: DrillLease = { snapshotArn: snapshot.arn, drillId: drill.drillId, expiresAt };
-    await reports.put(drillLeaseKey(drill.drillId), JSON.stringify(lease), 'application/json');
+    await writeLease(reports, lease);
     const restoreRequestedAt = clock().toISOString();
     await sandboxes(region).restoreSandbox({
       region,

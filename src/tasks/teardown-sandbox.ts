@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { DrillLease } from '../domain/drill-leases.ts';
 import { defineTask } from '../runtime/task.ts';
-import { drillLeaseKey, plannedDrill, sandboxRefOf } from './drill-shapes.ts';
+import { releaseLease } from './drill-leases.ts';
+import { plannedDrill, sandboxRefOf } from './drill-shapes.ts';
 
 /**
  * Deletes the drill's sandbox and releases its lease on the snapshot. Every
@@ -13,14 +13,17 @@ export const teardownSandboxTask = defineTask({
   input: z.object({ drill: plannedDrill }),
   async run({ drill }, { sandboxes, reports, clock, logger }) {
     const ref = sandboxRefOf(drill);
-    await sandboxes(ref.region).deleteSandbox(ref);
-    const existing = await reports.get(drillLeaseKey(drill.drillId));
-    if (existing !== undefined) {
-      const lease = JSON.parse(Buffer.from(existing).toString('utf8')) as DrillLease;
-      const released: DrillLease = { ...lease, expiresAt: clock().toISOString() };
-      await reports.put(drillLeaseKey(drill.drillId), JSON.stringify(released), 'application/json');
-    }
+    await sandboxes(ref.region).deleteSandbox(ref, { drillId: drill.drillId });
     logger.info('sandbox deleted', { drillId: drill.drillId, sandboxId: ref.id });
+    try {
+      await releaseLease(reports, drill.drillId, clock());
+    } catch (error) {
+      // The sandbox is gone; a lease left behind only protects its snapshot until it expires.
+      logger.warn('could not release the drill lease', {
+        drillId: drill.drillId,
+        error: (error as Error).message,
+      });
+    }
     return { result: 'deleted' as const, at: clock().toISOString() };
   },
 });

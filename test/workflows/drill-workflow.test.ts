@@ -208,3 +208,33 @@ describe('the sweeper', () => {
     ]);
   });
 });
+
+describe('a teardown', () => {
+  it('refuses to delete a sandbox another drill made, even under the same id', async () => {
+    test.setNow('2026-11-12T06:00:00Z');
+    const sandboxes = test.dependencies.sandboxes(COPY_REGION);
+    const snapshot = await test.dependencies.rds(COPY_REGION).describeSnapshot({
+      kind: 'instance',
+      id: 'restorable-orders-2026-11-11',
+    });
+    const ref = { region: COPY_REGION, kind: 'instance' as const, id: 'rsbx-orders-shared' };
+    await sandboxes.restoreSandbox({
+      region: COPY_REGION,
+      sandboxId: ref.id,
+      snapshot: { kind: 'instance', id: snapshot?.id ?? '', arn: snapshot?.arn ?? '' },
+      engine: 'postgres',
+      instanceClass: 'db.t4g.medium',
+      subnetGroup: 'sandbox',
+      securityGroupIds: [],
+      tags: { 'restorable:sandbox': 'true', 'restorable:drill': 'drill-first' },
+    });
+
+    await expect(sandboxes.deleteSandbox(ref, { drillId: 'drill-second' })).rejects.toThrow(
+      'belongs to drill drill-first, not drill-second',
+    );
+    expect(await sandboxRecords(COPY_REGION)).toEqual(['rsbx-orders-shared.json']);
+
+    await sandboxes.deleteSandbox(ref, { drillId: 'drill-first' });
+    expect(await sandboxRecords(COPY_REGION)).toEqual([]);
+  });
+});

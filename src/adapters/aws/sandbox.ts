@@ -181,20 +181,20 @@ export class AwsSandboxAdapter implements SandboxPort {
     ];
   }
 
-  async deleteSandbox(ref: SandboxRef): Promise<void> {
+  async deleteSandbox(ref: SandboxRef, options: { readonly drillId?: string } = {}): Promise<void> {
     this.#checkRegion(ref.region);
     if (ref.kind === 'instance') {
       // Re-read just before deleting: the tag decides, not the caller.
       const instance = await this.#findInstance(ref.id);
       if (instance === undefined) return;
-      guard(ref.id, 'DB instance', instance.TagList);
+      guard(ref.id, 'DB instance', instance.TagList, options.drillId);
       if (toSandboxStatus(instance.DBInstanceStatus) === 'deleting') return;
       await this.#deleteInstance(ref.id, { memberOfCluster: instance.DBClusterIdentifier !== undefined });
       return;
     }
     const cluster = await this.#findCluster(ref.id);
     if (cluster === undefined) return;
-    guard(ref.id, 'DB cluster', cluster.TagList);
+    guard(ref.id, 'DB cluster', cluster.TagList, options.drillId);
     if (toSandboxStatus(cluster.Status) === 'deleting') return;
     const members = await this.#clusterMembers(ref.id);
     // Every guard before the first delete: all or nothing.
@@ -722,9 +722,16 @@ function isGone(error: unknown): boolean {
 }
 
 /** Throws unless the resource carries the sandbox tag. */
-function guard(id: string, what: string, tagList: Tag[] | undefined): void {
-  if (!isSandbox(fromTagList(tagList))) {
+function guard(id: string, what: string, tagList: Tag[] | undefined, drillId?: string): void {
+  const tags = fromTagList(tagList);
+  if (!isSandbox(tags)) {
     throw new SandboxProtectionError(id, `${what} ${id} does not carry the ${SANDBOX_TAG} tag`);
+  }
+  if (drillId !== undefined && tags[SANDBOX_DRILL_TAG] !== drillId) {
+    throw new SandboxProtectionError(
+      id,
+      `${what} ${id} belongs to drill ${tags[SANDBOX_DRILL_TAG] ?? '(none)'}, not ${drillId}`,
+    );
   }
 }
 

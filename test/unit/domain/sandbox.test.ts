@@ -74,24 +74,24 @@ describe('isSandbox', () => {
 });
 
 describe('sandboxId', () => {
-  it('names the sandbox after the database and the drill start, to the minute, in UTC', () => {
+  it('names the sandbox after the database and the drill start, to the second, in UTC', () => {
     // Act
     const id = sandboxId('orders', STARTED);
 
     // Assess
-    expect(id).toBe('rsbx-orders-202503010205');
+    expect(id).toBe('rsbx-orders-20250301020559');
   });
 
   it.each([
-    ['orders', 'rsbx-orders-202503010205'],
-    ['Orders-DB', 'rsbx-orders-db-202503010205'],
-    ['orders_db.v2', 'rsbx-orders-db-v2-202503010205'],
-    ['orders--db', 'rsbx-orders-db-202503010205'],
-    ['-orders-', 'rsbx-orders-202503010205'],
-    ['1orders', 'rsbx-1orders-202503010205'],
-    ['___', 'rsbx-db-202503010205'],
-    ['', 'rsbx-db-202503010205'],
-    ['ördérs', 'rsbx-rd-rs-202503010205'],
+    ['orders', 'rsbx-orders-20250301020559'],
+    ['Orders-DB', 'rsbx-orders-db-20250301020559'],
+    ['orders_db.v2', 'rsbx-orders-db-v2-20250301020559'],
+    ['orders--db', 'rsbx-orders-db-20250301020559'],
+    ['-orders-', 'rsbx-orders-20250301020559'],
+    ['1orders', 'rsbx-1orders-20250301020559'],
+    ['___', 'rsbx-db-20250301020559'],
+    ['', 'rsbx-db-20250301020559'],
+    ['ördérs', 'rsbx-rd-rs-20250301020559'],
   ])('%j → %s, a valid RDS identifier', (databaseId, expected) => {
     // Act
     const id = sandboxId(databaseId, STARTED);
@@ -102,11 +102,11 @@ describe('sandboxId', () => {
   });
 
   it.each([
-    ['exactly fits', 'a'.repeat(43)],
-    ['one too long', 'a'.repeat(44)],
+    ['exactly fits', 'a'.repeat(41)],
+    ['one too long', 'a'.repeat(42)],
     ['RDS maximum', 'b'.repeat(63)],
-    ['hyphen at the cut', `${'c'.repeat(33)}-${'d'.repeat(29)}`],
-    ['hyphens around the cut', `${'e'.repeat(32)}---${'f'.repeat(28)}`],
+    ['hyphen at the cut', `${'c'.repeat(31)}-${'d'.repeat(29)}`],
+    ['hyphens around the cut', `${'e'.repeat(30)}---${'f'.repeat(28)}`],
   ])(
     'keeps a long database identifier (%s) within the limit, room left for the Aurora instance suffix',
     (_, databaseId) => {
@@ -119,16 +119,16 @@ describe('sandboxId', () => {
       expect(isValidRdsIdentifier(id)).toBe(true);
       expect(isValidRdsIdentifier(sandboxInstanceId(id))).toBe(true);
       expect(id.startsWith('rsbx-')).toBe(true);
-      expect(id.endsWith('-202503010205')).toBe(true);
+      expect(id.endsWith('-20250301020559')).toBe(true);
     },
   );
 
   it('keeps the whole database identifier when it fits exactly', () => {
     // Act
-    const id = sandboxId('a'.repeat(43), STARTED);
+    const id = sandboxId('a'.repeat(41), STARTED);
 
     // Assess
-    expect(id).toBe(`rsbx-${'a'.repeat(43)}-202503010205`);
+    expect(id).toBe(`rsbx-${'a'.repeat(41)}-20250301020559`);
     expect(id.length).toBe(61);
   });
 
@@ -172,10 +172,10 @@ describe('sandboxId', () => {
 
   it('names the instance of an Aurora sandbox after the cluster', () => {
     // Act
-    const id = sandboxInstanceId('rsbx-billing-202503010205');
+    const id = sandboxInstanceId('rsbx-billing-20250301020559');
 
     // Assess
-    expect(id).toBe('rsbx-billing-202503010205-1');
+    expect(id).toBe('rsbx-billing-20250301020559-1');
   });
 });
 

@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalReportStore } from '../../../src/adapters/local/report-store.ts';
+import { activeLeaseArns } from '../../../src/domain/drill-leases.ts';
+import { InvalidInputError } from '../../../src/domain/errors.ts';
+import { readCurrentLeases, releaseLease, writeLease } from '../../../src/tasks/drill-leases.ts';
+
+const NOW = new Date('2026-11-22T05:00:00Z');
+let dir: string;
+let reports: LocalReportStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'restorable-leases-'));
+  reports = new LocalReportStore(dir);
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('drill leases', () => {
+  it('protect their snapshot until they expire or are released', async () => {
+    await writeLease(reports, {
+      snapshotArn: 'arn:a',
+      drillId: 'drill-a',
+      expiresAt: '2026-11-22T07:00:00.000Z',
+    });
+    expect(activeLeaseArns(await readCurrentLeases(reports, NOW), NOW)).toEqual(new Set(['arn:a']));
+
+    await releaseLease(reports, 'drill-a', NOW);
+
+    expect(activeLeaseArns(await readCurrentLeases(reports, NOW), NOW)).toEqual(new Set());
+  });
+
+  it('are not read once their expiry day is past', async () => {
+    await writeLease(reports, {
+      snapshotArn: 'arn:old',
+      drillId: 'drill-old',
+      expiresAt: '2026-11-20T07:00:00.000Z',
+    });
+    expect(await readCurrentLeases(reports, NOW)).toEqual([]);
+    expect(await reports.list('leases/drills/2026-11-20/')).toHaveLength(1);
+  });
+
+  it('fail safe when malformed: a lease whose snapshot is readable keeps protecting it', async () => {
+    await reports.put(
+      'leases/drills/2026-11-22/drill-b.json',
+      JSON.stringify({ snapshotArn: 'arn:b', expiresAt: 5 }),
+      'application/json',
+    );
+    expect(activeLeaseArns(await readCurrentLeases(reports, NOW), new Date('2030-01-01T00:00:00Z'))).toEqual(
+      new Set(['arn:b']),
+    );
+  });
+
+  it('stop the planning with the lease named when nothing can be read from it', async () => {
+    await reports.put('leases/drills/2026-11-22/drill-c.json', 'not json', 'application/json');
+    await expect(readCurrentLeases(reports, NOW)).rejects.toThrow(InvalidInputError);
+    await expect(readCurrentLeases(reports, NOW)).rejects.toThrow('leases/drills/2026-11-22/drill-c.json');
+  });
+});
