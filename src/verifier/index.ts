@@ -187,9 +187,33 @@ function result(name: string, status: CheckStatus, detail: string, started: numb
 }
 
 /** A driver error's message; Node's connection errors can be an AggregateError with an empty message. */
+/**
+ * Database error messages that quote a value from a row: the value is replaced
+ * by an ellipsis, so a check's detail (stored in reports for years) never
+ * holds customer data. Identifiers and the rest of the message stay.
+ */
+const VALUE_BEARING_MESSAGES: readonly [RegExp, string][] = [
+  [/(invalid input (?:syntax|value) for (?:type|enum) [^:]+: )"[^"]*"/gi, '$1"…"'],
+  [/(value )"[^"]*"( is out of range)/gi, '$1"…"$2'],
+  [/(\)=\()[^)]*(\))/g, '$1…$2'],
+  [/((?:Incorrect|Truncated incorrect) [\w ]+ value: )'[^']*'/gi, "$1'…'"],
+  [/(Duplicate entry )'[^']*'/gi, "$1'…'"],
+];
+
+export function scrubValues(message: string): string {
+  return VALUE_BEARING_MESSAGES.reduce(
+    (text, [pattern, replacement]) => text.replace(pattern, replacement),
+    message,
+  );
+}
+
 export function errorMessage(error: unknown): string {
+  return scrubValues(rawErrorMessage(error));
+}
+
+function rawErrorMessage(error: unknown): string {
   if (error instanceof AggregateError && error.message === '') {
-    const inner = error.errors.map(errorMessage).filter((message) => message !== '');
+    const inner = error.errors.map(rawErrorMessage).filter((message) => message !== '');
     if (inner.length > 0) return [...new Set(inner)].join('; ');
   }
   if (error instanceof Error) {

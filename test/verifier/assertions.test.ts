@@ -8,6 +8,7 @@ import {
   singleTime,
   sqlTimeToIso,
 } from '../../src/verifier/assertions.ts';
+import { errorMessage } from '../../src/verifier/index.ts';
 import { mysqlScalar } from '../../src/verifier/mysql.ts';
 import { postgresScalar } from '../../src/verifier/postgres.ts';
 
@@ -147,5 +148,28 @@ describe('classifying result cells by column type', () => {
     expect(mysqlScalar('VAR_STRING', 'x')).toEqual({ kind: 'text', text: 'x' });
     expect(mysqlScalar('JSON', '{}')).toEqual({ kind: 'other', type: 'JSON' });
     expect(mysqlScalar('LONG', null)).toEqual({ kind: 'null' });
+  });
+});
+
+describe('error messages in check details', () => {
+  it.each([
+    [
+      'invalid input syntax for type numeric: "alice@example.com"',
+      'invalid input syntax for type numeric: "…"',
+    ],
+    [
+      'invalid input value for enum order_status: "refunded-secret"',
+      'invalid input value for enum order_status: "…"',
+    ],
+    ['value "99999999999" is out of range for type integer', 'value "…" is out of range for type integer'],
+    ['Key (email)=(alice@example.com) already exists.', 'Key (email)=(…) already exists.'],
+    [
+      "Incorrect integer value: 'alice' for column 'age' at row 1",
+      "Incorrect integer value: '…' for column 'age' at row 1",
+    ],
+    ["Duplicate entry 'alice@example.com' for key 'email'", "Duplicate entry '…' for key 'email'"],
+    ['relation "public.orders" does not exist', 'relation "public.orders" does not exist'],
+  ])('never quote a value from a row: %s', (message, expected) => {
+    expect(errorMessage(new Error(message))).toBe(expected);
   });
 });
