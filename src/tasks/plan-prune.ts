@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
-import { planPrune } from '../domain/prune.ts';
+import { isViolation, planPrune } from '../domain/prune.ts';
+
+/** How many findings and deferred deletions a run lists; the totals are always given. */
+export const MAX_LISTED = 200;
+
 import { defineTask } from '../runtime/task.ts';
 import { readCurrentLeases } from './drill-leases.ts';
 
@@ -35,12 +39,22 @@ export const planPruneTask = defineTask({
       protectedDatabases: selectProtectedDatabases(databases, config.selection),
       inUseSnapshotArns: activeLeaseArns(leases, now),
     });
+    // Workflow state is limited (256 KB on Step Functions): the deletions are
+    // bounded by the per-run cap, and the long lists are cut, violations first,
+    // with their totals kept.
+    const findings = [...plan.findings].sort((a, b) => Number(isViolation(b)) - Number(isViolation(a)));
     return {
       runId: input.executionName,
       startedAt: now.toISOString(),
       dryRun: input.request.dryRun ?? false,
       retentionDays: config.retention.days,
-      ...plan,
+      deletions: plan.deletions,
+      kept: plan.kept,
+      deferred: plan.deferred.slice(0, MAX_LISTED),
+      deferredTotal: plan.deferred.length,
+      findings: findings.slice(0, MAX_LISTED),
+      findingsTotal: findings.length,
+      violations: findings.filter(isViolation).length,
     };
   },
 });

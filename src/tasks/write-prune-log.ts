@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Finding, isViolation } from '../domain/prune.ts';
+import type { Finding } from '../domain/prune.ts';
 import { defineTask } from '../runtime/task.ts';
 import { describeCaughtError } from './record-backup.ts';
 import { caughtError, isoTime } from './shapes.ts';
@@ -45,8 +45,11 @@ export const writePruneLogTask = defineTask({
     deletions: z.array(deletion),
     outcomes: z.array(deletionOutcome).optional(),
     deferred: z.array(deletion),
+    deferredTotal: z.number().int().min(0),
     kept: z.number().int().min(0),
     findings: z.array(finding),
+    findingsTotal: z.number().int().min(0),
+    violations: z.number().int().min(0),
   }),
   async run(input, { reports }) {
     const outcomes = input.outcomes ?? [];
@@ -60,7 +63,7 @@ export const writePruneLogTask = defineTask({
         error: error === undefined ? 'unknown error' : describeCaughtError(error),
       }));
     const findings = input.findings as Finding[];
-    const violations = findings.filter(isViolation).length;
+    const { violations } = input;
     const result = {
       runId: input.runId,
       startedAt: input.startedAt,
@@ -69,8 +72,10 @@ export const writePruneLogTask = defineTask({
       deleted,
       failed,
       deferred: input.deferred,
+      deferredTotal: input.deferredTotal,
       kept: input.kept + failed.length,
       findings,
+      findingsTotal: input.findingsTotal,
       violations,
       status: failed.length > 0 || violations > 0 ? 'FAILED' : 'OK',
     };

@@ -1,4 +1,4 @@
-import { type Finding, isViolation } from '../../domain/prune.ts';
+import type { Finding } from '../../domain/prune.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
@@ -24,6 +24,8 @@ export interface PruneRunResult {
   readonly deferred: DeletionRow[];
   readonly kept: number;
   readonly findings: Finding[];
+  readonly findingsTotal: number;
+  readonly deferredTotal: number;
   readonly violations: number;
   readonly status: 'OK' | 'FAILED';
   readonly log: { location: string; sha256: string } | null;
@@ -48,13 +50,14 @@ export function pruneResult(run: PruneRunResult) {
       detail,
       severity,
     })),
+    findingsTotal: run.findingsTotal,
     failed: run.failed.map((failure) => ({ ...row(failure), error: failure.error ?? '' })),
     log: run.log?.location ?? null,
   };
 }
 
 export const pruneExitCode = (run: PruneRunResult) =>
-  run.failed.length > 0 || run.findings.some(isViolation) ? EXIT_FAILURE : EXIT_OK;
+  run.failed.length > 0 || run.violations > 0 ? EXIT_FAILURE : EXIT_OK;
 
 export async function runLocalPrune(environment: LocalEnvironment, dryRun: boolean, executionName: string) {
   return (await environment.runner.run('prune', { dryRun }, executionName)) as PruneRunResult;
@@ -78,6 +81,11 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
     output.say(`failed to delete ${failure.region}/${failure.snapshot}: ${failure.error}`);
   for (const finding of run.findings)
     output.say(`${finding.severity}: ${finding.kind} ${finding.resource}: ${finding.detail}`);
+  if (run.findingsTotal > run.findings.length) {
+    output.say(
+      `… and ${run.findingsTotal - run.findings.length} more findings (${run.violations} violations in all)`,
+    );
+  }
   if (run.log !== null) output.say(`deletion log: ${run.log.location}`);
 }
 
