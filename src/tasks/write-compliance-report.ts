@@ -24,6 +24,9 @@ import { DRILL_REPORTS_PREFIX, parseDrillReport } from '../reports/drill-report.
 import { defineTask } from '../runtime/task.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** How many databases and evidence files per control the workflow's output lists. */
+export const MAX_LISTED = 50;
 const DAY_MS = 86_400_000;
 const day = z.iso.date();
 
@@ -245,6 +248,9 @@ export const writeComplianceReportTask = defineTask({
     const json = await reports.put(keys.json, serializeComplianceReport(report), 'application/json');
     const csv = await reports.put(keys.csv, renderComplianceCsv(report), 'text/csv; charset=utf-8');
     const html = await reports.put(keys.html, renderComplianceReportHtml(report), 'text/html; charset=utf-8');
+    // Workflow output is limited (256 KB on Step Functions): per control, the
+    // failing databases first and the first evidence files, with the totals;
+    // the report files hold everything.
     return {
       reportId,
       period,
@@ -254,11 +260,15 @@ export const writeComplianceReportTask = defineTask({
         title,
         status,
         summary,
-        databases: results,
-        evidence,
+        databases: [...results]
+          .sort((a, b) => Number(b.status === 'fail') - Number(a.status === 'fail'))
+          .slice(0, MAX_LISTED),
+        databasesTotal: results.length,
+        evidence: evidence.slice(0, MAX_LISTED),
+        evidenceTotal: evidence.length,
       })),
       integrity: { verified: integrity.verified, altered: integrity.altered.length },
-      report: { json: json.location, csv: csv.location, html: html.location },
+      report: { json: json.location, csv: csv.location, html: html.location, key: json.key },
     };
   },
 });

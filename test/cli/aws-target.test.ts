@@ -208,3 +208,67 @@ describe('restorable drill --target aws', () => {
     expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 });
+
+describe('restorable report --target aws', () => {
+  it('prints the contract from the workflow’s output, saying when a list was cut', async () => {
+    sfn.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        {
+          name: 'restorable-prod-report',
+          stateMachineArn: stateMachineArn.replace('backup', 'report'),
+          type: 'STANDARD',
+          creationDate: new Date(),
+        },
+      ],
+    });
+    const evidence = Array.from({ length: 50 }, (_, index) => ({
+      kind: 'backup-record',
+      path: `evidence/backups/2026-11-0${index % 9}/orders/r${index}.json`,
+      sha256: 'a'.repeat(64),
+    }));
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      executionArn,
+      output: JSON.stringify({
+        reportId: 'r',
+        period: { from: '2026-10-01', to: '2026-10-31' },
+        status: 'compliant',
+        controls: [
+          {
+            id: 'daily-backup',
+            title: 'A backup of every protected database on every day of the period',
+            status: 'pass',
+            summary: 'all backed up',
+            databases: [{ id: 'orders', status: 'pass', detail: 'ok' }],
+            databasesTotal: 1,
+            evidence,
+            evidenceTotal: 3100,
+          },
+        ],
+        integrity: { verified: 10, altered: 0 },
+        report: {
+          json: 's3://b/compliance/x.json',
+          csv: 's3://b/x.csv',
+          html: 's3://b/x.html',
+          key: 'compliance/x.json',
+        },
+      }),
+    });
+
+    const run = await runCli('report', '--target', 'aws', '--json');
+
+    expect(run.code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { input: JSON.stringify({}) });
+    expect(run.json()).toMatchObject({
+      period: { from: '2026-10-01', to: '2026-10-31' },
+      status: 'compliant',
+      controls: [
+        { id: 'daily-backup', evidenceTotal: 3100, evidence: expect.arrayContaining([evidence[0]]) },
+      ],
+      report: { json: 's3://b/compliance/x.json', csv: 's3://b/x.csv', html: 's3://b/x.html' },
+    });
+    expect(
+      run.json<{ controls: { databasesTotal?: number }[] }>().controls[0]?.databasesTotal,
+    ).toBeUndefined();
+  });
+});

@@ -15,7 +15,7 @@ import type { CommandContext } from '../main.ts';
 import { backupResult, runLocalBackup } from './backup.ts';
 import { drillsResult, runLocalDrills } from './drill.ts';
 import { type PruneRunResult, pruneResult, runLocalPrune } from './prune.ts';
-import { reportResult, runLocalReport } from './report.ts';
+import { readFullReport, reportResult, runLocalReport } from './report.ts';
 import { collectStatus, printStatus } from './status.ts';
 
 const DAY_MS = 86_400_000;
@@ -141,7 +141,10 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       stateDir,
       days: runs,
       drills: drillsResult(drills),
-      compliance: reportResult(compliance),
+      compliance: reportResult(
+        compliance,
+        await readFullReport(environment.dependencies.reports, compliance),
+      ),
       status: { databases: statuses },
     });
     const healthy =

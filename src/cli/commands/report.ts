@@ -1,3 +1,6 @@
+import type { ComplianceReport } from '../../domain/compliance-report.ts';
+import type { ReportStore } from '../../ports/report-store.ts';
+import { parseComplianceReport } from '../../reports/compliance-report.ts';
 import { describeCaughtError } from '../../tasks/record-backup.ts';
 import { WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
@@ -17,27 +20,50 @@ export interface ComplianceRunResult {
     status: string;
     summary: string;
     databases: { id: string; status: string; detail: string }[];
+    databasesTotal: number;
     evidence: { kind: string; path: string; sha256: string }[];
+    evidenceTotal: number;
   }[];
   readonly integrity: { verified: number; altered: number };
-  readonly report: { json: string; csv: string; html: string };
+  readonly report: { json: string; csv: string; html: string; key: string };
 }
 
-/** The `report --json` contract. */
-export function reportResult(run: ComplianceRunResult) {
-  return {
-    period: run.period,
-    status: run.status,
-    controls: run.controls.map(({ id, title, status, databases, evidence }) => ({
-      id,
-      title,
-      status,
-      databases,
-      evidence,
-    })),
-    integrity: run.integrity,
-    report: run.report,
-  };
+/**
+ * The `report --json` contract. With the full report (read back from the
+ * store), every database and evidence file is listed; from the workflow's
+ * output alone, the lists may be cut and the totals say by how much.
+ */
+export function reportResult(run: ComplianceRunResult, full?: ComplianceReport) {
+  const controls = full
+    ? full.controls.map(({ id, title, status, databases, evidence }) => ({
+        id,
+        title,
+        status,
+        databases,
+        evidence,
+      }))
+    : run.controls.map(({ id, title, status, databases, databasesTotal, evidence, evidenceTotal }) => ({
+        id,
+        title,
+        status,
+        databases,
+        evidence,
+        ...(databasesTotal > databases.length ? { databasesTotal } : {}),
+        ...(evidenceTotal > evidence.length ? { evidenceTotal } : {}),
+      }));
+  const { key: _key, ...report } = run.report;
+  return { period: run.period, status: run.status, controls, integrity: run.integrity, report };
+}
+
+/** The whole report as written, read back from the report store. */
+export async function readFullReport(
+  reports: ReportStore,
+  run: ComplianceRunResult,
+): Promise<ComplianceReport> {
+  const body = await reports.get(run.report.key);
+  if (body === undefined)
+    throw new Error(`the compliance report ${run.report.key} was not found after it was written`);
+  return parseComplianceReport(Buffer.from(body).toString('utf8'));
 }
 
 export function printComplianceSummary(context: CommandContext, run: ComplianceRunResult): void {
@@ -99,7 +125,9 @@ export async function runReportCommand(context: CommandContext): Promise<number>
     context.output.progress('gathering evidence and evaluating the controls…');
     const result = await runLocalReport(environment, request, executionName('report', context.clock()));
     printComplianceSummary(context, result);
-    context.output.result(reportResult(result));
+    context.output.result(
+      reportResult(result, await readFullReport(environment.dependencies.reports, result)),
+    );
     return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
   });
 }
