@@ -49,6 +49,12 @@ const snapshotSeed = fc.record<SnapshotSeed>({
   copyLagHours: fc.integer({ min: 0, max: 30 }),
 });
 
+/**
+ * When the data in each generated snapshot was taken, known from how it was
+ * generated: an oracle independent of the planner's own age rule.
+ */
+const dataTimes = new Map<string, Date | undefined>();
+
 /** Builds snapshots; a copy points at an earlier snapshot and is taken `copyLagHours` after it. */
 function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
   const snapshots: Snapshot[] = [];
@@ -56,7 +62,7 @@ function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
     const source = seed.copyOf === null ? undefined : snapshots[seed.copyOf % Math.max(1, snapshots.length)];
     const kind = source?.database.kind ?? (seed.cluster ? 'cluster' : 'instance');
     const databaseId = source?.database.id ?? `db${seed.database}`;
-    const sourceTime = source === undefined ? undefined : takenAt(source, new Map());
+    const sourceTime = source === undefined ? undefined : dataTimes.get(source.arn);
     const createdAt =
       sourceTime !== undefined
         ? new Date(sourceTime.getTime() + seed.copyLagHours * HOUR)
@@ -65,9 +71,11 @@ function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
           : undefined;
     const id = `snap-${index}`;
     const region = REGIONS[seed.region] ?? 'eu-west-1';
+    const arn = `arn:aws:rds:${region}:123456789012:${kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'}:${id}`;
+    dataTimes.set(arn, sourceTime ?? createdAt);
     snapshots.push({
       id,
-      arn: `arn:aws:rds:${region}:123456789012:${kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'}:${id}`,
+      arn,
       region,
       database: { kind, id: databaseId },
       engine: 'postgres',
@@ -172,6 +180,12 @@ describe('the prune planner, for every fleet of snapshots', () => {
         const byArn = byArnOf(input);
         for (const deletion of planPrune(input).deletions) {
           const snapshot = byArn.get(deletion.arn) as Snapshot;
+          // The data's own age, from how the fleet was generated, not from the planner's rule.
+          const dataTime = dataTimes.get(snapshot.arn);
+          expect(dataTime).toBeDefined();
+          expect(input.now.getTime() - (dataTime?.getTime() ?? input.now.getTime())).toBeGreaterThan(
+            input.policy.retentionDays * 24 * HOUR,
+          );
           const age = ageMsOf(input, snapshot);
           expect(age).toBeDefined();
           expect(age ?? 0).toBeGreaterThan(input.policy.retentionDays * 24 * HOUR);
