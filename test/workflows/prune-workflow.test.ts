@@ -4,9 +4,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
-import { PruneRefusedError } from '../../src/domain/errors.ts';
 import { invokeTask } from '../../src/runtime/task.ts';
 import { deleteSnapshotTask } from '../../src/tasks/delete-snapshot.ts';
+import { writeLease } from '../../src/tasks/drill-leases.ts';
 import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
 
 let test: TestCloud;
@@ -86,22 +86,49 @@ describe('the prune workflow', () => {
     expect(log.deleted[0].ageHours).toBe(192);
   });
 
-  it('refuses, at delete time, a deletion the policy does not allow', async () => {
-    const deletion = {
+  describe('checks the policy again at delete time', () => {
+    const forged = (n: number) => ({
       database: 'orders',
       kind: 'instance' as const,
       region: SOURCE_REGION,
-      snapshot: `restorable-orders-${day(9)}`,
-      arn: `arn:aws:rds:${SOURCE_REGION}:000000000000:snapshot:restorable-orders-${day(9)}`,
+      snapshot: `restorable-orders-${day(n)}`,
+      arn: `arn:aws:rds:${SOURCE_REGION}:000000000000:snapshot:restorable-orders-${day(n)}`,
       ageHours: 999,
       reason: 'expired' as const,
-    };
-    const dependencies = { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) };
+    });
+    const deleteForged = (n: number, request: object = {}) =>
+      invokeTask(
+        deleteSnapshotTask,
+        { runId: 'forged', deletion: forged(n), ...request },
+        { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) },
+      );
 
-    await expect(
-      invokeTask(deleteSnapshotTask, { runId: 'forged', retentionDays: 7, deletion }, dependencies),
-    ).rejects.toThrow(PruneRefusedError);
-    expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(9)}`);
+    it('refuses a snapshot younger than the deployed retention, whatever the request says', async () => {
+      test.setNow(`${day(10)}T03:00:00Z`);
+      await expect(deleteForged(9, { retentionDays: 1 })).rejects.toThrow(
+        /not older than the 7-day retention/,
+      );
+      expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(9)}`);
+    });
+
+    it('refuses a snapshot a drill holds a lease on, then deletes it once the lease ends', async () => {
+      test.setNow(`${day(10)}T03:00:00Z`);
+      await writeLease(test.dependencies.reports, {
+        snapshotArn: forged(3).arn,
+        drillId: 'drill-orders-forged',
+        expiresAt: `${day(10)}T05:00:00.000Z`,
+      });
+      await expect(deleteForged(3)).rejects.toThrow(/a restore drill is using it/);
+      expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(3)}`);
+
+      test.setNow(`${day(10)}T06:00:00Z`);
+      await expect(deleteForged(3)).resolves.toMatchObject({ status: 'deleted' });
+      expect(await snapshotIds(SOURCE_REGION)).not.toContain(`restorable-orders-${day(3)}`);
+    });
+
+    it('counts a snapshot already gone as deleted, so a re-run after a crash completes', async () => {
+      await expect(deleteForged(3)).resolves.toMatchObject({ status: 'already-gone' });
+    });
   });
 
   it('exits with findings when a foreign snapshot is older than the policy, and leaves it alone', async () => {
