@@ -76,6 +76,39 @@ export function allStates(definition: Definition): [string, StateDefinition][] {
   });
 }
 
+/**
+ * Wait states do not pause locally, but their paths must still resolve as on
+ * AWS, where a missing `SecondsPath` fails the execution: each Wait that reads
+ * its duration from the state becomes a Pass that reads that same path.
+ */
+export function withWaitsAsPathChecks(definition: Definition): Definition {
+  const states: Record<string, StateDefinition> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const raw = state as StateDefinition & Record<string, unknown>;
+    const nested = {
+      ...(state.Iterator === undefined ? {} : { Iterator: withWaitsAsPathChecks(state.Iterator) }),
+      ...(state.ItemProcessor === undefined
+        ? {}
+        : { ItemProcessor: withWaitsAsPathChecks(state.ItemProcessor) }),
+      ...(state.Branches === undefined ? {} : { Branches: state.Branches.map(withWaitsAsPathChecks) }),
+    };
+    const path = raw.SecondsPath ?? raw.TimestampPath;
+    if (state.Type === 'Wait' && typeof path === 'string') {
+      const { Next, End } = raw;
+      states[name] = {
+        Type: 'Pass',
+        Parameters: { 'duration.$': path },
+        ResultPath: null,
+        ...(Next === undefined ? {} : { Next }),
+        ...(End === undefined ? {} : { End }),
+      } as StateDefinition;
+    } else {
+      states[name] = { ...state, ...nested } as StateDefinition;
+    }
+  }
+  return { ...definition, States: states };
+}
+
 export type WorkflowEvent =
   | { readonly type: 'task'; readonly workflow: string; readonly state: string; readonly input: unknown }
   | { readonly type: 'failed'; readonly workflow: string; readonly state: string; readonly error: string }
@@ -204,7 +237,7 @@ export class LocalWorkflowRunner {
   #machine(workflow: string) {
     let entry = this.#machines.get(workflow);
     if (entry === undefined) {
-      const definition = loadDefinition(workflow);
+      const definition = withWaitsAsPathChecks(loadDefinition(workflow));
       entry = {
         machine: new StateMachine(definition as never, { validationOptions: { checkArn: false } }),
         definition,
