@@ -7,24 +7,15 @@
 import { z } from 'zod';
 import { type DrillReport, verdictOf } from '../domain/drill.ts';
 import { InvalidInputError } from '../domain/errors.ts';
-import { parseDocument, serializeDocument } from './json-document.ts';
-
-const isoTime = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 time such as 2025-06-01T02:00:00Z',
-});
-
-const sha256 = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest: 64 lowercase hexadecimal characters');
-
-/** Safe as one segment of a store key or file path: no slashes, no dot-only names. */
-const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const keySegment = z
-  .string()
-  .regex(KEY_SEGMENT, 'must start with a letter or digit and hold only letters, digits, ".", "_" and "-"');
-
-const seconds = z.number().nonnegative();
+import {
+  isoTimeSchema as isoTime,
+  KEY_SEGMENT,
+  keySegmentSchema as keySegment,
+  parseDocument,
+  secondsSchema as seconds,
+  serializeDocument,
+  sha256Schema as sha256,
+} from './json-document.ts';
 
 const checkResultSchema = z.strictObject({
   name: z.string().min(1),

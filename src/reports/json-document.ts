@@ -1,6 +1,6 @@
 // Validation shared by the schema-versioned JSON reports: errors name each
 // wrong field, and say plainly when one is absent.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { formatIssues } from '../config/load.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 
@@ -52,3 +52,20 @@ export function parseDocument<Schema extends z.ZodType>(
   }
   return validateDocument(schema, value, what);
 }
+
+export const isoTimeSchema = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 time such as 2025-06-01T02:00:00Z',
+});
+
+export const sha256Schema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest: 64 lowercase hexadecimal characters');
+
+/** Safe as one segment of a store key or file path: no slashes, no dot-only names. */
+export const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const keySegmentSchema = z
+  .string()
+  .regex(KEY_SEGMENT, 'must start with a letter or digit and hold only letters, digits, ".", "_" and "-"');
+
+export const secondsSchema = z.number().nonnegative();

@@ -50,6 +50,7 @@ import type {
   SnapshotType,
   Tags,
 } from '../../ports/rds.ts';
+import { collectPages } from '../pages.ts';
 import { clientForRegion } from './clients.ts';
 
 /** Largest page RDS accepts for the describe calls. */
@@ -474,21 +475,6 @@ function required<T>(value: T | undefined, context: CallContext): T {
 
 // ---------------------------------------------------------------------------
 // Mapping
-
-async function collectPages<T>(
-  fetchPage: (marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,
-): Promise<T[]> {
-  // A Marker loop rather than the SDK paginators: they reuse (and mutate) one
-  // input object for every page, which hides each page's Marker from tests.
-  const items: T[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await fetchPage(marker);
-    items.push(...page.items);
-    marker = page.marker;
-  } while (marker !== undefined && marker !== '');
-  return items;
-}
 
 function kindsToList(filter: SnapshotFilter): DatabaseKind[] {
   if (filter.kind !== undefined && filter.database !== undefined && filter.kind !== filter.database.kind) {

@@ -77,6 +77,7 @@ import type {
   SandboxRef,
   SandboxStatus,
 } from '../../ports/sandbox.ts';
+import { collectPages } from '../pages.ts';
 import { clientForRegion } from './clients.ts';
 import { translateRdsError } from './rds.ts';
 
@@ -832,20 +833,6 @@ function securityGroups(request: RestoreSandboxRequest): string[] | undefined {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-async function collectPages<T>(
-  fetchPage: (marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,
-): Promise<T[]> {
-  // A Marker loop rather than the SDK paginators, as in rds.ts.
-  const items: T[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await fetchPage(marker);
-    items.push(...page.items);
-    marker = page.marker;
-  } while (marker !== undefined && marker !== '');
-  return items;
 }
 
 function fromTagList(tagList: Tag[] | undefined): Tags {

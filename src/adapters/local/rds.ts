@@ -3,7 +3,7 @@
 // domain/errors.ts. Like the AWS adapter, it follows every page of a listing.
 
 import { databaseArn } from '../../local-cloud/layout.ts';
-import type { LocalRdsApi, Page } from '../../local-cloud/rds-api.ts';
+import type { LocalRdsApi } from '../../local-cloud/rds-api.ts';
 import type { DatabaseRecord, SnapshotRecord } from '../../local-cloud/records.ts';
 import type {
   CopySnapshotRequest,
@@ -14,6 +14,7 @@ import type {
   SnapshotFilter,
   SnapshotRef,
 } from '../../ports/rds.ts';
+import { collectPages } from '../pages.ts';
 
 export class LocalRdsAdapter implements RdsPort {
   readonly region: string;
@@ -25,7 +26,7 @@ export class LocalRdsAdapter implements RdsPort {
   }
 
   async listDatabases(): Promise<Database[]> {
-    const records = await allPages((marker) => this.#api.describeDatabases({ marker }));
+    const records = await collectPages((marker) => this.#api.describeDatabases({ marker }));
     return records.map((record) => toDatabase(this.region, record));
   }
 
@@ -49,7 +50,7 @@ export class LocalRdsAdapter implements RdsPort {
       return [];
     }
     const kind = filter.kind ?? filter.database?.kind;
-    const records = await allPages((marker) =>
+    const records = await collectPages((marker) =>
       this.#api.describeSnapshots({
         marker,
         ...(kind === undefined ? {} : { kind }),
@@ -67,17 +68,6 @@ export class LocalRdsAdapter implements RdsPort {
   async deleteSnapshot(ref: SnapshotRef): Promise<void> {
     await this.#api.deleteSnapshot(ref.kind, ref.id);
   }
-}
-
-async function allPages<T>(fetchPage: (marker: string | undefined) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await fetchPage(marker);
-    items.push(...page.items);
-    marker = page.marker;
-  } while (marker !== undefined);
-  return items;
 }
 
 const PROGRESS: Record<SnapshotRecord['status'], number> = {
