@@ -4,14 +4,29 @@
 // made is kept much longer, because data customers deleted must be gone from
 // backups by then. Only the tool's own manual snapshots are ever planned for
 // deletion; everything else that breaks the policy is reported as a finding.
+//
+// Rules, per database and region:
+// 1. The last good copy is the newest available snapshot that no drill proved
+//    bad. It is kept whatever its age (all of them, if several tie): a
+//    database whose backups fail, or whose newer snapshots are all proven bad,
+//    keeps it, and that is reported as a violation.
+// 2. Until a good copy exists, no available snapshot is deleted, proven bad or
+//    not: a damaged copy may still be all there is.
+// 3. Everything else the tool made is deleted once older than the retention:
+//    available snapshots, proven-bad ones, failed ones, and copies stuck in
+//    `pending`/`copying` past the snapshot timeout (RDS cancels a copy when
+//    its target is deleted). Never a snapshot still being made, never one a
+//    drill holds a lease on, at most `maxDeletionsPerRun` per run.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
-import { isManaged } from './tags.ts';
+import { isManaged, isProvenBad, PROVEN_BAD_TAG } from './tags.ts';
 
 export interface PrunePolicy {
   readonly retentionDays: number;
   readonly maxDeletionsPerRun: number;
   /** A protected database whose newest snapshot in a region is older than this is overdue. */
   readonly backupMaxAgeHours: number;
+  /** A copy still `pending` or `copying` this long after it started is stuck. */
+  readonly snapshotTimeoutMinutes: number;
 }
 
 export interface PruneInput {
@@ -27,7 +42,7 @@ export interface PruneInput {
   readonly inUseSnapshotArns: ReadonlySet<string>;
 }
 
-export type DeletionReason = 'expired' | 'expired-failed';
+export type DeletionReason = 'expired' | 'expired-failed' | 'expired-proven-bad' | 'expired-stuck-copy';
 
 export interface PlannedDeletion {
   readonly database: string;
@@ -41,6 +56,9 @@ export interface PlannedDeletion {
 
 export type FindingKind =
   | 'newest-snapshot-expired'
+  | 'only-proven-bad-in-retention'
+  | 'snapshot-proven-bad'
+  | 'copy-stuck'
   | 'backup-overdue'
   | 'automated-backup-retention-too-long'
   | 'unmanaged-snapshot-expired'
@@ -72,8 +90,8 @@ export interface PrunePlan {
 
 const HOUR_MS = 3_600_000;
 
-/** States in which a snapshot is still being made: never deleted. */
-const IN_PROGRESS = new Set(['creating', 'pending', 'copying', 'deleting']);
+/** States of a copy in flight: never deleted, unless it is stuck (see `isStuckCopy`). */
+const COPY_IN_FLIGHT: ReadonlySet<string> = new Set(['pending', 'copying']);
 
 const roundHours = (ms: number) => Math.round((ms / HOUR_MS) * 100) / 100;
 
@@ -92,8 +110,36 @@ export function takenAt(snapshot: Snapshot, byArn: ReadonlyMap<string, Snapshot>
   return sourceTime < own ? sourceTime : own;
 }
 
+/**
+ * A copy still in flight `timeoutMinutes` after it started. It started at its
+ * own create time; where RDS has not set one, at the latest when its data was
+ * taken, which can only make it look stuck sooner, never later.
+ */
+export function isStuckCopy(
+  snapshot: Snapshot,
+  dataTakenAt: Date | undefined,
+  now: Date,
+  timeoutMinutes: number,
+): boolean {
+  if (!COPY_IN_FLIGHT.has(snapshot.status)) return false;
+  const started = snapshot.createdAt ?? dataTakenAt;
+  return started !== undefined && now.getTime() - started.getTime() > timeoutMinutes * 60_000;
+}
+
+/** An available snapshot that no drill proved bad: what "a good copy" means. */
+export const isGoodCopy = (snapshot: Snapshot) =>
+  snapshot.status === 'available' && !isProvenBad(snapshot.tags);
+
 const resourceOf = (snapshot: Snapshot) => `${snapshot.region}/${snapshot.id}`;
 const databaseKey = (region: string, kind: DatabaseKind, id: string) => `${region}|${kind}|${id}`;
+const keyOf = (snapshot: Snapshot) =>
+  databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id);
+
+function deletionReason(snapshot: Snapshot): DeletionReason {
+  if (snapshot.status === 'failed') return 'expired-failed';
+  if (COPY_IN_FLIGHT.has(snapshot.status)) return 'expired-stuck-copy';
+  return isProvenBad(snapshot.tags) ? 'expired-proven-bad' : 'expired';
+}
 
 export function planPrune(input: PruneInput): PrunePlan {
   const { now, policy } = input;
@@ -106,22 +152,23 @@ export function planPrune(input: PruneInput): PrunePlan {
     const time = takenAt(snapshot, byArn);
     return time === undefined ? undefined : now.getTime() - time.getTime();
   };
+  const isStuck = (snapshot: Snapshot) =>
+    isStuckCopy(snapshot, takenAt(snapshot, byArn), now, policy.snapshotTimeoutMinutes);
 
-  // The newest available snapshot of each database in each region is its last
-  // good copy: it is kept whatever its age (all of them, if several tie).
-  const newestAvailable = new Map<string, Snapshot>();
+  // Rule 1: the last good copy of each database in each region.
+  const lastGood = new Map<string, Snapshot>();
   for (const snapshot of managed) {
-    if (snapshot.status !== 'available' || ageMs(snapshot) === undefined) continue;
-    const key = databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id);
-    const current = newestAvailable.get(key);
-    if (current === undefined || (ageMs(snapshot) ?? 0) < (ageMs(current) ?? 0))
-      newestAvailable.set(key, snapshot);
+    const age = ageMs(snapshot);
+    if (!isGoodCopy(snapshot) || age === undefined) continue;
+    const current = lastGood.get(keyOf(snapshot));
+    if (current === undefined || age < (ageMs(current) ?? 0)) lastGood.set(keyOf(snapshot), snapshot);
   }
-  const isNewestAvailable = (snapshot: Snapshot) => {
-    const newest = newestAvailable.get(
-      databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id),
-    );
-    return snapshot.status === 'available' && newest !== undefined && ageMs(snapshot) === ageMs(newest);
+  const isKeptWhateverItsAge = (snapshot: Snapshot) => {
+    if (snapshot.status !== 'available') return false;
+    const good = lastGood.get(keyOf(snapshot));
+    // Rule 2: no good copy yet, so every available snapshot stays.
+    if (good === undefined) return true;
+    return isGoodCopy(snapshot) && ageMs(snapshot) === ageMs(good);
   };
 
   const findings: Finding[] = [];
@@ -129,7 +176,9 @@ export function planPrune(input: PruneInput): PrunePlan {
   for (const snapshot of managed) {
     const age = ageMs(snapshot);
     if (age === undefined || age <= retentionMs) continue;
-    if (IN_PROGRESS.has(snapshot.status) || isNewestAvailable(snapshot)) continue;
+    if (isKeptWhateverItsAge(snapshot)) continue;
+    const deletable = snapshot.status === 'available' || snapshot.status === 'failed' || isStuck(snapshot);
+    if (!deletable) continue;
     if (input.inUseSnapshotArns.has(snapshot.arn)) {
       findings.push({
         kind: 'expired-snapshot-in-use',
@@ -139,7 +188,6 @@ export function planPrune(input: PruneInput): PrunePlan {
       });
       continue;
     }
-    if (snapshot.status !== 'available' && snapshot.status !== 'failed') continue;
     expired.push({
       database: snapshot.database.id,
       kind: snapshot.database.kind,
@@ -147,7 +195,7 @@ export function planPrune(input: PruneInput): PrunePlan {
       snapshot: snapshot.id,
       arn: snapshot.arn,
       ageHours: roundHours(age),
-      reason: snapshot.status === 'failed' ? 'expired-failed' : 'expired',
+      reason: deletionReason(snapshot),
     });
   }
   expired.sort((a, b) => b.ageHours - a.ageHours || a.arn.localeCompare(b.arn));
@@ -162,10 +210,62 @@ export function planPrune(input: PruneInput): PrunePlan {
     });
   }
 
-  findings.push(...auditSnapshots(input, inRegions, ageMs, retentionMs, newestAvailable));
-  findings.push(...auditDatabases(input, newestAvailable, ageMs));
+  findings.push(...auditSnapshots(input, inRegions, ageMs, retentionMs, lastGood));
+  findings.push(...auditProvenBad(managed, ageMs, retentionMs, lastGood));
+  for (const snapshot of managed.filter(isStuck)) {
+    findings.push({
+      kind: 'copy-stuck',
+      severity: 'violation',
+      resource: resourceOf(snapshot),
+      detail: `copy of ${snapshot.database.id} still ${snapshot.status} more than ${policy.snapshotTimeoutMinutes} minutes after it started; it is not a usable copy, and it is deleted once older than the retention`,
+    });
+  }
+  findings.push(...auditDatabases(input, lastGood, ageMs));
 
   return { deletions, deferred, kept: managed.length - deletions.length, findings };
+}
+
+/**
+ * Proven-bad snapshots are reported while they are kept; when they are all a
+ * database has inside the retention, the older good copy kept in their place
+ * is named with them.
+ */
+function auditProvenBad(
+  managed: readonly Snapshot[],
+  ageMs: (snapshot: Snapshot) => number | undefined,
+  retentionMs: number,
+  lastGood: ReadonlyMap<string, Snapshot>,
+): Finding[] {
+  const findings: Finding[] = [];
+  const newestBad = new Map<string, Snapshot>();
+  for (const snapshot of managed) {
+    const age = ageMs(snapshot);
+    if (snapshot.status !== 'available' || !isProvenBad(snapshot.tags) || age === undefined) continue;
+    if (age <= retentionMs) {
+      findings.push({
+        kind: 'snapshot-proven-bad',
+        severity: 'warning',
+        resource: resourceOf(snapshot),
+        detail: `drill ${snapshot.tags[PROVEN_BAD_TAG]} proved this snapshot of ${snapshot.database.id} bad; it never counts as a good copy`,
+      });
+    }
+    const current = newestBad.get(keyOf(snapshot));
+    if (current === undefined || age < (ageMs(current) ?? 0)) newestBad.set(keyOf(snapshot), snapshot);
+  }
+  for (const [key, bad] of newestBad) {
+    const good = lastGood.get(key);
+    const badAge = ageMs(bad) ?? 0;
+    const goodAge = good === undefined ? undefined : ageMs(good);
+    if (good === undefined || goodAge === undefined || goodAge <= retentionMs || badAge > retentionMs)
+      continue;
+    findings.push({
+      kind: 'only-proven-bad-in-retention',
+      severity: 'violation',
+      resource: resourceOf(good),
+      detail: `the only snapshots of ${bad.database.id} in ${bad.region} inside the retention are proven bad (newest: ${bad.id}, by drill ${bad.tags[PROVEN_BAD_TAG]}); kept ${good.id}, ${roundHours(goodAge)} h old, as the last good copy`,
+    });
+  }
+  return findings;
 }
 
 function auditSnapshots(
@@ -173,7 +273,7 @@ function auditSnapshots(
   snapshots: readonly Snapshot[],
   ageMs: (snapshot: Snapshot) => number | undefined,
   retentionMs: number,
-  newestAvailable: ReadonlyMap<string, Snapshot>,
+  lastGood: ReadonlyMap<string, Snapshot>,
 ): Finding[] {
   const findings: Finding[] = [];
   for (const snapshot of snapshots) {
@@ -196,14 +296,14 @@ function auditSnapshots(
       });
     }
   }
-  for (const snapshot of newestAvailable.values()) {
+  for (const snapshot of lastGood.values()) {
     const age = ageMs(snapshot) ?? 0;
     if (age > retentionMs) {
       findings.push({
         kind: 'newest-snapshot-expired',
         severity: 'violation',
         resource: resourceOf(snapshot),
-        detail: `newest available snapshot of ${snapshot.database.id} in ${snapshot.region} is ${roundHours(age)} h old; kept as the last good copy, but backups are not being taken`,
+        detail: `the newest good snapshot of ${snapshot.database.id} in ${snapshot.region} is ${roundHours(age)} h old; kept as the last good copy, but no newer good backup exists`,
       });
     }
   }
@@ -212,7 +312,7 @@ function auditSnapshots(
 
 function auditDatabases(
   input: PruneInput,
-  newestAvailable: ReadonlyMap<string, Snapshot>,
+  lastGood: ReadonlyMap<string, Snapshot>,
   ageMs: (snapshot: Snapshot) => number | undefined,
 ): Finding[] {
   const findings: Finding[] = [];
@@ -244,7 +344,7 @@ function auditDatabases(
       });
     }
     for (const region of input.regions) {
-      const newest = newestAvailable.get(databaseKey(region, database.kind, database.id));
+      const newest = lastGood.get(databaseKey(region, database.kind, database.id));
       const age = newest === undefined ? undefined : ageMs(newest);
       if (age === undefined || age > maxAgeMs) {
         findings.push({
@@ -253,7 +353,7 @@ function auditDatabases(
           resource: `${region}/${database.id}`,
           detail:
             age === undefined
-              ? `${database.id} has no available snapshot in ${region}`
+              ? `${database.id} has no available snapshot in ${region} that is not proven bad`
               : `${database.id}'s newest snapshot in ${region} is ${roundHours(age)} h old, over ${input.policy.backupMaxAgeHours} h`,
         });
       }

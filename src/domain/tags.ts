@@ -14,3 +14,16 @@ export const SOURCE_REGION_TAG = 'restorable:source-region';
 export function isManaged(tags: Tags): boolean {
   return tags[MANAGED_TAG] === MANAGED_TAG_VALUE;
 }
+
+/**
+ * Set by a drill whose failure was the snapshot's own (its archive is
+ * corrupted, it could not be restored, or the engine found corruption in it);
+ * the value is the drill's id. A proven-bad snapshot is never a database's
+ * last good copy.
+ */
+export const PROVEN_BAD_TAG = 'restorable:proven-bad';
+
+export function isProvenBad(tags: Tags): boolean {
+  const value = tags[PROVEN_BAD_TAG];
+  return value !== undefined && value !== '';
+}

@@ -33,6 +33,7 @@ export const planPruneTask = defineTask({
         retentionDays: config.retention.days,
         maxDeletionsPerRun: config.retention.maxDeletionsPerRun,
         backupMaxAgeHours: config.backup.maxAgeHours,
+        snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       },
       regions,
       snapshots: snapshotsByRegion.flat(),

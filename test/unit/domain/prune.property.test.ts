@@ -1,9 +1,10 @@
 // The retention rules, checked for every input fast-check can think of:
-// random fleets of snapshots across regions, owners, states, copies and clocks.
+// random fleets of snapshots across regions, owners, states, copies, clocks,
+// and snapshots that drills proved bad.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type PruneInput, planPrune, takenAt } from '../../../src/domain/prune.ts';
-import { MANAGED_TAG } from '../../../src/domain/tags.ts';
+import { MANAGED_TAG, PROVEN_BAD_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot, SnapshotStatus } from '../../../src/ports/rds.ts';
 
 const HOUR = 3_600_000;
@@ -26,6 +27,7 @@ interface SnapshotSeed {
   status: SnapshotStatus;
   manual: boolean;
   managed: boolean;
+  provenBad: boolean;
   ageHours: number;
   hasCreateTime: boolean;
   copyOf: number | null;
@@ -39,6 +41,7 @@ const snapshotSeed = fc.record<SnapshotSeed>({
   status: fc.constantFrom(...STATUSES),
   manual: fc.constantFrom(true, true, true, true, false),
   managed: fc.boolean(),
+  provenBad: fc.constantFrom(false, false, false, true),
   // Ages anywhere, and often right at a day boundary, where off-by-one errors live.
   ageHours: fc.oneof(
     fc.integer({ min: 0, max: 400 }),
@@ -88,7 +91,10 @@ function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
       kmsKeyId: 'alias/aws/rds',
       sourceSnapshotArn: source?.arn,
       percentProgress: 100,
-      tags: seed.managed ? { [MANAGED_TAG]: 'true' } : {},
+      tags: {
+        ...(seed.managed ? { [MANAGED_TAG]: 'true' } : {}),
+        ...(seed.provenBad ? { [PROVEN_BAD_TAG]: `drill-${index}` } : {}),
+      },
     });
   });
   return snapshots;
@@ -115,12 +121,13 @@ const scenario = fc
     regionCount: fc.integer({ min: 1, max: REGIONS.length }),
     inUse: fc.array(fc.nat({ max: 60 }), { maxLength: 5 }),
     clockShiftHours: fc.oneof(fc.constant(0), fc.integer({ min: -48, max: 48 })),
+    snapshotTimeoutMinutes: fc.constantFrom(30, 240, 1440, 10_000),
   })
-  .map(({ seeds, retentionDays, cap, regionCount, inUse, clockShiftHours }) => {
+  .map(({ seeds, retentionDays, cap, regionCount, inUse, clockShiftHours, snapshotTimeoutMinutes }) => {
     const snapshots = buildSnapshots(seeds);
     const input: PruneInput = {
       now: new Date(NOW.getTime() + clockShiftHours * HOUR),
-      policy: { retentionDays, maxDeletionsPerRun: cap, backupMaxAgeHours: 26 },
+      policy: { retentionDays, maxDeletionsPerRun: cap, backupMaxAgeHours: 26, snapshotTimeoutMinutes },
       regions: REGIONS.slice(0, regionCount),
       snapshots,
       protectedDatabases: [database('db0', 'instance'), database('db1', 'cluster')],
@@ -137,23 +144,64 @@ const ageMsOf = (input: PruneInput, snapshot: Snapshot) => {
 const isManagedManual = (snapshot: Snapshot) =>
   snapshot.type === 'manual' && snapshot.tags[MANAGED_TAG] === 'true';
 
-/** The newest available snapshot the tool made of a database in a region, by the age rule. */
-function isNewestAvailable(input: PruneInput, snapshot: Snapshot): boolean {
+const sameDatabaseAndRegion = (a: Snapshot, b: Snapshot) =>
+  a.region === b.region && a.database.kind === b.database.kind && a.database.id === b.database.id;
+const isGood = (snapshot: Snapshot) =>
+  snapshot.status === 'available' && snapshot.tags[PROVEN_BAD_TAG] === undefined;
+
+/**
+ * The last good copy: an available snapshot the tool made, not proven bad,
+ * with no good one of the same database and region whose data is newer.
+ */
+function isLastGood(input: PruneInput, snapshot: Snapshot): boolean {
   const age = ageMsOf(input, snapshot);
-  if (snapshot.status !== 'available' || age === undefined) return false;
+  if (!isManagedManual(snapshot) || !isGood(snapshot) || age === undefined) return false;
   return !input.snapshots.some((other) => {
     const otherAge = ageMsOf(input, other);
     return (
       other !== snapshot &&
       isManagedManual(other) &&
-      other.status === 'available' &&
-      other.region === snapshot.region &&
-      other.database.kind === snapshot.database.kind &&
-      other.database.id === snapshot.database.id &&
+      isGood(other) &&
+      sameDatabaseAndRegion(other, snapshot) &&
       otherAge !== undefined &&
       otherAge < age
     );
   });
+}
+
+/** Whether the tool has a good copy of the snapshot's database in its region. */
+const hasGoodCopy = (input: PruneInput, snapshot: Snapshot) =>
+  input.snapshots.some(
+    (other) =>
+      isManagedManual(other) &&
+      isGood(other) &&
+      ageMsOf(input, other) !== undefined &&
+      sameDatabaseAndRegion(other, snapshot),
+  );
+
+/** A copy still in flight longer than the timeout after it started. */
+function isStuck(input: PruneInput, snapshot: Snapshot): boolean {
+  if (snapshot.status !== 'pending' && snapshot.status !== 'copying') return false;
+  const started = snapshot.createdAt ?? dataTimes.get(snapshot.arn);
+  return (
+    started !== undefined &&
+    input.now.getTime() - started.getTime() > input.policy.snapshotTimeoutMinutes * 60_000
+  );
+}
+
+/** Everything the policy says must go, this run or a later one. */
+function isDue(input: PruneInput, snapshot: Snapshot): boolean {
+  const age = ageMsOf(input, snapshot);
+  return (
+    isManagedManual(snapshot) &&
+    input.regions.includes(snapshot.region) &&
+    (['available', 'failed'].includes(snapshot.status) || isStuck(input, snapshot)) &&
+    age !== undefined &&
+    age > input.policy.retentionDays * 24 * HOUR &&
+    !input.inUseSnapshotArns.has(snapshot.arn) &&
+    !isLastGood(input, snapshot) &&
+    !(snapshot.status === 'available' && !hasGoodCopy(input, snapshot))
+  );
 }
 
 const PROPERTY_RUNS = { numRuns: 400 };
@@ -203,16 +251,62 @@ describe('the prune planner, for every fleet of snapshots', () => {
     );
   });
 
-  it('never deletes a snapshot still being made, one in use by a drill, or the newest available one', () => {
+  it('never deletes a snapshot still being made (a stuck copy aside), one in use by a drill, or the last good copy', () => {
     fc.assert(
       fc.property(scenario, (input) => {
         const byArn = byArnOf(input);
         for (const deletion of [...planPrune(input).deletions]) {
           const snapshot = byArn.get(deletion.arn) as Snapshot;
-          expect(['available', 'failed']).toContain(snapshot.status);
+          expect(['available', 'failed'].includes(snapshot.status) || isStuck(input, snapshot)).toBe(true);
           expect(input.inUseSnapshotArns.has(snapshot.arn)).toBe(false);
-          expect(isNewestAvailable(input, snapshot)).toBe(false);
+          expect(isLastGood(input, snapshot)).toBe(false);
         }
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('never counts a proven-bad snapshot as a good copy, and deletes no available one before a good copy exists', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const byArn = byArnOf(input);
+        for (const deletion of planPrune(input).deletions) {
+          const snapshot = byArn.get(deletion.arn) as Snapshot;
+          if (snapshot.status === 'available') expect(hasGoodCopy(input, snapshot)).toBe(true);
+          expect(deletion.reason === 'expired-proven-bad').toBe(
+            snapshot.status === 'available' && snapshot.tags[PROVEN_BAD_TAG] !== undefined,
+          );
+        }
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it('names the kept good copy when only proven-bad snapshots are inside the retention', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        const plan = planPrune(input);
+        const retentionMs = input.policy.retentionDays * 24 * HOUR;
+        const expected = input.snapshots
+          .filter(
+            (snapshot) =>
+              isLastGood(input, snapshot) &&
+              input.regions.includes(snapshot.region) &&
+              (ageMsOf(input, snapshot) ?? 0) > retentionMs &&
+              input.snapshots.some(
+                (other) =>
+                  isManagedManual(other) &&
+                  other.status === 'available' &&
+                  other.tags[PROVEN_BAD_TAG] !== undefined &&
+                  sameDatabaseAndRegion(other, snapshot) &&
+                  (ageMsOf(input, other) ?? Number.POSITIVE_INFINITY) <= retentionMs,
+              ),
+          )
+          .map((snapshot) => `${snapshot.region}/${snapshot.id}`);
+        const reported = plan.findings
+          .filter((finding) => finding.kind === 'only-proven-bad-in-retention')
+          .map((finding) => finding.resource);
+        expect([...new Set(reported)].sort()).toEqual([...new Set(expected)].sort());
       }),
       PROPERTY_RUNS,
     );
@@ -241,19 +335,7 @@ describe('the prune planner, for every fleet of snapshots', () => {
       fc.property(scenario, (input) => {
         const plan = planPrune(input);
         expect(plan.deletions.length).toBeLessThanOrEqual(input.policy.maxDeletionsPerRun);
-        const retentionMs = input.policy.retentionDays * 24 * HOUR;
-        const due = input.snapshots.filter((snapshot) => {
-          const age = ageMsOf(input, snapshot);
-          return (
-            isManagedManual(snapshot) &&
-            input.regions.includes(snapshot.region) &&
-            ['available', 'failed'].includes(snapshot.status) &&
-            age !== undefined &&
-            age > retentionMs &&
-            !input.inUseSnapshotArns.has(snapshot.arn) &&
-            !isNewestAvailable(input, snapshot)
-          );
-        });
+        const due = input.snapshots.filter((snapshot) => isDue(input, snapshot));
         const planned = [...plan.deletions, ...plan.deferred].map((deletion) => deletion.arn).sort();
         expect(planned).toEqual(due.map((snapshot) => snapshot.arn).sort());
         if (plan.deferred.length > 0) expect(plan.deletions).toHaveLength(input.policy.maxDeletionsPerRun);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type PruneInput, planPrune } from '../../../src/domain/prune.ts';
-import { MANAGED_TAG } from '../../../src/domain/tags.ts';
+import { MANAGED_TAG, PROVEN_BAD_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot } from '../../../src/ports/rds.ts';
 
 const NOW = new Date('2026-11-22T04:00:00Z');
@@ -46,7 +46,7 @@ function database(overrides: Partial<Database> = {}): Database {
 function plan(snapshots: Snapshot[], overrides: Partial<PruneInput> = {}) {
   return planPrune({
     now: NOW,
-    policy: { retentionDays: 7, maxDeletionsPerRun: 50, backupMaxAgeHours: 26 },
+    policy: { retentionDays: 7, maxDeletionsPerRun: 50, backupMaxAgeHours: 26, snapshotTimeoutMinutes: 240 },
     regions: ['eu-west-1'],
     snapshots,
     protectedDatabases: [database()],
@@ -126,9 +126,24 @@ describe('planning the prune', () => {
   });
 
   it.each(['creating', 'pending', 'copying', 'deleting'] as const)(
-    'never deletes a snapshot that is %s',
+    'never deletes a snapshot that is %s (a copy that started an hour ago is not stuck)',
     (status) => {
-      expect(plan([snapshot('fresh', 2), snapshot('busy', 300, { status })]).deletions).toEqual([]);
+      const busy = snapshot('busy', 300, { status, createdAt: hoursAgo(1) });
+      expect(plan([snapshot('fresh', 2), busy]).deletions).toEqual([]);
+    },
+  );
+
+  it.each(['pending', 'copying'] as const)(
+    'reports a copy %s past the snapshot timeout, and deletes it once older than the retention',
+    (status) => {
+      const stuckOld = snapshot('stuck-old', 300, { status, createdAt: hoursAgo(5) });
+      const stuckRecent = snapshot('stuck-recent', 30, { status, createdAt: hoursAgo(30) });
+      const result = plan([snapshot('fresh', 2), stuckOld, stuckRecent]);
+      expect(result.deletions).toMatchObject([{ snapshot: 'stuck-old', reason: 'expired-stuck-copy' }]);
+      expect(result.findings.filter((finding) => finding.kind === 'copy-stuck')).toEqual([
+        expect.objectContaining({ severity: 'violation', resource: 'eu-west-1/stuck-old' }),
+        expect.objectContaining({ severity: 'violation', resource: 'eu-west-1/stuck-recent' }),
+      ]);
     },
   );
 
@@ -139,7 +154,7 @@ describe('planning the prune', () => {
 
   it('deletes at most the cap per run, oldest first, and reports the rest as deferred', () => {
     const result = plan([snapshot('fresh', 2), snapshot('a', 200), snapshot('b', 300), snapshot('c', 250)], {
-      policy: { retentionDays: 7, maxDeletionsPerRun: 2, backupMaxAgeHours: 26 },
+      policy: { retentionDays: 7, maxDeletionsPerRun: 2, backupMaxAgeHours: 26, snapshotTimeoutMinutes: 240 },
     });
     expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(['b', 'c']);
     expect(result.deferred.map((deletion) => deletion.snapshot)).toEqual(['a']);
@@ -158,6 +173,66 @@ describe('planning the prune', () => {
         severity: 'violation',
         resource: 'eu-west-1/manual-by-dba',
       }),
+    ]);
+  });
+});
+
+describe('planning the prune when drills proved snapshots bad', () => {
+  const provenBad = (id: string, ageHours: number, overrides: Partial<Snapshot> = {}) =>
+    snapshot(id, ageHours, {
+      tags: { [MANAGED_TAG]: 'true', [PROVEN_BAD_TAG]: `drill-of-${id}` },
+      ...overrides,
+    });
+
+  it('never keeps a proven-bad copy as the last good one: the newest good copy stays and both are named', () => {
+    // The newest copy is corrupted; backups then stopped, so every intact copy is past the retention.
+    const result = plan([
+      provenBad('day-9', 2),
+      snapshot('day-8', 200),
+      snapshot('day-7', 224),
+      snapshot('day-6', 248),
+    ]);
+    expect(result.deletions.map((deletion) => deletion.snapshot).sort()).toEqual(['day-6', 'day-7']);
+    const violation = result.findings.find((finding) => finding.kind === 'only-proven-bad-in-retention');
+    expect(violation).toMatchObject({ severity: 'violation', resource: 'eu-west-1/day-8' });
+    expect(violation?.detail).toContain('day-9');
+    expect(violation?.detail).toContain('day-8');
+    expect(kinds(result)).toContain('snapshot-proven-bad');
+    expect(kinds(result)).toContain('newest-snapshot-expired');
+  });
+
+  it('deletes a proven-bad snapshot past the retention like any other, once a good copy exists', () => {
+    const result = plan([snapshot('fresh', 2), provenBad('bad-and-old', 300)]);
+    expect(result.deletions).toMatchObject([{ snapshot: 'bad-and-old', reason: 'expired-proven-bad' }]);
+  });
+
+  it('deletes no available snapshot of a database until a good copy of it exists', () => {
+    const result = plan([
+      provenBad('bad-1', 200),
+      provenBad('bad-2', 300),
+      snapshot('broken', 400, { status: 'failed' }),
+    ]);
+    expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(['broken']);
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'backup-overdue',
+        detail: expect.stringContaining('not proven bad'),
+      }),
+    );
+  });
+
+  it('keeps the good copy of one region when another region’s newest is proven bad', () => {
+    const result = plan(
+      [
+        provenBad('day-9', 2, { region: 'eu-central-1' }),
+        snapshot('day-8', 200, { region: 'eu-central-1' }),
+        snapshot('day-9', 2),
+        snapshot('day-8', 200),
+      ],
+      { regions: ['eu-west-1', 'eu-central-1'] },
+    );
+    expect(result.deletions.map((deletion) => `${deletion.region}/${deletion.snapshot}`)).toEqual([
+      'eu-west-1/day-8',
     ]);
   });
 });
