@@ -27,6 +27,7 @@ export const FAULT_OPERATIONS = [
   'listSnapshots',
   'listDatabases',
   'deleteSnapshot',
+  'tagSnapshot',
   'restoreSandbox',
   'deleteSandbox',
 ] as const;

@@ -305,7 +305,11 @@ export class LocalRdsApi {
     });
   }
 
-  /** Deletes an available or failed snapshot: its metadata, then its archive. */
+  /**
+   * Deletes a snapshot: its metadata, then its archive. As on RDS, deleting a
+   * copy still `pending` or `copying` cancels it; a snapshot still `creating`
+   * cannot be deleted.
+   */
   deleteSnapshot(kind: DatabaseKind, id: string): Promise<void> {
     return this.#ctx.track(async () => {
       const snapshotId = normalizeIdentifier('snapshot', id);
@@ -313,12 +317,25 @@ export class LocalRdsApi {
         const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
         this.#ctx.faults.apply('deleteSnapshot', { region: this.region, database: record?.databaseId });
         if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
-        if (TRANSITIONAL.has(record.status)) {
+        if (record.status === 'creating') {
           throw new InvalidStateError(`snapshot ${snapshotId} is ${record.status} and cannot be deleted yet`);
         }
         // The metadata is the commit point: once it is gone the snapshot is.
         await unlink(this.#ctx.layout.snapshotFile(this.region, snapshotId));
         await rm(this.#ctx.layout.snapshotArchive(this.region, snapshotId), { force: true });
+      });
+    });
+  }
+
+  /** Adds tags to a snapshot (replacing the values of keys it already has), as AddTagsToResource does. */
+  addTagsToSnapshot(kind: DatabaseKind, id: string, tags: Tags): Promise<void> {
+    return this.#ctx.track(async () => {
+      const snapshotId = normalizeIdentifier('snapshot', id);
+      await this.#mutex.run(async () => {
+        const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
+        this.#ctx.faults.apply('tagSnapshot', { region: this.region, database: record?.databaseId });
+        if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
+        await writeSnapshotRecord(this.#ctx.layout, { ...record, tags: { ...record.tags, ...tags } });
       });
     });
   }

@@ -102,7 +102,14 @@ export interface RdsPort {
   listSnapshots(filter?: SnapshotFilter): Promise<Snapshot[]>;
   /** Starts a copy into this port's region. Throws `SnapshotAlreadyExistsError` when the id is taken. */
   copySnapshot(request: CopySnapshotRequest): Promise<Snapshot>;
+  /**
+   * Deletes a manual snapshot. Deleting a copy still `pending` or `copying`
+   * cancels the copy, as RDS documents for DeleteDBSnapshot and
+   * DeleteDBClusterSnapshot; a snapshot still `creating` cannot be deleted.
+   */
   deleteSnapshot(ref: SnapshotRef): Promise<void>;
+  /** Adds tags to a snapshot (a key it already has takes the new value). Throws `SnapshotNotFoundError`. */
+  tagSnapshot(snapshot: SnapshotRef & { readonly arn: string }, tags: Tags): Promise<void>;
 }
 
 /** Gives the port of a region; adapters keep one client per region. */

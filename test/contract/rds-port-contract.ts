@@ -308,5 +308,46 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         SnapshotNotFoundError,
       );
     });
+
+    it('given a copy still in progress, when its target is deleted, then the copy is cancelled and gone', async () => {
+      const original = await availableSnapshot(cluster, 'contract-cancel-copy');
+      const copy = await target.copySnapshot({
+        kind: 'cluster',
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: 'contract-cancel-copy-target',
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: {},
+      });
+      expect(['pending', 'copying']).toContain(copy.status);
+
+      await target.deleteSnapshot({ kind: 'cluster', id: 'contract-cancel-copy-target' });
+
+      expect(
+        await target.describeSnapshot({ kind: 'cluster', id: 'contract-cancel-copy-target' }),
+      ).toBeUndefined();
+    });
+
+    it('given a snapshot, when tags are added, then it keeps its tags and carries the new ones', async () => {
+      const snapshot = await availableSnapshot(instance, 'contract-tag', { owner: 'contract' });
+
+      await source.tagSnapshot(
+        { kind: 'instance', id: snapshot.id, arn: snapshot.arn },
+        { 'restorable:proven-bad': 'drill-1', owner: 'contract-2' },
+      );
+
+      const tagged = await source.describeSnapshot({ kind: 'instance', id: 'contract-tag' });
+      expect(tagged?.tags).toMatchObject({ 'restorable:proven-bad': 'drill-1', owner: 'contract-2' });
+      await expect(
+        source.tagSnapshot(
+          {
+            kind: 'instance',
+            id: 'contract-no-such',
+            arn: snapshot.arn.replace('contract-tag', 'contract-no-such'),
+          },
+          { a: 'b' },
+        ),
+      ).rejects.toBeInstanceOf(SnapshotNotFoundError);
+    });
   });
 }

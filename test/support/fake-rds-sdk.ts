@@ -14,6 +14,8 @@
 //   exception name, e.g. `DBSnapshotAlreadyExistsFault`).
 
 import {
+  AddTagsToResourceCommand,
+  type AddTagsToResourceCommandInput,
   CopyDBClusterSnapshotCommand,
   type CopyDBClusterSnapshotCommandInput,
   CopyDBSnapshotCommand,
@@ -473,7 +475,9 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
     if (snapshot.type === 'automated') {
       throw invalidSnapshotState(kind, `Cannot delete the automated snapshot ${id}.`);
     }
-    if (IN_PROGRESS.has(snapshot.status)) {
+    // DeleteDBSnapshot / DeleteDBClusterSnapshot (RDS API Reference): "If the
+    // snapshot is being copied, the copy operation is terminated."
+    if (snapshot.status === 'creating') {
       throw invalidSnapshotState(kind, `Cannot delete the snapshot ${id} while it is ${snapshot.status}.`);
     }
     snapshots.delete(id);
@@ -637,6 +641,11 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       return { DBSnapshot: toDbSnapshot(region, snapshot) };
     });
 
+    mock.on(AddTagsToResourceCommand).callsFake(async (input: AddTagsToResourceCommandInput, getClient) => {
+      tagSnapshotByArn(await regionOf(getClient), input.ResourceName, input.Tags);
+      return {};
+    });
+
     mock
       .on(DeleteDBClusterSnapshotCommand)
       .callsFake(async (input: DeleteDBClusterSnapshotCommandInput, getClient) => {
@@ -647,6 +656,23 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   }
 
   install();
+
+  function tagSnapshotByArn(region: string, arn: string | undefined, tags: Tag[] | undefined): void {
+    const resource = required(arn, 'resource name');
+    for (const kind of ['instance', 'cluster'] as const) {
+      for (const snapshot of store(region).snapshots[kind].values()) {
+        if (snapshot.arn !== resource) continue;
+        Object.assign(snapshot.tags, fromTagList(tags));
+        return;
+      }
+    }
+    throw new RDSServiceException({
+      name: resource.includes(':cluster-snapshot:') ? 'DBClusterSnapshotNotFoundFault' : 'DBSnapshotNotFound',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 404 },
+      message: `fake RDS: no snapshot ${resource} in ${region}`,
+    });
+  }
 
   function findSnapshot(region: string, kind: Kind, id: string): StoredSnapshot {
     const snapshot = store(region).snapshots[kind].get(id.toLowerCase());

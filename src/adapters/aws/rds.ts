@@ -9,6 +9,7 @@
 // the throttling) by the number of databases and snapshots.
 
 import {
+  AddTagsToResourceCommand,
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   CreateDBClusterSnapshotCommand,
@@ -231,6 +232,13 @@ export class AwsRdsAdapter implements RdsPort {
     const context = { operation: 'DeleteDBClusterSnapshot', resource: ref.id, snapshotId: ref.id };
     await call(context, () =>
       this.#client.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: ref.id })),
+    );
+  }
+
+  async tagSnapshot(snapshot: SnapshotRef & { readonly arn: string }, tags: Tags): Promise<void> {
+    const context = { operation: 'AddTagsToResource', resource: snapshot.arn, snapshotId: snapshot.id };
+    await call(context, () =>
+      this.#client.send(new AddTagsToResourceCommand({ ResourceName: snapshot.arn, Tags: toTagList(tags) })),
     );
   }
 

@@ -13,6 +13,7 @@ import type {
   Snapshot,
   SnapshotFilter,
   SnapshotRef,
+  Tags,
 } from '../../ports/rds.ts';
 import { collectPages } from '../pages.ts';
 
@@ -67,6 +68,10 @@ export class LocalRdsAdapter implements RdsPort {
 
   async deleteSnapshot(ref: SnapshotRef): Promise<void> {
     await this.#api.deleteSnapshot(ref.kind, ref.id);
+  }
+
+  async tagSnapshot(snapshot: SnapshotRef, tags: Tags): Promise<void> {
+    await this.#api.addTagsToSnapshot(snapshot.kind, snapshot.id, tags);
   }
 }
 
