@@ -35,6 +35,12 @@ export interface DrillReport {
     readonly sourceSnapshotArn: string | null;
     /** SHA-256 of the snapshot archive where the cloud exposes one (the local cloud does). */
     readonly sha256: string | null;
+    /**
+     * Why the drill proved the snapshot itself bad (see `provenBadReason`);
+     * absent or null when it did not. Recorded here as evidence, and as a tag
+     * on the snapshot so that the prune never keeps it as a good copy.
+     */
+    readonly provenBad?: string | null;
   };
   readonly sandbox: {
     readonly id: string;
@@ -184,6 +190,37 @@ export function evaluateRto(
 }
 
 /** Fail closed: anything but every check passing fails the drill, and so does having no checks. */
+/**
+ * Errors of a restore that are the snapshot's own fault: its archive does not
+ * match its digest, or the cloud could not restore it. Every other failure
+ * (throttling, capacity, a missing subnet group, a verifier that could not
+ * connect) says nothing about the snapshot.
+ */
+export const SNAPSHOT_FAULT_ERRORS: ReadonlySet<string> = new Set([
+  'SnapshotCorruptedError',
+  'SandboxFailedError',
+]);
+
+/**
+ * Why a drill proves its snapshot bad, or undefined when it does not: the
+ * restore failed with one of `SNAPSHOT_FAULT_ERRORS`, or the engine's
+ * consistency check found corruption (`fail`; an `error`, a check that could
+ * not run, proves nothing). A shrunken table is not proof: the data may have
+ * shrunk at the source, and an older snapshot holds the rows either way.
+ */
+export function provenBadReason(
+  checks: readonly CheckResult[],
+  restoreErrorName: string | undefined,
+): string | undefined {
+  if (restoreErrorName !== undefined && SNAPSHOT_FAULT_ERRORS.has(restoreErrorName)) {
+    const restore = checks.find((result) => result.name === 'restore');
+    return `restore failed: ${restore?.detail ?? restoreErrorName}`;
+  }
+  const consistency = checks.find((result) => result.name === 'consistency');
+  if (consistency?.status === 'fail') return `consistency check failed: ${consistency.detail}`;
+  return undefined;
+}
+
 export function verdictOf(checks: readonly CheckResult[]): Verdict {
   return checks.length > 0 && checks.every((result) => result.status === 'pass') ? 'pass' : 'fail';
 }

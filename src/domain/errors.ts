@@ -145,3 +145,11 @@ export class SandboxFailedError extends RestorableError {
 export class SandboxTimeoutError extends RestorableError {
   readonly retryable = false;
 }
+
+/**
+ * The evidence store refused a write that must happen before the action it
+ * records: a deletion's intent. Nothing was deleted; the run stops.
+ */
+export class EvidenceWriteError extends RestorableError {
+  readonly retryable = false;
+}

@@ -62,6 +62,8 @@ export const drillReportSchema = z
       kmsKeyId: z.string().min(1).nullable(),
       sourceSnapshotArn: z.string().startsWith('arn:', 'must be an ARN (arn:...)').nullable(),
       sha256: sha256.nullable(),
+      // Reports written before drills recorded it have no such field.
+      provenBad: z.string().min(1).nullable().optional(),
     }),
     sandbox: z.strictObject({
       id: z.string().min(1),

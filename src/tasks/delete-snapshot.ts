@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
-import { PruneRefusedError } from '../domain/errors.ts';
-import { takenAt } from '../domain/prune.ts';
-import { isManaged } from '../domain/tags.ts';
+import { PruneRefusedError, SnapshotNotFoundError } from '../domain/errors.ts';
+import { isGoodCopy, isStuckCopy, takenAt } from '../domain/prune.ts';
+import { isManaged, isProvenBad } from '../domain/tags.ts';
 import type { RdsPortProvider, Snapshot } from '../ports/rds.ts';
+import { deletionIntentKey, writeDeletionIntent, writeDeletionOutcome } from '../reports/deletion-log.ts';
 import { defineTask } from '../runtime/task.ts';
 import { readCurrentLeases } from './drill-leases.ts';
+import { isoTime } from './shapes.ts';
 
 const plannedDeletion = z.object({
   database: z.string().min(1),
@@ -14,7 +16,7 @@ const plannedDeletion = z.object({
   snapshot: z.string().min(1),
   arn: z.string().min(1),
   ageHours: z.number(),
-  reason: z.enum(['expired', 'expired-failed']),
+  reason: z.enum(['expired', 'expired-failed', 'expired-proven-bad', 'expired-stuck-copy']),
 });
 
 export type PlannedDeletionInput = z.infer<typeof plannedDeletion>;
@@ -32,62 +34,122 @@ async function sourceOf(snapshot: Snapshot, rds: RdsPortProvider): Promise<Snaps
 }
 
 /**
+ * Why the policy forbids deleting the snapshot now, or undefined when it
+ * allows it: the planner's rules, checked again against the live state.
+ */
+function refusal(
+  snapshot: Snapshot,
+  siblings: readonly Snapshot[],
+  taken: Date | undefined,
+  now: Date,
+  policy: { retentionDays: number; snapshotTimeoutMinutes: number },
+): string | undefined {
+  if (snapshot.type !== 'manual' || !isManaged(snapshot.tags)) return 'not a snapshot made by restorable';
+  const stuck = isStuckCopy(snapshot, taken, now, policy.snapshotTimeoutMinutes);
+  if (snapshot.status !== 'available' && snapshot.status !== 'failed' && !stuck) {
+    return `it is ${snapshot.status}`;
+  }
+  if (taken === undefined || now.getTime() - taken.getTime() <= policy.retentionDays * 86_400_000) {
+    return `it is not older than the ${policy.retentionDays}-day retention`;
+  }
+  if (snapshot.status !== 'available') return undefined;
+  const goodCopies = siblings.filter(
+    (other) => other.arn !== snapshot.arn && isManaged(other.tags) && isGoodCopy(other),
+  );
+  // The last good copy is kept; until a good copy exists, every available snapshot is.
+  if (isProvenBad(snapshot.tags)) {
+    return goodCopies.length > 0
+      ? undefined
+      : `it is proven bad, but no good copy of ${snapshot.database.id} exists in ${snapshot.region} yet`;
+  }
+  const newerGood = goodCopies.some(
+    (other) => (other.originalCreatedAt ?? other.createdAt ?? new Date(0)) > taken,
+  );
+  return newerGood
+    ? undefined
+    : `it is the newest good snapshot of ${snapshot.database.id} in ${snapshot.region}`;
+}
+
+/**
  * Deletes one planned snapshot after checking the policy again against the
  * live state: the plan may be stale, and deleting is the one thing that
- * cannot be undone. A snapshot already gone counts as deleted, so a re-run
+ * cannot be undone. Write-ahead: the intent goes to the evidence store before
+ * the delete call and the outcome after it; when the intent cannot be
+ * written, nothing is deleted and the task fails with EvidenceWriteError,
+ * which stops the run. A snapshot already gone counts as deleted by this run
+ * when its intent is already logged (a retry after the delete), so a re-run
  * after a crash completes the work.
  */
 export const deleteSnapshotTask = defineTask({
   name: 'delete-snapshot',
   input: z.object({
     runId: z.string().min(1),
+    runStartedAt: isoTime,
     deletion: plannedDeletion,
   }),
   async run(input, { config, rds, reports, clock, logger }) {
-    const { deletion } = input;
+    const { deletion, runId, runStartedAt } = input;
+    const entry = { runId, runStartedAt, region: deletion.region, snapshot: deletion.snapshot };
     // The policy comes from the deployed configuration, never from the request.
-    const retentionDays = config.retention.days;
     const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
     if (!regions.includes(deletion.region)) {
       throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: not a region the tool writes to`);
     }
     const port = rds(deletion.region);
     const ref = { kind: deletion.kind, id: deletion.snapshot };
-    const snapshot = await port.describeSnapshot(ref);
-    if (snapshot === undefined)
-      return { ...deletion, status: 'already-gone', deletedAt: clock().toISOString() };
-    const refuse = (why: string) => {
-      throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: ${why}`);
+    const recordDeleted = async (detail: string | null) => {
+      const at = clock().toISOString();
+      await writeDeletionOutcome(reports, entry, {
+        schemaVersion: 1,
+        runId,
+        region: deletion.region,
+        snapshot: deletion.snapshot,
+        status: 'deleted',
+        at,
+        completedBy: null,
+        detail,
+      });
+      return { ...deletion, status: 'deleted' as const, deletedAt: at };
     };
-    if (snapshot.type !== 'manual' || !isManaged(snapshot.tags)) refuse('not a snapshot made by restorable');
-    if (snapshot.status !== 'available' && snapshot.status !== 'failed') refuse(`it is ${snapshot.status}`);
+
+    const snapshot = await port.describeSnapshot(ref);
+    if (snapshot === undefined) {
+      if ((await reports.get(deletionIntentKey(entry))) !== undefined) {
+        return recordDeleted('already gone when the deletion was retried');
+      }
+      return { ...deletion, status: 'already-gone' as const, deletedAt: clock().toISOString() };
+    }
     const now = clock();
     const sources = await sourceOf(snapshot, rds);
     const taken = takenAt(snapshot, new Map(sources.map((source) => [source.arn, source])));
-    const retentionMs = retentionDays * 86_400_000;
-    if (taken === undefined || now.getTime() - taken.getTime() <= retentionMs) {
-      refuse(`it is not older than the ${retentionDays}-day retention`);
-    }
-    if (activeLeaseArns(await readCurrentLeases(reports, now), now).has(snapshot.arn))
-      refuse('a restore drill is using it');
     const siblings = await port.listSnapshots({ database: snapshot.database, type: 'manual' });
-    const newerAvailable = siblings.some(
-      (other) =>
-        other.arn !== snapshot.arn &&
-        other.status === 'available' &&
-        isManaged(other.tags) &&
-        (other.originalCreatedAt ?? other.createdAt ?? new Date(0)) > (taken ?? now),
-    );
-    // The last good copy is kept; a failed snapshot is never anyone's last good copy.
-    if (snapshot.status === 'available' && !newerAvailable) {
-      refuse(`it is the newest available snapshot of ${snapshot.database.id} in ${deletion.region}`);
-    }
-    await port.deleteSnapshot(ref);
-    logger.info('snapshot deleted', {
-      region: deletion.region,
-      snapshot: deletion.snapshot,
-      runId: input.runId,
+    const why =
+      refusal(snapshot, siblings, taken, now, {
+        retentionDays: config.retention.days,
+        snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
+      }) ??
+      (activeLeaseArns(await readCurrentLeases(reports, now), now).has(snapshot.arn)
+        ? 'a restore drill is using it'
+        : undefined);
+    if (why !== undefined) throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: ${why}`);
+
+    await writeDeletionIntent(reports, {
+      schemaVersion: 1,
+      ...entry,
+      intendedAt: now.toISOString(),
+      database: deletion.database,
+      kind: deletion.kind,
+      arn: deletion.arn,
+      ageHours: deletion.ageHours,
+      reason: deletion.reason,
     });
-    return { ...deletion, status: 'deleted', deletedAt: clock().toISOString() };
+    try {
+      await port.deleteSnapshot(ref);
+    } catch (error) {
+      // Gone between the check and the call: this run's intent accounts for it.
+      if (!(error instanceof SnapshotNotFoundError)) throw error;
+    }
+    logger.info('snapshot deleted', { region: deletion.region, snapshot: deletion.snapshot, runId });
+    return recordDeleted(null);
   },
 });

@@ -4,7 +4,7 @@ import { isDrillDue, newestAvailable } from '../domain/drill.ts';
 import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxId } from '../domain/sandbox.ts';
-import { isManaged } from '../domain/tags.ts';
+import { isManaged, isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { DRILL_REPORTS_PREFIX } from '../reports/drill-report.ts';
@@ -53,12 +53,16 @@ async function chooseSnapshot(
     isManaged(snapshot.tags),
   );
   const byArn = new Map(snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  // A snapshot an earlier drill proved bad is not drilled again unless asked
+  // for by id: the drill proves the newest copy the prune counts as good.
   const newest = newestAvailable(
-    snapshots.map((snapshot) => ({ ...snapshot, takenAt: takenAt(snapshot, byArn) })),
+    snapshots
+      .filter((snapshot) => !isProvenBad(snapshot.tags))
+      .map((snapshot) => ({ ...snapshot, takenAt: takenAt(snapshot, byArn) })),
   );
   if (newest === undefined) {
     throw new SnapshotNotFoundError(`(newest of ${database.id})`, {
-      cause: new Error(`no available snapshot of ${database.id} in ${region}`),
+      cause: new Error(`no available snapshot of ${database.id} in ${region} that is not proven bad`),
     });
   }
   return newest;

@@ -8,6 +8,7 @@ import { copySnapshotTask } from './copy-snapshot.ts';
 import { createSnapshotTask } from './create-snapshot.ts';
 import { deleteSnapshotTask } from './delete-snapshot.ts';
 import { discoverDatabasesTask } from './discover-databases.ts';
+import { markSnapshotProvenBadTask } from './mark-snapshot-proven-bad.ts';
 import { planDrillsTask } from './plan-drills.ts';
 import { planPruneTask } from './plan-prune.ts';
 import { recordBackupTask } from './record-backup.ts';
@@ -38,6 +39,7 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   VerifySandboxFunctionArn: verifySandboxTask,
   TeardownSandboxFunctionArn: teardownSandboxTask,
   WriteDrillReportFunctionArn: writeDrillReportTask,
+  MarkSnapshotProvenBadFunctionArn: markSnapshotProvenBadTask,
   SummarizeDrillsFunctionArn: summarizeDrillsTask,
   WriteComplianceReportFunctionArn: writeComplianceReportTask,
 };

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { compareInventory, type DrillReport, evaluateRpo, evaluateRto, verdictOf } from '../domain/drill.ts';
+import {
+  compareInventory,
+  type DrillReport,
+  evaluateRpo,
+  evaluateRto,
+  provenBadReason,
+  verdictOf,
+} from '../domain/drill.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   DRILL_REPORTS_PREFIX,
@@ -136,6 +143,8 @@ export const writeDrillReportTask = defineTask({
       durationMs: 0,
     });
 
+    // Only an error before the sandbox became available is the restore's own.
+    const provenBad = provenBadReason(checks, availableAt === null ? input.error?.Error : undefined) ?? null;
     const report: DrillReport = {
       schemaVersion: 1,
       drillId: input.drillId,
@@ -153,6 +162,7 @@ export const writeDrillReportTask = defineTask({
         kmsKeyId: input.restore?.snapshotProvenance.kmsKeyId ?? null,
         sourceSnapshotArn: input.restore?.snapshotProvenance.sourceSnapshotArn ?? null,
         sha256: input.restore?.snapshotProvenance.sha256 ?? null,
+        provenBad,
       },
       sandbox: {
         id: input.sandboxId,
@@ -187,6 +197,9 @@ export const writeDrillReportTask = defineTask({
       rpoSeconds: report.timings.rpoSeconds,
       checks: report.checks.map(({ name, status, detail }) => ({ name, status, detail })),
       report: { json: json.location, html: html.location, sha256: json.sha256 },
+      // The workflow tags the snapshot when this is set (MarkSnapshotProvenBad).
+      provenBad:
+        provenBad === null ? null : { reason: provenBad, drillId: report.drillId, snapshot: input.snapshot },
     };
   },
 });

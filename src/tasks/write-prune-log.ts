@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { Finding } from '../domain/prune.ts';
+import type { RdsPortProvider } from '../ports/rds.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import { listDeletionLog, readDeletionIntent, writeDeletionOutcome } from '../reports/deletion-log.ts';
 import { defineTask } from '../runtime/task.ts';
 import { describeCaughtError } from './record-backup.ts';
+import { MAX_LISTED } from './plan-prune.ts';
 import { caughtError, isoTime } from './shapes.ts';
 
 const deletion = z.object({
@@ -31,6 +35,61 @@ export function pruneLogKey(startedAt: string, runId: string): string {
   return `evidence/prunes/${startedAt.slice(0, 10)}/${runId}.json`;
 }
 
+/** How far back a run looks for runs that stopped with deletions unrecorded; the compliance report covers older ones. */
+export const COMPLETION_LOOKBACK_DAYS = 7;
+
+/**
+ * An intent this much older than now belongs to a run that stopped: a
+ * deletion step never runs longer (Lambda's limit is 15 minutes), so a run
+ * still going is never completed by another.
+ */
+const STOPPED_AFTER_MS = 15 * 60_000;
+
+export interface CompletedDeletion {
+  readonly runId: string;
+  readonly region: string;
+  readonly snapshot: string;
+  readonly status: 'deleted' | 'not-deleted';
+}
+
+/**
+ * Completes the deletion log of earlier runs that stopped (killed, timed out,
+ * the store down) between an intent and its outcome: the live state says
+ * whether the snapshot went. What is still there is planned again.
+ */
+export async function completeStoppedRuns(
+  reports: ReportStore,
+  rds: RdsPortProvider,
+  now: Date,
+  runId: string,
+): Promise<CompletedDeletion[]> {
+  const toDay = now.toISOString().slice(0, 10);
+  const fromDay = new Date(now.getTime() - COMPLETION_LOOKBACK_DAYS * 86_400_000).toISOString().slice(0, 10);
+  const completed: CompletedDeletion[] = [];
+  for (const entry of await listDeletionLog(reports, fromDay, toDay)) {
+    if (entry.outcomeKey !== undefined || entry.runId === runId) continue;
+    const intent = await readDeletionIntent(reports, entry.intentKey);
+    if (intent === undefined || now.getTime() - Date.parse(intent.intendedAt) < STOPPED_AFTER_MS) continue;
+    const snapshot = await rds(intent.region).describeSnapshot({ kind: intent.kind, id: intent.snapshot });
+    const status = snapshot === undefined ? 'deleted' : 'not-deleted';
+    await writeDeletionOutcome(reports, intent, {
+      schemaVersion: 1,
+      runId: intent.runId,
+      region: intent.region,
+      snapshot: intent.snapshot,
+      status,
+      at: now.toISOString(),
+      completedBy: runId,
+      detail:
+        status === 'deleted'
+          ? `run ${intent.runId} stopped after deleting it, before recording the outcome`
+          : `run ${intent.runId} stopped before deleting it; it is planned again while it is expired`,
+    });
+    completed.push({ runId: intent.runId, region: intent.region, snapshot: intent.snapshot, status });
+  }
+  return completed;
+}
+
 /**
  * Ends a prune run: writes the deletion log (what, where, why, when, by which
  * run) as evidence, and returns the run's result. A dry run writes nothing.
@@ -51,7 +110,7 @@ export const writePruneLogTask = defineTask({
     findingsTotal: z.number().int().min(0),
     violations: z.number().int().min(0),
   }),
-  async run(input, { reports }) {
+  async run(input, { reports, rds, clock }) {
     const outcomes = input.outcomes ?? [];
     const deleted = input.dryRun
       ? input.deletions.map((planned) => ({ ...planned, status: 'planned' as const }))
@@ -79,12 +138,19 @@ export const writePruneLogTask = defineTask({
       violations,
       status: failed.length > 0 || violations > 0 ? 'FAILED' : 'OK',
     };
-    if (input.dryRun) return { ...result, log: null };
+    if (input.dryRun) return { ...result, log: null, completed: [], completedTotal: 0 };
+    const completed = await completeStoppedRuns(reports, rds, clock(), input.runId);
     const stored = await reports.put(
       pruneLogKey(input.startedAt, input.runId),
-      `${JSON.stringify({ schemaVersion: 1, ...result }, null, 2)}\n`,
+      `${JSON.stringify({ schemaVersion: 1, ...result, completed }, null, 2)}\n`,
       'application/json',
     );
-    return { ...result, log: { location: stored.location, sha256: stored.sha256 } };
+    // Workflow state is limited: the log holds every completion, the output the first ones.
+    return {
+      ...result,
+      completed: completed.slice(0, MAX_LISTED),
+      completedTotal: completed.length,
+      log: { location: stored.location, sha256: stored.sha256 },
+    };
   },
 });

@@ -99,7 +99,7 @@ describe('the prune workflow', () => {
     const deleteForged = (n: number, request: object = {}) =>
       invokeTask(
         deleteSnapshotTask,
-        { runId: 'forged', deletion: forged(n), ...request },
+        { runId: 'forged', runStartedAt: `${day(10)}T03:00:00Z`, deletion: forged(n), ...request },
         { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) },
       );
 
@@ -126,8 +126,15 @@ describe('the prune workflow', () => {
       expect(await snapshotIds(SOURCE_REGION)).not.toContain(`restorable-orders-${day(3)}`);
     });
 
-    it('counts a snapshot already gone as deleted, so a re-run after a crash completes', async () => {
-      await expect(deleteForged(3)).resolves.toMatchObject({ status: 'already-gone' });
+    it('counts a snapshot already gone as deleted by the run that logged its intent, so a re-run after a crash completes', async () => {
+      await expect(deleteForged(3)).resolves.toMatchObject({ status: 'deleted' });
+      await expect(
+        invokeTask(
+          deleteSnapshotTask,
+          { runId: 'another-run', runStartedAt: `${day(10)}T03:00:00Z`, deletion: forged(3) },
+          { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) },
+        ),
+      ).resolves.toMatchObject({ status: 'already-gone' });
     });
   });
 
