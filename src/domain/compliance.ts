@@ -41,8 +41,17 @@ export interface PruneLogEvidence {
       readonly region: string;
       readonly snapshot: string;
       readonly ageHours: number;
+      /** `already-gone`: someone else deleted it first; it does not account for its disappearance. */
+      readonly status?: string;
     }[];
   };
+}
+
+/** A deletion the write-ahead log holds an intent for (what the log's keys say). */
+export interface LoggedDeletion {
+  readonly runId: string;
+  readonly region: string;
+  readonly snapshot: string;
 }
 
 export interface DrillReportEvidence {
@@ -87,8 +96,18 @@ export interface ComplianceInput {
   readonly snapshots: readonly Snapshot[];
   readonly sandboxes: readonly Sandbox[];
   readonly inventoryRef: EvidenceRef;
+  /**
+   * Backup records of the period and of the retention period before it (the
+   * snapshots that can disappear in the period were made then).
+   */
   readonly backupRecords: readonly BackupRecordEvidence[];
+  /** Prune logs of the period and of the retention period before it. */
   readonly pruneLogs: readonly PruneLogEvidence[];
+  /** Every intent of the write-ahead deletion log over the same days, and the intents read as evidence. */
+  readonly deletionLog: {
+    readonly entries: readonly LoggedDeletion[];
+    readonly evidence: readonly EvidenceRef[];
+  };
   /** All drill reports, also those before the period (drill intervals reach back). */
   readonly drillReports: readonly DrillReportEvidence[];
   readonly sweepRecords: readonly SweepRecordEvidence[];
@@ -533,6 +552,7 @@ function retentionControl(
         return taken !== undefined && (now.getTime() - taken.getTime()) / HOUR_MS > graceHours;
       });
       const deletions = logs.flatMap(({ log }) => log.deleted.filter((row) => row.database === database.id));
+      const vanished = vanishedSnapshots(input, database.id);
       const late = deletions.filter((row) => row.ageHours > graceHours);
       const early = deletions.filter((row) => row.ageHours <= retentionHours);
       const problems = [
@@ -542,6 +562,7 @@ function retentionControl(
         ),
         ...late.map((row) => `${row.region}/${row.snapshot} deleted late, at ${row.ageHours} h`),
         ...early.map((row) => `${row.region}/${row.snapshot} deleted early, at ${row.ageHours} h`),
+        ...vanished.map((key) => `${key} disappeared with no entry in any deletion log`),
       ];
       if (logs.length === 0) problems.push('no prune ran in the period');
       return problems.length === 0
@@ -552,12 +573,42 @@ function retentionControl(
           }
         : { id: database.id, status: 'fail', detail: problems.join('; ') };
     }),
-    [...logs.map(({ ref }) => ref), input.inventoryRef],
+    [...logs.map(({ ref }) => ref), ...input.deletionLog.evidence, input.inventoryRef],
     (failed, total) =>
       failed === 0
         ? `retention kept for all ${total} databases`
         : `${failed} of ${total} databases outside the retention`,
   );
+}
+
+/**
+ * Snapshots of a database that a backup recorded as available, that the
+ * inventory no longer holds, and that no deletion log accounts for: neither
+ * an intent of the write-ahead log nor a deletion in a run's log. Each is a
+ * backup lost outside the policy (deleted by someone else, or by a deletion
+ * that was never logged).
+ */
+export function vanishedSnapshots(input: ComplianceInput, databaseId: string): string[] {
+  const present = new Set(input.snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`));
+  const accounted = new Set([
+    ...input.deletionLog.entries.map((entry) => `${entry.region}/${entry.snapshot}`),
+    ...input.pruneLogs.flatMap(({ log }) =>
+      log.dryRun
+        ? []
+        : log.deleted
+            .filter((row) => row.status !== 'already-gone')
+            .map((row) => `${row.region}/${row.snapshot}`),
+    ),
+  ]);
+  const vanished = new Set<string>();
+  for (const { record } of input.backupRecords) {
+    if (record.id !== databaseId || record.startedAt.slice(0, 10) > input.period.to) continue;
+    for (const snapshot of record.snapshots) {
+      const key = `${snapshot.region}/${snapshot.id}`;
+      if (snapshot.status === 'available' && !present.has(key) && !accounted.has(key)) vanished.add(key);
+    }
+  }
+  return [...vanished].sort();
 }
 
 /** No sandbox outlived its time to live: none does now, and none the sweeper removed had. */

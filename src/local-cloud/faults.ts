@@ -8,7 +8,12 @@
 //   error     the call throws CloudServiceError, changing nothing;
 //   fail      (createSnapshot, copySnapshot) the snapshot or copy is created
 //             but ends in status `failed`; (restoreSandbox) the sandbox is
-//             created but ends in status `failed`.
+//             created but ends in status `failed`;
+//   crash     the process is killed (SIGKILL) at the call, before it changes
+//             anything, as a power cut or an OOM kill would;
+//   crash-after (deleteSnapshot) the call completes, then the process is killed.
+// `after: N` lets the first N matching calls through untouched, so a test can
+// stop a run at a chosen point (e.g. after the fifth deletion).
 // Rules can also be given as a JSON array in RESTORABLE_FAULTS, which
 // `LocalCloud.open` reads, e.g.
 //   RESTORABLE_FAULTS='[{"operation":"createSnapshot","effect":"throttle","times":2}]'
@@ -36,10 +41,11 @@ export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 export const faultRuleSchema = z
   .object({
     operation: z.enum(FAULT_OPERATIONS),
-    effect: z.enum(['throttle', 'error', 'fail']),
+    effect: z.enum(['throttle', 'error', 'fail', 'crash', 'crash-after']),
     database: z.string().min(1).optional(),
     region: z.string().min(1).optional(),
     times: z.number().int().min(1).optional(),
+    after: z.number().int().min(0).optional(),
   })
   .strict()
   .refine(
@@ -51,7 +57,10 @@ export const faultRuleSchema = z
     {
       message: 'effect "fail" applies only to createSnapshot, copySnapshot and restoreSandbox',
     },
-  );
+  )
+  .refine((rule) => rule.effect !== 'crash-after' || rule.operation === 'deleteSnapshot', {
+    message: 'effect "crash-after" applies only to deleteSnapshot',
+  });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultEffect = FaultRule['effect'];
@@ -65,6 +74,14 @@ export interface FaultTarget {
 interface ActiveRule {
   readonly rule: FaultRule;
   remaining: number;
+  /** Matching calls still let through before the rule applies. */
+  skip: number;
+}
+
+/** Kills this process at once, with no chance to clean up or flush anything. */
+export function crashNow(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: the process was killed');
 }
 
 export class FaultInjector {
@@ -74,7 +91,11 @@ export class FaultInjector {
   add(rule: FaultRule): void {
     const result = faultRuleSchema.safeParse(rule);
     if (!result.success) throw new InvalidInputError(`invalid fault rule:\n${z.prettifyError(result.error)}`);
-    this.#rules.push({ rule: result.data, remaining: result.data.times ?? Number.POSITIVE_INFINITY });
+    this.#rules.push({
+      rule: result.data,
+      remaining: result.data.times ?? Number.POSITIVE_INFINITY,
+      skip: result.data.after ?? 0,
+    });
   }
 
   clear(): void {
@@ -88,14 +109,19 @@ export class FaultInjector {
 
   /**
    * Applies the first matching rule, using up one of its times: throws for
-   * `throttle` and `error`, returns 'fail' for `fail`, and returns undefined
-   * when no rule matches.
+   * `throttle` and `error`, kills the process for `crash`, returns 'fail' for
+   * `fail` and 'crash-after' for `crash-after` (the caller crashes once the
+   * call is done), and returns undefined when no rule matches.
    */
-  apply(operation: FaultOperation, target: FaultTarget): 'fail' | undefined {
+  apply(operation: FaultOperation, target: FaultTarget): 'fail' | 'crash-after' | undefined {
     const entry = this.#rules.find(
       (candidate) => candidate.remaining > 0 && matches(candidate.rule, operation, target),
     );
     if (entry === undefined) return undefined;
+    if (entry.skip > 0) {
+      entry.skip -= 1;
+      return undefined;
+    }
     entry.remaining -= 1;
     const where = `${operation} in ${target.region}${target.database === undefined ? '' : ` for ${target.database}`}`;
     switch (entry.rule.effect) {
@@ -105,6 +131,10 @@ export class FaultInjector {
         throw new CloudServiceError(`internal failure (injected fault: ${where})`);
       case 'fail':
         return 'fail';
+      case 'crash':
+        return crashNow();
+      case 'crash-after':
+        return 'crash-after';
     }
   }
 }

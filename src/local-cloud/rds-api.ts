@@ -29,7 +29,7 @@ import {
 } from '../domain/errors.ts';
 import type { DatabaseKind, SnapshotType, Tags } from '../ports/rds.ts';
 import { decryptArchive, encryptArchive, sha256Hex } from './archive.ts';
-import type { FaultInjector } from './faults.ts';
+import { crashNow, type FaultInjector } from './faults.ts';
 import { readFileIfExists, writeFileAtomic } from './files.ts';
 import { DEFAULT_RDS_KEY_ID, type LocalKms } from './kms.ts';
 import {
@@ -315,7 +315,10 @@ export class LocalRdsApi {
       const snapshotId = normalizeIdentifier('snapshot', id);
       await this.#mutex.run(async () => {
         const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
-        this.#ctx.faults.apply('deleteSnapshot', { region: this.region, database: record?.databaseId });
+        const fault = this.#ctx.faults.apply('deleteSnapshot', {
+          region: this.region,
+          database: record?.databaseId,
+        });
         if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
         if (record.status === 'creating') {
           throw new InvalidStateError(`snapshot ${snapshotId} is ${record.status} and cannot be deleted yet`);
@@ -323,6 +326,7 @@ export class LocalRdsApi {
         // The metadata is the commit point: once it is gone the snapshot is.
         await unlink(this.#ctx.layout.snapshotFile(this.region, snapshotId));
         await rm(this.#ctx.layout.snapshotArchive(this.region, snapshotId), { force: true });
+        if (fault === 'crash-after') crashNow();
       });
     });
   }

@@ -20,6 +20,7 @@ import {
   serializeComplianceReport,
 } from '../reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
+import { listDeletionLog } from '../reports/deletion-log.ts';
 import { DRILL_REPORTS_PREFIX, parseDrillReport } from '../reports/drill-report.ts';
 import { defineTask } from '../runtime/task.ts';
 
@@ -126,9 +127,19 @@ export const writeComplianceReportTask = defineTask({
     const { from, to } = reportPeriod(input.request, now);
     if (from > to) throw new InvalidInputError(`the period starts (${from}) after it ends (${to})`);
     const period = { from, to };
+    const dayOfKey = (key: string) => key.split('/').find((segment) => /^\d{4}-\d{2}-\d{2}$/.test(segment));
     const inPeriod = (key: string) => {
-      const keyDay = key.split('/').find((segment) => /^\d{4}-\d{2}-\d{2}$/.test(segment));
+      const keyDay = dayOfKey(key);
       return keyDay !== undefined && keyDay >= from && keyDay <= to;
+    };
+    // Snapshots that can disappear in the period were made up to the
+    // retention period (and the day's grace) before it.
+    const lookbackFrom = new Date(Date.parse(`${from}T00:00:00Z`) - (config.retention.days + 2) * DAY_MS)
+      .toISOString()
+      .slice(0, 10);
+    const inLookback = (key: string) => {
+      const keyDay = dayOfKey(key);
+      return keyDay !== undefined && keyDay >= lookbackFrom && keyDay <= to;
     };
     const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
     const databases = selectProtectedDatabases(
@@ -191,12 +202,31 @@ export const writeComplianceReportTask = defineTask({
         reports,
         'evidence/backups/',
         'backup-record',
-        inPeriod,
+        inLookback,
       )
     ).map(({ ref, value }) => ({ ref, record: value }));
     const pruneLogs = (
-      await readEvidence<PruneLogEvidence['log']>(reports, 'evidence/prunes/', 'prune-log', inPeriod)
+      await readEvidence<PruneLogEvidence['log']>(reports, 'evidence/prunes/', 'prune-log', inLookback)
     ).map(({ ref, value }) => ({ ref, log: value }));
+    const deletionEntries = await listDeletionLog(reports, lookbackFrom, to);
+    // The intents of runs that stopped before writing their own log are the
+    // only record of what they deleted: they are evidence in their own right.
+    const loggedRuns = new Set(
+      pruneLogs.map(({ ref }) =>
+        ref.path
+          .split('/')
+          .at(-1)
+          ?.replace(/\.json$/, ''),
+      ),
+    );
+    const deletionEvidence: EvidenceRef[] = [];
+    for (const entry of deletionEntries) {
+      if (loggedRuns.has(entry.runId)) continue;
+      const body = await reports.get(entry.intentKey);
+      if (body !== undefined) {
+        deletionEvidence.push({ kind: 'deletion-intent', path: entry.intentKey, sha256: sha256(body) });
+      }
+    }
     const sweepRecords = (
       await readEvidence<SweepRecordEvidence['record']>(reports, 'evidence/sweeps/', 'sweep-record', inPeriod)
     ).map(({ ref, value }) => ({ ref, record: value }));
@@ -240,6 +270,7 @@ export const writeComplianceReportTask = defineTask({
       inventoryRef,
       backupRecords,
       pruneLogs,
+      deletionLog: { entries: deletionEntries, evidence: deletionEvidence },
       drillReports,
       sweepRecords,
       integrity,

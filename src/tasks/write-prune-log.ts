@@ -4,8 +4,8 @@ import type { RdsPortProvider } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { listDeletionLog, readDeletionIntent, writeDeletionOutcome } from '../reports/deletion-log.ts';
 import { defineTask } from '../runtime/task.ts';
-import { describeCaughtError } from './record-backup.ts';
 import { MAX_LISTED } from './plan-prune.ts';
+import { describeCaughtError } from './record-backup.ts';
 import { caughtError, isoTime } from './shapes.ts';
 
 const deletion = z.object({

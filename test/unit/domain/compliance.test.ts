@@ -40,6 +40,31 @@ const backup = (id: string, day: string, copied = true) => ({
   },
 });
 
+/** A snapshot of the inventory, as a day's backup made it. */
+const inventorySnapshot = (id: string, day: string, region: string): Snapshot => ({
+  id: `restorable-${id}-${day}`,
+  arn: `arn:aws:rds:${region}:1:snapshot:restorable-${id}-${day}`,
+  region,
+  database: { kind: 'instance', id },
+  engine: 'postgres',
+  status: 'available',
+  type: 'manual',
+  createdAt: new Date(`${day}T02:00:00Z`),
+  originalCreatedAt: new Date(`${day}T02:00:00Z`),
+  encrypted: true,
+  kmsKeyId: 'k',
+  sourceSnapshotArn: undefined,
+  percentProgress: 100,
+  tags: { [MANAGED_TAG]: 'true' },
+});
+
+const INVENTORY = DAYS.flatMap((day) =>
+  ['orders', 'billing'].flatMap((id) => [
+    inventorySnapshot(id, day, 'eu-west-1'),
+    inventorySnapshot(id, day, 'eu-central-1'),
+  ]),
+);
+
 function drillReport(
   id: string,
   finishedAt: string,
@@ -105,7 +130,7 @@ function input(overrides: Partial<ComplianceInput> = {}): ComplianceInput {
       forDatabase: () => ({ drillIntervalDays: 7, rtoTargetSeconds: 1800, rpoTargetSeconds: 93600 }),
     },
     databases: [database('orders'), database('billing')],
-    snapshots: [],
+    snapshots: INVENTORY,
     sandboxes: [],
     inventoryRef: ref('inventory', 'evidence/inventories/2026-11-05/x.json'),
     backupRecords: DAYS.flatMap((day) => [backup('orders', day), backup('billing', day)]),
@@ -115,6 +140,7 @@ function input(overrides: Partial<ComplianceInput> = {}): ComplianceInput {
         log: { startedAt: '2026-11-05T04:00:00Z', dryRun: false, deleted: [] },
       },
     ],
+    deletionLog: { entries: [], evidence: [] },
     drillReports: [
       drillReport('orders', '2026-11-04T05:00:00.000Z'),
       drillReport('billing', '2026-11-04T05:00:00.000Z'),
@@ -155,7 +181,7 @@ describe('the compliance report', () => {
       ({ record }) =>
         !(record.id === 'orders' && ['2026-11-02', '2026-11-03'].includes(record.startedAt.slice(0, 10))),
     );
-    const report = evaluateCompliance(input({ backupRecords: records }));
+    const report = evaluateCompliance(input({ backupRecords: records, snapshots: [] }));
     expect(report.status).toBe('non-compliant');
     expect(controlOf(report, 'daily-backup')?.databases).toEqual([
       { id: 'orders', status: 'fail', detail: 'no snapshot on 2026-11-02 to 2026-11-03' },
@@ -168,27 +194,7 @@ describe('the compliance report', () => {
     const records = input().backupRecords.filter(
       ({ record }) => record.startedAt.slice(0, 10) !== '2026-11-03',
     );
-    const kept = (id: string, region: string): Snapshot => ({
-      id: `restorable-${id}-2026-11-03`,
-      arn: `arn:aws:rds:${region}:1:snapshot:restorable-${id}-2026-11-03`,
-      region,
-      database: { kind: 'instance', id },
-      engine: 'postgres',
-      status: 'available',
-      type: 'manual',
-      createdAt: new Date('2026-11-03T02:00:00Z'),
-      originalCreatedAt: new Date('2026-11-03T02:00:00Z'),
-      encrypted: true,
-      kmsKeyId: 'k',
-      sourceSnapshotArn: undefined,
-      percentProgress: 100,
-      tags: { [MANAGED_TAG]: 'true' },
-    });
-    const snapshots = ['orders', 'billing'].flatMap((id) => [
-      kept(id, 'eu-west-1'),
-      kept(id, 'eu-central-1'),
-    ]);
-    expect(evaluateCompliance(input({ backupRecords: records, snapshots })).status).toBe('compliant');
+    expect(evaluateCompliance(input({ backupRecords: records })).status).toBe('compliant');
   });
 
   it('fails the copy control for a backup that never reached a copy region', () => {
@@ -197,7 +203,7 @@ describe('the compliance report', () => {
         ? backup('billing', '2026-11-04', false)
         : item,
     );
-    const report = evaluateCompliance(input({ backupRecords: records }));
+    const report = evaluateCompliance(input({ backupRecords: records, snapshots: [] }));
     expect(controlOf(report, 'cross-region-copy')?.databases[1]).toEqual({
       id: 'billing',
       status: 'fail',
@@ -222,6 +228,56 @@ describe('the compliance report', () => {
     ];
     const report = evaluateCompliance(input({ pruneLogs }));
     expect(controlOf(report, 'retention')?.databases[0]?.detail).toContain(message);
+  });
+
+  describe('accounting for every snapshot that disappeared', () => {
+    const lost = 'restorable-orders-2026-11-02';
+    const withoutLost = INVENTORY.filter(
+      (snapshot) => !(snapshot.id === lost && snapshot.region === 'eu-central-1'),
+    );
+
+    it('fails the retention control for a backed-up snapshot gone from the inventory with no deletion logged', () => {
+      const report = evaluateCompliance(input({ snapshots: withoutLost }));
+      expect(controlOf(report, 'retention')?.databases[0]).toEqual({
+        id: 'orders',
+        status: 'fail',
+        detail: `eu-central-1/${lost} disappeared with no entry in any deletion log`,
+      });
+      expect(report.status).toBe('non-compliant');
+    });
+
+    it('counts the intent of the write-ahead log, even from a run that stopped before writing its own log', () => {
+      const deletionLog = {
+        entries: [{ runId: 'prune-killed', region: 'eu-central-1', snapshot: lost }],
+        evidence: [
+          ref(
+            'deletion-intent',
+            `evidence/deletions/2026-11-05/prune-killed/eu-central-1/${lost}.intent.json`,
+          ),
+        ],
+      };
+      const report = evaluateCompliance(input({ snapshots: withoutLost, deletionLog }));
+      expect(controlOf(report, 'retention')?.status).toBe('pass');
+      expect(controlOf(report, 'retention')?.evidence.map((item) => item.kind)).toContain('deletion-intent');
+    });
+
+    it.each([
+      ['deleted', 'pass'],
+      ['already-gone', 'fail'],
+    ])('counts a run log row of status %s as accounting for it: %s', (status, expected) => {
+      const pruneLogs = [
+        {
+          ref: ref('prune-log', 'evidence/prunes/2026-11-05/p.json'),
+          log: {
+            startedAt: '2026-11-05T04:00:00Z',
+            dryRun: false,
+            deleted: [{ database: 'orders', region: 'eu-central-1', snapshot: lost, ageHours: 170, status }],
+          },
+        },
+      ];
+      const report = evaluateCompliance(input({ snapshots: withoutLost, pruneLogs }));
+      expect(controlOf(report, 'retention')?.status).toBe(expected);
+    });
   });
 
   it('fails the retention control when no prune ran in the period', () => {
