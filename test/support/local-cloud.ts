@@ -16,7 +16,8 @@ export const SOURCE_REGION = 'eu-west-1';
 export const COPY_REGION = 'eu-central-1';
 export const COPY_KEY = 'alias/restorable-test';
 
-export const testConfig: Config = parseConfig(`
+/** The configuration of test clouds, as a file a command would read (see `testConfig`). */
+export const TEST_CONFIG_YAML = `
 sourceRegion: ${SOURCE_REGION}
 copyRegions:
   - region: ${COPY_REGION}
@@ -37,7 +38,9 @@ drills:
           expect: { equals: 1 }
     billing:
       freshnessQuery: select max(created_at) from items
-`);
+`;
+
+export const testConfig: Config = parseConfig(TEST_CONFIG_YAML);
 
 export interface TestDatabase {
   readonly id: string;
