@@ -585,38 +585,92 @@ describe('IAM', () => {
     ]);
   });
 
-  it.each(['plan-prune', 'delete-snapshot'])(
-    'lets %s read only the drill leases of the reports bucket, and list only their prefix',
-    (name) => {
-      const statements = roleStatements(template, roleOf(name));
-      const s3 = statements.filter((statement) => hasAction(statement, /^s3:/i));
-      expect(s3.flatMap((statement) => statement.actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
-      for (const statement of allowing(statements, 's3:ListBucket')) {
-        expect(statement.resources).toEqual([`\${ReportsBucket.Arn}`]);
-        const prefix =
-          statement.Condition.StringLike?.['s3:prefix'] ?? statement.Condition.StringEquals?.['s3:prefix'];
-        expect(asList(prefix).length).toBeGreaterThan(0);
-        for (const value of asList(prefix)) expect(String(value)).toMatch(/^leases\/drills\/\*?$/);
-      }
-      expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
-        `\${ReportsBucket.Arn}/leases/drills/*`,
-      ]);
-      expect(allowing(statements, 'kms:Decrypt').flatMap((statement) => statement.resources)).toEqual([
-        `\${ReportsKey.Arn}`,
-      ]);
-    },
-  );
+  const readsOnlyDrillLeases = (name: string, statements: ReturnType<typeof roleStatements>) => {
+    const listing = allowing(statements, 's3:ListBucket');
+    expect(listing.length, name).toBeGreaterThan(0);
+    for (const statement of listing) {
+      expect(statement.resources).toEqual([`\${ReportsBucket.Arn}`]);
+      const prefix =
+        statement.Condition.StringLike?.['s3:prefix'] ?? statement.Condition.StringEquals?.['s3:prefix'];
+      expect(asList(prefix).length).toBeGreaterThan(0);
+      for (const value of asList(prefix)) expect(String(value)).toMatch(/^leases\/drills\/\*?$/);
+    }
+  };
 
-  it("lets write-prune-log only put objects under the reports bucket's evidence/prunes/ prefix", () => {
-    const statements = roleStatements(template, roleOf('write-prune-log'));
+  it('lets plan-prune read only the drill leases of the reports bucket, and list only their prefix', () => {
+    const statements = roleStatements(template, roleOf('plan-prune'));
     const s3 = statements.filter((statement) => hasAction(statement, /^s3:/i));
-    expect(s3.flatMap((statement) => statement.actions)).toEqual(['s3:PutObject']);
-    expect(s3.flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/evidence/prunes/*`,
+    expect(s3.flatMap((statement) => statement.actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    readsOnlyDrillLeases('plan-prune', statements);
+    expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/leases/drills/*`,
     ]);
-    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 's3']);
-    expect(allowing(statements, 'kms:GenerateDataKey').flatMap((statement) => statement.resources)).toEqual([
+    expect(allowing(statements, 'kms:Decrypt').flatMap((statement) => statement.resources)).toEqual([
       `\${ReportsKey.Arn}`,
+    ]);
+  });
+
+  it('lets delete-snapshot read the drill leases, and read and write only the deletion log', () => {
+    const statements = roleStatements(template, roleOf('delete-snapshot'));
+    readsOnlyDrillLeases('delete-snapshot', statements);
+    expect(
+      allowing(statements, 's3:GetObject')
+        .flatMap((statement) => statement.resources)
+        .sort(),
+    ).toEqual([`\${ReportsBucket.Arn}/evidence/deletions/*`, `\${ReportsBucket.Arn}/leases/drills/*`]);
+    // The intent is written before any delete: the role that deletes can write the log, and nothing else.
+    expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/evidence/deletions/*`,
+    ]);
+    expect([...allowedActions(statements)].filter((action) => action.startsWith('s3:')).sort()).toEqual([
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+  });
+
+  it('lets write-prune-log write run logs, complete the deletion log, and only describe snapshots', () => {
+    const statements = roleStatements(template, roleOf('write-prune-log'));
+    expect(
+      allowing(statements, 's3:PutObject')
+        .flatMap((statement) => statement.resources)
+        .sort(),
+    ).toEqual([`\${ReportsBucket.Arn}/evidence/deletions/*`, `\${ReportsBucket.Arn}/evidence/prunes/*`]);
+    expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/evidence/deletions/*`,
+    ]);
+    const listing = allowing(statements, 's3:ListBucket');
+    expect(listing).toHaveLength(1);
+    for (const statement of listing) {
+      expect(asList(statement.Condition.StringLike?.['s3:prefix'])).toEqual(['evidence/deletions/*']);
+    }
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 'rds', 's3']);
+    const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
+    expect(rds.sort()).toEqual(['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBSnapshots']);
+  });
+
+  it('lets mark-snapshot-proven-bad add only the proven-bad tag, and only to the tool’s own snapshots', () => {
+    const statements = roleStatements(template, roleOf('mark-snapshot-proven-bad'));
+    expect([...servicesOf(statements)].sort()).toEqual(['logs', 'rds']);
+    const tagging = allowing(statements, 'rds:AddTagsToResource');
+    expect(tagging).toHaveLength(2);
+    for (const statement of tagging) {
+      expect(asList(statement.Condition['ForAllValues:StringEquals']?.['aws:TagKeys'])).toEqual([
+        'restorable:proven-bad',
+      ]);
+      const ownership = Object.entries(statement.Condition.StringEquals ?? {});
+      expect(ownership).toHaveLength(1);
+      expect(ownership[0]?.[0]).toMatch(/^rds:(snapshot|cluster-snapshot)-tag\/restorable:managed$/);
+      expect(ownership[0]?.[1]).toBe('true');
+      for (const resource of statement.resources) {
+        expect(resource).toMatch(/:(snapshot|cluster-snapshot):restorable-\*$/);
+      }
+    }
+    const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
+    expect(rds.sort()).toEqual([
+      'rds:AddTagsToResource',
+      'rds:DescribeDBClusterSnapshots',
+      'rds:DescribeDBSnapshots',
     ]);
   });
 
@@ -1379,6 +1433,7 @@ describe('the drill and sweeper workflows', () => {
         'verify-sandbox',
         'teardown-sandbox',
         'write-drill-report',
+        'mark-snapshot-proven-bad',
       ],
       child: undefined,
       alerts: false,
