@@ -7,8 +7,10 @@ export default defineConfig({
     // a few forks at a time keep the suite within two cores and memory.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Generous: a slow minute on a busy machine must not fail a test; a hung
+    // one still does.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     setupFiles: ['test/support/setup.ts'],
   },
 });
