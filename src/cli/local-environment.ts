@@ -4,9 +4,10 @@
 
 import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';
+import { StateLayout } from '../local-cloud/layout.ts';
 import type { TaskDependencies } from '../runtime/task.ts';
 import { LocalWorkflowRunner, type WorkflowEvent } from '../workflow-runner/local-runner.ts';
 import { UsageError } from './errors.ts';
@@ -20,29 +21,38 @@ export interface LocalEnvironment {
   close(): Promise<void>;
 }
 
+export interface LocalEnvironmentOptions {
+  /** Create the local cloud if the state directory has none (else a UsageError says how to). */
+  readonly create?: boolean;
+  /** Start from an empty local cloud, deleting what the existing one holds (the demo). */
+  readonly reset?: boolean;
+  readonly clock?: () => Date;
+  readonly onEvent?: (event: WorkflowEvent) => void;
+}
+
 export function regionsOf(context: Pick<CommandContext, 'config'>): string[] {
   return [context.config.sourceRegion, ...context.config.copyRegions.map((copy) => copy.region)];
 }
 
 export function cloudExists(stateDir: string): boolean {
-  return existsSync(join(stateDir, 'cloud.json'));
+  return existsSync(new StateLayout(stateDir).cloudFile);
 }
 
 export async function openLocalEnvironment(
   context: CommandContext,
-  options: { create?: boolean; clock?: () => Date; onEvent?: (event: WorkflowEvent) => void } = {},
+  options: LocalEnvironmentOptions = {},
 ): Promise<LocalEnvironment> {
   if (context.target !== 'local') {
     throw new UsageError('this command runs on the local cloud only; use --target local');
   }
   const stateDir = resolve(context.stateDir);
-  if (!options.create && !cloudExists(stateDir)) {
+  if (!options.create && !options.reset && !cloudExists(stateDir)) {
     throw new UsageError(
       `no local cloud in ${stateDir}: run \`restorable local init\` and \`restorable local seed\` first, or \`restorable demo\``,
     );
   }
   const clock = options.clock ?? context.clock;
-  const cloud = await LocalCloud.open({ stateDir, clock });
+  const cloud = await LocalCloud.open({ stateDir, clock, reset: options.reset === true });
   try {
     for (const region of regionsOf(context)) await cloud.ensureRegion(region);
     for (const copy of context.config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
@@ -57,7 +67,7 @@ export async function openLocalEnvironment(
     reports: new LocalReportStore(stateDir),
     clock,
   };
-  const alertsFile = join(stateDir, 'alerts.jsonl');
+  const alertsFile = new StateLayout(stateDir).alertsFile;
   const runner = new LocalWorkflowRunner({
     dependencies,
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
@@ -72,7 +82,7 @@ export async function openLocalEnvironment(
 /** Runs `work` with the local cloud open, and always closes it (releasing the state directory). */
 export async function withLocalEnvironment<T>(
   context: CommandContext,
-  options: Parameters<typeof openLocalEnvironment>[1],
+  options: LocalEnvironmentOptions,
   work: (environment: LocalEnvironment) => Promise<T>,
 ): Promise<T> {
   const environment = await openLocalEnvironment(context, options);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
+import { ForeignStateDirError } from '../local-cloud/state-dir.ts';
 import { StateMachineNotFoundError } from './aws-workflows.ts';
 import { runBackupCommand } from './commands/backup.ts';
 import { runDemoCommand } from './commands/demo.ts';
@@ -32,7 +33,7 @@ Commands:
                        write the compliance report for a period (default: the last 30 days)
   sweep                delete restore sandboxes past their time to live, and failed ones
   status               protected databases: snapshots kept and newest age per region, last drill
-  local init           create the embedded local cloud in the state directory
+  local init           create the embedded local cloud in the state directory (an empty or new one)
   local seed           create the demo databases in the local cloud
 
 Options:
@@ -195,7 +196,8 @@ function reportError(error: unknown, out: Output): number {
   if (
     error instanceof ConfigError ||
     error instanceof DatabaseNotFoundError ||
-    error instanceof StateMachineNotFoundError
+    error instanceof StateMachineNotFoundError ||
+    error instanceof ForeignStateDirError
   ) {
     out.warn(`restorable: ${error.message}`);
     return EXIT_USAGE;

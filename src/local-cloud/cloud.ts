@@ -8,6 +8,7 @@
 //   <stateDir>/
 //     cloud.json                      format version and creation time
 //     lock                            pid of the process using the directory
+//     alerts.jsonl                    alerts the workflows published (written by the CLI's runner)
 //     reports/<key>                   the local report store (adapters/local/report-store.ts)
 //     regions/<region>/
 //       kms/<key-file>.key            32 random bytes (AES-256), mode 0600; the file name is the
@@ -29,8 +30,12 @@
 // as RDS does; instance and cluster snapshots share one namespace per region.
 // Every JSON file and archive is written to a temporary file and renamed into
 // place, so a crash never leaves half of one; a snapshot exists once its JSON
-// file does. Times in metadata come from the cloud's (possibly virtual) clock.
-// Only one LocalCloud may use a state directory at a time (the lock file).
+// file does, and the next open removes the temporary files a crash left.
+// Times in metadata come from the cloud's (possibly virtual) clock. Only one
+// LocalCloud may use a state directory at a time (the lock file). The root
+// entries above (STATE_DIR_ENTRIES in layout.ts) are the cloud's; anything
+// else in the directory is left alone, and a cloud is never created in a
+// directory that holds anything else (state-dir.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
@@ -54,6 +59,7 @@ import {
   writeDatabaseRecord,
 } from './records.ts';
 import { type LiveSandbox, LocalSandboxes, stopLiveSandbox } from './sandboxes.ts';
+import { ForeignStateDirError, inspectStateDir, removeTemporaryFiles, resetStateDir } from './state-dir.ts';
 
 export interface LocalCloudOptions {
   readonly stateDir: string;
@@ -65,6 +71,11 @@ export interface LocalCloudOptions {
   readonly limits?: Partial<LocalCloudLimits>;
   /** Where RESTORABLE_FAULTS is read from; process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Start from an empty cloud: delete what an existing one holds (the demo).
+   * Done with the lock held, so a directory another process uses is never reset.
+   */
+  readonly reset?: boolean;
 }
 
 export type LocalEngine = 'postgres' | 'aurora-postgresql';
@@ -138,8 +149,10 @@ export class LocalCloud {
 
   /**
    * Opens (creating it if needed) the local cloud of a state directory and
-   * takes its lock. Fault rules come from `options.faults`, then from the
-   * RESTORABLE_FAULTS environment variable (a JSON array of rules).
+   * takes its lock, then removes the temporary files a crash left. Throws
+   * ForeignStateDirError, having written nothing, for a directory that is not
+   * empty and not a local cloud. Fault rules come from `options.faults`, then
+   * from the RESTORABLE_FAULTS environment variable (a JSON array of rules).
    */
   static async open(options: LocalCloudOptions): Promise<LocalCloud> {
     const layout = new StateLayout(options.stateDir);
@@ -151,10 +164,15 @@ export class LocalCloud {
       for (const rule of parseFaultRules(fromEnv)) faults.add(rule);
     }
 
+    if ((await inspectStateDir(layout)) === 'foreign') throw new ForeignStateDirError(layout.root);
     await mkdir(layout.root, { recursive: true });
     const lock = await StateDirLock.acquire(layout.lockFile, layout.root);
     try {
-      const existing = await readCloudRecord(layout);
+      let existing = await readCloudRecord(layout);
+      if (existing !== undefined && options.reset === true) {
+        await resetStateDir(layout);
+        existing = undefined;
+      }
       if (existing === undefined) {
         await writeCloudRecord(layout, {
           formatVersion: STATE_FORMAT_VERSION,
@@ -166,6 +184,8 @@ export class LocalCloud {
             `this version of restorable reads version ${STATE_FORMAT_VERSION}`,
         );
       }
+      // With the lock held no live writer owns a temporary file: any there is a crash's.
+      await removeTemporaryFiles(layout);
       await mkdir(layout.regionsDir, { recursive: true });
       const regions = await listRegionNames(layout);
       return new LocalCloud({ layout, lock, clock: options.clock, limits, faults, regions });
