@@ -7,6 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';
+import { type MissingKey, missingKeysError } from '../local-cloud/kms.ts';
 import { StateLayout } from '../local-cloud/layout.ts';
 import type { TaskDependencies } from '../runtime/task.ts';
 import { LocalWorkflowRunner, type WorkflowEvent } from '../workflow-runner/local-runner.ts';
@@ -18,6 +19,8 @@ export interface LocalEnvironment {
   readonly cloud: LocalCloud;
   readonly dependencies: Omit<TaskDependencies, 'logger'>;
   readonly runner: LocalWorkflowRunner;
+  /** Keys missing under snapshots of the configured regions; only ever non-empty with `reportMissingKeys`. */
+  readonly missingKeys: readonly MissingKey[];
   close(): Promise<void>;
 }
 
@@ -26,6 +29,11 @@ export interface LocalEnvironmentOptions {
   readonly create?: boolean;
   /** Start from an empty local cloud, deleting what the existing one holds (the demo). */
   readonly reset?: boolean;
+  /**
+   * Open even when key files are missing, and list them in `missingKeys`
+   * instead of failing (status). Such an environment creates no region or key.
+   */
+  readonly reportMissingKeys?: boolean;
   readonly clock?: () => Date;
   readonly onEvent?: (event: WorkflowEvent) => void;
 }
@@ -53,9 +61,21 @@ export async function openLocalEnvironment(
   }
   const clock = options.clock ?? context.clock;
   const cloud = await LocalCloud.open({ stateDir, clock, reset: options.reset === true });
+  let missingKeys: MissingKey[];
   try {
-    for (const region of regionsOf(context)) await cloud.ensureRegion(region);
-    for (const copy of context.config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+    // Missing key files are checked here, up front, for every command, rather
+    // than when a step first needs a key: a command then fails before doing
+    // anything, naming every missing file, instead of half way through a run
+    // (ensuring the keys below would refuse too, the cloud never replaces a
+    // key that snapshots need, but only for the keys it is asked about).
+    // Status instead opens with reportMissingKeys and reports the snapshots
+    // those keys lock away.
+    missingKeys = await cloud.findMissingKeys(regionsOf(context));
+    if (!options.reportMissingKeys) {
+      if (missingKeys.length > 0) throw missingKeysError(missingKeys);
+      for (const region of regionsOf(context)) await cloud.ensureRegion(region);
+      for (const copy of context.config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+    }
   } catch (error) {
     await cloud.close();
     throw error;
@@ -76,7 +96,7 @@ export async function openLocalEnvironment(
       context.output.warn(`alert: ${alert.subject} (recorded in ${alertsFile})`);
     },
   });
-  return { stateDir, cloud, dependencies, runner, close: () => cloud.close() };
+  return { stateDir, cloud, dependencies, runner, missingKeys, close: () => cloud.close() };
 }
 
 /** Runs `work` with the local cloud open, and always closes it (releasing the state directory). */
