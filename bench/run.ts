@@ -115,7 +115,12 @@ try {
     await time(`prune plan over ${size} snapshots`, async () =>
       planPrune({
         now: new Date('2026-11-22T04:00:00Z'),
-        policy: { retentionDays: 7, maxDeletionsPerRun: 50, backupMaxAgeHours: 26, snapshotTimeoutMinutes: 240 },
+        policy: {
+          retentionDays: 7,
+          maxDeletionsPerRun: 50,
+          backupMaxAgeHours: 26,
+          snapshotTimeoutMinutes: 240,
+        },
         regions: ['eu-west-1', 'eu-central-1'],
         snapshots: fleet,
         protectedDatabases: [],

@@ -121,7 +121,10 @@ const COMMANDS = {
     options: [],
     help: ['protected databases: snapshots kept and newest age per region, last drill'],
   },
-  'local init': { options: [], help: ['create the embedded local cloud in the state directory'] },
+  'local init': {
+    options: [],
+    help: ['create the embedded local cloud in the state directory (an empty or new one)'],
+  },
   'local seed': { options: [], help: ['create the demo databases in the local cloud'] },
 } as const satisfies Record<string, CommandSpec>;
 

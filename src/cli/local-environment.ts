@@ -4,9 +4,11 @@
 
 import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';
+import { type MissingKey, missingKeysError } from '../local-cloud/kms.ts';
+import { StateLayout } from '../local-cloud/layout.ts';
 import type { TaskDependencies } from '../runtime/task.ts';
 import { LocalWorkflowRunner, type WorkflowEvent } from '../workflow-runner/local-runner.ts';
 import { UsageError } from './errors.ts';
@@ -17,7 +19,23 @@ export interface LocalEnvironment {
   readonly cloud: LocalCloud;
   readonly dependencies: Omit<TaskDependencies, 'logger'>;
   readonly runner: LocalWorkflowRunner;
+  /** Keys missing under snapshots of the configured regions; only ever non-empty with `reportMissingKeys`. */
+  readonly missingKeys: readonly MissingKey[];
   close(): Promise<void>;
+}
+
+export interface LocalEnvironmentOptions {
+  /** Create the local cloud if the state directory has none (else a UsageError says how to). */
+  readonly create?: boolean;
+  /** Start from an empty local cloud, deleting what the existing one holds (the demo). */
+  readonly reset?: boolean;
+  /**
+   * Open even when key files are missing, and list them in `missingKeys`
+   * instead of failing (status). Such an environment creates no region or key.
+   */
+  readonly reportMissingKeys?: boolean;
+  readonly clock?: () => Date;
+  readonly onEvent?: (event: WorkflowEvent) => void;
 }
 
 export function regionsOf(context: Pick<CommandContext, 'config'>): string[] {
@@ -25,27 +43,39 @@ export function regionsOf(context: Pick<CommandContext, 'config'>): string[] {
 }
 
 export function cloudExists(stateDir: string): boolean {
-  return existsSync(join(stateDir, 'cloud.json'));
+  return existsSync(new StateLayout(stateDir).cloudFile);
 }
 
 export async function openLocalEnvironment(
   context: CommandContext,
-  options: { create?: boolean; clock?: () => Date; onEvent?: (event: WorkflowEvent) => void } = {},
+  options: LocalEnvironmentOptions = {},
 ): Promise<LocalEnvironment> {
   if (context.target !== 'local') {
     throw new UsageError('this command runs on the local cloud only; use --target local');
   }
   const stateDir = resolve(context.stateDir);
-  if (!options.create && !cloudExists(stateDir)) {
+  if (!options.create && !options.reset && !cloudExists(stateDir)) {
     throw new UsageError(
       `no local cloud in ${stateDir}: run \`restorable local init\` and \`restorable local seed\` first, or \`restorable demo\``,
     );
   }
   const clock = options.clock ?? context.clock;
-  const cloud = await LocalCloud.open({ stateDir, clock });
+  const cloud = await LocalCloud.open({ stateDir, clock, reset: options.reset === true });
+  let missingKeys: MissingKey[];
   try {
-    for (const region of regionsOf(context)) await cloud.ensureRegion(region);
-    for (const copy of context.config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+    // Missing key files are checked here, up front, for every command, rather
+    // than when a step first needs a key: a command then fails before doing
+    // anything, naming every missing file, instead of half way through a run
+    // (ensuring the keys below would refuse too, the cloud never replaces a
+    // key that snapshots need, but only for the keys it is asked about).
+    // Status instead opens with reportMissingKeys and reports the snapshots
+    // those keys lock away.
+    missingKeys = await cloud.findMissingKeys(regionsOf(context));
+    if (!options.reportMissingKeys) {
+      if (missingKeys.length > 0) throw missingKeysError(missingKeys);
+      for (const region of regionsOf(context)) await cloud.ensureRegion(region);
+      for (const copy of context.config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+    }
   } catch (error) {
     await cloud.close();
     throw error;
@@ -57,7 +87,7 @@ export async function openLocalEnvironment(
     reports: new LocalReportStore(stateDir),
     clock,
   };
-  const alertsFile = join(stateDir, 'alerts.jsonl');
+  const alertsFile = new StateLayout(stateDir).alertsFile;
   const runner = new LocalWorkflowRunner({
     dependencies,
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
@@ -66,13 +96,13 @@ export async function openLocalEnvironment(
       context.output.warn(`alert: ${alert.subject} (recorded in ${alertsFile})`);
     },
   });
-  return { stateDir, cloud, dependencies, runner, close: () => cloud.close() };
+  return { stateDir, cloud, dependencies, runner, missingKeys, close: () => cloud.close() };
 }
 
 /** Runs `work` with the local cloud open, and always closes it (releasing the state directory). */
 export async function withLocalEnvironment<T>(
   context: CommandContext,
-  options: Parameters<typeof openLocalEnvironment>[1],
+  options: LocalEnvironmentOptions,
   work: (environment: LocalEnvironment) => Promise<T>,
 ): Promise<T> {
   const environment = await openLocalEnvironment(context, options);

@@ -5,6 +5,7 @@
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
+import { ForeignStateDirError } from '../local-cloud/state-dir.ts';
 import { StateMachineNotFoundError } from './aws-workflows.ts';
 import { type CommandName, type Flags, parseCommandLine, USAGE } from './command-line.ts';
 import { runBackupCommand } from './commands/backup.ts';
@@ -89,7 +90,8 @@ function reportError(error: unknown, out: Output): number {
   if (
     error instanceof ConfigError ||
     error instanceof DatabaseNotFoundError ||
-    error instanceof StateMachineNotFoundError
+    error instanceof StateMachineNotFoundError ||
+    error instanceof ForeignStateDirError
   ) {
     out.warn(`restorable: ${error.message}`);
     return EXIT_USAGE;

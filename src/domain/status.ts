@@ -1,14 +1,29 @@
 // What `restorable status` reports for each protected database: per region,
 // how many of the tool's snapshots are kept and how old the newest and oldest
 // are. Ages count from when the original snapshot was taken, so a copy made
-// later does not look fresher than the data it holds.
+// later does not look fresher than the data it holds. A snapshot whose key is
+// gone cannot be restored: it is counted apart, not as kept, and does not make
+// the region look fresher than what can actually be restored.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
 import { isManaged } from './tags.ts';
 
+/** A key that snapshots of a region are encrypted under and that is gone. */
+export interface LostKey {
+  /** Where the key should be: the file that is missing. */
+  readonly keyFile: string;
+  readonly snapshotIds: readonly string[];
+}
+
 export interface RegionStatus {
+  /** The tool's available snapshots that can be restored. */
   readonly snapshots: number;
   readonly newestAgeHours: number | null;
   readonly oldestAgeHours: number | null;
+  /** Present when some of the tool's available snapshots cannot be restored: how many, and why. */
+  readonly unrestorable?: {
+    readonly snapshots: number;
+    readonly missingKeyFiles: readonly string[];
+  };
 }
 
 export interface LastDrill {
@@ -37,15 +52,31 @@ export function ageHours(snapshot: Snapshot, now: Date): number | null {
   return Math.round(((now.getTime() - taken.getTime()) / HOUR_MS) * 10) / 10;
 }
 
-export function regionStatus(snapshots: readonly Snapshot[], now: Date): RegionStatus {
-  const ages = snapshots
-    .filter((snapshot) => isManaged(snapshot.tags) && snapshot.status === 'available')
+/** The status of one region's snapshots, given the keys of that region that are lost. */
+export function regionStatus(
+  snapshots: readonly Snapshot[],
+  now: Date,
+  lostKeys: readonly LostKey[] = [],
+): RegionStatus {
+  const kept = snapshots.filter((snapshot) => isManaged(snapshot.tags) && snapshot.status === 'available');
+  const lostKeyOf = (snapshot: Snapshot) => lostKeys.find((key) => key.snapshotIds.includes(snapshot.id));
+  const ages = kept
+    .filter((snapshot) => lostKeyOf(snapshot) === undefined)
     .map((snapshot) => ageHours(snapshot, now))
     .filter((age): age is number => age !== null);
-  return {
+  const status: RegionStatus = {
     snapshots: ages.length,
     newestAgeHours: ages.length === 0 ? null : Math.min(...ages),
     oldestAgeHours: ages.length === 0 ? null : Math.max(...ages),
+  };
+  const missingKeyFiles = kept.flatMap((snapshot) => lostKeyOf(snapshot)?.keyFile ?? []);
+  if (missingKeyFiles.length === 0) return status;
+  return {
+    ...status,
+    unrestorable: {
+      snapshots: missingKeyFiles.length,
+      missingKeyFiles: [...new Set(missingKeyFiles)].sort(),
+    },
   };
 }
 
@@ -54,8 +85,11 @@ export function databaseStatus(
   snapshotsByRegion: ReadonlyMap<string, readonly Snapshot[]>,
   now: Date,
   lastDrill: LastDrill | null = null,
+  lostKeysByRegion: ReadonlyMap<string, readonly LostKey[]> = new Map(),
 ): DatabaseStatus {
   const regions: Record<string, RegionStatus> = {};
-  for (const [region, snapshots] of snapshotsByRegion) regions[region] = regionStatus(snapshots, now);
+  for (const [region, snapshots] of snapshotsByRegion) {
+    regions[region] = regionStatus(snapshots, now, lostKeysByRegion.get(region));
+  }
   return { id: database.id, kind: database.kind, engine: database.engine, regions, lastDrill };
 }

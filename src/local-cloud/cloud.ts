@@ -8,6 +8,7 @@
 //   <stateDir>/
 //     cloud.json                      format version and creation time
 //     lock                            pid of the process using the directory
+//     alerts.jsonl                    alerts the workflows published (written by the CLI's runner)
 //     reports/<key>                   the local report store (adapters/local/report-store.ts)
 //     regions/<region>/
 //       kms/<key-file>.key            32 random bytes (AES-256), mode 0600; the file name is the
@@ -29,8 +30,16 @@
 // as RDS does; instance and cluster snapshots share one namespace per region.
 // Every JSON file and archive is written to a temporary file and renamed into
 // place, so a crash never leaves half of one; a snapshot exists once its JSON
-// file does. Times in metadata come from the cloud's (possibly virtual) clock.
-// Only one LocalCloud may use a state directory at a time (the lock file).
+// file does, and the next open removes the temporary files a crash left.
+// Times in metadata come from the cloud's (possibly virtual) clock. Only one
+// LocalCloud may use a state directory at a time (the lock file). The root
+// entries above (STATE_DIR_ENTRIES in layout.ts) are the cloud's; anything
+// else in the directory is left alone, and a cloud is never created in a
+// directory that holds anything else (state-dir.ts).
+//
+// A KMS key is created only while no snapshot is encrypted under it: a lost
+// key file is reported (EncryptionKeyError naming the file), never replaced
+// by a new key that could not open the snapshots.
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
@@ -40,20 +49,23 @@ import type { DatabaseKind, RdsPort, RdsPortProvider, Tags } from '../ports/rds.
 import type { SandboxPort, SandboxPortProvider } from '../ports/sandbox.ts';
 import { gzipTarball } from './archive.ts';
 import { FAULTS_ENV_VAR, FaultInjector, type FaultRule, parseFaultRules } from './faults.ts';
-import { DEFAULT_RDS_KEY_ID, LocalKms } from './kms.ts';
+import { canonicalKeyName, DEFAULT_RDS_KEY_ID, LocalKms, type MissingKey, missingKeysError } from './kms.ts';
 import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
 import { StateDirLock } from './lock.ts';
 import { Mutex } from './mutex.ts';
 import { DEFAULT_LIMITS, type LocalCloudContext, type LocalCloudLimits, LocalRdsApi } from './rds-api.ts';
 import {
   listRegionNames,
+  listSnapshotIds,
   readCloudRecord,
   readDatabaseRecord,
+  readSnapshotRecord,
   STATE_FORMAT_VERSION,
   writeCloudRecord,
   writeDatabaseRecord,
 } from './records.ts';
 import { type LiveSandbox, LocalSandboxes, stopLiveSandbox } from './sandboxes.ts';
+import { ForeignStateDirError, inspectStateDir, removeTemporaryFiles, resetStateDir } from './state-dir.ts';
 
 export interface LocalCloudOptions {
   readonly stateDir: string;
@@ -65,6 +77,11 @@ export interface LocalCloudOptions {
   readonly limits?: Partial<LocalCloudLimits>;
   /** Where RESTORABLE_FAULTS is read from; process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Start from an empty cloud: delete what an existing one holds (the demo).
+   * Done with the lock held, so a directory another process uses is never reset.
+   */
+  readonly reset?: boolean;
 }
 
 export type LocalEngine = 'postgres' | 'aurora-postgresql';
@@ -138,8 +155,10 @@ export class LocalCloud {
 
   /**
    * Opens (creating it if needed) the local cloud of a state directory and
-   * takes its lock. Fault rules come from `options.faults`, then from the
-   * RESTORABLE_FAULTS environment variable (a JSON array of rules).
+   * takes its lock, then removes the temporary files a crash left. Throws
+   * ForeignStateDirError, having written nothing, for a directory that is not
+   * empty and not a local cloud. Fault rules come from `options.faults`, then
+   * from the RESTORABLE_FAULTS environment variable (a JSON array of rules).
    */
   static async open(options: LocalCloudOptions): Promise<LocalCloud> {
     const layout = new StateLayout(options.stateDir);
@@ -151,10 +170,15 @@ export class LocalCloud {
       for (const rule of parseFaultRules(fromEnv)) faults.add(rule);
     }
 
+    if ((await inspectStateDir(layout)) === 'foreign') throw new ForeignStateDirError(layout.root);
     await mkdir(layout.root, { recursive: true });
     const lock = await StateDirLock.acquire(layout.lockFile, layout.root);
     try {
-      const existing = await readCloudRecord(layout);
+      let existing = await readCloudRecord(layout);
+      if (existing !== undefined && options.reset === true) {
+        await resetStateDir(layout);
+        existing = undefined;
+      }
       if (existing === undefined) {
         await writeCloudRecord(layout, {
           formatVersion: STATE_FORMAT_VERSION,
@@ -166,6 +190,8 @@ export class LocalCloud {
             `this version of restorable reads version ${STATE_FORMAT_VERSION}`,
         );
       }
+      // With the lock held no live writer owns a temporary file: any there is a crash's.
+      await removeTemporaryFiles(layout);
       await mkdir(layout.regionsDir, { recursive: true });
       const regions = await listRegionNames(layout);
       return new LocalCloud({ layout, lock, clock: options.clock, limits, faults, regions });
@@ -262,16 +288,33 @@ export class LocalCloud {
     return [...this.#knownRegions].sort();
   }
 
-  /** Creates the region's directories and its default KMS key (alias/aws/rds) if missing. */
+  /**
+   * Creates the region's directories and its default KMS key (alias/aws/rds)
+   * if missing. Throws EncryptionKeyError when that key's file is missing and
+   * snapshots of the region are encrypted under it.
+   */
   ensureRegion(region: string): Promise<void> {
     return this.#track(() => this.#ensureRegion(region));
   }
 
-  /** Creates a KMS key (32 random bytes) in the region unless it exists. */
+  /**
+   * Creates a KMS key (32 random bytes) in the region unless it exists. Throws
+   * EncryptionKeyError, naming the key file, when it is missing and snapshots
+   * of the region are encrypted under it.
+   */
   ensureKmsKey(region: string, keyId: string): Promise<void> {
     return this.#track(async () => {
       await this.#ensureRegion(region);
-      await this.#kms.ensureKey(region, keyId);
+      await this.#ensureKey(region, keyId);
+    });
+  }
+
+  /** The keys that snapshots of these regions are encrypted under and whose key files are missing. */
+  findMissingKeys(regions: readonly string[]): Promise<MissingKey[]> {
+    return this.#track(async () => {
+      const missing: MissingKey[] = [];
+      for (const region of regions) missing.push(...(await this.#findMissingKeys(assertRegion(region))));
+      return missing;
     });
   }
 
@@ -377,9 +420,36 @@ export class LocalCloud {
     ]) {
       await mkdir(dir, { recursive: true });
     }
-    await this.#kms.ensureKey(region, DEFAULT_RDS_KEY_ID);
+    await this.#ensureKey(region, DEFAULT_RDS_KEY_ID);
     this.#ensuredRegions.add(region);
     this.#knownRegions.add(region);
+  }
+
+  async #ensureKey(region: string, keyId: string): Promise<void> {
+    if (this.#kms.hasKey(region, keyId)) return;
+    // A new key cannot decrypt what the lost one encrypted: creating one would
+    // hide the loss until a restore fails, so only a key no snapshot uses is created.
+    const name = canonicalKeyName(region, keyId);
+    const lost = (await this.#findMissingKeys(region)).find((key) => key.keyId === name);
+    if (lost !== undefined) throw missingKeysError([lost]);
+    await this.#kms.ensureKey(region, keyId);
+  }
+
+  async #findMissingKeys(region: string): Promise<MissingKey[]> {
+    const encrypted: { id: string; kmsKeyId: string }[] = [];
+    for (const id of await listSnapshotIds(this.#layout, region)) {
+      const record = await readSnapshotRecord(this.#layout, region, id);
+      // A snapshot without an archive (a failed one) holds nothing to decrypt.
+      if (record !== undefined && record.sha256 !== null) encrypted.push(record);
+    }
+    return [...snapshotIdsByKey(region, encrypted)]
+      .filter(([keyId]) => !this.#kms.hasKey(region, keyId))
+      .map(([keyId, snapshotIds]) => ({
+        region,
+        keyId,
+        keyFile: this.#kms.keyFile(region, keyId),
+        snapshotIds,
+      }));
   }
 
   #mutex(region: string): Mutex {
@@ -401,6 +471,19 @@ export class LocalCloud {
     running.then(forget, forget);
     return running;
   }
+}
+
+/** The snapshots of a region by the canonical name of the key they are encrypted under. */
+function snapshotIdsByKey(
+  region: string,
+  snapshots: readonly { id: string; kmsKeyId: string }[],
+): Map<string, string[]> {
+  const byKey = new Map<string, string[]>();
+  for (const snapshot of snapshots) {
+    const keyId = canonicalKeyName(region, snapshot.kmsKeyId);
+    byKey.set(keyId, [...(byKey.get(keyId) ?? []), snapshot.id].sort());
+  }
+  return byKey;
 }
 
 function databaseKey(region: string, id: string): string {

@@ -18,6 +18,14 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 
+/** The name of the file that a temporary file (named by tempPathFor) was written for, if it is one. */
+export function temporaryFileTarget(name: string): string | undefined {
+  if (!name.startsWith('.') || !isTempFile(name)) return undefined;
+  const withRandomPart = name.slice(1, -TEMP_SUFFIX.length);
+  const dot = withRandomPart.lastIndexOf('.');
+  return dot > 0 ? withRandomPart.slice(0, dot) : undefined;
+}
+
 async function writeTemp(path: string, data: string | Uint8Array, mode: number): Promise<string> {
   const temp = tempPathFor(path);
   const handle = await open(temp, 'wx', mode);

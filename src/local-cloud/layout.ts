@@ -66,6 +66,19 @@ export function parseSnapshotArn(arn: string): ParsedSnapshotArn | undefined {
   return { region, kind: type === 'cluster-snapshot' ? 'cluster' : 'instance', id };
 }
 
+/**
+ * The entries of a state directory's root that belong to the local cloud.
+ * Anything else in the directory is someone else's: the local cloud never
+ * reads, writes or deletes it (a reset deletes these and nothing more).
+ */
+export const STATE_DIR_ENTRIES = {
+  cloudFile: 'cloud.json',
+  lockFile: 'lock',
+  alertsFile: 'alerts.jsonl',
+  regionsDir: 'regions',
+  reportsDir: 'reports',
+} as const;
+
 /** Paths of the state directory. Names must have been validated by the caller. */
 export class StateLayout {
   readonly root: string;
@@ -75,19 +88,24 @@ export class StateLayout {
   }
 
   get cloudFile(): string {
-    return join(this.root, 'cloud.json');
+    return join(this.root, STATE_DIR_ENTRIES.cloudFile);
   }
 
   get lockFile(): string {
-    return join(this.root, 'lock');
+    return join(this.root, STATE_DIR_ENTRIES.lockFile);
+  }
+
+  /** The alerts the workflows published, one JSON object a line. */
+  get alertsFile(): string {
+    return join(this.root, STATE_DIR_ENTRIES.alertsFile);
   }
 
   get regionsDir(): string {
-    return join(this.root, 'regions');
+    return join(this.root, STATE_DIR_ENTRIES.regionsDir);
   }
 
   get reportsDir(): string {
-    return join(this.root, 'reports');
+    return join(this.root, STATE_DIR_ENTRIES.reportsDir);
   }
 
   regionDir(region: string): string {

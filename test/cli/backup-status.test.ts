@@ -1,7 +1,7 @@
 // The command line as users and other tools run it, on a local cloud in a
 // temporary state directory.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,24 @@ describe('restorable on a new machine', () => {
     const again = await runCli('local', 'seed', '--json', ...at('2026-11-19T00:00:00Z'));
     expect(again.json()).toEqual({ region: 'eu-west-1', created: [] });
   });
+
+  it.each([['init'], ['seed']])(
+    'refuses to `local %s` in a directory of other files that is not a local cloud, and writes nothing',
+    async (subcommand) => {
+      const notes = join(workDir, `notes-${subcommand}`);
+      await mkdir(notes);
+      await writeFile(join(notes, 'notes.txt'), 'mine');
+
+      const run = await runCli('local', subcommand, '--state-dir', notes);
+
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `the state directory ${notes} is not empty and is not a restorable local cloud`,
+      );
+      expect(await readdir(notes)).toEqual(['notes.txt']);
+      expect(await readFile(join(notes, 'notes.txt'), 'utf8')).toBe('mine');
+    },
+  );
 });
 
 describe('restorable backup', () => {
@@ -132,6 +150,96 @@ describe('restorable status', () => {
       engine: 'aurora-postgresql',
       regions: { 'eu-west-1': { snapshots: 1, newestAgeHours: 84, oldestAgeHours: 84 } },
     });
+  });
+});
+
+describe('a lost key file', () => {
+  const keyFile = () =>
+    join(stateDir, 'regions', 'eu-central-1', 'kms', 'alias%2Frestorable-eu-central-1.key');
+  let keyBytes: Buffer;
+  interface StatusJson {
+    databases: { id: string; regions: Record<string, Record<string, unknown>> }[];
+  }
+
+  beforeAll(async () => {
+    keyBytes = await readFile(keyFile());
+    await unlink(keyFile());
+  });
+
+  it('status exits 1 and reports the snapshots under it as unrestorable, naming the key file, and makes no new key', async () => {
+    const run = await runCli('status', '--json', ...at('2026-11-23T14:00:00Z'));
+
+    expect(run.code).toBe(1);
+    const orders = run.json<StatusJson>().databases.find((database) => database.id === 'orders');
+    expect(orders?.regions).toEqual({
+      'eu-west-1': { snapshots: 3, newestAgeHours: 12, oldestAgeHours: 84 },
+      'eu-central-1': {
+        snapshots: 0,
+        newestAgeHours: null,
+        oldestAgeHours: null,
+        unrestorable: { snapshots: 3, missingKeyFiles: [keyFile()] },
+      },
+    });
+    expect(run.stderr).toContain(`the key file ${keyFile()} of KMS key alias/restorable-eu-central-1`);
+    expect(existsSync(keyFile())).toBe(false);
+  });
+
+  it('status for people says so in the region column', async () => {
+    const run = await runCli('status', ...at('2026-11-23T14:00:00Z'));
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /orders\s.*0, none; 3 unrestorable: key file \S+alias%2Frestorable-eu-central-1\.key missing/,
+    );
+  });
+
+  it.each([['backup'], ['prune'], ['drill']])(
+    '%s fails before doing anything, naming the key file, and makes no new key',
+    async (command) => {
+      const run = await runCli(command, '--json', ...at('2026-11-24T02:00:00Z'));
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`EncryptionKeyError: the key file ${keyFile()}`);
+      expect(existsSync(keyFile())).toBe(false);
+      const status = await runCli('status', '--json', ...at('2026-11-24T02:00:00Z'));
+      const orders = status.json<StatusJson>().databases.find((database) => database.id === 'orders');
+      expect(orders?.regions['eu-west-1']).toMatchObject({ snapshots: 3 });
+    },
+  );
+
+  it('given the key file restored, status is back to exit 0 with every snapshot restorable', async () => {
+    await writeFile(keyFile(), keyBytes, { mode: 0o600 });
+
+    const run = await runCli('status', '--json', ...at('2026-11-23T14:00:00Z'));
+
+    expect(run.code).toBe(0);
+    const orders = run.json<StatusJson>().databases.find((database) => database.id === 'orders');
+    expect(orders?.regions['eu-central-1']).toEqual({ snapshots: 3, newestAgeHours: 12, oldestAgeHours: 84 });
+  });
+});
+
+describe('after a crash', () => {
+  it('the next command removes the partial files of interrupted writes, and keeps the snapshots', async () => {
+    const snapshots = join(stateDir, 'regions', 'eu-west-1', 'snapshots');
+    const partialArchive = join(
+      snapshots,
+      '.restorable-orders-2026-11-24.snapshot.0123456789ab.restorable-tmp',
+    );
+    const partialRecord = join(snapshots, '.restorable-orders-2026-11-24.json.0123456789ab.restorable-tmp');
+    const partialEvidence = join(
+      stateDir,
+      'reports',
+      'evidence',
+      '.backup-x.json.0123456789ab.restorable-tmp',
+    );
+    for (const path of [partialArchive, partialRecord, partialEvidence]) await writeFile(path, 'partial');
+
+    const run = await runCli('status', '--json', ...at('2026-11-23T14:00:00Z'));
+
+    expect(run.code).toBe(0);
+    expect([partialArchive, partialRecord, partialEvidence].filter((path) => existsSync(path))).toEqual([]);
+    expect(existsSync(join(snapshots, 'restorable-orders-2026-11-20.snapshot'))).toBe(true);
+    expect(existsSync(join(snapshots, 'restorable-orders-2026-11-20.json'))).toBe(true);
   });
 });
 

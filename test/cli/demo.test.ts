@@ -1,8 +1,9 @@
 // `restorable demo` (what `npm start` runs), shortened to nine days: the
 // replay ends with the retention period's snapshots in both regions and a
 // passing drill of every protected database.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,11 +147,59 @@ describe('restorable demo', () => {
     expect(refused.stderr).toContain(message);
   });
 
-  it('refuses to reset a directory that is not a local cloud', async () => {
+  it('refuses to reset a directory that is not a local cloud, and writes nothing in it', async () => {
     await writeFile(join(workDir, 'keep.txt'), 'x');
     const refused = await runCli('demo', '--state-dir', workDir);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('is not a restorable local cloud; refusing to reset it');
-    expect(existsSync(join(workDir, 'keep.txt'))).toBe(true);
+    expect(refused.stderr).toContain(
+      `the state directory ${workDir} is not empty and is not a restorable local cloud`,
+    );
+    expect((await readdir(workDir)).sort()).toEqual(['keep.txt', 'state']);
   });
+
+  it('refuses to reset a local cloud that another live process holds locked, and deletes nothing', async () => {
+    const stateDir = join(workDir, 'state');
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      if (holder.pid === undefined) throw new Error('could not start a process to hold the lock');
+      await writeFile(join(stateDir, 'lock'), `${holder.pid}\n`);
+      const before = (await readdir(stateDir, { recursive: true })).sort();
+
+      const refused = await runCli('demo', '--days', '1', '--state-dir', stateDir);
+
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`the state directory ${stateDir} is in use by process ${holder.pid}`);
+      expect((await readdir(stateDir, { recursive: true })).sort()).toEqual(before);
+    } finally {
+      holder.kill();
+      await rm(join(stateDir, 'lock'), { force: true });
+    }
+  });
+
+  // A whole demo run (seeding, a backup, drills, a report): given far more than a test's usual time.
+  it('resets a local cloud by deleting only what the cloud owns: a file of the user in it survives', async () => {
+    const stateDir = join(workDir, 'state');
+    await writeFile(join(stateDir, 'mine.txt'), 'mine');
+
+    const again = await runCli(
+      'demo',
+      '--days',
+      '1',
+      '--json',
+      '--state-dir',
+      stateDir,
+      '--now',
+      '2026-11-22T12:00:00Z',
+    );
+
+    expect(again.code).toBe(0);
+    expect(await readFile(join(stateDir, 'mine.txt'), 'utf8')).toBe('mine');
+    // Only the one replayed day's snapshots: those of the nine days before went with the reset.
+    for (const database of again.json<DemoJson>().status.databases) {
+      expect(database.regions['eu-west-1']).toMatchObject({ snapshots: 1 });
+    }
+    expect(
+      existsSync(join(stateDir, 'regions', 'eu-west-1', 'snapshots', 'restorable-orders-2026-11-14.json')),
+    ).toBe(false);
+  }, 300_000);
 });

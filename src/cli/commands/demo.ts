@@ -4,9 +4,6 @@
 // prune, so the replay ends with the retention period's snapshots and no more;
 // then a restore drill of every protected database, and the compliance report
 // of the replayed period.
-import { existsSync, readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { formatDuration } from '../../domain/drill.ts';
 import { DEMO_DATABASES, seedDemoDatabases, simulateBusinessDay } from '../../local-cloud/demo-data.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
@@ -21,27 +18,13 @@ import { collectStatus, printStatus } from './status.ts';
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 10;
 
-/** The demo starts from scratch, but only ever deletes a state directory that is a local cloud. */
-async function resetStateDir(context: CommandContext): Promise<string> {
-  const stateDir = resolve(context.stateDir);
-  if (cloudExists(stateDir)) {
-    context.output.progress(`resetting the local cloud in ${stateDir}`);
-    await rm(stateDir, { recursive: true, force: true });
-  } else if (existsSync(stateDir) && readdirSync(stateDir).length > 0) {
-    throw new UsageError(
-      `--state-dir ${stateDir} exists and is not a restorable local cloud; refusing to reset it`,
-    );
-  }
-  return stateDir;
-}
-
 export async function runDemoCommand(context: CommandContext): Promise<number> {
   if (context.target !== 'local')
     throw new UsageError('the demo runs on the local cloud only; use --target local');
   const started = performance.now();
   const end = context.clock();
   const days = context.flags.days ?? DEFAULT_DAYS;
-  const stateDir = await resetStateDir(context);
+  const existed = cloudExists(context.stateDir);
   const firstBackup = new Date(end.getTime() - (days - 1) * DAY_MS);
   // The virtual clock stands still on each replayed day, so the day's backup
   // and prune happen at one instant (the prune then keeps exactly the snapshot
@@ -57,8 +40,13 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
     now = time;
     runningSince = running ? performance.now() : undefined;
   };
-  const environment = await openLocalEnvironment(context, { create: true, clock });
+  // The demo starts from scratch: the reset deletes only what the local cloud
+  // holds, refuses a directory that is not one, and runs with the lock held,
+  // so a cloud another process is using is never reset under it.
+  const environment = await openLocalEnvironment(context, { reset: true, clock });
+  const { stateDir } = environment;
   try {
+    if (existed) context.output.progress(`reset the local cloud in ${stateDir}`);
     context.output.say(`restorable demo: ${days} days of daily backups on the local cloud in ${stateDir}`);
     context.output.progress(
       `seeding ${DEMO_DATABASES.map((database) => database.id).join(', ')} (PostgreSQL in PGlite)…`,

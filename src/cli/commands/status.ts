@@ -1,11 +1,12 @@
 import type { Config } from '../../config/schema.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
 import { formatDuration } from '../../domain/drill.ts';
-import { type DatabaseStatus, databaseStatus, type LastDrill } from '../../domain/status.ts';
+import { type DatabaseStatus, databaseStatus, type LastDrill, type LostKey } from '../../domain/status.ts';
+import { describeMissingKey, type MissingKey } from '../../local-cloud/kms.ts';
 import type { RdsPortProvider } from '../../ports/rds.ts';
 import type { ReportStore } from '../../ports/report-store.ts';
 import { DRILL_REPORTS_PREFIX, parseDrillReport } from '../../reports/drill-report.ts';
-import { EXIT_OK } from '../errors.ts';
+import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { openLocalEnvironment, regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
@@ -33,12 +34,17 @@ export async function collectStatus(
   rds: RdsPortProvider,
   reports: ReportStore,
   now: Date,
+  missingKeys: readonly MissingKey[] = [],
 ): Promise<DatabaseStatus[]> {
   const databases = selectProtectedDatabases(
     await rds(config.sourceRegion).listDatabases(),
     config.selection,
   );
   const regions = regionsOf({ config });
+  const lostKeysByRegion = new Map<string, LostKey[]>();
+  for (const key of missingKeys) {
+    lostKeysByRegion.set(key.region, [...(lostKeysByRegion.get(key.region) ?? []), key]);
+  }
   const statuses: DatabaseStatus[] = [];
   for (const database of databases) {
     const snapshotsByRegion = new Map(
@@ -47,7 +53,13 @@ export async function collectStatus(
       ),
     );
     statuses.push(
-      databaseStatus(database, snapshotsByRegion, now, await readLastDrill(reports, database.id)),
+      databaseStatus(
+        database,
+        snapshotsByRegion,
+        now,
+        await readLastDrill(reports, database.id),
+        lostKeysByRegion,
+      ),
     );
   }
   return statuses;
@@ -66,9 +78,12 @@ export function printStatus(context: CommandContext, statuses: readonly Database
         status.engine,
         ...regions.map((region) => {
           const regionStatus = status.regions[region];
-          return regionStatus === undefined
-            ? '-'
-            : `${regionStatus.snapshots}, ${formatAge(regionStatus.newestAgeHours)}`;
+          if (regionStatus === undefined) return '-';
+          const kept = `${regionStatus.snapshots}, ${formatAge(regionStatus.newestAgeHours)}`;
+          const { unrestorable } = regionStatus;
+          if (unrestorable === undefined) return kept;
+          const files = unrestorable.missingKeyFiles;
+          return `${kept}; ${unrestorable.snapshots} unrestorable: key ${files.length === 1 ? 'file' : 'files'} ${files.join(', ')} missing`;
         }),
         status.lastDrill === null
           ? 'never'
@@ -81,14 +96,19 @@ export function printStatus(context: CommandContext, statuses: readonly Database
   );
 }
 
+/** Exits 1 when a key file is missing: the snapshots under it cannot be restored. */
 export async function runStatusCommand(context: CommandContext): Promise<number> {
-  const environment = await openLocalEnvironment(context);
+  const environment = await openLocalEnvironment(context, { reportMissingKeys: true });
   try {
     const { rds, reports } = environment.dependencies;
-    const statuses = await collectStatus(context.config, rds, reports, context.clock());
+    const { missingKeys } = environment;
+    const statuses = await collectStatus(context.config, rds, reports, context.clock(), missingKeys);
     printStatus(context, statuses);
+    for (const key of missingKeys) {
+      context.output.warn(`restorable: ${describeMissingKey(key)}: they cannot be restored until it is back`);
+    }
     context.output.result({ databases: statuses });
-    return EXIT_OK;
+    return missingKeys.length === 0 ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await environment.close();
   }
