@@ -75,6 +75,8 @@ export const deletionOutcomeKey = (entry: EntryRef) => `${baseKey(entry)}.outcom
 const KEY_PATTERN =
   /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/;
 
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
 /**
  * Writes the intent. Throws EvidenceWriteError, with the store's error as its
  * cause, when the store refuses it: the caller must then not delete.
@@ -86,7 +88,7 @@ export async function writeDeletionIntent(reports: ReportStore, intent: Deletion
     await reports.put(key, body, 'application/json');
   } catch (error) {
     throw new EvidenceWriteError(
-      `could not write the deletion intent ${key}, so ${intent.region}/${intent.snapshot} was not deleted: ${(error as Error).message}`,
+      `could not write the deletion intent ${key}, so ${intent.region}/${intent.snapshot} was not deleted: ${describe(error)}`,
       { cause: error },
     );
   }
@@ -105,7 +107,7 @@ export async function writeDeletionOutcome(
     await reports.put(key, body, 'application/json');
   } catch (error) {
     throw new EvidenceWriteError(
-      `could not write the deletion outcome ${key}; the next prune completes it: ${(error as Error).message}`,
+      `could not write the deletion outcome ${key}; the next prune completes it: ${describe(error)}`,
       { cause: error },
     );
   }

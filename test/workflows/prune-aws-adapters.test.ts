@@ -1,0 +1,113 @@
+// The real workflows/prune.asl.json, run by the local ASL interpreter with the
+// AWS adapters: the RDS port over a stateful fake of the RDS SDK and the S3
+// report store over an in-memory bucket, both mocked at the SDK boundary. On
+// AWS as locally, no snapshot is deleted before its intent is in the deletion
+// log, and a store that refuses writes stops the run before any delete.
+import { DeleteDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
+import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
+import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
+import { MANAGED_TAG } from '../../src/domain/tags.ts';
+import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
+import { type FakeRds, installFakeRds } from '../support/fake-rds-sdk.ts';
+import { installFakeS3, s3Error } from '../support/fake-s3-sdk.ts';
+import { COPY_REGION, SOURCE_REGION, testConfig } from '../support/local-cloud.ts';
+
+const BUCKET = 'restorable-reports-test';
+const NOW = new Date('2026-11-20T04:00:00Z');
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
+const rdsMock = mockClient(RDSClient);
+const s3Mock = mockClient(S3Client);
+
+let fake: FakeRds;
+/** Per intent or outcome put: whether its snapshot still existed in RDS at that moment. */
+let puts: { key: string; snapshotExisted: boolean }[];
+let refuseWrites: boolean;
+
+const existsInRds = (region: string, id: string) =>
+  fake
+    .snapshots(region, 'instance')
+    .some((snapshot) => 'DBSnapshotIdentifier' in snapshot && snapshot.DBSnapshotIdentifier === id);
+
+function runner() {
+  return new LocalWorkflowRunner({
+    dependencies: {
+      config: testConfig,
+      rds: awsRdsPortProvider({ clientFactory: (region) => new RDSClient({ region }) }),
+      reports: new S3ReportStore(new S3Client({ region: SOURCE_REGION }), BUCKET),
+      sandboxes: () => {
+        throw new Error('the prune uses no sandbox');
+      },
+      clock: () => new Date(NOW.getTime()),
+    },
+    logLevel: 'SILENT',
+  });
+}
+
+beforeEach(() => {
+  rdsMock.reset();
+  fake = installFakeRds(rdsMock, { now: () => NOW });
+  puts = [];
+  refuseWrites = false;
+  installFakeS3(s3Mock, {
+    bucket: BUCKET,
+    beforePut: (key) => {
+      if (refuseWrites) return s3Error('AccessDenied', 403, 'Access Denied');
+      const match = /^evidence\/deletions\/[^/]+\/[^/]+\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/.exec(key);
+      if (match !== null) puts.push({ key, snapshotExisted: existsInRds(match[1] ?? '', match[2] ?? '') });
+      return undefined;
+    },
+  });
+  fake.seedInstance(SOURCE_REGION, { id: 'orders', tags: { backup: 'daily' }, multiAz: true });
+  for (const region of [SOURCE_REGION, COPY_REGION]) {
+    for (const age of [1, 9, 10, 11]) {
+      fake.seedSnapshot(region, {
+        kind: 'instance',
+        id: `restorable-orders-day-${age}`,
+        databaseId: 'orders',
+        createdAt: daysAgo(age),
+        tags: { [MANAGED_TAG]: 'true' },
+      });
+    }
+  }
+});
+
+afterAll(() => {
+  rdsMock.restore();
+  s3Mock.restore();
+});
+
+describe('the prune with the AWS adapters', () => {
+  it('writes each intent while the snapshot still exists, deletes, then writes the outcome', async () => {
+    const run = (await runner().run('prune', {}, 'prune-aws')) as PruneRunResult;
+
+    expect(run.deleted).toHaveLength(6);
+    for (const deletion of run.deleted) {
+      const base = `evidence/deletions/2026-11-20/prune-aws/${deletion.region}/${deletion.snapshot}`;
+      expect(puts).toContainEqual({ key: `${base}.intent.json`, snapshotExisted: true });
+      expect(puts).toContainEqual({ key: `${base}.outcome.json`, snapshotExisted: false });
+    }
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(6);
+  });
+
+  it('deletes nothing when S3 refuses the writes, and fails the run with the store’s error', async () => {
+    refuseWrites = true;
+
+    const failure = await runner()
+      .run('prune', {}, 'prune-aws-refused')
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+    expect(failure).toMatchObject({ error: 'EvidenceWriteError' });
+    expect(String((failure as Error).message)).toContain('AccessDenied');
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+    for (const region of [SOURCE_REGION, COPY_REGION]) {
+      expect(fake.snapshots(region, 'instance')).toHaveLength(4);
+    }
+  });
+});
