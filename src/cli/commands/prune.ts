@@ -27,6 +27,9 @@ export interface PruneRunResult {
   readonly findingsTotal: number;
   readonly deferredTotal: number;
   readonly violations: number;
+  /** Deletions of earlier runs that stopped, whose outcome this run recorded (the first ones; see completedTotal). */
+  readonly completed: { runId: string; region: string; snapshot: string; status: 'deleted' | 'not-deleted' }[];
+  readonly completedTotal: number;
   readonly status: 'OK' | 'FAILED';
   readonly log: { location: string; sha256: string } | null;
 }
@@ -52,6 +55,8 @@ export function pruneResult(run: PruneRunResult) {
     })),
     findingsTotal: run.findingsTotal,
     failed: run.failed.map((failure) => ({ ...row(failure), error: failure.error ?? '' })),
+    completed: run.completed,
+    completedTotal: run.completedTotal,
     log: run.log?.location ?? null,
   };
 }
@@ -84,6 +89,13 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
   if (run.findingsTotal > run.findings.length) {
     output.say(
       `… and ${run.findingsTotal - run.findings.length} more findings (${run.violations} violations in all)`,
+    );
+  }
+  if (run.completedTotal > 0) {
+    const gone = run.completed.filter((entry) => entry.status === 'deleted').length;
+    output.say(
+      `completed the deletion log of ${run.completedTotal} deletions of runs that stopped` +
+        ` (${gone} of those listed were deleted, the others are planned again)`,
     );
   }
   if (run.log !== null) output.say(`deletion log: ${run.log.location}`);
