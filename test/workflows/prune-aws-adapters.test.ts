@@ -2,7 +2,10 @@
 // AWS adapters: the RDS port over a stateful fake of the RDS SDK and the S3
 // report store over an in-memory bucket, both mocked at the SDK boundary. On
 // AWS as locally, no snapshot is deleted before its intent is in the deletion
-// log, and a store that refuses writes stops the run before any delete.
+// log, and a store that refuses writes stops the run before any delete; the
+// delete step checks the retention rules again against the live state.
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,7 +13,9 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
-import { MANAGED_TAG } from '../../src/domain/tags.ts';
+import { MANAGED_TAG, PROVEN_BAD_TAG } from '../../src/domain/tags.ts';
+import { invokeTask } from '../../src/runtime/task.ts';
+import { deleteSnapshotTask } from '../../src/tasks/delete-snapshot.ts';
 import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
 import { type FakeRds, installFakeRds } from '../support/fake-rds-sdk.ts';
 import { installFakeS3, s3Error } from '../support/fake-s3-sdk.ts';
@@ -32,20 +37,17 @@ const existsInRds = (region: string, id: string) =>
     .snapshots(region, 'instance')
     .some((snapshot) => 'DBSnapshotIdentifier' in snapshot && snapshot.DBSnapshotIdentifier === id);
 
-function runner() {
-  return new LocalWorkflowRunner({
-    dependencies: {
-      config: testConfig,
-      rds: awsRdsPortProvider({ clientFactory: (region) => new RDSClient({ region }) }),
-      reports: new S3ReportStore(new S3Client({ region: SOURCE_REGION }), BUCKET),
-      sandboxes: () => {
-        throw new Error('the prune uses no sandbox');
-      },
-      clock: () => new Date(NOW.getTime()),
-    },
-    logLevel: 'SILENT',
-  });
-}
+const dependencies = () => ({
+  config: testConfig,
+  rds: awsRdsPortProvider({ clientFactory: (region) => new RDSClient({ region }) }),
+  reports: new S3ReportStore(new S3Client({ region: SOURCE_REGION }), BUCKET),
+  sandboxes: () => {
+    throw new Error('the prune uses no sandbox');
+  },
+  clock: () => new Date(NOW.getTime()),
+});
+
+const runner = () => new LocalWorkflowRunner({ dependencies: dependencies(), logLevel: 'SILENT' });
 
 beforeEach(() => {
   rdsMock.reset();
@@ -109,5 +111,49 @@ describe('the prune with the AWS adapters', () => {
     for (const region of [SOURCE_REGION, COPY_REGION]) {
       expect(fake.snapshots(region, 'instance')).toHaveLength(4);
     }
+  });
+});
+
+describe('the delete step, checking the policy again against the live state', () => {
+  const deletion = (age: number) => ({
+    database: 'orders',
+    kind: 'instance' as const,
+    region: SOURCE_REGION,
+    snapshot: `restorable-orders-day-${age}`,
+    arn: `arn:aws:rds:${SOURCE_REGION}:123456789012:snapshot:restorable-orders-day-${age}`,
+    ageHours: age * 24,
+    reason: 'expired' as const,
+  });
+  const deleteNow = (age: number) =>
+    invokeTask(
+      deleteSnapshotTask,
+      { runId: 'forged', runStartedAt: NOW.toISOString(), deletion: deletion(age) },
+      { ...dependencies(), logger: new Logger({ logLevel: 'SILENT' }) },
+    );
+  const markBad = (age: number) =>
+    awsRdsPortProvider({ clientFactory: (region) => new RDSClient({ region }) })(SOURCE_REGION).tagSnapshot(
+      { kind: 'instance', id: `restorable-orders-day-${age}`, arn: deletion(age).arn },
+      { [PROVEN_BAD_TAG]: 'drill-x' },
+    );
+
+  it('refuses the newest good copy when every newer snapshot is proven bad', async () => {
+    await markBad(1);
+    await expect(deleteNow(9)).rejects.toThrow(/newest good snapshot of orders/);
+    expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-9')).toBe(true);
+    await expect(deleteNow(10)).resolves.toMatchObject({ status: 'deleted' });
+  });
+
+  it('deletes an expired proven-bad snapshot once a good copy exists, and refuses while none does', async () => {
+    await markBad(9);
+    await expect(deleteNow(9)).resolves.toMatchObject({ status: 'deleted' });
+    for (const age of [1, 10, 11]) await markBad(age);
+    await expect(deleteNow(11)).rejects.toThrow(/no good copy of orders/);
+    expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-11')).toBe(true);
+  });
+
+  it('deletes a copy stuck in copying past the snapshot timeout, cancelling it', async () => {
+    fake.setSnapshotStatus(SOURCE_REGION, 'instance', 'restorable-orders-day-10', 'copying');
+    await expect(deleteNow(10)).resolves.toMatchObject({ status: 'deleted' });
+    expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-10')).toBe(false);
   });
 });
