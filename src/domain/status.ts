@@ -1,9 +1,9 @@
 // What `restorable status` reports for each protected database: per region,
-// how many of the tool's snapshots are kept and how old the newest and oldest
-// are. Ages count from when the original snapshot was taken, so a copy made
-// later does not look fresher than the data it holds.
+// how many of the deployment's snapshots are kept and how old the newest and
+// oldest are. Ages count from when the original snapshot was taken, so a copy
+// made later does not look fresher than the data it holds.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
-import { isManaged } from './tags.ts';
+import { type Deployment, ownsSnapshot } from './deployment.ts';
 
 export interface RegionStatus {
   readonly snapshots: number;
@@ -37,9 +37,13 @@ export function ageHours(snapshot: Snapshot, now: Date): number | null {
   return Math.round(((now.getTime() - taken.getTime()) / HOUR_MS) * 10) / 10;
 }
 
-export function regionStatus(snapshots: readonly Snapshot[], now: Date): RegionStatus {
+export function regionStatus(
+  snapshots: readonly Snapshot[],
+  deployment: Deployment,
+  now: Date,
+): RegionStatus {
   const ages = snapshots
-    .filter((snapshot) => isManaged(snapshot.tags) && snapshot.status === 'available')
+    .filter((snapshot) => ownsSnapshot(deployment, snapshot) && snapshot.status === 'available')
     .map((snapshot) => ageHours(snapshot, now))
     .filter((age): age is number => age !== null);
   return {
@@ -52,10 +56,13 @@ export function regionStatus(snapshots: readonly Snapshot[], now: Date): RegionS
 export function databaseStatus(
   database: Database,
   snapshotsByRegion: ReadonlyMap<string, readonly Snapshot[]>,
+  deployment: Deployment,
   now: Date,
   lastDrill: LastDrill | null = null,
 ): DatabaseStatus {
   const regions: Record<string, RegionStatus> = {};
-  for (const [region, snapshots] of snapshotsByRegion) regions[region] = regionStatus(snapshots, now);
+  for (const [region, snapshots] of snapshotsByRegion) {
+    regions[region] = regionStatus(snapshots, deployment, now);
+  }
   return { id: database.id, kind: database.kind, engine: database.engine, regions, lastDrill };
 }

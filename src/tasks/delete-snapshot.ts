@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { PruneRefusedError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
-import { isManaged } from '../domain/tags.ts';
 import type { RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import { defineTask } from '../runtime/task.ts';
 import { readCurrentLeases } from './drill-leases.ts';
@@ -47,6 +47,7 @@ export const deleteSnapshotTask = defineTask({
     const { deletion } = input;
     // The policy comes from the deployed configuration, never from the request.
     const retentionDays = config.retention.days;
+    const deployment = deploymentOf(config);
     const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
     if (!regions.includes(deletion.region)) {
       throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: not a region the tool writes to`);
@@ -59,7 +60,9 @@ export const deleteSnapshotTask = defineTask({
     const refuse = (why: string) => {
       throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: ${why}`);
     };
-    if (snapshot.type !== 'manual' || !isManaged(snapshot.tags)) refuse('not a snapshot made by restorable');
+    if (snapshot.type !== 'manual' || !ownsSnapshot(deployment, snapshot)) {
+      refuse(`not a snapshot made by restorable deployment ${deployment.id}`);
+    }
     if (snapshot.status !== 'available' && snapshot.status !== 'failed') refuse(`it is ${snapshot.status}`);
     const now = clock();
     const sources = await sourceOf(snapshot, rds);
@@ -75,7 +78,7 @@ export const deleteSnapshotTask = defineTask({
       (other) =>
         other.arn !== snapshot.arn &&
         other.status === 'available' &&
-        isManaged(other.tags) &&
+        ownsSnapshot(deployment, other) &&
         (other.originalCreatedAt ?? other.createdAt ?? new Date(0)) > (taken ?? now),
     );
     // The last good copy is kept; a failed snapshot is never anyone's last good copy.

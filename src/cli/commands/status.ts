@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
+import { deploymentOf } from '../../domain/deployment.ts';
 import { formatDuration } from '../../domain/drill.ts';
 import { type DatabaseStatus, databaseStatus, type LastDrill } from '../../domain/status.ts';
 import type { RdsPortProvider } from '../../ports/rds.ts';
@@ -39,6 +40,7 @@ export async function collectStatus(
     config.selection,
   );
   const regions = regionsOf({ config });
+  const deployment = deploymentOf(config);
   const statuses: DatabaseStatus[] = [];
   for (const database of databases) {
     const snapshotsByRegion = new Map(
@@ -47,7 +49,7 @@ export async function collectStatus(
       ),
     );
     statuses.push(
-      databaseStatus(database, snapshotsByRegion, now, await readLastDrill(reports, database.id)),
+      databaseStatus(database, snapshotsByRegion, deployment, now, await readLastDrill(reports, database.id)),
     );
   }
   return statuses;

@@ -1,10 +1,13 @@
 // The retention rules, checked for every input fast-check can think of:
-// random fleets of snapshots across regions, owners, states, copies and clocks.
+// random fleets of snapshots across regions, owners (deployments included),
+// states, copies and clocks.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Deployment } from '../../../src/domain/deployment.ts';
 import { type PruneInput, planPrune, takenAt } from '../../../src/domain/prune.ts';
-import { MANAGED_TAG } from '../../../src/domain/tags.ts';
-import type { Database, Snapshot, SnapshotStatus } from '../../../src/ports/rds.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
+import type { Database, Snapshot, SnapshotStatus, Tags } from '../../../src/ports/rds.ts';
+import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -26,6 +29,8 @@ interface SnapshotSeed {
   status: SnapshotStatus;
   manual: boolean;
   managed: boolean;
+  /** Of a managed snapshot: which deployment made it, or an earlier version, without the deployment tag. */
+  madeBy: 'this' | 'another' | 'earlier-version';
   ageHours: number;
   hasCreateTime: boolean;
   copyOf: number | null;
@@ -39,6 +44,7 @@ const snapshotSeed = fc.record<SnapshotSeed>({
   status: fc.constantFrom(...STATUSES),
   manual: fc.constantFrom(true, true, true, true, false),
   managed: fc.boolean(),
+  madeBy: fc.constantFrom('this', 'another', 'earlier-version'),
   // Ages anywhere, and often right at a day boundary, where off-by-one errors live.
   ageHours: fc.oneof(
     fc.integer({ min: 0, max: 400 }),
@@ -55,8 +61,21 @@ const snapshotSeed = fc.record<SnapshotSeed>({
  */
 const dataTimes = new Map<string, Date | undefined>();
 
+/** The tags of a snapshot the tool made, as the deployment that made it (or an earlier version) sets them. */
+function toolTags(seed: SnapshotSeed, deployment: Deployment, source: Snapshot | undefined): Tags {
+  const copyOf: Tags = source === undefined ? {} : { [SOURCE_REGION_TAG]: source.region };
+  switch (seed.madeBy) {
+    case 'this':
+      return { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: deployment.id, ...copyOf };
+    case 'another':
+      return { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: 'other-eu-west-1', ...copyOf };
+    case 'earlier-version':
+      return { [MANAGED_TAG]: 'true', ...copyOf };
+  }
+}
+
 /** Builds snapshots; a copy points at an earlier snapshot and is taken `copyLagHours` after it. */
-function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
+function buildSnapshots(seeds: readonly SnapshotSeed[], deployment: Deployment): Snapshot[] {
   const snapshots: Snapshot[] = [];
   seeds.forEach((seed, index) => {
     const source = seed.copyOf === null ? undefined : snapshots[seed.copyOf % Math.max(1, snapshots.length)];
@@ -88,7 +107,7 @@ function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
       kmsKeyId: 'alias/aws/rds',
       sourceSnapshotArn: source?.arn,
       percentProgress: 100,
-      tags: seed.managed ? { [MANAGED_TAG]: 'true' } : {},
+      tags: seed.managed ? toolTags(seed, deployment, source) : {},
     });
   });
   return snapshots;
@@ -115,12 +134,14 @@ const scenario = fc
     regionCount: fc.integer({ min: 1, max: REGIONS.length }),
     inUse: fc.array(fc.nat({ max: 60 }), { maxLength: 5 }),
     clockShiftHours: fc.oneof(fc.constant(0), fc.integer({ min: -48, max: 48 })),
+    deployment: fc.constantFrom(DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT),
   })
-  .map(({ seeds, retentionDays, cap, regionCount, inUse, clockShiftHours }) => {
-    const snapshots = buildSnapshots(seeds);
+  .map(({ seeds, retentionDays, cap, regionCount, inUse, clockShiftHours, deployment }) => {
+    const snapshots = buildSnapshots(seeds, deployment);
     const input: PruneInput = {
       now: new Date(NOW.getTime() + clockShiftHours * HOUR),
       policy: { retentionDays, maxDeletionsPerRun: cap, backupMaxAgeHours: 26 },
+      deployment,
       regions: REGIONS.slice(0, regionCount),
       snapshots,
       protectedDatabases: [database('db0', 'instance'), database('db1', 'cluster')],
@@ -134,8 +155,18 @@ const ageMsOf = (input: PruneInput, snapshot: Snapshot) => {
   const time = takenAt(snapshot, byArnOf(input));
   return time === undefined ? undefined : input.now.getTime() - time.getTime();
 };
-const isManagedManual = (snapshot: Snapshot) =>
-  snapshot.type === 'manual' && snapshot.tags[MANAGED_TAG] === 'true';
+/**
+ * A manual snapshot the pruning deployment made: tagged with its id, or made
+ * by an earlier version (no deployment tag) of its source region when it is
+ * the default deployment (prod in eu-west-1, the fleet's source region).
+ */
+const isOwnManual = (input: PruneInput, snapshot: Snapshot) => {
+  if (snapshot.type !== 'manual' || snapshot.tags[MANAGED_TAG] !== 'true') return false;
+  const madeBy = snapshot.tags[DEPLOYMENT_TAG];
+  if (madeBy !== undefined) return madeBy === input.deployment.id;
+  const sourceRegion = snapshot.tags[SOURCE_REGION_TAG] ?? snapshot.region;
+  return input.deployment === DEFAULT_DEPLOYMENT && sourceRegion === 'eu-west-1';
+};
 
 /** The newest available snapshot the tool made of a database in a region, by the age rule. */
 function isNewestAvailable(input: PruneInput, snapshot: Snapshot): boolean {
@@ -145,7 +176,7 @@ function isNewestAvailable(input: PruneInput, snapshot: Snapshot): boolean {
     const otherAge = ageMsOf(input, other);
     return (
       other !== snapshot &&
-      isManagedManual(other) &&
+      isOwnManual(input, other) &&
       other.status === 'available' &&
       other.region === snapshot.region &&
       other.database.kind === snapshot.database.kind &&
@@ -159,14 +190,14 @@ function isNewestAvailable(input: PruneInput, snapshot: Snapshot): boolean {
 const PROPERTY_RUNS = { numRuns: 400 };
 
 describe('the prune planner, for every fleet of snapshots', () => {
-  it('deletes only the tool’s own manual snapshots, in the regions the tool writes to', () => {
+  it('deletes only the deployment’s own manual snapshots, in the regions the tool writes to', () => {
     fc.assert(
       fc.property(scenario, (input) => {
         const plan = planPrune(input);
         const byArn = byArnOf(input);
         for (const deletion of [...plan.deletions, ...plan.deferred]) {
           const snapshot = byArn.get(deletion.arn);
-          expect(snapshot && isManagedManual(snapshot)).toBe(true);
+          expect(snapshot && isOwnManual(input, snapshot)).toBe(true);
           expect(input.regions).toContain(snapshot?.region);
         }
       }),
@@ -223,7 +254,7 @@ describe('the prune planner, for every fleet of snapshots', () => {
       fc.property(scenario, (input) => {
         const deleted = new Set(planPrune(input).deletions.map((deletion) => deletion.arn));
         const groups = new Map<string, Snapshot[]>();
-        for (const snapshot of input.snapshots.filter(isManagedManual)) {
+        for (const snapshot of input.snapshots.filter((candidate) => isOwnManual(input, candidate))) {
           if (snapshot.status !== 'available' || ageMsOf(input, snapshot) === undefined) continue;
           const key = `${snapshot.region}|${snapshot.database.kind}|${snapshot.database.id}`;
           groups.set(key, [...(groups.get(key) ?? []), snapshot]);
@@ -245,7 +276,7 @@ describe('the prune planner, for every fleet of snapshots', () => {
         const due = input.snapshots.filter((snapshot) => {
           const age = ageMsOf(input, snapshot);
           return (
-            isManagedManual(snapshot) &&
+            isOwnManual(input, snapshot) &&
             input.regions.includes(snapshot.region) &&
             ['available', 'failed'].includes(snapshot.status) &&
             age !== undefined &&
@@ -290,7 +321,7 @@ describe('the prune planner, for every fleet of snapshots', () => {
         expect(reported).toEqual(foreign.map((snapshot) => `${snapshot.region}/${snapshot.id}`).sort());
         expect(plan.kept).toBe(
           input.snapshots.filter(
-            (snapshot) => isManagedManual(snapshot) && input.regions.includes(snapshot.region),
+            (snapshot) => isOwnManual(input, snapshot) && input.regions.includes(snapshot.region),
           ).length - plan.deletions.length,
         );
       }),
