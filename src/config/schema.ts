@@ -216,7 +216,9 @@ const aws = z
       .string()
       .min(1)
       .default(DEFAULT_STAGE)
-      .describe('Serverless stage: state machines are named restorable-<stage>-<workflow>.'),
+      .describe(
+        'Serverless stage: state machines are named restorable-<stage>-<workflow>. With the stack region, it identifies the deployment, which touches only what it made.',
+      ),
     region: region.optional().describe('Region of the deployed stack; defaults to sourceRegion.'),
   })
   .strict();
