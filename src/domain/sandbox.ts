@@ -72,9 +72,8 @@ export function isSandbox(tags: Tags): boolean {
 /**
  * Whether the deployment restored this sandbox: it carries the sandbox tag
  * and the deployment's id. A sandbox an earlier version restored has no
- * deployment tag: it is the default deployments'. (A sandbox lives hours, so
- * unlike a snapshot's, that rule only matters for the first sweeps after an
- * upgrade.)
+ * deployment tag: it belongs to any default deployment. (A sandbox lives
+ * hours, so that rule only matters for the first sweeps after an upgrade.)
  */
 export function ownsSandbox(deployment: Deployment, tags: Tags): boolean {
   if (!isSandbox(tags)) return false;
