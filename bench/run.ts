@@ -3,12 +3,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deploymentOf } from '../src/domain/deployment.ts';
 import { planPrune } from '../src/domain/prune.ts';
-import { MANAGED_TAG } from '../src/domain/tags.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG } from '../src/domain/tags.ts';
 import { LocalCloud } from '../src/local-cloud/cloud.ts';
 import { seedDemoDatabases } from '../src/local-cloud/demo-data.ts';
 import type { Snapshot } from '../src/ports/rds.ts';
 import { verifierFor } from '../src/verifier/index.ts';
+
+const benchDeployment = deploymentOf({ sourceRegion: 'eu-west-1', aws: { stage: 'prod' } });
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -38,7 +41,7 @@ function prunePlannerFleet(size: number): Snapshot[] {
       kmsKeyId: 'k',
       sourceSnapshotArn: undefined,
       percentProgress: 100,
-      tags: { [MANAGED_TAG]: 'true' },
+      tags: { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: benchDeployment.id },
     } satisfies Snapshot;
   });
 }
@@ -121,6 +124,7 @@ try {
           backupMaxAgeHours: 26,
           snapshotTimeoutMinutes: 240,
         },
+        deployment: benchDeployment,
         regions: ['eu-west-1', 'eu-central-1'],
         snapshots: fleet,
         protectedDatabases: [],

@@ -1,6 +1,7 @@
 // The configuration file's schema: the single source of its TypeScript types
 // and of the configuration reference in the README (`npm run docs:config`).
 import { z } from 'zod';
+import { DEFAULT_STAGE } from '../domain/deployment.ts';
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
 
@@ -214,8 +215,10 @@ const aws = z
     stage: z
       .string()
       .min(1)
-      .default('prod')
-      .describe('Serverless stage: state machines are named restorable-<stage>-<workflow>.'),
+      .default(DEFAULT_STAGE)
+      .describe(
+        'Serverless stage: state machines are named restorable-<stage>-<workflow>. With the stack region, it identifies the deployment, which touches only what it made.',
+      ),
     region: region.optional().describe('Region of the deployed stack; defaults to sourceRegion.'),
   })
   .strict();

@@ -3,7 +3,15 @@
 // summarised. No I/O here.
 import type { Config } from '../config/schema.ts';
 import type { Database, DatabaseKind, DatabaseRef, Tags } from '../ports/rds.ts';
-import { DATABASE_KIND_TAG, DATABASE_TAG, MANAGED_TAG, MANAGED_TAG_VALUE, RUN_TAG } from './tags.ts';
+import { type Deployment, withDiscriminator } from './deployment.ts';
+import {
+  DATABASE_KIND_TAG,
+  DATABASE_TAG,
+  DEPLOYMENT_TAG,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  RUN_TAG,
+} from './tags.ts';
 
 export type BackupStatus = 'OK' | 'PARTIAL' | 'FAILED';
 
@@ -46,22 +54,30 @@ export function selectProtectedDatabases(
 }
 
 /**
- * The snapshot of a database for the UTC day of `startedAt`. The same day
- * always gives the same id, which is what makes a re-run reuse the snapshot
- * instead of taking a second one. `attempt` > 1 names a retake after a
- * snapshot of that day ended `failed` (failed snapshots are never deleted).
+ * The snapshot a deployment takes of a database for the UTC day of
+ * `startedAt`: `restorable-<db>-<day>`, followed by the deployment's
+ * discriminator unless it is the default deployment. The same day always
+ * gives the same id, which is what makes a re-run reuse the snapshot instead
+ * of taking a second one. `attempt` > 1 names a retake after a snapshot of
+ * that day ended `failed` (failed snapshots are never deleted).
  */
-export function dailySnapshotId(database: DatabaseRef, startedAt: Date, attempt = 1): string {
+export function dailySnapshotId(
+  database: DatabaseRef,
+  startedAt: Date,
+  deployment: Deployment,
+  attempt = 1,
+): string {
   const day = startedAt.toISOString().slice(0, 10);
-  const base = `restorable-${database.id}-${day}`;
+  const base = withDiscriminator(`restorable-${database.id}-${day}`, deployment);
   return attempt === 1 ? base : `${base}-retake-${attempt}`;
 }
 
 export const MAX_SNAPSHOT_ATTEMPTS_PER_DAY = 3;
 
-export function snapshotTags(database: DatabaseRef, runId: string): Tags {
+export function snapshotTags(database: DatabaseRef, runId: string, deployment: Deployment): Tags {
   return {
     [MANAGED_TAG]: MANAGED_TAG_VALUE,
+    [DEPLOYMENT_TAG]: deployment.id,
     [DATABASE_TAG]: database.id,
     [DATABASE_KIND_TAG]: database.kind,
     [RUN_TAG]: runId,

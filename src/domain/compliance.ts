@@ -15,9 +15,10 @@ import type {
   EvidenceRef,
   PromiseId,
 } from './compliance-report.ts';
+import { type Deployment, ownsSnapshot } from './deployment.ts';
 import type { DrillReport } from './drill.ts';
 import { takenAt } from './prune.ts';
-import { isManaged } from './tags.ts';
+import { ownsSandbox } from './sandbox.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -92,6 +93,8 @@ export interface ComplianceInput {
     readonly rpoTargetSeconds: number;
     readonly forDatabase: (id: string) => DatabasePolicy;
   };
+  /** The deployment reported on: only its own snapshots and sandboxes count. */
+  readonly deployment: Deployment;
   readonly databases: readonly Database[];
   readonly snapshots: readonly Snapshot[];
   readonly sandboxes: readonly Sandbox[];
@@ -201,7 +204,7 @@ export function coverageOf(input: ComplianceInput): Record<string, CoverageCell[
     for (const snapshot of input.snapshots) {
       if (
         snapshot.database.id !== database.id ||
-        !isManaged(snapshot.tags) ||
+        !ownsSnapshot(input.deployment, snapshot) ||
         snapshot.status !== 'available'
       )
         continue;
@@ -246,8 +249,8 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
     .filter(({ record }) => within(period, record.startedAt))
     .map(({ ref }) => ref);
   const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
-  const managed = input.snapshots.filter(
-    (snapshot) => snapshot.type === 'manual' && isManaged(snapshot.tags),
+  const own = input.snapshots.filter(
+    (snapshot) => snapshot.type === 'manual' && ownsSnapshot(input.deployment, snapshot),
   );
   const inPeriodDrills = input.drillReports.filter(({ report }) => within(period, report.finishedAt));
   const drillEvidence = inPeriodDrills.map(({ ref }) => ref);
@@ -300,7 +303,7 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
           ? `all backups of ${total} databases copied`
           : `${failed} of ${total} databases have missing copies`,
     ),
-    retentionControl(input, managed, byArn),
+    retentionControl(input, own, byArn),
     control(
       'automated-backup-retention',
       `RDS automated backups kept no longer than ${policy.retentionDays} days`,
@@ -329,14 +332,12 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
       'Databases, snapshots and copies encrypted at rest',
       'encryption',
       input.databases.map((database) => {
-        const plain = managed.filter(
-          (snapshot) => snapshot.database.id === database.id && !snapshot.encrypted,
-        );
+        const plain = own.filter((snapshot) => snapshot.database.id === database.id && !snapshot.encrypted);
         const problems = [
           ...(database.storageEncrypted ? [] : ['database storage is not encrypted']),
           ...plain.map((snapshot) => `snapshot ${snapshot.region}/${snapshot.id} is not encrypted`),
         ];
-        const kept = managed.filter((snapshot) => snapshot.database.id === database.id).length;
+        const kept = own.filter((snapshot) => snapshot.database.id === database.id).length;
         return problems.length === 0
           ? { id: database.id, status: 'pass', detail: `storage and all ${kept} snapshots encrypted` }
           : { id: database.id, status: 'fail', detail: problems.join('; ') };
@@ -532,7 +533,7 @@ function restoreTestedResult(
  */
 function retentionControl(
   input: ComplianceInput,
-  managed: readonly Snapshot[],
+  own: readonly Snapshot[],
   byArn: Map<string, Snapshot>,
 ): ControlResult {
   const { policy, period, now } = input;
@@ -546,7 +547,7 @@ function retentionControl(
     `Snapshots kept no longer and no shorter than ${policy.retentionDays} days`,
     'retention',
     input.databases.map((database) => {
-      const tooOld = managed.filter((snapshot) => {
+      const tooOld = own.filter((snapshot) => {
         if (snapshot.database.id !== database.id) return false;
         const taken = takenAt(snapshot, byArn);
         return taken !== undefined && (now.getTime() - taken.getTime()) / HOUR_MS > graceHours;
@@ -618,7 +619,9 @@ function sandboxControl(input: ComplianceInput, drills: readonly DrillReportEvid
   const allowedMs = ttlMs + HOUR_MS;
   const overdueNow = input.sandboxes.filter(
     (sandbox) =>
-      sandbox.createdAt !== undefined && input.now.getTime() - sandbox.createdAt.getTime() > allowedMs,
+      ownsSandbox(input.deployment, sandbox.tags) &&
+      sandbox.createdAt !== undefined &&
+      input.now.getTime() - sandbox.createdAt.getTime() > allowedMs,
   );
   const sweeps = input.sweepRecords.filter(({ record }) => within(input.period, record.sweptAt));
   const sweptLate = sweeps.flatMap(({ record }) =>

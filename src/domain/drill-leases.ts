@@ -2,12 +2,18 @@
 // deletes it mid-drill. Leases expire with the sandbox's time to live, so a
 // drill that crashed does not protect its snapshot for ever. A lease's key
 // starts with its expiry day: readers skip the past days without reading them.
+//
+// A lease names the deployment whose drill holds it. Every deployment honours
+// every lease it reads: a deployment only ever deletes its own snapshots, so
+// another's lease can only keep it from deleting what it would not delete.
 import { z } from 'zod';
 
 export const drillLeaseSchema = z.object({
   snapshotArn: z.string().min(1),
   drillId: z.string().min(1),
   expiresAt: z.iso.datetime({ offset: true }),
+  /** `Deployment.id`; absent from the leases of earlier versions, which are still honoured. */
+  deployment: z.string().min(1).optional(),
 });
 
 export type DrillLease = z.infer<typeof drillLeaseSchema>;

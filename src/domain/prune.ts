@@ -18,6 +18,7 @@
 //    its target is deleted). Never a snapshot still being made, never one a
 //    drill holds a lease on, at most `maxDeletionsPerRun` per run.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
+import { type Deployment, ownsSnapshot } from './deployment.ts';
 import { isManaged, isProvenBad, PROVEN_BAD_TAG } from './tags.ts';
 
 export interface PrunePolicy {
@@ -32,6 +33,8 @@ export interface PrunePolicy {
 export interface PruneInput {
   readonly now: Date;
   readonly policy: PrunePolicy;
+  /** The deployment pruning: only its own snapshots are candidates (`ownsSnapshot`). */
+  readonly deployment: Deployment;
   /** Every region the tool writes to: the source region and the copy regions. */
   readonly regions: readonly string[];
   /** Snapshots of every region, of every type and owner. */
@@ -147,7 +150,9 @@ export function planPrune(input: PruneInput): PrunePlan {
   const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
   const regions = new Set(input.regions);
   const inRegions = input.snapshots.filter((snapshot) => regions.has(snapshot.region));
-  const managed = inRegions.filter((snapshot) => snapshot.type === 'manual' && isManaged(snapshot.tags));
+  const managed = inRegions.filter(
+    (snapshot) => snapshot.type === 'manual' && ownsSnapshot(input.deployment, snapshot),
+  );
   const ageMs = (snapshot: Snapshot) => {
     const time = takenAt(snapshot, byArn);
     return time === undefined ? undefined : now.getTime() - time.getTime();
@@ -278,6 +283,8 @@ function auditSnapshots(
   const findings: Finding[] = [];
   for (const snapshot of snapshots) {
     if (snapshot.type !== 'manual') continue;
+    // Another deployment's snapshot is audited by that deployment, under its own retention.
+    if (isManaged(snapshot.tags) && !ownsSnapshot(input.deployment, snapshot)) continue;
     const age = ageMs(snapshot);
     if (!snapshot.encrypted) {
       findings.push({

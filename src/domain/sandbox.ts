@@ -8,8 +8,10 @@
 // and the deployed IAM policies allow deletes only on resources carrying it.
 // Tag names are part of the deployed contract: do not rename.
 import type { Tags } from '../ports/rds.ts';
+import { type Deployment, withDiscriminator } from './deployment.ts';
 import { InvalidInputError } from './errors.ts';
-import { DATABASE_TAG } from './tags.ts';
+import { fnv1a } from './hash.ts';
+import { DATABASE_TAG, DEPLOYMENT_TAG } from './tags.ts';
 
 export const SANDBOX_TAG = 'restorable:sandbox';
 export const SANDBOX_TAG_VALUE = 'true';
@@ -40,14 +42,13 @@ export const SANDBOX_ID_PREFIX = 'rsbx';
 const RDS_IDENTIFIER_MAX_LENGTH = 63;
 const INSTANCE_SUFFIX = '-1';
 export const SANDBOX_ID_MAX_LENGTH = RDS_IDENTIFIER_MAX_LENGTH - INSTANCE_SUFFIX.length;
-const TIMESTAMP_LENGTH = 14; // yyyymmddhhmmss
-const DATABASE_PART_MAX_LENGTH = SANDBOX_ID_MAX_LENGTH - SANDBOX_ID_PREFIX.length - TIMESTAMP_LENGTH - 2;
 const HASH_LENGTH = 8;
 
 export interface SandboxTagsInput {
   readonly drillId: string;
   readonly databaseId: string;
   readonly expiresAt: Date;
+  readonly deployment: Deployment;
 }
 
 /** The tags every sandbox is restored with. */
@@ -60,6 +61,7 @@ export function sandboxTags(input: SandboxTagsInput): Tags {
     [SANDBOX_EXPIRES_TAG]: input.expiresAt.toISOString(),
     [SANDBOX_DRILL_TAG]: input.drillId,
     [DATABASE_TAG]: input.databaseId,
+    [DEPLOYMENT_TAG]: input.deployment.id,
   };
 }
 
@@ -68,17 +70,32 @@ export function isSandbox(tags: Tags): boolean {
 }
 
 /**
- * The identifier of the sandbox a drill restores `databaseId` into:
- * `rsbx-<database>-<yyyymmddhhmmss>` (UTC), a valid RDS identifier of at most
- * `SANDBOX_ID_MAX_LENGTH` characters. A database identifier too long to fit
- * is cut and followed by a hash of the whole identifier, so two databases
- * sharing a long prefix still get distinct sandboxes.
+ * Whether the deployment restored this sandbox: it carries the sandbox tag
+ * and the deployment's id. A sandbox an earlier version restored has no
+ * deployment tag: it belongs to any default deployment. (A sandbox lives
+ * hours, so that rule only matters for the first sweeps after an upgrade.)
  */
-export function sandboxId(databaseId: string, drillStartedAt: Date): string {
+export function ownsSandbox(deployment: Deployment, tags: Tags): boolean {
+  if (!isSandbox(tags)) return false;
+  const owner = tags[DEPLOYMENT_TAG];
+  return owner === undefined ? deployment.isDefault : owner === deployment.id;
+}
+
+/**
+ * The identifier of the sandbox a drill restores `databaseId` into:
+ * `rsbx-<database>-<yyyymmddhhmmss>` (UTC), followed by the deployment's
+ * discriminator unless it is the default deployment, a valid RDS identifier
+ * of at most `SANDBOX_ID_MAX_LENGTH` characters. A database identifier too
+ * long to fit is cut and followed by a hash of the whole identifier, so two
+ * databases sharing a long prefix still get distinct sandboxes.
+ */
+export function sandboxId(databaseId: string, drillStartedAt: Date, deployment: Deployment): string {
   if (Number.isNaN(drillStartedAt.getTime())) {
     throw new InvalidInputError('drill start is not a valid time');
   }
-  return `${SANDBOX_ID_PREFIX}-${databasePart(databaseId)}-${timestamp(drillStartedAt)}`;
+  const suffix = withDiscriminator(timestamp(drillStartedAt), deployment);
+  const room = SANDBOX_ID_MAX_LENGTH - SANDBOX_ID_PREFIX.length - suffix.length - 2;
+  return `${SANDBOX_ID_PREFIX}-${databasePart(databaseId, room)}-${suffix}`;
 }
 
 /** The identifier of the one DB instance of an Aurora sandbox cluster. */
@@ -86,7 +103,7 @@ export function sandboxInstanceId(sandboxClusterId: string): string {
   return `${sandboxClusterId}${INSTANCE_SUFFIX}`;
 }
 
-function databasePart(databaseId: string): string {
+function databasePart(databaseId: string, maxLength: number): string {
   const normalized = trimHyphens(
     databaseId
       .toLowerCase()
@@ -94,8 +111,8 @@ function databasePart(databaseId: string): string {
       .replace(/-+/g, '-'),
   );
   const part = normalized === '' ? 'db' : normalized;
-  if (part.length <= DATABASE_PART_MAX_LENGTH) return part;
-  const kept = trimHyphens(part.slice(0, DATABASE_PART_MAX_LENGTH - HASH_LENGTH - 1));
+  if (part.length <= maxLength) return part;
+  const kept = trimHyphens(part.slice(0, maxLength - HASH_LENGTH - 1));
   return `${kept}-${fnv1a(databaseId)}`;
 }
 
@@ -107,16 +124,6 @@ function timestamp(time: Date): string {
   // 2025-03-01T02:05:09.000Z → 20250301020509: to the second, like the drill id,
   // so two drills of a database never share a sandbox.
   return time.toISOString().slice(0, 19).replace(/[-T:]/g, '');
-}
-
-/** FNV-1a, 32 bits, as 8 hex digits: short, stable, and pure. */
-function fnv1a(value: string): string {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(value)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(HASH_LENGTH, '0');
 }
 
 export interface SandboxExpiryInput {

@@ -1,11 +1,11 @@
 // What `restorable status` reports for each protected database: per region,
-// how many of the tool's snapshots are kept and how old the newest and oldest
-// are. Ages count from when the original snapshot was taken, so a copy made
-// later does not look fresher than the data it holds. A snapshot whose key is
-// gone cannot be restored: it is counted apart, not as kept, and does not make
-// the region look fresher than what can actually be restored.
+// how many of the deployment's snapshots are kept and how old the newest and
+// oldest are. Ages count from when the original snapshot was taken, so a copy
+// made later does not look fresher than the data it holds. A snapshot whose
+// key is gone cannot be restored: it is counted apart, not as kept, and does
+// not make the region look fresher than what can actually be restored.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
-import { isManaged } from './tags.ts';
+import { type Deployment, ownsSnapshot } from './deployment.ts';
 
 /** A key that snapshots of a region are encrypted under and that is gone. */
 export interface LostKey {
@@ -52,13 +52,16 @@ export function ageHours(snapshot: Snapshot, now: Date): number | null {
   return Math.round(((now.getTime() - taken.getTime()) / HOUR_MS) * 10) / 10;
 }
 
-/** The status of one region's snapshots, given the keys of that region that are lost. */
+/** The status of one region's snapshots of the deployment, given the keys of that region that are lost. */
 export function regionStatus(
   snapshots: readonly Snapshot[],
+  deployment: Deployment,
   now: Date,
   lostKeys: readonly LostKey[] = [],
 ): RegionStatus {
-  const kept = snapshots.filter((snapshot) => isManaged(snapshot.tags) && snapshot.status === 'available');
+  const kept = snapshots.filter(
+    (snapshot) => ownsSnapshot(deployment, snapshot) && snapshot.status === 'available',
+  );
   const lostKeyOf = (snapshot: Snapshot) => lostKeys.find((key) => key.snapshotIds.includes(snapshot.id));
   const ages = kept
     .filter((snapshot) => lostKeyOf(snapshot) === undefined)
@@ -83,13 +86,14 @@ export function regionStatus(
 export function databaseStatus(
   database: Database,
   snapshotsByRegion: ReadonlyMap<string, readonly Snapshot[]>,
+  deployment: Deployment,
   now: Date,
   lastDrill: LastDrill | null = null,
   lostKeysByRegion: ReadonlyMap<string, readonly LostKey[]> = new Map(),
 ): DatabaseStatus {
   const regions: Record<string, RegionStatus> = {};
   for (const [region, snapshots] of snapshotsByRegion) {
-    regions[region] = regionStatus(snapshots, now, lostKeysByRegion.get(region));
+    regions[region] = regionStatus(snapshots, deployment, now, lostKeysByRegion.get(region));
   }
   return { id: database.id, kind: database.kind, engine: database.engine, regions, lastDrill };
 }

@@ -1,7 +1,10 @@
 // Tags the tool puts on what it creates. The ownership tag is what makes a
-// snapshot the tool's own: only snapshots carrying it are ever candidates for
-// deletion, and the deployed IAM policies allow deletes only on resources
-// carrying it. Names are part of the deployed contract: do not rename.
+// snapshot the tool's own, and the deployment tag says which deployment made
+// it (`ownsSnapshot` in src/domain/deployment.ts, which also says whose are
+// the snapshots earlier versions made without it): a deployment only ever
+// deletes its own snapshots, and the deployed IAM policies allow deletes only
+// on resources carrying these tags. Names are part of the deployed contract:
+// do not rename.
 import type { Tags } from '../ports/rds.ts';
 
 export const MANAGED_TAG = 'restorable:managed';
@@ -10,6 +13,8 @@ export const DATABASE_TAG = 'restorable:database';
 export const DATABASE_KIND_TAG = 'restorable:database-kind';
 export const RUN_TAG = 'restorable:run';
 export const SOURCE_REGION_TAG = 'restorable:source-region';
+/** The deployment that made a snapshot, copy or sandbox: its `Deployment.id`. */
+export const DEPLOYMENT_TAG = 'restorable:deployment';
 
 export function isManaged(tags: Tags): boolean {
   return tags[MANAGED_TAG] === MANAGED_TAG_VALUE;

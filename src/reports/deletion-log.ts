@@ -75,7 +75,8 @@ export const deletionOutcomeKey = (entry: EntryRef) => `${baseKey(entry)}.outcom
 const KEY_PATTERN =
   /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/;
 
-const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const describe = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * Writes the intent. Throws EvidenceWriteError, with the store's error as its

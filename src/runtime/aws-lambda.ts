@@ -9,11 +9,31 @@ import { awsRdsPortProvider } from '../adapters/aws/rds.ts';
 import { S3ReportStore } from '../adapters/aws/report-store.ts';
 import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
 import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { createLambdaHandler, type LambdaHandler } from './lambda-handler.ts';
 import type { Task, TaskDependencies } from './task.ts';
 
 let dependencies: Promise<Omit<TaskDependencies, 'logger'>> | undefined;
+
+/**
+ * The configuration with the stack's own stage and region, which make the
+ * deployment (src/domain/deployment.ts): `serverless deploy --stage` may
+ * override the file's aws.stage, and the IAM conditions name the deployment
+ * of the stack's stage and region, so the functions must tag and match with
+ * that one. RESTORABLE_STAGE is set by serverless.yml, AWS_REGION by Lambda.
+ */
+export function asDeployed(config: Config, environment: NodeJS.ProcessEnv): Config {
+  const stage = environment.RESTORABLE_STAGE;
+  const region = environment.AWS_REGION;
+  if (stage === undefined || stage === '') {
+    throw new ConfigError('RESTORABLE_STAGE is not set in the function environment');
+  }
+  if (region === undefined || region === '') {
+    throw new ConfigError('AWS_REGION is not set in the function environment');
+  }
+  return { ...config, aws: { ...config.aws, stage, region } };
+}
 
 function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   const bucket = process.env.REPORT_BUCKET;
@@ -27,7 +47,7 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   const caBundlePath = process.env.RDS_CA_BUNDLE_PATH;
   const caBundle = caBundlePath === undefined ? undefined : readFileSync(resolve(root, caBundlePath), 'utf8');
   return Promise.resolve({
-    config: loadConfig(configPath).config,
+    config: asDeployed(loadConfig(configPath).config, process.env),
     rds: awsRdsPortProvider(),
     sandboxes: awsSandboxPortProvider(caBundle === undefined ? {} : { caBundle }),
     reports: new S3ReportStore(new S3Client({}), bucket),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { firstPoll, MAX_SNAPSHOT_ATTEMPTS_PER_DAY, snapshotTags } from '../domain/backup.ts';
+import { type Deployment, deploymentOf } from '../domain/deployment.ts';
 import { SnapshotAlreadyExistsError, SnapshotFailedError } from '../domain/errors.ts';
 import { SOURCE_REGION_TAG } from '../domain/tags.ts';
 import type { CopySnapshotRequest, DatabaseRef, RdsPort, Snapshot } from '../ports/rds.ts';
@@ -12,11 +13,16 @@ export function copySnapshotId(sourceId: string, attempt: number): string {
   return attempt === 1 ? sourceId : `${sourceId}-recopy-${attempt}`;
 }
 
-async function copyOrReuse(destination: RdsPort, database: DatabaseRef, request: CopySnapshotRequest) {
+async function copyOrReuse(
+  destination: RdsPort,
+  database: DatabaseRef,
+  request: CopySnapshotRequest,
+  deployment: Deployment,
+) {
   const ref = { kind: database.kind, id: request.targetSnapshotId };
   const existing = await destination.describeSnapshot(ref);
   if (existing !== undefined) {
-    assertReusable(existing, database);
+    assertReusable(existing, database, deployment);
     return { snapshot: existing, reused: true };
   }
   try {
@@ -25,7 +31,7 @@ async function copyOrReuse(destination: RdsPort, database: DatabaseRef, request:
     if (!(error instanceof SnapshotAlreadyExistsError)) throw error;
     const raced: Snapshot | undefined = await destination.describeSnapshot(ref);
     if (raced === undefined) throw error;
-    assertReusable(raced, database);
+    assertReusable(raced, database, deployment);
     return { snapshot: raced, reused: true };
   }
 }
@@ -40,20 +46,26 @@ export const copySnapshotTask = defineTask({
     copyRegion,
     snapshotTimeoutMinutes: z.number().int().positive(),
   }),
-  async run(input, { rds, clock, logger }) {
+  async run(input, { config, rds, clock, logger }) {
     const { database, source } = input;
     const destination = rds(input.copyRegion.region);
+    const deployment = deploymentOf(config);
     for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS_PER_DAY; attempt++) {
-      const { snapshot, reused } = await copyOrReuse(destination, database, {
-        kind: database.kind,
-        sourceSnapshotArn: source.arn,
-        sourceRegion: source.region,
-        targetSnapshotId: copySnapshotId(source.id, attempt),
-        kmsKeyId: input.copyRegion.kmsKeyId,
-        // Sent in full rather than left to CopyTags: whether RDS merges copied
-        // and given tags is not something the ownership of a copy may depend on.
-        tags: { ...snapshotTags(database, input.runId), [SOURCE_REGION_TAG]: source.region },
-      });
+      const { snapshot, reused } = await copyOrReuse(
+        destination,
+        database,
+        {
+          kind: database.kind,
+          sourceSnapshotArn: source.arn,
+          sourceRegion: source.region,
+          targetSnapshotId: copySnapshotId(source.id, attempt),
+          kmsKeyId: input.copyRegion.kmsKeyId,
+          // Sent in full rather than left to CopyTags: whether RDS merges copied
+          // and given tags is not something the ownership of a copy may depend on.
+          tags: { ...snapshotTags(database, input.runId, deployment), [SOURCE_REGION_TAG]: source.region },
+        },
+        deployment,
+      );
       if (snapshot.status === 'failed') continue;
       logger.info(reused ? 'reusing copy' : 'copy started', {
         snapshotId: snapshot.id,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { type Deployment, deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { PruneRefusedError, SnapshotNotFoundError } from '../domain/errors.ts';
 import { isGoodCopy, isStuckCopy, takenAt } from '../domain/prune.ts';
-import { isManaged, isProvenBad } from '../domain/tags.ts';
+import { isProvenBad } from '../domain/tags.ts';
 import type { RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import { deletionIntentKey, writeDeletionIntent, writeDeletionOutcome } from '../reports/deletion-log.ts';
 import { defineTask } from '../runtime/task.ts';
@@ -42,9 +43,11 @@ function refusal(
   siblings: readonly Snapshot[],
   taken: Date | undefined,
   now: Date,
-  policy: { retentionDays: number; snapshotTimeoutMinutes: number },
+  policy: { deployment: Deployment; retentionDays: number; snapshotTimeoutMinutes: number },
 ): string | undefined {
-  if (snapshot.type !== 'manual' || !isManaged(snapshot.tags)) return 'not a snapshot made by restorable';
+  if (snapshot.type !== 'manual' || !ownsSnapshot(policy.deployment, snapshot)) {
+    return `not a snapshot made by restorable deployment ${policy.deployment.id}`;
+  }
   const stuck = isStuckCopy(snapshot, taken, now, policy.snapshotTimeoutMinutes);
   if (snapshot.status !== 'available' && snapshot.status !== 'failed' && !stuck) {
     return `it is ${snapshot.status}`;
@@ -54,7 +57,7 @@ function refusal(
   }
   if (snapshot.status !== 'available') return undefined;
   const goodCopies = siblings.filter(
-    (other) => other.arn !== snapshot.arn && isManaged(other.tags) && isGoodCopy(other),
+    (other) => other.arn !== snapshot.arn && ownsSnapshot(policy.deployment, other) && isGoodCopy(other),
   );
   // The last good copy is kept; until a good copy exists, every available snapshot is.
   if (isProvenBad(snapshot.tags)) {
@@ -125,6 +128,7 @@ export const deleteSnapshotTask = defineTask({
     const siblings = await port.listSnapshots({ database: snapshot.database, type: 'manual' });
     const why =
       refusal(snapshot, siblings, taken, now, {
+        deployment: deploymentOf(config),
         retentionDays: config.retention.days,
         snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       }) ??

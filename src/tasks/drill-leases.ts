@@ -47,7 +47,8 @@ export async function readCurrentLeases(reports: ReportStore, now: Date): Promis
   return leases;
 }
 
-export async function writeLease(reports: ReportStore, lease: DrillLease): Promise<void> {
+/** Writes a drill's lease: always with its deployment, which only leases of earlier versions lack. */
+export async function writeLease(reports: ReportStore, lease: Required<DrillLease>): Promise<void> {
   await reports.put(drillLeaseKey(lease), `${JSON.stringify(lease)}\n`, 'application/json');
 }
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { isManaged, PROVEN_BAD_TAG } from '../domain/tags.ts';
+import { deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
+import { PROVEN_BAD_TAG } from '../domain/tags.ts';
 import { defineTask } from '../runtime/task.ts';
 import { drillSnapshot } from './drill-shapes.ts';
 
 /**
  * Tags the snapshot a drill proved bad (`restorable:proven-bad=<drill id>`),
  * so that the prune never keeps it as a database's last good copy. Only the
- * tool's own snapshots are tagged: the drill report records the verdict
- * whatever the snapshot is.
+ * deployment's own snapshots are tagged: the drill report records the
+ * verdict whatever the snapshot is.
  */
 export const markSnapshotProvenBadTask = defineTask({
   name: 'mark-snapshot-proven-bad',
@@ -16,11 +17,14 @@ export const markSnapshotProvenBadTask = defineTask({
     reason: z.string().min(1),
     snapshot: drillSnapshot,
   }),
-  async run({ drillId, reason, snapshot }, { rds, logger }) {
+  async run({ drillId, reason, snapshot }, { config, rds, logger }) {
     const port = rds(snapshot.region);
     const current = await port.describeSnapshot({ kind: snapshot.kind, id: snapshot.id });
     if (current === undefined) return { tagged: false, why: 'the snapshot no longer exists' };
-    if (!isManaged(current.tags)) return { tagged: false, why: 'not a snapshot made by restorable' };
+    const deployment = deploymentOf(config);
+    if (!ownsSnapshot(deployment, current)) {
+      return { tagged: false, why: `not a snapshot made by restorable deployment ${deployment.id}` };
+    }
     await port.tagSnapshot(snapshot, { [PROVEN_BAD_TAG]: drillId });
     logger.warn('snapshot proven bad', { drillId, region: snapshot.region, snapshot: snapshot.id, reason });
     return { tagged: true };

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
+import { type Deployment, deploymentOf, ownsSnapshot, withDiscriminator } from '../domain/deployment.ts';
 import { isDrillDue, newestAvailable } from '../domain/drill.ts';
 import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxId } from '../domain/sandbox.ts';
-import { isManaged, isProvenBad } from '../domain/tags.ts';
+import { isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { DRILL_REPORTS_PREFIX } from '../reports/drill-report.ts';
@@ -23,18 +24,26 @@ export async function lastDrillDay(reports: ReportStore, databaseId: string): Pr
   return day === undefined ? undefined : new Date(`${day}T00:00:00Z`);
 }
 
-export function drillIdFor(databaseId: string, now: Date): string {
-  return `drill-${databaseId}-${now
+/**
+ * `drill-<db>-<time>`, followed by the deployment's discriminator unless it is
+ * the default deployment: two deployments drilling a database at the same
+ * second still hold distinct leases and reports.
+ */
+export function drillIdFor(databaseId: string, now: Date, deployment: Deployment): string {
+  const time = now
     .toISOString()
     .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}`;
+    .replace(/\.\d+Z$/, 'Z');
+  return withDiscriminator(`drill-${databaseId}-${time}`, deployment);
 }
 
+/** A deployment drills only its own snapshots: its drills evidence its own backups, not another's. */
 async function chooseSnapshot(
   rds: RdsPortProvider,
   database: Database,
   region: string,
   snapshotId: string | undefined,
+  deployment: Deployment,
 ): Promise<Snapshot> {
   const port = rds(region);
   if (snapshotId !== undefined) {
@@ -44,13 +53,18 @@ async function chooseSnapshot(
         cause: new Error(`no snapshot ${snapshotId} of ${database.id} in ${region}`),
       });
     }
+    if (!ownsSnapshot(deployment, snapshot)) {
+      throw new SnapshotNotFoundError(snapshotId, {
+        cause: new Error(`${snapshotId} in ${region} was not made by restorable deployment ${deployment.id}`),
+      });
+    }
     if (snapshot.status !== 'available') {
       throw new InvalidStateError(`snapshot ${snapshotId} in ${region} is ${snapshot.status}, not available`);
     }
     return snapshot;
   }
   const snapshots = (await port.listSnapshots({ database, type: 'manual' })).filter((snapshot) =>
-    isManaged(snapshot.tags),
+    ownsSnapshot(deployment, snapshot),
   );
   const byArn = new Map(snapshots.map((snapshot) => [snapshot.arn, snapshot]));
   // A snapshot an earlier drill proved bad is not drilled again unless asked
@@ -91,6 +105,7 @@ export const planDrillsTask = defineTask({
   }),
   async run(input, { config, rds, reports, clock }) {
     const now = clock();
+    const deployment = deploymentOf(config);
     const { request } = input;
     const region = request.region ?? config.copyRegions[0]?.region ?? config.sourceRegion;
     const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
@@ -116,12 +131,12 @@ export const planDrillsTask = defineTask({
       const interval = config.drills.databases[database.id]?.intervalDays ?? config.drills.intervalDays;
       if (!onDemand && !isDrillDue(await lastDrillDay(reports, database.id), interval, now)) continue;
       try {
-        const snapshot = await chooseSnapshot(rds, database, region, request.snapshotId);
+        const snapshot = await chooseSnapshot(rds, database, region, request.snapshotId, deployment);
         drills.push({
-          drillId: drillIdFor(database.id, now),
+          drillId: drillIdFor(database.id, now, deployment),
           trigger: onDemand ? 'on-demand' : 'schedule',
           plannedAt: now.toISOString(),
-          sandboxId: sandboxId(database.id, now),
+          sandboxId: sandboxId(database.id, now, deployment),
           database: { kind: database.kind, id: database.id, engine: database.engine },
           snapshot: { kind: database.kind, id: snapshot.id, arn: snapshot.arn, region },
         });

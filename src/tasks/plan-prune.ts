@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { isViolation, planPrune } from '../domain/prune.ts';
 
@@ -35,6 +36,7 @@ export const planPruneTask = defineTask({
         backupMaxAgeHours: config.backup.maxAgeHours,
         snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       },
+      deployment: deploymentOf(config),
       regions,
       snapshots: snapshotsByRegion.flat(),
       protectedDatabases: selectProtectedDatabases(databases, config.selection),

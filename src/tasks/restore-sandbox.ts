@@ -1,4 +1,5 @@
 import { firstPoll } from '../domain/backup.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import type { DrillLease } from '../domain/drill-leases.ts';
 import { SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
@@ -26,7 +27,13 @@ export const restoreSandboxTask = defineTask({
         : await rds(config.sourceRegion).listSnapshots({ database: snapshot.database, type: 'manual' });
     const taken = takenAt(snapshot, new Map(originals.map((original) => [original.arn, original])));
     const expiresAt = new Date(clock().getTime() + config.sandbox.ttlMinutes * 60_000).toISOString();
-    const lease: DrillLease = { snapshotArn: snapshot.arn, drillId: drill.drillId, expiresAt };
+    const deployment = deploymentOf(config);
+    const lease: Required<DrillLease> = {
+      snapshotArn: snapshot.arn,
+      drillId: drill.drillId,
+      expiresAt,
+      deployment: deployment.id,
+    };
     await writeLease(reports, lease);
     const restoreRequestedAt = clock().toISOString();
     await sandboxes(region).restoreSandbox({
@@ -41,6 +48,7 @@ export const restoreSandboxTask = defineTask({
         drillId: drill.drillId,
         databaseId: drill.database.id,
         expiresAt: new Date(expiresAt),
+        deployment,
       }),
     });
     logger.info('sandbox restore started', {

@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { deploymentOf } from '../domain/deployment.ts';
 import { InvalidStateError } from '../domain/errors.ts';
-import { isSandboxExpired } from '../domain/sandbox.ts';
+import { isSandboxExpired, ownsSandbox } from '../domain/sandbox.ts';
 import { defineTask } from '../runtime/task.ts';
 
 /**
- * Deletes every sandbox past its time to live, and every failed one, in every
- * region the tool writes to: the guarantee that no sandbox (a full copy of a
- * customer database) outlives its time to live, even when a drill crashed.
- * Records what it removed as evidence.
+ * Deletes every sandbox of the deployment past its time to live, and every
+ * failed one, in every region the tool writes to: the guarantee that no
+ * sandbox (a full copy of a customer database) outlives its time to live,
+ * even when a drill crashed. Other deployments' sandboxes are theirs to
+ * sweep. Records what it removed as evidence.
  */
 export const sweepSandboxesTask = defineTask({
   name: 'sweep-sandboxes',
@@ -19,8 +21,10 @@ export const sweepSandboxesTask = defineTask({
     const notYet: { region: string; id: string; error: string }[] = [];
     let remaining = 0;
     const fallbackTtlMs = config.sandbox.ttlMinutes * 60_000;
+    const deployment = deploymentOf(config);
     for (const region of regions) {
       for (const sandbox of await sandboxes(region).listSandboxes()) {
+        if (!ownsSandbox(deployment, sandbox.tags)) continue;
         const expired = isSandboxExpired(sandbox, now, { fallbackTtlMs });
         if (!expired && sandbox.status !== 'failed') {
           remaining += 1;

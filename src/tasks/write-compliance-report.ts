@@ -9,8 +9,9 @@ import {
   type SweepRecordEvidence,
 } from '../domain/compliance.ts';
 import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import { InvalidInputError } from '../domain/errors.ts';
-import { isManaged } from '../domain/tags.ts';
+import { DEPLOYMENT_TAG, isManaged } from '../domain/tags.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   COMPLIANCE_REPORTS_PREFIX,
@@ -174,6 +175,7 @@ export const writeComplianceReportTask = defineTask({
         database: snapshot.database.id,
         status: snapshot.status,
         managed: isManaged(snapshot.tags),
+        deployment: snapshot.tags[DEPLOYMENT_TAG] ?? null,
         createdAt: snapshot.createdAt?.toISOString() ?? null,
         originalCreatedAt: snapshot.originalCreatedAt?.toISOString() ?? null,
         encrypted: snapshot.encrypted,
@@ -183,6 +185,7 @@ export const writeComplianceReportTask = defineTask({
         region: sandbox.region,
         id: sandbox.id,
         status: sandbox.status,
+        deployment: sandbox.tags[DEPLOYMENT_TAG] ?? null,
         createdAt: sandbox.createdAt?.toISOString() ?? null,
       })),
     };
@@ -264,6 +267,7 @@ export const writeComplianceReportTask = defineTask({
           };
         },
       },
+      deployment: deploymentOf(config),
       databases,
       snapshots,
       sandboxes: liveSandboxes,

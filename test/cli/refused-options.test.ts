@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxTags } from '../../src/domain/sandbox.ts';
 import { LocalCloud } from '../../src/local-cloud/cloud.ts';
 import { runCli } from '../support/cli.ts';
+import { DEFAULT_DEPLOYMENT } from '../support/deployments.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -67,6 +68,8 @@ async function leaveFailedSandbox(): Promise<void> {
         drillId: 'drill-2026-11-10',
         databaseId: 'orders',
         expiresAt: new Date('2026-11-10T09:00:00Z'),
+        // The demo configuration's deployment: stage prod in its source region.
+        deployment: DEFAULT_DEPLOYMENT,
       }),
     });
   } finally {

@@ -23,9 +23,16 @@ import {
 } from '../../scripts/bundle.ts';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { deploymentOf } from '../../src/domain/deployment.ts';
 import { ConfigError } from '../../src/domain/errors.ts';
 import { SANDBOX_ID_PREFIX, SANDBOX_TAG, SANDBOX_TAG_VALUE } from '../../src/domain/sandbox.ts';
-import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain/tags.ts';
+import {
+  DEPLOYMENT_TAG,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  PROVEN_BAD_TAG,
+  SOURCE_REGION_TAG,
+} from '../../src/domain/tags.ts';
 import {
   allowing,
   asList,
@@ -340,6 +347,7 @@ describe('the function bundles', () => {
         LAMBDA_TASK_ROOT: ROOT,
         AWS_REGION: config.sourceRegion,
         RESTORABLE_CONFIG_PATH: String(variables.RESTORABLE_CONFIG_PATH),
+        RESTORABLE_STAGE: String(variables.RESTORABLE_STAGE),
         REPORT_BUCKET: 'probe-bucket',
       },
     });
@@ -521,7 +529,9 @@ describe('IAM', () => {
     for (const { action, type } of SNAPSHOT_DELETES) {
       const allowed = allowing(statements, action);
       expect(allowed.length, action).toBeGreaterThan(0);
-      expect(allowed.flatMap((statement) => statement.resources).sort(), action).toEqual(
+      // The statements of the deployment's own snapshots and, for the default
+      // deployment, of those earlier versions made name the same snapshots.
+      expect([...new Set(allowed.flatMap((statement) => statement.resources))].sort(), action).toEqual(
         snapshotRegions()
           .map((region) => `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:restorable-*`)
           .sort(),
@@ -787,8 +797,7 @@ describe('IAM of the restore drills', () => {
     (name) => {
       const statements = roleStatements(template, roleOf(name));
       const targets = (action: string, type: string) =>
-        allowing(statements, action)
-          .flatMap((statement) => statement.resources)
+        [...new Set(allowing(statements, action).flatMap((statement) => statement.resources))]
           .filter((arn) => rdsArn(arn)?.type === type)
           .sort();
       expect(targets('rds:DeleteDBInstance', 'db')).toEqual(inDrillRegions('db', SANDBOX));
@@ -1072,6 +1081,140 @@ describe('IAM of the restore drills', () => {
   it('gives summarize-drills nothing beyond its logs', () => {
     expect([...servicesOf(roleStatements(template, roleOf('summarize-drills')))]).toEqual(['logs']);
   });
+});
+
+describe('IAM of one deployment among several in the account', () => {
+  /** The stack's deployment as the conditions name it: the `Deployment.id` of its stage and region. */
+  const deploymentInTemplate = () => `${service.provider.stage}-\${AWS::Region}`;
+  const deploymentKey = `aws:ResourceTag/${DEPLOYMENT_TAG}`;
+
+  /** Whether the statement holds only for resources carrying the stack's deployment tag. */
+  const requiresOwnDeployment = (statement: Statement) =>
+    requiresValue(statement, 'StringEquals', deploymentKey, deploymentInTemplate());
+  /** Whether the statement holds only for resources carrying no deployment tag: what earlier versions made. */
+  const requiresNoDeployment = (statement: Statement) =>
+    requiresValue(statement, 'Null', deploymentKey, 'true');
+
+  /** The statements allowing a delete of a snapshot, or of a sandbox itself (not of its final snapshot). */
+  const deletesOf = (packaged: Template) =>
+    policyStatements(packaged)
+      .filter(
+        ({ statement }) =>
+          statement.Effect === 'Allow' &&
+          (hasAction(statement, DELETES_SNAPSHOTS) ||
+            (hasAction(statement, DELETES_DATABASES) &&
+              statement.resources.some((arn) => ['db', 'cluster'].includes(rdsArn(arn)?.type ?? '')))),
+      )
+      .map(({ holder, statement }) => ({ where: `${holder} ${statement.Sid ?? ''}`, statement }));
+
+  it("derives the deployment in the functions as the conditions name it, from the stack's stage and region", () => {
+    for (const name of HANDLERS) {
+      const [, fn] = lambdaFunction(name);
+      const environment = fn.Properties?.Environment;
+      const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+      expect(variables.RESTORABLE_STAGE, name).toBe(service.provider.stage);
+    }
+    // Lambda sets AWS_REGION to the stack's region, which CloudFormation substitutes for AWS::Region.
+    const deployed = { ...config, aws: { stage: service.provider.stage, region: service.provider.region } };
+    expect(deploymentOf(deployed).id).toBe(
+      deploymentInTemplate().replace(`\${AWS::Region}`, service.provider.region),
+    );
+  });
+
+  it("requires, in every statement allowing a snapshot or sandbox delete, the stack's deployment tag or, for the default deployment, none", () => {
+    const deletes = deletesOf(template);
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const { where, statement } of deletes) {
+      expect(requiresOwnDeployment(statement) || requiresNoDeployment(statement), where).toBe(true);
+    }
+    // The demo configuration's stack is the default deployment: it keeps
+    // pruning and sweeping what earlier versions made, of each type.
+    expect(deploymentOf(config).isDefault).toBe(true);
+    const earlier = deletes.filter(({ statement }) => requiresNoDeployment(statement));
+    expect(earlier.flatMap(({ statement }) => statement.actions).sort()).toEqual(
+      [
+        'rds:DeleteDBClusterSnapshot',
+        'rds:DeleteDBSnapshot',
+        // teardown-sandbox and sweep-sandboxes
+        'rds:DeleteDBCluster',
+        'rds:DeleteDBCluster',
+        'rds:DeleteDBInstance',
+        'rds:DeleteDBInstance',
+      ].sort(),
+    );
+    for (const { where, statement } of earlier.filter(({ statement }) =>
+      hasAction(statement, DELETES_SNAPSHOTS),
+    )) {
+      // Those of its own source region only: a copy names the region it came from.
+      expect(
+        requiresValue(
+          statement,
+          'StringEqualsIfExists',
+          `aws:ResourceTag/${SOURCE_REGION_TAG}`,
+          config.sourceRegion,
+        ),
+        where,
+      ).toBe(true);
+    }
+  });
+
+  it("requires the stack's deployment tag in every request that creates or tags a snapshot or sandbox, and never re-tags another deployment's", () => {
+    const creates = /^rds:(CreateDB(Cluster)?Snapshot|RestoreDB\w*|CreateDBInstance)$/i;
+    const writes = statementsAllowing(creates);
+    // Marking a snapshot proven bad adds that one tag key and no other, so it
+    // sets no deployment tag; it still may touch only this deployment's own.
+    const onlyProvenBad = ({ statement }: { statement: Statement }) =>
+      JSON.stringify(asList(statement.Condition['ForAllValues:StringEquals']?.['aws:TagKeys'])) ===
+      JSON.stringify([PROVEN_BAD_TAG]);
+    const allTagging = statementsAllowing(/^rds:AddTagsToResource$/i);
+    const tagging = allTagging.filter((entry) => !onlyProvenBad(entry));
+    expect(writes.length).toBeGreaterThan(0);
+    expect(tagging.length).toBeGreaterThan(0);
+    expect(allTagging.length - tagging.length).toBe(2);
+    for (const { where, statement } of allTagging.filter(onlyProvenBad)) {
+      expect(
+        requiresValue(statement, 'StringEqualsIfExists', deploymentKey, deploymentInTemplate()),
+        where,
+      ).toBe(true);
+    }
+    for (const { where, statement } of [...writes, ...tagging]) {
+      expect(
+        requiresValue(statement, 'StringEquals', `aws:RequestTag/${DEPLOYMENT_TAG}`, deploymentInTemplate()),
+        where,
+      ).toBe(true);
+    }
+    for (const { where, statement } of tagging) {
+      expect(
+        requiresValue(statement, 'StringEqualsIfExists', deploymentKey, deploymentInTemplate()),
+        where,
+      ).toBe(true);
+    }
+  });
+
+  it.each([
+    ['another stage', (settings: JsonObject) => ({ ...settings, stage: 'staging' }), 'staging'],
+    [
+      'a stack outside the source region',
+      (settings: JsonObject) => ({ ...settings, region: 'eu-central-1' }),
+      'prod',
+    ],
+  ])(
+    'lets a deployment of %s delete only what carries its own deployment tag, never what earlier versions made',
+    (_, change, stage) => {
+      const variant = packageVariant(change);
+      const deletes = deletesOf(variant.template);
+      expect(variant.provider.stage).toBe(stage);
+      expect(deletes.length).toBeGreaterThan(0);
+      for (const { where, statement } of deletes) {
+        expect(
+          requiresValue(statement, 'StringEquals', deploymentKey, `${stage}-\${AWS::Region}`),
+          where,
+        ).toBe(true);
+        expect(requiresNoDeployment(statement), where).toBe(false);
+      }
+    },
+    120_000,
+  );
 });
 
 describe('verify-sandbox network and TLS', () => {

@@ -74,7 +74,8 @@ function readPackage(outputDirectory: string): PackagedService {
   const state = readJson<{ service: { provider: { region: string; stage: string } } }>(
     join(outputDirectory, 'serverless-state.json'),
   );
-  return { outputDirectory, template: withConditionsResolved(written), provider: state.service.provider };
+  const { provider } = state.service;
+  return { outputDirectory, template: withConditionsResolved(written, provider.region), provider };
 }
 
 /**
@@ -108,27 +109,32 @@ export function packageVariant(
   return readPackage(outputDirectory);
 }
 
-/** The value of a CloudFormation condition expression over literal values, as CloudFormation evaluates it. */
-function evaluateCondition(expression: Json, conditions: JsonObject): boolean {
+/**
+ * The value of a CloudFormation condition expression, as CloudFormation
+ * evaluates it in the stack's region: over literal values and `AWS::Region`.
+ */
+function evaluateCondition(expression: Json, conditions: JsonObject, region: string): boolean {
   if (isObject(expression)) {
     const [[name, args] = ['', null]] = Object.entries(expression);
     const list = Array.isArray(args) ? args : [];
     switch (name) {
       case 'Fn::Not':
-        return !evaluateCondition(list[0] ?? null, conditions);
+        return !evaluateCondition(list[0] ?? null, conditions, region);
       case 'Fn::And':
-        return list.every((item) => evaluateCondition(item, conditions));
+        return list.every((item) => evaluateCondition(item, conditions, region));
       case 'Fn::Or':
-        return list.some((item) => evaluateCondition(item, conditions));
+        return list.some((item) => evaluateCondition(item, conditions, region));
       case 'Fn::Equals': {
-        const [left, right] = list;
+        const [left, right] = list.map((item) =>
+          isObject(item) && item.Ref === 'AWS::Region' ? region : item,
+        );
         if (typeof left !== 'string' || typeof right !== 'string') {
           throw new Error(`Fn::Equals of non-literal values: ${JSON.stringify(expression)}`);
         }
         return left === right;
       }
       case 'Condition':
-        return evaluateCondition(conditions[String(args)] ?? null, conditions);
+        return evaluateCondition(conditions[String(args)] ?? null, conditions, region);
     }
   }
   throw new Error(`cannot evaluate the condition ${JSON.stringify(expression)}`);
@@ -136,10 +142,10 @@ function evaluateCondition(expression: Json, conditions: JsonObject): boolean {
 
 const NO_VALUE = Symbol('AWS::NoValue');
 
-function resolveIfs(value: Json, conditions: JsonObject): Json | typeof NO_VALUE {
+function resolveIfs(value: Json, conditions: JsonObject, region: string): Json | typeof NO_VALUE {
   if (Array.isArray(value)) {
     return value
-      .map((item) => resolveIfs(item, conditions))
+      .map((item) => resolveIfs(item, conditions, region))
       .filter((item): item is Json => item !== NO_VALUE);
   }
   if (!isObject(value)) return value;
@@ -147,28 +153,29 @@ function resolveIfs(value: Json, conditions: JsonObject): Json | typeof NO_VALUE
   const branches = value['Fn::If'];
   if (Array.isArray(branches) && Object.keys(value).length === 1) {
     const [name, whenTrue, whenFalse] = branches;
-    const chosen = evaluateCondition({ Condition: name ?? null }, conditions) ? whenTrue : whenFalse;
-    return resolveIfs(chosen ?? null, conditions);
+    const chosen = evaluateCondition({ Condition: name ?? null }, conditions, region) ? whenTrue : whenFalse;
+    return resolveIfs(chosen ?? null, conditions, region);
   }
   const entries: [string, Json][] = [];
   for (const [key, item] of Object.entries(value)) {
-    const resolved = resolveIfs(item, conditions);
+    const resolved = resolveIfs(item, conditions, region);
     if (resolved !== NO_VALUE) entries.push([key, resolved]);
   }
   return Object.fromEntries(entries);
 }
 
 /**
- * The template as CloudFormation deploys it: every `Fn::If` in the resources
- * replaced by its chosen branch, `AWS::NoValue` removed. The conditions are
- * over literal values once serverless has resolved its variables.
+ * The template as CloudFormation deploys it in `region`: every `Fn::If` in
+ * the resources replaced by its chosen branch, `AWS::NoValue` removed. The
+ * conditions are over literal values once serverless has resolved its
+ * variables, and over the stack's region.
  */
-export function withConditionsResolved(template: Template): Template {
+export function withConditionsResolved(template: Template, region: string): Template {
   const conditions = template.Conditions ?? {};
   const resources = Object.fromEntries(
     Object.entries(template.Resources).map(([id, found]) => {
       if (found.Properties === undefined) return [id, found];
-      const properties = resolveIfs(found.Properties, conditions);
+      const properties = resolveIfs(found.Properties, conditions, region);
       return [
         id,
         { ...found, Properties: properties !== NO_VALUE && isObject(properties) ? properties : {} },

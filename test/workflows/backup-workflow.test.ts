@@ -2,9 +2,15 @@
 // interpreter against the embedded local cloud.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupRunSummary } from '../../src/domain/backup.ts';
-import { MANAGED_TAG } from '../../src/domain/tags.ts';
+import { DATABASE_KIND_TAG, DATABASE_TAG, DEPLOYMENT_TAG, MANAGED_TAG } from '../../src/domain/tags.ts';
 import type { WorkflowEvent } from '../../src/workflow-runner/local-runner.ts';
-import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
+import {
+  COPY_KEY,
+  COPY_REGION,
+  createTestCloud,
+  SOURCE_REGION,
+  type TestCloud,
+} from '../support/local-cloud.ts';
 
 let test: TestCloud;
 
@@ -53,6 +59,7 @@ describe('the backup workflow', () => {
       .describeSnapshot({ kind: 'cluster', id: 'restorable-billing-2026-11-02' });
     expect(copy?.status).toBe('available');
     expect(copy?.tags[MANAGED_TAG]).toBe('true');
+    expect(copy?.tags[DEPLOYMENT_TAG]).toBe('prod-eu-west-1');
     expect(copy?.kmsKeyId).toBe('alias/restorable-test');
   });
 
@@ -158,5 +165,48 @@ describe('the backup workflow', () => {
     expect(byId(summary, 'orders')?.status).toBe('FAILED');
     expect(byId(summary, 'orders')?.error).toContain('SnapshotAlreadyExistsError');
     expect(byId(summary, 'billing')?.status).toBe('OK');
+  });
+});
+
+describe('the backup workflow beside another deployment in the account', () => {
+  // Another deployment (the default one of eu-central-1, whose copies land in
+  // eu-west-1) names its snapshots as this one does: same database id, same day.
+  const theirs = { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: 'prod-eu-central-1' };
+
+  it("never adopts another deployment's snapshot of the day, though it has the same name and database", async () => {
+    await test.dependencies.rds(SOURCE_REGION).createSnapshot({
+      database: { kind: 'instance', id: 'orders' },
+      snapshotId: 'restorable-orders-2026-11-08',
+      tags: { ...theirs, [DATABASE_TAG]: 'orders', [DATABASE_KIND_TAG]: 'instance' },
+    });
+
+    const summary = await backUp('2026-11-08');
+
+    expect(byId(summary, 'orders')?.status).toBe('FAILED');
+    expect(byId(summary, 'orders')?.error).toContain('SnapshotAlreadyExistsError');
+    const planted = await test.dependencies
+      .rds(SOURCE_REGION)
+      .describeSnapshot({ kind: 'instance', id: 'restorable-orders-2026-11-08' });
+    expect(planted?.tags[DEPLOYMENT_TAG]).toBe('prod-eu-central-1');
+  });
+
+  it("never adopts another deployment's copy of the day in a copy region", async () => {
+    const source = await test.dependencies
+      .rds(SOURCE_REGION)
+      .describeSnapshot({ kind: 'cluster', id: 'restorable-billing-2026-11-06' });
+    await test.dependencies.rds(COPY_REGION).copySnapshot({
+      kind: 'cluster',
+      sourceSnapshotArn: source?.arn ?? '',
+      sourceRegion: SOURCE_REGION,
+      targetSnapshotId: 'restorable-billing-2026-11-09',
+      kmsKeyId: COPY_KEY,
+      tags: { ...theirs, [DATABASE_TAG]: 'billing', [DATABASE_KIND_TAG]: 'cluster' },
+    });
+
+    const summary = await backUp('2026-11-09');
+
+    expect(byId(summary, 'billing')?.status).toBe('PARTIAL');
+    expect(byId(summary, 'billing')?.error).toContain(`copy to ${COPY_REGION}: SnapshotAlreadyExistsError`);
+    expect(byId(summary, 'orders')?.status).toBe('OK');
   });
 });

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
 import type { DrillLease } from '../../src/domain/drill-leases.ts';
+import { SANDBOX_EXPIRES_TAG, SANDBOX_TAG } from '../../src/domain/sandbox.ts';
+import { DEPLOYMENT_TAG } from '../../src/domain/tags.ts';
 import { corruptSnapshotArchive } from '../../src/local-cloud/faults.ts';
 import { parseDrillReport } from '../../src/reports/drill-report.ts';
+import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
 import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
 
 let test: TestCloud;
@@ -73,6 +76,7 @@ describe('a restore drill', () => {
       Buffer.from((await test.dependencies.reports.get(leaseKeys[0] ?? '')) ?? []).toString(),
     ) as DrillLease;
     expect(Date.parse(lease.expiresAt)).toBeLessThanOrEqual(Date.parse('2026-11-02T05:00:01Z'));
+    expect(lease.deployment).toBe('prod-eu-west-1');
   });
 
   it('writes a JSON report with the snapshot’s provenance and an HTML page', async () => {
@@ -206,6 +210,45 @@ describe('the sweeper', () => {
     expect(await test.dependencies.reports.list('evidence/sweeps/2026-11-03/')).toEqual([
       'evidence/sweeps/2026-11-03/sweep-due.json',
     ]);
+  });
+});
+
+describe('the sweeper beside another deployment in the account', () => {
+  it("leaves another deployment's expired sandbox to that deployment's sweeper", async () => {
+    test.setNow('2026-11-03T08:00:00Z');
+    const snapshot = await test.dependencies
+      .rds(COPY_REGION)
+      .describeSnapshot({ kind: 'instance', id: 'restorable-orders-2026-11-02' });
+    await test.dependencies.sandboxes(COPY_REGION).restoreSandbox({
+      region: COPY_REGION,
+      sandboxId: 'rsbx-orders-theirs',
+      snapshot: { kind: 'instance', id: snapshot?.id ?? '', arn: snapshot?.arn ?? '' },
+      engine: 'postgres',
+      instanceClass: 'db.t4g.medium',
+      subnetGroup: 'sandbox',
+      securityGroupIds: [],
+      tags: {
+        [SANDBOX_TAG]: 'true',
+        [SANDBOX_EXPIRES_TAG]: '2026-11-03T07:00:00.000Z',
+        [DEPLOYMENT_TAG]: 'staging-eu-west-1',
+      },
+    });
+
+    const ours = (await test.runner().run('sweeper', {}, 'sweep-ours')) as {
+      deleted: unknown[];
+      remaining: number;
+    };
+
+    expect(ours).toMatchObject({ deleted: [], remaining: 0 });
+    expect(await sandboxRecords(COPY_REGION)).toEqual(['rsbx-orders-theirs.json']);
+
+    const config = test.dependencies.config;
+    const staging = new LocalWorkflowRunner({
+      dependencies: { ...test.dependencies, config: { ...config, aws: { ...config.aws, stage: 'staging' } } },
+    });
+    const theirs = (await staging.run('sweeper', {}, 'sweep-theirs')) as { deleted: { id: string }[] };
+    expect(theirs.deleted).toEqual([expect.objectContaining({ id: 'rsbx-orders-theirs' })]);
+    expect(await sandboxRecords(COPY_REGION)).toEqual([]);
   });
 });
 

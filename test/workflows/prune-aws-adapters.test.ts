@@ -13,10 +13,11 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
-import { MANAGED_TAG, PROVEN_BAD_TAG } from '../../src/domain/tags.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG } from '../../src/domain/tags.ts';
 import { invokeTask } from '../../src/runtime/task.ts';
 import { deleteSnapshotTask } from '../../src/tasks/delete-snapshot.ts';
 import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
+import { DEFAULT_DEPLOYMENT } from '../support/deployments.ts';
 import { type FakeRds, installFakeRds } from '../support/fake-rds-sdk.ts';
 import { installFakeS3, s3Error } from '../support/fake-s3-sdk.ts';
 import { COPY_REGION, SOURCE_REGION, testConfig } from '../support/local-cloud.ts';
@@ -71,7 +72,7 @@ beforeEach(() => {
         id: `restorable-orders-day-${age}`,
         databaseId: 'orders',
         createdAt: daysAgo(age),
-        tags: { [MANAGED_TAG]: 'true' },
+        tags: { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: DEFAULT_DEPLOYMENT.id },
       });
     }
   }

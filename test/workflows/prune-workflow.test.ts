@@ -117,6 +117,7 @@ describe('the prune workflow', () => {
         snapshotArn: forged(3).arn,
         drillId: 'drill-orders-forged',
         expiresAt: `${day(10)}T05:00:00.000Z`,
+        deployment: 'prod-eu-west-1',
       });
       await expect(deleteForged(3)).rejects.toThrow(/a restore drill is using it/);
       expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(3)}`);
@@ -135,6 +136,27 @@ describe('the prune workflow', () => {
           { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) },
         ),
       ).resolves.toMatchObject({ status: 'already-gone' });
+    });
+
+    it("refuses another deployment's snapshot, however far past that deployment's own retention", async () => {
+      test.setNow(`${day(10)}T03:00:00Z`);
+      const base = test.dependencies.config;
+      const staging = {
+        ...base,
+        aws: { ...base.aws, stage: 'staging' },
+        retention: { ...base.retention, days: 1 },
+      };
+
+      const deleting = invokeTask(
+        deleteSnapshotTask,
+        { runId: 'forged', runStartedAt: `${day(10)}T03:00:00Z`, deletion: forged(5) },
+        { ...test.dependencies, config: staging, logger: new Logger({ logLevel: 'SILENT' }) },
+      );
+
+      await expect(deleting).rejects.toThrow(
+        /not a snapshot made by restorable deployment staging-eu-west-1/,
+      );
+      expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(5)}`);
     });
   });
 

@@ -28,7 +28,12 @@ export interface PruneRunResult {
   readonly deferredTotal: number;
   readonly violations: number;
   /** Deletions of earlier runs that stopped, whose outcome this run recorded (the first ones; see completedTotal). */
-  readonly completed: { runId: string; region: string; snapshot: string; status: 'deleted' | 'not-deleted' }[];
+  readonly completed: {
+    runId: string;
+    region: string;
+    snapshot: string;
+    status: 'deleted' | 'not-deleted';
+  }[];
   readonly completedTotal: number;
   readonly status: 'OK' | 'FAILED';
   readonly log: { location: string; sha256: string } | null;

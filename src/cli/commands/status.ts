@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
+import { deploymentOf } from '../../domain/deployment.ts';
 import { formatDuration } from '../../domain/drill.ts';
 import { type DatabaseStatus, databaseStatus, type LastDrill, type LostKey } from '../../domain/status.ts';
 import { describeMissingKey, type MissingKey } from '../../local-cloud/kms.ts';
@@ -45,6 +46,7 @@ export async function collectStatus(
   for (const key of missingKeys) {
     lostKeysByRegion.set(key.region, [...(lostKeysByRegion.get(key.region) ?? []), key]);
   }
+  const deployment = deploymentOf(config);
   const statuses: DatabaseStatus[] = [];
   for (const database of databases) {
     const snapshotsByRegion = new Map(
@@ -56,6 +58,7 @@ export async function collectStatus(
       databaseStatus(
         database,
         snapshotsByRegion,
+        deployment,
         now,
         await readLastDrill(reports, database.id),
         lostKeysByRegion,

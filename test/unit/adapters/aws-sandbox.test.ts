@@ -35,6 +35,7 @@ import {
 } from '../../../src/domain/errors.ts';
 import { SANDBOX_TAG, sandboxTags } from '../../../src/domain/sandbox.ts';
 import type { RestoreSandboxRequest, SandboxPort, SandboxRef } from '../../../src/ports/sandbox.ts';
+import { DEFAULT_DEPLOYMENT } from '../../support/deployments.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -48,6 +49,7 @@ const TAGS = sandboxTags({
   drillId: 'drill-42',
   databaseId: 'orders',
   expiresAt: new Date('2025-03-01T05:05:00Z'),
+  deployment: DEFAULT_DEPLOYMENT,
 });
 const TAG_LIST = Object.entries(TAGS).map(([Key, Value]) => ({ Key, Value }));
 const PRODUCTION_TAGS = [{ Key: 'team', Value: 'payments' }];

@@ -10,6 +10,7 @@ import {
   summarizeStatus,
 } from '../../../src/domain/backup.ts';
 import type { Database } from '../../../src/ports/rds.ts';
+import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
 const database = (overrides: Partial<Database>): Database => ({
   kind: 'instance',
@@ -75,14 +76,37 @@ describe('naming the snapshot of the day', () => {
     ['2026-11-22T23:59:59.999Z', 1, 'restorable-orders-2026-11-22'],
     ['2026-11-23T00:00:00Z', 1, 'restorable-orders-2026-11-23'],
     ['2026-11-22T02:00:00Z', 2, 'restorable-orders-2026-11-22-retake-2'],
-  ])('at %s, attempt %i, is %s', (time, attempt, expected) => {
-    expect(dailySnapshotId({ kind: 'instance', id: 'orders' }, new Date(time), attempt)).toBe(expected);
+  ])(
+    'at %s, attempt %i, is %s for the default deployment, as in earlier versions',
+    (time, attempt, expected) => {
+      expect(
+        dailySnapshotId({ kind: 'instance', id: 'orders' }, new Date(time), DEFAULT_DEPLOYMENT, attempt),
+      ).toBe(expected);
+    },
+  );
+
+  it.each([
+    [1, `restorable-orders-2026-11-22-${STAGING_DEPLOYMENT.discriminator}`],
+    [2, `restorable-orders-2026-11-22-${STAGING_DEPLOYMENT.discriminator}-retake-2`],
+  ])('carries the discriminator of another deployment (attempt %i): %s', (attempt, expected) => {
+    expect(
+      dailySnapshotId(
+        { kind: 'instance', id: 'orders' },
+        new Date('2026-11-22T02:00:00Z'),
+        STAGING_DEPLOYMENT,
+        attempt,
+      ),
+    ).toBe(expected);
   });
 
   it('uses the UTC day whatever the time zone offset of the start time', () => {
-    expect(dailySnapshotId({ kind: 'cluster', id: 'billing' }, new Date('2026-11-22T23:30:00-02:00'))).toBe(
-      'restorable-billing-2026-11-23',
-    );
+    expect(
+      dailySnapshotId(
+        { kind: 'cluster', id: 'billing' },
+        new Date('2026-11-22T23:30:00-02:00'),
+        DEFAULT_DEPLOYMENT,
+      ),
+    ).toBe('restorable-billing-2026-11-23');
   });
 });
 

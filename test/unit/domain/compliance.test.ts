@@ -7,9 +7,11 @@ import {
   evaluateCompliance,
 } from '../../../src/domain/compliance.ts';
 import type { DrillReport } from '../../../src/domain/drill.ts';
-import { MANAGED_TAG } from '../../../src/domain/tags.ts';
+import { SANDBOX_TAG } from '../../../src/domain/sandbox.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot } from '../../../src/ports/rds.ts';
 import { reportPeriod } from '../../../src/tasks/write-compliance-report.ts';
+import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
 const DAYS = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05'];
 const ref = (kind: string, path: string) => ({ kind, path, sha256: 'a'.repeat(64) });
@@ -55,7 +57,7 @@ const inventorySnapshot = (id: string, day: string, region: string): Snapshot =>
   kmsKeyId: 'k',
   sourceSnapshotArn: undefined,
   percentProgress: 100,
-  tags: { [MANAGED_TAG]: 'true' },
+  tags: { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: DEFAULT_DEPLOYMENT.id },
 });
 
 const INVENTORY = DAYS.flatMap((day) =>
@@ -129,6 +131,7 @@ function input(overrides: Partial<ComplianceInput> = {}): ComplianceInput {
       rpoTargetSeconds: 93600,
       forDatabase: () => ({ drillIntervalDays: 7, rtoTargetSeconds: 1800, rpoTargetSeconds: 93600 }),
     },
+    deployment: DEFAULT_DEPLOYMENT,
     databases: [database('orders'), database('billing')],
     snapshots: INVENTORY,
     sandboxes: [],
@@ -195,6 +198,10 @@ describe('the compliance report', () => {
       ({ record }) => record.startedAt.slice(0, 10) !== '2026-11-03',
     );
     expect(evaluateCompliance(input({ backupRecords: records })).status).toBe('compliant');
+    expect(
+      evaluateCompliance(input({ backupRecords: records, deployment: STAGING_DEPLOYMENT })).status,
+      "another deployment's snapshots are not this deployment's backups",
+    ).toBe('non-compliant');
   });
 
   it('fails the copy control for a backup that never reached a copy region', () => {
@@ -384,11 +391,29 @@ describe('the compliance report', () => {
         status: 'available' as const,
         engine: 'postgres',
         createdAt: new Date('2026-11-05T08:00:00Z'),
-        tags: {},
+        tags: { [SANDBOX_TAG]: 'true', [DEPLOYMENT_TAG]: DEFAULT_DEPLOYMENT.id },
       },
     ];
     const report = evaluateCompliance(input({ sandboxes }));
     expect(controlOf(report, 'sandbox-ttl')?.status).toBe('fail');
+  });
+
+  it("leaves another deployment's sandbox, however old, to that deployment's report", () => {
+    const sandboxes = [
+      {
+        region: 'eu-central-1',
+        kind: 'instance' as const,
+        id: `rsbx-orders-1-${STAGING_DEPLOYMENT.discriminator}`,
+        status: 'available' as const,
+        engine: 'postgres',
+        createdAt: new Date('2026-11-05T08:00:00Z'),
+        tags: { [SANDBOX_TAG]: 'true', [DEPLOYMENT_TAG]: STAGING_DEPLOYMENT.id },
+      },
+    ];
+    const ours = evaluateCompliance(input({ sandboxes }));
+    const theirs = evaluateCompliance(input({ sandboxes, deployment: STAGING_DEPLOYMENT }));
+    expect(controlOf(ours, 'sandbox-ttl')?.status).toBe('pass');
+    expect(controlOf(theirs, 'sandbox-ttl')?.status).toBe('fail');
   });
 
   it('is non-compliant when evidence used by an earlier report was altered', () => {

@@ -1,11 +1,13 @@
 // The retention rules, checked for every input fast-check can think of:
-// random fleets of snapshots across regions, owners, states, copies, clocks,
-// and snapshots that drills proved bad.
+// random fleets of snapshots across regions, owners (deployments included),
+// states, copies, clocks, and snapshots that drills proved bad.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Deployment } from '../../../src/domain/deployment.ts';
 import { type PruneInput, planPrune, takenAt } from '../../../src/domain/prune.ts';
-import { MANAGED_TAG, PROVEN_BAD_TAG } from '../../../src/domain/tags.ts';
-import type { Database, Snapshot, SnapshotStatus } from '../../../src/ports/rds.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
+import type { Database, Snapshot, SnapshotStatus, Tags } from '../../../src/ports/rds.ts';
+import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -27,6 +29,8 @@ interface SnapshotSeed {
   status: SnapshotStatus;
   manual: boolean;
   managed: boolean;
+  /** Of a managed snapshot: which deployment made it, or an earlier version, without the deployment tag. */
+  madeBy: 'this' | 'another' | 'earlier-version';
   provenBad: boolean;
   ageHours: number;
   hasCreateTime: boolean;
@@ -41,6 +45,7 @@ const snapshotSeed = fc.record<SnapshotSeed>({
   status: fc.constantFrom(...STATUSES),
   manual: fc.constantFrom(true, true, true, true, false),
   managed: fc.boolean(),
+  madeBy: fc.constantFrom('this', 'another', 'earlier-version'),
   provenBad: fc.constantFrom(false, false, false, true),
   // Ages anywhere, and often right at a day boundary, where off-by-one errors live.
   ageHours: fc.oneof(
@@ -58,8 +63,21 @@ const snapshotSeed = fc.record<SnapshotSeed>({
  */
 const dataTimes = new Map<string, Date | undefined>();
 
+/** The tags of a snapshot the tool made, as the deployment that made it (or an earlier version) sets them. */
+function toolTags(seed: SnapshotSeed, deployment: Deployment, source: Snapshot | undefined): Tags {
+  const copyOf: Tags = source === undefined ? {} : { [SOURCE_REGION_TAG]: source.region };
+  switch (seed.madeBy) {
+    case 'this':
+      return { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: deployment.id, ...copyOf };
+    case 'another':
+      return { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: 'other-eu-west-1', ...copyOf };
+    case 'earlier-version':
+      return { [MANAGED_TAG]: 'true', ...copyOf };
+  }
+}
+
 /** Builds snapshots; a copy points at an earlier snapshot and is taken `copyLagHours` after it. */
-function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
+function buildSnapshots(seeds: readonly SnapshotSeed[], deployment: Deployment): Snapshot[] {
   const snapshots: Snapshot[] = [];
   seeds.forEach((seed, index) => {
     const source = seed.copyOf === null ? undefined : snapshots[seed.copyOf % Math.max(1, snapshots.length)];
@@ -92,7 +110,7 @@ function buildSnapshots(seeds: readonly SnapshotSeed[]): Snapshot[] {
       sourceSnapshotArn: source?.arn,
       percentProgress: 100,
       tags: {
-        ...(seed.managed ? { [MANAGED_TAG]: 'true' } : {}),
+        ...(seed.managed ? toolTags(seed, deployment, source) : {}),
         ...(seed.provenBad ? { [PROVEN_BAD_TAG]: `drill-${index}` } : {}),
       },
     });
@@ -121,28 +139,53 @@ const scenario = fc
     regionCount: fc.integer({ min: 1, max: REGIONS.length }),
     inUse: fc.array(fc.nat({ max: 60 }), { maxLength: 5 }),
     clockShiftHours: fc.oneof(fc.constant(0), fc.integer({ min: -48, max: 48 })),
+    deployment: fc.constantFrom(DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT),
     snapshotTimeoutMinutes: fc.constantFrom(30, 240, 1440, 10_000),
   })
-  .map(({ seeds, retentionDays, cap, regionCount, inUse, clockShiftHours, snapshotTimeoutMinutes }) => {
-    const snapshots = buildSnapshots(seeds);
-    const input: PruneInput = {
-      now: new Date(NOW.getTime() + clockShiftHours * HOUR),
-      policy: { retentionDays, maxDeletionsPerRun: cap, backupMaxAgeHours: 26, snapshotTimeoutMinutes },
-      regions: REGIONS.slice(0, regionCount),
-      snapshots,
-      protectedDatabases: [database('db0', 'instance'), database('db1', 'cluster')],
-      inUseSnapshotArns: new Set(inUse.flatMap((index) => (snapshots[index] ? [snapshots[index].arn] : []))),
-    };
-    return input;
-  });
+  .map(
+    ({
+      seeds,
+      retentionDays,
+      cap,
+      regionCount,
+      inUse,
+      clockShiftHours,
+      deployment,
+      snapshotTimeoutMinutes,
+    }) => {
+      const snapshots = buildSnapshots(seeds, deployment);
+      const input: PruneInput = {
+        now: new Date(NOW.getTime() + clockShiftHours * HOUR),
+        policy: { retentionDays, maxDeletionsPerRun: cap, backupMaxAgeHours: 26, snapshotTimeoutMinutes },
+        deployment,
+        regions: REGIONS.slice(0, regionCount),
+        snapshots,
+        protectedDatabases: [database('db0', 'instance'), database('db1', 'cluster')],
+        inUseSnapshotArns: new Set(
+          inUse.flatMap((index) => (snapshots[index] ? [snapshots[index].arn] : [])),
+        ),
+      };
+      return input;
+    },
+  );
 
 const byArnOf = (input: PruneInput) => new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
 const ageMsOf = (input: PruneInput, snapshot: Snapshot) => {
   const time = takenAt(snapshot, byArnOf(input));
   return time === undefined ? undefined : input.now.getTime() - time.getTime();
 };
-const isManagedManual = (snapshot: Snapshot) =>
-  snapshot.type === 'manual' && snapshot.tags[MANAGED_TAG] === 'true';
+/**
+ * A manual snapshot the pruning deployment made: tagged with its id, or made
+ * by an earlier version (no deployment tag) of its source region when it is
+ * the default deployment (prod in eu-west-1, the fleet's source region).
+ */
+const isOwnManual = (input: PruneInput, snapshot: Snapshot) => {
+  if (snapshot.type !== 'manual' || snapshot.tags[MANAGED_TAG] !== 'true') return false;
+  const madeBy = snapshot.tags[DEPLOYMENT_TAG];
+  if (madeBy !== undefined) return madeBy === input.deployment.id;
+  const sourceRegion = snapshot.tags[SOURCE_REGION_TAG] ?? snapshot.region;
+  return input.deployment === DEFAULT_DEPLOYMENT && sourceRegion === 'eu-west-1';
+};
 
 const sameDatabaseAndRegion = (a: Snapshot, b: Snapshot) =>
   a.region === b.region && a.database.kind === b.database.kind && a.database.id === b.database.id;
@@ -155,12 +198,12 @@ const isGood = (snapshot: Snapshot) =>
  */
 function isLastGood(input: PruneInput, snapshot: Snapshot): boolean {
   const age = ageMsOf(input, snapshot);
-  if (!isManagedManual(snapshot) || !isGood(snapshot) || age === undefined) return false;
+  if (!isOwnManual(input, snapshot) || !isGood(snapshot) || age === undefined) return false;
   return !input.snapshots.some((other) => {
     const otherAge = ageMsOf(input, other);
     return (
       other !== snapshot &&
-      isManagedManual(other) &&
+      isOwnManual(input, other) &&
       isGood(other) &&
       sameDatabaseAndRegion(other, snapshot) &&
       otherAge !== undefined &&
@@ -173,7 +216,7 @@ function isLastGood(input: PruneInput, snapshot: Snapshot): boolean {
 const hasGoodCopy = (input: PruneInput, snapshot: Snapshot) =>
   input.snapshots.some(
     (other) =>
-      isManagedManual(other) &&
+      isOwnManual(input, other) &&
       isGood(other) &&
       ageMsOf(input, other) !== undefined &&
       sameDatabaseAndRegion(other, snapshot),
@@ -193,7 +236,7 @@ function isStuck(input: PruneInput, snapshot: Snapshot): boolean {
 function isDue(input: PruneInput, snapshot: Snapshot): boolean {
   const age = ageMsOf(input, snapshot);
   return (
-    isManagedManual(snapshot) &&
+    isOwnManual(input, snapshot) &&
     input.regions.includes(snapshot.region) &&
     (['available', 'failed'].includes(snapshot.status) || isStuck(input, snapshot)) &&
     age !== undefined &&
@@ -207,14 +250,14 @@ function isDue(input: PruneInput, snapshot: Snapshot): boolean {
 const PROPERTY_RUNS = { numRuns: 400 };
 
 describe('the prune planner, for every fleet of snapshots', () => {
-  it('deletes only the tool’s own manual snapshots, in the regions the tool writes to', () => {
+  it('deletes only the deployment’s own manual snapshots, in the regions the tool writes to', () => {
     fc.assert(
       fc.property(scenario, (input) => {
         const plan = planPrune(input);
         const byArn = byArnOf(input);
         for (const deletion of [...plan.deletions, ...plan.deferred]) {
           const snapshot = byArn.get(deletion.arn);
-          expect(snapshot && isManagedManual(snapshot)).toBe(true);
+          expect(snapshot && isOwnManual(input, snapshot)).toBe(true);
           expect(input.regions).toContain(snapshot?.region);
         }
       }),
@@ -295,7 +338,7 @@ describe('the prune planner, for every fleet of snapshots', () => {
               (ageMsOf(input, snapshot) ?? 0) > retentionMs &&
               input.snapshots.some(
                 (other) =>
-                  isManagedManual(other) &&
+                  isOwnManual(input, other) &&
                   other.status === 'available' &&
                   other.tags[PROVEN_BAD_TAG] !== undefined &&
                   sameDatabaseAndRegion(other, snapshot) &&
@@ -317,7 +360,7 @@ describe('the prune planner, for every fleet of snapshots', () => {
       fc.property(scenario, (input) => {
         const deleted = new Set(planPrune(input).deletions.map((deletion) => deletion.arn));
         const groups = new Map<string, Snapshot[]>();
-        for (const snapshot of input.snapshots.filter(isManagedManual)) {
+        for (const snapshot of input.snapshots.filter((candidate) => isOwnManual(input, candidate))) {
           if (snapshot.status !== 'available' || ageMsOf(input, snapshot) === undefined) continue;
           const key = `${snapshot.region}|${snapshot.database.kind}|${snapshot.database.id}`;
           groups.set(key, [...(groups.get(key) ?? []), snapshot]);
@@ -372,7 +415,7 @@ describe('the prune planner, for every fleet of snapshots', () => {
         expect(reported).toEqual(foreign.map((snapshot) => `${snapshot.region}/${snapshot.id}`).sort());
         expect(plan.kept).toBe(
           input.snapshots.filter(
-            (snapshot) => isManagedManual(snapshot) && input.regions.includes(snapshot.region),
+            (snapshot) => isOwnManual(input, snapshot) && input.regions.includes(snapshot.region),
           ).length - plan.deletions.length,
         );
       }),

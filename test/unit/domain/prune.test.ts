@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { type Deployment, deploymentOf } from '../../../src/domain/deployment.ts';
 import { type PruneInput, planPrune } from '../../../src/domain/prune.ts';
-import { MANAGED_TAG, PROVEN_BAD_TAG } from '../../../src/domain/tags.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot } from '../../../src/ports/rds.ts';
+import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
 const NOW = new Date('2026-11-22T04:00:00Z');
 const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000);
@@ -22,7 +24,7 @@ function snapshot(id: string, ageHours: number, overrides: Partial<Snapshot> = {
     kmsKeyId: 'alias/aws/rds',
     sourceSnapshotArn: undefined,
     percentProgress: 100,
-    tags: { [MANAGED_TAG]: 'true' },
+    tags: { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: DEFAULT_DEPLOYMENT.id },
     ...overrides,
   };
 }
@@ -47,6 +49,7 @@ function plan(snapshots: Snapshot[], overrides: Partial<PruneInput> = {}) {
   return planPrune({
     now: NOW,
     policy: { retentionDays: 7, maxDeletionsPerRun: 50, backupMaxAgeHours: 26, snapshotTimeoutMinutes: 240 },
+    deployment: DEFAULT_DEPLOYMENT,
     regions: ['eu-west-1'],
     snapshots,
     protectedDatabases: [database()],
@@ -263,6 +266,66 @@ describe('auditing the policy', () => {
     });
     expect(result.findings).toEqual([
       expect.objectContaining({ kind: 'backup-overdue', resource: 'eu-central-1/orders' }),
+    ]);
+  });
+});
+
+describe('planning the prune of one deployment among several in the account', () => {
+  const madeBy = (deployment: Deployment) => ({ [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: deployment.id });
+  const earlierVersion = { [MANAGED_TAG]: 'true' };
+  const fresh = [
+    snapshot('fresh-prod', 2, { tags: madeBy(DEFAULT_DEPLOYMENT) }),
+    snapshot('fresh-staging', 2, { tags: madeBy(STAGING_DEPLOYMENT) }),
+  ];
+
+  it('leaves the snapshots an earlier version made, without the deployment tag, to the default deployment', () => {
+    const legacy = snapshot('restorable-orders-2026-11-01', 400, { tags: earlierVersion });
+
+    const byDefault = plan([...fresh, legacy], { deployment: DEFAULT_DEPLOYMENT });
+    const byStaging = plan([...fresh, legacy], { deployment: STAGING_DEPLOYMENT });
+
+    expect(byDefault.deletions.map((deletion) => deletion.snapshot)).toEqual([
+      'restorable-orders-2026-11-01',
+    ]);
+    expect(byStaging.deletions).toEqual([]);
+    expect(byStaging.kept).toBe(1);
+    expect(byStaging.findings).toEqual([]);
+  });
+
+  it("leaves an earlier version's copy to the default deployment of the region it was copied from", () => {
+    const copy = snapshot('restorable-orders-2026-11-01', 400, {
+      region: 'eu-central-1',
+      tags: { ...earlierVersion, [SOURCE_REGION_TAG]: 'eu-west-1' },
+    });
+    const newer = snapshot('restorable-orders-2026-11-21', 2, {
+      region: 'eu-central-1',
+      tags: { ...earlierVersion, [SOURCE_REGION_TAG]: 'eu-west-1' },
+    });
+    const otherSource = deploymentOf({ sourceRegion: 'us-east-1', aws: { stage: 'prod' } });
+
+    const fromItsRegion = plan([copy, newer], { regions: ['eu-west-1', 'eu-central-1'] });
+    const fromAnother = plan([copy, newer], {
+      deployment: otherSource,
+      regions: ['us-east-1', 'eu-central-1'],
+    });
+
+    expect(otherSource.isDefault).toBe(true);
+    expect(fromItsRegion.deletions.map((deletion) => deletion.region)).toEqual(['eu-central-1']);
+    expect(fromAnother.deletions).toEqual([]);
+  });
+
+  it("neither deletes nor audits another deployment's snapshots, which are never its last good copy", () => {
+    const theirs = snapshot('restorable-orders-2026-11-01-a1b2c3', 400, {
+      tags: madeBy(STAGING_DEPLOYMENT),
+      encrypted: false,
+    });
+
+    const result = plan([theirs], { deployment: DEFAULT_DEPLOYMENT });
+
+    expect(result.deletions).toEqual([]);
+    expect(result.kept).toBe(0);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind: 'backup-overdue', resource: 'eu-west-1/orders' }),
     ]);
   });
 });

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../../src/domain/errors.ts';
 import {
   isSandbox,
   isSandboxExpired,
+  ownsSandbox,
   SANDBOX_DRILL_TAG,
   SANDBOX_EXPIRES_TAG,
   SANDBOX_FALLBACK_TTL_MS,
@@ -13,7 +14,8 @@ import {
   sandboxInstanceId,
   sandboxTags,
 } from '../../../src/domain/sandbox.ts';
-import { DATABASE_TAG } from '../../../src/domain/tags.ts';
+import { DATABASE_TAG, DEPLOYMENT_TAG } from '../../../src/domain/tags.ts';
+import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
 const STARTED = new Date('2025-03-01T02:05:59.999Z');
 const NOW = new Date('2025-03-01T12:00:00Z');
@@ -29,7 +31,12 @@ function isValidRdsIdentifier(id: string): boolean {
 describe('sandboxTags', () => {
   it('marks the sandbox, its expiry, its drill and its database', () => {
     // Prepare
-    const input = { drillId: 'drill-42', databaseId: 'orders', expiresAt: new Date('2025-03-01T05:00:00Z') };
+    const input = {
+      drillId: 'drill-42',
+      databaseId: 'orders',
+      expiresAt: new Date('2025-03-01T05:00:00Z'),
+      deployment: STAGING_DEPLOYMENT,
+    };
 
     // Act
     const tags = sandboxTags(input);
@@ -40,19 +47,51 @@ describe('sandboxTags', () => {
       'restorable:expires-at': '2025-03-01T05:00:00.000Z',
       'restorable:drill': 'drill-42',
       [DATABASE_TAG]: 'orders',
+      'restorable:deployment': 'staging-eu-west-1',
     });
     expect(isSandbox(tags)).toBe(true);
   });
 
   it('refuses an invalid expiry rather than tagging a sandbox that would never expire on its tag', () => {
     // Prepare
-    const input = { drillId: 'd', databaseId: 'orders', expiresAt: new Date('not a date') };
+    const input = {
+      drillId: 'd',
+      databaseId: 'orders',
+      expiresAt: new Date('not a date'),
+      deployment: DEFAULT_DEPLOYMENT,
+    };
 
     // Act
     const tagging = () => sandboxTags(input);
 
     // Assess
     expect(tagging).toThrow(InvalidInputError);
+  });
+});
+
+describe('ownsSandbox', () => {
+  it.each([
+    ['its own', { [SANDBOX_TAG]: 'true', [DEPLOYMENT_TAG]: 'staging-eu-west-1' }, STAGING_DEPLOYMENT, true],
+    [
+      "another deployment's",
+      { [SANDBOX_TAG]: 'true', [DEPLOYMENT_TAG]: 'prod-eu-west-1' },
+      STAGING_DEPLOYMENT,
+      false,
+    ],
+    ["an earlier version's, for the default deployment", { [SANDBOX_TAG]: 'true' }, DEFAULT_DEPLOYMENT, true],
+    ["an earlier version's, for another deployment", { [SANDBOX_TAG]: 'true' }, STAGING_DEPLOYMENT, false],
+    [
+      'a database tagged with the deployment but not a sandbox',
+      { [DEPLOYMENT_TAG]: 'prod-eu-west-1' },
+      DEFAULT_DEPLOYMENT,
+      false,
+    ],
+  ])('%s: %j → %s', (_, tags, deployment, expected) => {
+    // Act
+    const owned = ownsSandbox(deployment, tags);
+
+    // Assess
+    expect(owned).toBe(expected);
   });
 });
 
@@ -76,7 +115,7 @@ describe('isSandbox', () => {
 describe('sandboxId', () => {
   it('names the sandbox after the database and the drill start, to the second, in UTC', () => {
     // Act
-    const id = sandboxId('orders', STARTED);
+    const id = sandboxId('orders', STARTED, DEFAULT_DEPLOYMENT);
 
     // Assess
     expect(id).toBe('rsbx-orders-20250301020559');
@@ -94,7 +133,7 @@ describe('sandboxId', () => {
     ['ördérs', 'rsbx-rd-rs-20250301020559'],
   ])('%j → %s, a valid RDS identifier', (databaseId, expected) => {
     // Act
-    const id = sandboxId(databaseId, STARTED);
+    const id = sandboxId(databaseId, STARTED, DEFAULT_DEPLOYMENT);
 
     // Assess
     expect(id).toBe(expected);
@@ -111,7 +150,7 @@ describe('sandboxId', () => {
     'keeps a long database identifier (%s) within the limit, room left for the Aurora instance suffix',
     (_, databaseId) => {
       // Act
-      const id = sandboxId(databaseId, STARTED);
+      const id = sandboxId(databaseId, STARTED, DEFAULT_DEPLOYMENT);
 
       // Assess
       expect(id.length).toBeLessThanOrEqual(SANDBOX_ID_MAX_LENGTH);
@@ -125,7 +164,7 @@ describe('sandboxId', () => {
 
   it('keeps the whole database identifier when it fits exactly', () => {
     // Act
-    const id = sandboxId('a'.repeat(41), STARTED);
+    const id = sandboxId('a'.repeat(41), STARTED, DEFAULT_DEPLOYMENT);
 
     // Assess
     expect(id).toBe(`rsbx-${'a'.repeat(41)}-20250301020559`);
@@ -137,8 +176,8 @@ describe('sandboxId', () => {
     const prefix = 'analytics-warehouse-replica-eu-west-1-prod';
 
     // Act
-    const first = sandboxId(`${prefix}-a`, STARTED);
-    const second = sandboxId(`${prefix}-b`, STARTED);
+    const first = sandboxId(`${prefix}-a`, STARTED, DEFAULT_DEPLOYMENT);
+    const second = sandboxId(`${prefix}-b`, STARTED, DEFAULT_DEPLOYMENT);
 
     // Assess
     expect(first).not.toBe(second);
@@ -147,7 +186,10 @@ describe('sandboxId', () => {
 
   it('is stable: the same database and start give the same identifier', () => {
     // Act
-    const ids = [sandboxId('x'.repeat(60), STARTED), sandboxId('x'.repeat(60), new Date(STARTED))];
+    const ids = [
+      sandboxId('x'.repeat(60), STARTED, DEFAULT_DEPLOYMENT),
+      sandboxId('x'.repeat(60), new Date(STARTED), DEFAULT_DEPLOYMENT),
+    ];
 
     // Assess
     expect(ids[0]).toBe(ids[1]);
@@ -155,16 +197,44 @@ describe('sandboxId', () => {
 
   it('gives different identifiers to drills of one database started in different minutes', () => {
     // Act
-    const first = sandboxId('orders', new Date('2025-03-01T02:05:00Z'));
-    const second = sandboxId('orders', new Date('2025-03-01T02:06:00Z'));
+    const first = sandboxId('orders', new Date('2025-03-01T02:05:00Z'), DEFAULT_DEPLOYMENT);
+    const second = sandboxId('orders', new Date('2025-03-01T02:06:00Z'), DEFAULT_DEPLOYMENT);
 
     // Assess
     expect(first).not.toBe(second);
   });
 
+  it("ends another deployment's sandbox with its discriminator, so two deployments never want the same one", () => {
+    // Act
+    const ours = sandboxId('orders', STARTED, STAGING_DEPLOYMENT);
+    const theirs = sandboxId('orders', STARTED, DEFAULT_DEPLOYMENT);
+
+    // Assess
+    expect(ours).toBe(`rsbx-orders-20250301020559-${STAGING_DEPLOYMENT.discriminator}`);
+    expect(ours).not.toBe(theirs);
+    expect(isValidRdsIdentifier(ours)).toBe(true);
+  });
+
+  it.each([
+    ['exactly fits', 'a'.repeat(34)],
+    ['one too long', 'a'.repeat(35)],
+    ['RDS maximum', 'b'.repeat(63)],
+  ])(
+    "keeps another deployment's sandbox of a long database identifier (%s) within the limit",
+    (_, databaseId) => {
+      // Act
+      const id = sandboxId(databaseId, STARTED, STAGING_DEPLOYMENT);
+
+      // Assess
+      expect(id.length).toBeLessThanOrEqual(SANDBOX_ID_MAX_LENGTH);
+      expect(isValidRdsIdentifier(sandboxInstanceId(id))).toBe(true);
+      expect(id.endsWith(`-20250301020559-${STAGING_DEPLOYMENT.discriminator}`)).toBe(true);
+    },
+  );
+
   it('refuses an invalid drill start', () => {
     // Act
-    const naming = () => sandboxId('orders', new Date(Number.NaN));
+    const naming = () => sandboxId('orders', new Date(Number.NaN), DEFAULT_DEPLOYMENT);
 
     // Assess
     expect(naming).toThrow(InvalidInputError);
@@ -298,7 +368,12 @@ describe('isSandboxExpired', () => {
 
   it('reads back the expiry sandboxTags wrote', () => {
     // Prepare
-    const tags = sandboxTags({ drillId: 'd', databaseId: 'orders', expiresAt: ahead(minutes(30)) });
+    const tags = sandboxTags({
+      drillId: 'd',
+      databaseId: 'orders',
+      expiresAt: ahead(minutes(30)),
+      deployment: DEFAULT_DEPLOYMENT,
+    });
     const sandbox = { tags, createdAt: ago(SANDBOX_FALLBACK_TTL_MS * 2) };
 
     // Act

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { regionStatus } from '../../../src/domain/status.ts';
-import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
 import type { Snapshot } from '../../../src/ports/rds.ts';
+import { DEFAULT_DEPLOYMENT } from '../../support/deployments.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const HOUR_MS = 3_600_000;
@@ -20,7 +21,7 @@ const snapshot = (id: string, ageHours: number, overrides: Partial<Snapshot> = {
   kmsKeyId: 'alias/restorable',
   sourceSnapshotArn: undefined,
   percentProgress: 100,
-  tags: { [MANAGED_TAG]: MANAGED_TAG_VALUE },
+  tags: { [MANAGED_TAG]: MANAGED_TAG_VALUE, [DEPLOYMENT_TAG]: DEFAULT_DEPLOYMENT.id },
   ...overrides,
 });
 
@@ -34,7 +35,11 @@ describe('the status of a region', () => {
   ];
 
   it('counts the tool’s available snapshots, with the ages of the newest and oldest', () => {
-    expect(regionStatus(snapshots, NOW)).toEqual({ snapshots: 3, newestAgeHours: 1, oldestAgeHours: 48 });
+    expect(regionStatus(snapshots, DEFAULT_DEPLOYMENT, NOW)).toEqual({
+      snapshots: 3,
+      newestAgeHours: 1,
+      oldestAgeHours: 48,
+    });
   });
 
   it('counts the snapshots under a lost key apart, naming the key file, and not in the ages', () => {
@@ -43,7 +48,7 @@ describe('the status of a region', () => {
       { keyFile: '/state/regions/eu-central-1/kms/alias%2Fold.key', snapshotIds: ['day-1'] },
     ];
 
-    expect(regionStatus(snapshots, NOW, lostKeys)).toEqual({
+    expect(regionStatus(snapshots, DEFAULT_DEPLOYMENT, NOW, lostKeys)).toEqual({
       snapshots: 1,
       newestAgeHours: 24,
       oldestAgeHours: 24,
@@ -60,6 +65,8 @@ describe('the status of a region', () => {
   it('says nothing of a lost key that none of the tool’s available snapshots is under', () => {
     const lostKeys = [{ keyFile: '/state/kms/alias%2Fother.key', snapshotIds: ['not-ours', 'copying'] }];
 
-    expect(regionStatus(snapshots, NOW, lostKeys)).toEqual(regionStatus(snapshots, NOW));
+    expect(regionStatus(snapshots, DEFAULT_DEPLOYMENT, NOW, lostKeys)).toEqual(
+      regionStatus(snapshots, DEFAULT_DEPLOYMENT, NOW),
+    );
   });
 });

@@ -26,6 +26,7 @@ describe('drill leases', () => {
       snapshotArn: 'arn:a',
       drillId: 'drill-a',
       expiresAt: '2026-11-22T07:00:00.000Z',
+      deployment: 'prod-eu-west-1',
     });
     expect(activeLeaseArns(await readCurrentLeases(reports, NOW), NOW)).toEqual(new Set(['arn:a']));
 
@@ -39,9 +40,34 @@ describe('drill leases', () => {
       snapshotArn: 'arn:old',
       drillId: 'drill-old',
       expiresAt: '2026-11-20T07:00:00.000Z',
+      deployment: 'prod-eu-west-1',
     });
     expect(await readCurrentLeases(reports, NOW)).toEqual([]);
     expect(await reports.list('leases/drills/2026-11-20/')).toHaveLength(1);
+  });
+
+  it("protect their snapshot whichever deployment's drill holds them, and also when written before leases named one", async () => {
+    await writeLease(reports, {
+      snapshotArn: 'arn:staging',
+      drillId: 'drill-staging',
+      expiresAt: '2026-11-22T07:00:00.000Z',
+      deployment: 'staging-eu-west-1',
+    });
+    const earlierVersion = {
+      snapshotArn: 'arn:earlier',
+      drillId: 'drill-earlier',
+      expiresAt: '2026-11-22T07:00:00.000Z',
+    };
+    await reports.put(
+      'leases/drills/2026-11-22/drill-earlier.json',
+      JSON.stringify(earlierVersion),
+      'application/json',
+    );
+
+    const leases = await readCurrentLeases(reports, NOW);
+
+    expect(activeLeaseArns(leases, NOW)).toEqual(new Set(['arn:staging', 'arn:earlier']));
+    expect(leases.find((lease) => lease.drillId === 'drill-staging')?.deployment).toBe('staging-eu-west-1');
   });
 
   it('fail safe when malformed: a lease whose snapshot is readable keeps protecting it', async () => {
