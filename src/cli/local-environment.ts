@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';
 import { type MissingKey, missingKeysError } from '../local-cloud/kms.ts';
 import { StateLayout } from '../local-cloud/layout.ts';
@@ -84,7 +85,7 @@ export async function openLocalEnvironment(
     config: context.config,
     rds: cloud.rdsProvider(),
     sandboxes: cloud.sandboxProvider(),
-    reports: new LocalReportStore(stateDir),
+    reports: new LocalReportStore(stateDir, deploymentOf(context.config)),
     clock,
   };
   const alertsFile = new StateLayout(stateDir).alertsFile;

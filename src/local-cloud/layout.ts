@@ -77,6 +77,8 @@ export const STATE_DIR_ENTRIES = {
   alertsFile: 'alerts.jsonl',
   regionsDir: 'regions',
   reportsDir: 'reports',
+  /** The report stores of deployments other than the default one (`reportsDirOf`). */
+  deploymentsDir: 'deployments',
 } as const;
 
 /** Paths of the state directory. Names must have been validated by the caller. */
@@ -106,6 +108,21 @@ export class StateLayout {
 
   get reportsDir(): string {
     return join(this.root, STATE_DIR_ENTRIES.reportsDir);
+  }
+
+  /**
+   * The report store of a deployment. The default deployment's is `reports/`,
+   * where earlier versions kept it; every other deployment sharing the state
+   * directory has its own (`deployments/<id>/reports/`), as each stack has its
+   * own bucket on AWS: evidence, reports and leases are never mixed.
+   */
+  reportsDirOf(deployment: { readonly id: string; readonly isDefault: boolean } | undefined): string {
+    if (deployment === undefined || deployment.isDefault) return this.reportsDir;
+    return join(this.root, STATE_DIR_ENTRIES.deploymentsDir, deployment.id, STATE_DIR_ENTRIES.reportsDir);
+  }
+
+  get deploymentsDir(): string {
+    return join(this.root, STATE_DIR_ENTRIES.deploymentsDir);
   }
 
   regionDir(region: string): string {

@@ -89,6 +89,7 @@ export async function removeTemporaryFiles(layout: StateLayout): Promise<void> {
     for (const dir of dirs) await removeTemporariesIn(dir, isTempFile, false);
   }
   await removeTemporariesIn(layout.reportsDir, isTempFile, true);
+  await removeTemporariesIn(layout.deploymentsDir, isTempFile, true);
 }
 
 async function removeTemporariesIn(

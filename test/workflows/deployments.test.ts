@@ -5,6 +5,7 @@
 // what the other made, and each one's status counts only its own.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalReportStore } from '../../src/adapters/local/report-store.ts';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
 import { collectStatus } from '../../src/cli/commands/status.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -46,8 +47,14 @@ let test: TestCloud;
 const ofProd: Replay = { config: prod, backups: [], prunes: [] };
 const ofStaging: Replay = { config: staging, backups: [], prunes: [] };
 
-const runnerOf = (config: Config) =>
-  new LocalWorkflowRunner({ dependencies: { ...test.dependencies, config } });
+/** A deployment's dependencies as the CLI wires them: the shared cloud, its own report store. */
+const dependenciesOf = (config: Config) => ({
+  ...test.dependencies,
+  config,
+  reports: new LocalReportStore(test.stateDir, deploymentOf(config)),
+});
+
+const runnerOf = (config: Config) => new LocalWorkflowRunner({ dependencies: dependenciesOf(config) });
 
 const snapshotIds = async (region: string) =>
   (await test.dependencies.rds(region).listSnapshots()).map((snapshot) => snapshot.id).sort();
@@ -155,7 +162,12 @@ describe('two deployments in one account', () => {
       [prod, 8],
       [staging, 2],
     ] as const) {
-      const statuses = await collectStatus(config, test.dependencies.rds, test.dependencies.reports, now);
+      const statuses = await collectStatus(
+        config,
+        test.dependencies.rds,
+        dependenciesOf(config).reports,
+        now,
+      );
       expect(statuses.map((status) => status.id)).toEqual(DATABASES);
       for (const status of statuses) {
         for (const region of [SOURCE_REGION, COPY_REGION]) {
@@ -175,7 +187,7 @@ describe('two deployments in one account', () => {
       const plan = await invokeTask(
         planDrillsTask,
         { request: { databaseId: 'orders' }, executionName: 'drill-plan' },
-        { ...test.dependencies, config, logger: new Logger({ logLevel: 'SILENT' }) },
+        { ...dependenciesOf(config), logger: new Logger({ logLevel: 'SILENT' }) },
       );
       const suffix = config === staging ? `-${DISCRIMINATOR}` : '';
       expect(plan.drills).toEqual([
@@ -227,5 +239,31 @@ describe('two deployments in one account', () => {
     const byProd = (await runnerOf(prod).run('sweeper', {}, 'sweep-prod')) as { deleted: { id: string }[] };
     expect(byProd.deleted.map((row) => row.id)).toEqual(['rsbx-orders-left-by-prod']);
     expect(await sandboxIds()).toEqual([]);
+  });
+
+  it('each keep their evidence apart, and report on their own backups and deletions only', async () => {
+    test.setNow(`${day(DAYS)}T06:00:00Z`);
+    for (const { config, prunes } of [ofProd, ofStaging]) {
+      const deleted = prunes.flatMap((run) => run.deleted).length;
+      expect(deleted, config.aws.stage).toBeGreaterThan(0);
+      const reports = dependenciesOf(config).reports;
+      const intents = (await reports.list('evidence/deletions/')).filter((key) =>
+        key.endsWith('.intent.json'),
+      );
+      expect(intents, config.aws.stage).toHaveLength(deleted);
+      const report = (await runnerOf(config).run(
+        'report',
+        { from: day(1), to: day(DAYS) },
+        `report-${config.aws.stage}`,
+      )) as { controls: { id: string; status: string; databases: { detail: string }[] }[] };
+      const control = (id: string) => report.controls.find((item) => item.id === id);
+      expect(control('daily-backup')?.status, config.aws.stage).toBe('pass');
+      expect(control('cross-region-copy')?.status, config.aws.stage).toBe('pass');
+      expect(
+        control('retention')
+          ?.databases.map((row) => row.detail)
+          .join('; '),
+      ).not.toContain('disappeared');
+    }
   });
 });

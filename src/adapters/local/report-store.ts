@@ -15,8 +15,9 @@ export class LocalReportStore implements ReportStore {
   /** The folder holding the objects: `<stateDir>/reports`. */
   readonly root: string;
 
-  constructor(stateDir: string) {
-    this.root = new StateLayout(stateDir).reportsDir;
+  /** Without a deployment, or for the default one, the store is `<stateDir>/reports`. */
+  constructor(stateDir: string, deployment?: { readonly id: string; readonly isDefault: boolean }) {
+    this.root = new StateLayout(stateDir).reportsDirOf(deployment);
   }
 
   async put(key: string, body: string | Uint8Array, _contentType: string): Promise<StoredObject> {
