@@ -108,7 +108,7 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
     context.output.say('');
     context.output.say(
       `pruned ${pruned.length} snapshots older than ${context.config.retention.days} days over the replay ` +
-        `(deletion logs under reports/evidence/prunes/)`,
+        `(write-ahead deletion log under reports/evidence/deletions/, run logs under reports/evidence/prunes/)`,
     );
     for (const drill of drills.drills) {
       context.output.say(
