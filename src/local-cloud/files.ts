@@ -5,7 +5,8 @@
 // the old file or the new one, never a half-written one. Temporary files end
 // in TEMP_SUFFIX so that listings can skip them.
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { link, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export const TEMP_SUFFIX = '.restorable-tmp';
@@ -86,6 +87,17 @@ export async function readFileIfExists(path: string): Promise<Buffer | undefined
     return await readFile(path);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The entries of a directory; none when it does not exist (or is not a directory). */
+export async function readDirIfExists(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw error;
   }
 }

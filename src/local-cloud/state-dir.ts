@@ -6,10 +6,9 @@
 // no others, and the removal of a crash's temporary files looks only inside
 // the cloud's own directories. LocalCloud.open runs both deletions with the
 // state directory's lock held, so no live writer can own what they remove.
-import type { Dirent } from 'node:fs';
 import { readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, isTempFile, temporaryFileTarget } from './files.ts';
+import { errorCode, isTempFile, readDirIfExists, temporaryFileTarget } from './files.ts';
 import { STATE_DIR_ENTRIES, type StateLayout } from './layout.ts';
 import { listDatabaseIds, listRegionNames } from './records.ts';
 
@@ -97,15 +96,7 @@ async function removeTemporariesIn(
   isTemporary: (name: string) => boolean,
   recursive: boolean,
 ): Promise<void> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw error;
-  }
-  for (const entry of entries) {
+  for (const entry of await readDirIfExists(dir)) {
     const path = join(dir, entry.name);
     if (entry.isFile() && isTemporary(entry.name)) {
       await unlink(path).catch((error: unknown) => {

@@ -83,16 +83,13 @@ const describe = (error: unknown) =>
  * cause, when the store refuses it: the caller must then not delete.
  */
 export async function writeDeletionIntent(reports: ReportStore, intent: DeletionIntent): Promise<string> {
-  const body = serializeDocument(deletionIntentSchema, intent, 'deletion intent');
   const key = deletionIntentKey(intent);
-  try {
-    await reports.put(key, body, 'application/json');
-  } catch (error) {
-    throw new EvidenceWriteError(
-      `could not write the deletion intent ${key}, so ${intent.region}/${intent.snapshot} was not deleted: ${describe(error)}`,
-      { cause: error },
-    );
-  }
+  await putOrFail(
+    reports,
+    key,
+    serializeDocument(deletionIntentSchema, intent, 'deletion intent'),
+    `could not write the deletion intent ${key}, so ${intent.region}/${intent.snapshot} was not deleted`,
+  );
   return key;
 }
 
@@ -102,17 +99,23 @@ export async function writeDeletionOutcome(
   entry: EntryRef,
   outcome: DeletionOutcome,
 ): Promise<string> {
-  const body = serializeDocument(deletionOutcomeSchema, outcome, 'deletion outcome');
   const key = deletionOutcomeKey(entry);
+  await putOrFail(
+    reports,
+    key,
+    serializeDocument(deletionOutcomeSchema, outcome, 'deletion outcome'),
+    `could not write the deletion outcome ${key}; the next prune completes it`,
+  );
+  return key;
+}
+
+/** Puts a document, turning the store's refusal into EvidenceWriteError (its cause the store's error). */
+async function putOrFail(reports: ReportStore, key: string, body: string, failure: string): Promise<void> {
   try {
     await reports.put(key, body, 'application/json');
   } catch (error) {
-    throw new EvidenceWriteError(
-      `could not write the deletion outcome ${key}; the next prune completes it: ${describe(error)}`,
-      { cause: error },
-    );
+    throw new EvidenceWriteError(`${failure}: ${describe(error)}`, { cause: error });
   }
-  return key;
 }
 
 export async function readDeletionIntent(

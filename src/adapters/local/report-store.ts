@@ -4,10 +4,10 @@
 // backslashes, empty segments) are refused. The content type is not kept: a
 // file's extension says what it is.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../../domain/errors.ts';
-import { errorCode, isTempFile, writeFileAtomic } from '../../local-cloud/files.ts';
+import { errorCode, isTempFile, readDirIfExists, writeFileAtomic } from '../../local-cloud/files.ts';
 import { StateLayout } from '../../local-cloud/layout.ts';
 import { type ReportStore, type StoredObject, unsafeKeyReason } from '../../ports/report-store.ts';
 
@@ -64,15 +64,7 @@ function assertSafeKey(key: string, what: 'key' | 'prefix', isPrefix: boolean): 
 }
 
 async function walk(dir: string, relative: string, into: string[]): Promise<void> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw error;
-  }
-  for (const entry of entries) {
+  for (const entry of await readDirIfExists(dir)) {
     if (isTempFile(entry.name)) continue;
     const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory()) await walk(join(dir, entry.name), key, into);
