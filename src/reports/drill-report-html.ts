@@ -313,6 +313,12 @@ function provenanceSection(report: DrillReport): SafeHtml {
         orNot(snapshot.sourceSnapshotArn, codeHtml, 'not a copy: this is the original snapshot'),
       ],
       ['SHA-256', orNot(snapshot.sha256, codeHtml, 'not exposed by the cloud provider')],
+      [
+        'Proven bad',
+        snapshot.provenBad === undefined || snapshot.provenBad === null
+          ? 'no: this drill found nothing wrong with the snapshot itself'
+          : html`${badge('PROVEN BAD', 'warn')} ${snapshot.provenBad}; tagged so that it never counts as a good copy`,
+      ],
     ]),
   );
 }
