@@ -131,11 +131,27 @@ export class WorkflowExecutionFailedError extends Error {
   readonly executionCause: string;
 
   constructor(workflow: string, error: string, cause: string) {
-    super(`${workflow} failed: ${error}: ${cause}`);
+    super(`${workflow} failed: ${error}: ${readableCause(cause)}`);
     this.name = 'WorkflowExecutionFailedError';
     this.error = error;
     this.executionCause = cause;
   }
+}
+
+/**
+ * The cause as a person reads it: a Lambda error's cause is the JSON of the
+ * error (`{"errorType":…,"errorMessage":…}`), of which the message says it all.
+ */
+function readableCause(cause: string): string {
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+      return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+    }
+  } catch {
+    // Not JSON: the cause is already text.
+  }
+  return cause;
 }
 
 /** The error a failed child execution raises in its parent, as Step Functions does. */
