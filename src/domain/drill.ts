@@ -1,6 +1,7 @@
-// Pure rules of a restore drill: which snapshot to drill, how the inventory
-// compares with the previous drill, what RPO and RTO were measured, and the
-// verdict. A drill passes only when every check ran and passed (fail closed).
+// Pure rules of a restore drill: which snapshot to drill, which earlier drills
+// are its baselines, how the inventory compares with its baseline, what RPO
+// and RTO were measured, and the verdict. A drill passes only when every check
+// ran and passed (fail closed).
 import type { DatabaseKind } from '../ports/rds.ts';
 import type { CheckResult, Inventory } from '../verifier/types.ts';
 
@@ -54,6 +55,7 @@ export interface DrillReport {
   readonly checks: CheckResult[];
   /** Counts and a digest only, never row contents. */
   readonly inventory: Inventory | null;
+  /** The inventory baseline (see `chooseBaseline`); null when there was none. */
   readonly previousDrill: { readonly drillId: string; readonly finishedAt: string } | null;
 }
 
@@ -79,6 +81,48 @@ export function isDrillDue(lastDrillAt: Date | undefined, intervalDays: number, 
   return now.getTime() - lastDrillAt.getTime() >= intervalDays * 86_400_000;
 }
 
+const passed = (report: DrillReport, checkName: string): boolean =>
+  report.checks.some((result) => result.name === checkName && result.status === 'pass');
+
+/**
+ * Among earlier drills that `qualifies` accepts, the one of the newest snapshot
+ * taken no later than the drilled one (by data time, `snapshot.takenAt`), and
+ * of those the one that finished last. Drills are ordered by the data they
+ * saw, not by when they ran: a drill of an older snapshot, run after a newer
+ * one's, does not displace it as the baseline of later drills. Without the
+ * drilled snapshot's time nothing can be shown to be as old: there is no
+ * baseline; nor is a drill whose own snapshot time is unknown one.
+ */
+function latestAtOrBefore(
+  reports: readonly DrillReport[],
+  snapshotTakenAt: Date | undefined,
+  qualifies: (report: DrillReport) => boolean,
+): DrillReport | undefined {
+  if (snapshotTakenAt === undefined) return undefined;
+  const dataTime = (report: DrillReport) =>
+    report.snapshot.takenAt === null ? Number.NaN : Date.parse(report.snapshot.takenAt);
+  return reports
+    .filter((report) => dataTime(report) <= snapshotTakenAt.getTime() && qualifies(report))
+    .sort((a, b) => dataTime(b) - dataTime(a) || Date.parse(b.finishedAt) - Date.parse(a.finishedAt))[0];
+}
+
+/**
+ * The inventory baseline: the latest drill whose inventory check passed, of
+ * the newest snapshot no newer than the drilled one. A drill that found lost
+ * rows is not a baseline, or the next drill would accept the loss; nor is a
+ * drill of a newer snapshot, which holds rows an older snapshot never had.
+ */
+export function chooseBaseline(
+  reports: readonly DrillReport[],
+  snapshotTakenAt: Date | undefined,
+): DrillReport | undefined {
+  return latestAtOrBefore(
+    reports,
+    snapshotTakenAt,
+    (report) => report.inventory !== null && passed(report, 'inventory'),
+  );
+}
+
 const check = (name: string, status: CheckResult['status'], detail: string): CheckResult => ({
   name,
   status,
@@ -100,7 +144,11 @@ export function compareInventory(
   if (current === undefined) return check('inventory', 'error', 'the inventory could not be taken');
   const summary = `${current.schemas} schemas, ${current.tables.length} tables, ${current.totalRows} rows`;
   if (previous === undefined)
-    return check('inventory', 'pass', `${summary}; first drill of this database: baseline recorded`);
+    return check(
+      'inventory',
+      'pass',
+      `${summary}; no earlier passing drill of a snapshot as old or older: baseline recorded`,
+    );
   const now = new Map(current.tables.map((table) => [`${table.schema}.${table.table}`, table]));
   const problems: string[] = [];
   for (const before of previous.tables) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  chooseBaseline,
   compareInventory,
   type DrillReport,
   evaluateRpo,
@@ -28,23 +29,17 @@ const notRun = (name: string, why: string): CheckResult => ({
   durationMs: 0,
 });
 
-/**
- * The baseline to compare with: the last earlier drill of the database whose
- * inventory check passed. A drill that found lost rows is not a baseline, or
- * the next drill would accept the loss.
- */
-async function previousDrill(reports: ReportStore, databaseId: string, drillId: string) {
+/** Every earlier drill report of the database: the candidates for its baselines. */
+async function earlierDrills(reports: ReportStore, databaseId: string, drillId: string) {
   const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter(
     (key) => key.endsWith('.json') && !key.endsWith(`/${drillId}.json`),
   );
-  for (const key of keys.reverse()) {
+  const earlier: DrillReport[] = [];
+  for (const key of keys) {
     const body = await reports.get(key);
-    if (body === undefined) continue;
-    const report = parseDrillReport(Buffer.from(body).toString('utf8'));
-    const inventoryCheck = report.checks.find((check) => check.name === 'inventory');
-    if (report.inventory !== null && inventoryCheck?.status === 'pass') return report;
+    if (body !== undefined) earlier.push(parseDrillReport(Buffer.from(body).toString('utf8')));
   }
-  return undefined;
+  return earlier;
 }
 
 /**
@@ -101,7 +96,10 @@ export const writeDrillReportTask = defineTask({
     }
 
     const inventory: Inventory | undefined = verification?.inventory;
-    const previous = await previousDrill(reports, input.database.id, input.drillId);
+    const takenAt = input.restore?.snapshotProvenance.takenAt ?? null;
+    const snapshotTakenAt = takenAt === null ? undefined : new Date(takenAt);
+    const earlier = await earlierDrills(reports, input.database.id, input.drillId);
+    const previous = chooseBaseline(earlier, snapshotTakenAt);
     // The verifier's own reason, when it could not take the inventory, says more than the comparison can.
     const inventoryError = verification?.checks.find((result) => result.name === 'inventory');
     checks.push(
@@ -115,14 +113,13 @@ export const writeDrillReportTask = defineTask({
               settings?.shrinkThresholdPercent ?? config.drills.shrinkThresholdPercent,
             ),
     );
-    const takenAt = input.restore?.snapshotProvenance.takenAt ?? null;
     const rpo =
       verification === undefined
         ? { check: notRun('freshness', why), rpoSeconds: null }
         : verification.freshnessCheck !== undefined
           ? { check: verification.freshnessCheck, rpoSeconds: null }
           : evaluateRpo(
-              takenAt === null ? undefined : new Date(takenAt),
+              snapshotTakenAt,
               verification.newestRowTime,
               targets.rpoSeconds,
               settings?.freshnessQuery !== undefined,
