@@ -79,6 +79,8 @@ export const drillReportSchema = z
       verifiedAt: isoTime.nullable(),
       rtoSeconds: seconds.nullable(),
       rpoSeconds: seconds.nullable(),
+      // Reports written before drills recorded it have no such field.
+      newestRowAt: isoTime.nullable().optional(),
     }),
     checks: z.array(checkResultSchema),
     inventory: inventorySchema.nullable(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   chooseBaseline,
+  chooseFreshnessBaseline,
   compareInventory,
   type DrillReport,
   evaluateRpo,
@@ -123,6 +124,7 @@ export const writeDrillReportTask = defineTask({
               verification.newestRowTime,
               targets.rpoSeconds,
               settings?.freshnessQuery !== undefined,
+              chooseFreshnessBaseline(earlier, snapshotTakenAt),
             );
     checks.push(rpo.check);
     const restoreRequestedAt = input.restore?.restoreRequestedAt ?? input.plannedAt;
@@ -175,6 +177,7 @@ export const writeDrillReportTask = defineTask({
         verifiedAt,
         rtoSeconds: rto.rtoSeconds,
         rpoSeconds: rpo.rpoSeconds,
+        newestRowAt: verification?.newestRowTime ?? null,
       },
       checks,
       inventory: inventory ?? null,

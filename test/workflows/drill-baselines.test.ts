@@ -1,5 +1,6 @@
 // What a drill compares with, through the real drill workflows on a local
-// cloud: the inventory of the drill of an older-or-equal snapshot.
+// cloud: the inventory of the drill of an older-or-equal snapshot, and the
+// newest row at that drill, which tells an idle database from a stale backup.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
 import type { DrillReport } from '../../src/domain/drill.ts';
@@ -88,5 +89,51 @@ describe('the inventory baseline', () => {
     expect(checkOf(later, 'inventory')?.detail).toBe(
       '1 schemas, 1 tables, 310 rows; +0 rows since the previous drill',
     );
+  });
+});
+
+describe('the RPO check', () => {
+  let first: DrillReport;
+
+  it('applies the target at the first drill, and records the newest row', async () => {
+    // billing has not been written since its rows of 2026-11-01T01:59, before the first backup.
+    first = await drill('2026-11-04T06:00:00Z', 'billing', 'restorable-billing-2026-11-02');
+
+    expect(checkOf(first, 'freshness')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('RPO 24.0 h (target 26.0 h)'),
+    });
+    expect(first.timings.newestRowAt).toBe('2026-11-01T01:59:00.000Z');
+  });
+
+  it('passes a snapshot of an idle database beyond the target, saying so and giving the age', async () => {
+    const idle = await drill('2026-11-04T06:10:00Z', 'billing');
+
+    expect(idle.snapshot.id).toBe('restorable-billing-2026-11-04');
+    expect(checkOf(idle, 'freshness')).toEqual({
+      name: 'freshness',
+      status: 'pass',
+      detail:
+        'newest row 2026-11-01T01:59:00.000Z, snapshot 2026-11-04T02:00:00.000Z: RPO 72.0 h (target 26.0 h); ' +
+        `no rows written since drill ${first.drillId} at 2026-11-02T02:00:00.000Z: ` +
+        'the database was idle; the snapshot holds its newest data',
+      durationMs: 0,
+    });
+    expect(idle.timings.rpoSeconds).toBe(72 * 3600 + 60);
+    expect(idle.verdict).toBe('pass');
+  });
+
+  it('still fails a stale snapshot of a database written since the previous drill', async () => {
+    await writeRows('billing', 5, '2026-11-04T12:00:00Z');
+    await backUp('2026-11-06');
+
+    const stale = await drill('2026-11-06T05:00:00Z', 'billing');
+
+    expect(checkOf(stale, 'freshness')).toMatchObject({
+      status: 'fail',
+      detail:
+        'newest row 2026-11-04T12:00:00.000Z, snapshot 2026-11-06T02:00:00.000Z: RPO 38.0 h (target 26.0 h)',
+    });
+    expect(stale.verdict).toBe('fail');
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBaseline, type DrillReport, provenBadReason } from '../../../src/domain/drill.ts';
+import {
+  chooseBaseline,
+  chooseFreshnessBaseline,
+  type DrillReport,
+  evaluateRpo,
+  type FreshnessBaseline,
+  provenBadReason,
+} from '../../../src/domain/drill.ts';
+import { parseDrillReport, serializeDrillReport } from '../../../src/reports/drill-report.ts';
 import type { CheckResult } from '../../../src/verifier/types.ts';
 
 const check = (name: string, status: CheckResult['status'], detail = `${name} ${status}`): CheckResult => ({
@@ -52,6 +60,7 @@ interface PastDrill {
   readonly finishedDay: string;
   readonly inventory?: CheckResult['status'];
   readonly freshness?: CheckResult['status'];
+  readonly newestRowAt?: string | null;
 }
 
 function pastDrill(drill: PastDrill): DrillReport {
@@ -91,6 +100,7 @@ function pastDrill(drill: PastDrill): DrillReport {
       verifiedAt: `${drill.finishedDay}T05:20:00.000Z`,
       rtoSeconds: 1200,
       rpoSeconds: 60,
+      ...(drill.newestRowAt === undefined ? {} : { newestRowAt: drill.newestRowAt }),
     },
     checks,
     inventory: { schemas: 1, tables: [], totalRows: 0, digest: '0'.repeat(64) },
@@ -187,5 +197,173 @@ describe('the inventory baseline of a drill', () => {
       inventory: null,
     };
     expect(chooseBaseline([drill], at('2026-11-10'))).toBeUndefined();
+  });
+});
+
+describe('the freshness baseline of a drill', () => {
+  const newest = '2026-11-01T01:59:00.000Z';
+
+  it.each([
+    ['no earlier drill', [], undefined],
+    [
+      'the latest drill of an older-or-equal snapshot whose freshness passed',
+      [
+        { id: 'a', snapshotDay: '2026-11-01', finishedDay: '2026-11-01', newestRowAt: newest },
+        { id: 'b', snapshotDay: '2026-11-03', finishedDay: '2026-11-03', newestRowAt: newest },
+        { id: 'newer', snapshotDay: '2026-11-20', finishedDay: '2026-11-04', newestRowAt: newest },
+      ],
+      'b',
+    ],
+    [
+      'a drill whose freshness passed, not a later stale one',
+      [
+        { id: 'fresh', snapshotDay: '2026-11-01', finishedDay: '2026-11-01', newestRowAt: newest },
+        {
+          id: 'stale',
+          snapshotDay: '2026-11-08',
+          finishedDay: '2026-11-08',
+          freshness: 'fail',
+          newestRowAt: newest,
+        },
+      ],
+      'fresh',
+    ],
+    [
+      'a drill that recorded its newest row, not a later one that could not or was written before it was recorded',
+      [
+        { id: 'recorded', snapshotDay: '2026-11-01', finishedDay: '2026-11-01', newestRowAt: newest },
+        { id: 'unread', snapshotDay: '2026-11-07', finishedDay: '2026-11-07', newestRowAt: null },
+        { id: 'old-report', snapshotDay: '2026-11-08', finishedDay: '2026-11-08' },
+      ],
+      'recorded',
+    ],
+  ] as const)('is %s', (_case, drills: readonly PastDrill[], expected) => {
+    expect(chooseFreshnessBaseline(drills.map(pastDrill), at('2026-11-10'))?.drillId).toBe(expected);
+  });
+
+  it('tells the drill, its snapshot’s time and its newest row', () => {
+    const drill = pastDrill({
+      id: 'a',
+      snapshotDay: '2026-11-01',
+      finishedDay: '2026-11-02',
+      newestRowAt: newest,
+    });
+    expect(chooseFreshnessBaseline([drill], at('2026-11-10'))).toEqual({
+      drillId: 'a',
+      snapshotTakenAt: '2026-11-01T02:00:00.000Z',
+      newestRowAt: newest,
+    });
+  });
+});
+
+describe('the RPO check', () => {
+  const target = 26 * 3600;
+  const snapshot = new Date('2026-11-10T02:00:00.000Z');
+  const baselineWith = (newestRowAt: string): FreshnessBaseline => ({
+    drillId: 'drill-orders-20261108T050000Z',
+    snapshotTakenAt: '2026-11-08T02:00:00.000Z',
+    newestRowAt,
+  });
+
+  it.each([
+    ['a first drill with fresh data', '2026-11-10T01:00:00.000Z', undefined, 'pass', 3600],
+    ['a first drill with data older than the target', '2026-11-08T01:00:00.000Z', undefined, 'fail', 176_400],
+    [
+      'fresh data, whatever the baseline',
+      '2026-11-10T01:00:00.000Z',
+      baselineWith('2026-11-08T01:00:00.000Z'),
+      'pass',
+      3600,
+    ],
+    [
+      'an idle database: the same newest row as at the baseline',
+      '2026-11-08T01:00:00.000Z',
+      baselineWith('2026-11-08T01:00:00.000Z'),
+      'pass',
+      176_400,
+    ],
+    [
+      'rows written since the baseline, but a stale snapshot',
+      '2026-11-08T12:00:00.000Z',
+      baselineWith('2026-11-08T01:00:00.000Z'),
+      'fail',
+      136_800,
+    ],
+    [
+      'a newest row older than at the baseline: rows went missing',
+      '2026-11-07T01:00:00.000Z',
+      baselineWith('2026-11-08T01:00:00.000Z'),
+      'fail',
+      262_800,
+    ],
+    [
+      'a first drill with data exactly as old as the target',
+      '2026-11-09T00:00:00.000Z',
+      undefined,
+      'pass',
+      target,
+    ],
+    [
+      'a first drill with data a second older than the target',
+      '2026-11-08T23:59:59.000Z',
+      undefined,
+      'fail',
+      target + 1,
+    ],
+  ] as const)('for %s (newest row %s)', (_case, newestRowTime, baseline, status, rpoSeconds) => {
+    const result = evaluateRpo(snapshot, newestRowTime, target, true, baseline);
+    expect(result.check.status).toBe(status);
+    expect(result.rpoSeconds).toBe(rpoSeconds);
+  });
+
+  it('says why an idle database passes, with the measured age', () => {
+    const result = evaluateRpo(
+      snapshot,
+      '2026-11-08T01:00:00.000Z',
+      target,
+      true,
+      baselineWith('2026-11-08T01:00:00.000Z'),
+    );
+    expect(result.check.detail).toBe(
+      'newest row 2026-11-08T01:00:00.000Z, snapshot 2026-11-10T02:00:00.000Z: RPO 49.0 h (target 26.0 h); ' +
+        'no rows written since drill drill-orders-20261108T050000Z at 2026-11-08T02:00:00.000Z: ' +
+        'the database was idle; the snapshot holds its newest data',
+    );
+  });
+
+  it.each([
+    ['no freshness query is configured', false, '2026-11-10T01:00:00.000Z'],
+    ['the newest row could not be read', true, undefined],
+  ] as const)('is an error when %s, baseline or not', (_case, configured, newestRowTime) => {
+    const result = evaluateRpo(
+      snapshot,
+      newestRowTime,
+      target,
+      configured,
+      baselineWith('2026-11-08T01:00:00.000Z'),
+    );
+    expect(result).toMatchObject({ check: { status: 'error' }, rpoSeconds: null });
+  });
+});
+
+describe('the newest row time in a drill report', () => {
+  const report = pastDrill({
+    id: 'a',
+    snapshotDay: '2026-11-01',
+    finishedDay: '2026-11-01',
+    newestRowAt: '2026-11-01T01:59:00.000Z',
+  });
+
+  it('is kept when the report is stored and read back', () => {
+    expect(parseDrillReport(serializeDrillReport(report)).timings.newestRowAt).toBe(
+      '2026-11-01T01:59:00.000Z',
+    );
+  });
+
+  it('may be absent from a report written before drills recorded it', () => {
+    const { newestRowAt: _absent, ...olderTimings } = report.timings;
+    expect(
+      parseDrillReport(serializeDrillReport({ ...report, timings: olderTimings })).timings.newestRowAt,
+    ).toBeUndefined();
   });
 });
