@@ -2,7 +2,8 @@
 // compares with the previous drill, what RPO and RTO were measured, and the
 // verdict. A drill passes only when every check ran and passed (fail closed).
 import type { DatabaseKind } from '../ports/rds.ts';
-import type { CheckResult, Inventory } from '../verifier/types.ts';
+import { qualifiedTableName } from '../verifier/inventory.ts';
+import type { CheckResult, Inventory, TableInventory } from '../verifier/types.ts';
 
 export type Verdict = 'pass' | 'fail';
 
@@ -101,11 +102,11 @@ export function compareInventory(
   const summary = `${current.schemas} schemas, ${current.tables.length} tables, ${current.totalRows} rows`;
   if (previous === undefined)
     return check('inventory', 'pass', `${summary}; first drill of this database: baseline recorded`);
-  const now = new Map(current.tables.map((table) => [`${table.schema}.${table.table}`, table]));
+  const now = new Map(current.tables.map((table) => [qualifiedTableName(table), table]));
   const problems: string[] = [];
   for (const before of previous.tables) {
-    const name = `${before.schema}.${before.table}`;
-    const after = now.get(name);
+    const name = qualifiedTableName(before);
+    const after = now.get(name) ?? sameTableInAnyDatabase(before, current.tables);
     if (after === undefined) {
       problems.push(`${name} disappeared (had ${before.rows} rows)`);
       continue;
@@ -129,23 +130,29 @@ export function compareInventory(
   );
 }
 
-/** RPO: how much older the newest row is than the snapshot. */
+/**
+ * A table of a report from before PostgreSQL inventories named their database
+ * (the verifier then read one database only), found in whichever database now
+ * holds a table of that schema and name; the largest, so that the first drill
+ * after the change does not report the tables of the others as shrunk.
+ */
+function sameTableInAnyDatabase(
+  before: TableInventory,
+  tables: readonly TableInventory[],
+): TableInventory | undefined {
+  if (before.database !== undefined) return undefined;
+  return tables
+    .filter((table) => table.schema === before.schema && table.table === before.table)
+    .sort((a, b) => b.rows - a.rows)[0];
+}
+
+/** RPO: how much older the newest row is than the snapshot; `source` says where the newest row time came from. */
 export function evaluateRpo(
   snapshotTakenAt: Date | undefined,
   newestRowTime: string | undefined,
   targetSeconds: number,
-  configured: boolean,
+  source: string | undefined,
 ): { check: CheckResult; rpoSeconds: number | null } {
-  if (!configured) {
-    return {
-      check: check(
-        'freshness',
-        'error',
-        'no freshness query configured for this database: RPO cannot be measured',
-      ),
-      rpoSeconds: null,
-    };
-  }
   if (snapshotTakenAt === undefined || newestRowTime === undefined) {
     return { check: check('freshness', 'error', 'the newest row time could not be read'), rpoSeconds: null };
   }
@@ -155,7 +162,7 @@ export function evaluateRpo(
     check: check(
       'freshness',
       within ? 'pass' : 'fail',
-      `newest row ${newestRowTime}, snapshot ${snapshotTakenAt.toISOString()}: RPO ${formatDuration(rpoSeconds)} ` +
+      `newest row ${newestRowTime}${source === undefined ? '' : ` (${source})`}, snapshot ${snapshotTakenAt.toISOString()}: RPO ${formatDuration(rpoSeconds)} ` +
         `(target ${formatDuration(targetSeconds)})`,
     ),
     rpoSeconds,

@@ -125,7 +125,7 @@ export const writeDrillReportTask = defineTask({
               takenAt === null ? undefined : new Date(takenAt),
               verification.newestRowTime,
               targets.rpoSeconds,
-              settings?.freshnessQuery !== undefined,
+              verification.newestRowSource,
             );
     checks.push(rpo.check);
     const restoreRequestedAt = input.restore?.restoreRequestedAt ?? input.plannedAt;

@@ -40,6 +40,16 @@ describe('drill report schema', () => {
     expect(serializeDrillReport(parseDrillReport(text))).toBe(text);
   });
 
+  it('reads inventories whose tables name their database, and those from before that do not', () => {
+    const named = mutable(passingDrill);
+    const inventory = named.inventory as { tables: Record<string, unknown>[] };
+    inventory.tables = inventory.tables.map((table) => ({ database: 'orders', ...table }));
+    expect(parseDrillReport(JSON.stringify(named)).inventory?.tables[0]?.database).toBe('orders');
+    expect(parseDrillReport(serializeDrillReport(passingDrill)).inventory?.tables[0]).not.toHaveProperty(
+      'database',
+    );
+  });
+
   it('writes the fields in the order of the DrillReport type', () => {
     const keys = Object.keys(JSON.parse(serializeDrillReport(passingDrill)) as object);
     expect(keys).toEqual(Object.keys(drillReportSchema.shape));
