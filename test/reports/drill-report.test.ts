@@ -207,6 +207,19 @@ describe('drill report HTML', () => {
     expect(passPage).not.toContain('<span>FAIL</span>');
   });
 
+  it('names the database of each table in the inventory where the report records it', () => {
+    const inventory = passingDrill.inventory ?? failingDrill.inventory;
+    if (inventory === null) throw new Error('fixture without inventory');
+    const page = render({
+      ...passingDrill,
+      inventory: {
+        ...inventory,
+        tables: [{ database: 'crm', schema: 'sales', table: 'leads', rows: 1, exact: true }],
+      },
+    });
+    expect(page).toContain('<td>crm.sales</td>');
+  });
+
   it('escapes names and messages that come from the database', () => {
     const hostile = '<script>alert(1)</script>';
     const inventory = passingDrill.inventory ?? failingDrill.inventory;
