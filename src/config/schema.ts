@@ -133,6 +133,13 @@ const assertion = z
   .object({
     name: z.string().min(1).describe('Shown in the drill report.'),
     sql: z.string().min(1).describe('Read-only SQL returning one row with one numeric column.'),
+    database: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Database the SQL runs in; default: the DBName of the instance, else the first user database by name.',
+      ),
     expect: z
       .object({
         min: z.number().optional(),
@@ -152,7 +159,9 @@ const databaseDrill = z
       .string()
       .min(1)
       .optional()
-      .describe('SQL returning the newest row time; with the snapshot time it gives the RPO.'),
+      .describe(
+        'SQL returning the newest row time; with the snapshot time it gives the RPO. Without it: the newest value of the timestamp columns of the user tables.',
+      ),
     assertions: z.array(assertion).default([]).describe('Read-only SQL checks with an expected value.'),
     shrinkThresholdPercent: z
       .number()

@@ -3,7 +3,8 @@
 // and RTO were measured, and the verdict. A drill passes only when every check
 // ran and passed (fail closed).
 import type { DatabaseKind } from '../ports/rds.ts';
-import type { CheckResult, Inventory } from '../verifier/types.ts';
+import { qualifiedTableName } from '../verifier/inventory.ts';
+import type { CheckResult, Inventory, TableInventory } from '../verifier/types.ts';
 
 export type Verdict = 'pass' | 'fail';
 
@@ -184,11 +185,11 @@ export function compareInventory(
       'pass',
       `${summary}; no earlier passing drill of a snapshot as old or older: baseline recorded`,
     );
-  const now = new Map(current.tables.map((table) => [`${table.schema}.${table.table}`, table]));
+  const now = new Map(current.tables.map((table) => [qualifiedTableName(table), table]));
   const problems: string[] = [];
   for (const before of previous.tables) {
-    const name = `${before.schema}.${before.table}`;
-    const after = now.get(name);
+    const name = qualifiedTableName(before);
+    const after = now.get(name) ?? sameTableInAnyDatabase(before, current.tables);
     if (after === undefined) {
       problems.push(`${name} disappeared (had ${before.rows} rows)`);
       continue;
@@ -213,37 +214,44 @@ export function compareInventory(
 }
 
 /**
- * RPO: how much older the newest row is than the snapshot, against the target.
- * Beyond the target, the check still passes when the newest row is the very
- * one the freshness baseline found: nothing was written since, the database
- * was idle and the snapshot holds its newest data. A newest row older than the
- * baseline's is no sign of idleness (rows went missing), and without a
- * baseline, as at the first drill, the target applies.
+ * A table of a report from before PostgreSQL inventories named their database
+ * (the verifier then read one database only), found in whichever database now
+ * holds a table of that schema and name; the largest, so that the first drill
+ * after the change does not report the tables of the others as shrunk.
+ */
+function sameTableInAnyDatabase(
+  before: TableInventory,
+  tables: readonly TableInventory[],
+): TableInventory | undefined {
+  if (before.database !== undefined) return undefined;
+  return tables
+    .filter((table) => table.schema === before.schema && table.table === before.table)
+    .sort((a, b) => b.rows - a.rows)[0];
+}
+
+/**
+ * RPO: how much older the newest row is than the snapshot, against the target;
+ * `source` says where the newest row time came from. Beyond the target, the
+ * check still passes when the newest row is the very one the freshness
+ * baseline found: nothing was written since, the database was idle and the
+ * snapshot holds its newest data. A newest row older than the baseline's is no
+ * sign of idleness (rows went missing), and without a baseline, as at the
+ * first drill, the target applies.
  */
 export function evaluateRpo(
   snapshotTakenAt: Date | undefined,
   newestRowTime: string | undefined,
   targetSeconds: number,
-  configured: boolean,
+  source: string | undefined,
   baseline?: FreshnessBaseline,
 ): { check: CheckResult; rpoSeconds: number | null } {
-  if (!configured) {
-    return {
-      check: check(
-        'freshness',
-        'error',
-        'no freshness query configured for this database: RPO cannot be measured',
-      ),
-      rpoSeconds: null,
-    };
-  }
   if (snapshotTakenAt === undefined || newestRowTime === undefined) {
     return { check: check('freshness', 'error', 'the newest row time could not be read'), rpoSeconds: null };
   }
   const rpoSeconds = Math.max(0, Math.round((snapshotTakenAt.getTime() - Date.parse(newestRowTime)) / 1000));
   const measured =
-    `newest row ${newestRowTime}, snapshot ${snapshotTakenAt.toISOString()}: RPO ${formatDuration(rpoSeconds)} ` +
-    `(target ${formatDuration(targetSeconds)})`;
+    `newest row ${newestRowTime}${source === undefined ? '' : ` (${source})`}, snapshot ${snapshotTakenAt.toISOString()}: ` +
+    `RPO ${formatDuration(rpoSeconds)} (target ${formatDuration(targetSeconds)})`;
   if (rpoSeconds <= targetSeconds) return { check: check('freshness', 'pass', measured), rpoSeconds };
   const idle = baseline !== undefined && Date.parse(newestRowTime) === Date.parse(baseline.newestRowAt);
   return {

@@ -371,7 +371,8 @@ function inventorySection(report: DrillReport): SafeHtml {
           ],
           inventory.tables.map((table) => ({
             cells: [
-              table.schema,
+              // PostgreSQL tables name their database: the same schema and table may be in several.
+              table.database === undefined ? table.schema : `${table.database}.${table.schema}`,
               codeHtml(table.table),
               `${table.exact ? '' : '≈ '}${formatInteger(table.rows)}`,
               table.exact ? 'exact' : mutedHtml('estimated'),

@@ -25,6 +25,8 @@ const checkResultSchema = z.strictObject({
 });
 
 const tableInventorySchema = z.strictObject({
+  // PostgreSQL tables since the verifier checks every database; older reports and MySQL have none.
+  database: z.string().min(1).optional(),
   schema: z.string().min(1),
   table: z.string().min(1),
   rows: z.number().int().nonnegative(),

@@ -21,6 +21,7 @@ export const verifySandboxTask = defineTask({
       consistencyTimeBudgetSeconds: config.drills.consistencyTimeBudgetSeconds,
       assertions: settings?.assertions ?? [],
       ...(settings?.freshnessQuery === undefined ? {} : { freshnessQuery: settings.freshnessQuery }),
+      databaseId: drill.database.id,
       statementTimeoutMs: 30_000,
       exactCountMaxRows: 1_000_000,
     });

@@ -123,7 +123,7 @@ export const writeDrillReportTask = defineTask({
               snapshotTakenAt,
               verification.newestRowTime,
               targets.rpoSeconds,
-              settings?.freshnessQuery !== undefined,
+              verification.newestRowSource,
               chooseFreshnessBaseline(earlier, snapshotTakenAt),
             );
     checks.push(rpo.check);

@@ -14,16 +14,29 @@ export function needsExactCount(estimate: number | null, exactCountMaxRows: numb
 }
 
 const byName = (a: TableInventory, b: TableInventory): number =>
-  compareText(a.schema, b.schema) || compareText(a.table, b.table);
+  compareText(a.database ?? '', b.database ?? '') ||
+  compareText(a.schema, b.schema) ||
+  compareText(a.table, b.table);
+
+/**
+ * A table's name in the inventory: `database.schema.table` where the database
+ * is recorded, `schema.table` otherwise (MySQL/MariaDB, whose schema is the
+ * database, and older reports), so that those digests stay what they were.
+ */
+export function qualifiedTableName(table: Pick<TableInventory, 'database' | 'schema' | 'table'>): string {
+  return table.database === undefined
+    ? `${table.schema}.${table.table}`
+    : `${table.database}.${table.schema}.${table.table}`;
+}
 
 // Code-unit order, not locale order: the digest must not depend on the machine's locale.
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** SHA-256 (hex) over the sorted `schema.table=rows` lines, one per table. */
+/** SHA-256 (hex) over the sorted `[database.]schema.table=rows` lines, one per table. */
 export function inventoryDigest(tables: readonly TableInventory[]): string {
-  const lines = tables.map((table) => `${table.schema}.${table.table}=${table.rows}`).sort(compareText);
+  const lines = tables.map((table) => `${qualifiedTableName(table)}=${table.rows}`).sort(compareText);
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 

@@ -1,18 +1,24 @@
 // The MySQL / MariaDB engine of the verifier (RDS MySQL, RDS MariaDB, Aurora
-// MySQL). Consistency is CHECK TABLE on every base table of the connected
-// database. MySQL and MariaDB differ in how a statement timeout is set; the
+// MySQL). A session is one database (schema): consistency is CHECK TABLE on
+// every base table of it. MySQL and MariaDB differ in how a statement timeout is set; the
 // server's version string says which one this is.
 import mysql from 'mysql2/promise';
 import type { ConnectionSettings } from '../ports/sandbox.ts';
 import type { ScalarResult, ScalarValue } from './assertions.ts';
-import type { ConsistencyOutcome, Engine, EngineSession } from './index.ts';
+import type { TimestampColumn } from './freshness.ts';
+import type { ConsistencyOutcome, Engine, EngineSession, TimeBudget } from './index.ts';
 import { buildInventory, needsExactCount } from './inventory.ts';
 import type { Inventory, TableInventory } from './types.ts';
 
 // Kept in step with CONNECT_TIMEOUT_MS in index.ts; a runtime import from there would be circular.
 const CONNECT_TIMEOUT_MS = 10_000;
 
+// The server's own schemas: its grants, its metadata and its instrumentation, never user data.
+const SYSTEM_SCHEMAS = ['mysql', 'sys', 'information_schema', 'performance_schema'];
+
 export const mysqlEngine: Engine = {
+  // The `mysql` schema, where a connection without a DBName lands, is a system schema: never verified.
+  maintenanceDatabases: new Set(),
   async connect(connection: ConnectionSettings): Promise<EngineSession> {
     const options: mysql.ConnectionOptions = {
       host: connection.host,
@@ -103,9 +109,19 @@ class MysqlSession implements EngineSession {
     };
   }
 
-  async consistency(budgetMs: number): Promise<ConsistencyOutcome> {
+  // A login sees only the schemas it holds a privilege on: those are the ones it can verify.
+  async databases(): Promise<string[]> {
+    const [rows] = await this.#client.query<mysql.RowDataPacket[]>(
+      `select schema_name as name from information_schema.schemata
+        where schema_name not in (${SYSTEM_SCHEMAS.map(() => '?').join(', ')})`,
+      SYSTEM_SCHEMAS,
+    );
+    return rows.map((row) => String(row.name)).sort(compareText);
+  }
+
+  async consistency(budget: TimeBudget): Promise<ConsistencyOutcome> {
     const started = performance.now();
-    const deadline = started + budgetMs;
+    const { deadline } = budget;
     const { schema, tables } = await this.#baseTables();
     let checked = 0;
     const problems: string[] = [];
@@ -126,20 +142,20 @@ class MysqlSession implements EngineSession {
       checked += 1;
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const budget = budgetSpent ? `; time budget of ${budgetMs / 1000} s spent before all were checked` : '';
+    const spent = budgetSpent ? `; time budget of ${budget.seconds} s spent before all were checked` : '';
     if (problems.length > 0) {
       const shown = problems.slice(0, 10).join('; ');
       const more = problems.length > 10 ? `; and ${problems.length - 10} more` : '';
       return {
         status: 'fail',
-        detail: `CHECK TABLE found problems: ${shown}${more}; checked ${checked}/${tables.length} tables${budget}`,
+        detail: `CHECK TABLE found problems: ${shown}${more}; checked ${checked}/${tables.length} tables${spent}`,
       };
     }
     if (budgetSpent) {
       return {
         status: 'error',
         detail:
-          `time budget of ${budgetMs / 1000} s spent after checking ${checked}/${tables.length} tables: ` +
+          `time budget of ${budget.seconds} s spent after checking ${checked}/${tables.length} tables: ` +
           'incomplete coverage is not a pass',
       };
     }
@@ -163,6 +179,38 @@ class MysqlSession implements EngineSession {
       }
     }
     return buildInventory(1, inventory);
+  }
+
+  async timestampColumns(): Promise<TimestampColumn[]> {
+    // Indexed: the column leads an index, so max() is one index lookup.
+    const [rows] = await this.#client.query<mysql.RowDataPacket[]>(
+      `select c.table_schema as \`schema\`, c.table_name as \`table\`, c.column_name as \`column\`,
+              exists (
+                select 1 from information_schema.statistics s
+                 where s.table_schema = c.table_schema and s.table_name = c.table_name
+                   and s.column_name = c.column_name and s.seq_in_index = 1
+              ) as indexed
+         from information_schema.columns c
+         join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+        where c.table_schema = database() and t.table_type = 'BASE TABLE'
+          and c.data_type in ('timestamp', 'datetime', 'date')`,
+    );
+    return rows.map((row) => ({
+      database: String(row.schema),
+      schema: String(row.schema),
+      table: String(row.table),
+      column: String(row.column),
+      indexed: Number(row.indexed) === 1,
+    }));
+  }
+
+  // Values later than the server's clock are expiries or schedules, not when a row was written.
+  newestValue(column: TimestampColumn, timeoutMs: number): Promise<ScalarResult> {
+    const name = quoteIdent(column.column);
+    return this.readOnlyScalar(
+      `select max(${name}) from ${quoteIdent(column.schema)}.${quoteIdent(column.table)} where ${name} <= now()`,
+      timeoutMs,
+    );
   }
 
   async readOnlyScalar(sql: string, timeoutMs: number): Promise<ScalarResult> {
@@ -234,4 +282,9 @@ function isScalar(value: unknown): value is ScalarValue {
 
 function quoteIdent(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
+}
+
+// Code-unit order, as the inventory sorts: independent of the server's collation.
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,11 +1,12 @@
 // The PostgreSQL engine of the verifier (RDS, Aurora PostgreSQL, and PGlite
-// served on a loopback port by the local cloud). Consistency is amcheck:
-// bt_index_check with heapallindexed on every B-tree index and verify_heapam
-// on every table of the user schemas.
+// served on a loopback port by the local cloud). A session is one database:
+// consistency is amcheck (bt_index_check with heapallindexed on every B-tree
+// index and verify_heapam on every table of the user schemas) in it.
 import pg from 'pg';
 import type { ConnectionSettings } from '../ports/sandbox.ts';
 import type { ScalarResult, ScalarValue } from './assertions.ts';
-import type { ConsistencyOutcome, Engine, EngineSession } from './index.ts';
+import type { TimestampColumn } from './freshness.ts';
+import type { ConsistencyOutcome, Engine, EngineSession, TimeBudget } from './index.ts';
 import { buildInventory, needsExactCount } from './inventory.ts';
 import type { Inventory, TableInventory } from './types.ts';
 
@@ -25,6 +26,7 @@ const rawText = { getTypeParser: () => (value: string) => value };
 type ExtendedQuery = pg.QueryArrayConfig & { readonly queryMode: 'extended' };
 
 export const postgresEngine: Engine = {
+  maintenanceDatabases: new Set(['postgres']),
   async connect(connection: ConnectionSettings): Promise<EngineSession> {
     const client = new pg.Client({
       host: connection.host,
@@ -45,10 +47,15 @@ export const postgresEngine: Engine = {
       // Sessions in UTC with ISO dates, so times come back unambiguous.
       await client.query(`set timezone = 'UTC'`);
       await client.query(`set datestyle = 'ISO, YMD'`);
-      const version = await client.query<{ version: string }>(
-        `select current_setting('server_version') as version`,
+      const about = await client.query<{ version: string; database: string }>(
+        `select current_setting('server_version') as version, current_database() as database`,
       );
-      return new PostgresSession(client, `PostgreSQL ${version.rows[0]?.version ?? '(unknown version)'}`);
+      const version = about.rows[0]?.version ?? '(unknown version)';
+      return new PostgresSession(
+        client,
+        `PostgreSQL ${version}`,
+        about.rows[0]?.database ?? connection.database,
+      );
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -76,15 +83,29 @@ interface Relation {
 class PostgresSession implements EngineSession {
   readonly serverVersion: string;
   readonly #client: pg.Client;
+  readonly #database: string;
 
-  constructor(client: pg.Client, serverVersion: string) {
+  constructor(client: pg.Client, serverVersion: string, database: string) {
     this.#client = client;
     this.serverVersion = serverVersion;
+    this.#database = database;
   }
 
-  async consistency(budgetMs: number): Promise<ConsistencyOutcome> {
+  // Templates exist to be copied, and a database that refuses connections (or this login) holds
+  // nothing the verifier could check. RDS keeps its own `rdsadmin`, closed to the master user.
+  async databases(): Promise<string[]> {
+    const result = await this.#client.query<{ name: string }>(
+      `select datname as name from pg_database
+        where datallowconn and not datistemplate and datname not in ('template0', 'template1', 'rdsadmin')
+          and has_database_privilege(datname, 'CONNECT')
+        order by datname collate "C"`,
+    );
+    return result.rows.map((row) => row.name);
+  }
+
+  async consistency(budget: TimeBudget): Promise<ConsistencyOutcome> {
     const started = performance.now();
-    const deadline = started + budgetMs;
+    const { deadline } = budget;
     try {
       await this.#client.query('create extension if not exists amcheck');
     } catch (error) {
@@ -145,21 +166,21 @@ class PostgresSession implements EngineSession {
     const coverage = `${checked.index}/${total.index} indexes and ${checked.table}/${total.table} tables`;
     const notes =
       invalidIndexes > 0 ? ` (${invalidIndexes} invalid indexes cannot be checked and were skipped)` : '';
-    const budget = budgetSpent ? `; time budget of ${budgetMs / 1000} s spent before all were checked` : '';
+    const spent = budgetSpent ? `; time budget of ${budget.seconds} s spent before all were checked` : '';
     if (corrupt.length > 0) {
       return {
         status: 'fail',
-        detail: `corruption found: ${listAtMost([...corrupt, ...failed], 10)}; checked ${coverage}${budget}${notes}`,
+        detail: `corruption found: ${listAtMost([...corrupt, ...failed], 10)}; checked ${coverage}${spent}${notes}`,
       };
     }
     if (failed.length > 0) {
-      return { status: 'error', detail: `${listAtMost(failed, 10)}; checked ${coverage}${budget}${notes}` };
+      return { status: 'error', detail: `${listAtMost(failed, 10)}; checked ${coverage}${spent}${notes}` };
     }
     if (budgetSpent) {
       return {
         status: 'error',
         detail:
-          `time budget of ${budgetMs / 1000} s spent after checking ` +
+          `time budget of ${budget.seconds} s spent after checking ` +
           `${checked.index}/${total.index} indexes, ${checked.table}/${total.table} tables: ` +
           `incomplete coverage is not a pass${notes}`,
       };
@@ -229,6 +250,7 @@ class PostgresSession implements EngineSession {
     const schemas = await this.#client.query<{ schemas: string }>(
       `select count(*)::text as schemas from pg_namespace n where ${USER_SCHEMA}`,
     );
+    const database = this.#database;
     const tables = await this.#client.query<{ schema: string; table: string; estimate: string }>(
       `select n.nspname as schema, c.relname as table, c.reltuples::float8::text as estimate
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -242,16 +264,63 @@ class PostgresSession implements EngineSession {
           `select count(*)::text as rows from ${quoteIdent(row.schema)}.${quoteIdent(row.table)}`,
         );
         inventory.push({
+          database,
           schema: row.schema,
           table: row.table,
           rows: Number(count.rows[0]?.rows),
           exact: true,
         });
       } else {
-        inventory.push({ schema: row.schema, table: row.table, rows: Math.round(estimate), exact: false });
+        inventory.push({
+          database,
+          schema: row.schema,
+          table: row.table,
+          rows: Math.round(estimate),
+          exact: false,
+        });
       }
     }
     return buildInventory(Number(schemas.rows[0]?.schemas), inventory);
+  }
+
+  async timestampColumns(): Promise<TimestampColumn[]> {
+    // Indexed: the column leads a valid, non-partial B-tree index, so max() is one index lookup.
+    const result = await this.#client.query<{
+      schema: string;
+      table: string;
+      column: string;
+      indexed: string;
+    }>(
+      `select n.nspname as schema, c.relname as table, a.attname as column,
+              exists (
+                select 1 from pg_index i
+                  join pg_class ic on ic.oid = i.indexrelid
+                  join pg_am am on am.oid = ic.relam
+                 where i.indrelid = c.oid and i.indkey[0] = a.attnum and am.amname = 'btree'
+                   and i.indisvalid and i.indpred is null
+              )::text as indexed
+         from pg_attribute a
+         join pg_class c on c.oid = a.attrelid
+         join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'r' and ${USER_SCHEMA} and a.attnum > 0 and not a.attisdropped
+          and a.atttypid in ('timestamp'::regtype, 'timestamptz'::regtype, 'date'::regtype)`,
+    );
+    return result.rows.map((row) => ({
+      database: this.#database,
+      schema: row.schema,
+      table: row.table,
+      column: row.column,
+      indexed: row.indexed === 'true',
+    }));
+  }
+
+  // Values later than the server's clock are expiries or schedules, not when a row was written.
+  newestValue(column: TimestampColumn, timeoutMs: number): Promise<ScalarResult> {
+    const name = quoteIdent(column.column);
+    return this.readOnlyScalar(
+      `select max(${name}) from ${quoteIdent(column.schema)}.${quoteIdent(column.table)} where ${name} <= current_timestamp`,
+      timeoutMs,
+    );
   }
 
   async readOnlyScalar(sql: string, timeoutMs: number): Promise<ScalarResult> {

@@ -17,6 +17,12 @@ export interface CheckResult {
 }
 
 export interface TableInventory {
+  /**
+   * The PostgreSQL database the table lives in. Absent on MySQL/MariaDB, where
+   * the schema is the database, and in reports from before the verifier
+   * looked at every database.
+   */
+  readonly database?: string;
   readonly schema: string;
   readonly table: string;
   readonly rows: number;
@@ -28,17 +34,22 @@ export interface Inventory {
   readonly schemas: number;
   readonly tables: TableInventory[];
   readonly totalRows: number;
-  /** SHA-256 over the sorted schema/table/row-count lines: equal inventories give equal digests. */
+  /** SHA-256 over the sorted [database.]schema.table=rows lines: equal inventories give equal digests. */
   readonly digest: string;
 }
 
 export interface VerifyRequest {
   readonly connection: ConnectionSettings;
-  /** Time allowed for the engine consistency check (amcheck / CHECK TABLE). */
+  /** Time allowed for the engine consistency check (amcheck / CHECK TABLE), shared by every database. */
   readonly consistencyTimeBudgetSeconds: number;
   readonly assertions: readonly DrillAssertion[];
-  /** SQL returning one row with one timestamp column: the newest row's time. */
+  /**
+   * SQL returning one row with one timestamp column: the newest row's time.
+   * Without it the verifier reads the newest value of the user tables' timestamp columns.
+   */
   readonly freshnessQuery?: string;
+  /** The protected database's id, for messages that point at its drill settings. */
+  readonly databaseId?: string;
   /** Statement timeout for assertions and the freshness query. */
   readonly statementTimeoutMs: number;
   /** Tables with at most this many rows are counted exactly; larger ones are estimated. */
@@ -50,9 +61,15 @@ export interface VerifyResult {
   readonly checks: CheckResult[];
   /** Undefined when the inventory could not be taken (then a check says why). */
   readonly inventory: Inventory | undefined;
-  /** ISO time of the newest row per the freshness query; undefined when not configured or failed. */
+  /** ISO time of the newest row, over every user database; undefined when it could not be read. */
   readonly newestRowTime: string | undefined;
-  /** A failed or erroring freshness query, as a check; undefined when it ran or was not configured. */
+  /**
+   * Where `newestRowTime` came from: `the freshness query`, or the column
+   * (`database.schema.table.column`) and what else was read and skipped.
+   * Absent in verifications stored before the verifier found freshness itself.
+   */
+  readonly newestRowSource?: string | undefined;
+  /** Why the newest row time could not be read, as a check; undefined when it was read. */
   readonly freshnessCheck: CheckResult | undefined;
 }
 

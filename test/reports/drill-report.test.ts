@@ -40,6 +40,16 @@ describe('drill report schema', () => {
     expect(serializeDrillReport(parseDrillReport(text))).toBe(text);
   });
 
+  it('reads inventories whose tables name their database, and those from before that do not', () => {
+    const named = mutable(passingDrill);
+    const inventory = named.inventory as { tables: Record<string, unknown>[] };
+    inventory.tables = inventory.tables.map((table) => ({ database: 'orders', ...table }));
+    expect(parseDrillReport(JSON.stringify(named)).inventory?.tables[0]?.database).toBe('orders');
+    expect(parseDrillReport(serializeDrillReport(passingDrill)).inventory?.tables[0]).not.toHaveProperty(
+      'database',
+    );
+  });
+
   it('writes the fields in the order of the DrillReport type', () => {
     const keys = Object.keys(JSON.parse(serializeDrillReport(passingDrill)) as object);
     expect(keys).toEqual(Object.keys(drillReportSchema.shape));
@@ -195,6 +205,19 @@ describe('drill report HTML', () => {
     expect(failPage).toContain('OVER TARGET');
     expect(failPage).toContain('NOT MEASURED');
     expect(passPage).not.toContain('<span>FAIL</span>');
+  });
+
+  it('names the database of each table in the inventory where the report records it', () => {
+    const inventory = passingDrill.inventory ?? failingDrill.inventory;
+    if (inventory === null) throw new Error('fixture without inventory');
+    const page = render({
+      ...passingDrill,
+      inventory: {
+        ...inventory,
+        tables: [{ database: 'crm', schema: 'sales', table: 'leads', rows: 1, exact: true }],
+      },
+    });
+    expect(page).toContain('<td>crm.sales</td>');
   });
 
   it('escapes names and messages that come from the database', () => {

@@ -47,7 +47,12 @@ const passingTimings = {
   verifiedAt: '2025-06-01T02:21:30.000Z',
 };
 const passingSnapshotTakenAt = '2025-06-01T01:00:12.000Z';
-const passingRpo = evaluateRpo(new Date(passingSnapshotTakenAt), '2025-06-01T01:00:02.000Z', 900, true);
+const passingRpo = evaluateRpo(
+  new Date(passingSnapshotTakenAt),
+  '2025-06-01T01:00:02.000Z',
+  900,
+  'the freshness query',
+);
 const passingRto = evaluateRto(passingTimings.restoreRequestedAt, passingTimings.verifiedAt, 3600);
 
 export const passingDrill: DrillReport = {

@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { beforeAll, describe } from 'vitest';
 import type { ConnectionSettings } from '../../src/ports/sandbox.ts';
+import type { Engine, EngineSession } from '../../src/verifier/index.ts';
 
 export const POSTGRES = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' } as const;
 export const MARIADB = {
@@ -172,6 +173,34 @@ export async function createMariaDbDatabase(): Promise<TestMariaDbDatabase> {
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+/**
+ * The engine as it sees an instance holding only `databases` (by default the
+ * one the verifier connects to): the shared test servers hold the databases of
+ * other suites too, which a restored sandbox would not. Everything else is the
+ * real engine and its SQL, the listing of databases included: a database it
+ * does not list is not verified.
+ */
+export function withOnlyDatabases(engine: Engine, databases?: readonly string[]): Engine {
+  return {
+    maintenanceDatabases: engine.maintenanceDatabases,
+    async connect(connection) {
+      const session = await engine.connect(connection);
+      const wanted = new Set(databases ?? [connection.database]);
+      const scoped: EngineSession = {
+        serverVersion: session.serverVersion,
+        databases: async () => (await session.databases()).filter((name) => wanted.has(name)),
+        consistency: (budget) => session.consistency(budget),
+        inventory: (exactCountMaxRows) => session.inventory(exactCountMaxRows),
+        timestampColumns: () => session.timestampColumns(),
+        newestValue: (column, timeoutMs) => session.newestValue(column, timeoutMs),
+        readOnlyScalar: (sql, timeoutMs) => session.readOnlyScalar(sql, timeoutMs),
+        close: () => session.close(),
+      };
+      return scoped;
     },
   };
 }

@@ -43,4 +43,18 @@ describe('the inventory of a restored database', () => {
     expect(needsExactCount(null, 0)).toBe(true);
     expect(needsExactCount(Number.NaN, 0)).toBe(true);
   });
+
+  it('names the database of each table where it is recorded, and keeps the digest of those without', () => {
+    const inventory = buildInventory(2, [
+      { database: 'crm', schema: 'public', table: 'a', rows: 1, exact: true },
+      { database: 'app', schema: 'public', table: 'a', rows: 2, exact: true },
+    ]);
+    expect(inventory.tables.map((t) => t.database)).toEqual(['app', 'crm']);
+    expect(inventory.digest).toBe(
+      createHash('sha256').update('app.public.a=2\ncrm.public.a=1').digest('hex'),
+    );
+    expect(inventoryDigest([table('public', 'a', 2)])).toBe(
+      createHash('sha256').update('public.a=2').digest('hex'),
+    );
+  });
 });

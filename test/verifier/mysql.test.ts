@@ -4,16 +4,19 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareInventory } from '../../src/domain/drill.ts';
-import { checkTableProblems, verifierFor } from '../../src/verifier/index.ts';
+import { checkTableProblems, engineVerifier, mysqlEngine } from '../../src/verifier/index.ts';
 import type { CheckResult, VerifyRequest } from '../../src/verifier/types.ts';
 import {
   createMariaDbDatabase,
   describeWithServer,
+  MARIADB,
   probeMariaDb,
   type TestMariaDbDatabase,
+  withOnlyDatabases,
 } from '../support/servers.ts';
 
-const verifier = verifierFor('mysql');
+// Each drill sees an instance holding only the database it connects to, unless a test says otherwise.
+const verifier = engineVerifier(withOnlyDatabases(mysqlEngine));
 const server = await probeMariaDb();
 
 const statuses = (checks: readonly CheckResult[]) => checks.map((check) => [check.name, check.status]);
@@ -108,7 +111,7 @@ describeWithServer('MySQL/MariaDB verifier against a real MariaDB server', serve
     ]);
     expect(find(result.checks, 'connect').detail).toMatch(/^connected without TLS to MariaDB \d+\.\d+/);
     expect(find(result.checks, 'consistency').detail).toMatch(
-      /^CHECK TABLE: checked 3\/3 tables in \d+\.\d s, all OK$/,
+      new RegExp(`^${db.name}: CHECK TABLE: checked 3/3 tables in \\d+\\.\\d s, all OK$`),
     );
     expect(find(result.checks, 'assertion: orders exist').detail).toBe('value 1000 (expected >= 1000)');
     expect(result.inventory).toEqual({
@@ -144,7 +147,7 @@ describeWithServer('MySQL/MariaDB verifier against a real MariaDB server', serve
       // How many rows precede "Corrupt" depends on whether the server has the tables open.
       expect(consistency.detail).toMatch(
         new RegExp(
-          `^CHECK TABLE found problems: table ${broken.name}\\.merged: ` +
+          `^${broken.name}: CHECK TABLE found problems: table ${broken.name}\\.merged: ` +
             'error: .*Unable to open underlying table which is differently defined .*, error: Corrupt; ' +
             'checked 3/3 tables$',
         ),
@@ -159,7 +162,7 @@ describeWithServer('MySQL/MariaDB verifier against a real MariaDB server', serve
     const result = await verifier.verify(request({ consistencyTimeBudgetSeconds: 0 }));
     expect(find(result.checks, 'consistency')).toMatchObject({
       status: 'error',
-      detail: 'time budget of 0 s spent after checking 0/3 tables: incomplete coverage is not a pass',
+      detail: `${db.name}: time budget of 0 s spent after checking 0/3 tables: incomplete coverage is not a pass`,
     });
   });
 
@@ -328,7 +331,7 @@ describeWithServer('MySQL/MariaDB verifier against a real MariaDB server', serve
       },
     ]);
     expect(result.inventory).toBeUndefined();
-    expect(result.freshnessCheck).toBeUndefined();
+    expect(result.freshnessCheck).toMatchObject({ status: 'error', detail: 'not run: could not connect' });
     expect(JSON.stringify(result)).not.toContain('hunter2-secret');
   });
 
@@ -343,5 +346,163 @@ describeWithServer('MySQL/MariaDB verifier against a real MariaDB server', serve
       ['consistency', 'error'],
       ['inventory', 'error'],
     ]);
+  });
+});
+
+describeWithServer('MySQL/MariaDB verifier over every database of an instance', server, () => {
+  const request = (overrides: Partial<VerifyRequest> = {}): VerifyRequest => ({
+    // Without a DBName the sandbox is reached through the `mysql` schema.
+    connection: {
+      engine: 'mysql',
+      host: MARIADB.host,
+      port: MARIADB.port,
+      user: MARIADB.user,
+      password: MARIADB.password,
+      database: 'mysql',
+      tls: false,
+    },
+    consistencyTimeBudgetSeconds: 30,
+    assertions: [],
+    statementTimeoutMs: 2_000,
+    exactCountMaxRows: 1_000_000,
+    databaseId: 'billing-db',
+    ...overrides,
+  });
+
+  it('checks every user database, not the system tables, finds the broken table of the second, and reads the newest row of both', async () => {
+    const created = [await createMariaDbDatabase(), await createMariaDbDatabase()].sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
+    const [shop, billing] = created as [TestMariaDbDatabase, TestMariaDbDatabase];
+    try {
+      await shop.client.query(`
+        use ${shop.name};
+        create table orders (
+          id int primary key,
+          created_at datetime(6) not null,
+          expires_on date,
+          key orders_by_time (created_at),
+          key orders_by_expiry (expires_on)
+        ) engine = InnoDB;
+        insert into orders
+          with recursive s(n) as (select 1 union all select n + 1 from s where n < 1000)
+          select n, timestamp '2026-10-31 00:00:00' + interval n minute, date '2099-01-01' from s;
+      `);
+      // A MERGE table over a MyISAM table whose definition then changed: CHECK TABLE reports it corrupt.
+      await billing.client.query(`
+        use ${billing.name};
+        create table invoices (id int primary key, issued_at timestamp not null) engine = InnoDB;
+        insert into invoices values (1, timestamp '2026-11-01 11:00:00'), (2, timestamp '2026-11-01 12:00:00');
+        create table part (a int) engine = MyISAM;
+        create table merged (a int) engine = MERGE union = (part);
+        alter table part add column b int;
+      `);
+      const verifier = engineVerifier(withOnlyDatabases(mysqlEngine, [shop.name, billing.name]));
+
+      const result = await verifier.verify(
+        request({
+          assertions: [
+            { name: 'orders', sql: 'select count(*) from orders', expect: { equals: 1000 } },
+            {
+              name: 'invoices',
+              sql: 'select count(*) from invoices',
+              expect: { equals: 2 },
+              database: billing.name,
+            },
+          ],
+        }),
+      );
+
+      expect(statuses(result.checks)).toEqual([
+        ['connect', 'pass'],
+        ['consistency', 'fail'],
+        // The broken table cannot be counted either: no inventory is better than a partial one.
+        ['inventory', 'error'],
+        ['assertion: orders', 'pass'],
+        ['assertion: invoices', 'pass'],
+      ]);
+      expect(find(result.checks, 'consistency').detail).toMatch(
+        new RegExp(
+          `^${billing.name}: CHECK TABLE found problems: table ${billing.name}\\.merged: .*Corrupt; checked 3/3 tables` +
+            ` \\| ${shop.name}: CHECK TABLE: checked 1/1 tables in \\d+\\.\\d s, all OK$`,
+        ),
+      );
+      expect(find(result.checks, 'inventory').detail).toMatch(
+        new RegExp(`^the inventory could not be taken: ${billing.name}: .*differently defined`),
+      );
+      expect(result.inventory).toBeUndefined();
+      // The expiry dates lie in the future: they say nothing about when a row was written.
+      expect(result.newestRowTime).toBe('2026-11-01T12:00:00.000Z');
+      expect(result.newestRowSource).toBe(
+        `column ${billing.name}.invoices.issued_at, newest of 3 timestamp columns read in 2 databases`,
+      );
+      expect(result.freshnessCheck).toBeUndefined();
+    } finally {
+      for (const database of created) await database.drop();
+    }
+  });
+
+  it('takes the inventory of every user database, each table named with its database', async () => {
+    const created = [await createMariaDbDatabase(), await createMariaDbDatabase()];
+    try {
+      for (const [index, database] of created.entries()) {
+        await database.client.query(
+          `create table t${index} (id int primary key) engine = InnoDB; insert into t${index} values (1), (2)`,
+        );
+      }
+      const names = created.map((database) => database.name).sort();
+      const verifier = engineVerifier(withOnlyDatabases(mysqlEngine, names));
+      const result = await verifier.verify(request());
+      expect(find(result.checks, 'consistency').status).toBe('pass');
+      expect(result.inventory?.schemas).toBe(2);
+      expect(
+        result.inventory?.tables.map((table) => `${table.schema}.${table.table}=${table.rows}`).sort(),
+      ).toEqual(created.map((database, index) => `${database.name}.t${index}=2`).sort());
+    } finally {
+      for (const database of created) await database.drop();
+    }
+  });
+
+  it('fails a drill that finds no user table, where the old fallback checked the system tables', async () => {
+    const empty = await createMariaDbDatabase();
+    try {
+      const verifier = engineVerifier(withOnlyDatabases(mysqlEngine, [empty.name]));
+      const result = await verifier.verify(request());
+      expect(statuses(result.checks)).toEqual([
+        ['connect', 'pass'],
+        ['consistency', 'error'],
+        ['inventory', 'fail'],
+      ]);
+      expect(find(result.checks, 'consistency').detail).toBe(
+        `no user table in any database (looked in ${empty.name}): nothing was checked`,
+      );
+      expect(find(result.checks, 'inventory').detail).toBe(
+        `no user table in any database (looked in ${empty.name}): the restored instance holds no user data`,
+      );
+      expect(result.freshnessCheck).toMatchObject({
+        status: 'error',
+        detail: `no timestamp, datetime or date column in any user table (databases ${empty.name}): set drills.databases.billing-db.freshnessQuery to measure the RPO`,
+      });
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('lists the user schemas of the server, never its system schemas', async () => {
+    const listed = await createMariaDbDatabase();
+    try {
+      const session = await mysqlEngine.connect(request().connection);
+      try {
+        const names = await session.databases();
+        expect(names).toContain(listed.name);
+        for (const system of ['mysql', 'sys', 'information_schema', 'performance_schema']) {
+          expect(names).not.toContain(system);
+        }
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await listed.drop();
+    }
   });
 });

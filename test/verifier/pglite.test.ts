@@ -39,16 +39,19 @@ describe('PostgreSQL verifier against PGlite served on a loopback port', () => {
     if (db !== undefined && !db.closed) await db.close();
   });
 
+  const connection = () =>
+    ({
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      database: 'postgres',
+      tls: false,
+    }) as const;
+
   it('passes every check and takes an exact inventory', async () => {
     const result = await verifierFor('postgres').verify({
-      connection: {
-        engine: 'postgres',
-        host: '127.0.0.1',
-        port,
-        user: 'postgres',
-        database: 'postgres',
-        tls: false,
-      },
+      connection: connection(),
       consistencyTimeBudgetSeconds: 30,
       assertions: [
         {
@@ -67,19 +70,42 @@ describe('PostgreSQL verifier against PGlite served on a loopback port', () => {
       [
         'consistency',
         'pass',
-        expect.stringMatching(/^checked 4\/4 indexes and 2\/2 tables in \d+\.\d s, no corruption found$/),
+        // The maintenance database is where the local cloud keeps the data: it holds user tables, so it counts.
+        expect.stringMatching(
+          /^postgres: checked 4\/4 indexes and 2\/2 tables in \d+\.\d s, no corruption found$/,
+        ),
       ],
       ['assertion: every order has a customer', 'pass', 'value 300 (expected = 300)'],
     ]);
     expect(result.inventory).toMatchObject({
       schemas: 2,
       tables: [
-        { schema: 'shop', table: 'customers', rows: 50, exact: true },
-        { schema: 'shop', table: 'orders', rows: 300, exact: true },
+        { database: 'postgres', schema: 'shop', table: 'customers', rows: 50, exact: true },
+        { database: 'postgres', schema: 'shop', table: 'orders', rows: 300, exact: true },
       ],
       totalRows: 350,
     });
     expect(result.newestRowTime).toBe('2026-10-31T05:00:00.000Z');
     expect(result.freshnessCheck).toBeUndefined();
+  });
+
+  it('finds the newest row without a freshness query, from the indexed timestamp column', async () => {
+    await db.exec('create index orders_by_time on shop.orders (created_at)');
+    try {
+      const result = await verifierFor('postgres').verify({
+        connection: connection(),
+        consistencyTimeBudgetSeconds: 30,
+        assertions: [],
+        statementTimeoutMs: 5_000,
+        exactCountMaxRows: 1_000_000,
+      });
+      expect(result.newestRowTime).toBe('2026-10-31T05:00:00.000Z');
+      expect(result.newestRowSource).toBe(
+        'column postgres.shop.orders.created_at, newest of 1 timestamp column read in 1 database',
+      );
+      expect(result.freshnessCheck).toBeUndefined();
+    } finally {
+      await db.exec('drop index shop.orders_by_time');
+    }
   });
 });

@@ -1,18 +1,22 @@
 // The PostgreSQL verifier against a real PostgreSQL server: every check of a
 // restore drill, on a database of its own that is dropped afterwards.
 import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compareInventory } from '../../src/domain/drill.ts';
-import { verifierFor } from '../../src/verifier/index.ts';
+import { engineVerifier, postgresEngine } from '../../src/verifier/index.ts';
 import type { CheckResult, VerifyRequest } from '../../src/verifier/types.ts';
 import {
   createPostgresDatabase,
   describeWithServer,
+  POSTGRES,
   probePostgres,
   type TestPostgresDatabase,
+  withOnlyDatabases,
 } from '../support/servers.ts';
 
-const verifier = verifierFor('postgres');
+// Each drill sees an instance holding only the database it connects to, unless a test says otherwise.
+const verifier = engineVerifier(withOnlyDatabases(postgresEngine));
 const server = await probePostgres();
 
 const statuses = (checks: readonly CheckResult[]) => checks.map((check) => [check.name, check.status]);
@@ -77,19 +81,19 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
     ]);
     expect(find(result.checks, 'connect').detail).toMatch(/^connected without TLS to PostgreSQL \d+/);
     expect(find(result.checks, 'consistency').detail).toMatch(
-      /^checked 5\/5 indexes and 3\/3 tables in \d+\.\d s, no corruption found$/,
+      new RegExp(`^${db.name}: checked 5/5 indexes and 3/3 tables in \\d+\\.\\d s, no corruption found$`),
     );
     expect(find(result.checks, 'assertion: orders exist').detail).toBe('value 1000 (expected >= 1000)');
     expect(result.inventory).toEqual({
       schemas: 2,
       tables: [
-        { schema: 'public', table: 'audit_log', rows: 0, exact: true },
-        { schema: 'shop', table: 'customers', rows: 200, exact: true },
-        { schema: 'shop', table: 'orders', rows: 1000, exact: true },
+        { database: db.name, schema: 'public', table: 'audit_log', rows: 0, exact: true },
+        { database: db.name, schema: 'shop', table: 'customers', rows: 200, exact: true },
+        { database: db.name, schema: 'shop', table: 'orders', rows: 1000, exact: true },
       ],
       totalRows: 1200,
       digest: createHash('sha256')
-        .update('public.audit_log=0\nshop.customers=200\nshop.orders=1000')
+        .update(`${db.name}.public.audit_log=0\n${db.name}.shop.customers=200\n${db.name}.shop.orders=1000`)
         .digest('hex'),
     });
     expect(result.newestRowTime).toBe('2026-10-31T16:40:00.000Z');
@@ -113,7 +117,7 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
       const consistency = find(result.checks, 'consistency');
       expect(consistency.status).toBe('fail');
       expect(consistency.detail).toMatch(
-        /^corruption found: index public\.ledger_by_key: heap tuple \(\d+,\d+\) from table "ledger" lacks matching index tuple within index "ledger_by_key"; checked 2\/2 indexes and 1\/1 tables$/,
+        /^restorable_verify_\w+: corruption found: index public\.ledger_by_key: heap tuple \(\d+,\d+\) from table "ledger" lacks matching index tuple within index "ledger_by_key"; checked 2\/2 indexes and 1\/1 tables$/,
       );
       expect(consistency.detail).not.toContain('ledger_pkey');
     } finally {
@@ -125,8 +129,7 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
     const result = await verifier.verify(request({ consistencyTimeBudgetSeconds: 0 }));
     expect(find(result.checks, 'consistency')).toMatchObject({
       status: 'error',
-      detail:
-        'time budget of 0 s spent after checking 0/5 indexes, 0/3 tables: incomplete coverage is not a pass',
+      detail: `${db.name}: time budget of 0 s spent after checking 0/5 indexes, 0/3 tables: incomplete coverage is not a pass`,
     });
   });
 
@@ -135,12 +138,13 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
     const role = `restorable_verify_${randomBytes(4).toString('hex')}`;
     try {
       await fresh.client.query(`create role ${role} login`);
+      await fresh.client.query(`create table ledger (id int primary key); grant select on ledger to ${role}`);
       const result = await verifier.verify(request({ connection: { ...fresh.connection, user: role } }));
       expect(find(result.checks, 'connect').status).toBe('pass');
       const consistency = find(result.checks, 'consistency');
       expect(consistency.status).toBe('error');
       expect(consistency.detail).toMatch(
-        /^amcheck is not available \(create extension amcheck: permission denied/,
+        /^restorable_verify_\w+: amcheck is not available \(create extension amcheck: permission denied/,
       );
     } finally {
       await fresh.drop();
@@ -159,9 +163,10 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
       const result = await verifier.verify(request({ exactCountMaxRows: 100 }));
       const tables = result.inventory?.tables ?? [];
       // The estimate predates the last 10 rows: that is how an estimate shows.
-      expect(tables).toContainEqual({ schema: 'public', table: 'analyzed', rows: 1000, exact: false });
-      expect(tables).toContainEqual({ schema: 'public', table: 'never_analyzed', rows: 500, exact: true });
-      expect(tables).toContainEqual({ schema: 'public', table: 'audit_log', rows: 0, exact: true });
+      const inDb = { database: db.name, schema: 'public' };
+      expect(tables).toContainEqual({ ...inDb, table: 'analyzed', rows: 1000, exact: false });
+      expect(tables).toContainEqual({ ...inDb, table: 'never_analyzed', rows: 500, exact: true });
+      expect(tables).toContainEqual({ ...inDb, table: 'audit_log', rows: 0, exact: true });
     } finally {
       await db.client.query('drop table public.analyzed, public.never_analyzed');
     }
@@ -174,6 +179,7 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
     const after = await verifier.verify(request());
 
     expect(before.inventory?.tables).toContainEqual({
+      database: db.name,
       schema: 'public',
       table: 'doomed',
       rows: 5,
@@ -187,7 +193,7 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
     expect(after.inventory?.digest).not.toBe(before.inventory?.digest);
     expect(compareInventory(after.inventory, before.inventory, 50)).toMatchObject({
       status: 'fail',
-      detail: expect.stringContaining('public.doomed disappeared (had 5 rows)'),
+      detail: expect.stringContaining(`${db.name}.public.doomed disappeared (had 5 rows)`),
     });
   });
 
@@ -220,8 +226,6 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
       status: 'error',
       detail: 'query failed: relation "shop.refunds" does not exist',
     });
-    expect(result.newestRowTime).toBeUndefined();
-    expect(result.freshnessCheck).toBeUndefined();
   });
 
   it('refuses writes in assertions and changes nothing', async () => {
@@ -367,5 +371,169 @@ describeWithServer('PostgreSQL verifier against a real server', server, () => {
     expect(result.newestRowTime).toBeUndefined();
     expect(result.freshnessCheck).toMatchObject({ status: 'error', detail: 'not run: could not connect' });
     expect(JSON.stringify(result)).not.toContain('hunter2-secret');
+  });
+});
+
+describeWithServer('PostgreSQL verifier over every database of an instance', server, () => {
+  const request = (overrides: Partial<VerifyRequest> = {}): VerifyRequest => ({
+    // Without a DBName the sandbox is reached through the maintenance database.
+    connection: {
+      engine: 'postgres',
+      host: POSTGRES.host,
+      port: POSTGRES.port,
+      user: POSTGRES.user,
+      database: 'postgres',
+      tls: false,
+    },
+    consistencyTimeBudgetSeconds: 30,
+    assertions: [],
+    statementTimeoutMs: 2_000,
+    exactCountMaxRows: 1_000_000,
+    databaseId: 'orders-db',
+    ...overrides,
+  });
+
+  it('checks every user database, finds the corrupted index of the second, and reads the newest row of both', async () => {
+    const created = [await createPostgresDatabase(), await createPostgresDatabase()].sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
+    const [shop, ledger] = created as [TestPostgresDatabase, TestPostgresDatabase];
+    try {
+      await shop.client.query(`
+        create schema shop;
+        create table shop.orders (id int primary key, created_at timestamptz not null, expires_at timestamptz);
+        create index orders_by_time on shop.orders (created_at);
+        create index orders_by_expiry on shop.orders (expires_at);
+        insert into shop.orders
+          select g, timestamptz '2026-10-31 00:00:00+00' + g * interval '1 minute', timestamptz '2099-01-01 00:00:00+00'
+          from generate_series(1, 1000) g;
+      `);
+      await ledger.client.query(`
+        create function ledger_key(i int) returns int language sql immutable as 'select i';
+        create table ledger (id int primary key, amount int not null, updated_at timestamp not null);
+        insert into ledger select g, g, timestamp '2026-11-01 12:00:00' - g * interval '1 second'
+          from generate_series(0, 999) g;
+        create index ledger_by_key on ledger (ledger_key(amount));
+        create or replace function ledger_key(i int) returns int language sql immutable as 'select -i';
+      `);
+      const verifier = engineVerifier(withOnlyDatabases(postgresEngine, [shop.name, ledger.name]));
+
+      const result = await verifier.verify(
+        request({
+          assertions: [
+            { name: 'orders', sql: 'select count(*) from shop.orders', expect: { equals: 1000 } },
+            {
+              name: 'ledger',
+              sql: 'select count(*) from ledger',
+              expect: { equals: 1000 },
+              database: ledger.name,
+            },
+          ],
+        }),
+      );
+
+      expect(statuses(result.checks)).toEqual([
+        ['connect', 'pass'],
+        ['consistency', 'fail'],
+        ['assertion: orders', 'pass'],
+        ['assertion: ledger', 'pass'],
+      ]);
+      expect(find(result.checks, 'consistency').detail).toMatch(
+        new RegExp(
+          `^${ledger.name}: corruption found: index public\\.ledger_by_key: heap tuple \\(\\d+,\\d+\\) from table "ledger" ` +
+            `lacks matching index tuple within index "ledger_by_key"; checked 2/2 indexes and 1/1 tables` +
+            ` \\| ${shop.name}: checked 3/3 indexes and 1/1 tables in \\d+\\.\\d s, no corruption found$`,
+        ),
+      );
+      expect(result.inventory).toMatchObject({
+        // public and shop in the first, public in the second.
+        schemas: 3,
+        tables: [
+          { database: shop.name, schema: 'shop', table: 'orders', rows: 1000, exact: true },
+          { database: ledger.name, schema: 'public', table: 'ledger', rows: 1000, exact: true },
+        ],
+        totalRows: 2000,
+      });
+      // The expiries lie in the future: they say nothing about when a row was written.
+      expect(result.newestRowTime).toBe('2026-11-01T12:00:00.000Z');
+      expect(result.newestRowSource).toBe(
+        `column ${ledger.name}.public.ledger.updated_at, newest of 3 timestamp columns read in 2 databases`,
+      );
+      expect(result.freshnessCheck).toBeUndefined();
+    } finally {
+      for (const database of created) await database.drop();
+    }
+  });
+
+  it('fails a drill that finds no user table in any database, and cannot measure freshness there', async () => {
+    const empty = await createPostgresDatabase();
+    try {
+      const verifier = engineVerifier(withOnlyDatabases(postgresEngine, [empty.name]));
+      const result = await verifier.verify(request());
+      expect(statuses(result.checks)).toEqual([
+        ['connect', 'pass'],
+        ['consistency', 'error'],
+        ['inventory', 'fail'],
+      ]);
+      expect(find(result.checks, 'consistency').detail).toBe(
+        `no user table in any database (looked in ${empty.name}): nothing was checked`,
+      );
+      expect(find(result.checks, 'inventory').detail).toBe(
+        `no user table in any database (looked in ${empty.name}): the restored instance holds no user data`,
+      );
+      expect(result.freshnessCheck).toMatchObject({
+        status: 'error',
+        detail: `no timestamp, datetime or date column in any user table (databases ${empty.name}): set drills.databases.orders-db.freshnessQuery to measure the RPO`,
+      });
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('says which setting to write when no user table has a timestamp column', async () => {
+    const plain = await createPostgresDatabase();
+    try {
+      await plain.client.query('create table counters (id int primary key, hits bigint not null)');
+      const verifier = engineVerifier(withOnlyDatabases(postgresEngine, [plain.name]));
+      const result = await verifier.verify(request());
+      expect(statuses(result.checks)).toEqual([
+        ['connect', 'pass'],
+        ['consistency', 'pass'],
+      ]);
+      expect(result.newestRowTime).toBeUndefined();
+      expect(result.freshnessCheck).toMatchObject({
+        name: 'freshness',
+        status: 'error',
+        detail: `no timestamp, datetime or date column in any user table (databases ${plain.name}): set drills.databases.orders-db.freshnessQuery to measure the RPO`,
+      });
+    } finally {
+      await plain.drop();
+    }
+  });
+});
+
+describeWithServer('PostgreSQL: the databases of a server', server, () => {
+  it('lists those the login may connect to, never the templates or one that refuses connections', async () => {
+    const listed = await createPostgresDatabase();
+    const closed = `${listed.name}_closed`;
+    const admin = new pg.Client(POSTGRES);
+    await admin.connect();
+    try {
+      await admin.query(`create database ${closed} allow_connections false`);
+      const session = await postgresEngine.connect(listed.connection);
+      try {
+        const names = await session.databases();
+        expect(names).toContain(listed.name);
+        expect(names).not.toContain(closed);
+        expect(names).not.toContain('template0');
+        expect(names).not.toContain('template1');
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await admin.query(`drop database if exists ${closed}`);
+      await admin.end();
+      await listed.drop();
+    }
   });
 });

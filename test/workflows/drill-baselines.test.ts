@@ -114,7 +114,7 @@ describe('the RPO check', () => {
       name: 'freshness',
       status: 'pass',
       detail:
-        'newest row 2026-11-01T01:59:00.000Z, snapshot 2026-11-04T02:00:00.000Z: RPO 72.0 h (target 26.0 h); ' +
+        'newest row 2026-11-01T01:59:00.000Z (the freshness query), snapshot 2026-11-04T02:00:00.000Z: RPO 72.0 h (target 26.0 h); ' +
         `no rows written since drill ${first.drillId} at 2026-11-02T02:00:00.000Z: ` +
         'the database was idle; the snapshot holds its newest data',
       durationMs: 0,
@@ -132,7 +132,7 @@ describe('the RPO check', () => {
     expect(checkOf(stale, 'freshness')).toMatchObject({
       status: 'fail',
       detail:
-        'newest row 2026-11-04T12:00:00.000Z, snapshot 2026-11-06T02:00:00.000Z: RPO 38.0 h (target 26.0 h)',
+        'newest row 2026-11-04T12:00:00.000Z (the freshness query), snapshot 2026-11-06T02:00:00.000Z: RPO 38.0 h (target 26.0 h)',
     });
     expect(stale.verdict).toBe('fail');
   });

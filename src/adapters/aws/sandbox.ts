@@ -252,7 +252,8 @@ export class AwsSandboxAdapter implements SandboxPort {
       password,
       // The database the data lives in when RDS knows it (DBName /
       // DatabaseName of the source, kept by the restore); otherwise the
-      // engine's default database, which always exists.
+      // engine's default database, which always exists. The verifier goes on
+      // from there to every user database of the sandbox.
       database: target.databaseName ?? (engine === 'postgres' ? 'postgres' : 'mysql'),
       // Always verified: the RDS CA bundle must be supplied (see
       // AwsSandboxAdapterOptions.caBundle); the server name is the endpoint's.
