@@ -44,6 +44,11 @@ export interface ControlResult {
 /** One cell of the coverage grid: a database on a day. */
 export interface CoverageCell {
   readonly day: string;
+  /**
+   * False on the days before the database was first protected (see
+   * `protectedSince`): out of scope for it, counted by no control.
+   */
+  readonly inScope: boolean;
   readonly backup: boolean;
   /** Copy regions that hold that day's snapshot. */
   readonly copies: string[];

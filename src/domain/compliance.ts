@@ -45,6 +45,8 @@ export interface PruneLogEvidence {
       /** `already-gone`: someone else deleted it first; it does not account for its disappearance. */
       readonly status?: string;
     }[];
+    /** What the prune reported, e.g. a last good copy it kept past the retention (`newest-snapshot-expired`). */
+    readonly findings?: readonly { readonly kind: string; readonly resource: string }[];
   };
 }
 
@@ -183,12 +185,45 @@ function control(
 const within = (period: { from: string; to: string }, time: string) =>
   time.slice(0, 10) >= period.from && time.slice(0, 10) <= period.to;
 
-/** Per database and day: was a snapshot taken, and which copy regions hold it. */
+/**
+ * When the database was first protected, as far as the evidence shows: the
+ * earliest of its backup records (whatever their outcome: a failed backup was
+ * still asked for), the data times of the snapshots of it that the inventory
+ * holds, and the snapshots its drills restored. The prune keeps a last good
+ * copy whatever its age, so a database protected for long keeps such evidence.
+ * Its creation time is not used: a database may exist long before it is
+ * selected for protection, and RDS does not say when it was. Undefined when
+ * there is no evidence at all: then every day counts (fail closed).
+ */
+export function protectedSince(input: ComplianceInput, databaseId: string): Date | undefined {
+  const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const times = [
+    ...input.backupRecords
+      .filter(({ record }) => record.id === databaseId)
+      .map(({ record }) => Date.parse(record.startedAt)),
+    ...input.snapshots
+      .filter((snapshot) => snapshot.database.id === databaseId && ownsSnapshot(input.deployment, snapshot))
+      .map((snapshot) => takenAt(snapshot, byArn)?.getTime() ?? Number.NaN),
+    ...input.drillReports
+      .filter(({ report }) => report.database.id === databaseId && report.snapshot.takenAt !== null)
+      .map(({ report }) => Date.parse(report.snapshot.takenAt ?? '')),
+  ].filter((time) => !Number.isNaN(time));
+  return times.length === 0 ? undefined : new Date(Math.min(...times));
+}
+
+/** The days of the period before the database was first protected: out of scope for it. */
+function notYetProtectedDays(input: ComplianceInput, databaseId: string): Set<string> {
+  const since = protectedSince(input, databaseId)?.toISOString().slice(0, 10);
+  return new Set(since === undefined ? [] : daysOf(input.period).filter((day) => day < since));
+}
+
+/** Per database and day: was a snapshot taken, which copy regions hold it, and was the database protected yet. */
 export function coverageOf(input: ComplianceInput): Record<string, CoverageCell[]> {
   const days = daysOf(input.period);
   const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
   const coverage: Record<string, CoverageCell[]> = {};
   for (const database of input.databases) {
+    const notYetProtected = notYetProtectedDays(input, database.id);
     const present = new Map<string, Set<string>>();
     const mark = (day: string, region: string) => {
       const regions = present.get(day) ?? new Set<string>();
@@ -215,6 +250,7 @@ export function coverageOf(input: ComplianceInput): Record<string, CoverageCell[
       const regions = present.get(day) ?? new Set<string>();
       return {
         day,
+        inScope: !notYetProtected.has(day),
         backup: regions.has(input.policy.sourceRegion),
         copies: input.policy.copyRegions.filter((region) => regions.has(region)),
       };
@@ -261,16 +297,7 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
       'daily-backup',
       'A backup of every protected database on every day of the period',
       'retention',
-      input.databases.map((database) => {
-        const missing = (coverage[database.id] ?? []).filter((cell) => !cell.backup).map((cell) => cell.day);
-        return missing.length === 0
-          ? {
-              id: database.id,
-              status: 'pass',
-              detail: `a snapshot on each of the ${daysOf(period).length} days`,
-            }
-          : { id: database.id, status: 'fail', detail: `no snapshot on ${describeDays(missing)}` };
-      }),
+      input.databases.map((database) => dailyBackupResult(database.id, coverage[database.id] ?? [])),
       [...backupEvidence, input.inventoryRef],
       (failed, total) =>
         failed === 0
@@ -281,22 +308,9 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
       'cross-region-copy',
       `A copy of every backup in every copy region (${policy.copyRegions.join(', ')})`,
       'replication',
-      input.databases.map((database) => {
-        const gaps = (coverage[database.id] ?? []).flatMap((cell) =>
-          cell.backup
-            ? policy.copyRegions
-                .filter((region) => !cell.copies.includes(region))
-                .map((region) => `${cell.day} in ${region}`)
-            : [],
-        );
-        return gaps.length === 0
-          ? {
-              id: database.id,
-              status: 'pass',
-              detail: `every backup copied to ${policy.copyRegions.join(', ')}`,
-            }
-          : { id: database.id, status: 'fail', detail: `no copy for ${gaps.join(', ')}` };
-      }),
+      input.databases.map((database) =>
+        crossRegionCopyResult(database.id, coverage[database.id] ?? [], policy.copyRegions),
+      ),
       [...backupEvidence, input.inventoryRef],
       (failed, total) =>
         failed === 0
@@ -471,11 +485,50 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
 
 const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
 
+/** `; 2026-11-02 to 2026-11-12 not yet protected`, or nothing when every day was in scope. */
+function outOfScopeNote(cells: readonly CoverageCell[]): string {
+  const days = cells.filter((cell) => !cell.inScope).map((cell) => cell.day);
+  return days.length === 0 ? '' : `; ${describeDays(days)} not yet protected`;
+}
+
+/** A snapshot on every day of the period since the database was first protected. */
+function dailyBackupResult(databaseId: string, cells: readonly CoverageCell[]): DatabaseControlResult {
+  const inScope = cells.filter((cell) => cell.inScope);
+  const note = outOfScopeNote(cells);
+  if (inScope.length === 0)
+    return { id: databaseId, status: 'not-applicable', detail: `no day in scope${note}` };
+  const missing = inScope.filter((cell) => !cell.backup).map((cell) => cell.day);
+  return missing.length === 0
+    ? { id: databaseId, status: 'pass', detail: `a snapshot on each of the ${inScope.length} days${note}` }
+    : { id: databaseId, status: 'fail', detail: `no snapshot on ${describeDays(missing)}${note}` };
+}
+
+/** Every backup of the days in scope copied to every copy region. */
+function crossRegionCopyResult(
+  databaseId: string,
+  cells: readonly CoverageCell[],
+  copyRegions: readonly string[],
+): DatabaseControlResult {
+  const note = outOfScopeNote(cells);
+  if (!cells.some((cell) => cell.inScope))
+    return { id: databaseId, status: 'not-applicable', detail: `no day in scope${note}` };
+  const gaps = cells.flatMap((cell) =>
+    cell.inScope && cell.backup
+      ? copyRegions
+          .filter((region) => !cell.copies.includes(region))
+          .map((region) => `${cell.day} in ${region}`)
+      : [],
+  );
+  return gaps.length === 0
+    ? { id: databaseId, status: 'pass', detail: `every backup copied to ${copyRegions.join(', ')}${note}` }
+    : { id: databaseId, status: 'fail', detail: `no copy for ${gaps.join(', ')}${note}` };
+}
+
 /**
  * Restore-tested within the interval at every moment of the period: a drill
  * no more than `interval` days before each day. A database drilled before the
  * period is held to that from the period's first day; one never drilled before
- * gets one interval from its first backup of the period to be drilled.
+ * gets one interval from when it was first protected (`protectedSince`).
  */
 function restoreTestedResult(
   input: ComplianceInput,
@@ -489,13 +542,10 @@ function restoreTestedResult(
     .map(({ report }) => Date.parse(report.finishedAt))
     .sort((a, b) => a - b);
   const periodStart = Date.parse(`${input.period.from}T00:00:00Z`);
-  const firstBackup = input.backupRecords
-    .filter(({ record }) => record.id === databaseId && within(input.period, record.startedAt))
-    .map(({ record }) => Date.parse(record.startedAt))
-    .sort((a, b) => a - b)[0];
+  const since = protectedSince(input, databaseId)?.getTime();
   const requiredFrom = drills.some((time) => time < periodStart)
     ? periodStart
-    : Math.max(periodStart, (firstBackup ?? periodStart) + intervalMs);
+    : Math.max(periodStart, (since ?? periodStart) + intervalMs);
   const last = drills.at(-1);
   if (requiredFrom > periodEnd) {
     return last === undefined
@@ -559,7 +609,8 @@ function retentionControl(
       const problems = [
         ...tooOld.map(
           (snapshot) =>
-            `${snapshot.region}/${snapshot.id} still kept, older than ${policy.retentionDays} days + 1`,
+            `${snapshot.region}/${snapshot.id} still kept, older than ${policy.retentionDays} days + 1` +
+            lastGoodCopyNote(input.pruneLogs, `${snapshot.region}/${snapshot.id}`),
         ),
         ...late.map((row) => `${row.region}/${row.snapshot} deleted late, at ${row.ageHours} h`),
         ...early.map((row) => `${row.region}/${row.snapshot} deleted early, at ${row.ageHours} h`),
@@ -580,6 +631,32 @@ function retentionControl(
         ? `retention kept for all ${total} databases`
         : `${failed} of ${total} databases outside the retention`,
   );
+}
+
+/** Findings by which the prune says it kept a snapshot past the retention as the last good copy. */
+const LAST_GOOD_COPY_FINDINGS: ReadonlyMap<string, string> = new Map([
+  ['newest-snapshot-expired', 'no newer good backup exists'],
+  ['only-proven-bad-in-retention', 'every newer snapshot is proven bad'],
+]);
+
+/**
+ * Why a snapshot past the retention is still there, when the prune said so:
+ * it keeps the newest good snapshot of a database in a region whatever its
+ * age (`domain/prune.ts`, rule 1). The latest prune log naming it is quoted;
+ * the control still fails, as the prune's own finding is a violation.
+ */
+function lastGoodCopyNote(pruneLogs: readonly PruneLogEvidence[], resource: string): string {
+  const latest = pruneLogs
+    .flatMap(({ log }) =>
+      (log.findings ?? [])
+        .filter((finding) => finding.resource === resource && LAST_GOOD_COPY_FINDINGS.has(finding.kind))
+        .map((finding) => ({ startedAt: log.startedAt, kind: finding.kind })),
+    )
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    .at(-1);
+  return latest === undefined
+    ? ''
+    : `: kept as the last good copy, as ${LAST_GOOD_COPY_FINDINGS.get(latest.kind)} (prune of ${latest.startedAt}: ${latest.kind})`;
 }
 
 /**

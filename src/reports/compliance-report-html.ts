@@ -344,15 +344,22 @@ ${table}`;
 // ---------------------------------------------------------------------------
 // Picture 1: backup coverage, one cell per database per day
 
-type CellState = 'full' | 'partial' | 'missing';
+type CellState = 'full' | 'partial' | 'missing' | 'not-protected';
 
 function cellState(cell: CoverageCell, copyRegions: readonly string[]): CellState {
+  if (!cell.inScope) return 'not-protected';
   if (!cell.backup) return 'missing';
   return copyRegions.every((region) => cell.copies.includes(region)) ? 'full' : 'partial';
 }
 
-/** The symbol of a state in a w×h box at (x, y): solid / half-filled / crossed, so it prints in black and white. */
+/**
+ * The symbol of a state in a w×h box at (x, y): solid / half-filled / crossed
+ * / a dotted outline with nothing inside, so it prints in black and white.
+ */
 function cellSymbol(state: CellState, x: number, y: number, w: number, h: number): SafeHtml {
+  if (state === 'not-protected') {
+    return html`<rect x="${r1(x + 0.75)}" y="${r1(y + 0.75)}" width="${r1(w - 1.5)}" height="${r1(h - 1.5)}" rx="2" fill="#fff" stroke="${COLOURS.axis}" stroke-width="1.25" stroke-dasharray="2 2"/>`;
+  }
   if (state === 'full') {
     return html`<rect x="${r1(x)}" y="${r1(y)}" width="${r1(w)}" height="${r1(h)}" rx="2" fill="${COLOURS.ok}"/>`;
   }
@@ -364,6 +371,7 @@ function cellSymbol(state: CellState, x: number, y: number, w: number, h: number
 }
 
 function cellDescription(cell: CoverageCell, state: CellState, copyRegions: readonly string[]): string {
+  if (state === 'not-protected') return 'not yet protected: out of scope';
   if (state === 'missing') return 'no backup';
   if (state === 'full') {
     return copyRegions.length === 0 ? 'backup taken' : `backup, copied to ${copyRegions.join(', ')}`;
@@ -377,6 +385,7 @@ const LEGEND_TEXT: Record<CellState, (copyRegions: readonly string[]) => string>
     regions.length === 0 ? 'Backup taken' : `Backup and every copy (${regions.join(', ')})`,
   partial: () => 'Backup, but a copy missing',
   missing: () => 'No backup',
+  'not-protected': () => 'Not yet protected (out of scope)',
 };
 
 function legendSymbol(state: CellState): SafeHtml {
@@ -423,23 +432,34 @@ function coverageSection(report: ComplianceReport): SafeHtml {
   header.push(
     html`<text x="${width - 4}" y="28" font-size="10" text-anchor="end" fill="${COLOURS.muted}">complete</text>`,
   );
-  const counts: Record<CellState, number> = { full: 0, partial: 0, missing: 0 };
-  const gaps: { id: string; full: number; partial: Map<string, string[]>; missing: string[] }[] = [];
+  const counts: Record<CellState, number> = { full: 0, partial: 0, missing: 0, 'not-protected': 0 };
+  const gaps: {
+    id: string;
+    full: number;
+    inScope: number;
+    partial: Map<string, string[]>;
+    missing: string[];
+    notProtected: string[];
+  }[] = [];
   const rows = databases.map((database, row) => {
     const y = top + row * rowHeight;
     const byDay = new Map((report.coverage[database.id] ?? []).map((cell) => [cell.day, cell]));
     const summary = {
       id: database.id,
       full: 0,
+      inScope: 0,
       partial: new Map<string, string[]>(),
       missing: [] as string[],
+      notProtected: [] as string[],
     };
     const cells = days.map((day, index) => {
-      const cell = byDay.get(day) ?? { day, backup: false, copies: [] };
+      const cell: CoverageCell = byDay.get(day) ?? { day, inScope: true, backup: false, copies: [] };
       const state = cellState(cell, regions);
       counts[state] += 1;
+      if (cell.inScope) summary.inScope += 1;
       if (state === 'full') summary.full += 1;
       else if (state === 'missing') summary.missing.push(day);
+      else if (state === 'not-protected') summary.notProtected.push(day);
       else {
         for (const region of regions.filter((region) => !cell.copies.includes(region))) {
           summary.partial.set(region, [...(summary.partial.get(region) ?? []), day]);
@@ -450,21 +470,35 @@ function coverageSection(report: ComplianceReport): SafeHtml {
     });
     gaps.push(summary);
     const name = database.id.length > 24 ? `${database.id.slice(0, 23)}…` : database.id;
-    const complete = summary.full === days.length;
-    return html`<g class="coverage-row"><text x="0" y="${y + rowHeight / 2 + 4}" font-size="12.5" font-weight="600" fill="${COLOURS.text}"><title>${database.id}</title>${name}</text>${cells}<text x="${width - 4}" y="${y + rowHeight / 2 + 4}" font-size="12" text-anchor="end" font-weight="${complete ? '400' : '700'}" fill="${complete ? COLOURS.muted : COLOURS.badDark}">${summary.full}/${days.length}</text></g>`;
+    const complete = summary.full === summary.inScope;
+    return html`<g class="coverage-row"><text x="0" y="${y + rowHeight / 2 + 4}" font-size="12.5" font-weight="600" fill="${COLOURS.text}"><title>${database.id}</title>${name}</text>${cells}<text x="${width - 4}" y="${y + rowHeight / 2 + 4}" font-size="12" text-anchor="end" font-weight="${complete ? '400' : '700'}" fill="${complete ? COLOURS.muted : COLOURS.badDark}">${summary.full}/${summary.inScope}</text></g>`;
   });
-  const incomplete = gaps.filter((gap) => gap.full < days.length);
+  const incomplete = gaps.filter((gap) => gap.full < gap.inScope);
   const description =
-    `Daily backup coverage of ${plural(databases.length, 'database')} over ${plural(days.length, 'day')}: ` +
-    `${counts.full} complete, ${counts.partial} with a copy missing, ${counts.missing} without backup.`;
+    `Daily backup coverage of ${plural(databases.length, 'database')} over ${plural(days.length, 'day')}, in database-days: ` +
+    `${counts.full} complete, ${counts.partial} with a copy missing, ${counts.missing} without backup, ${counts['not-protected']} before the database was protected.`;
   const svg = html`<svg class="chart coverage-grid" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="coverage-title"><title id="coverage-title">${description}</title>${header}${rows}</svg>`;
-  const legend = (['full', 'partial', 'missing'] as const).map(
-    (state) =>
-      html`<li>${legendSymbol(state)}<span>${LEGEND_TEXT[state](regions)}: <strong>${plural(counts[state], 'day')}</strong></span></li>`,
-  );
+  // A grid of several databases counts database-days: two databases on one day are two.
+  const legend = (['full', 'partial', 'missing', 'not-protected'] as const)
+    .filter((state) => state !== 'not-protected' || counts[state] > 0)
+    .map(
+      (state) =>
+        html`<li>${legendSymbol(state)}<span>${LEGEND_TEXT[state](regions)}: <strong>${plural(counts[state], 'database-day')}</strong></span></li>`,
+    );
+  const outOfScope = gaps.filter((gap) => gap.notProtected.length > 0);
+  const scopeNote =
+    outOfScope.length === 0
+      ? ''
+      : html`<p class="note">Days before a database was first protected (its first backup record, or the data time of its oldest snapshot or drilled snapshot) are out of scope for it and count in no control: ${joinHtml(
+          outOfScope.map(
+            (gap) =>
+              html`${codeHtml(gap.id)} not yet protected on <span class="days">${dayRanges(gap.notProtected)}</span>`,
+          ),
+          '; ',
+        )}.</p>`;
   const gapTable =
     incomplete.length === 0
-      ? html`<p>${badge('COMPLETE', 'ok')} Every database has a backup${regions.length > 0 ? ' and every copy' : ''} for each of the ${plural(days.length, 'day')}.</p>`
+      ? html`<p>${badge('COMPLETE', 'ok')} Every database has a backup${regions.length > 0 ? ' and every copy' : ''} for each day it was protected.</p>`
       : dataTable(
           [
             { heading: 'Database', width: '11rem' },
@@ -476,7 +510,7 @@ function coverageSection(report: ComplianceReport): SafeHtml {
             tone: gap.missing.length > 0 ? 'bad' : gap.partial.size > 0 ? 'warn' : undefined,
             cells: [
               codeHtml(gap.id),
-              `${gap.full}/${days.length}`,
+              `${gap.full}/${gap.inScope}`,
               gap.partial.size === 0
                 ? mutedHtml('none')
                 : joinHtml(
@@ -498,26 +532,49 @@ function coverageSection(report: ComplianceReport): SafeHtml {
     'Backup coverage',
     html`<p>One square per database per day (UTC): was the day's snapshot taken in ${report.policy.sourceRegion} and copied to ${regions.length === 0 ? 'no copy region (none required)' : regions.join(' and ')}?</p>
 <figure>${svg}<ul class="legend">${legend}</ul></figure>
-${gapTable}`,
+${scopeNote}${gapTable}`,
   );
 }
 
 // ---------------------------------------------------------------------------
 // Picture 2: RTO and RPO of every drill of the period, per database
 
-const STEPS = [
-  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400,
+/** Durations a logarithmic axis is labelled with, in seconds. */
+const TICKS = [
+  1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800,
+  604_800, 2_592_000,
 ];
+
+/** The labels of a wide logarithmic axis: seconds, ten seconds, a minute, ten minutes, an hour, and so on. */
+const ROUND_TICKS = [1, 10, 60, 600, 3600, 21_600, 86_400, 604_800, 2_592_000];
 
 /** Axis labels: whole hours as "12 h", otherwise as elsewhere in the reports. */
 function axisDuration(seconds: number): string {
-  return seconds >= 7200 && seconds % 3600 === 0 ? `${seconds / 3600} h` : formatDuration(seconds);
+  return seconds >= 7200 && seconds % 3600 === 0 && seconds < 172_800
+    ? `${seconds / 3600} h`
+    : formatDuration(seconds);
 }
 
-function niceScale(maximum: number): { top: number; step: number } {
-  const step =
-    STEPS.find((candidate) => maximum / candidate <= 5) ?? Math.ceil(maximum / 5 / 86_400) * 86_400;
-  return { step, top: Math.max(step, Math.ceil(maximum / step) * step) };
+/**
+ * A logarithmic scale from a tick below the smallest value to a tick above
+ * the largest, the target included: a restore of seconds and a target of an
+ * hour are both visible, where a linear axis from zero to the target would
+ * put every point on its baseline.
+ */
+function logScale(values: readonly number[]): { bottom: number; top: number; ticks: number[] } {
+  const positive = values.filter((value) => value > 0);
+  const smallest = Math.min(...positive) / 3;
+  const largest = Math.max(...positive) * 1.25;
+  const bottom = [...TICKS].reverse().find((tick) => tick <= smallest) ?? 1;
+  const top = TICKS.find((tick) => tick >= largest) ?? Math.ceil(largest / 2_592_000) * 2_592_000;
+  const ticks = TICKS.filter((tick) => tick >= bottom && tick <= top);
+  // At most six labels: over a wide range, the round ones (and the bottom of the axis).
+  return {
+    bottom,
+    top,
+    ticks:
+      ticks.length <= 6 ? ticks : [bottom, ...ROUND_TICKS.filter((tick) => tick > bottom && tick <= top)],
+  };
 }
 
 interface TrendOptions {
@@ -544,14 +601,19 @@ function trendSvg(options: TrendOptions): SafeHtml {
     const value = options.value(drill);
     return value === null ? [] : [value];
   });
-  const { top, step } = niceScale(Math.max(target * 1.25, ...measured.map((value) => value * 1.08)));
+  const { bottom, top, ticks } = logScale([target, ...measured]);
   const x = (time: number): number =>
     r1(left + ((Math.min(Math.max(time, start), end) - start) / (end - start)) * (width - left - right));
-  const y = (value: number): number => r1(plotBottom - (value / top) * (plotBottom - plotTop));
+  const y = (value: number): number =>
+    r1(
+      plotBottom -
+        ((Math.log(Math.max(value, bottom)) - Math.log(bottom)) / (Math.log(top) - Math.log(bottom))) *
+          (plotBottom - plotTop),
+    );
   const parts: SafeHtml[] = [];
-  for (let tick = 0; tick <= top; tick += step) {
+  for (const tick of ticks) {
     parts.push(
-      html`<line x1="${left}" y1="${y(tick)}" x2="${width - right}" y2="${y(tick)}" stroke="${tick === 0 ? COLOURS.axis : COLOURS.grid}" stroke-width="1"/>`,
+      html`<line x1="${left}" y1="${y(tick)}" x2="${width - right}" y2="${y(tick)}" stroke="${tick === bottom ? COLOURS.axis : COLOURS.grid}" stroke-width="1"/>`,
       html`<text x="${left - 6}" y="${y(tick) + 4}" font-size="10.5" text-anchor="end" fill="${COLOURS.muted}">${axisDuration(tick)}</text>`,
     );
   }
@@ -634,7 +696,7 @@ function drillsSection(report: ComplianceReport): SafeHtml {
     };
     const facts = `${plural(drills.length, 'drill')}: ${formatInteger(drills.length - failed)} passed, ${formatInteger(failed)} failed · worst RTO ${worst('rtoSeconds', rtoTargetSeconds)} · worst RPO ${worst('rpoSeconds', rpoTargetSeconds)}`;
     const chart = (metric: 'RTO' | 'RPO'): SafeHtml =>
-      html`<figure><figcaption>${metric === 'RTO' ? 'RTO: restore requested → verified' : 'RPO: snapshot time − newest row'}</figcaption>${trendSvg(
+      html`<figure><figcaption>${metric === 'RTO' ? 'RTO: restore requested → verified' : 'RPO: snapshot time − newest row'} <span class="muted">(logarithmic scale)</span></figcaption>${trendSvg(
         {
           id: `${index}-${metric.toLowerCase()}`,
           metric,
@@ -656,7 +718,7 @@ function drillsSection(report: ComplianceReport): SafeHtml {
   return section(
     'drills',
     'Restore drills: RTO and RPO',
-    html`<p>Every restore drill that finished in the period, per database, against the targets: RTO ${formatDuration(rtoTargetSeconds)}, RPO ${formatDuration(rpoTargetSeconds)}. Points above the dashed line missed the target.</p>${legend}${blocks}`,
+    html`<p>Every restore drill that finished in the period, per database, against the targets: RTO ${formatDuration(rtoTargetSeconds)}, RPO ${formatDuration(rpoTargetSeconds)}. Points above the dashed line missed the target. The time axes are logarithmic, so that restores of seconds and targets of hours both show.</p>${legend}${blocks}`,
   );
 }
 

@@ -51,6 +51,8 @@ const controlResultSchema = z.strictObject({
 
 const coverageCellSchema = z.strictObject({
   day: isoDay,
+  /** Reports written before this field had every day in scope. */
+  inScope: z.boolean().default(true),
   backup: z.boolean(),
   copies: z.array(z.string().min(1)),
 });
@@ -152,6 +154,11 @@ export const complianceReportSchema = z
         issue(['coverage', id], 'is missing: every database needs one coverage cell per day of the period');
         continue;
       }
+      cells.forEach((cell, index) => {
+        if (!cell.inScope && (cell.backup || cell.copies.length > 0)) {
+          issue(['coverage', id, index], 'is out of scope (not yet protected) but holds a backup');
+        }
+      });
       const cellDays = cells.map((cell) => cell.day);
       if (cellDays.join() !== days.join()) {
         issue(

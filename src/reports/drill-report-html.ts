@@ -70,13 +70,47 @@ function secondsBetween(from: string, to: string | null): number | null {
   return Number.isNaN(a) || Number.isNaN(b) ? null : Math.max(0, Math.round((b - a) / 1000));
 }
 
+/** The restore itself failed: the sandbox never became available, so nothing of the data was checked. */
+function restoreFailed(report: DrillReport): boolean {
+  const restore = report.checks.find((check) => check.name === 'restore');
+  return report.timings.availableAt === null || (restore !== undefined && restore.status !== 'pass');
+}
+
+/**
+ * Whether the drill learnt where the snapshot came from: a restore that failed
+ * before the snapshot was described records none of it, and then the page
+ * claims neither an original nor an unencrypted snapshot.
+ */
+function provenanceRecorded(snapshot: DrillReport['snapshot']): boolean {
+  return (
+    snapshot.takenAt !== null ||
+    snapshot.sourceSnapshotArn !== null ||
+    snapshot.kmsKeyId !== null ||
+    snapshot.sha256 !== null
+  );
+}
+
+/** "copy of restorable-orders-2025-06-01 (eu-west-1)" from the source snapshot's ARN. */
+function copyOf(sourceSnapshotArn: string): string {
+  const parts = sourceSnapshotArn.split(':');
+  const region = parts[3];
+  return `copy of ${parts.at(-1) ?? sourceSnapshotArn}${region === undefined || region === '' ? '' : ` (${region})`}`;
+}
+
+function snapshotOrigin(snapshot: DrillReport['snapshot']): string {
+  if (snapshot.sourceSnapshotArn !== null) return copyOf(snapshot.sourceSnapshotArn);
+  return provenanceRecorded(snapshot) ? 'original snapshot' : 'origin not recorded';
+}
+
 function verdictBanner(report: DrillReport): SafeHtml {
   const { database, snapshot, checks } = report;
   const passed = report.verdict === 'pass';
   const notPassing = checks.filter((check) => check.status !== 'pass');
   const what = html`Snapshot ${codeHtml(snapshot.id)} of ${codeHtml(database.id)} was restored into a sandbox`;
   let summary: HtmlValue;
-  if (passed) {
+  if (!passed && restoreFailed(report)) {
+    summary = html`Snapshot ${codeHtml(snapshot.id)} of ${codeHtml(database.id)} <strong>was not restored</strong>: the restore failed, so none of its data was checked (see the restore check below).`;
+  } else if (passed) {
     summary = html`${what} and verified: all ${plural(checks.length, 'check')} passed.`;
   } else if (checks.length === 0) {
     summary = html`${what}, but no check ran: a drill without checks fails.`;
@@ -109,7 +143,7 @@ function verdictBanner(report: DrillReport): SafeHtml {
       {
         label: 'Snapshot taken',
         value: snapshot.takenAt === null ? 'not recorded' : wrappableTime(snapshot.takenAt),
-        sub: snapshot.sourceSnapshotArn === null ? 'original snapshot' : 'cross-region copy',
+        sub: snapshotOrigin(snapshot),
       },
       {
         label: 'Drill finished',
@@ -133,12 +167,13 @@ function checksSection(report: DrillReport): SafeHtml {
     .map(({ status, count }) =>
       badge(`${formatInteger(count)} ${STATUS[status].counted}`, STATUS[status].tone),
     );
-  const rows = report.checks.map((check) => ({
+  const details = shownDetails(report.checks);
+  const rows = report.checks.map((check, index) => ({
     tone: STATUS[check.status].tone,
     cells: [
       html`<strong>${check.name}</strong>`,
       badge(STATUS[check.status].label, STATUS[check.status].tone),
-      html`<span class="detail">${check.detail}</span>`,
+      html`<span class="detail">${details[index] ?? check.detail}</span>`,
       formatMilliseconds(check.durationMs),
     ],
   }));
@@ -157,6 +192,20 @@ function checksSection(report: DrillReport): SafeHtml {
   return section('checks', 'Checks', content);
 }
 
+/**
+ * The details as shown: a check that did not run because an earlier one
+ * failed repeats that one's error (`not run: <error>`); the error is shown
+ * once, where it happened, and the others point to it.
+ */
+export function shownDetails(checks: readonly DrillReport['checks'][number][]): string[] {
+  return checks.map((check, index) => {
+    const cause = checks
+      .slice(0, index)
+      .find((earlier) => earlier.status !== 'pass' && check.detail === `not run: ${earlier.detail}`);
+    return cause === undefined ? check.detail : `not run: see ${cause.name}`;
+  });
+}
+
 /** Checks that time nothing (computed from other steps) report 0 ms: shown as a dash. */
 function formatMilliseconds(ms: number): string {
   if (ms === 0) return '—';
@@ -173,6 +222,9 @@ function objective(measured: number | null, target: number): { result: SafeHtml;
     result: measured <= target ? badge('WITHIN TARGET', 'ok') : badge('OVER TARGET', 'bad'),
   };
 }
+
+/** Width of a label at 13 px, generously (system fonts average about 7 px a character): enough to keep labels apart. */
+const labelWidth = (text: string): number => text.length * 7.5;
 
 /** A horizontal bar: restore (requested → available), then verify (available → verified), against the RTO target. */
 function timelineSvg(report: DrillReport): SafeHtml | undefined {
@@ -200,26 +252,31 @@ function timelineSvg(report: DrillReport): SafeHtml | undefined {
     );
   }
   const targetAnchor = targetX > left + width * 0.75 ? 'end' : 'middle';
+  const startLabel = '0 (restore requested)';
   parts.push(
     html`<line x1="${targetX}" y1="${barY - 10}" x2="${targetX}" y2="${barY + barHeight + 8}" stroke="#a40e26" stroke-width="2" stroke-dasharray="5 3"/>`,
     html`<text x="${targetX}" y="${barY - 14}" text-anchor="${targetAnchor}" font-size="13" fill="#a40e26">RTO target ${formatDuration(targets.rtoSeconds)}</text>`,
-    html`<text x="${left}" y="${barY + barHeight + 22}" font-size="13" fill="#57606a">0 (restore requested)</text>`,
+    html`<text class="label-start" x="${left}" y="${barY + barHeight + 22}" font-size="13" fill="#57606a">${startLabel}</text>`,
   );
   const endLabel =
     total === null
       ? `available after ${formatDuration(restore)}, not verified`
       : `RTO ${formatDuration(total)}`;
   const endAnchor = endX > left + width * 0.7 ? 'end' : 'start';
+  const endStart = endAnchor === 'end' ? endX - labelWidth(endLabel) : endX + 6;
+  // A restore short against the target ends near the start: its label goes a line lower.
+  const endLine = endStart < left + labelWidth(startLabel) + 12 ? 2 : 1;
+  const height = endLine === 2 ? 108 : 90;
   const overTarget = end > targets.rtoSeconds;
   parts.push(
-    html`<text x="${endAnchor === 'end' ? endX : endX + 6}" y="${barY + barHeight + 22}" text-anchor="${endAnchor}" font-size="13" font-weight="700" fill="${overTarget ? '#a40e26' : '#1f2328'}">${endLabel}</text>`,
+    html`<text class="label-end" x="${endAnchor === 'end' ? endX : endX + 6}" y="${barY + barHeight + 4 + endLine * 18}" text-anchor="${endAnchor}" font-size="13" font-weight="700" fill="${overTarget ? '#a40e26' : '#1f2328'}">${endLabel}</text>`,
   );
   const description =
     `Restore took ${formatDuration(restore)}` +
     (verify === null ? ' and the restore was not verified' : `, verification ${formatDuration(verify)}`) +
     `; RTO target ${formatDuration(targets.rtoSeconds)}.`;
   return html`<figure class="timeline">
-<svg viewBox="0 0 720 90" role="img" aria-labelledby="timeline-title"><title id="timeline-title">${description}</title>${parts}</svg>
+<svg viewBox="0 0 720 ${height}" role="img" aria-labelledby="timeline-title"><title id="timeline-title">${description}</title>${parts}</svg>
 <figcaption><span class="legend"><span class="swatch swatch-restore"></span>Restore ${formatDuration(restore)}</span>${
     verify === null
       ? ''
@@ -293,6 +350,7 @@ function timingsSection(report: DrillReport): SafeHtml {
 
 function provenanceSection(report: DrillReport): SafeHtml {
   const { snapshot } = report;
+  const recorded = provenanceRecorded(snapshot);
   return section(
     'provenance',
     'Snapshot provenance',
@@ -303,14 +361,18 @@ function provenanceSection(report: DrillReport): SafeHtml {
       ['Taken at', orNot(snapshot.takenAt, timeHtml, 'not recorded')],
       [
         'Encrypted',
-        snapshot.encrypted
-          ? badge('ENCRYPTED', 'ok')
-          : html`${badge('NOT ENCRYPTED', 'warn')} stored unencrypted`,
+        !recorded
+          ? mutedHtml('not recorded: the restore failed before the snapshot was described')
+          : snapshot.encrypted
+            ? badge('ENCRYPTED', 'ok')
+            : html`${badge('NOT ENCRYPTED', 'warn')} stored unencrypted`,
       ],
-      ['KMS key', orNot(snapshot.kmsKeyId, codeHtml, 'none')],
+      ['KMS key', orNot(snapshot.kmsKeyId, codeHtml, recorded ? 'none' : 'not recorded')],
       [
         'Copied from',
-        orNot(snapshot.sourceSnapshotArn, codeHtml, 'not a copy: this is the original snapshot'),
+        snapshot.sourceSnapshotArn !== null
+          ? html`${codeHtml(snapshot.sourceSnapshotArn)} ${mutedHtml(`(this snapshot is a ${copyOf(snapshot.sourceSnapshotArn)})`)}`
+          : mutedHtml(recorded ? 'not a copy: this is the original snapshot' : 'not recorded'),
       ],
       ['SHA-256', orNot(snapshot.sha256, codeHtml, 'not exposed by the cloud provider')],
       [

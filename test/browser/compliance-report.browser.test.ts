@@ -1,59 +1,37 @@
 // The compliance report as a person sees it: rendered to a file and opened in
-// a real headless Chromium (Debian's, at /usr/bin/chromium; playwright-core
-// never downloads a browser). Asserts what is visible, not what is in the
-// markup, and saves full-page screenshots to test-artifacts/ for review.
-// Without Chromium the test is skipped locally with a warning, and fails on CI.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// a real headless Chromium (see test/support/chromium.ts). Asserts what is
+// visible, not what is in the markup, and saves full-page screenshots to
+// test-artifacts/ for review.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../../src/domain/compliance-report.ts';
 import { renderComplianceReportHtml } from '../../src/reports/compliance-report-html.ts';
-import { compliantReport, nonCompliantReport } from '../reports/compliance-fixtures.ts';
+import { compliantReport, newlyProtectedReport, nonCompliantReport } from '../reports/compliance-fixtures.ts';
+import {
+  ARTIFACTS,
+  launchChromium,
+  openPage,
+  runBrowserTests,
+  VIEWPORT,
+  visibleText,
+  warnIfSkipped,
+} from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
-const VIEWPORT = { width: 1280, height: 800 };
 const generatedAt = new Date('2025-07-01T07:00:30Z');
-const available = existsSync(CHROMIUM);
-const onCi = !['', '0', 'false'].includes(process.env.CI ?? '');
 
-if (!available && !onCi) {
-  console.warn(
-    `compliance-report browser test skipped: no Chromium at ${CHROMIUM} (install it with "apt-get install chromium"; on CI this test fails instead)`,
-  );
-}
+warnIfSkipped('compliance-report');
 
 describe('compliance report in a browser', () => {
-  // On CI the browser tests run whatever happens: without Chromium they fail in beforeAll.
-  describe.runIf(available || onCi)('headless Chromium', () => {
+  describe.runIf(runBrowserTests)('headless Chromium', () => {
     let browser: Browser;
     let directory: string;
 
     beforeAll(async () => {
-      if (!available) {
-        throw new Error(
-          `Chromium is required on CI but ${CHROMIUM} does not exist (apt-get install chromium)`,
-        );
-      }
       directory = await mkdtemp(join(tmpdir(), 'restorable-compliance-'));
-      await mkdir(ARTIFACTS, { recursive: true });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     }, 15_000);
 
     afterAll(async () => {
@@ -61,18 +39,8 @@ describe('compliance report in a browser', () => {
       if (directory !== undefined) await rm(directory, { recursive: true, force: true });
     });
 
-    /** Opens the report's page; every request it makes is collected. */
-    async function open(report: ComplianceReport, name: string): Promise<{ page: Page; requests: string[] }> {
-      const file = join(directory, `${name}.html`);
-      await writeFile(file, renderComplianceReportHtml(report, { generatedAt }));
-      const page = await browser.newPage({ viewport: VIEWPORT });
-      const requests: string[] = [];
-      page.on('request', (request) => {
-        requests.push(request.url());
-      });
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      return { page, requests };
-    }
+    const open = (report: ComplianceReport, name: string): Promise<{ page: Page; requests: string[] }> =>
+      openPage(browser, directory, name, renderComplianceReportHtml(report, { generatedAt }));
 
     it('shows a non-compliant report so that a person sees the verdict and every control', async () => {
       const { page, requests } = await open(nonCompliantReport, 'non-compliant');
@@ -122,6 +90,63 @@ describe('compliance report in a browser', () => {
         expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
 
         await page.screenshot({ path: join(ARTIFACTS, 'compliance-report.png'), fullPage: true });
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('shows the days before a database was protected as such, counts database-days, and charts restores of seconds off the baseline', async () => {
+      const { page, requests } = await open(newlyProtectedReport, 'newly-protected');
+      try {
+        const text = await visibleText(page);
+        expect(text).toContain('Not yet protected (out of scope): 17 database-days');
+        expect(text).toContain('Backup and every copy (eu-west-1, eu-north-1): 73 database-days');
+        expect(text).toContain('catalog not yet protected on 2025-06-01 to 2025-06-17');
+        expect(text).not.toMatch(/: \d+ days\b/);
+        expect(await page.locator('svg.coverage-grid g.cell-not-protected').count()).toBe(17);
+
+        // Every drill's point is drawn clear of the baseline, and under the target line.
+        const charts = await page.locator('svg.trend').evaluateAll((svgs) =>
+          svgs.map((svg) => {
+            const lines = [...svg.querySelectorAll('line')];
+            const baseline = lines.find(
+              (line) =>
+                line.getAttribute('stroke') === '#8c959f' &&
+                line.getAttribute('y1') === line.getAttribute('y2'),
+            );
+            const centre = (
+              element: { getBoundingClientRect(): { y: number; height: number } } | null | undefined,
+            ): number => {
+              const box = element?.getBoundingClientRect();
+              return box === undefined ? Number.NaN : box.y + box.height / 2;
+            };
+            return {
+              baseline: centre(baseline),
+              target: centre(svg.querySelector('line.target')),
+              points: [...svg.querySelectorAll('g.point-pass circle')].map(centre),
+            };
+          }),
+        );
+        expect(charts).toHaveLength(6);
+        for (const chart of charts) {
+          expect(chart.points.length).toBeGreaterThan(0);
+          for (const y of chart.points) {
+            expect(chart.baseline - y).toBeGreaterThan(10);
+            expect(y - chart.target).toBeGreaterThan(10);
+          }
+        }
+        expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
+        await page.screenshot({
+          path: join(ARTIFACTS, 'compliance-report-newly-protected.png'),
+          fullPage: true,
+        });
+        await page
+          .locator('section[aria-labelledby="coverage"] figure')
+          .screenshot({ path: join(ARTIFACTS, 'compliance-report-newly-protected-coverage.png') });
+        await page
+          .locator('.trend-db')
+          .first()
+          .screenshot({ path: join(ARTIFACTS, 'compliance-report-newly-protected-trends.png') });
       } finally {
         await page.close();
       }

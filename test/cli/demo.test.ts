@@ -1,6 +1,8 @@
-// `restorable demo` (what `npm start` runs), shortened to nine days: the
-// replay ends with the retention period's snapshots in both regions and a
-// passing drill of every protected database.
+// `restorable demo` (what `npm start` runs), over fifteen days: longer than
+// two drill intervals and the retention, shorter than the 30 days a report
+// covers by default. The replay ends with the retention period's snapshots in
+// both regions, every database drilled as often as its interval asks, and a
+// compliant report, also over the default period.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -40,7 +42,7 @@ beforeAll(async () => {
   run = await runCli(
     'demo',
     '--days',
-    '9',
+    '15',
     '--json',
     '--state-dir',
     join(workDir, 'state'),
@@ -57,19 +59,13 @@ describe('restorable demo', () => {
   it('replays the days, each backup OK, and prunes from the day a snapshot passes the retention', () => {
     expect(run.code).toBe(0);
     const { days } = run.json<DemoJson>();
-    expect(days.map((day) => day.date)).toEqual([
-      '2026-11-14',
-      '2026-11-15',
-      '2026-11-16',
-      '2026-11-17',
-      '2026-11-18',
-      '2026-11-19',
-      '2026-11-20',
-      '2026-11-21',
-      '2026-11-22',
-    ]);
+    expect(days.map((day) => day.date)).toEqual(
+      Array.from({ length: 15 }, (_, index) => `2026-11-${String(8 + index).padStart(2, '0')}`),
+    );
     expect(days.every((day) => day.backup.status === 'OK')).toBe(true);
-    expect(days.map((day) => day.prune.deleted.length)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 4]);
+    expect(days.map((day) => day.prune.deleted.length)).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4,
+    ]);
   });
 
   it('ends with 7 days of snapshots plus today’s in both regions, and nothing older', () => {
@@ -94,7 +90,7 @@ describe('restorable demo', () => {
 
   it('writes the compliance report of the replayed period: compliant, in JSON, CSV and HTML', () => {
     const { compliance } = run.json<DemoJson>();
-    expect(compliance.period).toEqual({ from: '2026-11-14', to: '2026-11-22' });
+    expect(compliance.period).toEqual({ from: '2026-11-08', to: '2026-11-22' });
     expect(compliance.status).toBe('compliant');
     expect(compliance.controls.map((control) => `${control.id} ${control.status}`)).toEqual([
       'daily-backup pass',
@@ -110,8 +106,36 @@ describe('restorable demo', () => {
     ]);
     for (const path of Object.values(compliance.report)) expect(existsSync(path)).toBe(true);
     const backups = compliance.controls[0]?.evidence.filter((evidence) => evidence.kind === 'backup-record');
-    expect(backups).toHaveLength(18);
+    expect(backups).toHaveLength(30);
     expect(backups?.every((evidence) => /^[0-9a-f]{64}$/.test(evidence.sha256))).toBe(true);
+  });
+
+  it('drills every database as often as the 7-day interval asks: 3 times during the replay and at the end', async () => {
+    const reports = join(workDir, 'state', 'reports', 'drills', 'orders');
+    const days = (await readdir(reports)).sort();
+    expect(days).toEqual(['2026-11-08', '2026-11-15', '2026-11-21', '2026-11-22']);
+  });
+
+  it('then reports the default 30 days as compliant, the days before the replay not yet protected', async () => {
+    const report = await runCli(
+      'report',
+      '--json',
+      '--state-dir',
+      join(workDir, 'state'),
+      '--now',
+      '2026-11-22T12:30:00Z',
+    );
+
+    expect(report.code).toBe(0);
+    const result = report.json<ReportJson>();
+    expect(result.period).toEqual({ from: '2026-10-24', to: '2026-11-22' });
+    expect(result.status).toBe('compliant');
+    const csv = await readFile(result.report.csv, 'utf8');
+    expect(csv).toContain(
+      'daily-backup,A backup of every protected database on every day of the period,' +
+        'Database backups are taken periodically and kept for 7 days,pass,orders,pass,' +
+        'a snapshot on each of the 15 days; 2026-10-24 to 2026-11-07 not yet protected,',
+    );
   });
 
   it('detects evidence altered after a report used it, and says the period is non-compliant', async () => {
@@ -124,7 +148,7 @@ describe('restorable demo', () => {
     const again = await runCli(
       'report',
       '--from',
-      '2026-11-14',
+      '2026-11-08',
       '--to',
       '2026-11-22',
       '--json',
@@ -194,12 +218,12 @@ describe('restorable demo', () => {
 
     expect(again.code).toBe(0);
     expect(await readFile(join(stateDir, 'mine.txt'), 'utf8')).toBe('mine');
-    // Only the one replayed day's snapshots: those of the nine days before went with the reset.
+    // Only the one replayed day's snapshots: those of the fifteen days before went with the reset.
     for (const database of again.json<DemoJson>().status.databases) {
       expect(database.regions['eu-west-1']).toMatchObject({ snapshots: 1 });
     }
     expect(
-      existsSync(join(stateDir, 'regions', 'eu-west-1', 'snapshots', 'restorable-orders-2026-11-14.json')),
+      existsSync(join(stateDir, 'regions', 'eu-west-1', 'snapshots', 'restorable-orders-2026-11-21.json')),
     ).toBe(false);
   }, 300_000);
 });

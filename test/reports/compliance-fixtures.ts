@@ -1,5 +1,6 @@
 // Compliance reports for tests: June 2025 for three databases, once when every
-// promise was kept and once when it was not. The non-compliant month has two
+// promise was kept, once when it was not, and once with a database first
+// protected mid-month and restores of seconds against an hour's target. The non-compliant month has two
 // days without a backup (billing), days whose snapshot was not copied to every
 // copy region (catalog), a drill over its RTO target that failed (orders), no
 // drill at all for catalog, and earlier evidence that was altered or lost.
@@ -42,7 +43,7 @@ const ids = databases.map((database) => database.id);
 const DRILL_DAYS = ['2025-06-02', '2025-06-09', '2025-06-16', '2025-06-23', '2025-06-30'];
 
 const fullCoverage = (): CoverageCell[] =>
-  DAYS.map((day) => ({ day, backup: true, copies: [...COPY_REGIONS] }));
+  DAYS.map((day) => ({ day, inScope: true, backup: true, copies: [...COPY_REGIONS] }));
 
 const drill = (
   database: string,
@@ -214,11 +215,13 @@ const CATALOG_NO_COPY = ['2025-06-22'];
 
 const gappyCoverage = (id: string): CoverageCell[] =>
   DAYS.map((day) => {
-    if (id === 'billing' && BILLING_MISSING.includes(day)) return { day, backup: false, copies: [] };
+    if (id === 'billing' && BILLING_MISSING.includes(day))
+      return { day, inScope: true, backup: false, copies: [] };
     if (id === 'catalog' && CATALOG_NO_NORTH.includes(day))
-      return { day, backup: true, copies: ['eu-west-1'] };
-    if (id === 'catalog' && CATALOG_NO_COPY.includes(day)) return { day, backup: true, copies: [] };
-    return { day, backup: true, copies: [...COPY_REGIONS] };
+      return { day, inScope: true, backup: true, copies: ['eu-west-1'] };
+    if (id === 'catalog' && CATALOG_NO_COPY.includes(day))
+      return { day, inScope: true, backup: true, copies: [] };
+    return { day, inScope: true, backup: true, copies: [...COPY_REGIONS] };
   });
 
 const nonCompliantDrills: Record<string, DrillPoint[]> = {
@@ -343,4 +346,46 @@ export const nonCompliantReport: ComplianceReport = {
       { path: LOST_PATH, expected: digest(LOST_PATH), actual: null },
     ],
   },
+};
+
+// ---------------------------------------------------------------------------
+// A compliant month in which catalog was first protected on June 18, and
+// drills restore in seconds (as the local cloud does) against a 60 min target.
+
+export const CATALOG_PROTECTED_FROM = '2025-06-18';
+
+const fastDrills: Record<string, DrillPoint[]> = {
+  orders: DRILL_DAYS.map((day, index) => drill('orders', day, 0, [4, 6, 5, 9, 4][index] ?? 0, 610)),
+  billing: DRILL_DAYS.map((day, index) => drill('billing', day, 5, [3, 4, 3, 5, 4][index] ?? 0, 615)),
+  catalog: ['2025-06-23', '2025-06-30'].map((day, index) =>
+    drill('catalog', day, 10, [5, 7][index] ?? 0, 605),
+  ),
+};
+
+export const newlyProtectedReport: ComplianceReport = {
+  ...compliantReport,
+  controls: compliantReport.controls.map((control) =>
+    control.id === 'RET-01'
+      ? {
+          ...control,
+          summary: 'Every database was backed up on each day it was protected.',
+          databases: control.databases.map((result) =>
+            result.id === 'catalog'
+              ? {
+                  ...result,
+                  detail: 'a snapshot on each of the 13 days; 2025-06-01 to 2025-06-17 not yet protected',
+                }
+              : result,
+          ),
+        }
+      : control,
+  ),
+  coverage: {
+    orders: fullCoverage(),
+    billing: fullCoverage(),
+    catalog: fullCoverage().map((cell) =>
+      cell.day < CATALOG_PROTECTED_FROM ? { day: cell.day, inScope: false, backup: false, copies: [] } : cell,
+    ),
+  },
+  drills: fastDrills,
 };

@@ -14,7 +14,12 @@ import {
 } from '../../src/reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../../src/reports/compliance-report-html.ts';
 import { escapeHtml } from '../../src/reports/html.ts';
-import { compliantReport, nonCompliantReport } from './compliance-fixtures.ts';
+import {
+  CATALOG_PROTECTED_FROM,
+  compliantReport,
+  newlyProtectedReport,
+  nonCompliantReport,
+} from './compliance-fixtures.ts';
 
 const generatedAt = new Date('2025-07-01T07:00:30Z');
 const render = (report: ComplianceReport): string => renderComplianceReportHtml(report, { generatedAt });
@@ -151,6 +156,24 @@ describe('compliance report schema', () => {
     expect(() => serializeComplianceReport({ ...compliantReport, drills })).toThrow(
       /- drills\.ghost: is not a database of the report/,
     );
+  });
+
+  it('refuses a day out of scope (not yet protected) that holds a backup, and reads older reports as in scope', () => {
+    const catalog = (newlyProtectedReport.coverage.catalog ?? []).map((cell, index) =>
+      index === 0 ? { ...cell, backup: true } : cell,
+    );
+    expect(() =>
+      serializeComplianceReport({
+        ...newlyProtectedReport,
+        coverage: { ...newlyProtectedReport.coverage, catalog },
+      }),
+    ).toThrow(/- coverage\.catalog\.0: is out of scope \(not yet protected\) but holds a backup/);
+    const older = mutable(compliantReport);
+    for (const cells of Object.values(older.coverage as Record<string, Record<string, unknown>[]>)) {
+      for (const cell of cells) delete cell.inScope;
+    }
+    const parsed = parseComplianceReport(JSON.stringify(older));
+    expect(Object.values(parsed.coverage).every((cells) => cells.every((cell) => cell.inScope))).toBe(true);
   });
 
   it('refuses periods that are not dates, or end before they start', () => {
@@ -475,11 +498,56 @@ describe('compliance report HTML', () => {
     expect(state('orders', '2025-06-12')).toBe('full');
     expect(cells.filter((cell) => cell[1] === 'full')).toHaveLength(85);
     expect(grid).toContain('<title>catalog, 2025-06-20: backup, but no copy in eu-north-1</title>');
-    expect(failPage).toContain('No backup: <strong>2 days</strong>');
+    // Three databases a day: the legend counts database-days, not days.
+    expect(failPage).toContain('No backup: <strong>2 database-days</strong>');
+    expect(failPage).toContain(
+      'Backup and every copy (eu-west-1, eu-north-1): <strong>85 database-days</strong>',
+    );
     expect(failPage).toContain('2025-06-12 to 2025-06-13');
     expect(failPage).toContain('no copy in <strong>eu-north-1</strong>: 2025-06-20 to 2025-06-22');
     const passGrid = /<svg class="chart coverage-grid"[\s\S]*?<\/svg>/.exec(passPage)?.[0] ?? '';
     expect(passGrid.match(/<g class="cell cell-full"/g)).toHaveLength(90);
+  });
+
+  it('shows the days before a database was first protected as such, and counts only the days since', () => {
+    const page = render(newlyProtectedReport);
+    const grid = /<svg class="chart coverage-grid"[\s\S]*?<\/svg>/.exec(page)?.[0] ?? '';
+    const outOfScope = [
+      ...grid.matchAll(/<g class="cell cell-not-protected" data-database="([^"]+)" data-day="([^"]+)">/g),
+    ];
+    expect(outOfScope.map((cell) => cell[1])).toEqual(Array(17).fill('catalog'));
+    expect(outOfScope.at(-1)?.[2]).toBe('2025-06-17');
+    expect(grid).toContain('<title>catalog, 2025-06-17: not yet protected: out of scope</title>');
+    expect(grid).toContain('>13/13</text>');
+    expect(page).toContain('Not yet protected (out of scope): <strong>17 database-days</strong>');
+    expect(page).toContain(
+      '<code>catalog</code> not yet protected on <span class="days">2025-06-01 to 2025-06-17</span>',
+    );
+    expect(page).toContain('Every database has a backup and every copy for each day it was protected.');
+    expect(CATALOG_PROTECTED_FROM).toBe('2025-06-18');
+  });
+
+  it('scales the RTO and RPO charts to the data and the target, so restores of seconds are off the baseline', () => {
+    const page = render(newlyProtectedReport);
+    const charts = [...page.matchAll(/<svg class="chart trend [\s\S]*?<\/svg>/g)].map((match) => match[0]);
+    expect(charts).toHaveLength(6);
+    for (const chart of charts) {
+      const baseline = Number(/<line x1="58" y1="([\d.]+)"[^>]*stroke="#8c959f"/.exec(chart)?.[1]);
+      const target = Number(/<line class="target" x1="58" y1="([\d.]+)"/.exec(chart)?.[1]);
+      const points = [
+        ...chart.matchAll(
+          /<g class="point point-pass"><title>[^<]*<\/title><circle cx="[\d.]+" cy="([\d.]+)"/g,
+        ),
+      ].map((match) => Number(match[1]));
+      expect(points.length).toBeGreaterThan(0);
+      expect(baseline).toBe(162);
+      // Every point well above the baseline and below the target line (SVG y grows downwards).
+      for (const y of points) {
+        expect(baseline - y).toBeGreaterThan(15);
+        expect(y - target).toBeGreaterThan(15);
+      }
+    }
+    expect(page).toContain('(logarithmic scale)');
   });
 
   it('thins the day labels of a long period but keeps every cell', () => {
@@ -490,7 +558,7 @@ describe('compliance report HTML', () => {
       coverage: Object.fromEntries(
         compliantReport.databases.map((database) => [
           database.id,
-          days.map((day) => ({ day, backup: true, copies: ['eu-west-1', 'eu-north-1'] })),
+          days.map((day) => ({ day, inScope: true, backup: true, copies: ['eu-west-1', 'eu-north-1'] })),
         ]),
       ),
     };

@@ -8,9 +8,16 @@ import {
   parseDrillReport,
   serializeDrillReport,
 } from '../../src/reports/drill-report.ts';
-import { renderDrillReportHtml } from '../../src/reports/drill-report-html.ts';
+import { renderDrillReportHtml, shownDetails } from '../../src/reports/drill-report-html.ts';
 import { escapeHtml, html, trustedHtml } from '../../src/reports/html.ts';
-import { failingConsistencyDetail, failingDrill, passingDrill } from './fixtures.ts';
+import {
+  failingConsistencyDetail,
+  failingDrill,
+  fastDrill,
+  passingDrill,
+  restoreError,
+  restoreFailedDrill,
+} from './fixtures.ts';
 
 const generatedAt = new Date('2025-06-01T05:00:00Z');
 const render = (report: DrillReport): string => renderDrillReportHtml(report, { generatedAt });
@@ -218,6 +225,53 @@ describe('drill report HTML', () => {
       },
     });
     expect(page).toContain('<td>crm.sales</td>');
+  });
+
+  it('says that a snapshot whose restore failed was not restored, and shows the restore error once', () => {
+    const page = render(restoreFailedDrill);
+    expect(page).toContain(
+      '<strong>was not restored</strong>: the restore failed, so none of its data was checked',
+    );
+    expect(page).not.toContain('was restored into a sandbox');
+    expect(page.split(escapeHtml(restoreError))).toHaveLength(2);
+    expect(page.match(/<span class="detail">not run: see restore<\/span>/g)).toHaveLength(5);
+    expect(shownDetails(restoreFailedDrill.checks).slice(0, 2)).toEqual([
+      restoreError,
+      'not run: see restore',
+    ]);
+    // A check that did not run for a reason of its own keeps it.
+    expect(
+      shownDetails([{ name: 'connect', status: 'error', detail: 'not run: no password', durationMs: 0 }]),
+    ).toEqual(['not run: no password']);
+  });
+
+  it('calls a cross-region copy a copy of its source, and claims no origin it did not record', () => {
+    expect(render(restoreFailedDrill)).toContain(
+      '<span class="sub">copy of restorable-orders-2025-06-08 (eu-west-1)</span>',
+    );
+    expect(passPage).toContain('<span class="sub">copy of restorable-orders-2025-06-01 (eu-west-1)</span>');
+    expect(failPage).toContain('<span class="sub">original snapshot</span>');
+    const unknown = render({
+      ...restoreFailedDrill,
+      snapshot: {
+        ...restoreFailedDrill.snapshot,
+        takenAt: null,
+        kmsKeyId: null,
+        sourceSnapshotArn: null,
+        encrypted: false,
+      },
+    });
+    expect(unknown).toContain('<span class="sub">origin not recorded</span>');
+    expect(unknown).not.toContain('original snapshot');
+    expect(unknown).not.toContain('NOT ENCRYPTED');
+  });
+
+  it('puts the RTO of a restore short against its target a line below the start label', () => {
+    const page = render(fastDrill);
+    expect(page).toContain('<svg viewBox="0 0 720 108" role="img"');
+    expect(page).toMatch(/<text class="label-start" x="10" y="82"[^>]*>0 \(restore requested\)<\/text>/);
+    expect(page).toMatch(/<text class="label-end" x="[\d.]+" y="100"[^>]*>RTO 4 s<\/text>/);
+    expect(passPage).toMatch(/<text class="label-end" x="[\d.]+" y="82"[^>]*>RTO 21 min<\/text>/);
   });
 
   it('escapes names and messages that come from the database', () => {

@@ -1,4 +1,5 @@
-// Drill reports for tests: a drill that passed and one that failed. They have
+// Drill reports for tests: one that passed, one that failed its checks, one as
+// fast as the local cloud restores, and one whose restore failed. They have
 // the checks a real drill writes (restore, connect, consistency, assertions,
 // inventory, freshness, recovery-time, teardown); details and digests come from
 // the domain's and the verifier's own functions so they read like real reports.
@@ -190,4 +191,88 @@ export const failingDrill: DrillReport = {
   ],
   inventory: failingInventory,
   previousDrill: { drillId: 'drill-billing-20250525T030009Z', finishedAt: '2025-05-25T03:41:17.000Z' },
+};
+
+// ---------------------------------------------------------------------------
+// A drill as the local cloud runs it: a PostgreSQL instance restored from its
+// cross-region copy in 4 s, against a 30 min RTO target.
+
+const fastTimings = {
+  restoreRequestedAt: '2026-11-22T12:00:05.000Z',
+  availableAt: '2026-11-22T12:00:07.000Z',
+  verifiedAt: '2026-11-22T12:00:09.000Z',
+};
+const fastRto = evaluateRto(fastTimings.restoreRequestedAt, fastTimings.verifiedAt, 1800);
+
+export const fastDrill: DrillReport = {
+  ...passingDrill,
+  drillId: 'drill-orders-20261122T120004Z',
+  startedAt: '2026-11-22T12:00:04.000Z',
+  finishedAt: '2026-11-22T12:00:10.000Z',
+  targets: { rtoSeconds: 1800, rpoSeconds: 93_600 },
+  timings: { ...fastTimings, rtoSeconds: fastRto.rtoSeconds, rpoSeconds: 610 },
+  checks: passingDrill.checks.map((result) => (result.name === 'recovery-time' ? fastRto.check : result)),
+};
+
+// ---------------------------------------------------------------------------
+// A drill whose restore failed: the cross-region copy could not be restored,
+// so every check of the data reports the restore's error as not run, as
+// `write-drill-report` writes them.
+
+/** The restore's error, as long as the cloud's messages get. */
+export const restoreError =
+  'SandboxFailedError: the restore of restorable-orders-2025-06-08 into restorable-drill-orders-0608 failed: ' +
+  'InvalidRestoreFault: the DB cluster snapshot arn:aws:rds:eu-central-1:123456789012:cluster-snapshot:' +
+  'restorable-orders-2025-06-08 cannot be restored: the KMS key used to encrypt it is pending deletion ' +
+  '(key 6f1d2c3b-4a59-4e8f-9b7a-0c1d2e3f4a5b)';
+
+const notRun = (name: string): CheckResult => check(name, 'error', `not run: ${restoreError}`, 0);
+const failedRestoreRto = evaluateRto('2025-06-08T02:00:20.000Z', null, 3600);
+
+export const restoreFailedDrill: DrillReport = {
+  schemaVersion: 1,
+  drillId: 'drill-orders-20250608T020005Z',
+  verdict: 'fail',
+  startedAt: '2025-06-08T02:00:05.000Z',
+  finishedAt: '2025-06-08T02:41:12.000Z',
+  trigger: 'schedule',
+  database: { id: 'orders', kind: 'cluster', engine: 'aurora-postgresql' },
+  snapshot: {
+    id: 'restorable-orders-2025-06-08',
+    arn: 'arn:aws:rds:eu-central-1:123456789012:cluster-snapshot:restorable-orders-2025-06-08',
+    region: 'eu-central-1',
+    takenAt: '2025-06-08T01:00:09.000Z',
+    encrypted: true,
+    kmsKeyId: 'arn:aws:kms:eu-central-1:123456789012:key/6f1d2c3b-4a59-4e8f-9b7a-0c1d2e3f4a5b',
+    sourceSnapshotArn: 'arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:restorable-orders-2025-06-08',
+    sha256: null,
+    provenBad: 'the cloud could not restore it (SandboxFailedError)',
+  },
+  sandbox: {
+    id: 'restorable-drill-orders-0608',
+    region: 'eu-central-1',
+    instanceClass: 'db.r6g.large',
+    teardown: 'deleted',
+    teardownDetail: 'sandbox restorable-drill-orders-0608 deleted',
+  },
+  targets: { rtoSeconds: 3600, rpoSeconds: 900 },
+  timings: {
+    restoreRequestedAt: '2025-06-08T02:00:20.000Z',
+    availableAt: null,
+    verifiedAt: null,
+    rtoSeconds: failedRestoreRto.rtoSeconds,
+    rpoSeconds: null,
+  },
+  checks: [
+    check('restore', 'error', restoreError, 0),
+    notRun('connect'),
+    notRun('consistency'),
+    notRun('assertion: recent-orders'),
+    notRun('inventory'),
+    notRun('freshness'),
+    failedRestoreRto.check,
+    check('teardown', 'pass', 'sandbox restorable-drill-orders-0608 deleted', 0),
+  ],
+  inventory: null,
+  previousDrill: { drillId: 'drill-orders-20250601T020005Z', finishedAt: '2025-06-01T02:27:41.000Z' },
 };

@@ -2,8 +2,8 @@
 // databases, and several simulated days of the lifecycle replayed on the
 // virtual clock: each day's business activity, then the daily backup and the
 // prune, so the replay ends with the retention period's snapshots and no more;
-// then a restore drill of every protected database, and the compliance report
-// of the replayed period.
+// restore drills of every protected database as often as the drill interval
+// asks and at the end, and the compliance report of the replayed period.
 import { formatDuration } from '../../domain/drill.ts';
 import { DEMO_DATABASES, seedDemoDatabases, simulateBusinessDay } from '../../local-cloud/demo-data.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
@@ -16,7 +16,35 @@ import { readFullReport, reportResult, runLocalReport } from './report.ts';
 import { collectStatus, printStatus } from './status.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const DEFAULT_DAYS = 10;
+
+/**
+ * When the demo drills every protected database, as offsets from the first
+ * backup: three hours after it, then every drill interval less half a day,
+ * and at the end of the replay (the last offset, the last day's backup time).
+ * The drills run on the real clock, so two of them differ by their durations;
+ * half a day of slack keeps every gap within the interval whatever those are.
+ * The compliance report then finds every database restore-tested in time.
+ */
+export function demoDrillSchedule(days: number, intervalDays: number): number[] {
+  const end = (days - 1) * DAY_MS;
+  const step = intervalDays * DAY_MS - DAY_MS / 2;
+  const times: number[] = [];
+  for (let time = 3 * HOUR_MS; time < end; time += step) times.push(time);
+  return [...times, end];
+}
+
+/** The shortest drill interval configured: drilling every database that often keeps them all in time. */
+export function shortestDrillInterval(drills: {
+  readonly intervalDays: number;
+  readonly databases: Readonly<Record<string, { readonly intervalDays?: number | undefined }>>;
+}): number {
+  return Math.min(
+    drills.intervalDays,
+    ...Object.values(drills.databases).map((settings) => settings.intervalDays ?? drills.intervalDays),
+  );
+}
 
 export async function runDemoCommand(context: CommandContext): Promise<number> {
   if (context.target !== 'local')
@@ -52,6 +80,8 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       `seeding ${DEMO_DATABASES.map((database) => database.id).join(', ')} (PostgreSQL in PGlite)…`,
     );
     await seedDemoDatabases(environment.cloud, context.config.sourceRegion, clock());
+    // Every drill but the last runs during the replay; the last one at the end.
+    const midwayDrills = demoDrillSchedule(days, shortestDrillInterval(context.config.drills)).slice(0, -1);
     const runs = [];
     const pruned: PruneRunResult['deleted'] = [];
     for (let day = 0; day < days; day++) {
@@ -74,10 +104,14 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
           `(${summary.databases.map((database) => `${database.id} ${database.status}`).join(', ')}), ` +
           `pruned ${prune.deleted.length}, kept ${prune.kept}`,
       );
-      // A drill half way through too, so the report shows RTO and RPO over time.
-      if (day === Math.floor(days / 2) && day < days - 1) {
-        setNow(new Date(backupAt.getTime() + 3 * 3_600_000), true);
-        const midway = await runLocalDrills(environment, { all: true }, `drill-${date}`);
+      for (const offset of midwayDrills.filter((time) => Math.floor(time / DAY_MS) === day)) {
+        const drillAt = new Date(firstBackup.getTime() + offset);
+        setNow(drillAt, true);
+        const midway = await runLocalDrills(
+          environment,
+          { all: true },
+          `drill-${drillAt.toISOString().replace(/[-:]/g, '').slice(0, 13)}`,
+        );
         context.output.progress(
           `day ${day + 1}/${days} ${date}: drills ${midway.drills.map((drill) => `${drill.database} ${drill.verdict}`).join(', ')}`,
         );

@@ -204,6 +204,112 @@ describe('the compliance report', () => {
     ).toBe('non-compliant');
   });
 
+  describe('days before a database was first protected', () => {
+    // Protected from 2026-11-01 (its first backup record and oldest snapshot), reported over October and November.
+    const longPeriod = { period: { from: '2026-10-07', to: '2026-11-05' } };
+
+    it('are out of scope: the controls count only the days since, and say which were not yet protected', () => {
+      const report = evaluateCompliance(input(longPeriod));
+
+      expect(report.status).toBe('compliant');
+      expect(controlOf(report, 'daily-backup')?.databases[0]).toEqual({
+        id: 'orders',
+        status: 'pass',
+        detail: 'a snapshot on each of the 5 days; 2026-10-07 to 2026-10-31 not yet protected',
+      });
+      expect(controlOf(report, 'cross-region-copy')?.databases[0]?.detail).toBe(
+        'every backup copied to eu-central-1; 2026-10-07 to 2026-10-31 not yet protected',
+      );
+      const cells = report.coverage.orders ?? [];
+      expect(cells).toHaveLength(30);
+      expect(cells.filter((cell) => !cell.inScope).map((cell) => cell.day)).toEqual(
+        daysOf({ from: '2026-10-07', to: '2026-10-31' }),
+      );
+      expect(cells.filter((cell) => cell.inScope).map((cell) => cell.day)).toEqual(DAYS);
+    });
+
+    it('start at the oldest snapshot the inventory holds, when it is older than every backup record', () => {
+      const older = inventorySnapshot('orders', '2026-10-20', 'eu-west-1');
+      const report = evaluateCompliance(input({ ...longPeriod, snapshots: [...INVENTORY, older] }));
+
+      expect(controlOf(report, 'daily-backup')?.databases[0]).toEqual({
+        id: 'orders',
+        status: 'fail',
+        detail: 'no snapshot on 2026-10-21 to 2026-10-31; 2026-10-07 to 2026-10-19 not yet protected',
+      });
+      expect(controlOf(report, 'cross-region-copy')?.databases[0]?.detail).toBe(
+        'no copy for 2026-10-20 in eu-central-1; 2026-10-07 to 2026-10-19 not yet protected',
+      );
+    });
+
+    it('count every day when there is no evidence of the database at all (fail closed)', () => {
+      const report = evaluateCompliance(
+        input({ ...longPeriod, databases: [database('orders'), database('billing'), database('new')] }),
+      );
+
+      expect(controlOf(report, 'daily-backup')?.databases[2]).toEqual({
+        id: 'new',
+        status: 'fail',
+        detail: 'no snapshot on 2026-10-07 to 2026-11-05',
+      });
+      expect(report.coverage.new?.every((cell) => cell.inScope)).toBe(true);
+    });
+
+    it('give a database never drilled one interval from when it was first protected', () => {
+      const report = evaluateCompliance(
+        input({
+          ...longPeriod,
+          now: new Date('2026-11-09T12:00:00Z'),
+          period: { from: '2026-10-11', to: '2026-11-09' },
+          drillReports: [],
+        }),
+      );
+
+      expect(controlOf(report, 'restore-tested')?.databases[0]).toEqual({
+        id: 'orders',
+        status: 'fail',
+        detail: 'never restore-tested',
+      });
+      const inTime = evaluateCompliance(input({ ...longPeriod, drillReports: [] }));
+      expect(controlOf(inTime, 'restore-tested')?.databases[0]).toEqual({
+        id: 'orders',
+        status: 'pass',
+        detail: 'newly protected: first drill due by 2026-11-08',
+      });
+    });
+  });
+
+  it('says that a snapshot kept past the retention was kept as the last good copy, as the prune log names it', () => {
+    const lastGood = inventorySnapshot('orders', '2026-10-20', 'eu-west-1');
+    const pruneLogs = [
+      {
+        ref: ref('prune-log', 'evidence/prunes/2026-11-05/p.json'),
+        log: {
+          startedAt: '2026-11-05T04:00:00Z',
+          dryRun: false,
+          deleted: [],
+          findings: [
+            { kind: 'backup-overdue', resource: 'eu-west-1/orders' },
+            { kind: 'newest-snapshot-expired', resource: 'eu-west-1/restorable-orders-2026-10-20' },
+          ],
+        },
+      },
+    ];
+    const report = evaluateCompliance(input({ snapshots: [...INVENTORY, lastGood], pruneLogs }));
+
+    expect(controlOf(report, 'retention')?.databases[0]).toEqual({
+      id: 'orders',
+      status: 'fail',
+      detail:
+        'eu-west-1/restorable-orders-2026-10-20 still kept, older than 7 days + 1: kept as the last good copy, ' +
+        'as no newer good backup exists (prune of 2026-11-05T04:00:00Z: newest-snapshot-expired)',
+    });
+    const unexplained = evaluateCompliance(input({ snapshots: [...INVENTORY, lastGood] }));
+    expect(controlOf(unexplained, 'retention')?.databases[0]?.detail).toBe(
+      'eu-west-1/restorable-orders-2026-10-20 still kept, older than 7 days + 1',
+    );
+  });
+
   it('fails the copy control for a backup that never reached a copy region', () => {
     const records = input().backupRecords.map((item) =>
       item.record.id === 'billing' && item.record.startedAt.startsWith('2026-11-04')

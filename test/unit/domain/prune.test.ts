@@ -204,6 +204,14 @@ describe('planning the prune when drills proved snapshots bad', () => {
     expect(kinds(result)).toContain('newest-snapshot-expired');
   });
 
+  it('names the database and region once when two last good copies tie, and keeps both', () => {
+    const result = plan([provenBad('day-9', 2), snapshot('day-8-a', 200), snapshot('day-8-b', 200)]);
+    expect(result.deletions).toEqual([]);
+    expect(result.findings.filter((finding) => finding.kind === 'only-proven-bad-in-retention')).toHaveLength(
+      1,
+    );
+  });
+
   it('deletes a proven-bad snapshot past the retention like any other, once a good copy exists', () => {
     const result = plan([snapshot('fresh', 2), provenBad('bad-and-old', 300)]);
     expect(result.deletions).toMatchObject([{ snapshot: 'bad-and-old', reason: 'expired-proven-bad' }]);
