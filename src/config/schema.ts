@@ -192,7 +192,9 @@ const drills = z
       .number()
       .positive()
       .default(26)
-      .describe('Data older than this at snapshot time fails the drill.'),
+      .describe(
+        'Data older than this at snapshot time fails the drill, unless the database was idle since the previous passing drill.',
+      ),
     shrinkThresholdPercent: z
       .number()
       .min(0)

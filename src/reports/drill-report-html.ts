@@ -457,7 +457,7 @@ function previousDrillSection(report: DrillReport): SafeHtml {
     'previous',
     'Previous drill',
     previous === null
-      ? html`<p>None: this is the first drill of this database; its inventory is the baseline for the next one.</p>`
+      ? html`<p>None: no earlier passing drill of a snapshot as old as this one or older; its inventory is the baseline for the next drills of newer snapshots.</p>`
       : keyValueTable([
           ['Drill', codeHtml(previous.drillId)],
           ['Finished', timeHtml(previous.finishedAt)],

@@ -349,10 +349,10 @@ describe('drill report HTML', () => {
     expect(none).toContain('The inventory could not be taken');
   });
 
-  it('names the previous drill, or says this is the first', () => {
+  it('names the previous drill, or says there is no baseline of a snapshot as old or older', () => {
     expect(passPage).toContain('<code>drill-orders-20250525T020004Z</code>');
     expect(render({ ...passingDrill, previousDrill: null })).toContain(
-      'this is the first drill of this database',
+      'no earlier passing drill of a snapshot as old as this one or older',
     );
   });
 

@@ -449,6 +449,28 @@ describe('the compliance report', () => {
     );
   });
 
+  it.each([
+    ['passes the RPO of an idle database whose drill judged it idle', 'pass', 'pass'],
+    ['fails an RPO over target whose freshness check failed', 'fail', 'fail'],
+  ] as const)('%s', (_case, freshness, expected) => {
+    const base = drillReport('orders', '2026-11-04T05:00:00.000Z');
+    const over = {
+      ...base,
+      report: {
+        ...base.report,
+        timings: { ...base.report.timings, rpoSeconds: 200_000 },
+        checks: [
+          ...base.report.checks,
+          { name: 'freshness', status: freshness, detail: 'newest row …', durationMs: 0 },
+        ],
+      },
+    };
+    const report = evaluateCompliance(
+      input({ drillReports: [over, drillReport('billing', '2026-11-04T05:00:00.000Z')] }),
+    );
+    expect(controlOf(report, 'rto-rpo')?.databases[0]?.status).toBe(expected);
+  });
+
   it('fails restore-tested when a database went untested for most of a period longer than the interval', () => {
     const drillReports = [
       drillReport('orders', '2026-09-20T05:00:00.000Z'),
