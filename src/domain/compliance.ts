@@ -74,6 +74,16 @@ export interface SweepRecordEvidence {
   };
 }
 
+/** A stored evidence file that could not be read: not JSON, or not the document its key says. */
+export interface CorruptEvidence {
+  readonly kind: string;
+  readonly path: string;
+  readonly sha256: string;
+  readonly reason: string;
+  /** The database it is evidence for, when its key names one. */
+  readonly database?: string;
+}
+
 export interface DatabasePolicy {
   readonly drillIntervalDays: number;
   readonly rtoTargetSeconds: number;
@@ -117,6 +127,8 @@ export interface ComplianceInput {
   readonly drillReports: readonly DrillReportEvidence[];
   readonly sweepRecords: readonly SweepRecordEvidence[];
   readonly integrity: EvidenceIntegrity;
+  /** Evidence files that could not be read: left out of every other control, and failing this one. */
+  readonly corruptEvidence: readonly CorruptEvidence[];
 }
 
 /** The days of a period, inclusive. */
@@ -483,6 +495,7 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
           : `${failed} of ${total} databases missed a target`,
     ),
     sandboxControl(input, inPeriodDrills),
+    evidenceReadableControl(input),
   ];
 
   const allPass = controls.every((result) => result.status !== 'fail');
@@ -764,4 +777,34 @@ function sandboxControl(input: ComplianceInput, drills: readonly DrillReportEvid
       ).values(),
     ],
   };
+}
+
+/**
+ * Every evidence file the report read is intact. A damaged file is left out
+ * of the other controls (which may then miss what it recorded) and fails
+ * this one: the database its key names, or "(all)" for fleet-wide evidence
+ * such as prune logs, so the other databases' results stand.
+ */
+function evidenceReadableControl(input: ComplianceInput): ControlResult {
+  const describeCorrupt = (files: readonly CorruptEvidence[]) =>
+    files.map((file) => `${file.path} is unreadable: ${file.reason}`).join('; ');
+  const fleetWide = input.corruptEvidence.filter((file) => file.database === undefined);
+  const results: DatabaseControlResult[] = input.databases.map((database) => {
+    const files = input.corruptEvidence.filter((file) => file.database === database.id);
+    return files.length === 0
+      ? { id: database.id, status: 'pass', detail: 'every evidence file of the database read and valid' }
+      : { id: database.id, status: 'fail', detail: describeCorrupt(files) };
+  });
+  if (fleetWide.length > 0) results.push({ id: '(all)', status: 'fail', detail: describeCorrupt(fleetWide) });
+  return control(
+    'evidence-readable',
+    'Every evidence file the controls are computed from can be read',
+    'retention',
+    results,
+    input.corruptEvidence.map(({ kind, path, sha256 }) => ({ kind, path, sha256 })),
+    (failed, total) =>
+      failed === 0
+        ? `all evidence files of ${total} databases readable`
+        : `${input.corruptEvidence.length} evidence files unreadable`,
+  );
 }

@@ -153,3 +153,20 @@ export class SandboxTimeoutError extends RestorableError {
 export class EvidenceWriteError extends RestorableError {
   readonly retryable = false;
 }
+
+/**
+ * A stored document (evidence, a report, a lease, a local cloud record) that
+ * cannot be read as what its key says it is: not JSON, or not its schema.
+ * Never bad usage: the run that meets it reports it and goes on where it can.
+ */
+export class CorruptEvidenceError extends RestorableError {
+  readonly retryable = false;
+  /** The store key or file path of the document. */
+  readonly path: string;
+  readonly reason: string;
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(`${path} is corrupt: ${reason}`, options);
+    this.path = path;
+    this.reason = reason;
+  }
+}

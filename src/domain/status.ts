@@ -3,7 +3,9 @@
 // oldest are. Ages count from when the original snapshot was taken, so a copy
 // made later does not look fresher than the data it holds. A snapshot whose
 // key is gone cannot be restored: it is counted apart, not as kept, and does
-// not make the region look fresher than what can actually be restored.
+// not make the region look fresher than what can actually be restored. A
+// stored file of the database that does not read (a drill report, a snapshot
+// record) is named in its row, never a reason to fail the others.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
 import { type Deployment, ownsSnapshot } from './deployment.ts';
 
@@ -36,12 +38,31 @@ export interface LastDrill {
   readonly region: string;
 }
 
+/** A stored file that could not be read: where it is and why. */
+export interface UnreadableFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
 export interface DatabaseStatus {
   readonly id: string;
   readonly kind: DatabaseKind;
   readonly engine: string;
   readonly regions: Record<string, RegionStatus>;
+  /** The newest drill report that reads; null when there is none. */
   readonly lastDrill: LastDrill | null;
+  /** Present when files of the database do not read: left out of the counts and of the last drill. */
+  readonly unreadable?: readonly UnreadableFile[];
+}
+
+/**
+ * Whether a snapshot id is one of the tool's daily snapshots of the database
+ * (`restorable-<database>-<YYYY-MM-DD>…`): what names the database of a
+ * snapshot whose record does not read.
+ */
+export function isDailySnapshotOf(snapshotId: string, databaseId: string): boolean {
+  const prefix = `restorable-${databaseId}-`;
+  return snapshotId.startsWith(prefix) && /^\d{4}-\d{2}-\d{2}(-|$)/.test(snapshotId.slice(prefix.length));
 }
 
 const HOUR_MS = 3_600_000;
@@ -90,10 +111,18 @@ export function databaseStatus(
   now: Date,
   lastDrill: LastDrill | null = null,
   lostKeysByRegion: ReadonlyMap<string, readonly LostKey[]> = new Map(),
+  unreadable: readonly UnreadableFile[] = [],
 ): DatabaseStatus {
   const regions: Record<string, RegionStatus> = {};
   for (const [region, snapshots] of snapshotsByRegion) {
     regions[region] = regionStatus(snapshots, deployment, now, lostKeysByRegion.get(region));
   }
-  return { id: database.id, kind: database.kind, engine: database.engine, regions, lastDrill };
+  return {
+    id: database.id,
+    kind: database.kind,
+    engine: database.engine,
+    regions,
+    lastDrill,
+    ...(unreadable.length === 0 ? {} : { unreadable }),
+  };
 }

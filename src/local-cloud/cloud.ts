@@ -55,12 +55,14 @@ import { StateDirLock } from './lock.ts';
 import { Mutex } from './mutex.ts';
 import { DEFAULT_LIMITS, type LocalCloudContext, type LocalCloudLimits, LocalRdsApi } from './rds-api.ts';
 import {
+  isUnreadable,
   listRegionNames,
   listSnapshotIds,
   readCloudRecord,
   readDatabaseRecord,
-  readSnapshotRecord,
   STATE_FORMAT_VERSION,
+  tryReadSnapshotRecord,
+  type UnreadableSnapshotRecord,
   writeCloudRecord,
   writeDatabaseRecord,
 } from './records.ts';
@@ -310,6 +312,20 @@ export class LocalCloud {
   }
 
   /** The keys that snapshots of these regions are encrypted under and whose key files are missing. */
+  /** The snapshot records of the regions that do not read, which listings leave out. */
+  findUnreadableSnapshotRecords(regions: readonly string[]): Promise<UnreadableSnapshotRecord[]> {
+    return this.#track(async () => {
+      const unreadable: UnreadableSnapshotRecord[] = [];
+      for (const region of regions) {
+        for (const id of await listSnapshotIds(this.#layout, assertRegion(region))) {
+          const record = await tryReadSnapshotRecord(this.#layout, region, id);
+          if (isUnreadable(record)) unreadable.push(record);
+        }
+      }
+      return unreadable;
+    });
+  }
+
   findMissingKeys(regions: readonly string[]): Promise<MissingKey[]> {
     return this.#track(async () => {
       const missing: MissingKey[] = [];
@@ -438,9 +454,10 @@ export class LocalCloud {
   async #findMissingKeys(region: string): Promise<MissingKey[]> {
     const encrypted: { id: string; kmsKeyId: string }[] = [];
     for (const id of await listSnapshotIds(this.#layout, region)) {
-      const record = await readSnapshotRecord(this.#layout, region, id);
-      // A snapshot without an archive (a failed one) holds nothing to decrypt.
-      if (record !== undefined && record.sha256 !== null) encrypted.push(record);
+      const record = await tryReadSnapshotRecord(this.#layout, region, id);
+      // A snapshot without an archive (a failed one) holds nothing to decrypt;
+      // one whose record does not read names no key (findUnreadableSnapshotRecords names it).
+      if (record !== undefined && !isUnreadable(record) && record.sha256 !== null) encrypted.push(record);
     }
     return [...snapshotIdsByKey(region, encrypted)]
       .filter(([keyId]) => !this.#kms.hasKey(region, keyId))

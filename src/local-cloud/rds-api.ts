@@ -43,12 +43,14 @@ import {
 import type { Mutex } from './mutex.ts';
 import {
   type DatabaseRecord,
+  isUnreadable,
   listDatabaseIds,
   listSnapshotIds,
   readDatabaseRecord,
   readSnapshotRecord,
   type SnapshotRecord,
   STATE_FORMAT_VERSION,
+  tryReadSnapshotRecord,
   writeSnapshotRecord,
 } from './records.ts';
 
@@ -216,15 +218,20 @@ export class LocalRdsApi {
     });
   }
 
-  /** One page of the region's snapshots matching the query, in identifier order. Advances nothing. */
+  /**
+   * One page of the region's snapshots matching the query, in identifier
+   * order. Advances nothing. A record that does not read is left out (its
+   * database is unknown), so one damaged file never hides the others; it is
+   * named when that snapshot is described by id, and by `status`.
+   */
   describeSnapshots(query: SnapshotQuery = {}): Promise<Page<SnapshotRecord>> {
     return this.#ctx.track(async () => {
       this.#ctx.faults.apply('listSnapshots', { region: this.region });
       const databaseId = query.databaseId === undefined ? undefined : query.databaseId.toLowerCase();
       const ids = await listSnapshotIds(this.#ctx.layout, this.region);
       return this.#page(ids, query, async (id) => {
-        const record = await readSnapshotRecord(this.#ctx.layout, this.region, id);
-        if (record === undefined) return undefined;
+        const record = await tryReadSnapshotRecord(this.#ctx.layout, this.region, id);
+        if (record === undefined || isUnreadable(record)) return undefined;
         if (query.kind !== undefined && record.kind !== query.kind) return undefined;
         if (databaseId !== undefined && record.databaseId !== databaseId) return undefined;
         if (query.type !== undefined && record.type !== query.type) return undefined;
@@ -371,8 +378,9 @@ export class LocalRdsApi {
         (reservation) => ({ kind: reservation.kind, inFlightCopy: reservation.copy }),
       );
       for (const existing of ids) {
-        const record = await readSnapshotRecord(this.#ctx.layout, this.region, existing);
-        if (record !== undefined)
+        // A record that does not read still takes its id, but its kind and state are unknown.
+        const record = await tryReadSnapshotRecord(this.#ctx.layout, this.region, existing);
+        if (record !== undefined && !isUnreadable(record))
           records.push({ kind: record.kind, inFlightCopy: IN_FLIGHT_COPY.has(record.status) });
       }
       const { manualSnapshotQuota, copiesInFlightQuota } = this.#ctx.limits;

@@ -1,9 +1,10 @@
 // The JSON metadata files of the local cloud: their schemas, and reading and
 // writing them. Reads validate, so a hand-edited or foreign file fails with
-// its path named instead of misbehaving later. Writes are atomic.
+// its path named (CorruptEvidenceError) instead of misbehaving later. Writes
+// are atomic.
 import { readdir } from 'node:fs/promises';
 import { z } from 'zod';
-import { CloudServiceError } from '../domain/errors.ts';
+import { CorruptEvidenceError } from '../domain/errors.ts';
 import { errorCode, isTempFile, readFileIfExists, writeJsonAtomic } from './files.ts';
 import { isValidIdentifier, type StateLayout } from './layout.ts';
 
@@ -71,11 +72,15 @@ async function readRecord<T>(path: string, schema: z.ZodType<T>): Promise<T | un
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new CloudServiceError(`local cloud metadata ${path} is not valid JSON`, { cause: error });
+    throw new CorruptEvidenceError(
+      path,
+      `local cloud metadata is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const result = schema.safeParse(json);
   if (!result.success) {
-    throw new CloudServiceError(`local cloud metadata ${path} is invalid: ${z.prettifyError(result.error)}`);
+    throw new CorruptEvidenceError(path, `local cloud metadata is invalid: ${z.prettifyError(result.error)}`);
   }
   return result.data;
 }
@@ -111,6 +116,35 @@ export function readSnapshotRecord(
 ): Promise<SnapshotRecord | undefined> {
   return readRecord(layout.snapshotFile(region, id), snapshotRecordSchema);
 }
+
+/** A snapshot record that does not read: listings leave it out, and `status` names it. */
+export interface UnreadableSnapshotRecord {
+  readonly region: string;
+  readonly id: string;
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * The snapshot record, undefined when there is none, or why it does not read:
+ * what listings use, so that one damaged file hides only its own snapshot.
+ */
+export async function tryReadSnapshotRecord(
+  layout: StateLayout,
+  region: string,
+  id: string,
+): Promise<SnapshotRecord | UnreadableSnapshotRecord | undefined> {
+  try {
+    return await readSnapshotRecord(layout, region, id);
+  } catch (error) {
+    if (!(error instanceof CorruptEvidenceError)) throw error;
+    return { region, id, path: error.path, reason: error.reason };
+  }
+}
+
+export const isUnreadable = (
+  record: SnapshotRecord | UnreadableSnapshotRecord | undefined,
+): record is UnreadableSnapshotRecord => record !== undefined && 'reason' in record;
 
 export function writeSnapshotRecord(layout: StateLayout, record: SnapshotRecord): Promise<void> {
   return writeJsonAtomic(layout.snapshotFile(record.region, record.id), record);

@@ -11,11 +11,16 @@ import { z } from 'zod';
 import type { ComplianceReport, ControlResult, PromiseId } from '../domain/compliance-report.ts';
 import { PROMISES } from '../domain/compliance-report.ts';
 import { InvalidInputError } from '../domain/errors.ts';
+import type { ReportStore } from '../ports/report-store.ts';
 import {
+  type CorruptDocument,
   isoTimeSchema as isoTime,
   KEY_SEGMENT,
   keySegmentSchema as keySegment,
   parseDocument,
+  readStoredDocument,
+  readStoredDocuments,
+  type StoredDocument,
   secondsSchema as seconds,
   serializeDocument,
   sha256Schema as sha256,
@@ -187,6 +192,22 @@ export function parseComplianceReport(text: string): ComplianceReport {
 
 /** Every compliance report lives under this prefix, then `<YYYY-MM-DD>/` (the period's last day). */
 export const COMPLIANCE_REPORTS_PREFIX = 'compliance/';
+
+/** Every stored compliance report; the ones that do not read are set apart, named. */
+export async function readComplianceReports(
+  reports: ReportStore,
+): Promise<{ documents: StoredDocument<ComplianceReport>[]; corrupt: CorruptDocument[] }> {
+  const keys = (await reports.list(COMPLIANCE_REPORTS_PREFIX)).filter((key) => key.endsWith('.json'));
+  return readStoredDocuments(reports, keys, complianceReportSchema, 'compliance report');
+}
+
+/** One stored compliance report; CorruptEvidenceError naming the key when it does not read. */
+export async function readComplianceReport(
+  reports: ReportStore,
+  key: string,
+): Promise<ComplianceReport | undefined> {
+  return (await readStoredDocument(reports, key, complianceReportSchema, 'compliance report'))?.value;
+}
 
 /**
  * Where a report lives in the report store:

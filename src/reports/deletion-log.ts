@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { parseDocument, serializeDocument } from './json-document.ts';
+import { readStoredDocument, serializeDocument } from './json-document.ts';
 
 export const DELETION_LOG_PREFIX = 'evidence/deletions/';
 
@@ -118,14 +118,12 @@ async function putOrFail(reports: ReportStore, key: string, body: string, failur
   }
 }
 
+/** The intent, undefined when there is none; CorruptEvidenceError naming the key when it does not read. */
 export async function readDeletionIntent(
   reports: ReportStore,
   key: string,
 ): Promise<DeletionIntent | undefined> {
-  const body = await reports.get(key);
-  return body === undefined
-    ? undefined
-    : parseDocument(deletionIntentSchema, Buffer.from(body).toString('utf8'), `deletion intent ${key}`);
+  return (await readStoredDocument(reports, key, deletionIntentSchema, 'deletion intent'))?.value;
 }
 
 /** The days from `fromDay` to `toDay` inclusive, YYYY-MM-DD. */

@@ -7,11 +7,15 @@
 import { z } from 'zod';
 import { type DrillReport, verdictOf } from '../domain/drill.ts';
 import { InvalidInputError } from '../domain/errors.ts';
+import type { ReportStore } from '../ports/report-store.ts';
 import {
+  type CorruptDocument,
   isoTimeSchema as isoTime,
   KEY_SEGMENT,
   keySegmentSchema as keySegment,
   parseDocument,
+  readStoredDocuments,
+  type StoredDocument,
   secondsSchema as seconds,
   serializeDocument,
   sha256Schema as sha256,
@@ -115,6 +119,19 @@ export function parseDrillReport(text: string): DrillReport {
 
 /** Every drill report lives under this prefix, then `<database>/<YYYY-MM-DD>/`. */
 export const DRILL_REPORTS_PREFIX = 'drills/';
+
+/** The keys of a database's drill reports, oldest first (keys sort by day, then by drill id, which holds the time). */
+export async function listDrillReportKeys(reports: ReportStore, databaseId: string): Promise<string[]> {
+  return (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter((key) => key.endsWith('.json'));
+}
+
+/** Reads stored drill reports through the schema; the ones that do not read are set apart, named. */
+export async function readDrillReports(
+  reports: ReportStore,
+  keys: readonly string[],
+): Promise<{ documents: StoredDocument<DrillReport>[]; corrupt: CorruptDocument[] }> {
+  return readStoredDocuments(reports, keys, drillReportSchema, 'drill report');
+}
 
 /**
  * Where a drill's report lives in the report store:

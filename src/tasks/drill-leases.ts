@@ -1,5 +1,6 @@
 // Reading and writing drill leases in the report store.
 
+import { z } from 'zod';
 import {
   DRILL_LEASE_PREFIX,
   type DrillLease,
@@ -7,10 +8,25 @@ import {
   drillLeaseSchema,
   isCurrentLeaseKey,
 } from '../domain/drill-leases.ts';
-import { InvalidInputError } from '../domain/errors.ts';
+import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
+import { readStoredDocument } from '../reports/json-document.ts';
 
 const FOREVER = '9999-12-31T23:59:59.999Z';
+
+/** What can still be read from a lease that does not match its schema: the snapshot it protects. */
+const salvageableLeaseSchema = z.object({ snapshotArn: z.string().min(1) }).loose();
+
+/** Undefined for a document that does not read; any other error (the store's) goes on. */
+function ignoreCorrupt(error: unknown): undefined {
+  if (error instanceof CorruptEvidenceError) return undefined;
+  throw error;
+}
+
+/** The lease, undefined when there is none; CorruptEvidenceError naming the key when it does not read. */
+function readLease(reports: ReportStore, key: string) {
+  return readStoredDocument(reports, key, drillLeaseSchema, 'drill lease');
+}
 
 /**
  * The leases that may still be active. A lease that does not parse fails
@@ -22,27 +38,23 @@ export async function readCurrentLeases(reports: ReportStore, now: Date): Promis
   const leases: DrillLease[] = [];
   for (const key of await reports.list(DRILL_LEASE_PREFIX)) {
     if (!key.endsWith('.json') || !isCurrentLeaseKey(key, now)) continue;
-    const body = await reports.get(key);
-    if (body === undefined) continue;
-    let value: unknown;
     try {
-      value = JSON.parse(Buffer.from(body).toString('utf8'));
-    } catch {
-      value = undefined;
-    }
-    const parsed = drillLeaseSchema.safeParse(value);
-    if (parsed.success) {
-      leases.push(parsed.data);
-      continue;
-    }
-    const snapshotArn =
-      typeof value === 'object' && value !== null && 'snapshotArn' in value ? value.snapshotArn : undefined;
-    if (typeof snapshotArn !== 'string' || snapshotArn === '') {
-      throw new InvalidInputError(
-        `drill lease ${key} is unreadable: fix or remove it (no snapshot is deleted meanwhile)`,
+      const lease = await readLease(reports, key);
+      if (lease !== undefined) leases.push(lease.value);
+    } catch (error) {
+      if (!(error instanceof CorruptEvidenceError)) throw error;
+      const salvaged = await readStoredDocument(reports, key, salvageableLeaseSchema, 'drill lease').catch(
+        ignoreCorrupt,
       );
+      if (salvaged === undefined) {
+        throw new CorruptEvidenceError(
+          key,
+          `${error.reason}\nfix or remove it (no snapshot is deleted meanwhile)`,
+          { cause: error },
+        );
+      }
+      leases.push({ snapshotArn: salvaged.value.snapshotArn, drillId: key, expiresAt: FOREVER });
     }
-    leases.push({ snapshotArn, drillId: key, expiresAt: FOREVER });
   }
   return leases;
 }
@@ -52,20 +64,20 @@ export async function writeLease(reports: ReportStore, lease: Required<DrillLeas
   await reports.put(drillLeaseKey(lease), `${JSON.stringify(lease)}\n`, 'application/json');
 }
 
-/** Ends a drill's lease now, keeping its key (the key's day is the original expiry). */
+/**
+ * Ends a drill's lease now, keeping its key (the key's day is the original
+ * expiry). A lease that does not read is left as it is: it keeps failing safe.
+ */
 export async function releaseLease(reports: ReportStore, drillId: string, now: Date): Promise<void> {
   const key = (await reports.list(DRILL_LEASE_PREFIX)).find((candidate) =>
     candidate.endsWith(`/${drillId}.json`),
   );
   if (key === undefined) return;
-  const body = await reports.get(key);
-  const parsed = drillLeaseSchema.safeParse(
-    body === undefined ? undefined : JSON.parse(Buffer.from(body).toString('utf8')),
-  );
-  if (!parsed.success) return;
+  const lease = await readLease(reports, key).catch(ignoreCorrupt);
+  if (lease === undefined) return;
   await reports.put(
     key,
-    `${JSON.stringify({ ...parsed.data, expiresAt: now.toISOString() })}\n`,
+    `${JSON.stringify({ ...lease.value, expiresAt: now.toISOString() })}\n`,
     'application/json',
   );
 }

@@ -45,5 +45,3 @@ export const sandboxRefOf = (drill: PlannedDrill) => ({
   kind: drill.snapshot.kind,
   id: drill.sandboxId,
 });
-
-export const verificationKey = (drillId: string) => `work/drills/${drillId}/verification.json`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type DatabaseBackupResult, databaseStatus, type SnapshotOutcome } from '../domain/backup.ts';
+import { writeBackupRecord } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 import { type CaughtError, caughtError, databaseRef, isoTime, snapshotSummary } from './shapes.ts';
 
@@ -10,7 +11,12 @@ const copyOutcome = z.object({
   error: caughtError.optional(),
 });
 
-/** Lambda errors arrive in a Catch as a JSON Cause with `errorMessage`; other integrations give plain text. */
+/**
+ * Lambda errors arrive in a Catch as a JSON Cause with `errorMessage`; a
+ * failed child execution (`startExecution.sync`) as `States.TaskFailed` with
+ * the child's DescribeExecution as its Cause, whose own `Error` and `Cause`
+ * say what failed; other integrations give plain text.
+ */
 export function describeCaughtError(error: CaughtError): string {
   if (error.Cause === undefined || error.Cause === '') return error.Error;
   try {
@@ -18,14 +24,19 @@ export function describeCaughtError(error: CaughtError): string {
     if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
       return `${error.Error}: ${String(parsed.errorMessage)}`;
     }
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'Error' in parsed &&
+      typeof parsed.Error === 'string'
+    ) {
+      const cause = 'Cause' in parsed && typeof parsed.Cause === 'string' ? parsed.Cause : undefined;
+      return describeCaughtError({ Error: parsed.Error, ...(cause === undefined ? {} : { Cause: cause }) });
+    }
   } catch {
     // not JSON: the cause is the message itself
   }
   return `${error.Error}: ${error.Cause}`;
-}
-
-export function evidenceKey(startedAt: string, databaseId: string, runId: string): string {
-  return `evidence/backups/${startedAt.slice(0, 10)}/${databaseId}/${runId}.json`;
 }
 
 /**
@@ -68,11 +79,13 @@ export const recordBackupTask = defineTask({
       snapshots,
       ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
     };
-    await reports.put(
-      evidenceKey(input.startedAt, input.database.id, input.runId),
-      `${JSON.stringify({ schemaVersion: 1, runId: input.runId, startedAt: input.startedAt, recordedAt: clock().toISOString(), ...result }, null, 2)}\n`,
-      'application/json',
-    );
+    await writeBackupRecord(reports, {
+      schemaVersion: 1,
+      runId: input.runId,
+      startedAt: input.startedAt,
+      recordedAt: clock().toISOString(),
+      ...result,
+    });
     return result;
   },
 });

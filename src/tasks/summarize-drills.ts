@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { defineTask } from '../runtime/task.ts';
+import { describeCaughtError } from './record-backup.ts';
+import { caughtError } from './shapes.ts';
 
 const drillOutcome = z
   .object({
     drillId: z.string().optional(),
     database: z.string(),
     verdict: z.enum(['pass', 'fail']),
-    error: z.string().optional(),
+    /** A failed child execution arrives as the error caught; its cause names the step's own error. */
+    error: z.union([z.string(), caughtError]).optional(),
   })
   .loose();
 
@@ -25,7 +28,11 @@ export const summarizeDrillsTask = defineTask({
       runId: input.runId,
       startedAt: input.startedAt,
       status: failed === 0 ? ('OK' as const) : ('FAILED' as const),
-      drills: input.results,
+      drills: input.results.map(({ error, ...result }) =>
+        error === undefined
+          ? result
+          : { ...result, error: typeof error === 'string' ? error : describeCaughtError(error) },
+      ),
       skipped: input.skipped,
     };
   },

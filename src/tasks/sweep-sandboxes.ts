@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deploymentOf } from '../domain/deployment.ts';
 import { InvalidStateError } from '../domain/errors.ts';
 import { isSandboxExpired, ownsSandbox } from '../domain/sandbox.ts';
+import { writeSweepRecord } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 
 /**
@@ -46,11 +47,7 @@ export const sweepSandboxesTask = defineTask({
     }
     const result = { runId: input.executionName, sweptAt: now.toISOString(), deleted, notYet, remaining };
     if (deleted.length > 0) {
-      await reports.put(
-        `evidence/sweeps/${now.toISOString().slice(0, 10)}/${input.executionName}.json`,
-        `${JSON.stringify({ schemaVersion: 1, ...result }, null, 2)}\n`,
-        'application/json',
-      );
+      await writeSweepRecord(reports, { schemaVersion: 1, ...result });
     }
     return result;
   },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { writeVerification } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 import { verifierFor } from '../verifier/index.ts';
-import { plannedDrill, sandboxRefOf, verificationKey } from './drill-shapes.ts';
+import { plannedDrill, sandboxRefOf } from './drill-shapes.ts';
 
 /**
  * Runs the verifier against the sandbox. The credentials are fetched here and
@@ -26,11 +27,7 @@ export const verifySandboxTask = defineTask({
       exactCountMaxRows: 1_000_000,
     });
     const verifiedAt = clock().toISOString();
-    const stored = await reports.put(
-      verificationKey(drill.drillId),
-      `${JSON.stringify({ verifiedAt, ...result })}\n`,
-      'application/json',
-    );
+    const stored = await writeVerification(reports, drill.drillId, { verifiedAt, ...result });
     return { verifiedAt, key: stored.key };
   },
 });

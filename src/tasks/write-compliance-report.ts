@@ -1,28 +1,32 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
-import {
-  type BackupRecordEvidence,
-  type DrillReportEvidence,
-  evaluateCompliance,
-  type PruneLogEvidence,
-  type SweepRecordEvidence,
-} from '../domain/compliance.ts';
+import { type CorruptEvidence, type DrillReportEvidence, evaluateCompliance } from '../domain/compliance.ts';
 import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
 import { deploymentOf } from '../domain/deployment.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { DEPLOYMENT_TAG, isManaged } from '../domain/tags.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
-  COMPLIANCE_REPORTS_PREFIX,
   complianceReportKeys,
-  parseComplianceReport,
+  readComplianceReports,
   renderComplianceCsv,
   serializeComplianceReport,
 } from '../reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
 import { listDeletionLog } from '../reports/deletion-log.ts';
-import { DRILL_REPORTS_PREFIX, parseDrillReport } from '../reports/drill-report.ts';
+import { listDrillReportKeys, readDrillReports } from '../reports/drill-report.ts';
+import {
+  BACKUP_RECORDS_PREFIX,
+  backupRecordSchema,
+  databaseOfBackupRecordKey,
+  PRUNE_LOGS_PREFIX,
+  pruneLogSchema,
+  SWEEP_RECORDS_PREFIX,
+  sweepRecordSchema,
+  writeInventory,
+} from '../reports/evidence.ts';
+import { readStoredDocuments } from '../reports/json-document.ts';
 import { defineTask } from '../runtime/task.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -32,39 +36,53 @@ export const MAX_LISTED = 50;
 const DAY_MS = 86_400_000;
 const day = z.iso.date();
 
-/** Reads every JSON object under a prefix whose day (from its key) is in range, with its digest. */
-async function readEvidence<T>(
+/**
+ * Reads every evidence document under a prefix whose day (from its key) is
+ * in range, through its schema, with its digest; the ones that do not read
+ * are set apart, with the database their key names.
+ */
+async function readEvidence<Schema extends z.ZodType>(
   reports: ReportStore,
   prefix: string,
   kind: string,
   keep: (key: string) => boolean,
-): Promise<{ ref: EvidenceRef; value: T }[]> {
-  const found: { ref: EvidenceRef; value: T }[] = [];
-  for (const key of await reports.list(prefix)) {
-    if (!key.endsWith('.json') || !keep(key)) continue;
-    const body = await reports.get(key);
-    if (body === undefined) continue;
-    found.push({
-      ref: { kind, path: key, sha256: sha256(body) },
-      value: JSON.parse(Buffer.from(body).toString('utf8')) as T,
-    });
-  }
-  return found;
+  schema: Schema,
+  databaseOf: (key: string) => string | undefined = () => undefined,
+): Promise<{ found: { ref: EvidenceRef; value: z.output<Schema> }[]; corrupt: CorruptEvidence[] }> {
+  const keys = (await reports.list(prefix)).filter((key) => key.endsWith('.json') && keep(key));
+  const { documents, corrupt } = await readStoredDocuments(reports, keys, schema, kind);
+  return {
+    found: documents.map(({ key, sha256: digest, value }) => ({
+      ref: { kind, path: key, sha256: digest },
+      value,
+    })),
+    corrupt: corrupt.map((file) => withDatabase({ kind, ...file }, databaseOf(file.path))),
+  };
 }
+
+const withDatabase = (
+  file: Omit<CorruptEvidence, 'database'>,
+  database: string | undefined,
+): CorruptEvidence => (database === undefined ? file : { ...file, database });
 
 /**
  * Hashes again every evidence file earlier compliance reports listed, and the
- * earlier reports they chained to: changed or missing bytes are tampering or loss.
+ * earlier reports they chained to: changed or missing bytes are tampering or
+ * loss. An earlier report that does not read lists nothing to check: it is
+ * returned as corrupt.
  */
-async function verifyEarlierEvidence(reports: ReportStore): Promise<EvidenceIntegrity> {
+async function verifyEarlierEvidence(
+  reports: ReportStore,
+): Promise<{ integrity: EvidenceIntegrity; corrupt: CorruptEvidence[] }> {
   const expected = new Map<string, string>();
-  const earlierReports: EvidenceRef[] = [];
-  for (const key of await reports.list(COMPLIANCE_REPORTS_PREFIX)) {
-    if (!key.endsWith('.json')) continue;
-    const body = await reports.get(key);
-    if (body === undefined) continue;
-    earlierReports.push({ kind: 'compliance-report', path: key, sha256: sha256(body) });
-    const report = parseComplianceReport(Buffer.from(body).toString('utf8'));
+  const { documents, corrupt } = await readComplianceReports(reports);
+  const earlierReports: EvidenceRef[] = [
+    ...documents,
+    ...corrupt.map(({ path, sha256: digest }) => ({ key: path, sha256: digest })),
+  ]
+    .map(({ key, sha256: digest }) => ({ kind: 'compliance-report', path: key, sha256: digest }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  for (const { value: report } of documents) {
     for (const result of report.controls) {
       for (const ref of result.evidence) expected.set(ref.path, ref.sha256);
     }
@@ -76,7 +94,10 @@ async function verifyEarlierEvidence(reports: ReportStore): Promise<EvidenceInte
     const actual = body === undefined ? null : sha256(body);
     if (actual !== digest) altered.push({ path, expected: digest, actual });
   }
-  return { earlierReports, verified: expected.size, altered };
+  return {
+    integrity: { earlierReports, verified: expected.size, altered },
+    corrupt: corrupt.map((file) => ({ kind: 'compliance-report', ...file })),
+  };
 }
 
 /**
@@ -159,7 +180,7 @@ export const writeComplianceReportTask = defineTask({
       .replace(/\.\d+Z$/, 'Z')}`;
 
     const inventory = {
-      schemaVersion: 1,
+      schemaVersion: 1 as const,
       takenAt: now.toISOString(),
       databases: databases.map(({ id, kind, engine, multiAz, storageEncrypted, backupRetentionDays }) => ({
         id,
@@ -189,28 +210,24 @@ export const writeComplianceReportTask = defineTask({
         createdAt: sandbox.createdAt?.toISOString() ?? null,
       })),
     };
-    const storedInventory = await reports.put(
-      `evidence/inventories/${to}/${reportId}.json`,
-      `${JSON.stringify(inventory, null, 2)}\n`,
-      'application/json',
-    );
+    const storedInventory = await writeInventory(reports, to, reportId, inventory);
     const inventoryRef: EvidenceRef = {
       kind: 'inventory',
       path: storedInventory.key,
       sha256: storedInventory.sha256,
     };
 
-    const backupRecords = (
-      await readEvidence<BackupRecordEvidence['record']>(
-        reports,
-        'evidence/backups/',
-        'backup-record',
-        inLookback,
-      )
-    ).map(({ ref, value }) => ({ ref, record: value }));
-    const pruneLogs = (
-      await readEvidence<PruneLogEvidence['log']>(reports, 'evidence/prunes/', 'prune-log', inLookback)
-    ).map(({ ref, value }) => ({ ref, log: value }));
+    const backups = await readEvidence(
+      reports,
+      BACKUP_RECORDS_PREFIX,
+      'backup-record',
+      inLookback,
+      backupRecordSchema,
+      databaseOfBackupRecordKey,
+    );
+    const backupRecords = backups.found.map(({ ref, value }) => ({ ref, record: value }));
+    const prunes = await readEvidence(reports, PRUNE_LOGS_PREFIX, 'prune-log', inLookback, pruneLogSchema);
+    const pruneLogs = prunes.found.map(({ ref, value }) => ({ ref, log: value }));
     const deletionEntries = await listDeletionLog(reports, lookbackFrom, to);
     // The intents of runs that stopped before writing their own log are the
     // only record of what they deleted: they are evidence in their own right.
@@ -230,21 +247,32 @@ export const writeComplianceReportTask = defineTask({
         deletionEvidence.push({ kind: 'deletion-intent', path: entry.intentKey, sha256: sha256(body) });
       }
     }
-    const sweepRecords = (
-      await readEvidence<SweepRecordEvidence['record']>(reports, 'evidence/sweeps/', 'sweep-record', inPeriod)
-    ).map(({ ref, value }) => ({ ref, record: value }));
+    const sweeps = await readEvidence(
+      reports,
+      SWEEP_RECORDS_PREFIX,
+      'sweep-record',
+      inPeriod,
+      sweepRecordSchema,
+    );
+    const sweepRecords = sweeps.found.map(({ ref, value }) => ({ ref, record: value }));
     const drillReports: DrillReportEvidence[] = [];
+    const corruptDrillReports: CorruptEvidence[] = [];
     for (const database of databases) {
-      for (const key of await reports.list(`${DRILL_REPORTS_PREFIX}${database.id}/`)) {
-        if (!key.endsWith('.json')) continue;
-        const body = await reports.get(key);
-        if (body === undefined) continue;
-        const report = parseDrillReport(Buffer.from(body).toString('utf8'));
+      const { documents, corrupt } = await readDrillReports(
+        reports,
+        await listDrillReportKeys(reports, database.id),
+      );
+      for (const { key, sha256: digest, value: report } of documents) {
         if (report.finishedAt.slice(0, 10) > to) continue;
-        drillReports.push({ ref: { kind: 'drill-report', path: key, sha256: sha256(body) }, report });
+        drillReports.push({ ref: { kind: 'drill-report', path: key, sha256: digest }, report });
+      }
+      // A corrupt report's day is in its key: one after the period is not this report's concern.
+      for (const file of corrupt.filter((candidate) => (dayOfKey(candidate.path) ?? '') <= to)) {
+        corruptDrillReports.push({ kind: 'drill-report', ...file, database: database.id });
       }
     }
-    const integrity = await verifyEarlierEvidence(reports);
+    const earlier = await verifyEarlierEvidence(reports);
+    const { integrity } = earlier;
 
     const report = evaluateCompliance({
       reportId,
@@ -278,6 +306,13 @@ export const writeComplianceReportTask = defineTask({
       drillReports,
       sweepRecords,
       integrity,
+      corruptEvidence: [
+        ...backups.corrupt,
+        ...prunes.corrupt,
+        ...sweeps.corrupt,
+        ...corruptDrillReports,
+        ...earlier.corrupt,
+      ],
     });
     const keys = complianceReportKeys(report);
     const json = await reports.put(keys.json, serializeComplianceReport(report), 'application/json');

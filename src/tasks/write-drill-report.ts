@@ -9,16 +9,19 @@ import {
   provenBadReason,
   verdictOf,
 } from '../domain/drill.ts';
+import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   DRILL_REPORTS_PREFIX,
   drillReportKeys,
-  parseDrillReport,
+  readDrillReports,
   serializeDrillReport,
 } from '../reports/drill-report.ts';
 import { renderDrillReportHtml } from '../reports/drill-report-html.ts';
+import { readVerification, type Verification } from '../reports/evidence.ts';
+import type { CorruptDocument } from '../reports/json-document.ts';
 import { defineTask } from '../runtime/task.ts';
-import type { CheckResult, Inventory, VerifyResult } from '../verifier/types.ts';
+import type { CheckResult, Inventory } from '../verifier/types.ts';
 import { plannedDrill, restoreOutcome } from './drill-shapes.ts';
 import { describeCaughtError } from './record-backup.ts';
 import { caughtError, isoTime } from './shapes.ts';
@@ -30,17 +33,23 @@ const notRun = (name: string, why: string): CheckResult => ({
   durationMs: 0,
 });
 
-/** Every earlier drill report of the database: the candidates for its baselines. */
-async function earlierDrills(reports: ReportStore, databaseId: string, drillId: string) {
+/**
+ * Every earlier drill report of the database that reads: the candidates for
+ * its baselines. A report that does not read is no candidate: it is added to
+ * `unreadable`, and the others still count.
+ */
+async function earlierDrills(
+  reports: ReportStore,
+  databaseId: string,
+  drillId: string,
+  unreadable: CorruptDocument[],
+): Promise<DrillReport[]> {
   const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter(
     (key) => key.endsWith('.json') && !key.endsWith(`/${drillId}.json`),
   );
-  const earlier: DrillReport[] = [];
-  for (const key of keys) {
-    const body = await reports.get(key);
-    if (body !== undefined) earlier.push(parseDrillReport(Buffer.from(body).toString('utf8')));
-  }
-  return earlier;
+  const { documents, corrupt } = await readDrillReports(reports, keys);
+  unreadable.push(...corrupt);
+  return documents.map((document) => document.value);
 }
 
 /**
@@ -57,7 +66,7 @@ export const writeDrillReportTask = defineTask({
     error: caughtError.optional(),
     teardown: z.object({ result: z.enum(['deleted', 'failed']), error: caughtError.optional() }).loose(),
   }),
-  async run(input, { config, reports, clock }) {
+  async run(input, { config, reports, clock, logger }) {
     const settings = config.drills.databases[input.database.id];
     const targets = {
       rtoSeconds: Math.round((settings?.rtoTargetMinutes ?? config.drills.rtoTargetMinutes) * 60),
@@ -82,12 +91,19 @@ export const writeDrillReportTask = defineTask({
           },
     );
 
-    let verification: (VerifyResult & { verifiedAt: string }) | undefined;
+    // A verifier's result that does not read is a verification that did not
+    // happen: its checks fail closed, naming the file, and the report is written.
+    let verification: Verification | undefined;
+    let unreadableVerification: string | undefined;
     if (input.verification !== undefined) {
-      const body = await reports.get(input.verification.key);
-      if (body !== undefined) verification = JSON.parse(Buffer.from(body).toString('utf8'));
+      try {
+        verification = await readVerification(reports, input.verification.key);
+      } catch (error) {
+        if (!(error instanceof CorruptEvidenceError)) throw error;
+        unreadableVerification = error.message;
+      }
     }
-    const why = failure ?? 'the restore did not complete';
+    const why = failure ?? unreadableVerification ?? 'the restore did not complete';
     if (verification === undefined) {
       checks.push(notRun('connect', why), notRun('consistency', why));
       for (const assertion of settings?.assertions ?? [])
@@ -99,11 +115,15 @@ export const writeDrillReportTask = defineTask({
     const inventory: Inventory | undefined = verification?.inventory;
     const takenAt = input.restore?.snapshotProvenance.takenAt ?? null;
     const snapshotTakenAt = takenAt === null ? undefined : new Date(takenAt);
-    const earlier = await earlierDrills(reports, input.database.id, input.drillId);
+    const unreadable: CorruptDocument[] = [];
+    const earlier = await earlierDrills(reports, input.database.id, input.drillId, unreadable);
+    for (const file of unreadable) {
+      logger.warn('unreadable drill report skipped as a baseline', { key: file.path, reason: file.reason });
+    }
     const previous = chooseBaseline(earlier, snapshotTakenAt);
     // The verifier's own reason, when it could not take the inventory, says more than the comparison can.
     const inventoryError = verification?.checks.find((result) => result.name === 'inventory');
-    checks.push(
+    const inventoryCheck =
       verification === undefined
         ? notRun('inventory', why)
         : inventoryError !== undefined
@@ -112,7 +132,16 @@ export const writeDrillReportTask = defineTask({
               inventory,
               previous?.inventory ?? undefined,
               settings?.shrinkThresholdPercent ?? config.drills.shrinkThresholdPercent,
-            ),
+            );
+    // Said in the report itself: the comparison was made with an older
+    // baseline (or none) because newer reports could not be read.
+    checks.push(
+      unreadable.length === 0
+        ? inventoryCheck
+        : {
+            ...inventoryCheck,
+            detail: `${inventoryCheck.detail}; skipped unreadable earlier reports as baseline: ${unreadable.map((file) => file.path).join(', ')}`,
+          },
     );
     const rpo =
       verification === undefined

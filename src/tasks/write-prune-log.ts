@@ -1,8 +1,16 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { Finding } from '../domain/prune.ts';
 import type { RdsPortProvider } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { listDeletionLog, readDeletionIntent, writeDeletionOutcome } from '../reports/deletion-log.ts';
+import {
+  type DeletionIntent,
+  listDeletionLog,
+  readDeletionIntent,
+  writeDeletionOutcome,
+} from '../reports/deletion-log.ts';
+import { writePruneLog } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 import { MAX_LISTED } from './plan-prune.ts';
 import { describeCaughtError } from './record-backup.ts';
@@ -31,10 +39,6 @@ const finding = z.object({
   detail: z.string(),
 });
 
-export function pruneLogKey(startedAt: string, runId: string): string {
-  return `evidence/prunes/${startedAt.slice(0, 10)}/${runId}.json`;
-}
-
 /** How far back a run looks for runs that stopped with deletions unrecorded; the compliance report covers older ones. */
 export const COMPLETION_LOOKBACK_DAYS = 7;
 
@@ -62,13 +66,23 @@ export async function completeStoppedRuns(
   rds: RdsPortProvider,
   now: Date,
   runId: string,
+  logger: Pick<Logger, 'warn'>,
 ): Promise<CompletedDeletion[]> {
   const toDay = now.toISOString().slice(0, 10);
   const fromDay = new Date(now.getTime() - COMPLETION_LOOKBACK_DAYS * 86_400_000).toISOString().slice(0, 10);
   const completed: CompletedDeletion[] = [];
   for (const entry of await listDeletionLog(reports, fromDay, toDay)) {
     if (entry.outcomeKey !== undefined || entry.runId === runId) continue;
-    const intent = await readDeletionIntent(reports, entry.intentKey);
+    let intent: DeletionIntent | undefined;
+    try {
+      intent = await readDeletionIntent(reports, entry.intentKey);
+    } catch (error) {
+      // Its key still names the snapshot, which is what the compliance report
+      // counts; the other intents are completed all the same.
+      if (!(error instanceof CorruptEvidenceError)) throw error;
+      logger.warn('unreadable deletion intent left incomplete', { key: error.path, reason: error.reason });
+      continue;
+    }
     if (intent === undefined || now.getTime() - Date.parse(intent.intendedAt) < STOPPED_AFTER_MS) continue;
     const snapshot = await rds(intent.region).describeSnapshot({ kind: intent.kind, id: intent.snapshot });
     const status = snapshot === undefined ? 'deleted' : 'not-deleted';
@@ -110,7 +124,7 @@ export const writePruneLogTask = defineTask({
     findingsTotal: z.number().int().min(0),
     violations: z.number().int().min(0),
   }),
-  async run(input, { reports, rds, clock }) {
+  async run(input, { reports, rds, clock, logger }) {
     const outcomes = input.outcomes ?? [];
     const deleted = input.dryRun
       ? input.deletions.map((planned) => ({ ...planned, status: 'planned' as const }))
@@ -136,15 +150,11 @@ export const writePruneLogTask = defineTask({
       findings,
       findingsTotal: input.findingsTotal,
       violations,
-      status: failed.length > 0 || violations > 0 ? 'FAILED' : 'OK',
+      status: failed.length > 0 || violations > 0 ? ('FAILED' as const) : ('OK' as const),
     };
     if (input.dryRun) return { ...result, log: null, completed: [], completedTotal: 0 };
-    const completed = await completeStoppedRuns(reports, rds, clock(), input.runId);
-    const stored = await reports.put(
-      pruneLogKey(input.startedAt, input.runId),
-      `${JSON.stringify({ schemaVersion: 1, ...result, completed }, null, 2)}\n`,
-      'application/json',
-    );
+    const completed = await completeStoppedRuns(reports, rds, clock(), input.runId, logger);
+    const stored = await writePruneLog(reports, { schemaVersion: 1, ...result, completed });
     // Workflow state is limited: the log holds every completion, the output the first ones.
     return {
       ...result,

@@ -140,7 +140,9 @@ export class WorkflowExecutionFailedError extends Error {
 
 /**
  * The cause as a person reads it: a Lambda error's cause is the JSON of the
- * error (`{"errorType":…,"errorMessage":…}`), of which the message says it all.
+ * error (`{"errorType":…,"errorMessage":…}`), of which the message says it
+ * all; a failed child execution's is its DescribeExecution, whose own error
+ * and cause say what failed.
  */
 function readableCause(cause: string): string {
   try {
@@ -148,16 +150,36 @@ function readableCause(cause: string): string {
     if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
       return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
     }
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'Error' in parsed &&
+      typeof parsed.Error === 'string'
+    ) {
+      const childCause = 'Cause' in parsed && typeof parsed.Cause === 'string' ? parsed.Cause : '';
+      return `${parsed.Error}: ${readableCause(childCause)}`;
+    }
   } catch {
     // Not JSON: the cause is already text.
   }
   return cause;
 }
 
-/** The error a failed child execution raises in its parent, as Step Functions does. */
+/**
+ * The error a failed child execution raises in its parent, as Step Functions
+ * does: `States.TaskFailed`, with the child's DescribeExecution (its status,
+ * error and cause) as the cause, so the parent can tell what failed.
+ */
 class ChildExecutionFailedError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(executionArn: string, failure: WorkflowExecutionFailedError) {
+    super(
+      JSON.stringify({
+        ExecutionArn: executionArn,
+        Status: 'FAILED',
+        Error: failure.error,
+        Cause: failure.executionCause,
+      }),
+    );
     this.name = 'States.TaskFailed';
   }
 }
@@ -317,7 +339,9 @@ export class LocalWorkflowRunner {
       const output = await this.run(workflow, request.Input ?? {}, executionName);
       return { Status: 'SUCCEEDED', Output: output as JsonValue, Name: executionName };
     } catch (error) {
-      throw new ChildExecutionFailedError(error instanceof Error ? error.message : String(error));
+      if (!(error instanceof WorkflowExecutionFailedError)) throw error;
+      const executionArn = `${localStateMachineArn(workflow).replace(':stateMachine:', ':execution:')}:${executionName}`;
+      throw new ChildExecutionFailedError(executionArn, error);
     }
   }
 

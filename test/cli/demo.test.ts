@@ -103,6 +103,7 @@ describe('restorable demo', () => {
       'latest-drill-passed pass',
       'rto-rpo pass',
       'sandbox-ttl pass',
+      'evidence-readable pass',
     ]);
     for (const path of Object.values(compliance.report)) expect(existsSync(path)).toBe(true);
     const backups = compliance.controls[0]?.evidence.filter((evidence) => evidence.kind === 'backup-record');

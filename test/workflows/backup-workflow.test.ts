@@ -3,7 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupRunSummary } from '../../src/domain/backup.ts';
 import { DATABASE_KIND_TAG, DATABASE_TAG, DEPLOYMENT_TAG, MANAGED_TAG } from '../../src/domain/tags.ts';
-import type { WorkflowEvent } from '../../src/workflow-runner/local-runner.ts';
+import type { ReportStore } from '../../src/ports/report-store.ts';
+import { LocalWorkflowRunner, type WorkflowEvent } from '../../src/workflow-runner/local-runner.ts';
 import {
   COPY_KEY,
   COPY_REGION,
@@ -113,6 +114,34 @@ describe('the backup workflow', () => {
     expect(byId(summary, 'orders')?.error).toContain('SnapshotFailedError');
     expect(byId(summary, 'billing')?.status).toBe('OK');
     expect(alerts).toEqual(['restorable backup backup-2026-11-04: PARTIAL']);
+  });
+
+  it('says what failed when a database’s own execution fails: the step’s error and message, not States.TaskFailed', async () => {
+    const { reports } = test.dependencies;
+    const refusing: ReportStore = {
+      get: (key) => reports.get(key),
+      list: (prefix) => reports.list(prefix),
+      put: async (key, body, contentType) => {
+        if (key.startsWith('evidence/backups/2026-11-10/orders/')) {
+          throw Object.assign(new Error(`access denied to ${key}`), { name: 'AccessDenied' });
+        }
+        return reports.put(key, body, contentType);
+      },
+    };
+    test.setNow('2026-11-10T02:00:00Z');
+    const runner = new LocalWorkflowRunner({ dependencies: { ...test.dependencies, reports: refusing } });
+
+    const summary = (await runner.run(
+      'backup',
+      { databaseIds: [] },
+      'backup-2026-11-10',
+    )) as BackupRunSummary;
+
+    expect(byId(summary, 'orders')?.status).toBe('FAILED');
+    expect(byId(summary, 'orders')?.error).toBe(
+      'AccessDenied: access denied to evidence/backups/2026-11-10/orders/backup-2026-11-10.json',
+    );
+    expect(byId(summary, 'billing')?.status).toBe('OK');
   });
 
   it('takes another snapshot when the day’s snapshot had failed', async () => {

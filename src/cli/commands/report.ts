@@ -1,6 +1,6 @@
 import type { ComplianceReport } from '../../domain/compliance-report.ts';
 import type { ReportStore } from '../../ports/report-store.ts';
-import { parseComplianceReport } from '../../reports/compliance-report.ts';
+import { readComplianceReport } from '../../reports/compliance-report.ts';
 import { describeCaughtError } from '../../tasks/record-backup.ts';
 import { WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
@@ -60,10 +60,10 @@ export async function readFullReport(
   reports: ReportStore,
   run: ComplianceRunResult,
 ): Promise<ComplianceReport> {
-  const body = await reports.get(run.report.key);
-  if (body === undefined)
+  const report = await readComplianceReport(reports, run.report.key);
+  if (report === undefined)
     throw new Error(`the compliance report ${run.report.key} was not found after it was written`);
-  return parseComplianceReport(Buffer.from(body).toString('utf8'));
+  return report;
 }
 
 export function printComplianceSummary(context: CommandContext, run: ComplianceRunResult): void {

@@ -1,24 +1,44 @@
 import type { Config } from '../../config/schema.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
 import { deploymentOf } from '../../domain/deployment.ts';
-import { formatDuration } from '../../domain/drill.ts';
-import { type DatabaseStatus, databaseStatus, type LastDrill, type LostKey } from '../../domain/status.ts';
+import { type DrillReport, formatDuration } from '../../domain/drill.ts';
+import {
+  type DatabaseStatus,
+  databaseStatus,
+  isDailySnapshotOf,
+  type LastDrill,
+  type LostKey,
+  type UnreadableFile,
+} from '../../domain/status.ts';
 import { describeMissingKey, type MissingKey } from '../../local-cloud/kms.ts';
+import type { UnreadableSnapshotRecord } from '../../local-cloud/records.ts';
 import type { RdsPortProvider } from '../../ports/rds.ts';
 import type { ReportStore } from '../../ports/report-store.ts';
-import { DRILL_REPORTS_PREFIX, parseDrillReport } from '../../reports/drill-report.ts';
+import { listDrillReportKeys, readDrillReports } from '../../reports/drill-report.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { openLocalEnvironment, regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 
-/** The newest drill report of a database, summarised; null when it was never drilled. */
-export async function readLastDrill(reports: ReportStore, databaseId: string): Promise<LastDrill | null> {
-  const keys = await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`);
-  const key = keys.filter((name) => name.endsWith('.json')).at(-1);
-  const body = key === undefined ? undefined : await reports.get(key);
-  if (body === undefined) return null;
-  const report = parseDrillReport(Buffer.from(body).toString('utf8'));
+/**
+ * The newest drill report of a database that reads, summarised (null when
+ * there is none), and the newer ones that do not read.
+ */
+export async function readLastDrill(
+  reports: ReportStore,
+  databaseId: string,
+): Promise<{ lastDrill: LastDrill | null; unreadable: UnreadableFile[] }> {
+  const unreadable: UnreadableFile[] = [];
+  for (const key of (await listDrillReportKeys(reports, databaseId)).reverse()) {
+    const { documents, corrupt } = await readDrillReports(reports, [key]);
+    unreadable.push(...corrupt.map(({ path, reason }) => ({ path, reason })));
+    const report = documents[0]?.value;
+    if (report !== undefined) return { lastDrill: summarizeDrill(report), unreadable };
+  }
+  return { lastDrill: null, unreadable };
+}
+
+function summarizeDrill(report: DrillReport): LastDrill {
   return {
     drillId: report.drillId,
     verdict: report.verdict,
@@ -36,6 +56,7 @@ export async function collectStatus(
   reports: ReportStore,
   now: Date,
   missingKeys: readonly MissingKey[] = [],
+  unreadableSnapshots: readonly UnreadableSnapshotRecord[] = [],
 ): Promise<DatabaseStatus[]> {
   const databases = selectProtectedDatabases(
     await rds(config.sourceRegion).listDatabases(),
@@ -54,15 +75,15 @@ export async function collectStatus(
         regions.map(async (region) => [region, await rds(region).listSnapshots({ database })] as const),
       ),
     );
+    const { lastDrill, unreadable } = await readLastDrill(reports, database.id);
+    const unreadableRecords = unreadableSnapshots
+      .filter((record) => isDailySnapshotOf(record.id, database.id))
+      .map(({ path, reason }) => ({ path, reason }));
     statuses.push(
-      databaseStatus(
-        database,
-        snapshotsByRegion,
-        deployment,
-        now,
-        await readLastDrill(reports, database.id),
-        lostKeysByRegion,
-      ),
+      databaseStatus(database, snapshotsByRegion, deployment, now, lastDrill, lostKeysByRegion, [
+        ...unreadableRecords,
+        ...unreadable,
+      ]),
     );
   }
   return statuses;
@@ -99,19 +120,42 @@ export function printStatus(context: CommandContext, statuses: readonly Database
   );
 }
 
-/** Exits 1 when a key file is missing: the snapshots under it cannot be restored. */
+/**
+ * Exits 1 when a key file is missing (the snapshots under it cannot be
+ * restored) or a stored file does not read (what it recorded is unknown).
+ */
 export async function runStatusCommand(context: CommandContext): Promise<number> {
   const environment = await openLocalEnvironment(context, { reportMissingKeys: true });
   try {
     const { rds, reports } = environment.dependencies;
     const { missingKeys } = environment;
-    const statuses = await collectStatus(context.config, rds, reports, context.clock(), missingKeys);
+    const unreadableSnapshots = await environment.cloud.findUnreadableSnapshotRecords(regionsOf(context));
+    const statuses = await collectStatus(
+      context.config,
+      rds,
+      reports,
+      context.clock(),
+      missingKeys,
+      unreadableSnapshots,
+    );
     printStatus(context, statuses);
     for (const key of missingKeys) {
       context.output.warn(`restorable: ${describeMissingKey(key)}: they cannot be restored until it is back`);
     }
+    const named = new Set(statuses.flatMap((status) => (status.unreadable ?? []).map((file) => file.path)));
+    for (const status of statuses) {
+      for (const file of status.unreadable ?? []) {
+        context.output.warn(`restorable: ${status.id}: ${file.path} is unreadable, left out: ${file.reason}`);
+      }
+    }
+    // Records of no protected database's daily snapshots: still damaged, still said.
+    for (const record of unreadableSnapshots.filter((candidate) => !named.has(candidate.path))) {
+      context.output.warn(`restorable: ${record.path} is unreadable, left out: ${record.reason}`);
+    }
     context.output.result({ databases: statuses });
-    return missingKeys.length === 0 ? EXIT_OK : EXIT_FAILURE;
+    return missingKeys.length === 0 && unreadableSnapshots.length === 0 && named.size === 0
+      ? EXIT_OK
+      : EXIT_FAILURE;
   } finally {
     await environment.close();
   }

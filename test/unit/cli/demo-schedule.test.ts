@@ -117,6 +117,7 @@ function replay(days: number, intervalDays: number): ComplianceInput {
     }),
     pruneLogs: [],
     deletionLog: { entries: [], evidence: [] },
+    corruptEvidence: [],
     // The longest drill follows the shortest, and so on: the gaps are as long as they can get.
     drillReports: demoDrillSchedule(days, intervalDays).map((offset, index) =>
       drill(firstBackup + offset, durations[index % durations.length] ?? 0),

@@ -150,6 +150,7 @@ function input(overrides: Partial<ComplianceInput> = {}): ComplianceInput {
     ],
     sweepRecords: [],
     integrity: { earlierReports: [], verified: 0, altered: [] },
+    corruptEvidence: [],
     ...overrides,
   };
 }
@@ -172,6 +173,7 @@ describe('the compliance report', () => {
       'latest-drill-passed: pass',
       'rto-rpo: pass',
       'sandbox-ttl: pass',
+      'evidence-readable: pass',
     ]);
     expect(controlOf(report, 'daily-backup')?.evidence).toHaveLength(11);
     expect(controlOf(report, 'daily-backup')?.promise).toBe('retention');
@@ -563,6 +565,61 @@ describe('the compliance report', () => {
 });
 
 describe('days', () => {
+  it('fails the database whose evidence file is corrupt, and only that one, and lists the file', () => {
+    const corrupt = {
+      kind: 'drill-report',
+      path: 'drills/orders/2026-11-03/drill-orders-x.json',
+      sha256: 'c'.repeat(64),
+      reason: 'drill report is not valid JSON: Unexpected end of JSON input',
+      database: 'orders',
+    };
+
+    const report = evaluateCompliance(input({ corruptEvidence: [corrupt] }));
+
+    expect(report.status).toBe('non-compliant');
+    const readable = controlOf(report, 'evidence-readable');
+    expect(readable?.status).toBe('fail');
+    expect(readable?.databases).toEqual([
+      {
+        id: 'orders',
+        status: 'fail',
+        detail: `${corrupt.path} is unreadable: ${corrupt.reason}`,
+      },
+      { id: 'billing', status: 'pass', detail: 'every evidence file of the database read and valid' },
+    ]);
+    expect(readable?.evidence).toEqual([{ kind: corrupt.kind, path: corrupt.path, sha256: corrupt.sha256 }]);
+    // The other controls are computed from the evidence that reads: billing's results stand.
+    expect(
+      report.controls
+        .filter((control) => control.id !== 'evidence-readable')
+        .map((control) => control.status),
+    ).toEqual(Array(10).fill('pass'));
+  });
+
+  it('fails on a corrupt fleet-wide evidence file with an "(all)" result, leaving every database passing', () => {
+    const report = evaluateCompliance(
+      input({
+        corruptEvidence: [
+          {
+            kind: 'prune-log',
+            path: 'evidence/prunes/2026-11-04/p.json',
+            sha256: 'd'.repeat(64),
+            reason: 'prune log is invalid:\n  - deleted: is missing (expected array)',
+          },
+        ],
+      }),
+    );
+
+    const readable = controlOf(report, 'evidence-readable');
+    expect(readable?.databases.map((result) => `${result.id}: ${result.status}`)).toEqual([
+      'orders: pass',
+      'billing: pass',
+      '(all): fail',
+    ]);
+    expect(readable?.databases.at(-1)?.detail).toContain('evidence/prunes/2026-11-04/p.json is unreadable');
+    expect(report.status).toBe('non-compliant');
+  });
+
   it('lists the days of a period, inclusive', () => {
     expect(daysOf({ from: '2026-10-30', to: '2026-11-02' })).toEqual([
       '2026-10-30',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalReportStore } from '../../../src/adapters/local/report-store.ts';
 import { activeLeaseArns } from '../../../src/domain/drill-leases.ts';
-import { InvalidInputError } from '../../../src/domain/errors.ts';
+import { CorruptEvidenceError } from '../../../src/domain/errors.ts';
 import { readCurrentLeases, releaseLease, writeLease } from '../../../src/tasks/drill-leases.ts';
 
 const NOW = new Date('2026-11-22T05:00:00Z');
@@ -83,7 +83,19 @@ describe('drill leases', () => {
 
   it('stop the planning with the lease named when nothing can be read from it', async () => {
     await reports.put('leases/drills/2026-11-22/drill-c.json', 'not json', 'application/json');
-    await expect(readCurrentLeases(reports, NOW)).rejects.toThrow(InvalidInputError);
-    await expect(readCurrentLeases(reports, NOW)).rejects.toThrow('leases/drills/2026-11-22/drill-c.json');
+    await expect(readCurrentLeases(reports, NOW)).rejects.toThrow(CorruptEvidenceError);
+    await expect(readCurrentLeases(reports, NOW)).rejects.toThrow(
+      /leases\/drills\/2026-11-22\/drill-c\.json is corrupt: drill lease is not valid JSON/,
+    );
+  });
+
+  it('are left as they are when released unreadable: they keep failing safe', async () => {
+    await reports.put('leases/drills/2026-11-22/drill-d.json', 'not json', 'application/json');
+
+    await releaseLease(reports, 'drill-d', NOW);
+
+    expect(Buffer.from((await reports.get('leases/drills/2026-11-22/drill-d.json')) ?? []).toString()).toBe(
+      'not json',
+    );
   });
 });
