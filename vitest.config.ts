@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The emulated suites need moto_server; `npm run test:emulated` runs them.
+    exclude: [...configDefaults.exclude, 'test/emulated/**'],
     // PGlite instances are heavy (about 200 MB each, ~3 s for the first one):
     // a few forks at a time keep the suite within two cores and memory.
     pool: 'forks',
