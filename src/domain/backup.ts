@@ -2,8 +2,9 @@
 // day's snapshot is called, how long to wait between polls, and how a run is
 // summarised. No I/O here.
 import type { Config } from '../config/schema.ts';
-import type { Database, DatabaseKind, DatabaseRef, Tags } from '../ports/rds.ts';
+import type { Database, DatabaseKind, DatabaseRef, SnapshotRef, Tags } from '../ports/rds.ts';
 import { type Deployment, withDiscriminator } from './deployment.ts';
+import { fnv1a } from './hash.ts';
 import {
   DATABASE_KIND_TAG,
   DATABASE_TAG,
@@ -53,6 +54,17 @@ export function selectProtectedDatabases(
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+// The longest snapshot identifiers RDS accepts, from the Amazon RDS API
+// Reference: CreateDBSnapshot and CopyDBSnapshot take "1 to 255 letters, numbers, or
+// hyphens"; CreateDBClusterSnapshot and CopyDBClusterSnapshot "1 to 63
+// letters, numbers, or hyphens". Either must start with a letter and can't
+// end with a hyphen or contain two consecutive hyphens.
+const SNAPSHOT_ID_MAX_LENGTH: Readonly<Record<DatabaseKind, number>> = {
+  instance: 255,
+  cluster: 63,
+};
+const HASH_LENGTH = 8;
+
 /**
  * The snapshot a deployment takes of a database for the UTC day of
  * `startedAt`: `restorable-<db>-<day>`, followed by the deployment's
@@ -60,6 +72,12 @@ export function selectProtectedDatabases(
  * gives the same id, which is what makes a re-run reuse the snapshot instead
  * of taking a second one. `attempt` > 1 names a retake after a snapshot of
  * that day ended `failed` (failed snapshots are never deleted).
+ *
+ * A database id too long for that to fit the limit of its kind (for a
+ * cluster, more than 41 characters on a default first attempt, 25 with a
+ * discriminator and a retake) is cut and followed by a hash of the whole
+ * name: two databases sharing a long prefix still get distinct snapshots,
+ * and every id that fits is the one earlier versions gave.
  */
 export function dailySnapshotId(
   database: DatabaseRef,
@@ -68,8 +86,51 @@ export function dailySnapshotId(
   attempt = 1,
 ): string {
   const day = startedAt.toISOString().slice(0, 10);
-  const base = withDiscriminator(`restorable-${database.id}-${day}`, deployment);
-  return attempt === 1 ? base : `${base}-retake-${attempt}`;
+  const retake = attempt === 1 ? '' : `-retake-${attempt}`;
+  return fitSnapshotId(
+    `restorable-${database.id}`,
+    `${withDiscriminator(`-${day}`, deployment)}${retake}`,
+    SNAPSHOT_ID_MAX_LENGTH[database.kind],
+  );
+}
+
+// What follows the database part of a daily snapshot id: the day, then the
+// discriminator and the retake when there are. A database id may itself hold
+// something shaped like a day, but what follows it there never has the shape
+// of the rest of this tail, so the match starts at the snapshot's own day.
+const DAILY_SNAPSHOT_TAIL = /(?:-\d{4}-\d{2}-\d{2}(?:-[0-9a-f]+)?(?:-retake-\d+)?)?$/;
+
+/**
+ * The id of the copy of a snapshot into a copy region. The copy keeps the
+ * source's name; a copy that failed keeps its own, so the next try
+ * (`attempt` > 1) gets a suffix. A source id too long to take the suffix
+ * within the limit of its kind has its database part cut and followed by a
+ * hash of the whole name, as in `dailySnapshotId`.
+ */
+export function copySnapshotId(source: SnapshotRef, attempt: number): string {
+  if (attempt === 1) return source.id;
+  const tailAt = source.id.search(DAILY_SNAPSHOT_TAIL);
+  return fitSnapshotId(
+    source.id.slice(0, tailAt),
+    `${source.id.slice(tailAt)}-recopy-${attempt}`,
+    SNAPSHOT_ID_MAX_LENGTH[source.kind],
+  );
+}
+
+/**
+ * `head` then `tail` when that fits in `maxLength`; otherwise `head` cut,
+ * then a hash of the uncut name, then `tail`. The hash keeps names distinct
+ * that differ only past the cut; the tail stays whole so that the name still
+ * says which attempt it is (and, of a daily snapshot, which day and
+ * deployment). `head` starts with a letter and holds no two consecutive
+ * hyphens, and the cut drops a trailing hyphen, so the result is a valid
+ * identifier.
+ */
+function fitSnapshotId(head: string, tail: string, maxLength: number): string {
+  const name = `${head}${tail}`;
+  if (name.length <= maxLength) return name;
+  const kept = head.slice(0, maxLength - tail.length - HASH_LENGTH - 1).replace(/-$/, '');
+  return `${kept}-${fnv1a(name)}${tail}`;
 }
 
 export const MAX_SNAPSHOT_ATTEMPTS_PER_DAY = 3;

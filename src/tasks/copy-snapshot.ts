@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { firstPoll, MAX_SNAPSHOT_ATTEMPTS_PER_DAY, snapshotTags } from '../domain/backup.ts';
+import { copySnapshotId, firstPoll, MAX_SNAPSHOT_ATTEMPTS_PER_DAY, snapshotTags } from '../domain/backup.ts';
 import { type Deployment, deploymentOf } from '../domain/deployment.ts';
 import { SnapshotAlreadyExistsError, SnapshotFailedError } from '../domain/errors.ts';
 import { SOURCE_REGION_TAG } from '../domain/tags.ts';
@@ -7,11 +7,6 @@ import type { CopySnapshotRequest, DatabaseRef, RdsPort, Snapshot } from '../por
 import { defineTask } from '../runtime/task.ts';
 import { assertReusable, summarizeSnapshot } from './create-snapshot.ts';
 import { copyRegion, databaseRef, snapshotSummary } from './shapes.ts';
-
-/** The copy keeps the source's name; a copy that failed keeps its own, so the next try gets a suffix. */
-export function copySnapshotId(sourceId: string, attempt: number): string {
-  return attempt === 1 ? sourceId : `${sourceId}-recopy-${attempt}`;
-}
 
 async function copyOrReuse(
   destination: RdsPort,
@@ -58,7 +53,7 @@ export const copySnapshotTask = defineTask({
           kind: database.kind,
           sourceSnapshotArn: source.arn,
           sourceRegion: source.region,
-          targetSnapshotId: copySnapshotId(source.id, attempt),
+          targetSnapshotId: copySnapshotId(source, attempt),
           kmsKeyId: input.copyRegion.kmsKeyId,
           // Sent in full rather than left to CopyTags: whether RDS merges copied
           // and given tags is not something the ownership of a copy may depend on.

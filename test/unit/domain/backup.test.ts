@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
 import {
+  copySnapshotId,
   type DatabaseBackupResult,
   dailySnapshotId,
   databaseStatus,
@@ -9,7 +10,7 @@ import {
   selectProtectedDatabases,
   summarizeStatus,
 } from '../../../src/domain/backup.ts';
-import type { Database } from '../../../src/ports/rds.ts';
+import type { Database, DatabaseKind } from '../../../src/ports/rds.ts';
 import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
 const database = (overrides: Partial<Database>): Database => ({
@@ -107,6 +108,75 @@ describe('naming the snapshot of the day', () => {
         DEFAULT_DEPLOYMENT,
       ),
     ).toBe('restorable-billing-2026-11-23');
+  });
+});
+
+describe('naming the snapshot of the day of a database with a long id', () => {
+  // The longest id RDS allows a database (63 characters), and one sharing all but its last character.
+  const LONGEST = 'customer-orders-analytics-reporting-aurora-postgresql-cluster-a';
+  const SIBLING = 'customer-orders-analytics-reporting-aurora-postgresql-cluster-b';
+  const day = new Date('2026-11-22T02:00:00Z');
+  const DEPLOYMENTS = { default: DEFAULT_DEPLOYMENT, staging: STAGING_DEPLOYMENT };
+  const staging = STAGING_DEPLOYMENT.discriminator;
+
+  it('is about an id of the longest length a database may have', () => {
+    expect(LONGEST).toHaveLength(63);
+  });
+
+  it.each<[DatabaseKind, string, keyof typeof DEPLOYMENTS, number, string]>([
+    // A cluster snapshot id has at most 63 characters: the database part is cut and a hash of the whole name follows.
+    ['cluster', LONGEST, 'default', 1, 'restorable-customer-orders-analytics-report-fe07d1ef-2026-11-22'],
+    ['cluster', SIBLING, 'default', 1, 'restorable-customer-orders-analytics-report-9667c944-2026-11-22'],
+    ['cluster', LONGEST, 'staging', 3, `restorable-customer-orders-91794e2e-2026-11-22-${staging}-retake-3`],
+    // 63 characters exactly: kept as earlier versions named it; one more and it is cut.
+    [
+      'cluster',
+      'customer-orders-analytics-reporting-db-01',
+      'default',
+      1,
+      'restorable-customer-orders-analytics-reporting-db-01-2026-11-22',
+    ],
+    [
+      'cluster',
+      'customer-orders-analytics-reporting-db-012',
+      'default',
+      1,
+      'restorable-customer-orders-analytics-report-1bad9553-2026-11-22',
+    ],
+    // A DB snapshot id may have 255 characters: any database id fits whole.
+    ['instance', LONGEST, 'default', 1, `restorable-${LONGEST}-2026-11-22`],
+    ['instance', LONGEST, 'staging', 3, `restorable-${LONGEST}-2026-11-22-${staging}-retake-3`],
+  ])('of the %s %s for the %s deployment, attempt %i, is %s', (kind, id, deployment, attempt, expected) => {
+    const name = dailySnapshotId({ kind, id }, day, DEPLOYMENTS[deployment], attempt);
+    expect(name).toBe(expected);
+    expect(name.length).toBeLessThanOrEqual(kind === 'cluster' ? 63 : 255);
+  });
+});
+
+describe('naming the copy of a snapshot', () => {
+  const LONGEST_CLUSTER_SNAPSHOT = 'restorable-customer-orders-analytics-report-fe07d1ef-2026-11-22';
+  const staging = STAGING_DEPLOYMENT.discriminator;
+
+  it.each<[DatabaseKind, string, number, string]>([
+    ['cluster', 'restorable-orders-2026-11-22', 1, 'restorable-orders-2026-11-22'],
+    ['cluster', 'restorable-orders-2026-11-22-retake-2', 3, 'restorable-orders-2026-11-22-retake-2-recopy-3'],
+    ['instance', 'restorable-orders-2026-11-22', 2, 'restorable-orders-2026-11-22-recopy-2'],
+    ['cluster', LONGEST_CLUSTER_SNAPSHOT, 1, LONGEST_CLUSTER_SNAPSHOT],
+    // No room left for the suffix: the database part is cut again, the day and attempts stay whole.
+    [
+      'cluster',
+      LONGEST_CLUSTER_SNAPSHOT,
+      3,
+      'restorable-customer-orders-analyti-2a52acc0-2026-11-22-recopy-3',
+    ],
+    [
+      'cluster',
+      `restorable-customer-orders-91794e2e-2026-11-22-${staging}-retake-3`,
+      2,
+      `restorable-custome-7281ac00-2026-11-22-${staging}-retake-3-recopy-2`,
+    ],
+  ])('of the %s snapshot %s, attempt %i, is %s', (kind, source, attempt, expected) => {
+    expect(copySnapshotId({ kind, id: source }, attempt)).toBe(expected);
   });
 });
 
