@@ -24,6 +24,12 @@ export interface RdsContractFixture {
   port(region: string): RdsPort;
   /** Creates a database the port can then list and snapshot. */
   seedDatabase(spec: ContractDatabaseSpec): Promise<void>;
+  /**
+   * Creates an Aurora cluster whose storage is not encrypted. Absent where
+   * the cloud encrypts every database (the local cloud), which skips the
+   * promises about unencrypted snapshots.
+   */
+  seedUnencryptedCluster?(region: string, id: string): Promise<void>;
   /** Region of the seeded databases. */
   readonly sourceRegion: string;
   /** Another region, receiving copies. */
@@ -234,6 +240,7 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-copy-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: { copy: 'yes' },
       });
@@ -271,12 +278,37 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-copy-cluster-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: {},
       });
 
       const copy = await settle(target, { kind: 'cluster', id: 'contract-copy-cluster-target' });
       expect(copy).toMatchObject({ status: 'available', database: cluster, kmsKeyId: fixture.copyKmsKeyId });
+    });
+
+    it('given an unencrypted cluster snapshot, when it is copied with a KMS key, then the copy becomes available unencrypted, as RDS cannot encrypt it', async (context) => {
+      if (fixture.seedUnencryptedCluster === undefined) {
+        context.skip('this cloud encrypts every database');
+        return;
+      }
+      const plain: DatabaseRef = { kind: 'cluster', id: 'contract-plain' };
+      await fixture.seedUnencryptedCluster(fixture.sourceRegion, plain.id);
+      const original = await availableSnapshot(plain, 'contract-copy-plain-source');
+      expect(original.encrypted).toBe(false);
+
+      await target.copySnapshot({
+        kind: 'cluster',
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: 'contract-copy-plain-target',
+        sourceEncrypted: original.encrypted,
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: {},
+      });
+
+      const copy = await settle(target, { kind: 'cluster', id: 'contract-copy-plain-target' });
+      expect(copy).toMatchObject({ status: 'available', database: plain, encrypted: false });
     });
 
     it('given a copy id that is taken in the destination, when copying to it, then SnapshotAlreadyExistsError is thrown', async () => {
@@ -286,6 +318,7 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-copy-twice-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: {},
       };
@@ -316,6 +349,7 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-cancel-copy-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: {},
       });
