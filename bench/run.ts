@@ -71,6 +71,7 @@ try {
       sourceSnapshotArn: snapshot.arn,
       sourceRegion: 'eu-west-1',
       targetSnapshotId: 'bench-orders',
+      sourceEncrypted: snapshot.encrypted,
       kmsKeyId: 'alias/bench',
       tags: {},
     }),

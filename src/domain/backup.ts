@@ -20,7 +20,22 @@ export interface SnapshotOutcome {
   readonly region: string;
   readonly id: string;
   readonly status: string;
+  /** What the record must say of the snapshot besides its status, e.g. that it is not encrypted. */
+  readonly note?: string;
 }
+
+/**
+ * What a backup record says of a snapshot that is not encrypted at rest: a
+ * violation it reports without failing the backup (the prune and the
+ * compliance report count it too). A snapshot is unencrypted when its
+ * database's storage is.
+ */
+export const UNENCRYPTED_SOURCE_NOTE = "not encrypted at rest: the database's storage is not encrypted";
+/**
+ * Of a copy that is not encrypted: RDS cannot encrypt the copy of an
+ * unencrypted cluster snapshot (an instance snapshot's copy it encrypts).
+ */
+export const UNENCRYPTED_COPY_NOTE = 'copied unencrypted: the source snapshot is not encrypted';
 
 export interface DatabaseBackupResult {
   readonly id: string;

@@ -88,6 +88,15 @@ export class ConfigError extends RestorableError {
   readonly retryable = false;
 }
 
+/**
+ * The cloud API refused a request as one it never accepts, whatever the state
+ * (RDS `InvalidParameterCombination`, e.g. a KMS key for the copy of an
+ * unencrypted cluster snapshot): a defect of the request, never retried.
+ */
+export class InvalidRequestError extends RestorableError {
+  readonly retryable = false;
+}
+
 /** Any other failure of the cloud API that the adapter does not know. */
 export class CloudServiceError extends RestorableError {
   readonly retryable = false;

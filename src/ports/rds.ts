@@ -78,7 +78,14 @@ export interface CopySnapshotRequest {
   readonly sourceSnapshotArn: string;
   readonly sourceRegion: string;
   readonly targetSnapshotId: string;
-  /** KMS key of the destination region that re-encrypts the copy. */
+  /**
+   * Whether the source snapshot is encrypted at rest. An unencrypted cluster
+   * snapshot cannot be encrypted by a copy: its copy is unencrypted too and
+   * `kmsKeyId` is not used. An unencrypted instance snapshot's copy is
+   * encrypted with `kmsKeyId`.
+   */
+  readonly sourceEncrypted: boolean;
+  /** KMS key of the destination region that encrypts the copy (see `sourceEncrypted`). */
   readonly kmsKeyId: string;
   /** Tags set on the copy in addition to the source's (which are copied). */
   readonly tags: Tags;
@@ -100,7 +107,11 @@ export interface RdsPort {
   describeSnapshot(ref: SnapshotRef): Promise<Snapshot | undefined>;
   /** Snapshots matching the filter, every page, tags included. */
   listSnapshots(filter?: SnapshotFilter): Promise<Snapshot[]>;
-  /** Starts a copy into this port's region. Throws `SnapshotAlreadyExistsError` when the id is taken. */
+  /**
+   * Starts a copy into this port's region; the returned snapshot's `encrypted`
+   * says whether the copy is. Throws `SnapshotAlreadyExistsError` when the id
+   * is taken.
+   */
   copySnapshot(request: CopySnapshotRequest): Promise<Snapshot>;
   /**
    * Deletes a manual snapshot. Deleting a copy still `pending` or `copying`

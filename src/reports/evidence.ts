@@ -34,7 +34,14 @@ export const backupRecordSchema = z
     id: z.string().min(1),
     kind,
     status: z.enum(['OK', 'PARTIAL', 'FAILED']),
-    snapshots: z.array(z.object({ region: z.string().min(1), id: z.string(), status: z.string().min(1) })),
+    snapshots: z.array(
+      z.object({
+        region: z.string().min(1),
+        id: z.string(),
+        status: z.string().min(1),
+        note: z.string().optional(),
+      }),
+    ),
     error: z.string().optional(),
   })
   .loose();

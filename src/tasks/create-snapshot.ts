@@ -14,6 +14,7 @@ export function summarizeSnapshot(snapshot: Snapshot): SnapshotSummary {
     region: snapshot.region,
     kind: snapshot.database.kind,
     status: snapshot.status,
+    encrypted: snapshot.encrypted,
   };
 }
 

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { type DatabaseBackupResult, databaseStatus, type SnapshotOutcome } from '../domain/backup.ts';
+import {
+  type DatabaseBackupResult,
+  databaseStatus,
+  type SnapshotOutcome,
+  UNENCRYPTED_COPY_NOTE,
+  UNENCRYPTED_SOURCE_NOTE,
+} from '../domain/backup.ts';
 import { writeBackupRecord } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 import { type CaughtError, caughtError, databaseRef, isoTime, snapshotSummary } from './shapes.ts';
@@ -63,10 +69,16 @@ export const recordBackupTask = defineTask({
         region: source.region,
         id: source.id,
         status: sourceAvailable ? 'available' : source.status,
+        ...(source.encrypted === false ? { note: UNENCRYPTED_SOURCE_NOTE } : {}),
       });
     }
     for (const copy of copies) {
-      snapshots.push({ region: copy.region, id: copy.snapshot?.id ?? '', status: copy.status });
+      snapshots.push({
+        region: copy.region,
+        id: copy.snapshot?.id ?? '',
+        status: copy.status,
+        ...(copy.snapshot?.encrypted === false ? { note: UNENCRYPTED_COPY_NOTE } : {}),
+      });
     }
     const copyErrors = copies.flatMap((copy) =>
       copy.error === undefined ? [] : [`copy to ${copy.region}: ${describeCaughtError(copy.error)}`],

@@ -19,6 +19,11 @@ export const snapshotSummary = z.object({
   region: z.string().min(1),
   kind: z.enum(['instance', 'cluster']),
   status: z.string().min(1),
+  /**
+   * Whether the snapshot is encrypted at rest. Absent from summaries made
+   * before it was added (a run in flight across an upgrade): unknown.
+   */
+  encrypted: z.boolean().optional(),
 });
 
 export const pollState = z.object({

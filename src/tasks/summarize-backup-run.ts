@@ -8,7 +8,9 @@ const databaseResult = z.object({
   id: z.string().min(1),
   kind: z.enum(['instance', 'cluster']),
   status: z.enum(['OK', 'PARTIAL', 'FAILED']),
-  snapshots: z.array(z.object({ region: z.string(), id: z.string(), status: z.string() })),
+  snapshots: z.array(
+    z.object({ region: z.string(), id: z.string(), status: z.string(), note: z.string().optional() }),
+  ),
   /** A database's own record says what failed; a failed child execution arrives as the error caught. */
   error: z.union([z.string(), caughtError]).optional(),
 });

@@ -43,6 +43,9 @@ describeRdsPortContract('AWS adapter over a fake RDS SDK', async () => {
         });
       }
     },
+    seedUnencryptedCluster: async (region, id) => {
+      fake.seedCluster(region, { id, members: [`${id}-writer`], storageEncrypted: false });
+    },
     sourceRegion: 'eu-west-1',
     copyRegion,
     copyKmsKeyId,

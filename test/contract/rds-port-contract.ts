@@ -28,6 +28,12 @@ export interface RdsContractFixture {
   port(region: string): RdsPort;
   /** Creates a database the port can then list and snapshot. */
   seedDatabase(spec: ContractDatabaseSpec): Promise<void>;
+  /**
+   * Creates an Aurora cluster whose storage is not encrypted. Absent where
+   * the cloud encrypts every database (the local cloud): the suite then
+   * checks that its snapshots are encrypted instead.
+   */
+  seedUnencryptedCluster?(region: string, id: string): Promise<void>;
   /** Region of the seeded databases. */
   readonly sourceRegion: string;
   /** Another region, receiving copies. */
@@ -262,6 +268,7 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-copy-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: { copy: 'yes' },
       });
@@ -300,12 +307,40 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-copy-cluster-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: {},
       });
 
       const copy = await settle(target, { kind: 'cluster', id: 'contract-copy-cluster-target' });
       expect(copy).toMatchObject({ status: 'available', database: cluster, kmsKeyId: fixture.copyKmsKeyId });
+    });
+
+    it('given an unencrypted cluster snapshot, when it is copied with a KMS key, then the copy becomes available unencrypted, as RDS cannot encrypt it', async () => {
+      if (fixture.seedUnencryptedCluster === undefined) {
+        // A cloud that encrypts every database has no unencrypted snapshot to
+        // copy: what it promises instead is that its snapshots are encrypted.
+        const snapshot = await availableSnapshot(cluster, 'contract-always-encrypted');
+        expect(snapshot.encrypted).toBe(true);
+        return;
+      }
+      const plain: DatabaseRef = { kind: 'cluster', id: 'contract-plain' };
+      await fixture.seedUnencryptedCluster(fixture.sourceRegion, plain.id);
+      const original = await availableSnapshot(plain, 'contract-copy-plain-source');
+      expect(original.encrypted).toBe(false);
+
+      await target.copySnapshot({
+        kind: 'cluster',
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: 'contract-copy-plain-target',
+        sourceEncrypted: original.encrypted,
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: {},
+      });
+
+      const copy = await settle(target, { kind: 'cluster', id: 'contract-copy-plain-target' });
+      expect(copy).toMatchObject({ status: 'available', database: plain, encrypted: false });
     });
 
     it('given a copy id that is taken in the destination, when copying to it, then SnapshotAlreadyExistsError is thrown', async () => {
@@ -315,6 +350,7 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-copy-twice-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: {},
       };
@@ -345,6 +381,7 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         sourceSnapshotArn: original.arn,
         sourceRegion: fixture.sourceRegion,
         targetSnapshotId: 'contract-cancel-copy-target',
+        sourceEncrypted: original.encrypted,
         kmsKeyId: fixture.copyKmsKeyId,
         tags: {},
       });

@@ -28,6 +28,8 @@ describeRdsPortContract('AWS adapter over moto_server', async () => {
   return {
     port: awsRdsPortProvider({ clientFactory: newClient }),
     seedDatabase: (spec) => seedDatabase(newClient(spec.region), spec),
+    seedUnencryptedCluster: (region, id) =>
+      seedDatabase(newClient(region), { region, id, kind: 'cluster', tags: {}, multiAz: false }, false),
     sourceRegion: 'eu-west-1',
     copyRegion,
     copyKmsKeyId: await createKmsKey(copyRegion, 'restorable contract copies'),
@@ -72,7 +74,11 @@ describeRdsPortContract('AWS adapter over moto_server', async () => {
   };
 });
 
-async function seedDatabase(client: RDSClient, spec: ContractDatabaseSpec): Promise<void> {
+async function seedDatabase(
+  client: RDSClient,
+  spec: ContractDatabaseSpec,
+  storageEncrypted = true,
+): Promise<void> {
   const Tags: Tag[] = Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value }));
   const master = { MasterUsername: 'contract', MasterUserPassword: 'contract-password' };
   if (spec.kind === 'instance') {
@@ -83,6 +89,7 @@ async function seedDatabase(client: RDSClient, spec: ContractDatabaseSpec): Prom
         DBInstanceClass: 'db.t3.micro',
         AllocatedStorage: 20,
         MultiAZ: spec.multiAz,
+        StorageEncrypted: storageEncrypted,
         Tags,
         ...master,
       }),
@@ -96,6 +103,7 @@ async function seedDatabase(client: RDSClient, spec: ContractDatabaseSpec): Prom
     new CreateDBClusterCommand({
       DBClusterIdentifier: spec.id,
       Engine: 'aurora-postgresql',
+      StorageEncrypted: storageEncrypted,
       Tags,
       ...master,
     }),

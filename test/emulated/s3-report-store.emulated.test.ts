@@ -3,15 +3,12 @@
 // versioned bucket.
 //
 // The stack's ReportsBucket (serverless.yml) also has Object Lock with a
-// default COMPLIANCE retention. S3 requires every PutObject into such a bucket
-// to carry Content-MD5 or the x-amz-sdk-checksum-algorithm header
+// default COMPLIANCE retention, and so does every bucket here. S3 requires
+// every PutObject into such a bucket to carry Content-MD5 or the
+// x-amz-sdk-checksum-algorithm header
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html,
 // request header Content-MD5), which the SDK sends only when the request names
-// its `ChecksumAlgorithm`. The store sends `ChecksumSHA256` alone today, so
-// moto (like S3) refuses its puts there: the contract runs over a bucket
-// without Object Lock, and the last test below records the gap. When the store
-// names its algorithm, that test fails: the contract then moves to the locked
-// bucket (`objectLock: true`) and the test goes.
+// its `ChecksumAlgorithm`, as the store does.
 import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
@@ -71,8 +68,8 @@ async function createReportsBucket(options: { objectLock: boolean }): Promise<st
   return bucket;
 }
 
-describeReportStoreContract('S3 over moto_server, versioned bucket', async () => ({
-  store: new S3ReportStore(client, await createReportsBucket({ objectLock: false })),
+describeReportStoreContract('S3 over moto_server, versioned bucket with Object Lock', async () => ({
+  store: new S3ReportStore(client, await createReportsBucket({ objectLock: true })),
   cleanup: async () => {},
 }));
 
@@ -94,17 +91,14 @@ describe('an Object Lock bucket with default retention, as ReportsBucket is, ove
     await expect(unnamed).rejects.toMatchObject({ name: 'MissingUploadObjectWithObjectLockHeaders' });
   });
 
-  // A known gap of the store, recorded where it shows (see the top of this
-  // file): this test fails as soon as the store names its algorithm, and then
-  // the contract above moves to the locked bucket.
-  it('refuses S3ReportStore.put today: the store names no checksum algorithm', async () => {
+  it('accepts S3ReportStore.put: the store names its checksum algorithm', async () => {
     // Prepare
     const store = new S3ReportStore(client, await createReportsBucket({ objectLock: true }));
 
     // Act
-    const put = store.put('drills/orders/a.json', '{}', 'application/json');
+    const stored = await store.put('drills/orders/a.json', '{}', 'application/json');
 
     // Assess
-    await expect(put).rejects.toMatchObject({ name: 'MissingUploadObjectWithObjectLockHeaders' });
+    expect(await store.get(stored.key)).toEqual(new Uint8Array(Buffer.from('{}')));
   });
 });

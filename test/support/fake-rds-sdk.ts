@@ -432,9 +432,13 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       }
     }
     if (kind === 'cluster' && !original.encrypted && input.KmsKeyId !== undefined) {
-      // Documented for CopyDBClusterSnapshot: "If you copy an unencrypted DB
-      // cluster snapshot and specify a value for the KmsKeyId parameter, an
-      // error is returned." (CopyDBSnapshot encrypts the copy instead.)
+      // Documented for CopyDBClusterSnapshot (KmsKeyId, Amazon RDS API
+      // Reference): "If you copy an unencrypted DB cluster snapshot and
+      // specify a value for the KmsKeyId parameter, an error is returned."
+      // CopyDBSnapshot encrypts the copy instead: "If you specify this
+      // parameter when you copy an unencrypted snapshot, the copy is
+      // encrypted." Which code RDS answers is not documented for this case;
+      // the fake uses the common error InvalidParameterCombination.
       throw new RDSServiceException({
         name: 'InvalidParameterCombination',
         $fault: 'client',

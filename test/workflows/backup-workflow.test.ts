@@ -228,6 +228,7 @@ describe('the backup workflow beside another deployment in the account', () => {
       sourceSnapshotArn: source?.arn ?? '',
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'restorable-billing-2026-11-09',
+      sourceEncrypted: source?.encrypted ?? true,
       kmsKeyId: COPY_KEY,
       tags: { ...theirs, [DATABASE_TAG]: 'billing', [DATABASE_KIND_TAG]: 'cluster' },
     });

@@ -31,6 +31,7 @@ import {
   CopyLimitExceededError,
   DatabaseNotFoundError,
   EncryptionKeyError,
+  InvalidRequestError,
   InvalidStateError,
   SnapshotAlreadyExistsError,
   SnapshotNotFoundError,
@@ -176,7 +177,6 @@ export class AwsRdsAdapter implements RdsPort {
   async copySnapshot(request: CopySnapshotRequest): Promise<Snapshot> {
     const { sourceSnapshotArn, targetSnapshotId } = request;
     const common = {
-      KmsKeyId: request.kmsKeyId,
       // Not sent to RDS: the SDK presigns the source-region request (it takes
       // the region from the source ARN and skips it for a same-region copy).
       SourceRegion: request.sourceRegion,
@@ -196,6 +196,10 @@ export class AwsRdsAdapter implements RdsPort {
           new CopyDBSnapshotCommand({
             SourceDBSnapshotIdentifier: sourceSnapshotArn,
             TargetDBSnapshotIdentifier: targetSnapshotId,
+            // Sent for an unencrypted source too: "If you specify this parameter
+            // when you copy an unencrypted snapshot, the copy is encrypted"
+            // (CopyDBSnapshot, KmsKeyId, Amazon RDS API Reference).
+            KmsKeyId: request.kmsKeyId,
             ...common,
           }),
         ),
@@ -214,6 +218,11 @@ export class AwsRdsAdapter implements RdsPort {
         new CopyDBClusterSnapshotCommand({
           SourceDBClusterSnapshotIdentifier: sourceSnapshotArn,
           TargetDBClusterSnapshotIdentifier: targetSnapshotId,
+          // Not sent for an unencrypted source: "If you copy an unencrypted DB
+          // cluster snapshot and specify a value for the KmsKeyId parameter,
+          // an error is returned" (CopyDBClusterSnapshot, KmsKeyId, Amazon RDS
+          // API Reference). Such a copy stays unencrypted, as its source is.
+          KmsKeyId: request.sourceEncrypted ? request.kmsKeyId : undefined,
           ...common,
         }),
       ),
@@ -404,6 +413,12 @@ const SNAPSHOT_NOT_FOUND = new Set([
 ]);
 // (The wire code of this one is the exception name itself.)
 const KMS_KEY_NOT_ACCESSIBLE = new Set(['KMSKeyNotAccessibleFault']);
+// A common RDS error, not modelled: the SDK names it after the wire code;
+// the `Exception` spelling is matched for clients and emulators that use it.
+const INVALID_PARAMETER_COMBINATION = new Set([
+  'InvalidParameterCombination',
+  'InvalidParameterCombinationException',
+]);
 
 // RDS has no error code of its own for the limit of concurrent cross-region
 // copies into a region (20 per destination region today, formerly 5): it
@@ -452,6 +467,9 @@ export function translateRdsError(error: unknown, context: CallContext): unknown
   }
   if (KMS_KEY_NOT_ACCESSIBLE.has(name)) {
     return new EncryptionKeyError(`${what}: KMS key not accessible: ${error.message}`, options);
+  }
+  if (INVALID_PARAMETER_COMBINATION.has(name)) {
+    return new InvalidRequestError(`${what}: invalid parameter combination: ${error.message}`, options);
   }
   return error;
 }

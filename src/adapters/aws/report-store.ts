@@ -4,7 +4,13 @@
 //
 // Integrity both ways:
 // - every PutObject sends the SHA-256 of its body (`ChecksumSHA256`): S3
-//   refuses a body that does not match (BadDigest) and keeps the checksum;
+//   refuses a body that does not match (BadDigest) and keeps the checksum.
+//   It names the algorithm too (`ChecksumAlgorithm: 'SHA256'`, the
+//   `x-amz-sdk-checksum-algorithm` header): the bucket has Object Lock, and
+//   S3 documents that a PutObject to such a bucket needs Content-MD5 or
+//   x-amz-sdk-checksum-algorithm (PutObject, Amazon S3 API Reference). Given
+//   only the checksum value, the SDK sends no such header, whatever its
+//   `requestChecksumCalculation` (the unit tests pin that);
 // - every GetObject asks for it back (`ChecksumMode: 'ENABLED'`). The SDK's
 //   flexible-checksums middleware (@aws-sdk/checksums, flexible-checksums
 //   submodule) then wraps the body in a stream that hashes it as it is read and
@@ -70,6 +76,7 @@ export class S3ReportStore implements ReportStore {
           Key: key,
           Body: bytes,
           ContentType: contentType,
+          ChecksumAlgorithm: 'SHA256',
           ChecksumSHA256: digest.toString('base64'),
         }),
       ),

@@ -14,7 +14,12 @@ export function backupResult(summary: BackupRunSummary) {
     databases: summary.databases.map((database) => ({
       id: database.id,
       status: database.status,
-      snapshots: database.snapshots.map(({ region, id, status }) => ({ region, id, status })),
+      snapshots: database.snapshots.map(({ region, id, status, note }) => ({
+        region,
+        id,
+        status,
+        ...(note === undefined ? {} : { note }),
+      })),
       ...(database.error === undefined ? {} : { error: database.error }),
     })),
   };
@@ -67,7 +72,11 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
         database.id,
         database.status,
         database.snapshots
-          .map((snapshot) => `${snapshot.region}: ${snapshot.id} (${snapshot.status})`)
+          .map((snapshot) => {
+            const state =
+              snapshot.note === undefined ? snapshot.status : `${snapshot.status}; ${snapshot.note}`;
+            return `${snapshot.region}: ${snapshot.id} (${state})`;
+          })
           .join(', '),
       ]),
     ),

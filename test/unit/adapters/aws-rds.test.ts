@@ -24,6 +24,7 @@ import {
   CopyLimitExceededError,
   DatabaseNotFoundError,
   EncryptionKeyError,
+  InvalidRequestError,
   InvalidStateError,
   type RestorableError,
   SnapshotAlreadyExistsError,
@@ -621,6 +622,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       sourceSnapshotArn: sourceArn,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'orders-2025-03-01-dr',
+      sourceEncrypted: true,
       kmsKeyId: KMS_KEY,
       tags: { 'restorable:copy-of': sourceArn },
     });
@@ -663,6 +665,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       sourceSnapshotArn: sourceArn,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'billing-2025-03-01-dr',
+      sourceEncrypted: true,
       kmsKeyId: KMS_KEY,
       tags: { 'restorable:copy-of': sourceArn },
     });
@@ -699,6 +702,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       sourceSnapshotArn: `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:snapshot:orders-2025-03-01`,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'orders-2025-03-01-dr',
+      sourceEncrypted: true,
       kmsKeyId: KMS_KEY,
       tags: {},
     });
@@ -721,6 +725,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       sourceSnapshotArn: `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:snapshot:orders-2025-03-01`,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'orders-2025-03-01-dr',
+      sourceEncrypted: true,
       kmsKeyId: KMS_KEY,
       tags: {},
     });
@@ -741,6 +746,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       sourceSnapshotArn: `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:cluster-snapshot:billing-2025-03-01`,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'billing-2025-03-01-dr',
+      sourceEncrypted: true,
       kmsKeyId: KMS_KEY,
       tags: {},
     });
@@ -760,6 +766,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       sourceSnapshotArn: sourceArn,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'gone-dr',
+      sourceEncrypted: true,
       kmsKeyId: KMS_KEY,
       tags: {},
     });
@@ -818,6 +825,7 @@ describe('AwsRdsAdapter error translation', () => {
       sourceSnapshotArn: `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:snapshot:orders-snap`,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId: 'orders-snap-dr',
+      sourceEncrypted: true,
       kmsKeyId: KMS_KEY,
       tags: {},
     });
@@ -835,6 +843,15 @@ describe('AwsRdsAdapter error translation', () => {
   };
 
   const cases: Case[] = [
+    ...['InvalidParameterCombination', 'InvalidParameterCombinationException'].map(
+      (sdkName): Case => ({
+        sdkName,
+        act: copyInstanceSnapshot,
+        expected: InvalidRequestError,
+        operation: 'CopyDBSnapshot',
+        resource: 'orders-snap-dr',
+      }),
+    ),
     {
       sdkName: 'DBSnapshotAlreadyExistsFault',
       act: createInstanceSnapshot,
@@ -994,7 +1011,7 @@ describe('AwsRdsAdapter error translation', () => {
   );
 
   it.each([
-    { description: 'an RDS error it does not know', error: rdsError('InvalidParameterCombination') },
+    { description: 'an RDS error it does not know', error: rdsError('StorageTypeNotSupportedFault') },
     {
       description: 'a network failure',
       error: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
@@ -1076,10 +1093,87 @@ describe('AwsRdsAdapter over the fake RDS, for the failures the contract suite d
       sourceSnapshotArn: snapshot.arn,
       sourceRegion: SOURCE_REGION,
       targetSnapshotId,
+      sourceEncrypted: snapshot.encrypted,
       kmsKeyId,
       tags: {},
     };
   }
+
+  async function availableClusterSource(fake: FakeRds, storageEncrypted: boolean): Promise<Snapshot> {
+    fake.seedCluster(SOURCE_REGION, { id: 'billing', members: ['billing-writer'], storageEncrypted });
+    const port = adapter(SOURCE_REGION);
+    await port.createSnapshot({
+      database: { kind: 'cluster', id: 'billing' },
+      snapshotId: 'billing-snap',
+      tags: {},
+    });
+    const snapshot = await port.describeSnapshot({ kind: 'cluster', id: 'billing-snap' });
+    if (snapshot?.status !== 'available') throw new Error('the source snapshot did not become available');
+    return snapshot;
+  }
+
+  it('copies an unencrypted cluster snapshot without a KMS key, which RDS refuses for it, and the copy says it is unencrypted', async () => {
+    // Prepare
+    const fake = installFakeRds(rdsMock);
+    const original = await availableClusterSource(fake, false);
+
+    // Act
+    const copy = await adapter().copySnapshot(copyOf(original, 'billing-snap-dr'));
+
+    // Assess
+    expect(original.encrypted).toBe(false);
+    expect(inputsOf(CopyDBClusterSnapshotCommand)).toEqual([
+      expect.not.objectContaining({ KmsKeyId: expect.anything() }),
+    ]);
+    expect(copy).toMatchObject({ id: 'billing-snap-dr', encrypted: false, kmsKeyId: undefined });
+  });
+
+  it('copies an encrypted cluster snapshot with the KMS key of the destination region', async () => {
+    // Prepare
+    const fake = installFakeRds(rdsMock);
+    const original = await availableClusterSource(fake, true);
+
+    // Act
+    const copy = await adapter().copySnapshot(copyOf(original, 'billing-snap-dr'));
+
+    // Assess
+    expect(rdsMock).toHaveReceivedCommandWith(CopyDBClusterSnapshotCommand, { KmsKeyId: KMS_KEY });
+    expect(copy).toMatchObject({ encrypted: true, kmsKeyId: KMS_KEY });
+  });
+
+  it('copies an unencrypted instance snapshot with the KMS key, which RDS documents as encrypting the copy', async () => {
+    // Prepare
+    const fake = installFakeRds(rdsMock);
+    fake.seedInstance(SOURCE_REGION, { id: 'orders', storageEncrypted: false });
+    const port = adapter(SOURCE_REGION);
+    await source(port);
+    const original = await port.describeSnapshot({ kind: 'instance', id: 'orders-snap' });
+    if (original === undefined) throw new Error('the source snapshot is missing');
+
+    // Act
+    const copy = await adapter().copySnapshot(copyOf(original, 'orders-snap-dr'));
+
+    // Assess
+    expect(original.encrypted).toBe(false);
+    expect(rdsMock).toHaveReceivedCommandWith(CopyDBSnapshotCommand, { KmsKeyId: KMS_KEY });
+    expect(copy).toMatchObject({ encrypted: true, kmsKeyId: KMS_KEY });
+  });
+
+  it('reports a KMS key sent for an unencrypted cluster snapshot (RDS InvalidParameterCombination) as an InvalidRequestError', async () => {
+    // Prepare: a caller that claims the source is encrypted when it is not.
+    const fake = installFakeRds(rdsMock);
+    const original = await availableClusterSource(fake, false);
+
+    // Act
+    const copying = adapter().copySnapshot({ ...copyOf(original, 'billing-snap-dr'), sourceEncrypted: true });
+
+    // Assess
+    await expect(copying).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(copying).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      cause: { name: 'InvalidParameterCombination' },
+    });
+  });
 
   it('reports the concurrent cross-region copy limit as a CopyLimitExceededError', async () => {
     // Prepare

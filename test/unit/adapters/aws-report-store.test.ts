@@ -70,7 +70,7 @@ describe('S3ReportStore (mocked S3Client)', () => {
   });
 
   describe('put', () => {
-    it('sends the bucket, key, body bytes, content type and the base64 SHA-256 of the body, nothing else', async () => {
+    it('sends the bucket, key, body bytes, content type, the checksum algorithm and the base64 SHA-256 of the body, nothing else', async () => {
       // Prepare
       s3Mock.on(PutObjectCommand).resolves({});
 
@@ -85,10 +85,32 @@ describe('S3ReportStore (mocked S3Client)', () => {
         Key: 'drills/orders/2026-03-01.json',
         Body: expect.anything(),
         ContentType: 'application/json',
+        ChecksumAlgorithm: 'SHA256',
         ChecksumSHA256: ABC_SHA256_BASE64,
       });
       expect(bytesOf(input?.Body).toString('utf8')).toBe('abc');
     });
+
+    it.each([
+      { body: 'abc', contentType: 'application/json' },
+      { body: new Uint8Array([0x00, 0xff]), contentType: 'application/octet-stream' },
+    ])(
+      'names SHA256 as the checksum algorithm of every put ($contentType), as an Object Lock bucket requires',
+      async ({ body, contentType }) => {
+        // Prepare
+        s3Mock.on(PutObjectCommand).resolves({});
+
+        // Act
+        await store.put('evidence/backups/2026-03-01/orders/run-1.json', body, contentType);
+
+        // Assess
+        expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
+          Key: 'evidence/backups/2026-03-01/orders/run-1.json',
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: sha256Base64(typeof body === 'string' ? Buffer.from(body, 'utf8') : body),
+        });
+      },
+    );
 
     it('returns the hex SHA-256 of the body and its s3:// location', async () => {
       // Prepare
@@ -399,7 +421,10 @@ interface StubResponse {
 
 function stubbedClient(
   respond: (request: SeenRequest) => StubResponse,
-  config: { responseChecksumValidation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED' } = {},
+  config: {
+    responseChecksumValidation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+    requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+  } = {},
 ): { client: S3Client; seen: SeenRequest[] } {
   const seen: SeenRequest[] = [];
   const client = new S3Client({
@@ -447,6 +472,25 @@ describe('S3ReportStore through the real SDK middleware (stub HTTP handler)', ()
       [],
     );
   });
+
+  it.each(['WHEN_SUPPORTED', 'WHEN_REQUIRED'] as const)(
+    'put sends x-amz-sdk-checksum-algorithm SHA256, which an Object Lock bucket requires, with requestChecksumCalculation %s',
+    async (mode) => {
+      // Prepare
+      const { client, seen } = stubbedClient(() => ({ statusCode: 200, headers: {}, body: '' }), {
+        requestChecksumCalculation: mode,
+      });
+      const store = new S3ReportStore(client, BUCKET);
+
+      // Act
+      await store.put('evidence/backups/2026-03-01/orders/run-1.json', content, 'application/json');
+
+      // Assess
+      const headers = seen[0]?.headers ?? {};
+      expect(headers['x-amz-sdk-checksum-algorithm']).toBe('SHA256');
+      expect(headers['x-amz-checksum-sha256']).toBe(goodChecksum);
+    },
+  );
 
   it('get returns the body when it matches the x-amz-checksum-sha256 S3 sends back', async () => {
     // Prepare

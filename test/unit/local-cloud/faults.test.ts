@@ -153,6 +153,7 @@ describe('fault injection in the local cloud', () => {
       sourceSnapshotArn: source.arn,
       sourceRegion: WEST,
       targetSnapshotId: 'copy-doomed',
+      sourceEncrypted: true,
       kmsKeyId: 'alias/copies',
       tags: {},
     });

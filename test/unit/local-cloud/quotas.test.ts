@@ -22,6 +22,7 @@ describe('RDS quotas of the local cloud (defaults)', () => {
     sourceSnapshotArn: source.arn,
     sourceRegion: WEST,
     targetSnapshotId,
+    sourceEncrypted: true,
     kmsKeyId: 'alias/copies',
     tags: {},
   });

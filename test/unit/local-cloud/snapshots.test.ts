@@ -352,6 +352,7 @@ describe('snapshots in the local cloud', () => {
         sourceSnapshotArn: original.arn,
         sourceRegion: WEST,
         targetSnapshotId: 'copied',
+        sourceEncrypted: true,
         kmsKeyId: COPY_KEY,
         tags: { copy: 'yes', team: 'dr' },
       });
@@ -383,6 +384,7 @@ describe('snapshots in the local cloud', () => {
           sourceSnapshotArn: original?.arn ?? '',
           sourceRegion: WEST,
           targetSnapshotId: 'no-key',
+          sourceEncrypted: true,
           kmsKeyId: 'alias/missing',
           tags: {},
         }),
@@ -399,6 +401,7 @@ describe('snapshots in the local cloud', () => {
           sourceSnapshotArn: creating.arn,
           sourceRegion: WEST,
           targetSnapshotId: 'too-early',
+          sourceEncrypted: true,
           kmsKeyId: COPY_KEY,
           tags: {},
         }),
@@ -406,7 +409,13 @@ describe('snapshots in the local cloud', () => {
     });
 
     it('given a source that does not exist, or of the other kind, when copying, then SnapshotNotFoundError is thrown', async () => {
-      const base = { sourceRegion: WEST, targetSnapshotId: 'from-nothing', kmsKeyId: COPY_KEY, tags: {} };
+      const base = {
+        sourceRegion: WEST,
+        targetSnapshotId: 'from-nothing',
+        sourceEncrypted: true,
+        kmsKeyId: COPY_KEY,
+        tags: {},
+      };
 
       await expect(
         central.copySnapshot({
@@ -431,6 +440,7 @@ describe('snapshots in the local cloud', () => {
           sourceSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:to-copy',
           sourceRegion: WEST,
           targetSnapshotId: 'confused',
+          sourceEncrypted: true,
           kmsKeyId: COPY_KEY,
           tags: {},
         }),
@@ -446,6 +456,7 @@ describe('snapshots in the local cloud', () => {
         sourceSnapshotArn: original.arn,
         sourceRegion: WEST,
         targetSnapshotId: 'rotten-copy',
+        sourceEncrypted: true,
         kmsKeyId: COPY_KEY,
         tags: {},
       });
@@ -466,6 +477,7 @@ describe('snapshots in the local cloud', () => {
         sourceSnapshotArn: 'cluster-arn',
         sourceRegion: WEST,
         targetSnapshotId: 'cluster-arn-twin',
+        sourceEncrypted: true,
         kmsKeyId: 'alias/aws/rds',
         tags: {},
       });
