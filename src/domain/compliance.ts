@@ -704,7 +704,7 @@ function lastGoodCopyNote(pruneLogs: readonly PruneLogEvidence[], resource: stri
  * backup lost outside the policy (deleted by someone else, or by a deletion
  * that was never logged).
  */
-export function vanishedSnapshots(input: ComplianceInput, databaseId: string): string[] {
+function vanishedSnapshots(input: ComplianceInput, databaseId: string): string[] {
   const present = new Set(input.snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`));
   const accounted = new Set([
     ...input.deletionLog.entries.map((entry) => `${entry.region}/${entry.snapshot}`),

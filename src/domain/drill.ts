@@ -238,6 +238,9 @@ function sameTableInAnyDatabase(
  * sign of idleness (rows went missing), and without a baseline, as at the
  * first drill, the target applies.
  */
+/** How far a database's clock may run ahead of the snapshot's without making its rows look written later. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 export function evaluateRpo(
   snapshotTakenAt: Date | undefined,
   newestRowTime: string | undefined,
@@ -248,7 +251,22 @@ export function evaluateRpo(
   if (snapshotTakenAt === undefined || newestRowTime === undefined) {
     return { check: check('freshness', 'error', 'the newest row time could not be read'), rpoSeconds: null };
   }
-  const rpoSeconds = Math.max(0, Math.round((snapshotTakenAt.getTime() - Date.parse(newestRowTime)) / 1000));
+  const aheadMs = Date.parse(newestRowTime) - snapshotTakenAt.getTime();
+  // A snapshot holds no row written after it: a newest "row" later than the
+  // snapshot (beyond clock skew) is a time that is no write time, such as a
+  // due date, and would make any snapshot look fresh.
+  if (aheadMs > CLOCK_SKEW_MS) {
+    return {
+      check: check(
+        'freshness',
+        'error',
+        `the newest row time ${newestRowTime}${source === undefined ? '' : ` (${source})`} is later than the snapshot ` +
+          `(${snapshotTakenAt.toISOString()}): it is no write time; set the database's freshnessQuery to measure the RPO`,
+      ),
+      rpoSeconds: null,
+    };
+  }
+  const rpoSeconds = Math.max(0, Math.round(-aheadMs / 1000));
   const measured =
     `newest row ${newestRowTime}${source === undefined ? '' : ` (${source})`}, snapshot ${snapshotTakenAt.toISOString()}: ` +
     `RPO ${formatDuration(rpoSeconds)} (target ${formatDuration(targetSeconds)})`;
@@ -301,10 +319,7 @@ export function evaluateRto(
  * (throttling, capacity, a missing subnet group, a verifier that could not
  * connect) says nothing about the snapshot.
  */
-export const SNAPSHOT_FAULT_ERRORS: ReadonlySet<string> = new Set([
-  'SnapshotCorruptedError',
-  'SandboxFailedError',
-]);
+const SNAPSHOT_FAULT_ERRORS: ReadonlySet<string> = new Set(['SnapshotCorruptedError', 'SandboxFailedError']);
 
 /**
  * Why a drill proves its snapshot bad, or undefined when it does not: the

@@ -81,7 +81,13 @@ export async function resetStateDir(layout: StateLayout): Promise<void> {
  * lock. PGlite's data directories are PGlite's own and are not looked into.
  */
 export async function removeTemporaryFiles(layout: StateLayout): Promise<void> {
-  await removeTemporariesIn(layout.root, isRootTemporary, false);
+  // Not the lock's: another process writes its lock attempt as a temporary
+  // file before it holds the lock, and must find it there to link it.
+  await removeTemporariesIn(
+    layout.root,
+    (name) => isRootTemporary(name) && temporaryFileTarget(name) !== STATE_DIR_ENTRIES.lockFile,
+    false,
+  );
   for (const region of await listRegionNames(layout)) {
     const dirs = [layout.kmsDir(region), layout.snapshotsDir(region), layout.sandboxesDir(region)];
     for (const id of await listDatabaseIds(layout, region)) dirs.push(layout.databaseDir(region, id));

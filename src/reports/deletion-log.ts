@@ -10,6 +10,7 @@
 // The key alone says which run meant to delete which snapshot where: readers
 // that only need to know that much list the keys and read nothing.
 import { z } from 'zod';
+import { daysOf } from '../domain/compliance.ts';
 import { EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { readStoredDocument, serializeDocument } from './json-document.ts';
@@ -41,7 +42,10 @@ export const deletionOutcomeSchema = z.strictObject({
   runId: keySegment,
   region: keySegment,
   snapshot: keySegment,
-  /** deleted: it is gone; not-deleted: the run stopped before the delete, the snapshot is still there. */
+  /**
+   * deleted: this run deleted it; not-deleted: it did not (the delete failed,
+   * or the run stopped before it; `detail` says whether a later run did).
+   */
   status: z.enum(['deleted', 'not-deleted']),
   at: isoTime,
   /** The later run that recorded this outcome for a run that stopped; null when the run itself did. */
@@ -70,7 +74,7 @@ function baseKey(entry: EntryRef): string {
 }
 
 export const deletionIntentKey = (entry: EntryRef) => `${baseKey(entry)}.intent.json`;
-export const deletionOutcomeKey = (entry: EntryRef) => `${baseKey(entry)}.outcome.json`;
+const deletionOutcomeKey = (entry: EntryRef) => `${baseKey(entry)}.outcome.json`;
 
 const KEY_PATTERN =
   /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/;
@@ -126,17 +130,11 @@ export async function readDeletionIntent(
   return (await readStoredDocument(reports, key, deletionIntentSchema, 'deletion intent'))?.value;
 }
 
-/** The days from `fromDay` to `toDay` inclusive, YYYY-MM-DD. */
-function daysBetween(fromDay: string, toDay: string): string[] {
-  const days: string[] = [];
-  for (
-    let time = Date.parse(`${fromDay}T00:00:00Z`);
-    time <= Date.parse(`${toDay}T00:00:00Z`);
-    time += 86_400_000
-  ) {
-    days.push(new Date(time).toISOString().slice(0, 10));
-  }
-  return days;
+export async function readDeletionOutcome(
+  reports: ReportStore,
+  key: string,
+): Promise<DeletionOutcome | undefined> {
+  return (await readStoredDocument(reports, key, deletionOutcomeSchema, 'deletion outcome'))?.value;
 }
 
 /** Every deletion the log holds for runs started on the given days, from the keys alone. */
@@ -147,7 +145,7 @@ export async function listDeletionLog(
 ): Promise<DeletionLogEntry[]> {
   const intents = new Map<string, Omit<DeletionLogEntry, 'outcomeKey'>>();
   const outcomes = new Map<string, string>();
-  for (const day of daysBetween(fromDay, toDay)) {
+  for (const day of daysOf({ from: fromDay, to: toDay })) {
     for (const key of await reports.list(`${DELETION_LOG_PREFIX}${day}/`)) {
       const match = KEY_PATTERN.exec(key);
       if (match === null) continue;

@@ -377,9 +377,11 @@ function provenanceSection(report: DrillReport): SafeHtml {
       ['SHA-256', orNot(snapshot.sha256, codeHtml, 'not exposed by the cloud provider')],
       [
         'Proven bad',
-        snapshot.provenBad === undefined || snapshot.provenBad === null
-          ? 'no: this drill found nothing wrong with the snapshot itself'
-          : html`${badge('PROVEN BAD', 'warn')} ${snapshot.provenBad}; tagged so that it never counts as a good copy`,
+        snapshot.provenBad === undefined
+          ? 'not recorded (a report from before drills recorded it)'
+          : snapshot.provenBad === null
+            ? 'no: this drill found nothing wrong with the snapshot itself'
+            : html`${badge('PROVEN BAD', 'warn')} ${snapshot.provenBad}; the drill then tags the snapshot so that the prune never counts it as a good copy`,
       ],
     ]),
   );

@@ -115,6 +115,25 @@ export const deleteSnapshotTask = defineTask({
       return { ...deletion, status: 'deleted' as const, deletedAt: at };
     };
 
+    /**
+     * The delete call failed: the intent is closed at once, so that it never
+     * stands for a deletion that did not happen. A retry that succeeds
+     * records `deleted` over it. The delete's own error is what the run
+     * reports; if this write fails too, the next run completes the intent.
+     */
+    const recordNotDeleted = async (error: unknown) => {
+      await writeDeletionOutcome(reports, entry, {
+        schemaVersion: 1,
+        runId,
+        region: deletion.region,
+        snapshot: deletion.snapshot,
+        status: 'not-deleted',
+        at: clock().toISOString(),
+        completedBy: null,
+        detail: `the delete call failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      }).catch(() => undefined);
+    };
+
     const snapshot = await port.describeSnapshot(ref);
     if (snapshot === undefined) {
       if ((await reports.get(deletionIntentKey(entry))) !== undefined) {
@@ -151,7 +170,10 @@ export const deleteSnapshotTask = defineTask({
       await port.deleteSnapshot(ref);
     } catch (error) {
       // Gone between the check and the call: this run's intent accounts for it.
-      if (!(error instanceof SnapshotNotFoundError)) throw error;
+      if (!(error instanceof SnapshotNotFoundError)) {
+        await recordNotDeleted(error);
+        throw error;
+      }
     }
     logger.info('snapshot deleted', { region: deletion.region, snapshot: deletion.snapshot, runId });
     return recordDeleted(null);

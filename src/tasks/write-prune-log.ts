@@ -40,7 +40,7 @@ const finding = z.object({
 });
 
 /** How far back a run looks for runs that stopped with deletions unrecorded; the compliance report covers older ones. */
-export const COMPLETION_LOOKBACK_DAYS = 7;
+const COMPLETION_LOOKBACK_DAYS = 7;
 
 /**
  * An intent this much older than now belongs to a run that stopped: a
@@ -71,7 +71,8 @@ export async function completeStoppedRuns(
   const toDay = now.toISOString().slice(0, 10);
   const fromDay = new Date(now.getTime() - COMPLETION_LOOKBACK_DAYS * 86_400_000).toISOString().slice(0, 10);
   const completed: CompletedDeletion[] = [];
-  for (const entry of await listDeletionLog(reports, fromDay, toDay)) {
+  const entries = await listDeletionLog(reports, fromDay, toDay);
+  for (const entry of entries) {
     if (entry.outcomeKey !== undefined || entry.runId === runId) continue;
     let intent: DeletionIntent | undefined;
     try {
@@ -85,7 +86,18 @@ export async function completeStoppedRuns(
     }
     if (intent === undefined || now.getTime() - Date.parse(intent.intendedAt) < STOPPED_AFTER_MS) continue;
     const snapshot = await rds(intent.region).describeSnapshot({ kind: intent.kind, id: intent.snapshot });
-    const status = snapshot === undefined ? 'deleted' : 'not-deleted';
+    // A later run that meant to delete the same snapshot, and says it did, is
+    // the one that deleted it: the stopped run never got that far.
+    const deletedLater = entries.find(
+      (other) =>
+        other !== entry &&
+        other.region === entry.region &&
+        other.snapshot === entry.snapshot &&
+        other.runId !== entry.runId &&
+        other.day >= entry.day &&
+        (other.runId === runId || other.outcomeKey !== undefined),
+    );
+    const status = snapshot === undefined && deletedLater === undefined ? 'deleted' : 'not-deleted';
     await writeDeletionOutcome(reports, intent, {
       schemaVersion: 1,
       runId: intent.runId,
@@ -97,7 +109,9 @@ export async function completeStoppedRuns(
       detail:
         status === 'deleted'
           ? `run ${intent.runId} stopped after deleting it, before recording the outcome`
-          : `run ${intent.runId} stopped before deleting it; it is planned again while it is expired`,
+          : deletedLater !== undefined && snapshot === undefined
+            ? `run ${intent.runId} stopped before deleting it; run ${deletedLater.runId} deleted it`
+            : `run ${intent.runId} stopped before deleting it; it is planned again while it is expired`,
     });
     completed.push({ runId: intent.runId, region: intent.region, snapshot: intent.snapshot, status });
   }

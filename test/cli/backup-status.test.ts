@@ -232,12 +232,17 @@ describe('after a crash', () => {
       'evidence',
       '.backup-x.json.0123456789ab.restorable-tmp',
     );
-    for (const path of [partialArchive, partialRecord, partialEvidence]) await writeFile(path, 'partial');
+    // Another process's lock attempt: written before it holds the lock, so never a leftover to remove.
+    const lockAttempt = join(stateDir, '.lock.0123456789ab.restorable-tmp');
+    for (const path of [partialArchive, partialRecord, partialEvidence, lockAttempt])
+      await writeFile(path, 'partial');
 
     const run = await runCli('status', '--json', ...at('2026-11-23T14:00:00Z'));
 
     expect(run.code).toBe(0);
     expect([partialArchive, partialRecord, partialEvidence].filter((path) => existsSync(path))).toEqual([]);
+    expect(existsSync(lockAttempt)).toBe(true);
+    await unlink(lockAttempt);
     expect(existsSync(join(snapshots, 'restorable-orders-2026-11-20.snapshot'))).toBe(true);
     expect(existsSync(join(snapshots, 'restorable-orders-2026-11-20.json'))).toBe(true);
   });

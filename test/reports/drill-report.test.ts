@@ -227,6 +227,19 @@ describe('drill report HTML', () => {
     expect(page).toContain('<td>crm.sales</td>');
   });
 
+  it('says whether the drill proved the snapshot bad, or that an older report did not record it', () => {
+    expect(render(restoreFailedDrill)).toContain(
+      'the cloud could not restore it (SandboxFailedError); the drill then tags the snapshot so that the prune never counts it as a good copy',
+    );
+    expect(render({ ...passingDrill, snapshot: { ...passingDrill.snapshot, provenBad: null } })).toContain(
+      'no: this drill found nothing wrong with the snapshot itself',
+    );
+    const { provenBad: _recorded, ...older } = passingDrill.snapshot;
+    expect(render({ ...passingDrill, snapshot: older })).toContain(
+      'not recorded (a report from before drills recorded it)',
+    );
+  });
+
   it('says that a snapshot whose restore failed was not restored, and shows the restore error once', () => {
     const page = render(restoreFailedDrill);
     expect(page).toContain(

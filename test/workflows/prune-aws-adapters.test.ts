@@ -152,6 +152,23 @@ describe('the delete step, checking the policy again against the live state', ()
     expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-11')).toBe(true);
   });
 
+  it('closes the intent of a delete call that failed, so that it never stands for a deletion', async () => {
+    rdsMock
+      .on(DeleteDBSnapshotCommand)
+      .rejects(Object.assign(new Error('internal failure'), { name: 'InternalFailure' }));
+
+    await expect(deleteNow(10)).rejects.toThrow('internal failure');
+
+    const outcome = await dependencies().reports.get(
+      `evidence/deletions/2026-11-20/forged/${SOURCE_REGION}/restorable-orders-day-10.outcome.json`,
+    );
+    expect(JSON.parse(Buffer.from(outcome ?? []).toString('utf8'))).toMatchObject({
+      status: 'not-deleted',
+      detail: 'the delete call failed: InternalFailure: internal failure',
+    });
+    expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-10')).toBe(true);
+  });
+
   it('deletes a copy stuck in copying past the snapshot timeout, cancelling it', async () => {
     fake.setSnapshotStatus(SOURCE_REGION, 'instance', 'restorable-orders-day-10', 'copying');
     await expect(deleteNow(10)).resolves.toMatchObject({ status: 'deleted' });

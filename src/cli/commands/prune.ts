@@ -1,4 +1,5 @@
 import type { Finding } from '../../domain/prune.ts';
+import type { CompletedDeletion } from '../../tasks/write-prune-log.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
@@ -28,12 +29,7 @@ export interface PruneRunResult {
   readonly deferredTotal: number;
   readonly violations: number;
   /** Deletions of earlier runs that stopped, whose outcome this run recorded (the first ones; see completedTotal). */
-  readonly completed: {
-    runId: string;
-    region: string;
-    snapshot: string;
-    status: 'deleted' | 'not-deleted';
-  }[];
+  readonly completed: readonly CompletedDeletion[];
   readonly completedTotal: number;
   readonly status: 'OK' | 'FAILED';
   readonly log: { location: string; sha256: string } | null;

@@ -333,6 +333,18 @@ describe('the RPO check', () => {
     );
   });
 
+  it.each([
+    ['an hour later', '2026-11-10T03:00:00.000Z', 'error', null],
+    ['within the clock skew', '2026-11-10T02:04:00.000Z', 'pass', 0],
+  ] as const)(
+    'treats a newest row %s than the snapshot as no write time beyond the skew',
+    (_case, newestRowTime, status, rpoSeconds) => {
+      const result = evaluateRpo(snapshot, newestRowTime, target, 'column app.public.invoices.due_on');
+      expect(result).toMatchObject({ check: { status }, rpoSeconds });
+      if (status === 'error') expect(result.check.detail).toContain('is later than the snapshot');
+    },
+  );
+
   it('is an error when the newest row could not be read, baseline or not', () => {
     const result = evaluateRpo(
       snapshot,
