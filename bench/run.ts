@@ -87,8 +87,6 @@ try {
       snapshot: { kind: 'instance', id: copy.id, arn: copy.arn },
       engine: 'postgres',
       instanceClass: 'local',
-      subnetGroup: 'local',
-      securityGroupIds: [],
       tags: {},
     }),
   );

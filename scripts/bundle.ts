@@ -35,8 +35,16 @@ import { deflateRawSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { loadConfig, resolveConfigPath } from '../src/config/load.ts';
 import type { Config, CopyRegion } from '../src/config/schema.ts';
+import { deploymentOf } from '../src/domain/deployment.ts';
 import { ConfigError } from '../src/domain/errors.ts';
 import { SANDBOX_ID_PREFIX } from '../src/domain/sandbox.ts';
+import {
+  missingNetworkMessage,
+  regionalVerifierNetwork,
+  regionalVerifierRegions,
+  sandboxNetworks,
+  scheduledDrillRegion,
+} from '../src/domain/sandbox-network.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -44,6 +52,9 @@ export const FUNCTIONS_DIST = join(DIST, 'functions');
 export const CONFIG_DIST = join(DIST, 'config.yml');
 export const STACK_SETTINGS_DIST = join(DIST, 'stack-settings.json');
 export const WORKFLOWS_DIST = join(DIST, 'workflows.json');
+/** The regional verifier stack's workflow (workflows/regional/), as WORKFLOWS_DIST for the main stack. */
+export const REGIONAL_WORKFLOWS_SOURCE = join(ROOT, 'workflows', 'regional');
+export const REGIONAL_WORKFLOWS_DIST = join(DIST, 'regional-workflows.json');
 /** Where the deployer places AWS's global RDS CA bundle (global-bundle.pem). */
 export const RDS_CA_BUNDLE_SOURCE = join(ROOT, 'certs', 'rds-ca-bundle.pem');
 /** The copy verify-sandbox ships, relative to the package root (LAMBDA_TASK_ROOT). */
@@ -111,6 +122,30 @@ export interface StackSettings {
   readonly verifierNetworkStatements: readonly IamStatement[];
   /** Environment of verify-sandbox: RDS_CA_BUNDLE_PATH when the CA bundle is shipped, else nothing. */
   readonly verifierEnvironment: Readonly<Record<string, string>>;
+  /** `yes` when drills restore in a region with a regional verifier (a condition adds its permissions), else `no`. */
+  readonly regionalVerification: 'yes' | 'no';
+  /** The state machine of each regional verifier stack: what start-regional-verification may start. */
+  readonly regionalVerifierStateMachineArns: readonly CfnString[];
+  /** The executions of those state machines: what check-regional-verification may describe. */
+  readonly regionalVerifierExecutionArns: readonly CfnString[];
+  /** What serverless-verifier.yml deploys in each of those regions (`--region`), by region. */
+  readonly regionalVerifiers: Readonly<Record<string, RegionalVerifierSettings>>;
+}
+
+/** The settings of the regional verifier stack of one region (serverless-verifier.yml). */
+export interface RegionalVerifierSettings {
+  readonly vpc: VerifierVpc;
+  readonly networkStatements: readonly IamStatement[];
+  readonly sandboxInstanceArns: readonly CfnString[];
+  readonly sandboxClusterArns: readonly CfnString[];
+  readonly rdsSecretArns: readonly CfnString[];
+  readonly rdsSecretKeyStatements: readonly IamStatement[];
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** Name of the regional verifier's state machine, as src/adapters/aws/regional-verifier.ts expects it. */
+export function regionalVerifierStateMachineName(stage: string): string {
+  return `restorable-${stage}-verify-sandbox-in-region`;
 }
 
 /** What the stack settings take besides the configuration: inputs of the build. */
@@ -302,6 +337,9 @@ const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
  * no VPC, and the verifier cannot reach a sandbox.
  */
 export function verifierVpc(config: Config): VerifierVpc | undefined {
+  // sandbox.regions names the stack region: its settings, and only those.
+  const stackRegion = regionalVerifierNetwork(config, deploymentOf(config).region);
+  if (stackRegion !== undefined) return stackRegion;
   const subnetIds = [...config.sandbox.verifierSubnetIds];
   if (subnetIds.length === 0) return undefined;
   const explicitGroups = config.sandbox.verifierSecurityGroupIds;
@@ -416,6 +454,50 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     verifierNetworkStatements: verifierNetworkStatements(vpc),
     verifierEnvironment:
       inputs.rdsCaBundlePath === undefined ? {} : { RDS_CA_BUNDLE_PATH: inputs.rdsCaBundlePath },
+    ...regionalVerifierSettings(config, inputs),
+  };
+}
+
+/**
+ * The regional verifier stacks: one in each region of sandbox.regions other
+ * than the stack's, whose state machines the stack's two relay functions
+ * start and follow, and nothing else.
+ */
+function regionalVerifierSettings(
+  config: Config,
+  inputs: StackInputs,
+): Pick<
+  StackSettings,
+  | 'regionalVerification'
+  | 'regionalVerifierStateMachineArns'
+  | 'regionalVerifierExecutionArns'
+  | 'regionalVerifiers'
+> {
+  const regions = regionalVerifierRegions(config);
+  const name = regionalVerifierStateMachineName(config.aws.stage);
+  const sandbox = `${SANDBOX_ID_PREFIX}-*`;
+  return {
+    regionalVerification: regions.length === 0 ? 'no' : 'yes',
+    regionalVerifierStateMachineArns: regionalArns(regions, 'states', `stateMachine:${name}`),
+    regionalVerifierExecutionArns: regionalArns(regions, 'states', `execution:${name}:*`),
+    regionalVerifiers: Object.fromEntries(
+      regions.map((region) => {
+        const network = regionalVerifierNetwork(config, region);
+        if (network === undefined) throw new ConfigError(missingNetworkMessage(region));
+        const vpc = { subnetIds: [...network.subnetIds], securityGroupIds: [...network.securityGroupIds] };
+        const settings: RegionalVerifierSettings = {
+          vpc,
+          networkStatements: verifierNetworkStatements(vpc),
+          sandboxInstanceArns: regionalArns([region], 'rds', `db:${sandbox}`),
+          sandboxClusterArns: regionalArns([region], 'rds', `cluster:${sandbox}`),
+          rdsSecretArns: regionalArns([region], 'secretsmanager', 'secret:rds!*'),
+          rdsSecretKeyStatements: rdsSecretKeyStatements([region]),
+          environment:
+            inputs.rdsCaBundlePath === undefined ? {} : { RDS_CA_BUNDLE_PATH: inputs.rdsCaBundlePath },
+        };
+        return [region, settings];
+      }),
+    ),
   };
 }
 
@@ -425,7 +507,18 @@ export function chooseConfigFile(env: NodeJS.ProcessEnv = process.env): string {
   return resolveConfigPath(explicit === undefined || explicit === '' ? undefined : explicit, ROOT);
 }
 
-/** The handlers: every file `functions/<name>.ts`, by name (a folder under functions/ holds helpers). */
+/**
+ * The handler of the regional verifier stack (serverless-verifier.yml),
+ * `functions/regional/<name>.ts` → `dist/functions/regional/<name>.mjs`:
+ * apart from the main stack's, which deploys every other handler.
+ */
+export function regionalHandlerEntryPoints(): Record<string, string> {
+  return {
+    'regional/verify-sandbox-in-region': join(ROOT, 'functions', 'regional', 'verify-sandbox-in-region.ts'),
+  };
+}
+
+/** The handlers of the main stack: every file `functions/<name>.ts`, by name (functions/regional/ is the regional verifier's). */
 export function handlerEntryPoints(): Record<string, string> {
   const directory = join(ROOT, 'functions');
   const files = readdirSync(directory, { withFileTypes: true })
@@ -457,8 +550,7 @@ const leaveOutZodLocales: Plugin = {
 };
 
 /** Each workflow definition as compact JSON text, by name (`backup` for workflows/backup.asl.json). */
-export function workflowDefinitions(): Record<string, string> {
-  const directory = join(ROOT, 'workflows');
+export function workflowDefinitions(directory: string = join(ROOT, 'workflows')): Record<string, string> {
   const files = readdirSync(directory)
     .filter((file) => file.endsWith('.asl.json'))
     .sort();
@@ -538,7 +630,7 @@ export function formatReport(reports: readonly BundleReport[]): string {
 }
 
 /** Validates the configuration and writes what serverless.yml and the packages read besides the bundles. */
-function writeStackInputs(configFile: string): StackSettings {
+function writeStackInputs(configFile: string): { settings: StackSettings; config: Config } {
   const config = loadConfig(configFile).config;
   mkdirSync(DIST, { recursive: true });
   const caBundle = shipRdsCaBundle(RDS_CA_BUNDLE_SOURCE, join(ROOT, RDS_CA_BUNDLE_PACKAGED));
@@ -550,12 +642,28 @@ function writeStackInputs(configFile: string): StackSettings {
   writeFileSync(STACK_SETTINGS_DIST, `${JSON.stringify(settings, null, 2)}\n`);
   copyFileSync(configFile, CONFIG_DIST);
   writeFileSync(WORKFLOWS_DIST, `${JSON.stringify(workflowDefinitions(), null, 2)}\n`);
-  return settings;
+  writeFileSync(
+    REGIONAL_WORKFLOWS_DIST,
+    `${JSON.stringify(workflowDefinitions(REGIONAL_WORKFLOWS_SOURCE), null, 2)}\n`,
+  );
+  return { settings, config };
 }
 
-/** What a deployment of this build cannot do, said at build time rather than found at the first drill. */
-export function drillWarnings(settings: StackSettings, configFile: string): string[] {
+/**
+ * What a deployment of this build cannot do, said at build time rather than
+ * found at the first drill. A scheduled drill region without a sandbox
+ * network is a warning, not an error: the same stack drills other regions
+ * on demand (`drill --region`), and each such drill fails on its own, with
+ * the field to set, before any sandbox exists.
+ */
+export function drillWarnings(settings: StackSettings, configFile: string, config?: Config): string[] {
+  const drillRegion = config === undefined ? undefined : scheduledDrillRegion(config);
   return [
+    ...(config !== undefined && drillRegion !== undefined && !sandboxNetworks(config).has(drillRegion)
+      ? [
+          `warning: ${relative(ROOT, configFile)}: scheduled drills restore in ${drillRegion} (drills.region), and every one fails: ${missingNetworkMessage(drillRegion)}`,
+        ]
+      : []),
     ...(settings.verifierEnvironment.RDS_CA_BUNDLE_PATH === undefined
       ? [
           `warning: no ${relative(ROOT, RDS_CA_BUNDLE_SOURCE)}: verify-sandbox ships no RDS CA bundle, refuses TLS to sandboxes and every drill fails`,
@@ -571,9 +679,9 @@ export function drillWarnings(settings: StackSettings, configFile: string): stri
 
 async function main(): Promise<number> {
   const configFile = chooseConfigFile();
-  let settings: StackSettings;
+  let built: { settings: StackSettings; config: Config };
   try {
-    settings = writeStackInputs(configFile);
+    built = writeStackInputs(configFile);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -582,13 +690,13 @@ async function main(): Promise<number> {
     throw error;
   }
   const started = performance.now();
-  const reports = await bundleHandlers(handlerEntryPoints());
+  const reports = await bundleHandlers({ ...handlerEntryPoints(), ...regionalHandlerEntryPoints() });
   console.log(formatReport(reports));
   console.log(
     `${reports.length} bundles in ${relative(ROOT, FUNCTIONS_DIST)}/ in ${Math.round(performance.now() - started)} ms;` +
       ` configuration ${relative(ROOT, configFile)} copied to ${relative(ROOT, CONFIG_DIST)}`,
   );
-  for (const warning of drillWarnings(settings, configFile)) console.warn(warning);
+  for (const warning of drillWarnings(built.settings, configFile, built.config)) console.warn(warning);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { localRegionalVerifierProvider } from '../adapters/local/regional-verifier.ts';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
 import { deploymentOf } from '../domain/deployment.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';
@@ -81,10 +82,12 @@ export async function openLocalEnvironment(
     await cloud.close();
     throw error;
   }
+  const sandboxes = cloud.sandboxProvider();
   const dependencies = {
     config: context.config,
     rds: cloud.rdsProvider(),
-    sandboxes: cloud.sandboxProvider(),
+    sandboxes,
+    regionalVerifiers: localRegionalVerifierProvider(sandboxes, clock),
     reports: new LocalReportStore(stateDir, deploymentOf(context.config)),
     clock,
   };

@@ -99,10 +99,53 @@ const backup = z
   })
   .strict();
 
+const subnetId = z
+  .string()
+  .regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0123456789abcdef0');
+const securityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as sg-0123456789abcdef0');
+
+// Subnet groups, security groups and subnets are regional: an id of one region
+// means nothing (or something else) in another. So a region's network is given
+// whole, for that region only, and never borrowed from another region.
+const regionalNetwork = z
+  .object({
+    subnetGroup: z.string().min(1).describe('DB subnet group of the sandboxes restored in this region.'),
+    securityGroupIds: z
+      .array(securityGroupId)
+      .min(1)
+      .describe('VPC security groups of the sandboxes restored in this region.'),
+    verifierSubnetIds: z
+      .array(subnetId)
+      .min(1)
+      .describe(
+        "Subnets of this region's verifier function, which must reach the sandboxes (and RDS, Secrets Manager).",
+      ),
+    verifierSecurityGroupIds: z
+      .array(securityGroupId)
+      .min(1)
+      .describe(
+        "Security groups of this region's verifier function; the sandbox security groups must admit them.",
+      ),
+  })
+  .strict();
+
 const sandbox = z
   .object({
-    subnetGroup: z.string().min(1).default('restorable-sandbox').describe('DB subnet group of the sandbox.'),
-    securityGroupIds: z.array(z.string().min(1)).default([]).describe('VPC security groups of the sandbox.'),
+    subnetGroup: z
+      .string()
+      .min(1)
+      .default('restorable-sandbox')
+      .describe(
+        'DB subnet group of the sandboxes restored in the stack region (unless sandbox.regions names it).',
+      ),
+    securityGroupIds: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'VPC security groups of the sandboxes restored in the stack region (unless sandbox.regions names it).',
+      ),
     instanceClass: z
       .string()
       .min(1)
@@ -112,13 +155,19 @@ const sandbox = z
       .array(z.string().min(1))
       .default([])
       .describe(
-        'AWS: subnets of the verifier function, which must reach the sandboxes (and RDS, Secrets Manager, S3).',
+        'AWS: subnets of the verifier function of the stack region, which must reach the sandboxes (and RDS, Secrets Manager, S3).',
       ),
     verifierSecurityGroupIds: z
       .array(z.string().min(1))
       .default([])
       .describe(
-        'AWS: security groups of the verifier function; the sandbox security groups must admit them.',
+        'AWS: security groups of the verifier function of the stack region; the sandbox security groups must admit them.',
+      ),
+    regions: z
+      .record(region, regionalNetwork)
+      .default({})
+      .describe(
+        'AWS: the network of each other region drills restore in (the source region or a copy region), by region; a region named here uses these settings only, the stack region included.',
       ),
     ttlMinutes: z
       .number()
@@ -129,7 +178,7 @@ const sandbox = z
   })
   .strict();
 
-const assertion = z
+export const drillAssertion = z
   .object({
     name: z.string().min(1).describe('Shown in the drill report.'),
     sql: z.string().min(1).describe('Read-only SQL returning one row with one numeric column.'),
@@ -162,7 +211,7 @@ const databaseDrill = z
       .describe(
         'SQL returning the newest row time; with the snapshot time it gives the RPO. Without it: the newest value of the timestamp columns of the user tables.',
       ),
-    assertions: z.array(assertion).default([]).describe('Read-only SQL checks with an expected value.'),
+    assertions: z.array(drillAssertion).default([]).describe('Read-only SQL checks with an expected value.'),
     shrinkThresholdPercent: z
       .number()
       .min(0)
@@ -207,6 +256,11 @@ const drills = z
       .min(1)
       .default(300)
       .describe('Time allowed for amcheck / CHECK TABLE; what was covered is reported.'),
+    region: region
+      .optional()
+      .describe(
+        'Region scheduled drills restore in: the source region or a copy region; default: the first copy region.',
+      ),
     databases: z
       .record(identifier, databaseDrill)
       .default({})
@@ -282,8 +336,26 @@ export const configSchema = z
       }
       seen.add(copy.region);
     });
+    const drillable = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    if (config.drills.region !== undefined && !drillable.includes(config.drills.region)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['drills', 'region'],
+        message: `${config.drills.region} holds no snapshot to drill: use the source region or a copy region (${drillable.join(', ')})`,
+      });
+    }
+    for (const networkRegion of Object.keys(config.sandbox.regions)) {
+      if (!drillable.includes(networkRegion)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['sandbox', 'regions', networkRegion],
+          message: `drills never restore in ${networkRegion}: name the source region or a copy region (${drillable.join(', ')})`,
+        });
+      }
+    }
   });
 
 export type Config = z.infer<typeof configSchema>;
 export type CopyRegion = Config['copyRegions'][number];
-export type DrillAssertion = z.infer<typeof assertion>;
+export type DrillAssertion = z.infer<typeof drillAssertion>;
+export type RegionalNetwork = z.infer<typeof regionalNetwork>;

@@ -179,3 +179,19 @@ export class CorruptEvidenceError extends RestorableError {
     this.reason = reason;
   }
 }
+
+/**
+ * The verifier of another region (the regional verifier stack) failed the
+ * verification: `regionalError` is the name of its error, kept in the
+ * message with its own, as the drill report shows it.
+ */
+export class RegionalVerificationError extends RestorableError {
+  readonly retryable = false;
+  readonly region: string;
+  readonly regionalError: string;
+  constructor(region: string, regionalError: string, regionalMessage: string, options?: { cause?: unknown }) {
+    super(`the verifier in ${region} failed: ${regionalError}: ${regionalMessage}`, options);
+    this.region = region;
+    this.regionalError = regionalError;
+  }
+}

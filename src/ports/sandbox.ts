@@ -20,8 +20,6 @@ export interface RestoreSandboxRequest {
   readonly snapshot: { readonly kind: DatabaseKind; readonly id: string; readonly arn: string };
   readonly engine: string;
   readonly instanceClass: string;
-  readonly subnetGroup: string;
-  readonly securityGroupIds: readonly string[];
   readonly tags: Tags;
 }
 
@@ -50,7 +48,11 @@ export interface ConnectionSettings {
 
 export interface SandboxPort {
   readonly region: string;
-  /** Starts the restore. Throws `SnapshotCorruptedError` when the snapshot cannot be read back. */
+  /**
+   * Starts the restore into the network configured for the port's region.
+   * Throws `SnapshotCorruptedError` when the snapshot cannot be read back,
+   * `ConfigError` when the region has no sandbox network.
+   */
   restoreSandbox(request: RestoreSandboxRequest): Promise<Sandbox>;
   /** Undefined when it does not exist (any more). */
   describeSandbox(ref: SandboxRef): Promise<Sandbox | undefined>;

@@ -13,7 +13,12 @@
 //   work/drills/<drill>/verification.json           a verifier's result, read by the drill report
 import { z } from 'zod';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
-import { isoTimeSchema as isoTime, readStoredDocument, serializeDocument } from './json-document.ts';
+import {
+  isoTimeSchema as isoTime,
+  parseDocument,
+  readStoredDocument,
+  serializeDocument,
+} from './json-document.ts';
 
 const version = z.literal(1, { error: 'must be 1: this version of restorable reads schema version 1 only' });
 const kind = z.enum(['instance', 'cluster']);
@@ -198,6 +203,11 @@ export function writeVerification(
     verificationKey(drillId),
     serializeDocument(verificationSchema, verification, 'verification result'),
   );
+}
+
+/** A verification as another region's verifier returns it (InvalidInputError when it does not read). */
+export function parseVerification(text: string, what: string): Verification {
+  return parseDocument(verificationSchema, text, what);
 }
 
 export async function readVerification(reports: ReportStore, key: string): Promise<Verification | undefined> {

@@ -1,17 +1,19 @@
 // Dependencies of the deployed Lambda functions: built once per container, on
 // the first invocation, from the configuration file shipped in the package.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import { awsRdsPortProvider } from '../adapters/aws/rds.ts';
+import { awsRegionalVerifierProvider } from '../adapters/aws/regional-verifier.ts';
 import { S3ReportStore } from '../adapters/aws/report-store.ts';
 import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../domain/errors.ts';
+import { sandboxNetworks } from '../domain/sandbox-network.ts';
 import { createLambdaHandler, type LambdaHandler } from './lambda-handler.ts';
+import { readRdsCaBundle } from './rds-ca-bundle.ts';
 import type { Task, TaskDependencies } from './task.ts';
 
 let dependencies: Promise<Omit<TaskDependencies, 'logger'>> | undefined;
@@ -42,17 +44,25 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   }
   const root = process.env.LAMBDA_TASK_ROOT ?? '.';
   const configPath = resolve(root, process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml');
-  // The RDS certificate authorities are not in Node's trust store: the
-  // verifier's TLS connections to sandboxes need the bundle shipped with the package.
-  const caBundlePath = process.env.RDS_CA_BUNDLE_PATH;
-  const caBundle = caBundlePath === undefined ? undefined : readFileSync(resolve(root, caBundlePath), 'utf8');
+  const caBundle = readRdsCaBundle(process.env);
+  const config = asDeployed(loadConfig(configPath).config, process.env);
   return Promise.resolve({
-    config: asDeployed(loadConfig(configPath).config, process.env),
+    config,
     rds: awsRdsPortProvider(),
-    sandboxes: awsSandboxPortProvider(caBundle === undefined ? {} : { caBundle }),
+    sandboxes: awsSandboxPortProvider({
+      networks: sandboxNetworks(config),
+      ...(caBundle === undefined ? {} : { caBundle }),
+    }),
+    regionalVerifiers: awsRegionalVerifierProvider({
+      stateMachineArnPattern: nonEmpty(process.env.REGIONAL_VERIFIER_ARN),
+    }),
     reports: new S3ReportStore(new S3Client({}), bucket),
     clock: () => new Date(),
   });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
 
 export function awsDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {

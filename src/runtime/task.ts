@@ -8,6 +8,7 @@ import { formatIssues } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { RdsPortProvider } from '../ports/rds.ts';
+import type { RegionalVerifierProvider } from '../ports/regional-verifier.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
 
@@ -16,6 +17,8 @@ export interface TaskDependencies {
   readonly rds: RdsPortProvider;
   readonly reports: ReportStore;
   readonly sandboxes: SandboxPortProvider;
+  /** The verifiers of the regions other than the stack region, for their sandboxes. */
+  readonly regionalVerifiers: RegionalVerifierProvider;
   /** Wall-clock time on AWS; the virtual clock locally. */
   readonly clock: () => Date;
   readonly logger: Logger;

@@ -20,6 +20,12 @@ export const plannedDrill = z.object({
   database: protectedDatabase,
   snapshot: drillSnapshot,
   sandboxId: z.string().min(1),
+  /**
+   * Which verifier reaches the sandbox: the stack's own, or the regional
+   * verifier of the drill's region (src/domain/sandbox-network.ts). Absent
+   * from drills planned before there were regional verifiers: the stack's.
+   */
+  verifiedIn: z.enum(['stack-region', 'drill-region']).default('stack-region'),
 });
 
 /** What the restore step learnt, carried by every later step: no credentials, ever. */

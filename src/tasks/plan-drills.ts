@@ -5,6 +5,7 @@ import { isDrillDue, newestAvailable } from '../domain/drill.ts';
 import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxId } from '../domain/sandbox.ts';
+import { scheduledDrillRegion, verifiedIn } from '../domain/sandbox-network.ts';
 import { isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
@@ -83,11 +84,11 @@ async function chooseSnapshot(
 }
 
 /**
- * Decides what to drill: on demand, the one database asked for (its newest
- * available snapshot in the first copy region unless told otherwise, which
- * also proves that the cross-region copy restores); on schedule, every
- * protected database whose drill interval has elapsed. Bad requests fail the
- * run before any sandbox exists.
+ * Decides what to drill: on demand, the one database asked for; on schedule,
+ * every protected database whose drill interval has elapsed. Either way, the
+ * newest available snapshot in drills.region (by default the first copy
+ * region, which also proves that the cross-region copy restores) unless the
+ * request names a region. Bad requests fail the run before any sandbox exists.
  */
 export const planDrillsTask = defineTask({
   name: 'plan-drills',
@@ -107,7 +108,7 @@ export const planDrillsTask = defineTask({
     const now = clock();
     const deployment = deploymentOf(config);
     const { request } = input;
-    const region = request.region ?? config.copyRegions[0]?.region ?? config.sourceRegion;
+    const region = request.region ?? scheduledDrillRegion(config);
     const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
     if (!regions.includes(region)) {
       throw new InvalidStateError(`region ${region} is not one the tool writes to (${regions.join(', ')})`);
@@ -139,6 +140,7 @@ export const planDrillsTask = defineTask({
           sandboxId: sandboxId(database.id, now, deployment),
           database: { kind: database.kind, id: database.id, engine: database.engine },
           snapshot: { kind: database.kind, id: snapshot.id, arn: snapshot.arn, region },
+          verifiedIn: verifiedIn(config, region),
         });
       } catch (error) {
         if (request.databaseId !== undefined) throw error;

@@ -2,6 +2,7 @@
 // serverless.yml substitutes the same placeholders with the deployed functions;
 // the local runner binds them to these tasks in-process.
 import type { AnyTask } from '../runtime/task.ts';
+import { checkRegionalVerificationTask } from './check-regional-verification.ts';
 import { checkSandboxTask } from './check-sandbox.ts';
 import { checkSnapshotTask } from './check-snapshot.ts';
 import { copySnapshotTask } from './copy-snapshot.ts';
@@ -13,6 +14,7 @@ import { planDrillsTask } from './plan-drills.ts';
 import { planPruneTask } from './plan-prune.ts';
 import { recordBackupTask } from './record-backup.ts';
 import { restoreSandboxTask } from './restore-sandbox.ts';
+import { startRegionalVerificationTask } from './start-regional-verification.ts';
 import { summarizeBackupRunTask } from './summarize-backup-run.ts';
 import { summarizeDrillsTask } from './summarize-drills.ts';
 import { sweepSandboxesTask } from './sweep-sandboxes.ts';
@@ -37,6 +39,8 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   RestoreSandboxFunctionArn: restoreSandboxTask,
   CheckSandboxFunctionArn: checkSandboxTask,
   VerifySandboxFunctionArn: verifySandboxTask,
+  StartRegionalVerificationFunctionArn: startRegionalVerificationTask,
+  CheckRegionalVerificationFunctionArn: checkRegionalVerificationTask,
   TeardownSandboxFunctionArn: teardownSandboxTask,
   WriteDrillReportFunctionArn: writeDrillReportTask,
   MarkSnapshotProvenBadFunctionArn: markSnapshotProvenBadTask,

@@ -42,8 +42,6 @@ export const restoreSandboxTask = defineTask({
       snapshot: { kind: drill.snapshot.kind, id: snapshot.id, arn: snapshot.arn },
       engine: drill.database.engine,
       instanceClass: config.sandbox.instanceClass,
-      subnetGroup: config.sandbox.subnetGroup,
-      securityGroupIds: config.sandbox.securityGroupIds,
       tags: sandboxTags({
         drillId: drill.drillId,
         databaseId: drill.database.id,

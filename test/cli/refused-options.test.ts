@@ -62,8 +62,6 @@ async function leaveFailedSandbox(): Promise<void> {
       },
       engine: 'postgres',
       instanceClass: 'db.t4g.medium',
-      subnetGroup: 'restorable-sandbox',
-      securityGroupIds: [],
       tags: sandboxTags({
         drillId: 'drill-2026-11-10',
         databaseId: 'orders',

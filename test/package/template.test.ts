@@ -41,6 +41,7 @@ import {
   type Json,
   type JsonObject,
   type PackagedService,
+  packageRegionalVerifier,
   packageService,
   packageVariant,
   policyStatements,
@@ -1221,7 +1222,13 @@ describe('verify-sandbox network and TLS', () => {
   const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
   const GROUPS = ['sg-0aaaabbbbccccdddd'];
   const PEM = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+  const DRILL_REGION_SUBNETS = ['subnet-0c0c0c0c0c0c0c0c0', 'subnet-0c0c0c0c0c0c0c0c1'];
+  const DRILL_REGION_VERIFIER_GROUPS = ['sg-0d0d0d0d0d0d0d0d0'];
+  const DRILL_REGION_SANDBOX_GROUPS = ['sg-0e0e0e0e0e0e0e0e0'];
   let variant: PackagedService;
+  /** The regional verifier stack of drillRegion, from the same build. */
+  let regional: PackagedService;
+  let drillRegion: string;
 
   beforeAll(() => {
     // The stack of this configuration with the verifier's subnets and
@@ -1232,6 +1239,14 @@ describe('verify-sandbox network and TLS', () => {
     const document = parseDocument(readFileSync(chooseConfigFile(), 'utf8'));
     document.setIn(['sandbox', 'verifierSubnetIds'], SUBNETS);
     document.setIn(['sandbox', 'verifierSecurityGroupIds'], GROUPS);
+    // ...and the network of its first copy region, where it drills.
+    drillRegion = config.copyRegions[0]?.region ?? '';
+    document.setIn(['sandbox', 'regions', drillRegion], {
+      subnetGroup: 'restorable-sandbox-drill-region',
+      securityGroupIds: DRILL_REGION_SANDBOX_GROUPS,
+      verifierSubnetIds: DRILL_REGION_SUBNETS,
+      verifierSecurityGroupIds: DRILL_REGION_VERIFIER_GROUPS,
+    });
     const file = join(mkdtempSync(join(tmpdir(), 'restorable-config-')), 'restorable.yml');
     writeFileSync(file, document.toString());
     const configured = loadConfig(chooseConfigFile({ RESTORABLE_CONFIG: file })).config;
@@ -1239,7 +1254,10 @@ describe('verify-sandbox network and TLS', () => {
     variant = packageVariant(() => JSON.parse(JSON.stringify(settings)) as JsonObject, {
       [RDS_CA_BUNDLE_PACKAGED]: PEM,
     });
-  }, 120_000);
+    regional = packageRegionalVerifier(JSON.parse(JSON.stringify(settings)) as JsonObject, drillRegion, {
+      [RDS_CA_BUNDLE_PACKAGED]: PEM,
+    });
+  }, 180_000);
 
   const verifierIn = (packaged: PackagedService) => {
     const found = resourcesOfType(packaged.template, 'AWS::Lambda::Function').filter(
@@ -1316,6 +1334,156 @@ describe('verify-sandbox network and TLS', () => {
     expect([...new Set(holders)]).toEqual([String(referencedId(fn.Properties?.Role))]);
   });
 
+  const relayRoleIn = (packaged: PackagedService, handler: string) => {
+    const found = resourcesOfType(packaged.template, 'AWS::Lambda::Function').filter(
+      ([, fn]) => fn.Properties?.Handler === `dist/functions/${handler}.handler`,
+    );
+    expect(found).toHaveLength(1);
+    return String(referencedId((found[0] as [string, CfnResource])[1].Properties?.Role));
+  };
+
+  it("lets start-regional-verification start only the drill region's regional verifier", () => {
+    const statements = roleStatements(variant.template, relayRoleIn(variant, 'start-regional-verification'));
+    expect(allowing(statements, 'states:StartExecution').flatMap((statement) => statement.resources)).toEqual(
+      [
+        `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:stateMachine:restorable-${config.aws.stage}-verify-sandbox-in-region`,
+      ],
+    );
+    expect([...allowedActions(statements)].sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'states:StartExecution',
+    ]);
+  });
+
+  it("lets check-regional-verification follow only that verifier's executions, and write only verification results", () => {
+    const statements = roleStatements(variant.template, relayRoleIn(variant, 'check-regional-verification'));
+    expect(
+      allowing(statements, 'states:DescribeExecution').flatMap((statement) => statement.resources),
+    ).toEqual([
+      `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:execution:restorable-${config.aws.stage}-verify-sandbox-in-region:*`,
+    ]);
+    expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/work/drills/*`,
+    ]);
+    expect([...allowedActions(statements)].sort()).toEqual([
+      'kms:GenerateDataKey',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:PutObject',
+      'states:DescribeExecution',
+    ]);
+  });
+
+  describe('the regional verifier stack', () => {
+    const verifierFunction = (): [string, CfnResource] => {
+      const found = resourcesOfType(regional.template, 'AWS::Lambda::Function');
+      expect(found.map(([, fn]) => fn.Properties?.Handler)).toEqual([
+        'dist/functions/regional/verify-sandbox-in-region.handler',
+      ]);
+      return found[0] as [string, CfnResource];
+    };
+    const verifierStatements = () =>
+      roleStatements(regional.template, String(referencedId(verifierFunction()[1].Properties?.Role)));
+
+    it('is packaged for the drill region and the stage of the main stack', () => {
+      expect(regional.provider.region).toBe(drillRegion);
+      expect(regional.provider.stage).toBe(config.aws.stage);
+    });
+
+    it("runs its one function in the drill region's verifier subnets and security groups, trusting the CA bundle it ships", () => {
+      const [id, fn] = verifierFunction();
+      expect(fn.Properties?.VpcConfig).toEqual({
+        SubnetIds: DRILL_REGION_SUBNETS,
+        SecurityGroupIds: DRILL_REGION_VERIFIER_GROUPS,
+      });
+      expect(fn.Properties?.Runtime).toBe('nodejs24.x');
+      expect(environmentOf(fn).RDS_CA_BUNDLE_PATH).toBe(RDS_CA_BUNDLE_PACKAGED);
+      const zip = join(
+        regional.outputDirectory,
+        `${id.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase())}.zip`,
+      );
+      expect(zipEntryNames(zip)).toEqual(
+        ['dist/functions/regional/verify-sandbox-in-region.mjs', RDS_CA_BUNDLE_PACKAGED].sort(),
+      );
+    });
+
+    it('lets its function read only the RDS-managed secrets of rsbx-* sandboxes of its own region, and write nothing', () => {
+      const statements = verifierStatements();
+      const secretArns = [
+        `arn:\${AWS::Partition}:secretsmanager:${drillRegion}:\${AWS::AccountId}:secret:rds!*`,
+      ];
+      const reads = allowing(statements, 'secretsmanager:GetSecretValue');
+      expect(reads).toHaveLength(2);
+      for (const statement of reads) expect(statement.resources).toEqual(secretArns);
+      expect(
+        reads.map((statement) => [
+          ...conditionValues(statement, 'StringLike', 'aws:ResourceTag/aws:rds:primaryDBInstanceArn'),
+          ...conditionValues(statement, 'StringLike', 'aws:ResourceTag/aws:rds:primaryDBClusterArn'),
+        ]),
+      ).toEqual([
+        [`arn:\${AWS::Partition}:rds:${drillRegion}:\${AWS::AccountId}:db:${SANDBOX_ID_PREFIX}-*`],
+        [`arn:\${AWS::Partition}:rds:${drillRegion}:\${AWS::AccountId}:cluster:${SANDBOX_ID_PREFIX}-*`],
+      ]);
+      expect(servicesOf(statements)).toEqual(new Set(['logs', 'rds', 'secretsmanager', 'kms', 'ec2']));
+      const rdsActions = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
+      expect(rdsActions.sort()).toEqual(['rds:DescribeDBClusters', 'rds:DescribeDBInstances']);
+      expect(
+        allowing(statements, 'kms:Decrypt').flatMap((statement) =>
+          conditionValues(statement, 'StringEquals', 'kms:ViaService'),
+        ),
+      ).toEqual([`secretsmanager.${drillRegion}.amazonaws.com`]);
+      expect(
+        allowing(statements, 'ec2:CreateNetworkInterface')
+          .flatMap((statement) => statement.resources)
+          .sort(),
+      ).toEqual(
+        [
+          'network-interface/*',
+          ...DRILL_REGION_SUBNETS.map((subnet) => `subnet/${subnet}`),
+          ...DRILL_REGION_VERIFIER_GROUPS.map((group) => `security-group/${group}`),
+        ]
+          .map((resource) => `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`)
+          .sort(),
+      );
+    });
+
+    it('has one STANDARD state machine, named as the main stack starts it, that may invoke exactly that function', () => {
+      const machines = resourcesOfType(regional.template, 'AWS::StepFunctions::StateMachine');
+      expect(machines).toHaveLength(1);
+      const [, machine] = machines[0] as [string, CfnResource];
+      expect(machine.Properties?.StateMachineName).toBe(
+        `restorable-${config.aws.stage}-verify-sandbox-in-region`,
+      );
+      expect(machine.Properties?.StateMachineType).toBe('STANDARD');
+      const definition = machine.Properties?.DefinitionString;
+      expect(JSON.parse(typeof definition === 'string' ? definition : '{}')).toEqual(
+        JSON.parse(
+          readFileSync(join(ROOT, 'workflows', 'regional', 'verify-sandbox-in-region.asl.json'), 'utf8'),
+        ),
+      );
+      const [functionId] = verifierFunction();
+      expect(machine.Properties?.DefinitionSubstitutions).toEqual({
+        VerifySandboxInRegionFunctionArn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+      });
+      const statements = roleStatements(regional.template, String(referencedId(machine.Properties?.RoleArn)));
+      expect(
+        allowing(statements, 'lambda:InvokeFunction').flatMap((statement) => statement.resources),
+      ).toEqual([`\${${functionId}.Arn}`]);
+    });
+
+    it('allows no wildcard action', () => {
+      const allows = policyStatements(regional.template).filter(
+        ({ statement }) => statement.Effect === 'Allow',
+      );
+      expect(allows.length).toBeGreaterThan(5);
+      for (const { holder, statement } of allows) {
+        for (const action of statement.actions)
+          expect(action, `${holder} ${statement.Sid ?? ''}`).not.toContain('*');
+      }
+    });
+  });
+
   it('ships the RDS CA bundle with verify-sandbox and points RDS_CA_BUNDLE_PATH at it', () => {
     const [id, fn] = verifierIn(variant);
     expect(environmentOf(fn).RDS_CA_BUNDLE_PATH).toBe(RDS_CA_BUNDLE_PACKAGED);
@@ -1328,6 +1496,29 @@ describe('verify-sandbox network and TLS', () => {
     );
     for (const [otherId, other] of resourcesOfType(variant.template, 'AWS::Lambda::Function')) {
       if (other !== fn) expect(environmentOf(other).RDS_CA_BUNDLE_PATH, otherId).toBeUndefined();
+    }
+  });
+});
+
+describe('regional verification', () => {
+  const name = () => `restorable-${config.aws.stage}-verify-sandbox-in-region`;
+
+  it('lets the relay functions start and follow nothing when no region has a regional verifier', () => {
+    for (const fn of ['start-regional-verification', 'check-regional-verification']) {
+      const statements = roleStatements(template, roleOf(fn));
+      expect(servicesOf(statements).has('states'), fn).toBe(false);
+    }
+  });
+
+  it('names the regional state machine of the drill region, with its region left to the function', () => {
+    for (const fn of ['start-regional-verification', 'check-regional-verification']) {
+      const [, resource] = lambdaFunction(fn);
+      const environment = resource.Properties?.Environment;
+      const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+      expect(render(variables.REGIONAL_VERIFIER_ARN), fn).toBe(
+        `arn:\${AWS::Partition}:states:{region}:\${AWS::AccountId}:stateMachine:${name()}`,
+      );
+      expect(resource.Properties?.VpcConfig, fn).toBeUndefined();
     }
   });
 });
@@ -1574,6 +1765,8 @@ describe('the drill and sweeper workflows', () => {
         'restore-sandbox',
         'check-sandbox',
         'verify-sandbox',
+        'start-regional-verification',
+        'check-regional-verification',
         'teardown-sandbox',
         'write-drill-report',
         'mark-snapshot-proven-bad',

@@ -110,6 +110,40 @@ export function packageVariant(
 }
 
 /**
+ * `serverless package --config serverless-verifier.yml --region <region>` of
+ * the regional verifier stack, over the bundle and the regional workflow
+ * already built in dist/ (by `packageService`) and the given stack settings,
+ * in a directory of its own.
+ */
+export function packageRegionalVerifier(
+  settings: JsonObject,
+  region: string,
+  files: Readonly<Record<string, string>> = {},
+): PackagedService {
+  const env = offlineEnvironment();
+  const service = mkdtempSync(join(tmpdir(), 'restorable-regional-'));
+  mkdirSync(join(service, 'dist', 'functions', 'regional'), { recursive: true });
+  copyFileSync(join(ROOT, 'serverless-verifier.yml'), join(service, 'serverless-verifier.yml'));
+  copyFileSync(
+    join(ROOT, 'dist', 'regional-workflows.json'),
+    join(service, 'dist', 'regional-workflows.json'),
+  );
+  const bundle = join('dist', 'functions', 'regional', 'verify-sandbox-in-region.mjs');
+  copyFileSync(join(ROOT, bundle), join(service, bundle));
+  writeFileSync(join(service, 'dist', 'stack-settings.json'), JSON.stringify(settings));
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(service, path), text);
+  const outputDirectory = join(service, '.package');
+  const cli = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  runIn(
+    service,
+    process.execPath,
+    [cli, 'package', '--config', 'serverless-verifier.yml', '--region', region, '--package', outputDirectory],
+    env,
+  );
+  return readPackage(outputDirectory);
+}
+
+/**
  * The value of a CloudFormation condition expression, as CloudFormation
  * evaluates it in the stack's region: over literal values and `AWS::Region`.
  */

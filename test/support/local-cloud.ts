@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localRegionalVerifierProvider } from '../../src/adapters/local/regional-verifier.ts';
 import { LocalReportStore } from '../../src/adapters/local/report-store.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -87,10 +88,12 @@ export async function createTestCloud(
                from generate_series(1, 100) g;`),
     );
   }
+  const sandboxes = cloud.sandboxProvider();
   const dependencies = {
     config,
     rds: cloud.rdsProvider(),
-    sandboxes: cloud.sandboxProvider(),
+    sandboxes,
+    regionalVerifiers: localRegionalVerifierProvider(sandboxes, clock),
     reports: new LocalReportStore(stateDir),
     clock,
   };

@@ -36,6 +36,9 @@ const runner = () =>
       sandboxes: () => {
         throw new Error('the backup uses no sandbox');
       },
+      regionalVerifiers: () => {
+        throw new Error('the backup verifies no sandbox');
+      },
       clock: () => new Date(NOW.getTime()),
     },
     logLevel: 'SILENT',

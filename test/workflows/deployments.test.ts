@@ -217,8 +217,6 @@ describe('two deployments in one account', () => {
         snapshot: { kind: 'instance', id: snapshot?.id ?? '', arn: snapshot?.arn ?? '' },
         engine: 'postgres',
         instanceClass: 'db.t4g.medium',
-        subnetGroup: 'sandbox',
-        securityGroupIds: [],
         tags: sandboxTags({
           drillId: `drill-left-by-${config.aws.stage}`,
           databaseId: 'orders',

@@ -187,8 +187,6 @@ describe('the sweeper', () => {
       snapshot: { kind: 'instance', id: snapshot?.id ?? '', arn: snapshot?.arn ?? '' },
       engine: 'postgres',
       instanceClass: 'db.t4g.medium',
-      subnetGroup: 'sandbox',
-      securityGroupIds: [],
       tags: { 'restorable:sandbox': 'true', 'restorable:expires-at': '2026-11-03T07:00:00.000Z' },
     });
 
@@ -225,8 +223,6 @@ describe('the sweeper beside another deployment in the account', () => {
       snapshot: { kind: 'instance', id: snapshot?.id ?? '', arn: snapshot?.arn ?? '' },
       engine: 'postgres',
       instanceClass: 'db.t4g.medium',
-      subnetGroup: 'sandbox',
-      securityGroupIds: [],
       tags: {
         [SANDBOX_TAG]: 'true',
         [SANDBOX_EXPIRES_TAG]: '2026-11-03T07:00:00.000Z',
@@ -267,8 +263,6 @@ describe('a teardown', () => {
       snapshot: { kind: 'instance', id: snapshot?.id ?? '', arn: snapshot?.arn ?? '' },
       engine: 'postgres',
       instanceClass: 'db.t4g.medium',
-      subnetGroup: 'sandbox',
-      securityGroupIds: [],
       tags: { 'restorable:sandbox': 'true', 'restorable:drill': 'drill-first' },
     });
 
@@ -278,6 +272,63 @@ describe('a teardown', () => {
     expect(await sandboxRecords(COPY_REGION)).toEqual(['rsbx-orders-shared.json']);
 
     await sandboxes.deleteSandbox(ref, { drillId: 'drill-first' });
+    expect(await sandboxRecords(COPY_REGION)).toEqual([]);
+  });
+});
+
+describe('a drill in a region with a regional verifier', () => {
+  it('verifies the sandbox through the verifier of its region, with the same checks and verdict', async () => {
+    // Given a configuration that gives the copy region a network of its own
+    const config = test.dependencies.config;
+    const states: string[] = [];
+    const regional = new LocalWorkflowRunner({
+      dependencies: {
+        ...test.dependencies,
+        config: {
+          ...config,
+          sandbox: {
+            ...config.sandbox,
+            regions: {
+              [COPY_REGION]: {
+                subnetGroup: 'restorable-sandbox-copy',
+                securityGroupIds: ['sg-0c0c0c0c0c0c0c0c0'],
+                verifierSubnetIds: ['subnet-0c0c0c0c0c0c0c0c0'],
+                verifierSecurityGroupIds: ['sg-0d0d0d0d0d0d0d0d0'],
+              },
+            },
+          },
+        },
+      },
+      onEvent: (event) => {
+        if (event.type === 'task') states.push(event.state);
+      },
+    });
+    test.setNow('2026-11-13T05:00:00Z');
+
+    // When orders is drilled in the copy region
+    const summary = (await regional.run(
+      'drill',
+      { databaseId: 'orders' },
+      'drill-regional',
+    )) as DrillRunSummary;
+
+    // Then the regional verifier verified it, and the drill passed on the same checks
+    expect(states).toEqual(
+      expect.arrayContaining(['StartRegionalVerification', 'CheckRegionalVerification']),
+    );
+    expect(states).not.toContain('VerifySandbox');
+    expect(summary.status).toBe('OK');
+    expect(summary.drills[0]).toMatchObject({ verdict: 'pass', region: COPY_REGION });
+    expect(summary.drills[0]?.checks?.map((check) => `${check.name}: ${check.status}`)).toEqual([
+      'restore: pass',
+      'connect: pass',
+      'consistency: pass',
+      'assertion: items are numbered from 1: pass',
+      'inventory: pass',
+      'freshness: pass',
+      'recovery-time: pass',
+      'teardown: pass',
+    ]);
     expect(await sandboxRecords(COPY_REGION)).toEqual([]);
   });
 });

@@ -45,6 +45,9 @@ const dependencies = () => ({
   sandboxes: () => {
     throw new Error('the prune uses no sandbox');
   },
+  regionalVerifiers: () => {
+    throw new Error('the prune verifies no sandbox');
+  },
   clock: () => new Date(NOW.getTime()),
 });
 

@@ -9,8 +9,9 @@
 //
 // Safety rules, each pinned by a test:
 // - a sandbox is never publicly accessible, never Multi-AZ, never protected
-//   from deletion, and restored into the configured subnet group and security
-//   groups only;
+//   from deletion, and restored into the subnet group and security groups
+//   configured for the adapter's own region only (network ids are regional:
+//   without settings for the region, nothing is restored);
 // - nothing is deleted, modified or read for credentials unless it carries
 //   the sandbox tag, re-read from RDS just before: this is what keeps a
 //   teardown from ever deleting a production database;
@@ -59,6 +60,7 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   CloudServiceError,
+  ConfigError,
   DatabaseNotFoundError,
   InvalidInputError,
   InvalidStateError,
@@ -67,6 +69,7 @@ import {
   ThrottlingError,
 } from '../../domain/errors.ts';
 import { isSandbox, SANDBOX_DRILL_TAG, SANDBOX_TAG, sandboxInstanceId } from '../../domain/sandbox.ts';
+import { missingNetworkMessage, type SandboxNetwork } from '../../domain/sandbox-network.ts';
 import type { Tags } from '../../ports/rds.ts';
 import type {
   ConnectionSettings,
@@ -93,6 +96,12 @@ export interface AwsSandboxAdapterOptions {
    * connection).
    */
   readonly caBundle?: string;
+  /**
+   * The subnet group and security groups of the adapter's region. Without
+   * them the adapter still lists, describes and deletes sandboxes (the
+   * sweeper needs that in every region) but restores none.
+   */
+  readonly network?: SandboxNetwork;
 }
 
 export class AwsSandboxAdapter implements SandboxPort {
@@ -100,6 +109,7 @@ export class AwsSandboxAdapter implements SandboxPort {
   readonly #rds: RDSClient;
   readonly #secrets: SecretsManagerClient;
   readonly #caBundle: string | undefined;
+  readonly #network: SandboxNetwork | undefined;
 
   constructor(
     rds: RDSClient,
@@ -111,6 +121,7 @@ export class AwsSandboxAdapter implements SandboxPort {
     this.#secrets = secrets;
     this.region = region;
     this.#caBundle = options.caBundle;
+    this.#network = options.network;
   }
 
   async restoreSandbox(request: RestoreSandboxRequest): Promise<Sandbox> {
@@ -125,9 +136,10 @@ export class AwsSandboxAdapter implements SandboxPort {
     if (request.snapshot.kind !== 'instance' && request.snapshot.kind !== 'cluster') {
       throw new InvalidInputError(`unknown snapshot kind for sandbox ${request.sandboxId}`);
     }
+    if (this.#network === undefined) throw new ConfigError(missingNetworkMessage(this.region));
     return request.snapshot.kind === 'instance'
-      ? this.#restoreInstance(request)
-      : this.#restoreCluster(request);
+      ? this.#restoreInstance(request, this.#network)
+      : this.#restoreCluster(request, this.#network);
   }
 
   async describeSandbox(ref: SandboxRef): Promise<Sandbox | undefined> {
@@ -268,7 +280,7 @@ export class AwsSandboxAdapter implements SandboxPort {
   // -------------------------------------------------------------------------
   // Restore
 
-  async #restoreInstance(request: RestoreSandboxRequest): Promise<Sandbox> {
+  async #restoreInstance(request: RestoreSandboxRequest, network: SandboxNetwork): Promise<Sandbox> {
     const { sandboxId, snapshot } = request;
     const context = {
       operation: 'RestoreDBInstanceFromDBSnapshot',
@@ -283,8 +295,8 @@ export class AwsSandboxAdapter implements SandboxPort {
             DBInstanceIdentifier: sandboxId,
             DBSnapshotIdentifier: snapshot.arn,
             DBInstanceClass: request.instanceClass,
-            DBSubnetGroupName: request.subnetGroup,
-            VpcSecurityGroupIds: securityGroups(request),
+            DBSubnetGroupName: network.subnetGroup,
+            VpcSecurityGroupIds: securityGroups(network),
             PubliclyAccessible: false,
             MultiAZ: false,
             DeletionProtection: false,
@@ -306,7 +318,7 @@ export class AwsSandboxAdapter implements SandboxPort {
     }
   }
 
-  async #restoreCluster(request: RestoreSandboxRequest): Promise<Sandbox> {
+  async #restoreCluster(request: RestoreSandboxRequest, network: SandboxNetwork): Promise<Sandbox> {
     const { sandboxId, snapshot } = request;
     const Tags = toTagList(request.tags);
     const restoreContext = {
@@ -323,8 +335,8 @@ export class AwsSandboxAdapter implements SandboxPort {
             DBClusterIdentifier: sandboxId,
             SnapshotIdentifier: snapshot.arn,
             Engine: request.engine,
-            DBSubnetGroupName: request.subnetGroup,
-            VpcSecurityGroupIds: securityGroups(request),
+            DBSubnetGroupName: network.subnetGroup,
+            VpcSecurityGroupIds: securityGroups(network),
             DeletionProtection: false,
             CopyTagsToSnapshot: false,
             Tags,
@@ -628,6 +640,8 @@ export interface AwsSandboxPortProviderOptions {
   readonly secretsClientFactory?: (region: string) => SecretsManagerClient;
   /** See AwsSandboxAdapterOptions.caBundle. */
   readonly caBundle?: string;
+  /** The sandbox network of each region that has one (src/domain/sandbox-network.ts). */
+  readonly networks?: ReadonlyMap<string, SandboxNetwork>;
 }
 
 /**
@@ -638,14 +652,18 @@ export interface AwsSandboxPortProviderOptions {
 export function awsSandboxPortProvider(options: AwsSandboxPortProviderOptions = {}): SandboxPortProvider {
   const rdsFactory = options.rdsClientFactory ?? defaultRdsClient;
   const secretsFactory = options.secretsClientFactory ?? defaultSecretsClient;
-  const adapterOptions = options.caBundle === undefined ? {} : { caBundle: options.caBundle };
-  return (region) =>
-    new AwsSandboxAdapter(
+  return (region) => {
+    const network = options.networks?.get(region);
+    return new AwsSandboxAdapter(
       clientForRegion(rdsFactory, region),
       clientForRegion(secretsFactory, region),
       region,
-      adapterOptions,
+      {
+        ...(options.caBundle === undefined ? {} : { caBundle: options.caBundle }),
+        ...(network === undefined ? {} : { network }),
+      },
     );
+  };
 }
 
 function defaultRdsClient(region: string): RDSClient {
@@ -826,10 +844,10 @@ function engineFamily(engine: string): ConnectionSettings['engine'] | undefined 
   }
 }
 
-function securityGroups(request: RestoreSandboxRequest): string[] | undefined {
+function securityGroups(network: SandboxNetwork): string[] | undefined {
   // Left out when none is configured: RDS then uses the VPC's default group
   // (an empty list would be sent as an empty parameter).
-  return request.securityGroupIds.length === 0 ? undefined : [...request.securityGroupIds];
+  return network.securityGroupIds.length === 0 ? undefined : [...network.securityGroupIds];
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

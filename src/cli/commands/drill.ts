@@ -73,6 +73,7 @@ export function describeDrillProgress(event: WorkflowEvent): string | undefined 
     PlanDrills: 'choosing snapshots',
     RestoreSandbox: `${database}: restoring into a sandbox`,
     VerifySandbox: `${database}: verifying (consistency, inventory, assertions, freshness)`,
+    StartRegionalVerification: `${database}: verifying in the sandbox's region (consistency, inventory, assertions, freshness)`,
     TeardownSandbox: `${database}: tearing the sandbox down`,
     WriteDrillReport: `${database}: writing the drill report`,
   };

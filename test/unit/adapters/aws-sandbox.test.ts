@@ -20,9 +20,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { AwsSandboxAdapter, awsSandboxPortProvider } from '../../../src/adapters/aws/sandbox.ts';
+import {
+  AwsSandboxAdapter,
+  type AwsSandboxAdapterOptions,
+  awsSandboxPortProvider,
+} from '../../../src/adapters/aws/sandbox.ts';
 import {
   CloudServiceError,
+  ConfigError,
   DatabaseNotFoundError,
   EncryptionKeyError,
   InvalidInputError,
@@ -34,6 +39,7 @@ import {
   ThrottlingError,
 } from '../../../src/domain/errors.ts';
 import { SANDBOX_TAG, sandboxTags } from '../../../src/domain/sandbox.ts';
+import type { SandboxNetwork } from '../../../src/domain/sandbox-network.ts';
 import type { RestoreSandboxRequest, SandboxPort, SandboxRef } from '../../../src/ports/sandbox.ts';
 import { DEFAULT_DEPLOYMENT } from '../../support/deployments.ts';
 
@@ -57,7 +63,13 @@ const PRODUCTION_TAGS = [{ Key: 'team', Value: 'payments' }];
 const rdsMock = mockClient(RDSClient);
 const secretsMock = mockClient(SecretsManagerClient);
 
-function adapter(options: { caBundle?: string } = { caBundle: CA_BUNDLE }): SandboxPort {
+/** The sandbox network of REGION, as the configuration gives it to the adapter of that region. */
+const NETWORK: SandboxNetwork = {
+  subnetGroup: 'restorable-sandbox',
+  securityGroupIds: ['sg-0aaa', 'sg-0bbb'],
+};
+
+function adapter(options: AwsSandboxAdapterOptions = { caBundle: CA_BUNDLE, network: NETWORK }): SandboxPort {
   return new AwsSandboxAdapter(
     new RDSClient({ region: REGION }),
     new SecretsManagerClient({ region: REGION }),
@@ -123,8 +135,6 @@ function request(overrides: Partial<RestoreSandboxRequest> = {}): RestoreSandbox
     },
     engine: 'postgres',
     instanceClass: 'db.t4g.medium',
-    subnetGroup: 'restorable-sandbox',
-    securityGroupIds: ['sg-0aaa', 'sg-0bbb'],
     tags: TAGS,
     ...overrides,
   };
@@ -261,7 +271,9 @@ describe('AwsSandboxAdapter.restoreSandbox, DB instance snapshot', () => {
       .resolves({ DBInstance: instance({ DBInstanceStatus: 'creating' }) });
 
     // Act
-    await adapter().restoreSandbox(request({ securityGroupIds: [] }));
+    await adapter({ network: { subnetGroup: 'restorable-sandbox', securityGroupIds: [] } }).restoreSandbox(
+      request(),
+    );
 
     // Assess
     const [input] = inputsOf(RestoreDBInstanceFromDBSnapshotCommand);
@@ -279,6 +291,16 @@ describe('AwsSandboxAdapter.restoreSandbox, DB instance snapshot', () => {
 
     // Assess
     await expect(restoring).rejects.toBeInstanceOf(InvalidInputError);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses to restore in a region without a sandbox network, naming the fields to set, and calls RDS not at all', async () => {
+    // Act
+    const restoring = adapter({ caBundle: CA_BUNDLE }).restoreSandbox(request());
+
+    // Assess
+    await expect(restoring).rejects.toBeInstanceOf(ConfigError);
+    await expect(restoring).rejects.toThrow(`sandbox.regions.${REGION}.subnetGroup`);
     expect(rdsMock.calls()).toHaveLength(0);
   });
 
@@ -1241,6 +1263,43 @@ describe('awsSandboxPortProvider', () => {
     expect(ports.map((port) => port.region)).toEqual([REGION, REGION, 'us-east-1']);
     expect(rdsClientFactory.mock.calls).toEqual([[REGION], ['us-east-1']]);
     expect(secretsClientFactory.mock.calls).toEqual([[REGION], ['us-east-1']]);
+  });
+
+  it("restores each region's sandboxes into that region's subnet group and security groups only", async () => {
+    // Prepare: the stack region and a drill region, each with its own network.
+    const provider = awsSandboxPortProvider({
+      rdsClientFactory: (region) => new RDSClient({ region }),
+      secretsClientFactory: (region) => new SecretsManagerClient({ region }),
+      networks: new Map([
+        [REGION, NETWORK],
+        ['eu-central-1', { subnetGroup: 'restorable-sandbox-central', securityGroupIds: ['sg-0ccc'] }],
+      ]),
+    });
+    rdsMock
+      .on(RestoreDBInstanceFromDBSnapshotCommand)
+      .resolves({ DBInstance: instance({ DBInstanceStatus: 'creating' }) });
+    rdsMock.on(RestoreDBClusterFromSnapshotCommand).resolves({
+      DBCluster: cluster({ Status: 'creating', MasterUserSecret: undefined }),
+    });
+    rdsMock.on(CreateDBInstanceCommand).resolves({ DBInstance: member({ DBInstanceStatus: 'creating' }) });
+
+    // Act
+    await provider('eu-central-1').restoreSandbox(request({ region: 'eu-central-1' }));
+    await provider('eu-central-1').restoreSandbox(clusterRequest({ region: 'eu-central-1' }));
+    const elsewhere = provider('us-east-1').restoreSandbox(request({ region: 'us-east-1' }));
+
+    // Assess
+    for (const input of [
+      ...inputsOf(RestoreDBInstanceFromDBSnapshotCommand),
+      ...inputsOf(RestoreDBClusterFromSnapshotCommand),
+    ]) {
+      expect(input).toMatchObject({
+        DBSubnetGroupName: 'restorable-sandbox-central',
+        VpcSecurityGroupIds: ['sg-0ccc'],
+      });
+    }
+    await expect(elsewhere).rejects.toThrow('sandbox.regions.us-east-1.subnetGroup');
+    expect(inputsOf(RestoreDBInstanceFromDBSnapshotCommand)).toHaveLength(1);
   });
 
   it('gives its ports the CA bundle', async () => {

@@ -78,6 +78,61 @@ describe('configuration', () => {
     expectConfigError(text, 'restorable.yml', message);
   });
 
+  const centralNetwork = `
+sandbox:
+  regions:
+    eu-central-1:
+      subnetGroup: restorable-sandbox-central
+      securityGroupIds: [sg-0c0c0c0c0c0c0c0c0]
+      verifierSubnetIds: [subnet-0c0c0c0c0c0c0c0c0]
+      verifierSecurityGroupIds: [sg-0d0d0d0d0d0d0d0d0]
+`;
+
+  it('reads the network of each drill region, and where scheduled drills restore', () => {
+    const config = parseConfig(`${minimal}${centralNetwork}drills: { region: eu-central-1 }\n`);
+    expect(config.drills.region).toBe('eu-central-1');
+    expect(config.sandbox.regions['eu-central-1']).toEqual({
+      subnetGroup: 'restorable-sandbox-central',
+      securityGroupIds: ['sg-0c0c0c0c0c0c0c0c0'],
+      verifierSubnetIds: ['subnet-0c0c0c0c0c0c0c0c0'],
+      verifierSecurityGroupIds: ['sg-0d0d0d0d0d0d0d0d0'],
+    });
+  });
+
+  it('leaves drills.region unset by default: scheduled drills restore in the first copy region', () => {
+    expect(parseConfig(minimal).drills.region).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a drill region that holds no snapshot',
+      `${minimal}drills: { region: us-east-1 }\n`,
+      'drills.region: us-east-1 holds no snapshot to drill: use the source region or a copy region (eu-west-1, eu-central-1)',
+    ],
+    [
+      'the network of a region drills never restore in',
+      centralNetwork.replace('eu-central-1:', 'us-east-1:') + minimal,
+      'sandbox.regions.us-east-1: drills never restore in us-east-1',
+    ],
+    [
+      "a region's network without its verifier subnets",
+      minimal + centralNetwork.replace('      verifierSubnetIds: [subnet-0c0c0c0c0c0c0c0c0]\n', ''),
+      'sandbox.regions.eu-central-1.verifierSubnetIds',
+    ],
+    [
+      "a region's network without security groups",
+      minimal + centralNetwork.replace('[sg-0c0c0c0c0c0c0c0c0]', '[]'),
+      'sandbox.regions.eu-central-1.securityGroupIds',
+    ],
+    [
+      "a region's network with a subnet group name where a subnet id belongs",
+      minimal + centralNetwork.replace('[subnet-0c0c0c0c0c0c0c0c0]', '[restorable-sandbox]'),
+      'sandbox.regions.eu-central-1.verifierSubnetIds.0: must be a subnet id',
+    ],
+  ])('rejects %s, naming the region and the field', (_case, text, message) => {
+    expectConfigError(text, 'restorable.yml', message);
+  });
+
   it('names a missing file', () => {
     expect(() => loadConfig('/nonexistent/restorable.yml')).toThrow(
       /cannot read configuration file \/nonexistent/,

@@ -48,6 +48,9 @@ describe('planning a prune with a long list of findings', () => {
         sandboxes: () => {
           throw new Error('not used');
         },
+        regionalVerifiers: () => {
+          throw new Error('not used');
+        },
         reports,
         clock: () => new Date('2026-11-22T04:00:00Z'),
         logger: new Logger({ logLevel: 'SILENT' }),

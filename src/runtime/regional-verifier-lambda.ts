@@ -1,0 +1,51 @@
+// The handler of the regional verifier stack (serverless-verifier.yml), which
+// runs in a region drills restore in besides the stack region, in that
+// region's VPC. It ships no configuration file and writes nothing: the
+// request carries the drill's verification settings, and the result goes
+// back as the output of its state machine, which the stack region's
+// check-regional-verification stores. Same logger and error names as every
+// task (src/runtime/lambda-handler.ts).
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
+import { formatIssues } from '../config/load.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+import type { SandboxPortProvider } from '../ports/sandbox.ts';
+import type { Verification } from '../reports/evidence.ts';
+import { verificationRequest, verifySandbox } from '../tasks/verification.ts';
+import { readRdsCaBundle } from './rds-ca-bundle.ts';
+
+export function createRegionalVerifierHandler(
+  sandboxes: () => SandboxPortProvider,
+  logger: Logger,
+): (event: unknown, context: Context) => Promise<Verification> {
+  return middy<unknown, Verification, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      const parsed = verificationRequest.safeParse(event);
+      if (!parsed.success) {
+        throw new InvalidInputError(
+          `invalid input for verify-sandbox-in-region:\n${formatIssues(parsed.error.issues)}`,
+        );
+      }
+      try {
+        return await verifySandbox(parsed.data, sandboxes(), () => new Date());
+      } catch (error) {
+        logger.error('verify-sandbox-in-region failed', error as Error);
+        throw error;
+      }
+    });
+}
+
+let provider: SandboxPortProvider | undefined;
+
+/** Built on the first invocation and kept for the container's life, as the tasks' dependencies. */
+export function regionalSandboxes(): SandboxPortProvider {
+  if (provider === undefined) {
+    const caBundle = readRdsCaBundle(process.env);
+    provider = awsSandboxPortProvider(caBundle === undefined ? {} : { caBundle });
+  }
+  return provider;
+}

@@ -1,0 +1,111 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
+import type { Database, RdsPort, Snapshot } from '../../../src/ports/rds.ts';
+import type { ReportStore } from '../../../src/ports/report-store.ts';
+import { invokeTask, type TaskDependencies } from '../../../src/runtime/task.ts';
+import { planDrillsTask } from '../../../src/tasks/plan-drills.ts';
+
+// A stack in eu-west-1 copying to eu-central-1 and us-east-1, whose
+// scheduled drills restore in the second copy region.
+const config = parseConfig(`
+sourceRegion: eu-west-1
+copyRegions:
+  - { region: eu-central-1, kmsKeyId: alias/k }
+  - { region: us-east-1, kmsKeyId: alias/k }
+selection: { tags: { backup: daily } }
+sandbox:
+  regions:
+    us-east-1:
+      subnetGroup: restorable-sandbox-east
+      securityGroupIds: [sg-0e0e0e0e0e0e0e0e0]
+      verifierSubnetIds: [subnet-0e0e0e0e0e0e0e0e0]
+      verifierSecurityGroupIds: [sg-0f0f0f0f0f0f0f0f0]
+drills: { region: us-east-1 }
+`);
+
+const orders: Database = {
+  kind: 'instance',
+  id: 'orders',
+  arn: 'arn:aws:rds:eu-west-1:123456789012:db:orders',
+  engine: 'postgres',
+  engineVersion: '17.2',
+  status: 'available',
+  multiAz: true,
+  storageEncrypted: true,
+  backupRetentionDays: 7,
+  tags: { backup: 'daily' },
+};
+
+/** The day's snapshot of orders (or its copy) in `region`, made by this deployment. */
+const snapshotIn = (region: string): Snapshot => ({
+  id: `restorable-orders-2026-11-02-${region}`,
+  arn: `arn:aws:rds:${region}:123456789012:snapshot:restorable-orders-2026-11-02`,
+  region,
+  database: { kind: 'instance', id: 'orders' },
+  engine: 'postgres',
+  status: 'available',
+  type: 'manual',
+  createdAt: new Date('2026-11-02T02:10:00Z'),
+  originalCreatedAt: new Date('2026-11-02T02:10:00Z'),
+  encrypted: true,
+  kmsKeyId: undefined,
+  sourceSnapshotArn: undefined,
+  percentProgress: 100,
+  tags: { [MANAGED_TAG]: MANAGED_TAG_VALUE, [DEPLOYMENT_TAG]: 'prod-eu-west-1' },
+});
+
+function dependencies(): TaskDependencies {
+  const rds = (region: string) =>
+    ({
+      listDatabases: async () => (region === 'eu-west-1' ? [orders] : []),
+      listSnapshots: async () => [snapshotIn(region)],
+    }) as unknown as RdsPort;
+  return {
+    config,
+    rds,
+    reports: { list: async () => [] } as unknown as ReportStore,
+    sandboxes: () => {
+      throw new Error('planning uses no sandbox');
+    },
+    regionalVerifiers: () => {
+      throw new Error('planning verifies nothing');
+    },
+    clock: () => new Date('2026-11-02T06:00:00Z'),
+    logger: new Logger({ logLevel: 'SILENT' }),
+  };
+}
+
+describe('planning drills', () => {
+  it('restores a scheduled drill in drills.region, verified by the regional verifier there', async () => {
+    // When the schedule plans the due drills
+    const plan = await invokeTask(
+      planDrillsTask,
+      { request: {}, executionName: 'drill-run' },
+      dependencies(),
+    );
+
+    // Then orders is drilled from its copy in us-east-1, not from the first copy region
+    expect(plan.drills).toHaveLength(1);
+    expect(plan.drills[0]).toMatchObject({
+      trigger: 'schedule',
+      snapshot: { region: 'us-east-1', id: snapshotIn('us-east-1').id },
+      verifiedIn: 'drill-region',
+    });
+  });
+
+  it('restores an on-demand drill in the region asked for (drill --region), verified by the stack', async () => {
+    const plan = await invokeTask(
+      planDrillsTask,
+      { request: { databaseId: 'orders', region: 'eu-west-1' }, executionName: 'drill-orders' },
+      dependencies(),
+    );
+
+    expect(plan.drills[0]).toMatchObject({
+      trigger: 'on-demand',
+      snapshot: { region: 'eu-west-1', id: snapshotIn('eu-west-1').id },
+      verifiedIn: 'stack-region',
+    });
+  });
+});
