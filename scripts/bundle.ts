@@ -2,17 +2,23 @@
 //
 // - one minified ESM bundle per Lambda handler, `functions/<name>.ts` →
 //   `dist/functions/<name>.mjs` (+ source map), the AWS SDK bundled in at the
-//   versions pinned in package-lock.json rather than whatever the runtime has;
+//   versions pinned in package-lock.json rather than whatever the runtime has,
+//   and the regional verifier stack's handler (serverless-verifier.yml),
+//   `functions/regional/verify-sandbox-in-region.ts` →
+//   `dist/functions/regional/verify-sandbox-in-region.mjs`;
 // - `dist/config.yml`, a copy of the chosen configuration file, which every
 //   function's package includes and reads at start (RESTORABLE_CONFIG_PATH);
 // - `dist/stack-settings.json`, the same configuration validated, with the
 //   schema's defaults filled in, plus the few values serverless.yml cannot
 //   derive itself (IAM statements for the copy regions' KMS keys, the ARNs of
 //   the tool's own snapshots in each region it writes to, verify-sandbox's VPC
-//   from sandbox.verifierSubnetIds and the network permissions it needs);
+//   from sandbox.verifierSubnetIds and the network permissions it needs, and
+//   the settings of the regional verifier stack of each other region of
+//   sandbox.regions, by region);
 // - `dist/workflows.json`, each `workflows/<name>.asl.json` as one JSON string,
 //   for the state machines' DefinitionString: serverless drops every null it
-//   reads from a file, and `"ResultPath": null` is meaningful in ASL;
+//   reads from a file, and `"ResultPath": null` is meaningful in ASL; and
+//   `dist/regional-workflows.json`, the same of `workflows/regional/`;
 // - `dist/rds-ca-bundle.pem`, a copy of `certs/rds-ca-bundle.pem` when the
 //   deployer placed AWS's global RDS CA bundle there (it cannot be fetched
 //   here): verify-sandbox ships it and trusts it for its TLS connections to
@@ -328,8 +334,10 @@ const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
 /**
- * The VPC verify-sandbox runs in, so that it reaches the sandboxes, which are
- * never publicly accessible: the Lambda function's subnets are
+ * The VPC verify-sandbox runs in, so that it reaches the sandboxes of the
+ * stack region, which are never publicly accessible: those of
+ * sandbox.regions.<stack region> when it is named there; else the Lambda
+ * function's subnets are
  * sandbox.verifierSubnetIds (sandbox.subnetGroup names a DB subnet group,
  * whose subnets only AWS knows), its security groups
  * sandbox.verifierSecurityGroupIds, else the sandbox's own security groups

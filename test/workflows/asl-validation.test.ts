@@ -4,7 +4,7 @@
 // resources. The definitions are read as the local runner reads them, with
 // each `${Placeholder}` bound to the ARN it takes locally, so the ARN check
 // applies to the values a deployment substitutes too.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import validateStateMachine from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { type Definition, loadDefinition } from '../../src/workflow-runner/local-runner.ts';
@@ -38,6 +38,19 @@ describe('workflow definitions, checked by asl-validator', () => {
 
   it.each(workflows)('workflows/%s.asl.json has no errors', (workflow) => {
     expect(errorsOf(loadDefinition(workflow))).toEqual([]);
+  });
+
+  it("workflows/regional/verify-sandbox-in-region.asl.json (the regional verifier stack's) has no errors", () => {
+    // Deployed by serverless-verifier.yml, not run locally: its one function
+    // bound to an ARN of the shape CloudFormation substitutes.
+    const text = readFileSync(
+      new URL('../../workflows/regional/verify-sandbox-in-region.asl.json', import.meta.url),
+      'utf8',
+    ).replace(
+      `\${VerifySandboxInRegionFunctionArn}`,
+      'arn:aws:lambda:eu-central-1:123456789012:function:restorable-prod-verify-sandbox-in-region',
+    );
+    expect(errorsOf(JSON.parse(text) as Definition)).toEqual([]);
   });
 
   // The checks above would catch a broken definition: two breakages of a real one.

@@ -151,16 +151,14 @@ describe('following a regional verification', () => {
     ['ExecutionDoesNotExist', InvalidStateError],
   ] as const)('translates %s into a retryable %s', async (name, errorClass) => {
     // Prepare
-    sfnMock
-      .on(DescribeExecutionCommand)
-      .rejects(
-        new SFNServiceException({
-          name,
-          $fault: 'client',
-          message: name,
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sfnMock.on(DescribeExecutionCommand).rejects(
+      new SFNServiceException({
+        name,
+        $fault: 'client',
+        message: name,
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     // Act, Assess
     await expect(verifier().describeVerification(SANDBOX_ID)).rejects.toBeInstanceOf(errorClass);
