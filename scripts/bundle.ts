@@ -112,8 +112,16 @@ export interface StackSettings {
   readonly sandboxInstanceArns: readonly CfnString[];
   readonly sandboxClusterArns: readonly CfnString[];
   readonly sandboxClusterSnapshotArns: readonly CfnString[];
-  /** The DB subnet group sandboxes are restored into (sandbox.subnetGroup). */
-  readonly sandboxSubnetGroup: string;
+  /**
+   * What a sandbox restore names, per call: the sandbox, the tool's own
+   * snapshot, the DB subnet group of each region that has a sandbox network
+   * (each in its own region only: a name means nothing in another region),
+   * and any option and parameter group (a restore keeps the snapshot's).
+   */
+  readonly restoreSandboxInstanceResources: readonly CfnString[];
+  readonly restoreSandboxClusterResources: readonly CfnString[];
+  /** The one instance of an Aurora sandbox, created in its cluster. */
+  readonly createSandboxInstanceResources: readonly CfnString[];
   /** Secrets RDS manages (named `rds!…`) in each of the snapshotRegions. */
   readonly rdsSecretArns: readonly CfnString[];
   /** kms:CreateGrant, kms:DescribeKey and kms:Decrypt through RDS on the keys of the snapshots drills restore. */
@@ -453,7 +461,7 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     sandboxInstanceArns: regionalArns(snapshotRegions, 'rds', `db:${sandbox}`),
     sandboxClusterArns: regionalArns(snapshotRegions, 'rds', `cluster:${sandbox}`),
     sandboxClusterSnapshotArns: regionalArns(snapshotRegions, 'rds', `cluster-snapshot:${sandbox}`),
-    sandboxSubnetGroup: config.sandbox.subnetGroup,
+    ...sandboxRestoreResources(config),
     rdsSecretArns: regionalArns(snapshotRegions, 'secretsmanager', 'secret:rds!*'),
     restoreKeyStatements: restoreKeyStatements(config.sourceRegion, config.copyRegions),
     rdsSecretKeyStatements: rdsSecretKeyStatements(snapshotRegions),
@@ -463,6 +471,44 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     verifierEnvironment:
       inputs.rdsCaBundlePath === undefined ? {} : { RDS_CA_BUNDLE_PATH: inputs.rdsCaBundlePath },
     ...regionalVerifierSettings(config, inputs),
+  };
+}
+
+function sandboxRestoreResources(
+  config: Config,
+): Pick<
+  StackSettings,
+  'restoreSandboxInstanceResources' | 'restoreSandboxClusterResources' | 'createSandboxInstanceResources'
+> {
+  const rds = (resource: string): CfnString => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:rds:*:\${AWS::AccountId}:${resource}`,
+  });
+  const subnetGroups = [...sandboxNetworks(config)].map(([region, network]) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:subgrp:${network.subnetGroup}`,
+  }));
+  const sandbox = `${SANDBOX_ID_PREFIX}-*`;
+  return {
+    restoreSandboxInstanceResources: [
+      rds(`db:${sandbox}`),
+      rds('snapshot:restorable-*'),
+      ...subnetGroups,
+      rds('og:*'),
+      rds('pg:*'),
+    ],
+    restoreSandboxClusterResources: [
+      rds(`cluster:${sandbox}`),
+      rds('cluster-snapshot:restorable-*'),
+      ...subnetGroups,
+      rds('og:*'),
+      rds('cluster-pg:*'),
+    ],
+    createSandboxInstanceResources: [
+      rds(`db:${sandbox}`),
+      rds(`cluster:${sandbox}`),
+      ...subnetGroups,
+      rds('og:*'),
+      rds('pg:*'),
+    ],
   };
 }
 

@@ -1375,6 +1375,26 @@ describe('verify-sandbox network and TLS', () => {
     ]);
   });
 
+  it("lets restore-sandbox restore into each region's own subnet group only, never one region's in another", () => {
+    const statements = roleStatements(variant.template, relayRoleIn(variant, 'restore-sandbox'));
+    const stackRegion = config.aws.region ?? config.sourceRegion;
+    for (const action of [
+      'rds:RestoreDBInstanceFromDBSnapshot',
+      'rds:RestoreDBClusterFromSnapshot',
+      'rds:CreateDBInstance',
+    ]) {
+      const subnetGroups = allowing(statements, action)
+        .flatMap((statement) => statement.resources)
+        .filter((arn) => arn.includes(':subgrp:'));
+      expect(subnetGroups.sort(), action).toEqual(
+        [
+          `arn:\${AWS::Partition}:rds:${stackRegion}:\${AWS::AccountId}:subgrp:${config.sandbox.subnetGroup}`,
+          `arn:\${AWS::Partition}:rds:${drillRegion}:\${AWS::AccountId}:subgrp:restorable-sandbox-drill-region`,
+        ].sort(),
+      );
+    }
+  });
+
   describe('the regional verifier stack', () => {
     const verifierFunction = (): [string, CfnResource] => {
       const found = resourcesOfType(regional.template, 'AWS::Lambda::Function');
@@ -2388,7 +2408,17 @@ sandbox:
         'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:${region}:\${AWS::AccountId}:secret:rds!*`,
       })),
     );
-    expect(settings.sandboxSubnetGroup).toBe('restorable-sandbox');
+    // The subnet group of the stack region (the source region here) only:
+    // the copy region has no sandbox network of its own.
+    for (const resources of [
+      settings.restoreSandboxInstanceResources,
+      settings.restoreSandboxClusterResources,
+      settings.createSandboxInstanceResources,
+    ]) {
+      expect(resources.filter((arn) => JSON.stringify(arn).includes(':subgrp:'))).toEqual([
+        { 'Fn::Sub': `arn:\${AWS::Partition}:rds:eu-west-1:\${AWS::AccountId}:subgrp:restorable-sandbox` },
+      ]);
+    }
   });
 
   it('leave verify-sandbox out of any VPC and without a CA bundle unless the build gives them', () => {
