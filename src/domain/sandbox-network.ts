@@ -72,7 +72,7 @@ export function regionalVerifierRegions(config: NetworkConfig): string[] {
  * its region when it has one, else the stack's own (which, for a region
  * without network settings, is never asked: the restore fails first).
  */
-export function verifiedIn(config: NetworkConfig, region: string): 'stack-region' | 'drill-region' {
+export function chooseVerifier(config: NetworkConfig, region: string): 'stack-region' | 'drill-region' {
   return regionalVerifierRegions(config).includes(region) ? 'drill-region' : 'stack-region';
 }
 

@@ -5,7 +5,7 @@ import { isDrillDue, newestAvailable } from '../domain/drill.ts';
 import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxId } from '../domain/sandbox.ts';
-import { scheduledDrillRegion, verifiedIn } from '../domain/sandbox-network.ts';
+import { chooseVerifier, scheduledDrillRegion } from '../domain/sandbox-network.ts';
 import { isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
@@ -140,7 +140,7 @@ export const planDrillsTask = defineTask({
           sandboxId: sandboxId(database.id, now, deployment),
           database: { kind: database.kind, id: database.id, engine: database.engine },
           snapshot: { kind: database.kind, id: snapshot.id, arn: snapshot.arn, region },
-          verifiedIn: verifiedIn(config, region),
+          verifiedIn: chooseVerifier(config, region),
         });
       } catch (error) {
         if (request.databaseId !== undefined) throw error;

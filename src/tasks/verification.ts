@@ -1,6 +1,6 @@
 // What the verifier is asked and what it answers, wherever it runs: in the
 // stack region (verify-sandbox) or in the drill's region, by the regional
-// verifier stack (regional/verify-sandbox-in-region.ts), which has no
+// verifier stack (functions/regional/verify-sandbox-in-region.ts), which has no
 // configuration file of its own: the request carries every setting it needs.
 import { z } from 'zod';
 import { type Config, drillAssertion } from '../config/schema.ts';

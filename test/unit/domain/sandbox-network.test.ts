@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.ts';
 import {
+  chooseVerifier,
   missingNetworkMessage,
   regionalVerifierRegions,
   sandboxNetworks,
   scheduledDrillRegion,
-  verifiedIn,
 } from '../../../src/domain/sandbox-network.ts';
 
 // A stack in eu-west-1 (the source region) copying to eu-central-1 and
@@ -72,7 +72,7 @@ describe('where drills restore and who verifies', () => {
     ['eu-west-1', 'stack-region'],
     ['us-east-1', 'stack-region'],
   ] as const)('verifies a sandbox of %s with the %s verifier', (region, verifier) => {
-    expect(verifiedIn(parseConfig(base), region)).toBe(verifier);
+    expect(chooseVerifier(parseConfig(base), region)).toBe(verifier);
   });
 
   it('deploys a regional verifier in each region of sandbox.regions but the stack region', () => {
