@@ -49,9 +49,10 @@ export interface ConnectionSettings {
 export interface SandboxPort {
   readonly region: string;
   /**
-   * Starts the restore into the network configured for the port's region.
-   * Throws `SnapshotCorruptedError` when the snapshot cannot be read back,
-   * `ConfigError` when the region has no sandbox network.
+   * Starts the restore into the network configured for the port's region
+   * (on AWS; the local cloud has no networks). Throws `SnapshotCorruptedError`
+   * when the snapshot cannot be read back; on AWS, `ConfigError` when the
+   * region has no sandbox network.
    */
   restoreSandbox(request: RestoreSandboxRequest): Promise<Sandbox>;
   /** Undefined when it does not exist (any more). */
