@@ -297,3 +297,40 @@ export function historyPage(events: readonly HistoryEvent[], input: GetExecution
     ...(to < ordered.length ? { nextToken: `after-${to}` } : {}),
   };
 }
+
+/**
+ * A whole run of the drill workflow (drill.asl.json) that drills each
+ * database in its own child execution, each ending in a pass.
+ */
+export function drillRunHistory(children: readonly { database: string; executionArn: string }[]) {
+  const history = new HistoryBuilder();
+  const started = history.executionStarted({ all: true });
+  const swept = history.lambdaTask('SweepSandboxes', {}, { all: true }, started);
+  const plan = { drills: children.map(({ database }) => plannedDrill(database)), maxConcurrency: 4 };
+  const planned = history.lambdaTask('PlanDrills', {}, plan, swept);
+  const map = history.entered('MapStateEntered', 'DrillEachDatabase', plan, planned);
+  let last = history.add('MapStateStarted', map, {
+    mapStateStartedEventDetails: { length: children.length },
+  });
+  const mapStarted = last;
+  const submitted = children.map(({ database, executionArn }, index) => {
+    const item = history.add('MapIterationStarted', mapStarted, {
+      mapIterationStartedEventDetails: { name: 'DrillEachDatabase', index },
+    });
+    const drill = plannedDrill(database);
+    return history.startChild('DrillDatabase', 'restorable-prod-drill-database', executionArn, drill, item);
+  });
+  for (const [index, event] of submitted.entries()) {
+    const exited = history.childSucceeded('DrillDatabase', event, { verdict: 'pass' });
+    last = history.add('MapIterationSucceeded', exited, {
+      mapIterationSucceededEventDetails: { name: 'DrillEachDatabase', index },
+    });
+  }
+  const mapExited = history.exited('MapStateExited', 'DrillEachDatabase', {}, last);
+  const summarized = history.lambdaTask('SummarizeDrills', {}, { status: 'OK' }, mapExited);
+  const choice = history.passThrough('Choice', 'AreDrillsOk', { status: 'OK' }, summarized);
+  history.add('ExecutionSucceeded', choice, {
+    executionSucceededEventDetails: { output: '{"status":"OK"}' },
+  });
+  return history;
+}

@@ -629,6 +629,33 @@ describe('runAwsWorkflow following child executions', () => {
     ]);
   });
 
+  it('costs at most five requests a poll with 300 databases running, and reads each within 100 polls', async () => {
+    // Prepare: 300 children start at the first poll and run for 120 polls.
+    deployedDrill();
+    const databases = Array.from({ length: 300 }, (_, index) => `db${index}`);
+    const endAtPoll = Object.fromEntries(databases.map((database) => [database, 120]));
+    const run = drillRun(databases, endAtPoll);
+    serve(run, endAtPoll);
+    const { options } = following();
+
+    // Act
+    await runAwsWorkflow('drill', { all: true }, options);
+
+    // Assess
+    const requestsByPoll: number[] = [];
+    for (const call of sfnMock.calls()) {
+      const command = call.args[0];
+      if (command instanceof DescribeExecutionCommand) requestsByPoll.push(0);
+      if (requestsByPoll.length > 0)
+        requestsByPoll[requestsByPoll.length - 1] = (requestsByPoll.at(-1) ?? 0) + 1;
+    }
+    expect(requestsByPoll).toHaveLength(120);
+    // Between the first poll (the parent's whole history so far) and the last (every child's last read):
+    expect(Math.max(...requestsByPoll.slice(1, -1))).toBe(5);
+    const firstReads = new Set(childReadsByPoll().slice(0, 100).flat());
+    expect(firstReads.size).toBe(300);
+  });
+
   it('backs off while Step Functions throttles, doubling the interval, and polls at the usual pace after', async () => {
     // Prepare: the second and third polls are throttled.
     deployedStack();
