@@ -59,7 +59,7 @@ export function submittedChildExecution(event: HistoryEvent): string | undefined
  * Name of the state machine and of the execution in an execution ARN
  * (`arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>`).
  */
-export function executionNameParts(executionArn: string): { stateMachine: string; name: string } {
+function executionNameParts(executionArn: string): { stateMachine: string; name: string } {
   const [, , , , , , stateMachine = '', name = ''] = executionArn.split(':');
   return { stateMachine, name };
 }
@@ -207,7 +207,7 @@ function isTaskEnd(event: HistoryEvent): boolean {
  * `state`, `describe` gets the state's input (entered events) or output
  * (exited events) and says what happened, or nothing.
  */
-export interface ChildStep {
+interface ChildStep {
   readonly event: 'TaskStateEntered' | 'TaskStateExited' | 'PassStateEntered' | 'MapStateEntered';
   readonly state: string;
   readonly describe: (data: unknown) => string | undefined;
@@ -222,7 +222,7 @@ function read<T>(schema: z.ZodType<T>, data: unknown): T | undefined {
 }
 
 /** The meaningful transitions of drill-database (workflows/drill-database.asl.json). */
-export const DRILL_DATABASE_STEPS: readonly ChildStep[] = [
+const DRILL_DATABASE_STEPS: readonly ChildStep[] = [
   {
     event: 'TaskStateEntered',
     state: 'RestoreSandbox',
@@ -265,7 +265,7 @@ export const DRILL_DATABASE_STEPS: readonly ChildStep[] = [
 const copyRegionData = z.object({ copyRegion: z.object({ region: z.string() }) });
 
 /** The meaningful transitions of backup-database (workflows/backup-database.asl.json). */
-export const BACKUP_DATABASE_STEPS: readonly ChildStep[] = [
+const BACKUP_DATABASE_STEPS: readonly ChildStep[] = [
   { event: 'TaskStateEntered', state: 'CreateSnapshot', describe: () => 'creating the snapshot' },
   {
     event: 'TaskStateExited',
@@ -333,7 +333,7 @@ const CHILD_STEPS: Readonly<Record<string, readonly ChildStep[]>> = {
 };
 
 /** The steps of a child workflow given its state machine's name; none for a workflow without a table. */
-export function childStepsFor(stateMachineName: string): readonly ChildStep[] {
+function childStepsFor(stateMachineName: string): readonly ChildStep[] {
   const workflow = Object.keys(CHILD_STEPS).find((name) => stateMachineName.endsWith(`-${name}`));
   return workflow === undefined ? [] : (CHILD_STEPS[workflow] ?? []);
 }
