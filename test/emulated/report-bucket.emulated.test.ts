@@ -12,12 +12,16 @@ import { credentials, motoEndpoint, resetMoto } from './moto.ts';
 const REGION = 'eu-west-1';
 let client: S3Client;
 
-async function bucket(name: string, region: string, tags?: Record<string, string>): Promise<void> {
+async function bucket(
+  name: string,
+  region: 'eu-west-1' | 'eu-central-1',
+  tags?: Record<string, string>,
+): Promise<void> {
   const regional = new S3Client({ region, endpoint: motoEndpoint(), credentials, forcePathStyle: true });
   await regional.send(
     new CreateBucketCommand({
       Bucket: name,
-      ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region } }),
+      CreateBucketConfiguration: { LocationConstraint: region },
     }),
   );
   if (tags !== undefined) {
