@@ -5,6 +5,12 @@
 // little about a database, so each child's history is narrated too, every
 // line prefixed with its database.
 //
+// The children are found in the parent's own history (the TaskSubmitted event
+// of each child's task), not by ListExecutions on the child state machine:
+// that lists every execution of it, with no filter on start time nor on the
+// parent, so a scheduled run and an on-demand one running at the same time
+// could not be told apart, while the parent's history names exactly its own.
+//
 // Event shapes: HistoryEvent and its *EventDetails in the AWS Step Functions
 // API Reference (GetExecutionHistory). A Task state of the
 // `arn:aws:states:::states:startExecution.sync:2` integration records
