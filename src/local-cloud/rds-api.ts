@@ -181,6 +181,7 @@ export class LocalRdsApi {
           kind: input.kind,
           databaseId,
           engine: database.engine,
+          engineVersion: database.engineVersion,
           status: 'creating',
           outcome: archive === undefined ? 'failed' : 'available',
           ...(archive === undefined ? { statusReason: 'injected fault: createSnapshot fails' } : {}),
@@ -290,6 +291,9 @@ export class LocalRdsApi {
           kind: input.kind,
           databaseId: source.record.databaseId,
           engine: source.record.engine,
+          ...(source.record.engineVersion === undefined
+            ? {}
+            : { engineVersion: source.record.engineVersion }),
           status: 'pending',
           outcome: archive === undefined ? 'failed' : 'available',
           ...(statusReason === undefined ? {} : { statusReason }),

@@ -299,7 +299,8 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
       );
     });
 
-    it('given an available cluster snapshot, when it is copied to another region, then the copy becomes available', async () => {
+    it('given an available cluster snapshot, when it is copied to another region, then the copy becomes available, and both report the engine version a drill restores', async () => {
+      const billing = (await source.listDatabases()).find((database) => database.id === cluster.id);
       const original = await availableSnapshot(cluster, 'contract-copy-cluster-source');
 
       await target.copySnapshot({
@@ -314,6 +315,9 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
 
       const copy = await settle(target, { kind: 'cluster', id: 'contract-copy-cluster-target' });
       expect(copy).toMatchObject({ status: 'available', database: cluster, kmsKeyId: fixture.copyKmsKeyId });
+      expect(billing?.engineVersion).toMatch(/^\d/);
+      expect(original.engineVersion).toBe(billing?.engineVersion);
+      expect(copy.engineVersion).toBe(billing?.engineVersion);
     });
 
     it('given an unencrypted cluster snapshot, when it is copied with a KMS key, then the copy becomes available unencrypted, as RDS cannot encrypt it', async () => {

@@ -100,6 +100,16 @@ export interface SeedCluster {
   readonly tags?: Tags;
   /** Member instance ids, created as instances of the cluster. */
   readonly members?: readonly string[];
+  /**
+   * A Multi-AZ DB cluster (engine `postgres` or `mysql`) reports its compute
+   * and storage as DescribeDBClusters does; an Aurora cluster has none.
+   */
+  readonly multiAzCluster?: {
+    readonly instanceClass: string;
+    readonly storageType: string;
+    readonly iops: number;
+    readonly allocatedStorage: number;
+  };
 }
 
 export interface SeedSnapshot {
@@ -733,6 +743,14 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         BackupRetentionPeriod: cluster.backupRetentionDays ?? 7,
         DBClusterMembers: [],
         TagList: toTagList(cluster.tags ?? {}),
+        ...(cluster.multiAzCluster === undefined
+          ? {}
+          : {
+              DBClusterInstanceClass: cluster.multiAzCluster.instanceClass,
+              StorageType: cluster.multiAzCluster.storageType,
+              Iops: cluster.multiAzCluster.iops,
+              AllocatedStorage: cluster.multiAzCluster.allocatedStorage,
+            }),
       });
       for (const member of cluster.members ?? []) {
         seedInstance(region, {
