@@ -247,7 +247,7 @@ const snapshotsOf = (region: string, database: { id: string; kind: 'instance' | 
     ? instanceSnapshots(region, database.id)
     : clusterSnapshots(region, database.id);
 
-async function sandboxInstances(region: string): Promise<DBInstance[]> {
+async function allInstances(region: string): Promise<DBInstance[]> {
   const instances: DBInstance[] = [];
   let Marker: string | undefined;
   do {
@@ -255,12 +255,27 @@ async function sandboxInstances(region: string): Promise<DBInstance[]> {
     instances.push(...(page.DBInstances ?? []));
     Marker = page.Marker;
   } while (Marker !== undefined);
-  return instances.filter((instance) => tagsOf(instance.TagList)[SANDBOX_TAG] === 'true');
+  return instances;
+}
+
+const isSandboxTagged = (resource: { TagList?: Tag[] }) => tagsOf(resource.TagList)[SANDBOX_TAG] === 'true';
+
+async function sandboxInstances(region: string): Promise<DBInstance[]> {
+  return (await allInstances(region)).filter(isSandboxTagged);
+}
+
+/** Identifiers of every DB instance of both regions that is not a sandbox. */
+async function databaseInstanceIds(): Promise<string[]> {
+  const instances = [...(await allInstances(SOURCE_REGION)), ...(await allInstances(COPY_REGION))];
+  return instances
+    .filter((instance) => !isSandboxTagged(instance))
+    .map((instance) => instance.DBInstanceIdentifier ?? '')
+    .sort();
 }
 
 async function sandboxClusters(region: string): Promise<DBCluster[]> {
   const answer = await rdsOf(region).send(new DescribeDBClustersCommand({}));
-  return (answer.DBClusters ?? []).filter((cluster) => tagsOf(cluster.TagList)[SANDBOX_TAG] === 'true');
+  return (answer.DBClusters ?? []).filter(isSandboxTagged);
 }
 
 async function reportKeys(prefix: string): Promise<string[]> {
@@ -637,6 +652,7 @@ describe('the workflows with the aws adapters over moto_server', () => {
       // connection with the secret, not with the seeded master user.
       const [request] = verification.requests.slice(requestsBefore);
       const connection = request?.connection;
+      const owner = database.kind === 'instance' ? during.instances[0] : during.clusters[0];
       expect(connection?.engine).toBe('postgres');
       expect(connection?.host).toBe(
         database.kind === 'instance' ? during.instances[0]?.Endpoint?.Address : during.clusters[0]?.Endpoint,
@@ -646,9 +662,23 @@ describe('the workflows with the aws adapters over moto_server', () => {
       expect(during.secret?.password !== undefined && connection?.password === during.secret.password).toBe(
         true,
       );
-      // Torn down: nothing of the sandbox is left in moto.
+      // It expires with the sandbox's time to live (60 minutes) from the drill.
+      const expiresInMs = Date.parse(tagsOf(owner?.TagList)[SANDBOX_EXPIRES_TAG] ?? '') - Date.now();
+      expect(expiresInMs).toBeGreaterThan(55 * 60_000);
+      expect(expiresInMs).toBeLessThanOrEqual(60 * 60_000);
+      // Torn down: nothing of the sandbox is left in moto, the secret that
+      // held its master password included.
       expect(await sandboxInstances(COPY_REGION)).toEqual([]);
       expect(await sandboxClusters(COPY_REGION)).toEqual([]);
+      const secrets = new SecretsManagerClient({
+        region: COPY_REGION,
+        endpoint: motoEndpoint(),
+        credentials,
+      });
+      await expect(
+        secrets.send(new GetSecretValueCommand({ SecretId: owner?.MasterUserSecret?.SecretArn ?? 'none' })),
+      ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      secrets.destroy();
       // The drill report is in the bucket.
       const reports = await reportKeys(`drills/${database.id}/`);
       expect(reports.filter((key) => key.endsWith('.json'))).toHaveLength(1);
@@ -682,9 +712,8 @@ describe('the workflows with the aws adapters over moto_server', () => {
       );
     await leftBehind('rsbx-orders-expired', new Date(clock().getTime() - 60_000));
     await leftBehind('rsbx-orders-live', new Date(clock().getTime() + 3_600_000));
-    const databasesBefore = (
-      await rdsOf(SOURCE_REGION).send(new DescribeDBInstancesCommand({ MaxRecords: 100 }))
-    ).DBInstances?.length;
+    const databasesBefore = await databaseInstanceIds();
+    expect(databasesBefore).toHaveLength(UNPROTECTED_INSTANCES + 2);
 
     // Act
     const result = await run<{ deleted: { id: string; reason: string }[]; remaining: number }>(
@@ -701,10 +730,7 @@ describe('the workflows with the aws adapters over moto_server', () => {
     expect((await sandboxInstances(COPY_REGION)).map((instance) => instance.DBInstanceIdentifier)).toEqual([
       'rsbx-orders-live',
     ]);
-    expect(
-      (await rdsOf(SOURCE_REGION).send(new DescribeDBInstancesCommand({ MaxRecords: 100 }))).DBInstances
-        ?.length,
-    ).toBe(databasesBefore);
+    expect(await databaseInstanceIds()).toEqual(databasesBefore);
     expect(await reportKeys(`evidence/sweeps/${today()}/`)).toEqual([
       `evidence/sweeps/${today()}/sweep-emulated.json`,
     ]);
