@@ -283,9 +283,13 @@ async function reportKeys(prefix: string): Promise<string[]> {
   return (answer.Contents ?? []).map((object) => object.Key ?? '').sort();
 }
 
-async function readReport(key: string): Promise<unknown> {
+async function readText(key: string): Promise<string> {
   const answer = await inspectionS3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return JSON.parse((await answer.Body?.transformToString('utf8')) ?? 'null');
+  return (await answer.Body?.transformToString('utf8')) ?? '';
+}
+
+async function readReport(key: string): Promise<unknown> {
+  return JSON.parse((await readText(key)) || 'null');
 }
 
 const PROTECTED = [
@@ -686,6 +690,14 @@ describe('the workflows with the aws adapters over moto_server', () => {
         verdict: 'pass',
         database: expect.objectContaining({ id: database.id }),
       });
+      // The master password is in no report, record or run output.
+      const password = during.secret?.password ?? 'no password read';
+      expect(JSON.stringify(summary).includes(password)).toBe(false);
+      const holdingIt: string[] = [];
+      for (const key of await reportKeys('')) {
+        if ((await readText(key)).includes(password)) holdingIt.push(key);
+      }
+      expect(holdingIt).toEqual([]);
     },
   );
 
