@@ -494,7 +494,7 @@ describe('the workflows with the aws adapters over moto_server', () => {
     expect(record.ObjectLockMode).toBe('COMPLIANCE');
   });
 
-  it('re-run the same day, the backup makes no second snapshot or copy and reports the day complete', async () => {
+  it('run again the same day, the backup makes no second snapshot or copy and reports the day complete', async () => {
     // Prepare
     const before = operations.size;
 
