@@ -306,7 +306,8 @@ export class LocalRdsApi {
           sourceSnapshotArn: source.record.arn,
           sha256: archive === undefined ? null : sha256Hex(archive),
           sizeBytes: archive === undefined ? null : archive.byteLength,
-          tags: { ...source.record.tags, ...input.tags },
+          // Only the request's tags, as the AWS adapter asks of RDS (no CopyTags).
+          tags: { ...input.tags },
         };
         await this.#commit(record, archive);
         return record;

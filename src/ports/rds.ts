@@ -119,7 +119,10 @@ export interface CopySnapshotRequest {
   readonly sourceEncrypted: boolean;
   /** KMS key of the destination region that encrypts the copy (see `sourceEncrypted`). */
   readonly kmsKeyId: string;
-  /** Tags set on the copy in addition to the source's (which are copied). */
+  /**
+   * Every tag the copy carries, and only these: the source's tags are not
+   * copied. Whoever needs a tag on the copy names it here.
+   */
   readonly tags: Tags;
 }
 

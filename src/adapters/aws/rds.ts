@@ -182,7 +182,16 @@ export class AwsRdsAdapter implements RdsPort {
       // Not sent to RDS: the SDK presigns the source-region request (it takes
       // the region from the source ARN and skips it for a same-region copy).
       SourceRegion: request.sourceRegion,
-      CopyTags: true,
+      // The copy's tags are the request's, sent in full; CopyTags is left at
+      // its default (false). The API reference documents CopyTags ("copy all
+      // tags from the source DB snapshot to the target DB snapshot. By
+      // default, tags aren't copied") and Tags each alone, not what RDS does
+      // given both (CopyDBSnapshot and CopyDBClusterSnapshot,
+      // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html,
+      // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html);
+      // a measurement on AWS reported with moto (getmoto/moto#8320) found
+      // that given Tags replace the copied ones. Without CopyTags the copy
+      // carries exactly `Tags` under either reading.
       Tags: toTagList(request.tags),
     };
     if (request.kind === 'instance') {

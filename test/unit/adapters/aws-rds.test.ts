@@ -698,7 +698,7 @@ describe('AwsRdsAdapter.listSnapshots', () => {
 });
 
 describe('AwsRdsAdapter.copySnapshot', () => {
-  it('copies a DB snapshot into its own region from the source ARN, re-encrypted, with the source tags', async () => {
+  it('copies a DB snapshot into its own region from the source ARN, re-encrypted, tagged with the request’s tags alone (CopyTags not sent)', async () => {
     // Prepare
     const sourceArn = `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:snapshot:orders-2025-03-01`;
     rdsMock.on(CopyDBSnapshotCommand).resolves({
@@ -728,7 +728,6 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       TargetDBSnapshotIdentifier: 'orders-2025-03-01-dr',
       KmsKeyId: KMS_KEY,
       SourceRegion: SOURCE_REGION,
-      CopyTags: true,
       Tags: [{ Key: 'restorable:copy-of', Value: sourceArn }],
     };
     expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(CopyDBSnapshotCommand, expectedInput);
@@ -743,7 +742,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
     });
   });
 
-  it('copies a DB cluster snapshot into its own region from the source ARN, re-encrypted, with the source tags', async () => {
+  it('copies a DB cluster snapshot into its own region from the source ARN, re-encrypted, tagged with the request’s tags alone (CopyTags not sent)', async () => {
     // Prepare
     const sourceArn = `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:cluster-snapshot:billing-2025-03-01`;
     rdsMock.on(CopyDBClusterSnapshotCommand).resolves({
@@ -771,7 +770,6 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       TargetDBClusterSnapshotIdentifier: 'billing-2025-03-01-dr',
       KmsKeyId: KMS_KEY,
       SourceRegion: SOURCE_REGION,
-      CopyTags: true,
       Tags: [{ Key: 'restorable:copy-of', Value: sourceArn }],
     };
     expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(CopyDBClusterSnapshotCommand, expectedInput);
