@@ -1,7 +1,8 @@
 // Runs a deployed workflow in AWS Step Functions for `--target aws`: finds the
 // state machine `restorable-<stage>-<workflow>`, starts an execution and, when
-// asked to wait, follows it to its end with one readable progress line per
-// interesting history event (never inputs or outputs: they may be large).
+// asked to wait, follows it and the child executions it starts (one per
+// database) to the end, with one progress line per meaningful transition
+// (execution-progress.ts says which; never inputs or outputs whole).
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
@@ -11,6 +12,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { ChildNarrator, endsExecution, ParentNarrator } from './execution-progress.ts';
 import type { CommandContext } from './main.ts';
 
 export type AwsExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -34,6 +36,8 @@ export interface AwsRunOptions {
   readonly onProgress?: (line: string) => void;
   /** Time between two polls while following (default 2 s). */
   readonly pollIntervalMs?: number;
+  /** Histories of child executions read per poll (default 3): bounds the request rate, not what is shown. */
+  readonly childReadsPerPoll?: number;
   /** How to wait between polls (tests inject one that resolves at once). */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Name of the execution (unique per state machine for 90 days); Step Functions picks one if omitted. */
@@ -45,6 +49,20 @@ export interface AwsRunOptions {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 2_000;
+/**
+ * Child histories read per poll. With the parent's DescribeExecution and
+ * GetExecutionHistory, a poll costs at most 2 + 3 requests: 2.5 a second at the
+ * default interval, whatever the number of databases, well within the
+ * Step Functions API throttling quotas (a token bucket per account and region,
+ * shared with everything else in the account: "Quotas related to API action
+ * throttling", AWS Step Functions Developer Guide). With 300 children running
+ * at once, each is read about every 3 minutes; drills and copies take longer.
+ */
+const DEFAULT_CHILD_READS_PER_POLL = 3;
+/** Events a page: a page carries execution data, and one poll rarely brings more. */
+const HISTORY_PAGE_SIZE = 100;
+/** Throttled polls back off, doubling the interval up to this. */
+const MAX_THROTTLED_POLL_INTERVAL_MS = 60_000;
 const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1_000;
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 
@@ -137,6 +155,26 @@ export async function runAwsWorkflow(
   return await followExecution(executionArn, options);
 }
 
+/** A child execution being followed: what was read of it and when. */
+interface FollowedChild {
+  readonly executionArn: string;
+  readonly narrator: ChildNarrator;
+  lastSeenEventId: number;
+  /** Poll at which its history was last read (-1: never). */
+  lastReadAtPoll: number;
+  /** The parent's task for it has ended: one more read gives its last events. */
+  endedInParent: boolean;
+  /** Its history ended (ExecutionSucceeded/Failed/...) or had its final read: no more reads. */
+  done: boolean;
+}
+
+/**
+ * Follows a parent execution and the child executions it starts. Every poll
+ * describes the parent and reads its new events, then reads the histories of
+ * a few children (`childReadsPerPoll`): first those whose task the parent has
+ * seen end, then the ones read least recently. Once the parent has ended, the
+ * children not yet complete get one last read each.
+ */
 async function followExecution(executionArn: string, options: AwsRunOptions): Promise<AwsRunResult> {
   const { client } = options;
   const report = options.onProgress ?? (() => {});
@@ -144,16 +182,40 @@ async function followExecution(executionArn: string, options: AwsRunOptions): Pr
   const now = options.now ?? Date.now;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-  const history = new HistoryReporter(report);
+  const childReadsPerPoll = options.childReadsPerPoll ?? DEFAULT_CHILD_READS_PER_POLL;
+  const parent = new ParentNarrator();
+  let parentLastSeenEventId = 0;
+  const children = new Map<string, FollowedChild>();
   const startedAt = now();
+  let poll = 0;
+  let interval = pollIntervalMs;
   report(`started ${executionArn}`);
-  for (;;) {
+  for (; ; poll += 1) {
     try {
       const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
       // Read the history after describing, so a finished execution's last events are all there.
-      await history.readNewEvents(client, executionArn);
+      const events = await readEventsAfter(client, executionArn, parentLastSeenEventId);
+      parentLastSeenEventId = lastEventId(events, parentLastSeenEventId);
+      const narration = parent.narrate(events);
+      for (const line of narration.lines) report(line);
+      for (const childArn of narration.childrenStarted) {
+        if (!children.has(childArn)) children.set(childArn, followedChild(childArn));
+      }
+      for (const childArn of narration.childrenEnded) {
+        const child = children.get(childArn);
+        if (child !== undefined) child.endedInParent = true;
+      }
       const status = execution.status;
-      if (status !== undefined && TERMINAL_STATUSES.has(status)) {
+      const ended = status !== undefined && TERMINAL_STATUSES.has(status);
+      const due = childrenDue([...children.values()], ended ? Number.POSITIVE_INFINITY : childReadsPerPoll);
+      for (const child of due) {
+        const childEvents = await readEventsAfter(client, child.executionArn, child.lastSeenEventId);
+        child.lastSeenEventId = lastEventId(childEvents, child.lastSeenEventId);
+        child.lastReadAtPoll = poll;
+        for (const line of child.narrator.narrate(childEvents)) report(line);
+        child.done = ended || child.endedInParent || childEvents.some(endsExecution);
+      }
+      if (ended) {
         return {
           executionArn,
           status: status as AwsExecutionStatus,
@@ -162,114 +224,73 @@ async function followExecution(executionArn: string, options: AwsRunOptions): Pr
           ...(execution.cause === undefined ? {} : { cause: execution.cause }),
         };
       }
+      interval = pollIntervalMs;
     } catch (error) {
       if (!isThrottling(error)) throw error;
-      report('Step Functions is throttling requests; trying again at the next poll');
+      // The SDK has already retried with backoff: wait longer before the next poll.
+      interval = Math.min(interval * 2, MAX_THROTTLED_POLL_INTERVAL_MS);
+      report(`Step Functions is throttling requests; polling again in ${formatDuration(interval)}`);
     }
     if (now() - startedAt >= maxWaitMs) throw new AwsWorkflowWaitTimeoutError(executionArn, maxWaitMs);
-    await sleep(pollIntervalMs);
+    await sleep(interval);
   }
 }
 
+function followedChild(executionArn: string): FollowedChild {
+  return {
+    executionArn,
+    narrator: new ChildNarrator(executionArn),
+    lastSeenEventId: 0,
+    lastReadAtPoll: -1,
+    endedInParent: false,
+    done: false,
+  };
+}
+
+/** The children to read at this poll: those that ended first, then the least recently read. */
+function childrenDue(children: readonly FollowedChild[], limit: number): FollowedChild[] {
+  return children
+    .filter((child) => !child.done)
+    .sort((a, b) => Number(b.endedInParent) - Number(a.endedInParent) || a.lastReadAtPoll - b.lastReadAtPoll)
+    .slice(0, limit);
+}
+
+function lastEventId(events: readonly HistoryEvent[], previous: number): number {
+  return events.reduce((last, event) => Math.max(last, event.id ?? 0), previous);
+}
+
 /**
- * Turns new history events into progress lines. The whole history is read
- * again at every poll (without execution data, 1000 events a page) and events
- * already reported are skipped by id: page tokens cannot resume past the last page.
+ * The events of an execution after `lastSeenEventId`, oldest first. Event ids
+ * are sequential from 1 (HistoryEvent, Step Functions API Reference), so the
+ * history is read newest first (`reverseOrder`) and paging stops at the first
+ * page that reaches an event already seen: a poll costs one request however
+ * long the history is. Execution data is included: the child executions'
+ * ARNs and the databases are in it. A page cut by throttling fails the whole
+ * read, which the next poll repeats from the same event.
  */
-class HistoryReporter {
-  readonly #report: (line: string) => void;
-  readonly #seen = new Set<number>();
-  /** State each event belongs to: set by *StateEntered events, inherited through previousEventId. */
-  readonly #stateOfEvent = new Map<number, string>();
-  readonly #maps = new Map<string, { total: number | undefined; succeeded: number; failed: number }>();
-
-  constructor(report: (line: string) => void) {
-    this.#report = report;
-  }
-
-  async readNewEvents(client: SFNClient, executionArn: string): Promise<void> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new GetExecutionHistoryCommand({
-          executionArn,
-          maxResults: 1000,
-          includeExecutionData: false,
-          nextToken,
-        }),
-      );
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined && nextToken !== '');
-    // Only a complete read counts: a throttled one is read again at the next poll.
-    events.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
-    for (const event of events) {
-      if (event.id === undefined || this.#seen.has(event.id)) continue;
-      this.#seen.add(event.id);
-      const line = this.#describe(event);
-      if (line !== undefined) this.#report(line);
-    }
-  }
-
-  #describe(event: HistoryEvent): string | undefined {
-    const id = event.id ?? 0;
-    const entered = event.stateEnteredEventDetails?.name;
-    const state =
-      entered ??
-      (event.previousEventId === undefined ? undefined : this.#stateOfEvent.get(event.previousEventId));
-    if (state !== undefined) this.#stateOfEvent.set(id, state);
-    const where = state ?? 'task';
-    switch (event.type) {
-      case 'TaskStateEntered':
-      case 'MapStateEntered':
-        return `entered ${entered ?? where}`;
-      case 'MapStateStarted':
-        this.#mapOf(where).total = event.mapStateStartedEventDetails?.length;
-        return undefined;
-      case 'MapIterationSucceeded':
-      case 'MapIterationFailed':
-        return this.#countIteration(
-          event.mapIterationSucceededEventDetails?.name ??
-            event.mapIterationFailedEventDetails?.name ??
-            where,
-          event.type === 'MapIterationSucceeded',
-        );
-      case 'TaskFailed':
-        return `${where}: ${event.taskFailedEventDetails?.error ?? 'failed'}`;
-      case 'TaskTimedOut':
-        return `${where}: ${event.taskTimedOutEventDetails?.error ?? 'States.Timeout'}`;
-      case 'LambdaFunctionFailed':
-        return `${where}: ${event.lambdaFunctionFailedEventDetails?.error ?? 'failed'}`;
-      case 'LambdaFunctionTimedOut':
-        return `${where}: ${event.lambdaFunctionTimedOutEventDetails?.error ?? 'States.Timeout'}`;
-      case 'ExecutionFailed':
-        return `execution: ${event.executionFailedEventDetails?.error ?? 'failed'}`;
-      case 'ExecutionTimedOut':
-        return `execution: ${event.executionTimedOutEventDetails?.error ?? 'States.Timeout'}`;
-      case 'ExecutionAborted':
-        return 'execution: aborted';
-      default:
-        return undefined;
-    }
-  }
-
-  #mapOf(name: string) {
-    let counts = this.#maps.get(name);
-    if (counts === undefined) {
-      counts = { total: undefined, succeeded: 0, failed: 0 };
-      this.#maps.set(name, counts);
-    }
-    return counts;
-  }
-
-  #countIteration(name: string, succeeded: boolean): string {
-    const counts = this.#mapOf(name);
-    if (succeeded) counts.succeeded += 1;
-    else counts.failed += 1;
-    const done = counts.succeeded + counts.failed;
-    return `${name}: ${done}${counts.total === undefined ? '' : `/${counts.total}`} done, ${counts.failed} failed`;
-  }
+async function readEventsAfter(
+  client: SFNClient,
+  executionArn: string,
+  lastSeenEventId: number,
+): Promise<HistoryEvent[]> {
+  const fresh: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: HISTORY_PAGE_SIZE,
+        includeExecutionData: true,
+        nextToken,
+      }),
+    );
+    const events = page.events ?? [];
+    fresh.push(...events.filter((event) => (event.id ?? 0) > lastSeenEventId));
+    if (events.some((event) => (event.id ?? 0) <= lastSeenEventId)) break;
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined && nextToken !== '');
+  return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
 }
 
 function parseOutput(output: string): unknown {

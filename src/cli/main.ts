@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
 import { ForeignStateDirError } from '../local-cloud/state-dir.ts';
+import { ReportBucketNotFoundError } from './aws-stack.ts';
 import { StateMachineNotFoundError } from './aws-workflows.ts';
 import { type CommandName, type Flags, parseCommandLine, USAGE } from './command-line.ts';
 import { runBackupCommand } from './commands/backup.ts';
@@ -91,6 +92,7 @@ function reportError(error: unknown, out: Output): number {
     error instanceof ConfigError ||
     error instanceof DatabaseNotFoundError ||
     error instanceof StateMachineNotFoundError ||
+    error instanceof ReportBucketNotFoundError ||
     error instanceof ForeignStateDirError
   ) {
     out.warn(`restorable: ${error.message}`);

@@ -38,7 +38,7 @@ const selection = z
       .array(z.enum(['instance', 'cluster']))
       .min(1)
       .default(['instance', 'cluster'])
-      .describe('Which kinds of database may be selected: RDS instances, Aurora clusters.'),
+      .describe('Which kinds of database may be selected: DB instances, DB clusters (Aurora and Multi-AZ).'),
   })
   .strict()
   .refine((value) => Object.keys(value.tags).length > 0 || value.ids.length > 0, {
@@ -150,7 +150,14 @@ const sandbox = z
       .string()
       .min(1)
       .default('db.t4g.medium')
-      .describe('Instance class of a restored sandbox.'),
+      .describe('Instance class of a restored sandbox (of its one instance, for an Aurora cluster).'),
+    multiAzClusterInstanceClass: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Instance class of the writer and readers of a Multi-AZ DB cluster's sandbox; by default the source cluster's own (DBClusterInstanceClass).",
+      ),
     verifierSubnetIds: z
       .array(z.string().min(1))
       .default([])

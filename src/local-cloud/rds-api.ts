@@ -181,6 +181,7 @@ export class LocalRdsApi {
           kind: input.kind,
           databaseId,
           engine: database.engine,
+          engineVersion: database.engineVersion,
           status: 'creating',
           outcome: archive === undefined ? 'failed' : 'available',
           ...(archive === undefined ? { statusReason: 'injected fault: createSnapshot fails' } : {}),
@@ -290,6 +291,9 @@ export class LocalRdsApi {
           kind: input.kind,
           databaseId: source.record.databaseId,
           engine: source.record.engine,
+          ...(source.record.engineVersion === undefined
+            ? {}
+            : { engineVersion: source.record.engineVersion }),
           status: 'pending',
           outcome: archive === undefined ? 'failed' : 'available',
           ...(statusReason === undefined ? {} : { statusReason }),
@@ -302,7 +306,8 @@ export class LocalRdsApi {
           sourceSnapshotArn: source.record.arn,
           sha256: archive === undefined ? null : sha256Hex(archive),
           sizeBytes: archive === undefined ? null : archive.byteLength,
-          tags: { ...source.record.tags, ...input.tags },
+          // Only the request's tags, as the AWS adapter asks of RDS (no CopyTags).
+          tags: { ...input.tags },
         };
         await this.#commit(record, archive);
         return record;

@@ -45,6 +45,8 @@ export const snapshotRecordSchema = z.object({
   kind,
   databaseId: z.string(),
   engine: z.string(),
+  /** The database's engine version when the snapshot was taken; absent from records written before it was kept. */
+  engineVersion: z.string().optional(),
   status: snapshotStatusSchema,
   /** Where the snapshot ends once its transitions are done. */
   outcome: z.enum(['available', 'failed']),

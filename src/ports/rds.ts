@@ -1,13 +1,38 @@
-// What the workflows need of Amazon RDS, for DB instances and Aurora clusters
-// alike. One port per region: cross-region copies are requested from the
-// destination region, as RDS requires. Implemented by `adapters/aws/rds.ts`
+// What the workflows need of Amazon RDS, for DB instances, Aurora clusters
+// and Multi-AZ DB clusters alike. One port per region: cross-region copies
+// are requested from the destination region, as RDS requires. Implemented by `adapters/aws/rds.ts`
 // (the AWS SDK) and `adapters/local/rds.ts` (the embedded local cloud).
 //
 // Every method translates the cloud's failures into the typed errors of
 // `domain/errors.ts`; anything it does not recognise is rethrown unchanged.
 
-/** An RDS DB instance or an Aurora DB cluster. */
+/**
+ * Which RDS API family a database and its snapshots belong to: a DB instance
+ * (DB snapshots) or a DB cluster (DB cluster snapshots). Aurora clusters and
+ * Multi-AZ DB clusters are both `cluster`: they are backed up, copied and
+ * pruned alike, and only a drill's restore tells them apart (see
+ * `domain/database-type.ts`).
+ */
 export type DatabaseKind = 'instance' | 'cluster';
+
+/**
+ * The compute and storage of a Multi-AZ DB cluster (RDS for PostgreSQL or
+ * MySQL in a DB cluster of one writer and two readable standbys, not Aurora).
+ * A restore of its snapshot must name them again: RestoreDBClusterFromSnapshot
+ * takes `DBClusterInstanceClass`, `StorageType` and `Iops` for such a cluster
+ * ("Valid for: Multi-AZ DB clusters only", and "When specified for a Multi-AZ
+ * DB cluster, a value for the Iops parameter is required"; Amazon RDS API
+ * Reference), and a DB cluster snapshot records neither the instance class
+ * nor the IOPS.
+ */
+export interface MultiAzClusterSettings {
+  /** `DBClusterInstanceClass` of the cluster, e.g. `db.m6gd.large`. */
+  readonly instanceClass: string;
+  /** `StorageType` of the cluster (`io1`, `io2`, `gp3`); undefined when RDS does not say. */
+  readonly storageType: string | undefined;
+  /** Provisioned IOPS of the cluster; undefined when RDS does not say. */
+  readonly iops: number | undefined;
+}
 
 export type Tags = Record<string, string>;
 
@@ -27,6 +52,8 @@ export interface Database extends DatabaseRef {
   /** Days RDS keeps automated backups; 0 when they are off. */
   readonly backupRetentionDays: number;
   readonly tags: Tags;
+  /** Present for a Multi-AZ DB cluster only, when the cloud reports them (RDS does). */
+  readonly multiAzCluster?: MultiAzClusterSettings;
 }
 
 /**
@@ -43,6 +70,11 @@ export interface Snapshot {
   readonly region: string;
   readonly database: DatabaseRef;
   readonly engine: string;
+  /**
+   * The engine version the snapshot was taken with (RDS `EngineVersion`);
+   * a cluster sandbox is restored with it. Absent where the cloud does not say.
+   */
+  readonly engineVersion?: string;
   readonly status: SnapshotStatus;
   readonly type: SnapshotType;
   /** When the snapshot was taken; absent while RDS has not set it yet. */
@@ -87,7 +119,10 @@ export interface CopySnapshotRequest {
   readonly sourceEncrypted: boolean;
   /** KMS key of the destination region that encrypts the copy (see `sourceEncrypted`). */
   readonly kmsKeyId: string;
-  /** Tags set on the copy in addition to the source's (which are copied). */
+  /**
+   * Every tag the copy carries, and only these: the source's tags are not
+   * copied. Whoever needs a tag on the copy names it here.
+   */
   readonly tags: Tags;
 }
 
@@ -99,7 +134,7 @@ export interface SnapshotFilter {
 
 export interface RdsPort {
   readonly region: string;
-  /** All DB instances and Aurora clusters of the region (every page). */
+  /** All DB instances and DB clusters (Aurora and Multi-AZ) of the region (every page). */
   listDatabases(): Promise<Database[]>;
   /** Starts a manual snapshot. Throws `SnapshotAlreadyExistsError` when the id is taken. */
   createSnapshot(request: CreateSnapshotRequest): Promise<Snapshot>;

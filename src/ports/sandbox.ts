@@ -3,7 +3,7 @@
 // and delete it. Sandboxes carry the sandbox tags, which is what the sweeper
 // and the deployed IAM policies key on. Implemented by `adapters/aws/sandbox.ts`
 // (RDS) and the local cloud (PGlite served on a loopback port).
-import type { DatabaseKind, Tags } from './rds.ts';
+import type { DatabaseKind, MultiAzClusterSettings, Tags } from './rds.ts';
 
 export type SandboxStatus = 'creating' | 'available' | 'deleting' | 'failed';
 
@@ -19,7 +19,20 @@ export interface RestoreSandboxRequest {
   readonly sandboxId: string;
   readonly snapshot: { readonly kind: DatabaseKind; readonly id: string; readonly arn: string };
   readonly engine: string;
+  /**
+   * The engine version the snapshot was taken with. A cluster restore sends
+   * it, since RestoreDBClusterFromSnapshot otherwise uses the default version
+   * of the engine in the region; an instance restore always keeps the
+   * snapshot's version.
+   */
+  readonly engineVersion?: string;
+  /** The instance class of a DB instance sandbox or of an Aurora sandbox's one instance. */
   readonly instanceClass: string;
+  /**
+   * For a Multi-AZ DB cluster snapshot: the instance class and storage of the
+   * sandbox cluster (whose instances RDS creates itself).
+   */
+  readonly multiAzCluster?: MultiAzClusterSettings;
   readonly tags: Tags;
 }
 

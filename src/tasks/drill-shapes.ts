@@ -2,6 +2,13 @@
 import { z } from 'zod';
 import { isoTime, pollState, protectedDatabase } from './shapes.ts';
 
+/** Compute and storage of a Multi-AZ DB cluster, which its restore names again (ports/rds.ts). */
+export const multiAzClusterSettings = z.object({
+  instanceClass: z.string().min(1),
+  storageType: z.string().min(1).optional(),
+  iops: z.number().int().positive().optional(),
+});
+
 export const drillSnapshot = z.object({
   kind: z.enum(['instance', 'cluster']),
   id: z.string().min(1),
@@ -17,7 +24,10 @@ export const plannedDrill = z.object({
   drillId: z.string().min(1),
   trigger: z.enum(['schedule', 'on-demand']),
   plannedAt: isoTime,
-  database: protectedDatabase,
+  database: protectedDatabase.extend({
+    /** Present for a Multi-AZ DB cluster, as discovered when the drill was planned. */
+    multiAzCluster: multiAzClusterSettings.optional(),
+  }),
   snapshot: drillSnapshot,
   sandboxId: z.string().min(1),
   /**

@@ -83,6 +83,19 @@ async function chooseSnapshot(
   return newest;
 }
 
+/** A Multi-AZ DB cluster's compute and storage, as workflow state (no undefined members). */
+function multiAzClusterOf(database: Database): Pick<PlannedDrill['database'], 'multiAzCluster'> {
+  const settings = database.multiAzCluster;
+  if (settings === undefined) return {};
+  return {
+    multiAzCluster: {
+      instanceClass: settings.instanceClass,
+      ...(settings.storageType === undefined ? {} : { storageType: settings.storageType }),
+      ...(settings.iops === undefined ? {} : { iops: settings.iops }),
+    },
+  };
+}
+
 /**
  * Decides what to drill: on demand, the one database asked for; on schedule,
  * every protected database whose drill interval has elapsed. Either way, the
@@ -138,7 +151,12 @@ export const planDrillsTask = defineTask({
           trigger: onDemand ? 'on-demand' : 'schedule',
           plannedAt: now.toISOString(),
           sandboxId: sandboxId(database.id, now, deployment),
-          database: { kind: database.kind, id: database.id, engine: database.engine },
+          database: {
+            kind: database.kind,
+            id: database.id,
+            engine: database.engine,
+            ...multiAzClusterOf(database),
+          },
           snapshot: { kind: database.kind, id: snapshot.id, arn: snapshot.arn, region },
           verifiedIn: chooseVerifier(config, region),
         });

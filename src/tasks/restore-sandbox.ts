@@ -4,9 +4,29 @@ import type { DrillLease } from '../domain/drill-leases.ts';
 import { SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxTags } from '../domain/sandbox.ts';
+import type { MultiAzClusterSettings } from '../ports/rds.ts';
 import { defineTask } from '../runtime/task.ts';
 import { writeLease } from './drill-leases.ts';
-import { plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
+import { type PlannedDrill, plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
+
+/**
+ * The sandbox of a Multi-AZ DB cluster keeps the source cluster's storage and,
+ * unless the config names one, its instance class: a Multi-AZ DB cluster runs
+ * on fewer classes than a DB instance, so the sandbox class of instances
+ * would not do.
+ */
+function multiAzSandboxSettings(
+  drill: PlannedDrill,
+  configuredInstanceClass: string | undefined,
+): MultiAzClusterSettings | undefined {
+  const source = drill.database.multiAzCluster;
+  if (source === undefined) return undefined;
+  return {
+    instanceClass: configuredInstanceClass ?? source.instanceClass,
+    storageType: source.storageType,
+    iops: source.iops,
+  };
+}
 
 /**
  * Starts the restore of the drill's snapshot into its sandbox. First it takes
@@ -35,13 +55,16 @@ export const restoreSandboxTask = defineTask({
       deployment: deployment.id,
     };
     await writeLease(reports, lease);
+    const multiAzCluster = multiAzSandboxSettings(drill, config.sandbox.multiAzClusterInstanceClass);
     const restoreRequestedAt = clock().toISOString();
     await sandboxes(region).restoreSandbox({
       region,
       sandboxId: drill.sandboxId,
       snapshot: { kind: drill.snapshot.kind, id: snapshot.id, arn: snapshot.arn },
       engine: drill.database.engine,
+      engineVersion: snapshot.engineVersion,
       instanceClass: config.sandbox.instanceClass,
+      multiAzCluster,
       tags: sandboxTags({
         drillId: drill.drillId,
         databaseId: drill.database.id,
@@ -63,7 +86,7 @@ export const restoreSandboxTask = defineTask({
         sourceSnapshotArn: snapshot.sourceSnapshotArn ?? null,
         sha256: snapshot.sha256 ?? null,
       },
-      instanceClass: config.sandbox.instanceClass,
+      instanceClass: multiAzCluster?.instanceClass ?? config.sandbox.instanceClass,
       expiresAt,
       poll: firstPoll(clock(), config.sandbox.ttlMinutes),
     };

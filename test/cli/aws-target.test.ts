@@ -3,6 +3,7 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  type GetExecutionHistoryInput,
   ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
@@ -10,6 +11,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
+import {
+  drillDatabaseHistory,
+  drillRunHistory,
+  executionArnOf,
+  historyPage,
+} from '../support/sfn-history.ts';
 
 const sfn = mockClient(SFNClient);
 const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:restorable-prod-backup';
@@ -165,6 +172,61 @@ describe('restorable drill --target aws', () => {
       checks: [{ name: 'restore', status: 'pass', detail: 'restored' }],
       report: { json: 's3://reports/drills/orders/x.json', html: 's3://reports/drills/orders/x.html' },
     });
+  });
+
+  it('prints each database’s steps from its child execution on stderr, and only the result on stdout', async () => {
+    // Prepare: a drill of orders and billing that has ended by the first poll.
+    const drillArn = stateMachineArn.replace('backup', 'drill');
+    sfn.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        {
+          name: 'restorable-prod-drill',
+          stateMachineArn: drillArn,
+          type: 'STANDARD',
+          creationDate: new Date(),
+        },
+      ],
+    });
+    const children = ['orders', 'billing'].map((database) => ({
+      database,
+      executionArn: executionArnOf('restorable-prod-drill-database', `child-${database}`),
+    }));
+    const histories = new Map([
+      [executionArn, drillRunHistory(children).events],
+      ...children.map(
+        ({ database, executionArn: arn }) => [arn, drillDatabaseHistory(database).events] as const,
+      ),
+    ]);
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .callsFake((input: GetExecutionHistoryInput) =>
+        historyPage(histories.get(input.executionArn ?? '') ?? [], input),
+      );
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ runId: 'r', status: 'OK', drills: [], skipped: [] }),
+      executionArn,
+    });
+
+    // Act
+    const people = await runCli('drill', '--target', 'aws');
+    const machine = await runCli('drill', '--target', 'aws', '--json');
+
+    // Assess
+    expect(people.code).toBe(0);
+    expect(people.stdout).toBe('');
+    for (const database of ['orders', 'billing']) {
+      expect(people.stderr).toContain(
+        `  ${database}: restore started from restorable-${database}-2026-11-22 in eu-central-1\n`,
+      );
+      expect(people.stderr).toContain(`  ${database}: sandbox available, verifying\n`);
+      expect(people.stderr).toContain(`  ${database}: sandbox deleted\n`);
+      expect(people.stderr).toContain(`  ${database}: drill PASS, report written\n`);
+    }
+    expect(people.stderr).toContain('  DrillEachDatabase: 2/2 done, 0 failed\n');
+    expect(machine.code).toBe(0);
+    expect(machine.stderr).toBe('');
+    expect(machine.json()).toEqual({ verdict: 'pass', drills: [] });
   });
 
   it('exits 2 when the workflow rejects the snapshot, before any sandbox', async () => {

@@ -50,15 +50,6 @@ describeRdsPortContract('AWS adapter over moto_server', async () => {
     // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBClusterSnapshot.html
     // (SourceDBClusterSnapshotArn).
     recordsCopySource: false,
-    // moto applies either the request's Tags or, without them, the source's
-    // tags (CopyTags), never both. The API reference documents each parameter
-    // alone (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html:
-    // "CopyTags: Specifies whether to copy all tags from the source DB snapshot
-    // to the target DB snapshot"), not their combination, and moto's change
-    // that introduced this (getmoto/moto#8320) says it was measured on AWS.
-    // The port promises both sets on a copy; whether RDS keeps that promise is
-    // open until it is checked on AWS.
-    copiesSourceTagsBesideOwnTags: false,
     // moto completes a copy at once. On RDS a copy is `pending` then
     // `copying`, and deleting it in that state cancels it
     // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html,

@@ -100,6 +100,16 @@ export interface SeedCluster {
   readonly tags?: Tags;
   /** Member instance ids, created as instances of the cluster. */
   readonly members?: readonly string[];
+  /**
+   * A Multi-AZ DB cluster (engine `postgres` or `mysql`) reports its compute
+   * and storage as DescribeDBClusters does; an Aurora cluster has none.
+   */
+  readonly multiAzCluster?: {
+    readonly instanceClass: string;
+    readonly storageType: string;
+    readonly iops: number;
+    readonly allocatedStorage: number;
+  };
 }
 
 export interface SeedSnapshot {
@@ -465,7 +475,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       kmsKeyId: input.KmsKeyId ?? original.kmsKeyId,
       sourceArn: original.arn,
       sourceRegion: sourceRegion === region ? undefined : sourceRegion,
-      tags: { ...(input.CopyTags === true ? original.tags : {}), ...fromTagList(input.Tags) },
+      tags: copiedTags(original.tags, input),
     };
     destination.snapshots[kind].set(targetId, copy);
     return copy;
@@ -733,6 +743,14 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         BackupRetentionPeriod: cluster.backupRetentionDays ?? 7,
         DBClusterMembers: [],
         TagList: toTagList(cluster.tags ?? {}),
+        ...(cluster.multiAzCluster === undefined
+          ? {}
+          : {
+              DBClusterInstanceClass: cluster.multiAzCluster.instanceClass,
+              StorageType: cluster.multiAzCluster.storageType,
+              Iops: cluster.multiAzCluster.iops,
+              AllocatedStorage: cluster.multiAzCluster.allocatedStorage,
+            }),
       });
       for (const member of cluster.members ?? []) {
         seedInstance(region, {
@@ -849,6 +867,19 @@ function decodeMarker(marker: string): number {
     });
   }
   return Number(match[1]);
+}
+
+/**
+ * The tags of a copy. CopyTags copies the source's tags ("By default, tags
+ * aren't copied", CopyDBSnapshot and CopyDBClusterSnapshot in the Amazon RDS
+ * API Reference); what RDS does given Tags as well is not documented, and a
+ * measurement on AWS reported with moto (getmoto/moto#8320) found that the
+ * given Tags replace the copied ones, as here.
+ */
+function copiedTags(source: Tags, input: { CopyTags?: boolean | undefined; Tags?: Tag[] | undefined }): Tags {
+  const given = input.Tags ?? [];
+  if (input.CopyTags === true && given.length === 0) return { ...source };
+  return fromTagList(given);
 }
 
 function toTagList(tags: Tags): Tag[] {

@@ -1,4 +1,5 @@
-// The RDS port over the AWS SDK v3, for DB instances and Aurora clusters.
+// The RDS port over the AWS SDK v3, for DB instances, Aurora clusters and
+// Multi-AZ DB clusters.
 //
 // One `RDSClient` per region (see `awsRdsPortProvider`). Cross-region copies
 // are requested from the destination region's client: the SDK's RDS
@@ -27,6 +28,7 @@ import {
   RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
+import { databaseTypeOf } from '../../domain/database-type.ts';
 import {
   CopyLimitExceededError,
   DatabaseNotFoundError,
@@ -84,8 +86,8 @@ export class AwsRdsAdapter implements RdsPort {
       }),
     ]);
     return [
-      // A member of an Aurora cluster is not protected on its own: the cluster
-      // is (its snapshots are cluster snapshots).
+      // A member of a cluster (Aurora or Multi-AZ) is not protected on its
+      // own: the cluster is (its snapshots are cluster snapshots).
       ...instances.filter((instance) => instance.DBClusterIdentifier === undefined).map(toInstanceDatabase),
       ...clusters.map(toClusterDatabase),
     ].filter((database) => isRdsEngine(database.engine));
@@ -180,7 +182,16 @@ export class AwsRdsAdapter implements RdsPort {
       // Not sent to RDS: the SDK presigns the source-region request (it takes
       // the region from the source ARN and skips it for a same-region copy).
       SourceRegion: request.sourceRegion,
-      CopyTags: true,
+      // The copy's tags are the request's, sent in full; CopyTags is left at
+      // its default (false). The API reference documents CopyTags ("copy all
+      // tags from the source DB snapshot to the target DB snapshot. By
+      // default, tags aren't copied") and Tags each alone, not what RDS does
+      // given both (CopyDBSnapshot and CopyDBClusterSnapshot,
+      // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html,
+      // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html);
+      // a measurement on AWS reported with moto (getmoto/moto#8320) found
+      // that given Tags replace the copied ones. Without CopyTags the copy
+      // carries exactly `Tags` under either reading.
       Tags: toTagList(request.tags),
     };
     if (request.kind === 'instance') {
@@ -307,6 +318,7 @@ export class AwsRdsAdapter implements RdsPort {
       region: this.region,
       database: { kind: 'instance', id: snapshot.DBInstanceIdentifier ?? '' },
       engine: snapshot.Engine ?? '',
+      ...optionalEngineVersion(snapshot.EngineVersion),
       status: toSnapshotStatus(snapshot.Status),
       type: toSnapshotType(snapshot.SnapshotType),
       createdAt: snapshot.SnapshotCreateTime,
@@ -326,6 +338,7 @@ export class AwsRdsAdapter implements RdsPort {
       region: this.region,
       database: { kind: 'cluster', id: snapshot.DBClusterIdentifier ?? '' },
       engine: snapshot.Engine ?? '',
+      ...optionalEngineVersion(snapshot.EngineVersion),
       status: toSnapshotStatus(snapshot.Status),
       type: toSnapshotType(snapshot.SnapshotType),
       createdAt: snapshot.SnapshotCreateTime,
@@ -532,7 +545,7 @@ function toInstanceDatabase(instance: DBInstance): Database {
 }
 
 function toClusterDatabase(cluster: DBCluster): Database {
-  return {
+  const database: Database = {
     kind: 'cluster',
     id: cluster.DBClusterIdentifier ?? '',
     arn: cluster.DBClusterArn ?? '',
@@ -545,6 +558,19 @@ function toClusterDatabase(cluster: DBCluster): Database {
     backupRetentionDays: cluster.BackupRetentionPeriod ?? 0,
     tags: fromTagList(cluster.TagList),
   };
+  // DBClusterInstanceClass: "This setting is only for non-Aurora Multi-AZ DB
+  // clusters" (DBCluster, Amazon RDS API Reference). Without it a drill
+  // cannot restore the cluster; the sandbox adapter says so.
+  const instanceClass = cluster.DBClusterInstanceClass;
+  if (databaseTypeOf(database) !== 'multi-az-cluster' || instanceClass === undefined) return database;
+  return {
+    ...database,
+    multiAzCluster: { instanceClass, storageType: cluster.StorageType, iops: cluster.Iops },
+  };
+}
+
+function optionalEngineVersion(engineVersion: string | undefined): { engineVersion?: string } {
+  return engineVersion === undefined || engineVersion === '' ? {} : { engineVersion };
 }
 
 const SNAPSHOT_STATUSES: ReadonlySet<string> = new Set<SnapshotStatus>([

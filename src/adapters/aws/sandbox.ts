@@ -1,6 +1,6 @@
 // The sandbox port over the AWS SDK v3: restore drills restore a snapshot into
-// an isolated RDS DB instance or Aurora cluster, wait for it, read its
-// credentials, and always delete it.
+// an isolated RDS DB instance, Aurora cluster or Multi-AZ DB cluster, wait for
+// it, read its credentials, and always delete it.
 //
 // One `RDSClient` and one `SecretsManagerClient` per region (see
 // `awsSandboxPortProvider`). Tags come from the `TagList` of the describe
@@ -8,10 +8,13 @@
 // (`translateRdsError`) plus the sandbox's own cases.
 //
 // Safety rules, each pinned by a test:
-// - a sandbox is never publicly accessible, never Multi-AZ, never protected
-//   from deletion, and restored into the subnet group and security groups
-//   configured for the adapter's own region only (network ids are regional:
-//   without settings for the region, nothing is restored);
+// - a sandbox is never publicly accessible, never protected from deletion,
+//   and restored into the subnet group and security groups configured for
+//   the adapter's own region only (network ids are regional: without
+//   settings for the region, nothing is restored);
+//   it is never Multi-AZ either, except the sandbox of a Multi-AZ DB cluster,
+//   which RDS can only restore as what it is: a writer and two readers in
+//   three Availability Zones;
 // - nothing is deleted, modified or read for credentials unless it carries
 //   the sandbox tag, re-read from RDS just before: this is what keeps a
 //   teardown from ever deleting a production database;
@@ -54,10 +57,12 @@ import {
   ModifyDBInstanceCommand,
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
+  type RestoreDBClusterFromSnapshotCommandInput,
   RestoreDBInstanceFromDBSnapshotCommand,
   type Tag,
 } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { databaseTypeOf } from '../../domain/database-type.ts';
 import {
   CloudServiceError,
   ConfigError,
@@ -136,10 +141,16 @@ export class AwsSandboxAdapter implements SandboxPort {
     if (request.snapshot.kind !== 'instance' && request.snapshot.kind !== 'cluster') {
       throw new InvalidInputError(`unknown snapshot kind for sandbox ${request.sandboxId}`);
     }
-    if (this.#network === undefined) throw new ConfigError(missingNetworkMessage(this.region));
-    return request.snapshot.kind === 'instance'
-      ? this.#restoreInstance(request, this.#network)
-      : this.#restoreCluster(request, this.#network);
+    const network = this.#network;
+    if (network === undefined) throw new ConfigError(missingNetworkMessage(this.region));
+    switch (databaseTypeOf({ kind: request.snapshot.kind, engine: request.engine })) {
+      case 'instance':
+        return this.#restoreInstance(request, network);
+      case 'aurora-cluster':
+        return this.#restoreAuroraCluster(request, network);
+      case 'multi-az-cluster':
+        return this.#restoreMultiAzCluster(request, network);
+    }
   }
 
   async describeSandbox(ref: SandboxRef): Promise<Sandbox | undefined> {
@@ -209,15 +220,13 @@ export class AwsSandboxAdapter implements SandboxPort {
     if (cluster === undefined) return;
     guard(ref.id, 'DB cluster', cluster.TagList, options.drillId);
     if (toSandboxStatus(cluster.Status) === 'deleting') return;
-    const members = await this.#clusterMembers(ref.id);
-    // Every guard before the first delete: all or nothing.
-    for (const member of members) {
-      guard(member.DBInstanceIdentifier ?? '', `DB instance of cluster ${ref.id}`, member.TagList);
-    }
-    // RDS deletes a cluster only once its instances are deleted or deleting.
-    for (const member of members) {
-      if (toSandboxStatus(member.DBInstanceStatus) === 'deleting') continue;
-      await this.#deleteInstance(member.DBInstanceIdentifier ?? '', { memberOfCluster: true });
+    // RDS deletes an Aurora cluster only once its instances are deleted or
+    // deleting. A Multi-AZ DB cluster's instances are RDS's own: deleting
+    // the cluster terminates them ("all cluster members are terminated",
+    // DeleteDBCluster, Amazon RDS API Reference), and they are not deleted
+    // one by one.
+    if (databaseTypeOf({ kind: 'cluster', engine: cluster.Engine ?? '' }) === 'aurora-cluster') {
+      await this.#deleteAuroraMembers(ref.id);
     }
     const context = { operation: 'DeleteDBCluster', resource: `sandbox ${ref.id}`, databaseId: ref.id };
     try {
@@ -233,6 +242,18 @@ export class AwsSandboxAdapter implements SandboxPort {
     } catch (error) {
       if (isGone(error)) return;
       throw error;
+    }
+  }
+
+  async #deleteAuroraMembers(clusterId: string): Promise<void> {
+    const members = await this.#clusterMembers(clusterId);
+    // Every guard before the first delete: all or nothing.
+    for (const member of members) {
+      guard(member.DBInstanceIdentifier ?? '', `DB instance of cluster ${clusterId}`, member.TagList);
+    }
+    for (const member of members) {
+      if (toSandboxStatus(member.DBInstanceStatus) === 'deleting') continue;
+      await this.#deleteInstance(member.DBInstanceIdentifier ?? '', { memberOfCluster: true });
     }
   }
 
@@ -303,6 +324,11 @@ export class AwsSandboxAdapter implements SandboxPort {
             AutoMinorVersionUpgrade: false,
             CopyTagsToSnapshot: false,
             Tags: toTagList(request.tags),
+            // No EngineVersion: RestoreDBInstanceFromDBSnapshot has no such
+            // parameter, the instance runs the snapshot's version ("To
+            // restore from a DB snapshot with an unsupported engine version,
+            // you must first upgrade the engine version of the snapshot",
+            // Amazon RDS API Reference).
             // No ManageMasterUserPassword: RDS for Oracle only on a restore
             // (see the top of this file); describeSandbox turns it on.
           }),
@@ -318,40 +344,85 @@ export class AwsSandboxAdapter implements SandboxPort {
     }
   }
 
-  async #restoreCluster(request: RestoreSandboxRequest, network: SandboxNetwork): Promise<Sandbox> {
+  /**
+   * RestoreDBClusterFromSnapshot, resumed when a retried restore finds the
+   * cluster of the same drill. The parameters common to both kinds of
+   * cluster are set here; `specific` adds those of one kind.
+   */
+  async #restoreClusterFromSnapshot(
+    request: RestoreSandboxRequest,
+    network: SandboxNetwork,
+    specific: Partial<RestoreDBClusterFromSnapshotCommandInput>,
+  ): Promise<DBCluster> {
     const { sandboxId, snapshot } = request;
-    const Tags = toTagList(request.tags);
-    const restoreContext = {
+    const context = {
       operation: 'RestoreDBClusterFromSnapshot',
       resource: `sandbox ${sandboxId} from ${snapshot.arn}`,
       snapshotId: snapshot.id,
       databaseId: sandboxId,
     };
-    let cluster: DBCluster;
     try {
-      const output = await this.#call(restoreContext, () =>
+      const output = await this.#call(context, () =>
         this.#rds.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: sandboxId,
             SnapshotIdentifier: snapshot.arn,
             Engine: request.engine,
+            // Without it RDS restores the engine's default version in the
+            // region (RestoreDBClusterFromSnapshot, EngineVersion, Amazon RDS
+            // API Reference): the drill restores the version the snapshot
+            // was taken with, as a real recovery would.
+            EngineVersion: request.engineVersion,
             DBSubnetGroupName: network.subnetGroup,
             VpcSecurityGroupIds: securityGroups(network),
             DeletionProtection: false,
             CopyTagsToSnapshot: false,
-            Tags,
+            Tags: toTagList(request.tags),
+            ...specific,
             // RestoreDBClusterFromSnapshot has no ManageMasterUserPassword
             // (see the top of this file); describeSandbox turns it on.
           }),
         ),
       );
-      cluster = required(output.DBCluster, restoreContext);
+      return required(output.DBCluster, context);
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
       const existing = await this.#findCluster(sandboxId);
       if (existing === undefined || !sameDrill(existing.TagList, request.tags)) throw error;
-      cluster = existing;
+      return existing;
     }
+  }
+
+  /**
+   * A Multi-AZ DB cluster is restored with its instance class and storage
+   * ("Valid for: Multi-AZ DB clusters only": DBClusterInstanceClass, Iops,
+   * PubliclyAccessible; StorageType "When specified for a Multi-AZ DB
+   * cluster, a value for the Iops parameter is required";
+   * RestoreDBClusterFromSnapshot, Amazon RDS API Reference). RDS creates its
+   * writer and readers itself: no CreateDBInstance.
+   */
+  async #restoreMultiAzCluster(request: RestoreSandboxRequest, network: SandboxNetwork): Promise<Sandbox> {
+    const settings = request.multiAzCluster;
+    if (settings === undefined) {
+      throw new InvalidInputError(
+        `sandbox ${request.sandboxId}: snapshot ${request.snapshot.id} is of a Multi-AZ DB cluster, ` +
+          'whose restore needs the instance class and storage of the cluster, and none was given',
+      );
+    }
+    const cluster = await this.#restoreClusterFromSnapshot(request, network, {
+      DBClusterInstanceClass: settings.instanceClass,
+      StorageType: settings.storageType,
+      Iops: settings.iops,
+      PubliclyAccessible: false,
+    });
+    // No instance is listed yet: the sandbox is `creating` until RDS's own are available.
+    return this.#clusterSandbox(cluster, []);
+  }
+
+  async #restoreAuroraCluster(request: RestoreSandboxRequest, network: SandboxNetwork): Promise<Sandbox> {
+    const { sandboxId } = request;
+    const Tags = toTagList(request.tags);
+    const cluster = await this.#restoreClusterFromSnapshot(request, network, {});
     // An Aurora cluster holds no compute of its own: one instance serves it.
     // If RDS refuses it while the cluster is still being restored
     // (InvalidStateError, retryable), retrying restoreSandbox resumes here.

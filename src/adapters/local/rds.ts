@@ -90,6 +90,7 @@ export function toSnapshot(record: SnapshotRecord): Snapshot {
     region: record.region,
     database: { kind: record.kind, id: record.databaseId },
     engine: record.engine,
+    ...(record.engineVersion === undefined ? {} : { engineVersion: record.engineVersion }),
     status: record.status,
     type: record.type,
     createdAt: new Date(record.createdAt),

@@ -1,3 +1,5 @@
+import { awsRdsPortProvider } from '../../adapters/aws/rds.ts';
+import { S3ReportStore } from '../../adapters/aws/report-store.ts';
 import type { Config } from '../../config/schema.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
 import { deploymentOf } from '../../domain/deployment.ts';
@@ -15,6 +17,7 @@ import type { UnreadableSnapshotRecord } from '../../local-cloud/records.ts';
 import type { RdsPortProvider } from '../../ports/rds.ts';
 import type { ReportStore } from '../../ports/report-store.ts';
 import { listDrillReportKeys, readDrillReports } from '../../reports/drill-report.ts';
+import { awsS3Client, findReportBucket } from '../aws-stack.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { openLocalEnvironment, regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
@@ -121,10 +124,50 @@ export function printStatus(context: CommandContext, statuses: readonly Database
 }
 
 /**
+ * Warns about every file that did not read: the ones named in a database's
+ * row, then `otherUnreadable` (records of no protected database: still
+ * damaged, still said). Returns whether any did not read.
+ */
+function warnUnreadable(
+  context: CommandContext,
+  statuses: readonly DatabaseStatus[],
+  otherUnreadable: readonly UnreadableFile[] = [],
+): boolean {
+  const named = new Set(statuses.flatMap((status) => (status.unreadable ?? []).map((file) => file.path)));
+  for (const status of statuses) {
+    for (const file of status.unreadable ?? []) {
+      context.output.warn(`restorable: ${status.id}: ${file.path} is unreadable, left out: ${file.reason}`);
+    }
+  }
+  for (const record of otherUnreadable.filter((candidate) => !named.has(candidate.path))) {
+    context.output.warn(`restorable: ${record.path} is unreadable, left out: ${record.reason}`);
+  }
+  return named.size > 0 || otherUnreadable.length > 0;
+}
+
+/**
+ * `--target aws`: the snapshots from RDS in every region the tool writes to,
+ * the last drills from the stack's report bucket. Exits 1 when a drill
+ * report does not read.
+ */
+async function runAwsStatus(context: CommandContext): Promise<number> {
+  const { config } = context;
+  const stackRegion = config.aws.region ?? config.sourceRegion;
+  const s3 = awsS3Client(stackRegion);
+  const reports = new S3ReportStore(s3, await findReportBucket(s3, config.aws.stage, stackRegion));
+  const statuses = await collectStatus(config, awsRdsPortProvider(), reports, context.clock());
+  printStatus(context, statuses);
+  const unreadable = warnUnreadable(context, statuses);
+  context.output.result({ databases: statuses });
+  return unreadable ? EXIT_FAILURE : EXIT_OK;
+}
+
+/**
  * Exits 1 when a key file is missing (the snapshots under it cannot be
  * restored) or a stored file does not read (what it recorded is unknown).
  */
 export async function runStatusCommand(context: CommandContext): Promise<number> {
+  if (context.target === 'aws') return runAwsStatus(context);
   const environment = await openLocalEnvironment(context, { reportMissingKeys: true });
   try {
     const { rds, reports } = environment.dependencies;
@@ -142,20 +185,13 @@ export async function runStatusCommand(context: CommandContext): Promise<number>
     for (const key of missingKeys) {
       context.output.warn(`restorable: ${describeMissingKey(key)}: they cannot be restored until it is back`);
     }
-    const named = new Set(statuses.flatMap((status) => (status.unreadable ?? []).map((file) => file.path)));
-    for (const status of statuses) {
-      for (const file of status.unreadable ?? []) {
-        context.output.warn(`restorable: ${status.id}: ${file.path} is unreadable, left out: ${file.reason}`);
-      }
-    }
-    // Records of no protected database's daily snapshots: still damaged, still said.
-    for (const record of unreadableSnapshots.filter((candidate) => !named.has(candidate.path))) {
-      context.output.warn(`restorable: ${record.path} is unreadable, left out: ${record.reason}`);
-    }
+    const unreadable = warnUnreadable(
+      context,
+      statuses,
+      unreadableSnapshots.map(({ path, reason }) => ({ path, reason })),
+    );
     context.output.result({ databases: statuses });
-    return missingKeys.length === 0 && unreadableSnapshots.length === 0 && named.size === 0
-      ? EXIT_OK
-      : EXIT_FAILURE;
+    return missingKeys.length === 0 && !unreadable ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await environment.close();
   }

@@ -20,6 +20,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsRdsAdapter, awsRdsPortProvider } from '../../../src/adapters/aws/rds.ts';
+import { databaseTypeOf } from '../../../src/domain/database-type.ts';
 import {
   CopyLimitExceededError,
   DatabaseNotFoundError,
@@ -187,6 +188,72 @@ describe('AwsRdsAdapter.listDatabases', () => {
       { kind: 'instance', id: 'orders' },
       { kind: 'cluster', id: 'billing' },
     ]);
+  });
+
+  it('tells the three kinds apart: a DB instance, an Aurora cluster, and a Multi-AZ DB cluster with its compute and storage', async () => {
+    // Prepare: a Multi-AZ DB cluster is an RDS for PostgreSQL or MySQL
+    // cluster; DescribeDBInstances lists its writer and readers as members.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        { DBInstanceIdentifier: 'orders', Engine: 'postgres', EngineVersion: '16.4' },
+        { DBInstanceIdentifier: 'ledger-instance-1', DBClusterIdentifier: 'ledger', Engine: 'postgres' },
+        { DBInstanceIdentifier: 'ledger-instance-2', DBClusterIdentifier: 'ledger', Engine: 'postgres' },
+        { DBInstanceIdentifier: 'ledger-instance-3', DBClusterIdentifier: 'ledger', Engine: 'postgres' },
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        { DBClusterIdentifier: 'billing', Engine: 'aurora-postgresql', EngineVersion: '16.6' },
+        {
+          DBClusterIdentifier: 'ledger',
+          Engine: 'postgres',
+          EngineVersion: '16.3',
+          MultiAZ: true,
+          DBClusterInstanceClass: 'db.m6gd.large',
+          StorageType: 'io1',
+          Iops: 3000,
+          AllocatedStorage: 100,
+        },
+      ],
+    });
+
+    // Act
+    const databases = await adapter().listDatabases();
+
+    // Assess
+    const kinds = databases.map(({ kind, id, engine, multiAzCluster }) => ({
+      kind,
+      id,
+      engine,
+      multiAzCluster,
+    }));
+    expect(kinds).toEqual([
+      { kind: 'instance', id: 'orders', engine: 'postgres', multiAzCluster: undefined },
+      { kind: 'cluster', id: 'billing', engine: 'aurora-postgresql', multiAzCluster: undefined },
+      {
+        kind: 'cluster',
+        id: 'ledger',
+        engine: 'postgres',
+        multiAzCluster: { instanceClass: 'db.m6gd.large', storageType: 'io1', iops: 3000 },
+      },
+    ]);
+    expect(databases.map(databaseTypeOf)).toEqual(['instance', 'aurora-cluster', 'multi-az-cluster']);
+    expect(databases.find((database) => database.id === 'billing')).not.toHaveProperty('multiAzCluster');
+  });
+
+  it('reports a Multi-AZ DB cluster whose instance class RDS does not give without compute settings, rather than inventing any', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [{ DBClusterIdentifier: 'ledger', Engine: 'mysql', StorageType: 'gp3' }],
+    });
+
+    // Act
+    const [ledger] = await adapter().listDatabases();
+
+    // Assess
+    expect(ledger).toMatchObject({ kind: 'cluster', id: 'ledger', engine: 'mysql' });
+    expect(ledger).not.toHaveProperty('multiAzCluster');
   });
 
   it('leaves out the Neptune and DocumentDB databases that the RDS API also describes', async () => {
@@ -397,6 +464,34 @@ describe('AwsRdsAdapter.describeSnapshot', () => {
     });
   });
 
+  it.each([
+    ['DB snapshot', 'instance' as const],
+    ['DB cluster snapshot', 'cluster' as const],
+  ])('reports the engine version a %s was taken with', async (_, kind) => {
+    // Prepare
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot({ EngineVersion: '15.7' })] });
+    rdsMock
+      .on(DescribeDBClusterSnapshotsCommand)
+      .resolves({ DBClusterSnapshots: [clusterSnapshot({ Engine: 'postgres', EngineVersion: '16.3' })] });
+
+    // Act
+    const snapshot = await adapter().describeSnapshot({ kind, id: 'any' });
+
+    // Assess
+    expect(snapshot?.engineVersion).toBe(kind === 'instance' ? '15.7' : '16.3');
+  });
+
+  it('leaves the engine version out when RDS does not give one', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [clusterSnapshot()] });
+
+    // Act
+    const snapshot = await adapter().describeSnapshot({ kind: 'cluster', id: 'billing-2025-03-01' });
+
+    // Assess
+    expect(snapshot).not.toHaveProperty('engineVersion');
+  });
+
   it('asks for the automated type when the identifier is that of an automated snapshot', async () => {
     // Prepare
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({
@@ -603,7 +698,7 @@ describe('AwsRdsAdapter.listSnapshots', () => {
 });
 
 describe('AwsRdsAdapter.copySnapshot', () => {
-  it('copies a DB snapshot into its own region from the source ARN, re-encrypted, with the source tags', async () => {
+  it('copies a DB snapshot into its own region from the source ARN, re-encrypted, tagged with the request’s tags alone (CopyTags not sent)', async () => {
     // Prepare
     const sourceArn = `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:snapshot:orders-2025-03-01`;
     rdsMock.on(CopyDBSnapshotCommand).resolves({
@@ -633,7 +728,6 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       TargetDBSnapshotIdentifier: 'orders-2025-03-01-dr',
       KmsKeyId: KMS_KEY,
       SourceRegion: SOURCE_REGION,
-      CopyTags: true,
       Tags: [{ Key: 'restorable:copy-of', Value: sourceArn }],
     };
     expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(CopyDBSnapshotCommand, expectedInput);
@@ -648,7 +742,7 @@ describe('AwsRdsAdapter.copySnapshot', () => {
     });
   });
 
-  it('copies a DB cluster snapshot into its own region from the source ARN, re-encrypted, with the source tags', async () => {
+  it('copies a DB cluster snapshot into its own region from the source ARN, re-encrypted, tagged with the request’s tags alone (CopyTags not sent)', async () => {
     // Prepare
     const sourceArn = `arn:aws:rds:${SOURCE_REGION}:${ACCOUNT}:cluster-snapshot:billing-2025-03-01`;
     rdsMock.on(CopyDBClusterSnapshotCommand).resolves({
@@ -676,7 +770,6 @@ describe('AwsRdsAdapter.copySnapshot', () => {
       TargetDBClusterSnapshotIdentifier: 'billing-2025-03-01-dr',
       KmsKeyId: KMS_KEY,
       SourceRegion: SOURCE_REGION,
-      CopyTags: true,
       Tags: [{ Key: 'restorable:copy-of', Value: sourceArn }],
     };
     expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(CopyDBClusterSnapshotCommand, expectedInput);

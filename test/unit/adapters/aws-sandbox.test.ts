@@ -153,6 +153,24 @@ function clusterRequest(overrides: Partial<RestoreSandboxRequest> = {}): Restore
   });
 }
 
+const MULTI_AZ_ID = 'rsbx-ledger-202503010205';
+
+/** A Multi-AZ DB cluster's snapshot: an RDS for PostgreSQL cluster, not Aurora. */
+function multiAzRequest(overrides: Partial<RestoreSandboxRequest> = {}): RestoreSandboxRequest {
+  return request({
+    sandboxId: MULTI_AZ_ID,
+    snapshot: {
+      kind: 'cluster',
+      id: 'ledger-2025-03-01',
+      arn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:ledger-2025-03-01`,
+    },
+    engine: 'postgres',
+    engineVersion: '16.3',
+    multiAzCluster: { instanceClass: 'db.m6gd.large', storageType: 'io1', iops: 3000 },
+    ...overrides,
+  });
+}
+
 const ACTIVE_SECRET = { SecretArn: SECRET_ARN, SecretStatus: 'active' };
 
 function instance(overrides: Partial<DBInstance> = {}): DBInstance {
@@ -183,6 +201,43 @@ function cluster(overrides: Partial<DBCluster> = {}): DBCluster {
   };
 }
 
+function multiAzCluster(overrides: Partial<DBCluster> = {}): DBCluster {
+  return cluster({
+    DBClusterIdentifier: MULTI_AZ_ID,
+    Engine: 'postgres',
+    EngineVersion: '16.3',
+    DBClusterInstanceClass: 'db.m6gd.large',
+    StorageType: 'io1',
+    Iops: 3000,
+    Endpoint: `${MULTI_AZ_ID}.cluster-abc.${REGION}.rds.amazonaws.com`,
+    ...overrides,
+  });
+}
+
+/** The writer and readers RDS creates in a Multi-AZ DB cluster; RDS does not give them the cluster's tags. */
+function multiAzMembers(overrides: Partial<DBInstance> = {}): DBInstance[] {
+  return ['instance-1', 'instance-2', 'instance-3'].map((suffix) =>
+    instance({
+      DBInstanceIdentifier: `${MULTI_AZ_ID}-${suffix}`,
+      DBClusterIdentifier: MULTI_AZ_ID,
+      Engine: 'postgres',
+      MasterUserSecret: undefined,
+      TagList: [],
+      ...overrides,
+    }),
+  );
+}
+
+/** Describing the Multi-AZ sandbox cluster by identifier, and its instances by the db-cluster-id filter. */
+function givenMultiAzCluster(described: DBCluster | undefined, members: DBInstance[] = []): void {
+  const on = rdsMock.on(DescribeDBClustersCommand, { DBClusterIdentifier: MULTI_AZ_ID });
+  if (described === undefined) on.rejects(rdsError('DBClusterNotFoundFault'));
+  else on.resolves({ DBClusters: [described] });
+  rdsMock
+    .on(DescribeDBInstancesCommand, { Filters: [{ Name: 'db-cluster-id', Values: [MULTI_AZ_ID] }] })
+    .resolves({ DBInstances: members });
+}
+
 function member(overrides: Partial<DBInstance> = {}): DBInstance {
   return instance({
     DBInstanceIdentifier: `${CLUSTER_ID}-1`,
@@ -195,6 +250,7 @@ function member(overrides: Partial<DBInstance> = {}): DBInstance {
 
 const instanceRef: SandboxRef = { region: REGION, kind: 'instance', id: SANDBOX_ID };
 const clusterRef: SandboxRef = { region: REGION, kind: 'cluster', id: CLUSTER_ID };
+const multiAzRef: SandboxRef = { region: REGION, kind: 'cluster', id: MULTI_AZ_ID };
 
 /** Describing the one instance by identifier. */
 function givenInstance(described: DBInstance | undefined): void {
@@ -446,6 +502,24 @@ describe('AwsSandboxAdapter.restoreSandbox, Aurora cluster snapshot', () => {
     expect(passwordKeysSent()).toEqual([]);
   });
 
+  it('restores the Aurora cluster with the engine version its snapshot was taken with, not the region default', async () => {
+    // Prepare
+    rdsMock.on(RestoreDBClusterFromSnapshotCommand).resolves({ DBCluster: cluster({ Status: 'creating' }) });
+    rdsMock.on(CreateDBInstanceCommand).resolves({ DBInstance: member({ DBInstanceStatus: 'creating' }) });
+
+    // Act
+    await adapter().restoreSandbox(clusterRequest({ engineVersion: '15.8' }));
+
+    // Assess
+    expect(inputsOf(RestoreDBClusterFromSnapshotCommand)).toEqual([
+      expect.objectContaining({ Engine: 'aurora-postgresql', EngineVersion: '15.8' }),
+    ]);
+    // The instance of an Aurora cluster runs the cluster's version.
+    expect(inputsOf(CreateDBInstanceCommand)[0]).not.toHaveProperty('EngineVersion');
+    // An Aurora restore names no Multi-AZ-only parameter.
+    expect(inputsOf(RestoreDBClusterFromSnapshotCommand)[0]).not.toHaveProperty('DBClusterInstanceClass');
+  });
+
   it('reports an instance refused while the cluster is restored as retryable, and a retry resumes there', async () => {
     // Prepare
     rdsMock
@@ -511,6 +585,122 @@ describe('AwsSandboxAdapter.restoreSandbox, Aurora cluster snapshot', () => {
 
     // Assess
     await expect(restoring).rejects.toBeInstanceOf(SandboxCapacityError);
+  });
+});
+
+describe('AwsSandboxAdapter.restoreSandbox, Multi-AZ DB cluster snapshot', () => {
+  it('restores the cluster with its instance class, storage and engine version, private and deletable, and creates no instance', async () => {
+    // Prepare
+    rdsMock.on(RestoreDBClusterFromSnapshotCommand).resolves({
+      DBCluster: multiAzCluster({ Status: 'creating', MasterUserSecret: undefined }),
+    });
+
+    // Act
+    const sandbox = await adapter().restoreSandbox(multiAzRequest());
+
+    // Assess
+    expect(inputsOf(RestoreDBClusterFromSnapshotCommand)).toEqual([
+      {
+        DBClusterIdentifier: MULTI_AZ_ID,
+        SnapshotIdentifier: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:ledger-2025-03-01`,
+        Engine: 'postgres',
+        EngineVersion: '16.3',
+        DBClusterInstanceClass: 'db.m6gd.large',
+        StorageType: 'io1',
+        Iops: 3000,
+        DBSubnetGroupName: 'restorable-sandbox',
+        VpcSecurityGroupIds: ['sg-0aaa', 'sg-0bbb'],
+        PubliclyAccessible: false,
+        DeletionProtection: false,
+        CopyTagsToSnapshot: false,
+        Tags: TAG_LIST,
+      },
+    ]);
+    // RDS creates the writer and both readers of a Multi-AZ DB cluster itself.
+    expect(rdsCommandsSent()).toEqual(['RestoreDBClusterFromSnapshotCommand']);
+    expect(sandbox).toEqual({
+      region: REGION,
+      kind: 'cluster',
+      id: MULTI_AZ_ID,
+      status: 'creating',
+      engine: 'postgres',
+      createdAt: CREATED_AT,
+      tags: TAGS,
+    });
+    expect(passwordKeysSent()).toEqual([]);
+  });
+
+  it('refuses a Multi-AZ DB cluster snapshot without the compute and storage of its cluster, before calling RDS', async () => {
+    // Act
+    const restoring = adapter().restoreSandbox(multiAzRequest({ multiAzCluster: undefined }));
+
+    // Assess
+    await expect(restoring).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(restoring).rejects.toThrow(/Multi-AZ DB cluster/);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('resumes a retried restore when the cluster of the same drill already exists, still without creating an instance', async () => {
+    // Prepare
+    rdsMock.on(RestoreDBClusterFromSnapshotCommand).rejects(rdsError('DBClusterAlreadyExistsFault'));
+    givenMultiAzCluster(multiAzCluster({ Status: 'creating' }));
+
+    // Act
+    const sandbox = await adapter().restoreSandbox(multiAzRequest());
+
+    // Assess
+    expect(sandbox).toMatchObject({ id: MULTI_AZ_ID, kind: 'cluster', status: 'creating', tags: TAGS });
+    expect(rdsMock).not.toHaveReceivedCommand(CreateDBInstanceCommand);
+  });
+
+  it('is available once the cluster, its writer and readers, and the managed credentials are', async () => {
+    // Prepare
+    givenMultiAzCluster(multiAzCluster(), multiAzMembers());
+
+    // Act
+    const sandbox = await adapter().describeSandbox(multiAzRef);
+
+    // Assess
+    expect(sandbox).toMatchObject({
+      id: MULTI_AZ_ID,
+      kind: 'cluster',
+      status: 'available',
+      engine: 'postgres',
+    });
+  });
+
+  it('connects to the writer endpoint of the cluster', async () => {
+    // Prepare
+    givenMultiAzCluster(multiAzCluster({ DatabaseName: 'ledger' }), multiAzMembers());
+    secretsMock
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ username: 'admin', password: SECRET_PASSWORD }) });
+
+    // Act
+    const connection = await adapter().connectionFor(multiAzRef);
+
+    // Assess
+    expect(connection).toMatchObject({
+      engine: 'postgres',
+      host: `${MULTI_AZ_ID}.cluster-abc.${REGION}.rds.amazonaws.com`,
+      port: 5432,
+      database: 'ledger',
+    });
+  });
+});
+
+describe('AwsSandboxAdapter.restoreSandbox, engine version of a DB instance snapshot', () => {
+  it('sends no engine version: the instance runs the version of its snapshot', async () => {
+    // Prepare
+    rdsMock
+      .on(RestoreDBInstanceFromDBSnapshotCommand)
+      .resolves({ DBInstance: instance({ DBInstanceStatus: 'creating' }) });
+
+    // Act
+    await adapter().restoreSandbox(request({ engineVersion: '16.4' }));
+
+    // Assess
+    expect(inputsOf(RestoreDBInstanceFromDBSnapshotCommand)[0]).not.toHaveProperty('EngineVersion');
   });
 });
 
@@ -847,6 +1037,20 @@ describe('AwsSandboxAdapter.listSandboxes', () => {
     expect(rdsCommandsSent().sort()).toEqual(['DescribeDBClustersCommand', 'DescribeDBInstancesCommand']);
   });
 
+  it('lists a Multi-AZ DB cluster sandbox once, as a cluster, and not its untagged instances', async () => {
+    // Prepare
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: multiAzMembers() });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [multiAzCluster()] });
+
+    // Act
+    const sandboxes = await adapter().listSandboxes();
+
+    // Assess
+    expect(sandboxes.map(({ kind, id, status }) => ({ kind, id, status }))).toEqual([
+      { kind: 'cluster', id: MULTI_AZ_ID, status: 'available' },
+    ]);
+  });
+
   it('reports a throttled listing as a ThrottlingError', async () => {
     // Prepare
     rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
@@ -1017,6 +1221,33 @@ describe('AwsSandboxAdapter.deleteSandbox', () => {
     expect(inputsOf(DeleteDBClusterCommand)).toEqual([
       { DBClusterIdentifier: CLUSTER_ID, SkipFinalSnapshot: true, DeleteAutomatedBackups: true },
     ]);
+  });
+
+  it('deletes a Multi-AZ DB cluster with the cluster alone, whose untagged writer and readers go with it', async () => {
+    // Prepare
+    givenMultiAzCluster(multiAzCluster(), multiAzMembers());
+    rdsMock.on(DeleteDBClusterCommand).resolves({});
+
+    // Act
+    await adapter().deleteSandbox(multiAzRef, { drillId: 'drill-42' });
+
+    // Assess
+    expect(rdsMock).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
+    expect(inputsOf(DeleteDBClusterCommand)).toEqual([
+      { DBClusterIdentifier: MULTI_AZ_ID, SkipFinalSnapshot: true, DeleteAutomatedBackups: true },
+    ]);
+  });
+
+  it('refuses to delete an untagged Multi-AZ DB cluster', async () => {
+    // Prepare
+    givenMultiAzCluster(multiAzCluster({ TagList: PRODUCTION_TAGS }), multiAzMembers());
+
+    // Act
+    const deleting = adapter().deleteSandbox(multiAzRef);
+
+    // Assess
+    await expect(deleting).rejects.toBeInstanceOf(SandboxProtectionError);
+    expectNoDeleteSent();
   });
 
   it('skips an instance of the cluster that is already being deleted', async () => {

@@ -21,6 +21,13 @@ import {
   runAwsWorkflow,
   StateMachineNotFoundError,
 } from '../../../src/cli/aws-workflows.ts';
+import {
+  drillDatabaseHistory,
+  executionArnOf,
+  HistoryBuilder,
+  historyPage,
+  plannedDrill,
+} from '../../support/sfn-history.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -76,20 +83,14 @@ function entered(type: 'TaskStateEntered' | 'MapStateEntered', name: string, pre
 }
 
 /**
- * Serves the history as Step Functions does: the whole history so far at
- * every read, `pageSize` events a page. After the n-th DescribeExecution,
- * the first n batches have happened.
+ * Serves the history as Step Functions does (newest first with reverseOrder,
+ * `pageSize` events a page). After the n-th DescribeExecution, the first n
+ * batches have happened.
  */
 function historyGrowing(batches: HistoryEvent[][], pageSize: number): void {
   sfnMock.on(GetExecutionHistoryCommand).callsFake((input: GetExecutionHistoryInput) => {
     const polls = sfnMock.commandCalls(DescribeExecutionCommand).length;
-    const visible = batches.slice(0, polls).flat();
-    const from = input.nextToken === undefined ? 0 : Number(input.nextToken.replace('events-from-', ''));
-    const to = from + pageSize;
-    return {
-      events: visible.slice(from, to),
-      ...(to < visible.length ? { nextToken: `events-from-${to}` } : {}),
-    };
+    return historyPage(batches.slice(0, polls).flat(), { ...input, maxResults: pageSize });
   });
 }
 
@@ -284,7 +285,6 @@ describe('runAwsWorkflow', () => {
       'entered DiscoverDatabases',
       'entered BackUpEachDatabase',
       'entered BackUpDatabase',
-      'entered BackUpDatabase',
       'BackUpEachDatabase: 1/2 done, 0 failed',
       'BackUpDatabase: States.TaskFailed',
       'BackUpEachDatabase: 2/2 done, 0 failed',
@@ -293,12 +293,11 @@ describe('runAwsWorkflow', () => {
     expect(sfnMock).toHaveReceivedCommandTimes(DescribeExecutionCommand, 3);
     expect(sleep).toHaveBeenCalledTimes(2);
     expect(sleep).toHaveBeenCalledWith(1_500);
-    expect(sfnMock).toHaveReceivedCommandWith(GetExecutionHistoryCommand, {
-      executionArn: EXECUTION_ARN,
-      nextToken: 'events-from-4',
-    });
+    // Newest first, paging back only to the last event seen: the first poll's
+    // 7 events take two pages of 4, the next polls' 6 and 5 new events two each.
+    expect(sfnMock).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 6);
     for (const call of sfnMock.commandCalls(GetExecutionHistoryCommand)) {
-      expect(call.args[0].input.includeExecutionData).toBe(false);
+      expect(call.args[0].input).toMatchObject({ reverseOrder: true, includeExecutionData: true });
     }
   });
 
@@ -343,25 +342,26 @@ describe('runAwsWorkflow', () => {
     expect(progress).toEqual([
       `started ${EXECUTION_ARN}`,
       'entered DiscoverDatabases',
-      'DiscoverDatabases: AccessDenied',
+      // The Lambda error's message, from its JSON cause, says why.
+      'DiscoverDatabases: AccessDenied: not authorized',
       'execution: States.TaskFailed',
     ]);
   });
 
-  it('never reports a history event twice when the same events come back at every poll', async () => {
-    // Prepare: nothing new happens during three polls.
+  it('never reports a history event twice, and a poll with nothing new costs one history request', async () => {
+    // Prepare: nothing new happens during three polls; the history is read 1 event a page.
     deployedStack();
     executionStatuses({ status: 'RUNNING' }, { status: 'RUNNING' }, { status: 'SUCCEEDED', output: '{}' });
     const start = event('ExecutionStarted', undefined);
     const discover = entered('TaskStateEntered', 'DiscoverDatabases', start.id);
-    historyInPages([start], [discover]);
+    historyGrowing([[start, discover], [], []], 1);
     const { options, progress } = following();
 
     // Act
     await runAwsWorkflow('backup', {}, options);
 
-    // Assess
-    expect(sfnMock).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 6);
+    // Assess: 2 pages at the first poll, then the newest event, already seen, ends each read.
+    expect(sfnMock).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 4);
     expect(progress).toEqual([`started ${EXECUTION_ARN}`, 'entered DiscoverDatabases']);
   });
 
@@ -456,6 +456,228 @@ describe('runAwsWorkflow', () => {
     expect((error as Error).message).toContain(EXECUTION_ARN);
     expect(sfnMock).toHaveReceivedCommandTimes(DescribeExecutionCommand, 8);
     expect(sfnMock).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+});
+
+describe('runAwsWorkflow following child executions', () => {
+  const DRILL_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:restorable-prod-drill`;
+  const DRILL_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:restorable-prod-drill:drill-run`;
+  const childArn = (name: string) => executionArnOf('restorable-prod-drill-database', name);
+
+  function deployedDrill(): void {
+    sfnMock.on(ListStateMachinesCommand).resolves({
+      stateMachines: [stateMachine('restorable-prod-drill', DRILL_ARN)],
+    });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: DRILL_EXECUTION, startDate: STARTED });
+  }
+
+  /**
+   * The drill workflow's history as it grows: `batches[n]` happens at poll
+   * n + 1. The first batch plans `databases` and starts a child for each;
+   * `endAtPoll` says at which poll each child's task ends in the parent; the
+   * parent ends with the last of them.
+   */
+  function drillRun(databases: string[], endAtPoll: Record<string, number>) {
+    const history = new HistoryBuilder();
+    const started = history.executionStarted({ all: true });
+    const swept = history.lambdaTask('SweepSandboxes', {}, { all: true }, started);
+    const plan = { drills: databases.map(plannedDrill), maxConcurrency: databases.length };
+    const planned = history.lambdaTask('PlanDrills', {}, plan, swept);
+    const map = history.entered('MapStateEntered', 'DrillEachDatabase', plan, planned);
+    const mapStarted = history.add('MapStateStarted', map, {
+      mapStateStartedEventDetails: { length: databases.length },
+    });
+    const submitted = databases.map((database, index) => {
+      const item = history.add('MapIterationStarted', mapStarted, {
+        mapIterationStartedEventDetails: { name: 'DrillEachDatabase', index },
+      });
+      const arn = childArn(`child-${database}`);
+      const event = history.startChild(
+        'DrillDatabase',
+        'restorable-prod-drill-database',
+        arn,
+        plannedDrill(database),
+        item,
+      );
+      return { database, index, event };
+    });
+    const batches: HistoryEvent[][] = [history.since(0)];
+    const lastPoll = Math.max(...Object.values(endAtPoll));
+    let last: HistoryEvent = mapStarted;
+    for (let poll = 2; poll <= lastPoll; poll += 1) {
+      const mark = history.events.length;
+      for (const child of submitted.filter(({ database }) => endAtPoll[database] === poll)) {
+        const exited = history.childSucceeded('DrillDatabase', child.event, { verdict: 'pass' });
+        last = history.add('MapIterationSucceeded', exited, {
+          mapIterationSucceededEventDetails: { name: 'DrillEachDatabase', index: child.index },
+        });
+      }
+      if (poll === lastPoll) {
+        const mapExited = history.exited('MapStateExited', 'DrillEachDatabase', {}, last);
+        const summarized = history.lambdaTask('SummarizeDrills', {}, { status: 'OK' }, mapExited);
+        history.add('ExecutionSucceeded', summarized, {
+          executionSucceededEventDetails: { output: '{"status":"OK"}' },
+        });
+      }
+      batches.push(history.since(mark));
+    }
+    return { batches, lastPoll };
+  }
+
+  /**
+   * Serves the parent's history batch by batch and each child's drill-database
+   * history (its first 8 events until the poll its task ends in the parent,
+   * all of it from then on), reverse paging honoured; DescribeExecution says
+   * RUNNING until the parent's last batch.
+   */
+  function serve(run: ReturnType<typeof drillRun>, endAtPoll: Record<string, number>) {
+    const children = new Map(
+      Object.entries(endAtPoll).map(([database, poll]) => [
+        childArn(`child-${database}`),
+        { events: drillDatabaseHistory(database).events, poll },
+      ]),
+    );
+    sfnMock.on(DescribeExecutionCommand).callsFake(() => {
+      const polls = sfnMock.commandCalls(DescribeExecutionCommand).length;
+      return polls >= run.lastPoll
+        ? { executionArn: DRILL_EXECUTION, status: 'SUCCEEDED', output: '{"status":"OK"}' }
+        : { executionArn: DRILL_EXECUTION, status: 'RUNNING' };
+    });
+    sfnMock.on(GetExecutionHistoryCommand).callsFake((input: GetExecutionHistoryInput) => {
+      const polls = sfnMock.commandCalls(DescribeExecutionCommand).length;
+      if (input.executionArn === DRILL_EXECUTION)
+        return historyPage(run.batches.slice(0, polls).flat(), input);
+      const child = children.get(input.executionArn ?? '');
+      if (child === undefined) throw new Error(`no such execution: ${input.executionArn}`);
+      return historyPage(polls >= child.poll ? child.events : child.events.slice(0, 8), input);
+    });
+  }
+
+  /** Which child executions' histories each poll read, in order. */
+  function childReadsByPoll(): string[][] {
+    const reads: string[][] = [];
+    for (const call of sfnMock.calls()) {
+      const command = call.args[0];
+      if (command instanceof DescribeExecutionCommand) reads.push([]);
+      else if (
+        command instanceof GetExecutionHistoryCommand &&
+        command.input.executionArn !== DRILL_EXECUTION
+      ) {
+        reads.at(-1)?.push(command.input.executionArn ?? '');
+      }
+    }
+    return reads;
+  }
+
+  it('prints each database’s drill steps from its child execution, once each, beside the parent’s', async () => {
+    // Prepare: orders and billing drill in two children; the parent ends at the third poll.
+    deployedDrill();
+    const endAtPoll = { orders: 3, billing: 3 };
+    const run = drillRun(['orders', 'billing'], endAtPoll);
+    serve(run, endAtPoll);
+    const { options, progress } = following();
+
+    // Act
+    const result = await runAwsWorkflow('drill', { all: true }, options);
+
+    // Assess
+    expect(result).toEqual({ executionArn: DRILL_EXECUTION, status: 'SUCCEEDED', output: { status: 'OK' } });
+    const linesOf = (database: string) => progress.filter((line) => line.startsWith(`${database}: `));
+    for (const database of ['orders', 'billing']) {
+      expect(linesOf(database)).toEqual([
+        `${database}: restore started from restorable-${database}-2026-11-22 in eu-central-1`,
+        `${database}: sandbox available, verifying`,
+        `${database}: verification finished`,
+        `${database}: tearing the sandbox down`,
+        `${database}: sandbox deleted`,
+        `${database}: drill PASS, report written`,
+      ]);
+    }
+    // The restore was seen at the first poll, before the parent's Map had ended.
+    expect(
+      progress.indexOf('orders: restore started from restorable-orders-2026-11-22 in eu-central-1'),
+    ).toBeLessThan(progress.indexOf('DrillEachDatabase: 1/2 done, 0 failed'));
+    expect(progress).toContain('entered DrillDatabase');
+    expect(progress.filter((line) => line === 'entered DrillDatabase')).toHaveLength(1);
+    expect(sfnMock).toHaveReceivedCommandWith(GetExecutionHistoryCommand, {
+      executionArn: childArn('child-orders'),
+      reverseOrder: true,
+      includeExecutionData: true,
+    });
+  });
+
+  it('reads a few children a poll, those the parent saw end first, then the least recently read', async () => {
+    // Prepare: four children, two reads a poll; d's task ends at poll 3, the others' at poll 5.
+    deployedDrill();
+    const endAtPoll = { a: 5, b: 5, c: 5, d: 3 };
+    const run = drillRun(['a', 'b', 'c', 'd'], endAtPoll);
+    serve(run, endAtPoll);
+    const { options } = following({ childReadsPerPoll: 2 });
+
+    // Act
+    await runAwsWorkflow('drill', { all: true }, options);
+
+    // Assess: d is read as soon as its task ends; once the parent has ended,
+    // the children not yet complete get one last read each, and no more.
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((database) => childArn(`child-${database}`));
+    expect(childReadsByPoll()).toEqual([
+      [a, b],
+      [c, d],
+      [d, a],
+      [b, c],
+      [a, b, c],
+    ]);
+  });
+
+  it('costs at most five requests a poll with 300 databases running, and reads each within 100 polls', async () => {
+    // Prepare: 300 children start at the first poll and run for 120 polls.
+    deployedDrill();
+    const databases = Array.from({ length: 300 }, (_, index) => `db${index}`);
+    const endAtPoll = Object.fromEntries(databases.map((database) => [database, 120]));
+    const run = drillRun(databases, endAtPoll);
+    serve(run, endAtPoll);
+    const { options } = following();
+
+    // Act
+    await runAwsWorkflow('drill', { all: true }, options);
+
+    // Assess
+    const requestsByPoll: number[] = [];
+    for (const call of sfnMock.calls()) {
+      const command = call.args[0];
+      if (command instanceof DescribeExecutionCommand) requestsByPoll.push(0);
+      if (requestsByPoll.length > 0)
+        requestsByPoll[requestsByPoll.length - 1] = (requestsByPoll.at(-1) ?? 0) + 1;
+    }
+    expect(requestsByPoll).toHaveLength(120);
+    // Between the first poll (the parent's whole history so far) and the last (every child's last read):
+    expect(Math.max(...requestsByPoll.slice(1, -1))).toBe(5);
+    const firstReads = new Set(childReadsByPoll().slice(0, 100).flat());
+    expect(firstReads.size).toBe(300);
+  });
+
+  it('backs off while Step Functions throttles, doubling the interval, and polls at the usual pace after', async () => {
+    // Prepare: the second and third polls are throttled.
+    deployedStack();
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ executionArn: EXECUTION_ARN, status: 'RUNNING' })
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .resolvesOnce({ executionArn: EXECUTION_ARN, status: 'RUNNING' })
+      .resolvesOnce({ executionArn: EXECUTION_ARN, status: 'SUCCEEDED', output: '{}' });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const { options, sleep, progress } = following();
+
+    // Act
+    await runAwsWorkflow('backup', {}, options);
+
+    // Assess
+    expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([1_500, 3_000, 6_000, 1_500]);
+    expect(progress.filter((line) => line.includes('throttling'))).toEqual([
+      'Step Functions is throttling requests; polling again in 3 s',
+      'Step Functions is throttling requests; polling again in 6 s',
+    ]);
   });
 });
 
