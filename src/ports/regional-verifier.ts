@@ -5,7 +5,7 @@
 // stack's state machine, through Step Functions) and
 // `adapters/local/regional-verifier.ts` (in process).
 import type { Verification } from '../reports/evidence.ts';
-import type { VerificationRequest } from '../tasks/verification.ts';
+import type { VerificationRequest } from '../tasks/verification-request.ts';
 
 export type RegionalVerificationStatus =
   | { readonly status: 'running' }

@@ -14,7 +14,8 @@ import { formatIssues } from '../config/load.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
 import type { Verification } from '../reports/evidence.ts';
-import { verificationRequest, verifySandbox } from '../tasks/verification.ts';
+import { verifySandbox } from '../tasks/verification.ts';
+import { verificationRequest } from '../tasks/verification-request.ts';
 import { readRdsCaBundle } from './rds-ca-bundle.ts';
 
 export function createRegionalVerifierHandler(

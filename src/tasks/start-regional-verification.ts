@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { firstPoll } from '../domain/backup.ts';
 import { defineTask } from '../runtime/task.ts';
 import { plannedDrill } from './drill-shapes.ts';
-import { verificationRequestFor } from './verification.ts';
+import { verificationRequestFor } from './verification-request.ts';
 
 /**
  * How long the regional verification may run: the verifier's own Task

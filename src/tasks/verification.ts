@@ -1,39 +1,10 @@
-// What the verifier is asked and what it answers, wherever it runs: in the
-// stack region (verify-sandbox) or in the drill's region, by the regional
-// verifier stack (functions/regional/verify-sandbox-in-region.ts), which has no
-// configuration file of its own: the request carries every setting it needs.
-import { z } from 'zod';
-import { type Config, drillAssertion } from '../config/schema.ts';
+// Runs the verifier on a sandbox, wherever it runs: in the stack region
+// (verify-sandbox) or in the drill's region, by the regional verifier stack
+// (functions/regional/verify-sandbox-in-region.ts).
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
 import type { Verification } from '../reports/evidence.ts';
 import { verifierFor } from '../verifier/index.ts';
-import { type PlannedDrill, sandboxRefOf } from './drill-shapes.ts';
-
-export const verificationRequest = z.object({
-  sandbox: z.object({
-    region: z.string().min(1),
-    kind: z.enum(['instance', 'cluster']),
-    id: z.string().min(1),
-  }),
-  databaseId: z.string().min(1),
-  consistencyTimeBudgetSeconds: z.number().int().min(1),
-  assertions: z.array(drillAssertion),
-  freshnessQuery: z.string().min(1).optional(),
-});
-
-export type VerificationRequest = z.infer<typeof verificationRequest>;
-
-/** The drill's verification settings, from the configuration of the stack that planned it. */
-export function verificationRequestFor(drill: PlannedDrill, config: Config): VerificationRequest {
-  const settings = config.drills.databases[drill.database.id];
-  return {
-    sandbox: sandboxRefOf(drill),
-    databaseId: drill.database.id,
-    consistencyTimeBudgetSeconds: config.drills.consistencyTimeBudgetSeconds,
-    assertions: settings?.assertions ?? [],
-    ...(settings?.freshnessQuery === undefined ? {} : { freshnessQuery: settings.freshnessQuery }),
-  };
-}
+import type { VerificationRequest } from './verification-request.ts';
 
 /**
  * Verifies the sandbox. The credentials are fetched here and never leave

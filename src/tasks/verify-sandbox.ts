@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { writeVerification } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 import { plannedDrill } from './drill-shapes.ts';
-import { verificationRequestFor, verifySandbox } from './verification.ts';
+import { verifySandbox } from './verification.ts';
+import { verificationRequestFor } from './verification-request.ts';
 
 /**
  * Runs the verifier against a sandbox of the stack region. The full result

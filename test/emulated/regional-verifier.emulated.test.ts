@@ -8,7 +8,7 @@ import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsRegionalVerifierProvider } from '../../src/adapters/aws/regional-verifier.ts';
 import { ConfigError } from '../../src/domain/errors.ts';
-import type { VerificationRequest } from '../../src/tasks/verification.ts';
+import type { VerificationRequest } from '../../src/tasks/verification-request.ts';
 import { credentials, motoEndpoint, resetMoto } from './moto.ts';
 
 const DRILL_REGION = 'eu-central-1';

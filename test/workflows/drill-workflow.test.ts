@@ -303,6 +303,13 @@ describe('a drill in a region with a regional verifier', () => {
         if (event.type === 'task') states.push(event.state);
       },
     });
+    // ...and orders whole again (an earlier test deleted rows), written to and backed up today
+    await test.cloud.withDatabase(SOURCE_REGION, 'orders', (db) =>
+      db.exec(`insert into items select g, '2026-11-13T01:00:00Z'::timestamptz - g * interval '1 minute'
+               from generate_series(31, 100) g on conflict do nothing;
+               insert into items values (1000, '2026-11-13T01:30:00Z')`),
+    );
+    await backUp('2026-11-13');
     test.setNow('2026-11-13T05:00:00Z');
 
     // When orders is drilled in the copy region

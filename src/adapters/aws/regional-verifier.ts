@@ -28,7 +28,7 @@ import type {
   RegionalVerifierProvider,
 } from '../../ports/regional-verifier.ts';
 import { parseVerification } from '../../reports/evidence.ts';
-import type { VerificationRequest } from '../../tasks/verification.ts';
+import type { VerificationRequest } from '../../tasks/verification-request.ts';
 import { clientForRegion } from './clients.ts';
 
 /** Where `{region}` stands for the region in REGIONAL_VERIFIER_ARN (see serverless.yml). */

@@ -15,7 +15,7 @@ import {
   InvalidStateError,
   ThrottlingError,
 } from '../../../src/domain/errors.ts';
-import type { VerificationRequest } from '../../../src/tasks/verification.ts';
+import type { VerificationRequest } from '../../../src/tasks/verification-request.ts';
 
 const REGION = 'eu-central-1';
 const PATTERN = 'arn:aws:states:{region}:123456789012:stateMachine:restorable-prod-verify-sandbox-in-region';
