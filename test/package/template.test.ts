@@ -2546,6 +2546,30 @@ ${sandboxYaml}`,
     expect(warnings(stackSettings(inVpc, 'restorable.yml'))).toEqual([]);
   });
 
+  it('warn at build time, naming the region and the field, when scheduled drills restore where there is no sandbox network', () => {
+    const warnings = (config: Config) =>
+      drillWarnings(stackSettings(config, 'restorable.yml'), join(ROOT, 'restorable.yml'), config).filter(
+        (warning) => warning.includes('drills.region'),
+      );
+    // Scheduled drills restore in the copy region, eu-central-1, by default.
+    const [warning, ...others] = warnings(withSandbox('  securityGroupIds: [sg-0123456789abcdef0]\n'));
+    expect(others).toEqual([]);
+    expect(warning).toContain('scheduled drills restore in eu-central-1 (drills.region)');
+    expect(warning).toContain('sandbox.regions.eu-central-1.subnetGroup');
+    const withNetwork = withSandbox(
+      [
+        '  regions:',
+        '    eu-central-1:',
+        '      subnetGroup: restorable-sandbox',
+        '      securityGroupIds: [sg-0123456789abcdef1]',
+        '      verifierSubnetIds: [subnet-0123456789abcdef1]',
+        '      verifierSecurityGroupIds: [sg-0123456789abcdef2]',
+        '',
+      ].join('\n'),
+    );
+    expect(warnings(withNetwork)).toEqual([]);
+  });
+
   it('grant the keys of restored snapshots through RDS of their region only, and grants for AWS resources only', () => {
     const statements = restoreKeyStatements('eu-west-1', [
       { region: 'eu-central-1', kmsKeyId: 'alias/backups' },
