@@ -164,6 +164,8 @@ export const writePruneLogTask = defineTask({
       findingsTotal: input.findingsTotal,
       violations,
       snapshotQuotas: input.snapshotQuotas,
+      // What the workflow alerts on: quotas the next backup would exceed.
+      snapshotQuotasExceeded: input.snapshotQuotas.filter((quota) => quota.status === 'exceeded').length,
       status: failed.length > 0 || violations > 0 ? ('FAILED' as const) : ('OK' as const),
     };
     if (input.dryRun) return { ...result, log: null, completed: [], completedTotal: 0 };
