@@ -100,6 +100,14 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
     output.say(`${finding.severity}: ${finding.kind} ${finding.resource}: ${finding.detail}`);
 }
 
+/** What a deployed backup returns: a stack deployed before the quota forecast returns none. */
+type DeployedBackupSummary = Omit<BackupRunSummary, 'snapshotQuotas' | 'findings'> &
+  Partial<Pick<BackupRunSummary, 'snapshotQuotas' | 'findings'>>;
+
+function withQuotaForecast(output: DeployedBackupSummary): BackupRunSummary {
+  return { ...output, snapshotQuotas: output.snapshotQuotas ?? [], findings: output.findings ?? [] };
+}
+
 /** `--target aws`: starts the deployed workflow in Step Functions and follows it. */
 async function runAwsBackup(context: CommandContext): Promise<number> {
   const run = await runDeployedWorkflow(context, 'backup', { databaseIds: context.flags.db });
@@ -115,7 +123,7 @@ async function runAwsBackup(context: CommandContext): Promise<number> {
     });
     return EXIT_FAILURE;
   }
-  const summary = run.output as BackupRunSummary;
+  const summary = withQuotaForecast(run.output as DeployedBackupSummary);
   printBackupSummary(context, summary);
   context.output.result(backupResult(summary));
   return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;

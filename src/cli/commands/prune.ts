@@ -117,7 +117,9 @@ async function runAwsPrune(context: CommandContext): Promise<number> {
   const run = await runDeployedWorkflow(context, 'prune', { dryRun: context.flags['dry-run'] });
   if (run.status === 'RUNNING') return EXIT_OK;
   if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
-  const result = run.output as PruneRunResult;
+  // A stack deployed before the quota forecast returns none.
+  const output = run.output as Omit<PruneRunResult, 'snapshotQuotas'> & Partial<PruneRunResult>;
+  const result: PruneRunResult = { ...output, snapshotQuotas: output.snapshotQuotas ?? [] };
   printPruneSummary(context, result);
   context.output.result(pruneResult(result));
   return pruneExitCode(result);
