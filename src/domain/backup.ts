@@ -5,6 +5,8 @@ import type { Config } from '../config/schema.ts';
 import type { Database, DatabaseKind, DatabaseRef, SnapshotRef, Tags } from '../ports/rds.ts';
 import { type Deployment, withDiscriminator } from './deployment.ts';
 import { fnv1a } from './hash.ts';
+import type { Finding } from './prune.ts';
+import type { SnapshotQuotaHeadroom } from './snapshot-quota.ts';
 import {
   DATABASE_KIND_TAG,
   DATABASE_TAG,
@@ -50,6 +52,10 @@ export interface BackupRunSummary {
   readonly startedAt: string;
   readonly status: BackupStatus;
   readonly databases: DatabaseBackupResult[];
+  /** Each region's and kind's manual snapshot quota, as the run found it before its snapshots. */
+  readonly snapshotQuotas: SnapshotQuotaHeadroom[];
+  /** Warnings that do not change the status, e.g. a quota the run's snapshots would exceed. */
+  readonly findings: Finding[];
 }
 
 /** A database is protected when its kind is selected and it matches by id or carries every selection tag. */

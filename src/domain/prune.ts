@@ -69,7 +69,8 @@ export type FindingKind =
   | 'database-not-multi-az'
   | 'database-not-encrypted'
   | 'deletion-deferred'
-  | 'expired-snapshot-in-use';
+  | 'expired-snapshot-in-use'
+  | 'snapshot-quota-too-low';
 
 export type Severity = 'violation' | 'warning';
 

@@ -33,6 +33,7 @@ export const FAULT_OPERATIONS = [
   'listDatabases',
   'deleteSnapshot',
   'tagSnapshot',
+  'describeSnapshotQuotas',
   'restoreSandbox',
   'deleteSandbox',
 ] as const;

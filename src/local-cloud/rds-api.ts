@@ -379,15 +379,7 @@ export class LocalRdsApi {
     await this.#mutex.run(async () => {
       const ids = await listSnapshotIds(this.#ctx.layout, this.region);
       if (this.#reserved.has(id) || ids.includes(id)) throw new SnapshotAlreadyExistsError(id);
-      const records: { kind: DatabaseKind; inFlightCopy: boolean }[] = [...this.#reserved.values()].map(
-        (reservation) => ({ kind: reservation.kind, inFlightCopy: reservation.copy }),
-      );
-      for (const existing of ids) {
-        // A record that does not read still takes its id, but its kind and state are unknown.
-        const record = await tryReadSnapshotRecord(this.#ctx.layout, this.region, existing);
-        if (record !== undefined && !isUnreadable(record))
-          records.push({ kind: record.kind, inFlightCopy: IN_FLIGHT_COPY.has(record.status) });
-      }
+      const records = await this.#quotaRecords(ids);
       const { manualSnapshotQuota, copiesInFlightQuota } = this.#ctx.limits;
       if (records.filter((record) => record.kind === kind).length >= manualSnapshotQuota) {
         throw new SnapshotQuotaExceededError(
@@ -401,6 +393,44 @@ export class LocalRdsApi {
       }
       this.#reserved.set(id, { kind, copy });
     });
+  }
+
+  /**
+   * The region's manual snapshot quota of each kind and how much of it is
+   * used, counted as the quota is enforced when a snapshot is created or
+   * copied (snapshots being made count too), as RDS's DescribeAccountAttributes
+   * reports its `ManualSnapshots` and `ManualClusterSnapshots` quotas.
+   */
+  describeSnapshotQuotas(): Promise<{ kind: DatabaseKind; used: number; max: number }[]> {
+    return this.#ctx.track(async () => {
+      this.#ctx.faults.apply('describeSnapshotQuotas', { region: this.region });
+      const records = await this.#mutex.run(async () =>
+        this.#quotaRecords(await listSnapshotIds(this.#ctx.layout, this.region)),
+      );
+      const max = this.#ctx.limits.manualSnapshotQuota;
+      return (['instance', 'cluster'] as const).map((kind) => ({
+        kind,
+        used: records.filter((record) => record.kind === kind).length,
+        max,
+      }));
+    });
+  }
+
+  /**
+   * What counts against the quotas: every snapshot of the region and every
+   * one being made. Called under the region's lock.
+   */
+  async #quotaRecords(ids: readonly string[]): Promise<{ kind: DatabaseKind; inFlightCopy: boolean }[]> {
+    const records: { kind: DatabaseKind; inFlightCopy: boolean }[] = [...this.#reserved.values()].map(
+      (reservation) => ({ kind: reservation.kind, inFlightCopy: reservation.copy }),
+    );
+    for (const existing of ids) {
+      // A record that does not read still takes its id, but its kind and state are unknown.
+      const record = await tryReadSnapshotRecord(this.#ctx.layout, this.region, existing);
+      if (record !== undefined && !isUnreadable(record))
+        records.push({ kind: record.kind, inFlightCopy: IN_FLIGHT_COPY.has(record.status) });
+    }
+    return records;
   }
 
   /** Writes the archive, then the metadata that makes the snapshot exist. */

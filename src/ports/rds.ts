@@ -132,6 +132,20 @@ export interface SnapshotFilter {
   readonly type?: SnapshotType;
 }
 
+/**
+ * One of the region's manual snapshot quotas, with its usage: RDS counts
+ * manual DB instance snapshots (account quota `ManualSnapshots`) and manual
+ * DB cluster snapshots (`ManualClusterSnapshots`) separately, each per region,
+ * copies in the region they land in. Automated snapshots do not count.
+ */
+export interface SnapshotQuota {
+  readonly kind: DatabaseKind;
+  /** Manual snapshots of that kind the region holds now. */
+  readonly used: number;
+  /** How many it may hold: creating or copying one more than that fails with `SnapshotQuotaExceededError`. */
+  readonly max: number;
+}
+
 export interface RdsPort {
   readonly region: string;
   /** All DB instances and DB clusters (Aurora and Multi-AZ) of the region (every page). */
@@ -156,6 +170,11 @@ export interface RdsPort {
   deleteSnapshot(ref: SnapshotRef): Promise<void>;
   /** Adds tags to a snapshot (a key it already has takes the new value). Throws `SnapshotNotFoundError`. */
   tagSnapshot(snapshot: SnapshotRef & { readonly arn: string }, tags: Tags): Promise<void>;
+  /**
+   * The region's manual snapshot quotas with their usage, one per kind the
+   * cloud reports; a kind it does not report is left out (its quota is unknown).
+   */
+  describeSnapshotQuotas(): Promise<SnapshotQuota[]>;
 }
 
 /** Gives the port of a region; adapters keep one client per region. */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { DatabaseNotFoundError } from '../domain/errors.ts';
+import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
 import { defineTask } from '../runtime/task.ts';
+import { readSnapshotQuotas } from './snapshot-quotas.ts';
 
 export const discoverDatabasesTask = defineTask({
   name: 'discover-databases',
@@ -14,10 +16,12 @@ export const discoverDatabasesTask = defineTask({
     // The run's time is fixed here, once, and passed down: it names the day's
     // snapshots, so every database of a run agrees on the day.
     const startedAt = clock().toISOString();
-    const protectedDatabases = selectProtectedDatabases(
-      await rds(config.sourceRegion).listDatabases(),
-      config.selection,
-    );
+    const copyRegions = config.copyRegions.map((copy) => copy.region);
+    const [listed, quotas] = await Promise.all([
+      rds(config.sourceRegion).listDatabases(),
+      readSnapshotQuotas(rds, [config.sourceRegion, ...copyRegions]),
+    ]);
+    const protectedDatabases = selectProtectedDatabases(listed, config.selection);
     const wanted = input.request.databaseIds;
     let databases = protectedDatabases;
     if (wanted !== undefined && wanted.length > 0) {
@@ -25,6 +29,15 @@ export const discoverDatabasesTask = defineTask({
       if (unknown !== undefined) throw new DatabaseNotFoundError(unknown);
       databases = protectedDatabases.filter((database) => wanted.includes(database.id));
     }
+    // This run's own snapshots are the next ones: nothing is deleted before them.
+    const snapshotQuota = forecastSnapshotQuotas({
+      sourceRegion: config.sourceRegion,
+      copyRegions,
+      kinds: config.selection.kinds,
+      databases,
+      quotas,
+      removals: [],
+    });
     return {
       runId: input.executionName,
       startedAt,
@@ -33,6 +46,8 @@ export const discoverDatabasesTask = defineTask({
       maxConcurrency: config.backup.maxConcurrency,
       snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       databases: databases.map(({ kind, id, engine }) => ({ kind, id, engine })),
+      snapshotQuotas: snapshotQuota.headroom,
+      findings: snapshotQuota.findings,
     };
   },
 });

@@ -3,12 +3,14 @@ import { selectProtectedDatabases } from '../domain/backup.ts';
 import { deploymentOf } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { isViolation, planPrune } from '../domain/prune.ts';
+import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
 
 /** How many findings and deferred deletions a run lists; the totals are always given. */
 export const MAX_LISTED = 200;
 
 import { defineTask } from '../runtime/task.ts';
 import { readCurrentLeases } from './drill-leases.ts';
+import { readSnapshotQuotas } from './snapshot-quotas.ts';
 
 /**
  * Lists every region the tool writes to and plans the prune. Read-only: the
@@ -22,12 +24,15 @@ export const planPruneTask = defineTask({
   }),
   async run(input, { config, rds, reports, clock }) {
     const now = clock();
-    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
-    const [databases, leases, ...snapshotsByRegion] = await Promise.all([
+    const copyRegions = config.copyRegions.map((copy) => copy.region);
+    const regions = [config.sourceRegion, ...copyRegions];
+    const [databases, leases, quotas, ...snapshotsByRegion] = await Promise.all([
       rds(config.sourceRegion).listDatabases(),
       readCurrentLeases(reports, now),
+      readSnapshotQuotas(rds, regions),
       ...regions.map((region) => rds(region).listSnapshots({ type: 'manual' })),
     ]);
+    const protectedDatabases = selectProtectedDatabases(databases, config.selection);
     const plan = planPrune({
       now,
       policy: {
@@ -39,13 +44,25 @@ export const planPruneTask = defineTask({
       deployment: deploymentOf(config),
       regions,
       snapshots: snapshotsByRegion.flat(),
-      protectedDatabases: selectProtectedDatabases(databases, config.selection),
+      protectedDatabases,
       inUseSnapshotArns: activeLeaseArns(leases, now),
+    });
+    // The next backup snapshots every protected database, after this run's
+    // deletions (in a dry run: after the deletions a real run would make).
+    const snapshotQuota = forecastSnapshotQuotas({
+      sourceRegion: config.sourceRegion,
+      copyRegions,
+      kinds: config.selection.kinds,
+      databases: protectedDatabases,
+      quotas,
+      removals: plan.deletions,
     });
     // Workflow state is limited (256 KB on Step Functions): the deletions are
     // bounded by the per-run cap, and the long lists are cut, violations first,
     // with their totals kept.
-    const findings = [...plan.findings].sort((a, b) => Number(isViolation(b)) - Number(isViolation(a)));
+    const findings = [...plan.findings, ...snapshotQuota.findings].sort(
+      (a, b) => Number(isViolation(b)) - Number(isViolation(a)),
+    );
     return {
       runId: input.executionName,
       startedAt: now.toISOString(),
@@ -58,6 +75,7 @@ export const planPruneTask = defineTask({
       findings: findings.slice(0, MAX_LISTED),
       findingsTotal: findings.length,
       violations: findings.filter(isViolation).length,
+      snapshotQuotas: snapshotQuota.headroom,
     };
   },
 });

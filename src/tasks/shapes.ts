@@ -37,3 +37,31 @@ export const caughtError = z.object({ Error: z.string(), Cause: z.string().optio
 
 export type SnapshotSummary = z.infer<typeof snapshotSummary>;
 export type CaughtError = z.infer<typeof caughtError>;
+
+/** A finding of the policy audits (domain/prune.ts `Finding`). */
+export const finding = z.object({
+  kind: z.string(),
+  severity: z.enum(['violation', 'warning']),
+  resource: z.string(),
+  detail: z.string(),
+});
+
+const headroomOf = {
+  region: z.string().min(1),
+  kind: z.enum(['instance', 'cluster']),
+  quota: z.string().min(1),
+  added: z.number().int().min(0),
+  removed: z.number().int().min(0),
+};
+
+/** A manual snapshot quota's headroom for the next backup (domain/snapshot-quota.ts). */
+export const snapshotQuotaHeadroom = z.union([
+  z.object({
+    ...headroomOf,
+    status: z.enum(['fits', 'exceeded']),
+    used: z.number().int().min(0),
+    max: z.number().int().min(0),
+    headroom: z.number().int(),
+  }),
+  z.object({ ...headroomOf, status: z.literal('unknown'), reason: z.string() }),
+]);

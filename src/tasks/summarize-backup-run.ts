@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { type BackupRunSummary, summarizeStatus } from '../domain/backup.ts';
+import type { Finding } from '../domain/prune.ts';
 import { defineTask } from '../runtime/task.ts';
 import { describeCaughtError } from './record-backup.ts';
-import { caughtError, isoTime } from './shapes.ts';
+import { caughtError, finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
 
 const databaseResult = z.object({
   id: z.string().min(1),
@@ -17,13 +18,31 @@ const databaseResult = z.object({
 
 export const summarizeBackupRunTask = defineTask({
   name: 'summarize-backup-run',
-  input: z.object({ runId: z.string().min(1), startedAt: isoTime, results: z.array(databaseResult) }),
+  input: z.object({
+    runId: z.string().min(1),
+    startedAt: isoTime,
+    results: z.array(databaseResult),
+    /**
+     * The discovery's forecast of the manual snapshot quotas for this run.
+     * Absent from a run started before the quotas were read (in flight across
+     * an upgrade), which is summarised all the same.
+     */
+    snapshotQuotas: z.array(snapshotQuotaHeadroom).default([]),
+    findings: z.array(finding).default([]),
+  }),
   async run(input): Promise<BackupRunSummary> {
     const databases = input.results.map(({ error, ...result }) =>
       error === undefined
         ? result
         : { ...result, error: typeof error === 'string' ? error : describeCaughtError(error) },
     );
-    return { runId: input.runId, startedAt: input.startedAt, status: summarizeStatus(databases), databases };
+    return {
+      runId: input.runId,
+      startedAt: input.startedAt,
+      status: summarizeStatus(databases),
+      databases,
+      snapshotQuotas: input.snapshotQuotas,
+      findings: input.findings as Finding[],
+    };
   },
 });

@@ -14,7 +14,7 @@ import { writePruneLog } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 import { MAX_LISTED } from './plan-prune.ts';
 import { describeCaughtError } from './record-backup.ts';
-import { caughtError, isoTime } from './shapes.ts';
+import { caughtError, finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
 
 const deletion = z.object({
   database: z.string(),
@@ -30,13 +30,6 @@ const deletionOutcome = deletion.extend({
   status: z.enum(['deleted', 'already-gone', 'failed']),
   deletedAt: isoTime.optional(),
   error: caughtError.optional(),
-});
-
-const finding = z.object({
-  kind: z.string(),
-  severity: z.enum(['violation', 'warning']),
-  resource: z.string(),
-  detail: z.string(),
 });
 
 /** How far back a run looks for runs that stopped with deletions unrecorded; the compliance report covers older ones. */
@@ -137,6 +130,12 @@ export const writePruneLogTask = defineTask({
     findings: z.array(finding),
     findingsTotal: z.number().int().min(0),
     violations: z.number().int().min(0),
+    /**
+     * The manual snapshot quotas after this run's deletions, for the next
+     * backup. Absent from a run planned before the quotas were read (in flight
+     * across an upgrade), whose log is written all the same.
+     */
+    snapshotQuotas: z.array(snapshotQuotaHeadroom).default([]),
   }),
   async run(input, { reports, rds, clock, logger }) {
     const outcomes = input.outcomes ?? [];
@@ -164,6 +163,9 @@ export const writePruneLogTask = defineTask({
       findings,
       findingsTotal: input.findingsTotal,
       violations,
+      snapshotQuotas: input.snapshotQuotas,
+      // What the workflow alerts on: quotas the next backup would exceed.
+      snapshotQuotasExceeded: input.snapshotQuotas.filter((quota) => quota.status === 'exceeded').length,
       status: failed.length > 0 || violations > 0 ? ('FAILED' as const) : ('OK' as const),
     };
     if (input.dryRun) return { ...result, log: null, completed: [], completedTotal: 0 };

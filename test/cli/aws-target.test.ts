@@ -72,7 +72,49 @@ describe('restorable backup --target aws', () => {
           snapshots: [{ region: 'eu-west-1', id: 'restorable-orders-2026-11-22', status: 'available' }],
         },
       ],
+      // A stack deployed before the quota forecast reports none.
+      snapshotQuotas: [],
+      findings: [],
     });
+  });
+
+  it("prints the deployed run's quota headroom and warnings", async () => {
+    const quota = {
+      region: 'eu-central-1',
+      kind: 'instance',
+      quota: 'ManualSnapshots',
+      added: 1,
+      removed: 0,
+      status: 'exceeded',
+      used: 100,
+      max: 100,
+      headroom: -1,
+    };
+    const warning = {
+      kind: 'snapshot-quota-too-low',
+      severity: 'warning',
+      resource: 'eu-central-1/ManualSnapshots',
+      detail: '1 would fail with SnapshotQuotaExceeded',
+    };
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({
+        runId: 'r',
+        startedAt: '2026-11-22T02:00:00.000Z',
+        status: 'OK',
+        databases: [],
+        snapshotQuotas: [quota],
+        findings: [warning],
+      }),
+      executionArn,
+    });
+
+    const json = await runCli('backup', '--target', 'aws', '--json');
+    const human = await runCli('backup', '--target', 'aws');
+
+    expect(json.json()).toMatchObject({ snapshotQuotas: [quota], findings: [warning] });
+    expect(human.stderr).toMatch(/eu-central-1\s+ManualSnapshots\s+100 of 100\s+\+1\s+-1 \(exceeded\)/);
+    expect(human.stderr).toContain('warning: snapshot-quota-too-low eu-central-1/ManualSnapshots');
   });
 
   it('returns at once with the execution ARN when asked not to wait', async () => {
@@ -119,6 +161,51 @@ describe('restorable backup --target aws', () => {
     const run = await runCli('backup', '--target', 'aws', '--now', '2026-11-22T02:00:00Z');
     expect(run.code).toBe(2);
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+});
+
+describe('restorable prune --target aws', () => {
+  it('prints the result of a stack deployed before the quota forecast, with no quota rows', async () => {
+    const pruneMachine = stateMachineArn.replace(/backup$/, 'prune');
+    sfn.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        {
+          name: 'restorable-prod-prune',
+          stateMachineArn: pruneMachine,
+          type: 'STANDARD',
+          creationDate: new Date(),
+        },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({
+        runId: 'prune-1',
+        dryRun: false,
+        deleted: [],
+        failed: [],
+        deferred: [],
+        kept: 4,
+        findings: [],
+        findingsTotal: 0,
+        deferredTotal: 0,
+        violations: 0,
+        completed: [],
+        completedTotal: 0,
+        status: 'OK',
+        log: { location: 's3://reports/evidence/prunes/x.json', sha256: 'abc' },
+      }),
+      executionArn,
+    });
+
+    const run = await runCli('prune', '--target', 'aws', '--json');
+
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({
+      kept: 4,
+      snapshotQuotas: [],
+      log: 's3://reports/evidence/prunes/x.json',
+    });
   });
 });
 

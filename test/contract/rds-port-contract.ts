@@ -14,7 +14,15 @@ import {
   SnapshotAlreadyExistsError,
   SnapshotNotFoundError,
 } from '../../src/domain/errors.ts';
-import type { DatabaseKind, DatabaseRef, RdsPort, Snapshot, SnapshotRef, Tags } from '../../src/ports/rds.ts';
+import type {
+  DatabaseKind,
+  DatabaseRef,
+  RdsPort,
+  Snapshot,
+  SnapshotQuota,
+  SnapshotRef,
+  Tags,
+} from '../../src/ports/rds.ts';
 
 export interface ContractDatabaseSpec {
   readonly region: string;
@@ -63,6 +71,12 @@ export interface RdsContractFixture {
    * call creates no snapshot. Default true.
    */
   readonly refusesTagsOfMissingSnapshots?: boolean;
+  /**
+   * Whether the cloud reports its manual snapshot quotas, as RDS does
+   * (DescribeAccountAttributes). When false, the suite checks only that
+   * describing them fails rather than reporting a quota. Default true.
+   */
+  readonly reportsSnapshotQuotas?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -417,6 +431,73 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
       if (fixture.refusesTagsOfMissingSnapshots === false) await tagMissing;
       else await expect(tagMissing).rejects.toBeInstanceOf(SnapshotNotFoundError);
       expect(await source.describeSnapshot({ kind: 'instance', id: 'contract-no-such' })).toBeUndefined();
+    });
+
+    /** The usage of each kind's quota, by kind; fails when a kind is not reported. */
+    async function quotaUsage(port: RdsPort): Promise<Record<DatabaseKind, number>> {
+      const quotas = await port.describeSnapshotQuotas();
+      const usage = (kind: DatabaseKind) => {
+        const quota = quotas.find((candidate) => candidate.kind === kind);
+        if (quota === undefined) throw new Error(`no ${kind} snapshot quota reported in ${port.region}`);
+        return quota.used;
+      };
+      return { instance: usage('instance'), cluster: usage('cluster') };
+    }
+
+    it('given a region, when its snapshot quotas are described, then each kind has one quota, with a positive maximum and a whole usage', async () => {
+      const describing = source.describeSnapshotQuotas();
+      if (fixture.reportsSnapshotQuotas === false) {
+        await expect(describing).rejects.toThrow();
+        return;
+      }
+
+      const quotas = await describing;
+
+      expect(quotas.map((quota) => quota.kind).sort()).toEqual(['cluster', 'instance']);
+      for (const quota of quotas) {
+        expect(quota).toEqual<SnapshotQuota>({
+          kind: quota.kind,
+          used: expect.any(Number),
+          max: expect.any(Number),
+        });
+        expect(Number.isInteger(quota.used) && quota.used >= 0).toBe(true);
+        expect(Number.isInteger(quota.max) && quota.max > 0).toBe(true);
+      }
+    });
+
+    it('given manual snapshots created, copied and deleted, then the usage of their kind moves with them, in their own region only', async () => {
+      if (fixture.reportsSnapshotQuotas === false) {
+        // What such a cloud can promise: snapshots work as ever, and their
+        // quota is still not reported, never reported wrong.
+        await availableSnapshot(instance, 'contract-quota-instance');
+        await expect(source.describeSnapshotQuotas()).rejects.toThrow();
+        return;
+      }
+      const sourceBefore = await quotaUsage(source);
+      const targetBefore = await quotaUsage(target);
+
+      const original = await availableSnapshot(instance, 'contract-quota-instance');
+      await availableSnapshot(cluster, 'contract-quota-cluster');
+      expect(await quotaUsage(source)).toEqual({
+        instance: sourceBefore.instance + 1,
+        cluster: sourceBefore.cluster + 1,
+      });
+      expect(await quotaUsage(target)).toEqual(targetBefore);
+
+      await target.copySnapshot({
+        kind: 'instance',
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: 'contract-quota-copy',
+        sourceEncrypted: original.encrypted,
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: {},
+      });
+      await settle(target, { kind: 'instance', id: 'contract-quota-copy' });
+      expect(await quotaUsage(target)).toEqual({ ...targetBefore, instance: targetBefore.instance + 1 });
+
+      await source.deleteSnapshot({ kind: 'instance', id: 'contract-quota-instance' });
+      expect(await quotaUsage(source)).toEqual({ ...sourceBefore, cluster: sourceBefore.cluster + 1 });
     });
   });
 }

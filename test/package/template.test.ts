@@ -423,8 +423,9 @@ describe('IAM', () => {
     }
   });
 
-  it('names resources in every identity statement, except for log delivery and network interface listing, which have no resource-level permissions', () => {
+  it('names resources in every identity statement, except for log delivery, network interface listing and the account quotas, which have no resource-level permissions', () => {
     const logDelivery = new Set([
+      'rds:DescribeAccountAttributes',
       'ec2:DescribeNetworkInterfaces',
       'ec2:DescribeSubnets',
       'logs:CreateLogDelivery',
@@ -589,11 +590,36 @@ describe('IAM', () => {
     }
     const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
     expect(rds.sort()).toEqual([
+      'rds:DescribeAccountAttributes',
       'rds:DescribeDBClusterSnapshots',
       'rds:DescribeDBClusters',
       'rds:DescribeDBInstances',
       'rds:DescribeDBSnapshots',
     ]);
+  });
+
+  it('lets discover-databases and plan-prune, and no other function, read the manual snapshot quotas, in the regions the tool writes to', () => {
+    // DescribeAccountAttributes has no resource type in the Service
+    // Authorization Reference, so only "*" names its resource
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+    for (const name of ['discover-databases', 'plan-prune']) {
+      const quotas = allowing(roleStatements(template, roleOf(name)), 'rds:DescribeAccountAttributes');
+      expect(quotas, name).toHaveLength(1);
+      for (const statement of quotas) {
+        expect(statement.actions, name).toEqual(['rds:DescribeAccountAttributes']);
+        expect(statement.resources, name).toEqual(['*']);
+        expect(asList(statement.Condition.StringEquals?.['aws:RequestedRegion']), name).toEqual(
+          snapshotRegions(),
+        );
+      }
+    }
+    const holders = policyStatements(template)
+      .filter(
+        ({ statement }) =>
+          statement.Effect === 'Allow' && hasAction(statement, /^rds:DescribeAccountAttributes$/i),
+      )
+      .map(({ holder }) => holder);
+    expect([...new Set(holders)].sort()).toEqual([roleOf('discover-databases'), roleOf('plan-prune')].sort());
   });
 
   const readsOnlyDrillLeases = (name: string, statements: ReturnType<typeof roleStatements>) => {

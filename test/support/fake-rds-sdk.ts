@@ -38,6 +38,7 @@ import {
   type DeleteDBClusterSnapshotCommandInput,
   DeleteDBSnapshotCommand,
   type DeleteDBSnapshotCommandInput,
+  DescribeAccountAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   type DescribeDBClusterSnapshotsCommandInput,
   DescribeDBClustersCommand,
@@ -67,7 +68,11 @@ export interface FakeRdsOptions {
   readonly pageSize?: number;
   /** Describes of a new snapshot or copy that see it before it is `available`, minus one. */
   readonly describesUntilAvailable?: number;
-  /** Manual snapshots (both kinds) allowed per region; RDS's default quota is 100. */
+  /**
+   * Manual snapshots of each kind allowed per region (RDS's quotas
+   * `ManualSnapshots` and `ManualClusterSnapshots`, 100 each by default),
+   * enforced on create and copy and reported by DescribeAccountAttributes.
+   */
   readonly manualSnapshotQuota?: number;
   /** Copies that may be in flight into one region at a time (RDS: 20). */
   readonly concurrentCopyLimit?: number;
@@ -182,7 +187,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   const accountId = options.accountId ?? '123456789012';
   const pageSize = options.pageSize ?? 100;
   const describesUntilAvailable = options.describesUntilAvailable ?? 1;
-  const manualSnapshotQuota = options.manualSnapshotQuota ?? Number.POSITIVE_INFINITY;
+  const manualSnapshotQuota = options.manualSnapshotQuota ?? 100;
   const concurrentCopyLimit = options.concurrentCopyLimit ?? 20;
   const now = options.now ?? (() => new Date());
   const regions = new Map<string, RegionStore>();
@@ -326,12 +331,13 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
     return cluster;
   }
 
-  function checkManualQuota(region: string): void {
-    const { snapshots } = store(region);
-    const manual = [...snapshots.instance.values(), ...snapshots.cluster.values()].filter(
-      (snapshot) => snapshot.type === 'manual',
-    ).length;
-    if (manual >= manualSnapshotQuota) {
+  function manualSnapshotCount(region: string, kind: Kind): number {
+    return [...store(region).snapshots[kind].values()].filter((snapshot) => snapshot.type === 'manual')
+      .length;
+  }
+
+  function checkManualQuota(region: string, kind: Kind): void {
+    if (manualSnapshotCount(region, kind) >= manualSnapshotQuota) {
       throw new SnapshotQuotaExceededFault({
         message: `Cannot create more than ${manualSnapshotQuota} manual snapshots`,
         $metadata: { httpStatusCode: 400 },
@@ -376,7 +382,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         : new InvalidDBClusterStateFault({ message, $metadata: {} });
     }
     if (regionStore.snapshots[kind].has(id)) throw alreadyExists(kind, id);
-    checkManualQuota(region);
+    checkManualQuota(region, kind);
     const snapshot: StoredSnapshot = {
       kind,
       id,
@@ -457,7 +463,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       });
     }
     checkKmsKey(region, input.KmsKeyId);
-    checkManualQuota(region);
+    checkManualQuota(region, kind);
     const copy: StoredSnapshot = {
       kind,
       id: targetId,
@@ -667,6 +673,27 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         const snapshot = deleteSnapshot(region, 'cluster', input.DBClusterSnapshotIdentifier);
         return { DBClusterSnapshot: toClusterSnapshot(snapshot) };
       });
+
+    // RDS lists every account quota of the region; the snapshot quotas are two of them.
+    mock.on(DescribeAccountAttributesCommand).callsFake(async (_input: unknown, getClient) => {
+      const region = await regionOf(getClient);
+      const instances = store(region).instances.size;
+      return {
+        AccountQuotas: [
+          { AccountQuotaName: 'DBInstances', Used: instances, Max: 40 },
+          {
+            AccountQuotaName: 'ManualSnapshots',
+            Used: manualSnapshotCount(region, 'instance'),
+            Max: manualSnapshotQuota,
+          },
+          {
+            AccountQuotaName: 'ManualClusterSnapshots',
+            Used: manualSnapshotCount(region, 'cluster'),
+            Max: manualSnapshotQuota,
+          },
+        ],
+      };
+    });
   }
 
   install();

@@ -62,6 +62,34 @@ describe('the backup workflow', () => {
     expect(copy?.tags[MANAGED_TAG]).toBe('true');
     expect(copy?.tags[DEPLOYMENT_TAG]).toBe('prod-eu-west-1');
     expect(copy?.kmsKeyId).toBe('alias/restorable-test');
+    // Counted before the run's own snapshots: one per database, and its copy.
+    expect(summary.snapshotQuotas).toEqual(
+      [SOURCE_REGION, COPY_REGION].flatMap((region) => [
+        {
+          region,
+          kind: 'instance',
+          quota: 'ManualSnapshots',
+          added: 1,
+          removed: 0,
+          status: 'fits',
+          used: 0,
+          max: 100,
+          headroom: 99,
+        },
+        {
+          region,
+          kind: 'cluster',
+          quota: 'ManualClusterSnapshots',
+          added: 1,
+          removed: 0,
+          status: 'fits',
+          used: 0,
+          max: 100,
+          headroom: 99,
+        },
+      ]),
+    );
+    expect(summary.findings).toEqual([]);
   });
 
   it('leaves unprotected databases alone', async () => {

@@ -67,6 +67,11 @@ beforeEach(() => {
       return undefined;
     },
   });
+  seedFleet();
+});
+
+/** orders, with four of its snapshots in each region: 1, 9, 10 and 11 days old. */
+function seedFleet(): void {
   fake.seedInstance(SOURCE_REGION, { id: 'orders', tags: { backup: 'daily' }, multiAz: true });
   for (const region of [SOURCE_REGION, COPY_REGION]) {
     for (const age of [1, 9, 10, 11]) {
@@ -79,7 +84,7 @@ beforeEach(() => {
       });
     }
   }
-});
+}
 
 afterAll(() => {
   rdsMock.restore();
@@ -97,6 +102,49 @@ describe('the prune with the AWS adapters', () => {
       expect(puts).toContainEqual({ key: `${base}.outcome.json`, snapshotExisted: false });
     }
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(6);
+  });
+
+  it('alerts when the next backup would exceed a manual snapshot quota, though nothing violates the policy', async () => {
+    // Each region holds 4 of orders' snapshots and the run deletes 3: with a
+    // quota of 1, the next backup's snapshot and copy (2 in each) would not fit.
+    fake = installFakeRds(rdsMock, { now: () => NOW, manualSnapshotQuota: 1 });
+    seedFleet();
+    const alerts: { subject: string; message: string }[] = [];
+
+    const run = (await new LocalWorkflowRunner({
+      dependencies: dependencies(),
+      logLevel: 'SILENT',
+      onAlert: (alert) => {
+        alerts.push(alert);
+      },
+    }).run('prune', {}, 'prune-aws-quota')) as PruneRunResult;
+
+    expect(run.status).toBe('OK');
+    expect(run.findings.map((finding) => `${finding.severity} ${finding.kind} ${finding.resource}`)).toEqual([
+      `warning snapshot-quota-too-low ${SOURCE_REGION}/ManualSnapshots`,
+      `warning snapshot-quota-too-low ${COPY_REGION}/ManualSnapshots`,
+    ]);
+    expect(alerts).toEqual([
+      {
+        topicArn: expect.any(String),
+        subject: 'restorable prune prune-aws-quota: snapshot quota too low',
+        message: expect.stringContaining('The next backup would exceed 2 manual snapshot quotas'),
+      },
+    ]);
+  });
+
+  it('sends no quota alert while every quota leaves room for the next backup', async () => {
+    const alerts: unknown[] = [];
+
+    await new LocalWorkflowRunner({
+      dependencies: dependencies(),
+      logLevel: 'SILENT',
+      onAlert: (alert) => {
+        alerts.push(alert);
+      },
+    }).run('prune', {}, 'prune-aws-room');
+
+    expect(alerts).toEqual([]);
   });
 
   it('deletes nothing when S3 refuses the writes, and fails the run with the store’s error', async () => {

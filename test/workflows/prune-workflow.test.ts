@@ -53,6 +53,20 @@ describe('the prune workflow', () => {
       `${SOURCE_REGION}/restorable-orders-${day(2)}`,
     ]);
     expect(run.log).toBeNull();
+    // Each region holds 9 days of orders; the next backup adds one after the one deletion.
+    for (const region of [SOURCE_REGION, COPY_REGION]) {
+      expect(run.snapshotQuotas).toContainEqual({
+        region,
+        kind: 'instance',
+        quota: 'ManualSnapshots',
+        added: 1,
+        removed: 1,
+        status: 'fits',
+        used: 9,
+        max: 100,
+        headroom: 91,
+      });
+    }
     expect({ source: await snapshotIds(SOURCE_REGION), copy: await snapshotIds(COPY_REGION) }).toEqual(
       before,
     );
@@ -75,7 +89,9 @@ describe('the prune workflow', () => {
       runId: `prune-${day(10)}`,
       dryRun: false,
       retentionDays: 7,
+      snapshotQuotas: run.snapshotQuotas,
     });
+    expect(run.snapshotQuotas.length).toBeGreaterThan(0);
     expect(log.deleted[0]).toMatchObject({
       database: 'orders',
       snapshot: `restorable-orders-${day(2)}`,

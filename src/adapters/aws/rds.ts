@@ -10,6 +10,7 @@
 // the throttling) by the number of databases and snapshots.
 
 import {
+  type AccountQuota,
   AddTagsToResourceCommand,
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
@@ -21,6 +22,7 @@ import {
   type DBSnapshot,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -49,6 +51,7 @@ import type {
   RdsPortProvider,
   Snapshot,
   SnapshotFilter,
+  SnapshotQuota,
   SnapshotRef,
   SnapshotStatus,
   SnapshotType,
@@ -260,6 +263,12 @@ export class AwsRdsAdapter implements RdsPort {
     await call(context, () =>
       this.#client.send(new AddTagsToResourceCommand({ ResourceName: snapshot.arn, Tags: toTagList(tags) })),
     );
+  }
+
+  async describeSnapshotQuotas(): Promise<SnapshotQuota[]> {
+    const context = { operation: 'DescribeAccountAttributes', resource: `region ${this.region}` };
+    const output = await call(context, () => this.#client.send(new DescribeAccountAttributesCommand({})));
+    return (output.AccountQuotas ?? []).flatMap(toSnapshotQuota);
   }
 
   async #listDbSnapshots(filter: SnapshotFilter): Promise<Snapshot[]> {
@@ -571,6 +580,26 @@ function toClusterDatabase(cluster: DBCluster): Database {
 
 function optionalEngineVersion(engineVersion: string | undefined): { engineVersion?: string } {
   return engineVersion === undefined || engineVersion === '' ? {} : { engineVersion };
+}
+
+// The account quotas of manual snapshots, by name, as DescribeAccountAttributes
+// lists them: "ManualSnapshots - The number of manual DB instance snapshots
+// per account. The used value is the count of the manual DB instance
+// snapshots in the account", and ManualClusterSnapshots likewise for DB
+// cluster snapshots (AccountQuota, Amazon RDS API Reference,
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_AccountQuota.html).
+// Like every RDS quota they apply per account and per Region (Quotas in Amazon
+// RDS, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html).
+const SNAPSHOT_QUOTA_KINDS: ReadonlyMap<string, DatabaseKind> = new Map<string, DatabaseKind>([
+  ['ManualSnapshots', 'instance'],
+  ['ManualClusterSnapshots', 'cluster'],
+]);
+
+/** The snapshot quota an account quota is, if it is one that RDS filled in. */
+function toSnapshotQuota(quota: AccountQuota): SnapshotQuota[] {
+  const kind = SNAPSHOT_QUOTA_KINDS.get(quota.AccountQuotaName ?? '');
+  if (kind === undefined || quota.Used === undefined || quota.Max === undefined) return [];
+  return [{ kind, used: quota.Used, max: quota.Max }];
 }
 
 const SNAPSHOT_STATUSES: ReadonlySet<string> = new Set<SnapshotStatus>([

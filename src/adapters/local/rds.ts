@@ -12,6 +12,7 @@ import type {
   RdsPort,
   Snapshot,
   SnapshotFilter,
+  SnapshotQuota,
   SnapshotRef,
   Tags,
 } from '../../ports/rds.ts';
@@ -72,6 +73,10 @@ export class LocalRdsAdapter implements RdsPort {
 
   async tagSnapshot(snapshot: SnapshotRef, tags: Tags): Promise<void> {
     await this.#api.addTagsToSnapshot(snapshot.kind, snapshot.id, tags);
+  }
+
+  describeSnapshotQuotas(): Promise<SnapshotQuota[]> {
+    return this.#api.describeSnapshotQuotas();
   }
 }
 

@@ -5,6 +5,7 @@ import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
+import { formatSnapshotQuotas } from '../snapshot-quotas.ts';
 import { formatTable } from '../table.ts';
 
 /** The `backup --json` contract. */
@@ -21,6 +22,13 @@ export function backupResult(summary: BackupRunSummary) {
         ...(note === undefined ? {} : { note }),
       })),
       ...(database.error === undefined ? {} : { error: database.error }),
+    })),
+    snapshotQuotas: summary.snapshotQuotas,
+    findings: summary.findings.map(({ kind, severity, resource, detail }) => ({
+      kind,
+      severity,
+      resource,
+      detail,
     })),
   };
 }
@@ -84,6 +92,20 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
   for (const database of summary.databases) {
     if (database.error !== undefined) output.say(`${database.id}: ${database.error}`);
   }
+  if (summary.snapshotQuotas.length > 0) {
+    output.say('manual snapshot quotas, with this run:');
+    output.say(formatSnapshotQuotas(summary.snapshotQuotas));
+  }
+  for (const finding of summary.findings)
+    output.say(`${finding.severity}: ${finding.kind} ${finding.resource}: ${finding.detail}`);
+}
+
+/** What a deployed backup returns: a stack deployed before the quota forecast returns none. */
+type DeployedBackupSummary = Omit<BackupRunSummary, 'snapshotQuotas' | 'findings'> &
+  Partial<Pick<BackupRunSummary, 'snapshotQuotas' | 'findings'>>;
+
+function withQuotaForecast(output: DeployedBackupSummary): BackupRunSummary {
+  return { ...output, snapshotQuotas: output.snapshotQuotas ?? [], findings: output.findings ?? [] };
 }
 
 /** `--target aws`: starts the deployed workflow in Step Functions and follows it. */
@@ -101,7 +123,7 @@ async function runAwsBackup(context: CommandContext): Promise<number> {
     });
     return EXIT_FAILURE;
   }
-  const summary = run.output as BackupRunSummary;
+  const summary = withQuotaForecast(run.output as DeployedBackupSummary);
   printBackupSummary(context, summary);
   context.output.result(backupResult(summary));
   return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;

@@ -1,9 +1,11 @@
 import type { Finding } from '../../domain/prune.ts';
+import type { SnapshotQuotaHeadroom } from '../../domain/snapshot-quota.ts';
 import type { CompletedDeletion } from '../../tasks/write-prune-log.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
+import { formatSnapshotQuotas } from '../snapshot-quotas.ts';
 import { formatTable } from '../table.ts';
 
 interface DeletionRow {
@@ -28,6 +30,8 @@ export interface PruneRunResult {
   readonly findingsTotal: number;
   readonly deferredTotal: number;
   readonly violations: number;
+  /** Each region's and kind's manual snapshot quota for the next backup, after this run's deletions. */
+  readonly snapshotQuotas: readonly SnapshotQuotaHeadroom[];
   /** Deletions of earlier runs that stopped, whose outcome this run recorded (the first ones; see completedTotal). */
   readonly completed: readonly CompletedDeletion[];
   readonly completedTotal: number;
@@ -58,6 +62,7 @@ export function pruneResult(run: PruneRunResult) {
     failed: run.failed.map((failure) => ({ ...row(failure), error: failure.error ?? '' })),
     completed: run.completed,
     completedTotal: run.completedTotal,
+    snapshotQuotas: run.snapshotQuotas,
     log: run.log?.location ?? null,
   };
 }
@@ -99,6 +104,12 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
         ` (${gone} of those listed were deleted, the others are planned again)`,
     );
   }
+  if (run.snapshotQuotas.length > 0) {
+    output.say(
+      `manual snapshot quotas for the next backup, ${run.dryRun ? 'had this run deleted' : 'after this run'}:`,
+    );
+    output.say(formatSnapshotQuotas(run.snapshotQuotas));
+  }
   if (run.log !== null) output.say(`deletion log: ${run.log.location}`);
 }
 
@@ -106,7 +117,9 @@ async function runAwsPrune(context: CommandContext): Promise<number> {
   const run = await runDeployedWorkflow(context, 'prune', { dryRun: context.flags['dry-run'] });
   if (run.status === 'RUNNING') return EXIT_OK;
   if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
-  const result = run.output as PruneRunResult;
+  // A stack deployed before the quota forecast returns none.
+  const output = run.output as Omit<PruneRunResult, 'snapshotQuotas'> & Partial<PruneRunResult>;
+  const result: PruneRunResult = { ...output, snapshotQuotas: output.snapshotQuotas ?? [] };
   printPruneSummary(context, result);
   context.output.result(pruneResult(result));
   return pruneExitCode(result);

@@ -9,6 +9,7 @@ import {
   DBSnapshotNotFoundFault,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -896,6 +897,65 @@ describe('AwsRdsAdapter.deleteSnapshot', () => {
       DBClusterSnapshotIdentifier: 'billing-2025-03-01',
     });
     expect(rdsMock).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+  });
+});
+
+describe('AwsRdsAdapter.describeSnapshotQuotas', () => {
+  it('reports the ManualSnapshots and ManualClusterSnapshots account quotas by kind, and no other quota', async () => {
+    // Prepare
+    rdsMock.on(DescribeAccountAttributesCommand).resolves({
+      AccountQuotas: [
+        { AccountQuotaName: 'DBInstances', Used: 12, Max: 40 },
+        { AccountQuotaName: 'ManualSnapshots', Used: 87, Max: 100 },
+        { AccountQuotaName: 'ManualClusterSnapshots', Used: 3, Max: 250 },
+        { AccountQuotaName: 'AllocatedStorage', Used: 900, Max: 100_000 },
+      ],
+    });
+
+    // Act
+    const quotas = await adapter().describeSnapshotQuotas();
+
+    // Assess
+    expect(quotas).toEqual([
+      { kind: 'instance', used: 87, max: 100 },
+      { kind: 'cluster', used: 3, max: 250 },
+    ]);
+    expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(DescribeAccountAttributesCommand, {});
+  });
+
+  it('leaves out a snapshot quota that RDS lists without its usage or its maximum, which is then unknown', async () => {
+    // Prepare
+    rdsMock.on(DescribeAccountAttributesCommand).resolves({
+      AccountQuotas: [
+        { AccountQuotaName: 'ManualSnapshots', Max: 100 },
+        { AccountQuotaName: 'ManualClusterSnapshots', Used: 0, Max: 100 },
+      ],
+    });
+
+    // Act
+    const quotas = await adapter().describeSnapshotQuotas();
+
+    // Assess
+    expect(quotas).toEqual([{ kind: 'cluster', used: 0, max: 100 }]);
+  });
+
+  it('translates throttling and rethrows what it does not know, such as a missing permission', async () => {
+    // Prepare
+    rdsMock
+      .on(DescribeAccountAttributesCommand)
+      .rejectsOnce(rdsError('Throttling'))
+      .rejectsOnce(rdsError('AccessDenied'));
+
+    // Act
+    const throttled = adapter().describeSnapshotQuotas();
+    await expect(throttled).rejects.toBeInstanceOf(ThrottlingError);
+    const denied = await adapter()
+      .describeSnapshotQuotas()
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(denied).toBeInstanceOf(RDSServiceException);
+    expect((denied as Error).name).toBe('AccessDenied');
   });
 });
 

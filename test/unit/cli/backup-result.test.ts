@@ -24,6 +24,8 @@ describe('the backup --json result', () => {
           ],
         },
       ],
+      snapshotQuotas: [],
+      findings: [],
     };
 
     expect(backupResult(summary).databases[0]?.snapshots).toEqual([

@@ -2,7 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CopyLimitExceededError, SnapshotQuotaExceededError } from '../../../src/domain/errors.ts';
+import {
+  CloudServiceError,
+  CopyLimitExceededError,
+  SnapshotQuotaExceededError,
+} from '../../../src/domain/errors.ts';
 import { LocalCloud } from '../../../src/local-cloud/cloud.ts';
 import { DEFAULT_LIMITS } from '../../../src/local-cloud/rds-api.ts';
 import type { CopySnapshotRequest, RdsPort, Snapshot } from '../../../src/ports/rds.ts';
@@ -122,6 +126,21 @@ describe('RDS quotas of the local cloud (defaults)', () => {
 
   it('given the instance snapshot quota used up, then cluster snapshots, counted separately as in RDS, are still accepted', async () => {
     expect((await createFailed('cluster', 'cluster-still-fine')).status).toBe('creating');
+  });
+
+  it('given the instance snapshot quota used up, then the region reports that quota full and the cluster quota apart, as RDS DescribeAccountAttributes does', async () => {
+    expect(await west.describeSnapshotQuotas()).toEqual([
+      { kind: 'instance', used: 100, max: 100 },
+      { kind: 'cluster', used: 1, max: 100 },
+    ]);
+    expect(await central.describeSnapshotQuotas()).toContainEqual({ kind: 'cluster', used: 0, max: 100 });
+  });
+
+  it('given an injected error, when the quotas are described, then CloudServiceError is thrown, as a failing RDS call would', async () => {
+    cloud.faults.add({ operation: 'describeSnapshotQuotas', effect: 'error', times: 1 });
+
+    await expect(west.describeSnapshotQuotas()).rejects.toBeInstanceOf(CloudServiceError);
+    expect(await west.describeSnapshotQuotas()).toHaveLength(2);
   });
 
   it('given the quota used up, when a snapshot is deleted, then a new one is accepted in its place', async () => {
