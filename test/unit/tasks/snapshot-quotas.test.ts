@@ -83,6 +83,9 @@ function dependencies(regions: Record<string, RegionStub>): TaskDependencies {
     sandboxes: () => {
       throw new Error('not used');
     },
+    regionalVerifiers: () => {
+      throw new Error('not used');
+    },
     clock: () => NOW,
     logger: new Logger({ logLevel: 'SILENT' }),
   };
