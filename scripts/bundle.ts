@@ -157,10 +157,15 @@ export interface RegionalVerifierSettings {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** Name of the regional verifier's state machine, as src/adapters/aws/regional-verifier.ts expects it. */
-export function regionalVerifierStateMachineName(stage: string): string {
-  return `restorable-${stage}-verify-sandbox-in-region`;
-}
+/**
+ * Name of the regional verifier's state machine, as the functions' REGIONAL_VERIFIER_ARN
+ * names it (serverless.yml): `restorable-<stage>-verify-sandbox-in-region`,
+ * where the stage is the deployed one. That is the stack's name (osls names
+ * the stack `<service>-<stage>`), left to CloudFormation: `serverless deploy
+ * --stage` may deploy under another stage than aws.stage, which is all this
+ * build knows.
+ */
+export const REGIONAL_VERIFIER_STATE_MACHINE_NAME = `\${AWS::StackName}-verify-sandbox-in-region`;
 
 /** What the stack settings take besides the configuration: inputs of the build. */
 export interface StackInputs {
@@ -528,7 +533,7 @@ function regionalVerifierSettings(
   | 'regionalVerifiers'
 > {
   const regions = regionalVerifierRegions(config);
-  const name = regionalVerifierStateMachineName(config.aws.stage);
+  const name = REGIONAL_VERIFIER_STATE_MACHINE_NAME;
   const sandbox = `${SANDBOX_ID_PREFIX}-*`;
   return {
     regionalVerification: regions.length === 0 ? 'no' : 'yes',

@@ -1251,6 +1251,11 @@ describe('verify-sandbox network and TLS', () => {
   const DRILL_REGION_SUBNETS = ['subnet-0c0c0c0c0c0c0c0c0', 'subnet-0c0c0c0c0c0c0c0c1'];
   const DRILL_REGION_VERIFIER_GROUPS = ['sg-0d0d0d0d0d0d0d0d0'];
   const DRILL_REGION_SANDBOX_GROUPS = ['sg-0e0e0e0e0e0e0e0e0'];
+  /**
+   * The stage both stacks are deployed under: not the configuration's
+   * aws.stage, as after `serverless deploy --stage staging`.
+   */
+  const DEPLOYED_STAGE = 'staging';
   let variant: PackagedService;
   /** The regional verifier stack of drillRegion, from the same build. */
   let regional: PackagedService;
@@ -1276,7 +1281,10 @@ describe('verify-sandbox network and TLS', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'restorable-config-')), 'restorable.yml');
     writeFileSync(file, document.toString());
     const configured = loadConfig(chooseConfigFile({ RESTORABLE_CONFIG: file })).config;
-    const settings = stackSettings(configured, 'restorable.yml', { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED });
+    const settings = {
+      ...stackSettings(configured, 'restorable.yml', { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED }),
+      stage: DEPLOYED_STAGE,
+    };
     variant = packageVariant(() => JSON.parse(JSON.stringify(settings)) as JsonObject, {
       [RDS_CA_BUNDLE_PACKAGED]: PEM,
     });
@@ -1372,7 +1380,7 @@ describe('verify-sandbox network and TLS', () => {
     const statements = roleStatements(variant.template, relayRoleIn(variant, 'start-regional-verification'));
     expect(allowing(statements, 'states:StartExecution').flatMap((statement) => statement.resources)).toEqual(
       [
-        `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:stateMachine:restorable-${config.aws.stage}-verify-sandbox-in-region`,
+        `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:stateMachine:\${AWS::StackName}-verify-sandbox-in-region`,
       ],
     );
     expect([...allowedActions(statements)].sort()).toEqual([
@@ -1387,7 +1395,7 @@ describe('verify-sandbox network and TLS', () => {
     expect(
       allowing(statements, 'states:DescribeExecution').flatMap((statement) => statement.resources),
     ).toEqual([
-      `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:execution:restorable-${config.aws.stage}-verify-sandbox-in-region:*`,
+      `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:execution:\${AWS::StackName}-verify-sandbox-in-region:*`,
     ]);
     expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
       `\${ReportsBucket.Arn}/work/drills/*`,
@@ -1434,7 +1442,41 @@ describe('verify-sandbox network and TLS', () => {
 
     it('is packaged for the drill region and the stage of the main stack', () => {
       expect(regional.provider.region).toBe(drillRegion);
-      expect(regional.provider.stage).toBe(config.aws.stage);
+      expect(variant.provider.stage).toBe(DEPLOYED_STAGE);
+      expect(regional.provider.stage).toBe(DEPLOYED_STAGE);
+    });
+
+    it('deploys the state machine that the relay functions call and may start and describe, under the deployed stage', () => {
+      const [, machine] = resourcesOfType(regional.template, 'AWS::StepFunctions::StateMachine')[0] ?? [];
+      const deployedArn = `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:stateMachine:${String(machine?.Properties?.StateMachineName)}`;
+      // osls names the main stack `<service>-<stage>`: what CloudFormation gives for AWS::StackName.
+      const inMainStack = (arn: string) =>
+        arn.replaceAll(`\${AWS::StackName}`, `restorable-${DEPLOYED_STAGE}`);
+      for (const [handler, action, allowed] of [
+        ['start-regional-verification', 'states:StartExecution', deployedArn],
+        [
+          'check-regional-verification',
+          'states:DescribeExecution',
+          `${deployedArn.replace(':stateMachine:', ':execution:')}:*`,
+        ],
+      ] as const) {
+        const [, fn] =
+          resourcesOfType(variant.template, 'AWS::Lambda::Function').find(
+            ([, candidate]) => candidate.Properties?.Handler === `dist/functions/${handler}.handler`,
+          ) ?? [];
+        const called = render(environmentOf(fn ?? { Type: '' }).REGIONAL_VERIFIER_ARN).replace(
+          '{region}',
+          drillRegion,
+        );
+        expect(inMainStack(called), handler).toBe(deployedArn);
+        const statements = roleStatements(variant.template, relayRoleIn(variant, handler));
+        expect(
+          allowing(statements, action)
+            .flatMap((statement) => statement.resources)
+            .map(inMainStack),
+          handler,
+        ).toEqual([allowed]);
+      }
     });
 
     it("runs its one function in the drill region's verifier subnets and security groups, trusting the CA bundle it ships", () => {
@@ -1499,7 +1541,7 @@ describe('verify-sandbox network and TLS', () => {
       expect(machines).toHaveLength(1);
       const [, machine] = machines[0] as [string, CfnResource];
       expect(machine.Properties?.StateMachineName).toBe(
-        `restorable-${config.aws.stage}-verify-sandbox-in-region`,
+        `restorable-${DEPLOYED_STAGE}-verify-sandbox-in-region`,
       );
       expect(machine.Properties?.StateMachineType).toBe('STANDARD');
       const definition = machine.Properties?.DefinitionString;
