@@ -241,6 +241,23 @@ const DRILL_DATABASE_STEPS: readonly ChildStep[] = [
   },
   { event: 'TaskStateEntered', state: 'VerifySandbox', describe: () => 'sandbox available, verifying' },
   { event: 'TaskStateExited', state: 'VerifySandbox', describe: () => 'verification finished' },
+  // A sandbox outside the stack region is verified by the regional verifier
+  // of its region: started once, then polled until it returns its result.
+  {
+    event: 'TaskStateEntered',
+    state: 'StartRegionalVerification',
+    describe: (input) => {
+      const region = read(z.object({ snapshot: snapshotData }), input)?.snapshot.region;
+      return region === undefined
+        ? 'sandbox available, verifying'
+        : `sandbox available, verifying in ${region}`;
+    },
+  },
+  {
+    event: 'PassStateEntered',
+    state: 'KeepRegionalVerification',
+    describe: () => 'verification finished',
+  },
   { event: 'TaskStateEntered', state: 'TeardownSandbox', describe: () => 'tearing the sandbox down' },
   { event: 'TaskStateExited', state: 'TeardownSandbox', describe: () => 'sandbox deleted' },
   {

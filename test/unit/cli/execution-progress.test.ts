@@ -158,6 +158,50 @@ describe('ChildNarrator', () => {
     ]);
   });
 
+  it("tells a drill verified by the regional verifier of the sandbox's region as one verified here", () => {
+    // Prepare: the sandbox is in eu-central-1, outside the stack region, so
+    // StartRegionalVerification, a Wait and CheckRegionalVerification polls
+    // take VerifySandbox's place (drill-database.asl.json, ChooseVerifier).
+    const history = new HistoryBuilder();
+    const drill = { ...plannedDrill('orders'), verifiedIn: 'drill-region' };
+    const started = history.executionStarted(drill);
+    const restore = { restoreRequestedAt: '2026-11-22T05:00:01.000Z', poll: poll(0) };
+    const restored = history.lambdaTask('RestoreSandbox', drill, { ...drill, restore }, started);
+    const available = { ...drill, restore, availability: { status: 'available' } };
+    const checked = history.lambdaTask('CheckSandbox', { drill, poll: poll(0) }, available, restored);
+    const chosen = history.passThrough('Choice', 'ChooseVerifier', available, checked);
+    const running = { ...available, regionalVerification: { status: 'running', poll: poll(0) } };
+    // A state's entered event carries the state's whole input (its Parameters pick the drill from it).
+    const startedThere = history.lambdaTask('StartRegionalVerification', available, running, chosen);
+    const waited = history.passThrough('Wait', 'WaitForRegionalVerification', running, startedThere);
+    const verification = {
+      verifiedAt: '2026-11-22T05:24:00.000Z',
+      key: `work/drills/${drill.drillId}/v.json`,
+    };
+    const verified = { ...available, regionalVerification: { status: 'verified', verification } };
+    const polled = history.lambdaTask(
+      'CheckRegionalVerification',
+      { drill, poll: poll(0) },
+      verified,
+      waited,
+    );
+    const done = history.passThrough('Choice', 'IsRegionalVerificationDone', verified, polled);
+    const kept = history.passThrough('Pass', 'KeepRegionalVerification', verified, done);
+    history.lambdaTask('TeardownSandbox', { drill }, { ...verified, verification }, kept);
+
+    // Act
+    const lines = new ChildNarrator(ORDERS_DRILL).narrate(history.events);
+
+    // Assess
+    expect(lines).toEqual([
+      'orders: restore started from restorable-orders-2026-11-22 in eu-central-1',
+      'orders: sandbox available, verifying in eu-central-1',
+      'orders: verification finished',
+      'orders: tearing the sandbox down',
+      'orders: sandbox deleted',
+    ]);
+  });
+
   it('gives the same lines when the history arrives a few events at a time', () => {
     // Prepare
     const history = drillDatabaseHistory('orders');
