@@ -83,7 +83,8 @@ export class AwsRegionalVerifierAdapter implements RegionalVerifierPort {
           status: 'failed',
           error: output.error ?? `States.${output.status ?? 'Unknown'}`,
           cause:
-            output.cause ?? `the verification in ${this.region} ended ${output.status ?? 'without a status'}`,
+            messageOfCause(output.cause) ??
+            `the verification in ${this.region} ended ${output.status ?? 'without a status'}`,
         };
     }
   }
@@ -111,6 +112,33 @@ export class AwsRegionalVerifierAdapter implements RegionalVerifierPort {
     }
     return error;
   }
+}
+
+/**
+ * What failed, from the cause of a failed execution. When the regional
+ * function threw, the cause is its error as the Lambda runtime reports it,
+ * `{"errorType", "errorMessage", "trace"}` ("AWS Lambda function errors in
+ * Node.js", AWS Lambda Developer Guide,
+ * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html): its
+ * message alone goes on to the drill report, not the function's stack trace.
+ * Any other cause (a state's timeout, a data limit) is plain text, kept whole.
+ */
+function messageOfCause(cause: string | undefined): string | undefined {
+  if (cause === undefined || cause === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'errorMessage' in parsed &&
+      typeof parsed.errorMessage === 'string'
+    ) {
+      return parsed.errorMessage;
+    }
+  } catch {
+    // not JSON: the cause is the message itself
+  }
+  return cause;
 }
 
 export interface AwsRegionalVerifierProviderOptions {

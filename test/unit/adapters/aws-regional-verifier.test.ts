@@ -146,6 +146,35 @@ describe('following a regional verification', () => {
     expect(status).toEqual({ status: 'failed', error, cause });
   });
 
+  it("reports a failure of the regional function by its message alone, without the function's stack trace", async () => {
+    // Prepare: a Lambda function's error reaches the execution's cause as the
+    // runtime reports it, {"errorType", "errorMessage", "trace"} ("AWS Lambda
+    // function errors in Node.js", AWS Lambda Developer Guide,
+    // https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html).
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'SandboxConnectionError',
+      cause: JSON.stringify({
+        errorType: 'SandboxConnectionError',
+        errorMessage: 'connect ECONNREFUSED 10.1.2.3:5432',
+        trace: [
+          'SandboxConnectionError: connect ECONNREFUSED 10.1.2.3:5432',
+          '    at connect (file:///var/task/dist/functions/regional/verify-sandbox-in-region.mjs:2:4711)',
+        ],
+      }),
+    });
+
+    // Act
+    const status = await verifier().describeVerification(SANDBOX_ID);
+
+    // Assess
+    expect(status).toEqual({
+      status: 'failed',
+      error: 'SandboxConnectionError',
+      cause: 'connect ECONNREFUSED 10.1.2.3:5432',
+    });
+  });
+
   it.each([
     ['ThrottlingException', ThrottlingError],
     ['ExecutionDoesNotExist', InvalidStateError],
