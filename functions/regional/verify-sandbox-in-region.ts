@@ -3,10 +3,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   createRegionalVerifierHandler,
-  regionalSandboxes,
+  verifyRegionalSandbox,
 } from '../../src/runtime/regional-verifier-lambda.ts';
 
 export const handler = createRegionalVerifierHandler(
-  regionalSandboxes,
+  verifyRegionalSandbox,
   new Logger({ serviceName: 'restorable' }),
 );

@@ -195,3 +195,12 @@ export class RegionalVerificationError extends RestorableError {
     this.regionalError = regionalError;
   }
 }
+
+/**
+ * A verification result too large for the way it travels: the regional
+ * verifier returns it as its execution's output, which Step Functions limits
+ * (src/tasks/verification-result.ts). Retrying gives the same result.
+ */
+export class VerificationTooLargeError extends RestorableError {
+  readonly retryable = false;
+}

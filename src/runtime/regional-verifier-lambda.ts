@@ -2,9 +2,10 @@
 // runs in a region drills restore in besides the stack region, in that
 // region's VPC. It ships no configuration file and writes nothing: the
 // request carries the drill's verification settings, and the result goes
-// back as the output of its state machine, which the stack region's
-// check-regional-verification stores. Same logger and error names as every
-// task (src/runtime/lambda-handler.ts).
+// back, packed (src/tasks/verification-result.ts), as the output of its
+// state machine, which the stack region's check-regional-verification
+// stores. Same logger and error names as every task
+// (src/runtime/lambda-handler.ts).
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -15,14 +16,18 @@ import { InvalidInputError } from '../domain/errors.ts';
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
 import type { Verification } from '../reports/evidence.ts';
 import { verifySandbox } from '../tasks/verification.ts';
-import { verificationRequest } from '../tasks/verification-request.ts';
+import { type VerificationRequest, verificationRequest } from '../tasks/verification-request.ts';
+import { type PackedVerification, packVerification } from '../tasks/verification-result.ts';
 import { readRdsCaBundle } from './rds-ca-bundle.ts';
 
+/** Verifies the sandbox a request names: `verifySandbox` over the sandboxes of this region. */
+export type RegionalVerify = (request: VerificationRequest) => Promise<Verification>;
+
 export function createRegionalVerifierHandler(
-  sandboxes: () => SandboxPortProvider,
+  verify: RegionalVerify,
   logger: Logger,
-): (event: unknown, context: Context) => Promise<Verification> {
-  return middy<unknown, Verification, Error, Context>()
+): (event: unknown, context: Context) => Promise<PackedVerification> {
+  return middy<unknown, PackedVerification, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
       const parsed = verificationRequest.safeParse(event);
@@ -32,7 +37,7 @@ export function createRegionalVerifierHandler(
         );
       }
       try {
-        return await verifySandbox(parsed.data, sandboxes(), () => new Date());
+        return packVerification(await verify(parsed.data));
       } catch (error) {
         logger.error('verify-sandbox-in-region failed', error as Error);
         throw error;
@@ -43,10 +48,14 @@ export function createRegionalVerifierHandler(
 let provider: SandboxPortProvider | undefined;
 
 /** Built on the first invocation and kept for the container's life, as the tasks' dependencies. */
-export function regionalSandboxes(): SandboxPortProvider {
+function regionalSandboxes(): SandboxPortProvider {
   if (provider === undefined) {
     const caBundle = readRdsCaBundle(process.env);
     provider = awsSandboxPortProvider(caBundle === undefined ? {} : { caBundle });
   }
   return provider;
 }
+
+/** The deployed verification: this region's sandboxes, on the wall clock. */
+export const verifyRegionalSandbox: RegionalVerify = (request) =>
+  verifySandbox(request, regionalSandboxes(), () => new Date());

@@ -27,8 +27,8 @@ import type {
   RegionalVerifierPort,
   RegionalVerifierProvider,
 } from '../../ports/regional-verifier.ts';
-import { parseVerification } from '../../reports/evidence.ts';
 import type { VerificationRequest } from '../../tasks/verification-request.ts';
+import { unpackVerification } from '../../tasks/verification-result.ts';
 import { clientForRegion } from './clients.ts';
 
 /** Where `{region}` stands for the region in REGIONAL_VERIFIER_ARN (see serverless.yml). */
@@ -76,7 +76,7 @@ export class AwsRegionalVerifierAdapter implements RegionalVerifierPort {
       case 'SUCCEEDED':
         return {
           status: 'succeeded',
-          verification: parseVerification(output.output ?? '', `verification ${name} in ${this.region}`),
+          verification: unpackVerification(output.output ?? '', `verification ${name} in ${this.region}`),
         };
       default:
         return {
