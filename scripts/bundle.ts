@@ -126,7 +126,16 @@ export interface StackSettings {
   readonly rdsSecretArns: readonly CfnString[];
   /** kms:CreateGrant, kms:DescribeKey and kms:Decrypt through RDS on the keys of the snapshots drills restore. */
   readonly restoreKeyStatements: readonly IamStatement[];
-  /** kms:Decrypt through Secrets Manager of the RDS-managed secrets, for verify-sandbox. */
+  /**
+   * What verify-sandbox reads: the sandboxes and their RDS-managed secrets
+   * of the stack region only. A sandbox of another region is verified by the
+   * regional verifier stack there, or is never restored (a region without a
+   * sandbox network): the stack region's verifier reaches no other region.
+   */
+  readonly verifierSandboxInstanceArns: readonly CfnString[];
+  readonly verifierSandboxClusterArns: readonly CfnString[];
+  readonly verifierRdsSecretArns: readonly CfnString[];
+  /** kms:Decrypt through Secrets Manager of the stack region's RDS-managed secrets, for verify-sandbox. */
   readonly rdsSecretKeyStatements: readonly IamStatement[];
   /** The VPC of verify-sandbox, or false (serverless: no VpcConfig) when none is given. */
   readonly verifierVpc: VerifierVpc | false;
@@ -451,10 +460,11 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
   const snapshotRegions = [config.sourceRegion, ...copyRegions];
   const vpc = verifierVpc(config);
   const sandbox = `${SANDBOX_ID_PREFIX}-*`;
+  const stackRegion = deploymentOf(config).region;
   return {
     configFile,
     stage: config.aws.stage,
-    region: config.aws.region ?? config.sourceRegion,
+    region: stackRegion,
     sourceRegion: config.sourceRegion,
     copyRegions,
     snapshotRegions,
@@ -469,7 +479,10 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     ...sandboxRestoreResources(config),
     rdsSecretArns: regionalArns(snapshotRegions, 'secretsmanager', 'secret:rds!*'),
     restoreKeyStatements: restoreKeyStatements(config.sourceRegion, config.copyRegions),
-    rdsSecretKeyStatements: rdsSecretKeyStatements(snapshotRegions),
+    verifierSandboxInstanceArns: regionalArns([stackRegion], 'rds', `db:${sandbox}`),
+    verifierSandboxClusterArns: regionalArns([stackRegion], 'rds', `cluster:${sandbox}`),
+    verifierRdsSecretArns: regionalArns([stackRegion], 'secretsmanager', 'secret:rds!*'),
+    rdsSecretKeyStatements: rdsSecretKeyStatements([stackRegion]),
     verifierVpc: vpc ?? false,
     verifierNetwork: vpc === undefined ? 'none' : 'vpc',
     verifierNetworkStatements: verifierNetworkStatements(vpc),
