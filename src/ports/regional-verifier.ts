@@ -16,7 +16,7 @@ export type RegionalVerificationStatus =
 export interface RegionalVerifierPort {
   readonly region: string;
   /**
-   * Starts the verification named `name` (the drill id) in the port's
+   * Starts the verification named `name` (the sandbox id, unique to the drill) in the port's
    * region. Starting a name already started is not an error: a retried start
    * never runs a second verification.
    */
