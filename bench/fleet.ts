@@ -2,7 +2,9 @@
 // with K copy regions, through the real workflows (local ASL interpreter),
 // the aws adapters, the fake RDS SDK (10-minute snapshots, 20-minute copies,
 // at most 20 copies in flight into a region, as RDS allows) and a fake S3.
-// Time is modelled (bench/simulated-time.ts): no Wait really pauses.
+// Time is modelled (src/workflow-runner/simulated-time.ts): no Wait really
+// pauses. When a backup takes longer than a day, the next day's runs start
+// as soon as it ends.
 //
 //   npm run bench:fleet -- --databases N [--copy-regions K] [--days D]
 //
@@ -20,9 +22,9 @@ import { dailySnapshotId, snapshotTags } from '../src/domain/backup.ts';
 import { deploymentOf } from '../src/domain/deployment.ts';
 import type { ExecutionMeasure } from '../src/workflow-runner/execution-limits.ts';
 import { LocalWorkflowRunner } from '../src/workflow-runner/local-runner.ts';
+import { SimulatedTime } from '../src/workflow-runner/simulated-time.ts';
 import { installFakeRds } from '../test/support/fake-rds-sdk.ts';
 import { installFakeS3 } from '../test/support/fake-s3-sdk.ts';
-import { SimulatedTime } from './simulated-time.ts';
 
 const SOURCE_REGION = 'eu-west-1';
 const COPY_REGIONS = ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-west-2', 'eu-west-3'];
@@ -159,10 +161,15 @@ for (let day = 0; day < days; day++) {
   const prune = (await runner.run('prune', {}, `prune-day-${day + 1}`)) as {
     status?: string;
     deleted?: unknown[];
+    deferredTotal?: number;
+    findings?: { kind: string; severity: string }[];
   };
+  const violations = [
+    ...new Set((prune.findings ?? []).filter((f) => f.severity === 'violation').map((f) => f.kind)),
+  ];
   const pruneCalls = takeApiCalls();
   console.log(
-    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'}, ${pruneCalls} API calls; ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
+    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
   );
 }
 const seconds = (performance.now() - started) / 1000;

@@ -9,7 +9,9 @@
 // parameters, TaskSucceeded output) "Length Constraints: Maximum length of
 // 262144 ... bytes in UTF-8 encoding". Exceeding it fails the execution with
 // States.DataLimitExceeded, which the developer guide (Error handling) calls
-// a terminal error that a Catch on States.ALL does not catch.
+// a terminal error that a Catch on States.ALL does not catch. A Catch naming
+// it explicitly is not modelled: the runner fails the execution regardless,
+// and no workflow names it.
 //
 // History: "a hard quota of 25,000 entries in the execution event history ...
 // If the event number 25,000 isn't ExecutionSucceeded, the ExecutionFailed

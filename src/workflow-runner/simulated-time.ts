@@ -1,9 +1,9 @@
-// Modelled time for the benchmarks: the workflows' Waits and retry pauses
+// Modelled time for benchmarks and tests: the workflows' Waits and retry pauses
 // sleep on this clock, which jumps straight to the next wake-up once every
 // execution is asleep. Everything the benchmark runs in between (the
 // interpreter, the handlers, the in-memory fakes) settles in promise jobs,
 // so "asleep" is seen as a macrotask turn in which no one went to sleep.
-import type { SimulatedClock } from '../src/workflow-runner/local-runner.ts';
+import type { SimulatedClock } from './local-runner.ts';
 
 interface Sleeper {
   readonly wakeAt: number;
