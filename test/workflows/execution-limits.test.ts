@@ -15,6 +15,7 @@ import {
 import {
   type Definition,
   LocalWorkflowRunner,
+  localStateMachineArn,
   WorkflowExecutionFailedError,
 } from '../../src/workflow-runner/local-runner.ts';
 import { testConfig } from '../support/local-cloud.ts';
@@ -65,6 +66,30 @@ const counting = {
   },
 } as unknown as Definition;
 
+/**
+ * Runs `counting` twice, each time as a child execution, standing in for
+ * backup-database (the runner starts children of the workflows it knows).
+ */
+const countingTwice = {
+  StartAt: 'CountOnce',
+  States: {
+    CountOnce: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: { StateMachineArn: localStateMachineArn('backup-database'), 'Input.$': '$' },
+      ResultPath: null,
+      Next: 'CountAgain',
+    },
+    CountAgain: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: { StateMachineArn: localStateMachineArn('backup-database'), 'Input.$': '$' },
+      ResultPath: null,
+      End: true,
+    },
+  },
+} as unknown as Definition;
+
 let measures: ExecutionMeasure[] = [];
 
 function runnerWith(limits: 'enforce' | 'measure') {
@@ -76,7 +101,7 @@ function runnerWith(limits: 'enforce' | 'measure') {
       sandboxes: unused,
       clock: () => new Date('2026-11-20T02:00:00Z'),
     },
-    definitions: { doubling, counting },
+    definitions: { doubling, counting, countingTwice, 'backup-database': counting },
     onExecutionMeasured: (measure) => measures.push(measure),
     limits,
   });
@@ -145,5 +170,17 @@ describe('the history limit', () => {
     const failure = await failureOf(enforcing.run('counting', { i: 0, n: 6_250 }));
 
     expect(failure.error).toBe(HISTORY_LIMIT_EXCEEDED);
+  });
+
+  it('gives each child execution a history of its own', async () => {
+    // 14,004 events each: the two together would pass the limit in one history.
+    await enforcing.run('countingTwice', { i: 0, n: 3_500 });
+
+    expect(measures.map((measure) => [measure.workflow, measure.historyEvents])).toEqual([
+      ['backup-database', 14_004],
+      ['backup-database', 14_004],
+      // ExecutionStarted, 2 × 6 for each .sync Task, ExecutionSucceeded.
+      ['countingTwice', 14],
+    ]);
   });
 });
