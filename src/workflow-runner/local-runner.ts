@@ -67,6 +67,7 @@ interface Retrier {
   readonly MaxAttempts?: number;
   readonly BackoffRate?: number;
   readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: string;
 }
 
 interface StateDefinition {
@@ -179,7 +180,7 @@ export interface SimulatedClock {
 export function retryPauseSeconds(retrier: Retrier, attempt: number): number {
   const base = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (attempt - 1);
   const capped = Math.min(base, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
-  return (retrier as { JitterStrategy?: string }).JitterStrategy === 'FULL' ? capped / 2 : capped;
+  return retrier.JitterStrategy === 'FULL' ? capped / 2 : capped;
 }
 
 function matchingRetrier(retriers: readonly Retrier[], errorName: string): Retrier | undefined {
