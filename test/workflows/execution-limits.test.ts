@@ -90,6 +90,23 @@ const countingTwice = {
   },
 } as unknown as Definition;
 
+/** An inline Map of one Pass state per item. */
+const mapping = {
+  StartAt: 'EachItem',
+  States: {
+    EachItem: {
+      Type: 'Map',
+      ItemsPath: '$.items',
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'Item',
+        States: { Item: { Type: 'Pass', End: true } },
+      },
+      End: true,
+    },
+  },
+} as unknown as Definition;
+
 let measures: ExecutionMeasure[] = [];
 
 function runnerWith(limits: 'enforce' | 'measure') {
@@ -101,7 +118,7 @@ function runnerWith(limits: 'enforce' | 'measure') {
       sandboxes: unused,
       clock: () => new Date('2026-11-20T02:00:00Z'),
     },
-    definitions: { doubling, counting, countingTwice, 'backup-database': counting },
+    definitions: { doubling, counting, countingTwice, mapping, 'backup-database': counting },
     onExecutionMeasured: (measure) => measures.push(measure),
     limits,
   });
@@ -181,6 +198,17 @@ describe('the history limit', () => {
       ['backup-database', 14_004],
       // ExecutionStarted, 2 × 6 for each .sync Task, ExecutionSucceeded.
       ['countingTwice', 14],
+    ]);
+  });
+
+  it("counts an inline Map's iterations in the parent's history", async () => {
+    await enforcing.run('mapping', { items: [1, 2, 3] });
+
+    // ExecutionStarted; MapStateEntered, MapStateStarted; per item
+    // MapIterationStarted, PassStateEntered, PassStateExited,
+    // MapIterationSucceeded; MapStateSucceeded, MapStateExited; ExecutionSucceeded.
+    expect(measures).toEqual([
+      expect.objectContaining({ historyEvents: 1 + 2 + 3 * 4 + 2 + 1, stateTransitions: 4 }),
     ]);
   });
 });
