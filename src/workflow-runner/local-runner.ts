@@ -4,7 +4,14 @@
 // cloud's dependencies; child executions (`startExecution.sync:2`) run the
 // child definition here; SNS alerts are handed to a callback. Wait states do
 // not pause (the local cloud advances a snapshot one step per poll), and
-// retry pauses are skipped: the retries themselves still happen.
+// retry pauses are skipped: the retries themselves still happen. Given a
+// simulated clock, Waits and retry pauses take simulated time instead.
+//
+// Every execution is measured against the Step Functions payload and history
+// limits (see execution-limits.ts) and, unless told only to measure, fails as
+// it would on AWS when it breaks one: the execution stops at the transition
+// after the one that broke it, and fails with the limit's error, whatever
+// its Catch blocks say.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -13,6 +20,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { createLambdaHandler } from '../runtime/lambda-handler.ts';
 import type { AnyTask, TaskDependencies } from '../runtime/task.ts';
 import { ALERT_TOPIC_PLACEHOLDER, tasksByPlaceholder, workflowsByPlaceholder } from '../tasks/registry.ts';
+import { type ExecutionMeasure, ExecutionMeter, type StateKind } from './execution-limits.ts';
 
 const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_REGION = 'local';
@@ -53,9 +61,19 @@ export function loadDefinition(name: string, substitutions = localSubstitutions(
   return JSON.parse(text) as Definition;
 }
 
+interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: string;
+}
+
 interface StateDefinition {
   readonly Type: string;
   readonly Resource?: string;
+  readonly Retry?: readonly Retrier[];
   readonly Iterator?: Definition;
   readonly ItemProcessor?: Definition;
   readonly Branches?: Definition[];
@@ -109,6 +127,68 @@ export function withWaitsAsPathChecks(definition: Definition): Definition {
   return { ...definition, States: states };
 }
 
+const SIMULATED_WAIT_RESOURCE = 'arn:aws:states:::local:simulated-wait';
+
+/**
+ * On a simulated clock each Wait becomes a Task that sleeps on that clock for
+ * the Wait's duration, read from the same path (or its literal `Seconds`).
+ */
+export function withWaitsOnSimulatedClock(definition: Definition): Definition {
+  const states: Record<string, StateDefinition> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const raw = state as StateDefinition & Record<string, unknown>;
+    const nested = {
+      ...(state.Iterator === undefined ? {} : { Iterator: withWaitsOnSimulatedClock(state.Iterator) }),
+      ...(state.ItemProcessor === undefined
+        ? {}
+        : { ItemProcessor: withWaitsOnSimulatedClock(state.ItemProcessor) }),
+      ...(state.Branches === undefined ? {} : { Branches: state.Branches.map(withWaitsOnSimulatedClock) }),
+    };
+    if (state.Type === 'Wait') {
+      if (typeof raw.SecondsPath !== 'string' && typeof raw.Seconds !== 'number') {
+        throw new Error(`Wait ${name}: only Seconds and SecondsPath run on a simulated clock`);
+      }
+      const { Next, End } = raw;
+      states[name] = {
+        Type: 'Task',
+        Resource: SIMULATED_WAIT_RESOURCE,
+        Parameters:
+          typeof raw.SecondsPath === 'string' ? { 'seconds.$': raw.SecondsPath } : { seconds: raw.Seconds },
+        ResultPath: null,
+        ...(Next === undefined ? {} : { Next }),
+        ...(End === undefined ? {} : { End }),
+      } as StateDefinition;
+    } else {
+      states[name] = { ...state, ...nested } as StateDefinition;
+    }
+  }
+  return { ...definition, States: states };
+}
+
+/** A clock the workflows wait on without pausing: the benchmark's model of time. */
+export interface SimulatedClock {
+  /** Resolves once the clock has advanced by `seconds`. */
+  sleep(seconds: number): Promise<void>;
+}
+
+/**
+ * The pause before retry `attempt` (1 for the first retry), as Step Functions
+ * computes it: IntervalSeconds (default 1) × BackoffRate (default 2) to the
+ * power attempt − 1, at most MaxDelaySeconds. FULL jitter draws the pause
+ * between 0 and that; a benchmark takes its mean, half of it.
+ */
+export function retryPauseSeconds(retrier: Retrier, attempt: number): number {
+  const base = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (attempt - 1);
+  const capped = Math.min(base, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+  return retrier.JitterStrategy === 'FULL' ? capped / 2 : capped;
+}
+
+function matchingRetrier(retriers: readonly Retrier[], errorName: string): Retrier | undefined {
+  return retriers.find(
+    (retrier) => retrier.ErrorEquals.includes(errorName) || retrier.ErrorEquals.includes('States.ALL'),
+  );
+}
+
 export type WorkflowEvent =
   | { readonly type: 'task'; readonly workflow: string; readonly state: string; readonly input: unknown }
   | { readonly type: 'failed'; readonly workflow: string; readonly state: string; readonly error: string }
@@ -120,6 +200,18 @@ export interface LocalRunnerOptions {
   readonly onAlert?: (alert: { topicArn: string; subject: string; message: string }) => void | Promise<void>;
   readonly onEvent?: (event: WorkflowEvent) => void;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * `enforce` (the default) fails an execution that breaks a Step Functions
+   * limit, as AWS does; `measure` only reports it, so that a benchmark can
+   * print how far past a limit a workflow goes.
+   */
+  readonly limits?: 'enforce' | 'measure';
+  /** Receives the measure of every execution, child executions included, when it ends. */
+  readonly onExecutionMeasured?: (measure: ExecutionMeasure) => void;
+  /** Waits and retry pauses take this clock's time; without it they take none. */
+  readonly simulatedClock?: SimulatedClock;
+  /** Definitions run instead of `workflows/<name>.asl.json`, by workflow name. */
+  readonly definitions?: Readonly<Record<string, Definition>>;
 }
 
 /**
@@ -186,6 +278,27 @@ class ChildExecutionFailedError extends Error {
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 
+const TASK_BY_ARN = new Map(Object.values(tasksByPlaceholder).map((task) => [localFunctionArn(task), task]));
+
+/** What each state of a definition records in the history, by name (names are unique in a state machine). */
+function stateKinds(definition: Definition): Map<string, StateKind> {
+  const kinds = new Map<string, StateKind>();
+  for (const [name, state] of allStates(definition)) {
+    let kind: StateKind = 'other';
+    if (state.Type === 'Map') kind = 'map';
+    else if (state.Type === 'Parallel') kind = 'parallel';
+    else if (state.Type === 'Fail') kind = 'fail';
+    else if (state.Type === 'Task') {
+      const resource = state.Resource ?? '';
+      if (TASK_BY_ARN.has(resource)) kind = 'lambda';
+      else if (resource.startsWith('arn:aws:states:::states:startExecution.sync')) kind = 'child-execution';
+      else kind = 'service';
+    }
+    kinds.set(name, kind);
+  }
+  return kinds;
+}
+
 function toJson(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
 }
@@ -207,9 +320,17 @@ function fakeLambdaContext(functionName: string): Context {
   };
 }
 
+type JsonHandler = (input: JsonValue) => Promise<JsonValue>;
+
+interface LoadedWorkflow {
+  readonly machine: StateMachine;
+  readonly definition: Definition;
+  readonly kinds: Map<string, StateKind>;
+}
+
 export class LocalWorkflowRunner {
   readonly #options: LocalRunnerOptions;
-  readonly #machines = new Map<string, { machine: StateMachine; definition: Definition }>();
+  readonly #machines = new Map<string, LoadedWorkflow>();
   readonly #logger: Logger;
 
   constructor(options: LocalRunnerOptions) {
@@ -223,10 +344,24 @@ export class LocalWorkflowRunner {
     input: unknown,
     executionName = `${workflow}-${randomUUID()}`,
   ): Promise<unknown> {
-    const { machine, definition } = this.#machine(workflow);
+    const { machine, definition, kinds } = this.#machine(workflow);
+    const enforce = (this.#options.limits ?? 'enforce') === 'enforce';
+    let abort = () => {};
+    let aborted = false;
+    const meter = new ExecutionMeter(
+      workflow,
+      executionName,
+      (state) => kinds.get(state) ?? 'other',
+      () => {
+        if (enforce && !aborted) {
+          aborted = true;
+          abort();
+        }
+      },
+    );
     const execution = machine.run(toJson(input), {
       overrides: {
-        taskResourceLocalHandlers: this.#taskHandlers(definition),
+        taskResourceLocalHandlers: this.#taskHandlers(definition, meter),
         waitTimeOverrides: Object.fromEntries(
           allStates(definition)
             .filter(([, state]) => state.Type === 'Wait')
@@ -245,22 +380,34 @@ export class LocalWorkflowRunner {
         },
       },
     });
-    const following = this.#follow(workflow, execution.eventLogs);
+    abort = execution.abort;
+    const following = this.#follow(workflow, execution.eventLogs, meter);
+    let output: unknown;
+    let failure: unknown;
     try {
-      return await execution.result;
+      output = await execution.result;
     } catch (error) {
-      const failure = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-      if (failure instanceof Error)
-        throw new WorkflowExecutionFailedError(workflow, failure.name, failure.message);
-      throw error;
-    } finally {
-      await following;
+      failure = error;
     }
+    await following;
+    this.#options.onExecutionMeasured?.(meter.measure());
+    const violation = enforce ? meter.violation : undefined;
+    if (violation !== undefined)
+      throw new WorkflowExecutionFailedError(workflow, violation.error, violation.cause);
+    if (failure === undefined) return output;
+    const cause = failure instanceof Error && failure.cause instanceof Error ? failure.cause : failure;
+    if (cause instanceof Error) throw new WorkflowExecutionFailedError(workflow, cause.name, cause.message);
+    throw failure;
   }
 
-  async #follow(workflow: string, events: ReturnType<StateMachine['run']>['eventLogs']): Promise<void> {
+  async #follow(
+    workflow: string,
+    events: ReturnType<StateMachine['run']>['eventLogs'],
+    meter: ExecutionMeter,
+  ): Promise<void> {
     const onEvent = this.#options.onEvent;
     for await (const event of events) {
+      meter.record(event);
       if (onEvent === undefined) continue;
       if (event.type === 'StateEntered' && event.state.type === 'Task') {
         onEvent({ type: 'task', workflow, state: event.state.name, input: event.state.input });
@@ -272,47 +419,92 @@ export class LocalWorkflowRunner {
     }
   }
 
-  #machine(workflow: string) {
+  #machine(workflow: string): LoadedWorkflow {
     let entry = this.#machines.get(workflow);
     if (entry === undefined) {
-      const definition = withWaitsAsPathChecks(loadDefinition(workflow));
+      const original = this.#options.definitions?.[workflow] ?? loadDefinition(workflow);
+      const clock = this.#options.simulatedClock;
+      const definition =
+        clock === undefined ? withWaitsAsPathChecks(original) : withWaitsOnSimulatedClock(original);
       entry = {
         machine: new StateMachine(definition as never, { validationOptions: { checkArn: false } }),
         definition,
+        kinds: stateKinds(original),
       };
       this.#machines.set(workflow, entry);
     }
     return entry;
   }
 
-  #taskHandlers(definition: Definition): Record<string, (input: JsonValue) => Promise<JsonValue>> {
+  #taskHandlers(definition: Definition, meter: ExecutionMeter): Record<string, JsonHandler> {
     const substitutions = localSubstitutions();
-    const taskByArn = new Map(
-      Object.entries(tasksByPlaceholder).map(([, task]) => [localFunctionArn(task), task]),
-    );
     const workflowByArn = new Map(
       Object.values(workflowsByPlaceholder).map((name) => [localStateMachineArn(name), name]),
     );
-    const handlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
+    const handlers: Record<string, JsonHandler> = {};
     for (const [stateName, state] of allStates(definition)) {
       if (state.Type !== 'Task') continue;
       const resource = state.Resource ?? '';
-      const task = taskByArn.get(resource);
+      const task = TASK_BY_ARN.get(resource);
+      let handler: JsonHandler;
       if (task !== undefined) {
-        handlers[stateName] = this.#lambdaInvoker(task);
+        handler = this.#withRetryPauses(this.#lambdaInvoker(task), state.Retry ?? []);
       } else if (resource === 'arn:aws:states:::states:startExecution.sync:2') {
-        handlers[stateName] = (input) => this.#startChildExecution(input, workflowByArn);
+        handler = (input) => this.#startChildExecution(input, workflowByArn);
       } else if (resource === 'arn:aws:states:::sns:publish') {
-        handlers[stateName] = (input) =>
-          this.#publishAlert(input, substitutions[ALERT_TOPIC_PLACEHOLDER] ?? '');
+        handler = (input) => this.#publishAlert(input, substitutions[ALERT_TOPIC_PLACEHOLDER] ?? '');
+      } else if (resource === SIMULATED_WAIT_RESOURCE) {
+        const clock = this.#options.simulatedClock;
+        handlers[stateName] = async (input) => {
+          await clock?.sleep(Number((input as { seconds?: unknown }).seconds));
+          return {};
+        };
+        continue;
       } else {
         throw new Error(`state ${stateName}: no local implementation of resource ${resource}`);
       }
+      handlers[stateName] = async (input) => {
+        meter.measurePayload(`TaskScheduled ${stateName}`, input);
+        const result = await handler(input);
+        meter.measurePayload(`TaskSucceeded ${stateName}`, result);
+        return result;
+      };
     }
     return handlers;
   }
 
-  #lambdaInvoker(task: AnyTask): (input: JsonValue) => Promise<JsonValue> {
+  /**
+   * On a simulated clock, a failed attempt that a retrier will retry takes
+   * that retrier's pause before it fails (the interpreter's own pause is
+   * overridden to none, and cannot grow with BackoffRate). Attempts are
+   * counted per input, which tells apart the concurrent iterations of a Map.
+   */
+  #withRetryPauses(handler: JsonHandler, retriers: readonly Retrier[]): JsonHandler {
+    const clock = this.#options.simulatedClock;
+    if (clock === undefined || retriers.length === 0) return handler;
+    const failedAttempts = new Map<string, Map<Retrier, number>>();
+    return async (input) => {
+      const key = JSON.stringify(input);
+      try {
+        const result = await handler(input);
+        failedAttempts.delete(key);
+        return result;
+      } catch (error) {
+        const retrier = matchingRetrier(retriers, error instanceof Error ? error.name : '');
+        if (retrier !== undefined) {
+          const counts = failedAttempts.get(key) ?? new Map<Retrier, number>();
+          const attempt = (counts.get(retrier) ?? 0) + 1;
+          counts.set(retrier, attempt);
+          failedAttempts.set(key, counts);
+          if (attempt <= (retrier.MaxAttempts ?? 3)) await clock.sleep(retryPauseSeconds(retrier, attempt));
+          else failedAttempts.delete(key);
+        }
+        throw error;
+      }
+    };
+  }
+
+  #lambdaInvoker(task: AnyTask): JsonHandler {
     const handler = createLambdaHandler(task, async () => this.#options.dependencies, this.#logger);
     return async (input) => {
       try {

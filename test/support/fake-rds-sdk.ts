@@ -8,10 +8,15 @@
 //   destination region's store, read from the source region's store);
 // - identifiers are stored in lower case, as RDS does;
 // - a new snapshot is `creating` (a copy `pending`) and becomes `available`
-//   on the next describe that returns it (`describesUntilAvailable`);
+//   on the next describe that returns it (`describesUntilAvailable`), or,
+//   given durations, once that long has passed on its clock (`now`);
 // - pages of at most MaxRecords (and the fake's `pageSize`) with a Marker;
 // - faults are the SDK's own exception classes (their `name` is the RDS
 //   exception name, e.g. `DBSnapshotAlreadyExistsFault`).
+//
+// Every call costs time in proportion to what it returns, never to what is
+// stored: snapshots are indexed by id and by database, and copies in flight
+// are kept apart, so that a fleet of thousands runs in linear time.
 
 import {
   AddTagsToResourceCommand,
@@ -76,6 +81,11 @@ export interface FakeRdsOptions {
   readonly manualSnapshotQuota?: number;
   /** Copies that may be in flight into one region at a time (RDS: 20). */
   readonly concurrentCopyLimit?: number;
+  /**
+   * How long a snapshot and a cross-region copy take on the `now` clock;
+   * given, they replace `describesUntilAvailable`.
+   */
+  readonly durations?: { readonly snapshotSeconds: number; readonly copySeconds: number };
   readonly now?: () => Date;
 }
 
@@ -160,6 +170,8 @@ interface StoredSnapshot {
   pinned: boolean;
   describes: number;
   readonly takenAt: Date;
+  /** With durations: when it becomes available, in epoch milliseconds. */
+  readonly availableAt: number | undefined;
   readonly originalTakenAt: Date | undefined;
   readonly encrypted: boolean;
   readonly kmsKeyId: string | undefined;
@@ -168,13 +180,21 @@ interface StoredSnapshot {
   readonly tags: Tags;
 }
 
+type SnapshotsById = Map<string, StoredSnapshot>;
+
 interface RegionStore {
   readonly instances: Map<string, DBInstance>;
   readonly clusters: Map<string, DBCluster>;
-  readonly snapshots: {
-    readonly instance: Map<string, StoredSnapshot>;
-    readonly cluster: Map<string, StoredSnapshot>;
+  readonly snapshots: { readonly instance: SnapshotsById; readonly cluster: SnapshotsById };
+  /** The same snapshots by database id, each in the order of `snapshots`. */
+  readonly snapshotsByDatabase: {
+    readonly instance: Map<string, SnapshotsById>;
+    readonly cluster: Map<string, SnapshotsById>;
   };
+  /** Cross-region copies into this region that may still be in flight. */
+  readonly copiesInFlight: Set<StoredSnapshot>;
+  /** How many manual snapshots of each kind the region holds (what the quota counts), kept as they come and go. */
+  readonly manualSnapshots: { instance: number; cluster: number };
 }
 
 const IN_PROGRESS = new Set(['creating', 'pending', 'copying']);
@@ -190,6 +210,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   const manualSnapshotQuota = options.manualSnapshotQuota ?? 100;
   const concurrentCopyLimit = options.concurrentCopyLimit ?? 20;
   const now = options.now ?? (() => new Date());
+  const durations = options.durations;
   const regions = new Map<string, RegionStore>();
   const disabledKeys = new Set<string>();
 
@@ -200,6 +221,9 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         instances: new Map(),
         clusters: new Map(),
         snapshots: { instance: new Map(), cluster: new Map() },
+        snapshotsByDatabase: { instance: new Map(), cluster: new Map() },
+        copiesInFlight: new Set(),
+        manualSnapshots: { instance: 0, cluster: 0 },
       };
       regions.set(region, regionStore);
     }
@@ -217,11 +241,66 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   // -------------------------------------------------------------------------
   // Snapshots
 
+  function putSnapshot(region: string, snapshot: StoredSnapshot): void {
+    const regionStore = store(region);
+    const previous = regionStore.snapshots[snapshot.kind].get(snapshot.id);
+    const byDatabase = regionStore.snapshotsByDatabase[snapshot.kind];
+    if (previous !== undefined && previous.databaseId !== snapshot.databaseId) {
+      byDatabase.get(previous.databaseId)?.delete(snapshot.id);
+    }
+    if (previous?.type === 'manual') regionStore.manualSnapshots[previous.kind]--;
+    if (snapshot.type === 'manual') regionStore.manualSnapshots[snapshot.kind]++;
+    regionStore.snapshots[snapshot.kind].set(snapshot.id, snapshot);
+    let ofDatabase = byDatabase.get(snapshot.databaseId);
+    if (ofDatabase === undefined) {
+      ofDatabase = new Map();
+      byDatabase.set(snapshot.databaseId, ofDatabase);
+    }
+    ofDatabase.set(snapshot.id, snapshot);
+    if (snapshot.sourceRegion !== undefined) regionStore.copiesInFlight.add(snapshot);
+  }
+
+  function removeSnapshot(region: string, snapshot: StoredSnapshot): void {
+    const regionStore = store(region);
+    if (regionStore.snapshots[snapshot.kind].delete(snapshot.id) && snapshot.type === 'manual') {
+      regionStore.manualSnapshots[snapshot.kind]--;
+    }
+    regionStore.snapshotsByDatabase[snapshot.kind].get(snapshot.databaseId)?.delete(snapshot.id);
+    regionStore.copiesInFlight.delete(snapshot);
+  }
+
+  /** With durations, a snapshot is available once its time has come, described or not. */
+  function settle(snapshot: StoredSnapshot): void {
+    if (snapshot.pinned || !IN_PROGRESS.has(snapshot.status) || snapshot.availableAt === undefined) return;
+    if (now().getTime() >= snapshot.availableAt) snapshot.status = 'available';
+  }
+
+  function copiesInFlight(region: string): number {
+    const copies = store(region).copiesInFlight;
+    let inFlight = 0;
+    for (const copy of copies) {
+      settle(copy);
+      if (IN_PROGRESS.has(copy.status)) inFlight += 1;
+      // Only a test (setSnapshotStatus) moves a finished copy back in flight.
+      else if (!copy.pinned) copies.delete(copy);
+    }
+    return inFlight;
+  }
+
+  function availableAtFor(kind: 'snapshot' | 'copy'): number | undefined {
+    if (durations === undefined) return undefined;
+    const seconds = kind === 'snapshot' ? durations.snapshotSeconds : durations.copySeconds;
+    return now().getTime() + seconds * 1000;
+  }
+
   /** A describe sees the snapshot: it advances towards `available`. */
   function advance(snapshot: StoredSnapshot): void {
     if (snapshot.pinned || !IN_PROGRESS.has(snapshot.status)) return;
     snapshot.describes += 1;
-    if (snapshot.describes >= describesUntilAvailable) {
+    if (snapshot.availableAt !== undefined) {
+      settle(snapshot);
+      if (snapshot.status === 'pending') snapshot.status = 'copying';
+    } else if (snapshot.describes >= describesUntilAvailable) {
       snapshot.status = 'available';
     } else if (snapshot.status === 'pending') {
       snapshot.status = 'copying';
@@ -231,6 +310,11 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   function percentProgress(snapshot: StoredSnapshot): number {
     if (snapshot.status === 'available') return 100;
     if (!IN_PROGRESS.has(snapshot.status)) return 0;
+    if (snapshot.availableAt !== undefined) {
+      const total = snapshot.availableAt - snapshot.takenAt.getTime();
+      const elapsed = now().getTime() - snapshot.takenAt.getTime();
+      return Math.min(99, Math.floor((elapsed * 100) / Math.max(1, total)));
+    }
     return Math.min(99, Math.floor((snapshot.describes * 100) / Math.max(1, describesUntilAvailable)));
   }
 
@@ -332,8 +416,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   }
 
   function manualSnapshotCount(region: string, kind: Kind): number {
-    return [...store(region).snapshots[kind].values()].filter((snapshot) => snapshot.type === 'manual')
-      .length;
+    return store(region).manualSnapshots[kind];
   }
 
   function checkManualQuota(region: string, kind: Kind): void {
@@ -395,6 +478,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       pinned: false,
       describes: 0,
       takenAt: now(),
+      availableAt: availableAtFor('snapshot'),
       originalTakenAt: undefined,
       encrypted: database.StorageEncrypted ?? false,
       kmsKeyId: database.KmsKeyId,
@@ -402,7 +486,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       sourceRegion: undefined,
       tags: fromTagList(tags),
     };
-    regionStore.snapshots[kind].set(id, snapshot);
+    putSnapshot(region, snapshot);
     return snapshot;
   }
 
@@ -427,11 +511,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
     const destination = store(region);
     if (destination.snapshots[kind].has(targetId)) throw alreadyExists(kind, targetId);
     if (sourceRegion !== region) {
-      const inFlight = [
-        ...destination.snapshots.instance.values(),
-        ...destination.snapshots.cluster.values(),
-      ].filter((snapshot) => snapshot.sourceRegion !== undefined && IN_PROGRESS.has(snapshot.status)).length;
-      if (inFlight >= concurrentCopyLimit) {
+      if (copiesInFlight(region) >= concurrentCopyLimit) {
         // What RDS answers (see the adapter): a snapshot quota fault whose
         // message alone tells the copy limit from the manual snapshot quota.
         throw new SnapshotQuotaExceededFault({
@@ -476,6 +556,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       pinned: false,
       describes: 0,
       takenAt: now(),
+      availableAt: availableAtFor(sourceRegion === region ? 'snapshot' : 'copy'),
       originalTakenAt: original.originalTakenAt ?? original.takenAt,
       encrypted: original.encrypted || input.KmsKeyId !== undefined,
       kmsKeyId: input.KmsKeyId ?? original.kmsKeyId,
@@ -483,7 +564,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       sourceRegion: sourceRegion === region ? undefined : sourceRegion,
       tags: copiedTags(original.tags, input),
     };
-    destination.snapshots[kind].set(targetId, copy);
+    putSnapshot(region, copy);
     return copy;
   }
 
@@ -500,7 +581,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
     if (snapshot.status === 'creating') {
       throw invalidSnapshotState(kind, `Cannot delete the snapshot ${id} while it is ${snapshot.status}.`);
     }
-    snapshots.delete(id);
+    removeSnapshot(region, snapshot);
     snapshot.status = 'deleted';
     return snapshot;
   }
@@ -516,15 +597,22 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       Marker?: string | undefined;
     },
   ): { items: StoredSnapshot[]; Marker: string | undefined } {
-    let snapshots = [...store(region).snapshots[kind].values()];
+    const regionStore = store(region);
+    let snapshots: StoredSnapshot[];
     if (input.snapshotId !== undefined) {
       const wanted = input.snapshotId.toLowerCase();
-      snapshots = snapshots.filter(
-        (snapshot) => snapshot.id === wanted || snapshot.arn.toLowerCase() === wanted,
-      );
-      if (snapshots.length === 0) throw notFound(kind, input.snapshotId);
+      const byId = regionStore.snapshots[kind].get(wanted.startsWith('arn:') ? lastSegment(wanted) : wanted);
+      const found = byId !== undefined && (byId.id === wanted || byId.arn.toLowerCase() === wanted);
+      if (!found) throw notFound(kind, input.snapshotId);
+      snapshots = [byId];
+    } else if (input.databaseId !== undefined) {
+      snapshots = [
+        ...(regionStore.snapshotsByDatabase[kind].get(input.databaseId.toLowerCase())?.values() ?? []),
+      ];
+    } else {
+      snapshots = [...regionStore.snapshots[kind].values()];
     }
-    if (input.databaseId !== undefined) {
+    if (input.snapshotId !== undefined && input.databaseId !== undefined) {
       const wanted = input.databaseId.toLowerCase();
       snapshots = snapshots.filter((snapshot) => snapshot.databaseId === wanted);
     }
@@ -701,11 +789,10 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   function tagSnapshotByArn(region: string, arn: string | undefined, tags: Tag[] | undefined): void {
     const resource = required(arn, 'resource name');
     for (const kind of ['instance', 'cluster'] as const) {
-      for (const snapshot of store(region).snapshots[kind].values()) {
-        if (snapshot.arn !== resource) continue;
-        Object.assign(snapshot.tags, fromTagList(tags));
-        return;
-      }
+      const snapshot = store(region).snapshots[kind].get(lastSegment(resource));
+      if (snapshot?.arn !== resource) continue;
+      Object.assign(snapshot.tags, fromTagList(tags));
+      return;
     }
     throw new RDSServiceException({
       name: resource.includes(':cluster-snapshot:') ? 'DBClusterSnapshotNotFoundFault' : 'DBSnapshotNotFound',
@@ -798,7 +885,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
           ? regionStore.instances.get(seed.databaseId.toLowerCase())
           : regionStore.clusters.get(seed.databaseId.toLowerCase());
       const encrypted = seed.encrypted ?? database?.StorageEncrypted ?? true;
-      regionStore.snapshots[seed.kind].set(id, {
+      putSnapshot(region, {
         kind: seed.kind,
         id,
         arn: snapshotArn(region, seed.kind, id),
@@ -811,6 +898,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         pinned: seed.status !== undefined,
         describes: 0,
         takenAt: seed.createdAt ?? now(),
+        availableAt: undefined,
         originalTakenAt: undefined,
         encrypted,
         kmsKeyId: seed.kmsKeyId ?? database?.KmsKeyId ?? (encrypted ? defaultKey(region) : undefined),
@@ -838,6 +926,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       const snapshot = findSnapshot(region, kind, id);
       snapshot.status = status;
       snapshot.pinned = true;
+      if (snapshot.sourceRegion !== undefined) store(region).copiesInFlight.add(snapshot);
     },
 
     disableKmsKey(keyId) {
