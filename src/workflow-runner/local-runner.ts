@@ -94,37 +94,53 @@ export function allStates(definition: Definition): [string, StateDefinition][] {
   });
 }
 
+type RawState = StateDefinition & Record<string, unknown>;
+
+/**
+ * The definition with each Wait state, at any depth (Map iterators, Parallel
+ * branches), replaced by what `replaceWait` makes of it; a Wait it returns
+ * undefined for is kept. The replacement keeps the Wait's `Next` or `End`.
+ */
+function withWaitsReplaced(
+  definition: Definition,
+  replaceWait: (name: string, wait: RawState) => Record<string, unknown> | undefined,
+): Definition {
+  const recurse = (inner: Definition) => withWaitsReplaced(inner, replaceWait);
+  const states: Record<string, StateDefinition> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const raw = state as RawState;
+    const replacement = state.Type === 'Wait' ? replaceWait(name, raw) : undefined;
+    if (replacement !== undefined) {
+      const { Next, End } = raw;
+      states[name] = {
+        ...replacement,
+        ...(Next === undefined ? {} : { Next }),
+        ...(End === undefined ? {} : { End }),
+      } as StateDefinition;
+      continue;
+    }
+    states[name] = {
+      ...state,
+      ...(state.Iterator === undefined ? {} : { Iterator: recurse(state.Iterator) }),
+      ...(state.ItemProcessor === undefined ? {} : { ItemProcessor: recurse(state.ItemProcessor) }),
+      ...(state.Branches === undefined ? {} : { Branches: state.Branches.map(recurse) }),
+    } as StateDefinition;
+  }
+  return { ...definition, States: states };
+}
+
 /**
  * Wait states do not pause locally, but their paths must still resolve as on
  * AWS, where a missing `SecondsPath` fails the execution: each Wait that reads
  * its duration from the state becomes a Pass that reads that same path.
  */
 export function withWaitsAsPathChecks(definition: Definition): Definition {
-  const states: Record<string, StateDefinition> = {};
-  for (const [name, state] of Object.entries(definition.States)) {
-    const raw = state as StateDefinition & Record<string, unknown>;
-    const nested = {
-      ...(state.Iterator === undefined ? {} : { Iterator: withWaitsAsPathChecks(state.Iterator) }),
-      ...(state.ItemProcessor === undefined
-        ? {}
-        : { ItemProcessor: withWaitsAsPathChecks(state.ItemProcessor) }),
-      ...(state.Branches === undefined ? {} : { Branches: state.Branches.map(withWaitsAsPathChecks) }),
-    };
-    const path = raw.SecondsPath ?? raw.TimestampPath;
-    if (state.Type === 'Wait' && typeof path === 'string') {
-      const { Next, End } = raw;
-      states[name] = {
-        Type: 'Pass',
-        Parameters: { 'duration.$': path },
-        ResultPath: null,
-        ...(Next === undefined ? {} : { Next }),
-        ...(End === undefined ? {} : { End }),
-      } as StateDefinition;
-    } else {
-      states[name] = { ...state, ...nested } as StateDefinition;
-    }
-  }
-  return { ...definition, States: states };
+  return withWaitsReplaced(definition, (_name, wait) => {
+    const path = wait.SecondsPath ?? wait.TimestampPath;
+    return typeof path === 'string'
+      ? { Type: 'Pass', Parameters: { 'duration.$': path }, ResultPath: null }
+      : undefined;
+  });
 }
 
 const SIMULATED_WAIT_RESOURCE = 'arn:aws:states:::local:simulated-wait';
@@ -134,35 +150,18 @@ const SIMULATED_WAIT_RESOURCE = 'arn:aws:states:::local:simulated-wait';
  * the Wait's duration, read from the same path (or its literal `Seconds`).
  */
 export function withWaitsOnSimulatedClock(definition: Definition): Definition {
-  const states: Record<string, StateDefinition> = {};
-  for (const [name, state] of Object.entries(definition.States)) {
-    const raw = state as StateDefinition & Record<string, unknown>;
-    const nested = {
-      ...(state.Iterator === undefined ? {} : { Iterator: withWaitsOnSimulatedClock(state.Iterator) }),
-      ...(state.ItemProcessor === undefined
-        ? {}
-        : { ItemProcessor: withWaitsOnSimulatedClock(state.ItemProcessor) }),
-      ...(state.Branches === undefined ? {} : { Branches: state.Branches.map(withWaitsOnSimulatedClock) }),
-    };
-    if (state.Type === 'Wait') {
-      if (typeof raw.SecondsPath !== 'string' && typeof raw.Seconds !== 'number') {
-        throw new Error(`Wait ${name}: only Seconds and SecondsPath run on a simulated clock`);
-      }
-      const { Next, End } = raw;
-      states[name] = {
-        Type: 'Task',
-        Resource: SIMULATED_WAIT_RESOURCE,
-        Parameters:
-          typeof raw.SecondsPath === 'string' ? { 'seconds.$': raw.SecondsPath } : { seconds: raw.Seconds },
-        ResultPath: null,
-        ...(Next === undefined ? {} : { Next }),
-        ...(End === undefined ? {} : { End }),
-      } as StateDefinition;
-    } else {
-      states[name] = { ...state, ...nested } as StateDefinition;
+  return withWaitsReplaced(definition, (name, wait) => {
+    if (typeof wait.SecondsPath !== 'string' && typeof wait.Seconds !== 'number') {
+      throw new Error(`Wait ${name}: only Seconds and SecondsPath run on a simulated clock`);
     }
-  }
-  return { ...definition, States: states };
+    return {
+      Type: 'Task',
+      Resource: SIMULATED_WAIT_RESOURCE,
+      Parameters:
+        typeof wait.SecondsPath === 'string' ? { 'seconds.$': wait.SecondsPath } : { seconds: wait.Seconds },
+      ResultPath: null,
+    };
+  });
 }
 
 /** A clock the workflows wait on without pausing: the benchmark's model of time. */
