@@ -86,13 +86,8 @@ export class HistoryBuilder {
     });
   }
 
-  /** A Lambda Task state that succeeds: returns its TaskStateExited event. */
-  lambdaTask(
-    name: string,
-    input: unknown,
-    output: unknown,
-    previous: HistoryEvent | undefined,
-  ): HistoryEvent {
+  /** A Lambda Task state entered, its function scheduled and started: returns the LambdaFunctionStarted event. */
+  private lambdaStarted(name: string, input: unknown, previous: HistoryEvent | undefined): HistoryEvent {
     const entered = this.entered('TaskStateEntered', name, input, previous);
     const scheduled = this.add('LambdaFunctionScheduled', entered, {
       lambdaFunctionScheduledEventDetails: {
@@ -102,7 +97,17 @@ export class HistoryBuilder {
         timeoutInSeconds: 300,
       },
     });
-    const started = this.add('LambdaFunctionStarted', scheduled);
+    return this.add('LambdaFunctionStarted', scheduled);
+  }
+
+  /** A Lambda Task state that succeeds: returns its TaskStateExited event. */
+  lambdaTask(
+    name: string,
+    input: unknown,
+    output: unknown,
+    previous: HistoryEvent | undefined,
+  ): HistoryEvent {
+    const started = this.lambdaStarted(name, input, previous);
     const succeeded = this.add('LambdaFunctionSucceeded', started, {
       lambdaFunctionSucceededEventDetails: { output: data(output), outputDetails: untruncated },
     });
@@ -117,16 +122,7 @@ export class HistoryBuilder {
     errorMessage: string,
     previous: HistoryEvent | undefined,
   ): HistoryEvent {
-    const entered = this.entered('TaskStateEntered', name, input, previous);
-    const scheduled = this.add('LambdaFunctionScheduled', entered, {
-      lambdaFunctionScheduledEventDetails: {
-        resource: functionArn(name),
-        input: data(input),
-        inputDetails: untruncated,
-        timeoutInSeconds: 300,
-      },
-    });
-    const started = this.add('LambdaFunctionStarted', scheduled);
+    const started = this.lambdaStarted(name, input, previous);
     return this.add('LambdaFunctionFailed', started, {
       lambdaFunctionFailedEventDetails: {
         error,
