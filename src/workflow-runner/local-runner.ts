@@ -327,6 +327,15 @@ interface LoadedWorkflow {
   readonly kinds: Map<string, StateKind>;
 }
 
+/**
+ * The repository's workflows, loaded and validated once per process and
+ * shared by every runner (by workflow name and clock mode): building a
+ * StateMachine validates its definition against the ASL schema, which costs
+ * about 100 ms a workflow, and a process (a test file, the demo) starts many
+ * runners. A machine holds no execution state, so sharing it is safe.
+ */
+const repositoryWorkflows = new Map<string, LoadedWorkflow>();
+
 export class LocalWorkflowRunner {
   readonly #options: LocalRunnerOptions;
   readonly #machines = new Map<string, LoadedWorkflow>();
@@ -419,18 +428,20 @@ export class LocalWorkflowRunner {
   }
 
   #machine(workflow: string): LoadedWorkflow {
-    let entry = this.#machines.get(workflow);
+    const own = this.#options.definitions?.[workflow];
+    const simulated = this.#options.simulatedClock !== undefined;
+    const machines = own === undefined ? repositoryWorkflows : this.#machines;
+    const key = `${workflow}:${simulated ? 'simulated' : 'real'}`;
+    let entry = machines.get(key);
     if (entry === undefined) {
-      const original = this.#options.definitions?.[workflow] ?? loadDefinition(workflow);
-      const clock = this.#options.simulatedClock;
-      const definition =
-        clock === undefined ? withWaitsAsPathChecks(original) : withWaitsOnSimulatedClock(original);
+      const original = own ?? loadDefinition(workflow);
+      const definition = simulated ? withWaitsOnSimulatedClock(original) : withWaitsAsPathChecks(original);
       entry = {
         machine: new StateMachine(definition as never, { validationOptions: { checkArn: false } }),
         definition,
         kinds: stateKinds(original),
       };
-      this.#machines.set(workflow, entry);
+      machines.set(key, entry);
     }
     return entry;
   }
