@@ -111,3 +111,21 @@ export async function createTestCloud(
     },
   };
 }
+
+/**
+ * The dependencies of a runner whose workflows call no task (tests of the
+ * runner itself): every port throws if a task ever reaches for it.
+ */
+export function noTaskDependencies(clock: () => Date): Omit<TaskDependencies, 'logger'> {
+  const unused = () => {
+    throw new Error('this workflow calls no task');
+  };
+  return {
+    config: testConfig,
+    rds: unused,
+    reports: new Proxy({}, { get: unused }) as never,
+    sandboxes: unused,
+    regionalVerifiers: unused,
+    clock,
+  };
+}

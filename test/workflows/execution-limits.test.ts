@@ -18,11 +18,7 @@ import {
   localStateMachineArn,
   WorkflowExecutionFailedError,
 } from '../../src/workflow-runner/local-runner.ts';
-import { testConfig } from '../support/local-cloud.ts';
-
-const unused = () => {
-  throw new Error('these workflows call no task');
-};
+import { noTaskDependencies } from '../support/local-cloud.ts';
 
 /**
  * Doubles its input's `blob` inside a Parallel branch, so that the Parallel
@@ -111,14 +107,7 @@ let measures: ExecutionMeasure[] = [];
 
 function runnerWith(limits: 'enforce' | 'measure') {
   return new LocalWorkflowRunner({
-    dependencies: {
-      config: testConfig,
-      rds: unused,
-      reports: new Proxy({}, { get: unused }) as never,
-      sandboxes: unused,
-      regionalVerifiers: unused,
-      clock: () => new Date('2026-11-20T02:00:00Z'),
-    },
+    dependencies: noTaskDependencies(() => new Date('2026-11-20T02:00:00Z')),
     definitions: { doubling, counting, countingTwice, mapping, 'backup-database': counting },
     onExecutionMeasured: (measure) => measures.push(measure),
     limits,
