@@ -49,6 +49,19 @@ async function copyOfFixture(): Promise<{ stateDir: string; at: (time: string) =
   return { stateDir, at: (time) => ['--state-dir', stateDir, '--now', time] };
 }
 
+/** `report --json` over the fixture's one day (its backup and drill), just after the drill. */
+function reportOfTheFixtureDay(at: (time: string) => string[]) {
+  return runCli(
+    'report',
+    '--json',
+    '--from',
+    '2026-11-20',
+    '--to',
+    '2026-11-20',
+    ...at('2026-11-20T07:00:00Z'),
+  );
+}
+
 /** Damages the one JSON file of a folder of the state directory, and returns its path. */
 async function garbleOnlyJsonIn(stateDir: string, ...folder: string[]): Promise<string> {
   const dir = join(stateDir, ...folder);
@@ -91,15 +104,7 @@ describe('a drill report that does not read', () => {
     const { stateDir, at } = await copyOfFixture();
     await garbleOnlyJsonIn(stateDir, 'reports', 'drills', 'orders', '2026-11-20');
 
-    const run = await runCli(
-      'report',
-      '--json',
-      '--from',
-      '2026-11-20',
-      '--to',
-      '2026-11-20',
-      ...at('2026-11-20T07:00:00Z'),
-    );
+    const run = await reportOfTheFixtureDay(at);
 
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).not.toContain('--help');
@@ -148,15 +153,7 @@ describe('a backup record that does not read', () => {
     const { stateDir, at } = await copyOfFixture();
     await garbleOnlyJsonIn(stateDir, 'reports', 'evidence', 'backups', '2026-11-20', 'orders');
 
-    const run = await runCli(
-      'report',
-      '--json',
-      '--from',
-      '2026-11-20',
-      '--to',
-      '2026-11-20',
-      ...at('2026-11-20T07:00:00Z'),
-    );
+    const run = await reportOfTheFixtureDay(at);
 
     expect(run.code, run.stderr).toBe(1);
     const results = controlOf(run.json<ReportJson>(), 'evidence-readable')?.databases;
