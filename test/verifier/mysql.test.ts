@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareInventory } from '../../src/domain/drill.ts';
 import { checkTableProblems, engineVerifier, mysqlEngine } from '../../src/verifier/index.ts';
-import type { CheckResult, VerifyRequest } from '../../src/verifier/types.ts';
+import type { VerifyRequest } from '../../src/verifier/types.ts';
+import { find, statuses } from '../support/checks.ts';
 import {
   createMariaDbDatabase,
   describeWithServer,
@@ -18,14 +19,6 @@ import {
 // Each drill sees an instance holding only the database it connects to, unless a test says otherwise.
 const verifier = engineVerifier(withOnlyDatabases(mysqlEngine));
 const server = await probeMariaDb();
-
-const statuses = (checks: readonly CheckResult[]) => checks.map((check) => [check.name, check.status]);
-const find = (checks: readonly CheckResult[], name: string): CheckResult => {
-  const check = checks.find((candidate) => candidate.name === name);
-  if (check === undefined)
-    throw new Error(`no check named ${name} in ${checks.map((c) => c.name).join(', ')}`);
-  return check;
-};
 
 describe('reading CHECK TABLE output', () => {
   it('finds nothing wrong in OK and already-up-to-date tables', () => {

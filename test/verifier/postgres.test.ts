@@ -5,7 +5,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compareInventory } from '../../src/domain/drill.ts';
 import { engineVerifier, postgresEngine } from '../../src/verifier/index.ts';
-import type { CheckResult, VerifyRequest } from '../../src/verifier/types.ts';
+import type { VerifyRequest } from '../../src/verifier/types.ts';
+import { find, statuses } from '../support/checks.ts';
 import {
   createPostgresDatabase,
   describeWithServer,
@@ -18,14 +19,6 @@ import {
 // Each drill sees an instance holding only the database it connects to, unless a test says otherwise.
 const verifier = engineVerifier(withOnlyDatabases(postgresEngine));
 const server = await probePostgres();
-
-const statuses = (checks: readonly CheckResult[]) => checks.map((check) => [check.name, check.status]);
-const find = (checks: readonly CheckResult[], name: string): CheckResult => {
-  const check = checks.find((candidate) => candidate.name === name);
-  if (check === undefined)
-    throw new Error(`no check named ${name} in ${checks.map((c) => c.name).join(', ')}`);
-  return check;
-};
 
 describeWithServer('PostgreSQL verifier against a real server', server, () => {
   let db: TestPostgresDatabase;

@@ -30,6 +30,18 @@ const sandboxRecords = async (region: string) =>
     name.endsWith('.json'),
   );
 
+/** The checks of a passing drill of the test cloud's orders, in order, each `name: status`. */
+const PASSING_DRILL_CHECKS = [
+  'restore: pass',
+  'connect: pass',
+  'consistency: pass',
+  'assertion: items are numbered from 1: pass',
+  'inventory: pass',
+  'freshness: pass',
+  'recovery-time: pass',
+  'teardown: pass',
+];
+
 const checkOf = (summary: DrillRunSummary, name: string) =>
   summary.drills[0]?.checks?.find((check) => check.name === name);
 
@@ -54,16 +66,7 @@ describe('a restore drill', () => {
       snapshot: 'restorable-orders-2026-11-02',
       region: COPY_REGION,
     });
-    expect(outcome?.checks?.map((check) => `${check.name}: ${check.status}`)).toEqual([
-      'restore: pass',
-      'connect: pass',
-      'consistency: pass',
-      'assertion: items are numbered from 1: pass',
-      'inventory: pass',
-      'freshness: pass',
-      'recovery-time: pass',
-      'teardown: pass',
-    ]);
+    expect(outcome?.checks?.map((check) => `${check.name}: ${check.status}`)).toEqual(PASSING_DRILL_CHECKS);
     expect(checkOf(summary, 'consistency')?.detail).toMatch(/checked 1\/1 indexes and 1\/1 tables/);
     expect(checkOf(summary, 'freshness')?.detail).toContain('RPO 24.0 h (target 26.0 h)');
   });
@@ -326,16 +329,9 @@ describe('a drill in a region with a regional verifier', () => {
     expect(states).not.toContain('VerifySandbox');
     expect(summary.status).toBe('OK');
     expect(summary.drills[0]).toMatchObject({ verdict: 'pass', region: COPY_REGION });
-    expect(summary.drills[0]?.checks?.map((check) => `${check.name}: ${check.status}`)).toEqual([
-      'restore: pass',
-      'connect: pass',
-      'consistency: pass',
-      'assertion: items are numbered from 1: pass',
-      'inventory: pass',
-      'freshness: pass',
-      'recovery-time: pass',
-      'teardown: pass',
-    ]);
+    expect(summary.drills[0]?.checks?.map((check) => `${check.name}: ${check.status}`)).toEqual(
+      PASSING_DRILL_CHECKS,
+    );
     expect(await sandboxRecords(COPY_REGION)).toEqual([]);
   });
 });

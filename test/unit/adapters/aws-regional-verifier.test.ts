@@ -64,7 +64,7 @@ describe('starting a regional verification', () => {
     });
   });
 
-  it('takes a verification already started under that name as started: a retry runs nothing twice', async () => {
+  it('takes a verification already started under that name as started, so a retried start is no error', async () => {
     // Prepare
     sfnMock.on(StartExecutionCommand).rejects(sfnError(ExecutionAlreadyExists));
 
