@@ -12,6 +12,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { stackNameOf } from './aws-stack.ts';
 import { ChildNarrator, endsExecution, ParentNarrator } from './execution-progress.ts';
 import type { CommandContext } from './main.ts';
 
@@ -137,7 +138,7 @@ export async function runAwsWorkflow(
   const { client } = options;
   const stateMachineArn = await findStateMachineArn(
     client,
-    `restorable-${options.stage}-${workflow}`,
+    `${stackNameOf(options.stage)}-${workflow}`,
     options.stage,
   );
   const started = await client.send(

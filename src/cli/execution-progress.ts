@@ -380,11 +380,6 @@ export class ChildNarrator {
     this.#subject = name === '' ? executionArn : name;
   }
 
-  /** The database the child works on, once its ExecutionStarted event has been read. */
-  get subject(): string {
-    return this.#subject;
-  }
-
   narrate(events: readonly HistoryEvent[]): string[] {
     const lines: string[] = [];
     for (const event of events) {

@@ -165,7 +165,7 @@ describe('restorable backup --target aws', () => {
 });
 
 describe('restorable prune --target aws', () => {
-  it('prints the result of a stack deployed before the quota forecast, with no quota rows', async () => {
+  it('prints the result of a stack deployed before the quota forecast and the completion of stopped runs: those fields empty, never missing', async () => {
     const pruneMachine = stateMachineArn.replace(/backup$/, 'prune');
     sfn.on(ListStateMachinesCommand).resolves({
       stateMachines: [
@@ -190,8 +190,6 @@ describe('restorable prune --target aws', () => {
         findingsTotal: 0,
         deferredTotal: 0,
         violations: 0,
-        completed: [],
-        completedTotal: 0,
         status: 'OK',
         log: { location: 's3://reports/evidence/prunes/x.json', sha256: 'abc' },
       }),
@@ -204,6 +202,8 @@ describe('restorable prune --target aws', () => {
     expect(run.json()).toMatchObject({
       kept: 4,
       snapshotQuotas: [],
+      completed: [],
+      completedTotal: 0,
       log: 's3://reports/evidence/prunes/x.json',
     });
   });

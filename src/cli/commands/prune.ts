@@ -117,9 +117,17 @@ async function runAwsPrune(context: CommandContext): Promise<number> {
   const run = await runDeployedWorkflow(context, 'prune', { dryRun: context.flags['dry-run'] });
   if (run.status === 'RUNNING') return EXIT_OK;
   if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
-  // A stack deployed before the quota forecast returns none.
-  const output = run.output as Omit<PruneRunResult, 'snapshotQuotas'> & Partial<PruneRunResult>;
-  const result: PruneRunResult = { ...output, snapshotQuotas: output.snapshotQuotas ?? [] };
+  // A stack deployed before the quota forecast, or before stopped runs were
+  // completed, returns no such fields: each is then empty, never missing
+  // from the --json contract.
+  const output = run.output as Omit<PruneRunResult, 'snapshotQuotas' | 'completed' | 'completedTotal'> &
+    Partial<PruneRunResult>;
+  const result: PruneRunResult = {
+    ...output,
+    snapshotQuotas: output.snapshotQuotas ?? [],
+    completed: output.completed ?? [],
+    completedTotal: output.completedTotal ?? 0,
+  };
   printPruneSummary(context, result);
   context.output.result(pruneResult(result));
   return pruneExitCode(result);
