@@ -138,6 +138,27 @@ export function copySnapshotId(source: SnapshotRef, attempt: number): string {
   );
 }
 
+const RECOPY_SUFFIX = /-recopy-(\d+)$/;
+
+/**
+ * Whether `snapshotId` is one of the tool's daily snapshots of `database` or
+ * a copy of one, for any day, deployment and attempt: the id that
+ * `dailySnapshotId` (and `copySnapshotId`) would give it, rebuilt from the
+ * id's own tail, so that a long database id cut and hashed is recognised
+ * too, and a database whose id merely starts with this one's is not. What
+ * names the database of a snapshot whose record does not read.
+ */
+export function isDailySnapshotOf(snapshotId: string, database: DatabaseRef): boolean {
+  const recopy = RECOPY_SUFFIX.exec(snapshotId);
+  const sourceId = recopy === null ? snapshotId : snapshotId.slice(0, recopy.index);
+  const tail = sourceId.slice(sourceId.search(DAILY_SNAPSHOT_TAIL));
+  if (tail === '') return false;
+  const source = fitSnapshotId(`restorable-${database.id}`, tail, SNAPSHOT_ID_MAX_LENGTH[database.kind]);
+  return recopy === null
+    ? source === snapshotId
+    : copySnapshotId({ kind: database.kind, id: source }, Number(recopy[1])) === snapshotId;
+}
+
 /**
  * `head` then `tail` when that fits in `maxLength`; otherwise `head` cut,
  * then a hash of the uncut name, then `tail`. The hash keeps names distinct

@@ -55,16 +55,6 @@ export interface DatabaseStatus {
   readonly unreadable?: readonly UnreadableFile[];
 }
 
-/**
- * Whether a snapshot id is one of the tool's daily snapshots of the database
- * (`restorable-<database>-<YYYY-MM-DD>…`): what names the database of a
- * snapshot whose record does not read.
- */
-export function isDailySnapshotOf(snapshotId: string, databaseId: string): boolean {
-  const prefix = `restorable-${databaseId}-`;
-  return snapshotId.startsWith(prefix) && /^\d{4}-\d{2}-\d{2}(-|$)/.test(snapshotId.slice(prefix.length));
-}
-
 const HOUR_MS = 3_600_000;
 
 export function ageHours(snapshot: Snapshot, now: Date): number | null {

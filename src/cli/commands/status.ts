@@ -1,13 +1,12 @@
 import { awsRdsPortProvider } from '../../adapters/aws/rds.ts';
 import { S3ReportStore } from '../../adapters/aws/report-store.ts';
 import type { Config } from '../../config/schema.ts';
-import { selectProtectedDatabases } from '../../domain/backup.ts';
+import { isDailySnapshotOf, selectProtectedDatabases } from '../../domain/backup.ts';
 import { deploymentOf } from '../../domain/deployment.ts';
 import { type DrillReport, formatDuration } from '../../domain/drill.ts';
 import {
   type DatabaseStatus,
   databaseStatus,
-  isDailySnapshotOf,
   type LastDrill,
   type LostKey,
   type UnreadableFile,
@@ -80,7 +79,7 @@ export async function collectStatus(
     );
     const { lastDrill, unreadable } = await readLastDrill(reports, database.id);
     const unreadableRecords = unreadableSnapshots
-      .filter((record) => isDailySnapshotOf(record.id, database.id))
+      .filter((record) => isDailySnapshotOf(record.id, database))
       .map(({ path, reason }) => ({ path, reason }));
     statuses.push(
       databaseStatus(database, snapshotsByRegion, deployment, now, lastDrill, lostKeysByRegion, [

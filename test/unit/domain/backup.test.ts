@@ -6,6 +6,7 @@ import {
   dailySnapshotId,
   databaseStatus,
   firstPoll,
+  isDailySnapshotOf,
   nextPoll,
   selectProtectedDatabases,
   summarizeStatus,
@@ -177,6 +178,35 @@ describe('naming the copy of a snapshot', () => {
     ],
   ])('of the %s snapshot %s, attempt %i, is %s', (kind, source, attempt, expected) => {
     expect(copySnapshotId({ kind, id: source }, attempt)).toBe(expected);
+  });
+});
+
+describe('telling the daily snapshots of a database by their ids', () => {
+  const LONGEST = 'customer-orders-analytics-reporting-aurora-postgresql-cluster-a';
+  const staging = STAGING_DEPLOYMENT.discriminator;
+
+  it.each<[DatabaseKind, string, string]>([
+    ['instance', 'orders', 'restorable-orders-2026-11-22'],
+    ['instance', 'orders', 'restorable-orders-2026-11-22-retake-2'],
+    ['instance', 'orders', 'restorable-orders-2026-11-22-recopy-2'],
+    ['instance', 'orders', `restorable-orders-2026-11-22-${staging}-retake-3`],
+    // A long cluster id, cut and hashed (see the naming above): still its own.
+    ['cluster', LONGEST, 'restorable-customer-orders-analytics-report-fe07d1ef-2026-11-22'],
+    ['cluster', LONGEST, 'restorable-customer-orders-analyti-2a52acc0-2026-11-22-recopy-3'],
+    ['cluster', LONGEST, `restorable-custome-7281ac00-2026-11-22-${staging}-retake-3-recopy-2`],
+  ])('a %s %s owns %s', (kind, id, snapshotId) => {
+    expect(isDailySnapshotOf(snapshotId, { kind, id })).toBe(true);
+  });
+
+  it.each<[DatabaseKind, string, string]>([
+    // Another database whose id starts with this one's.
+    ['instance', 'orders', 'restorable-orders-eu-2026-11-22'],
+    // The sibling sharing all but the last character of the long id: another hash.
+    ['cluster', LONGEST, 'restorable-customer-orders-analytics-report-9667c944-2026-11-22'],
+    ['instance', 'orders', 'restorable-orders-latest'],
+    ['instance', 'orders', 'rds:orders-2026-11-22-02-00'],
+  ])('a %s %s does not own %s', (kind, id, snapshotId) => {
+    expect(isDailySnapshotOf(snapshotId, { kind, id })).toBe(false);
   });
 });
 
