@@ -35,16 +35,37 @@ async function sourceOf(snapshot: Snapshot, rds: RdsPortProvider): Promise<Snaps
 }
 
 /**
+ * Whether one of `goodCopies` holds data taken after `taken`, each copy's
+ * time counted as the planner counts it (`takenAt`: a copy's data is as old
+ * as its source's, and a cluster snapshot's own create time is that of the
+ * copy). A copy's own time bounds its data's from above, so the copies are
+ * tried newest first and only those that may be newer are looked into.
+ */
+async function hasNewerGoodCopy(
+  goodCopies: readonly Snapshot[],
+  taken: Date,
+  takenAtOf: (other: Snapshot) => Promise<Date | undefined>,
+): Promise<boolean> {
+  const ownTime = (other: Snapshot) => (other.originalCreatedAt ?? other.createdAt ?? new Date(0)).getTime();
+  for (const other of [...goodCopies].sort((a, b) => ownTime(b) - ownTime(a))) {
+    if (ownTime(other) <= taken.getTime()) return false;
+    if (((await takenAtOf(other)) ?? new Date(0)) > taken) return true;
+  }
+  return false;
+}
+
+/**
  * Why the policy forbids deleting the snapshot now, or undefined when it
  * allows it: the planner's rules, checked again against the live state.
  */
-function refusal(
+async function refusal(
   snapshot: Snapshot,
   siblings: readonly Snapshot[],
   taken: Date | undefined,
   now: Date,
   policy: { deployment: Deployment; retentionDays: number; snapshotTimeoutMinutes: number },
-): string | undefined {
+  takenAtOf: (other: Snapshot) => Promise<Date | undefined>,
+): Promise<string | undefined> {
   if (snapshot.type !== 'manual' || !ownsSnapshot(policy.deployment, snapshot)) {
     return `not a snapshot made by restorable deployment ${policy.deployment.id}`;
   }
@@ -65,10 +86,7 @@ function refusal(
       ? undefined
       : `it is proven bad, but no good copy of ${snapshot.database.id} exists in ${snapshot.region} yet`;
   }
-  const newerGood = goodCopies.some(
-    (other) => (other.originalCreatedAt ?? other.createdAt ?? new Date(0)) > taken,
-  );
-  return newerGood
+  return (await hasNewerGoodCopy(goodCopies, taken, takenAtOf))
     ? undefined
     : `it is the newest good snapshot of ${snapshot.database.id} in ${snapshot.region}`;
 }
@@ -142,15 +160,23 @@ export const deleteSnapshotTask = defineTask({
       return { ...deletion, status: 'already-gone' as const, deletedAt: clock().toISOString() };
     }
     const now = clock();
-    const sources = await sourceOf(snapshot, rds);
-    const taken = takenAt(snapshot, new Map(sources.map((source) => [source.arn, source])));
     const siblings = await port.listSnapshots({ database: snapshot.database, type: 'manual' });
+    const takenAtOf = async (other: Snapshot) =>
+      takenAt(other, new Map((await sourceOf(other, rds)).map((source) => [source.arn, source])));
+    const taken = await takenAtOf(snapshot);
     const why =
-      refusal(snapshot, siblings, taken, now, {
-        deployment: deploymentOf(config),
-        retentionDays: config.retention.days,
-        snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
-      }) ??
+      (await refusal(
+        snapshot,
+        siblings,
+        taken,
+        now,
+        {
+          deployment: deploymentOf(config),
+          retentionDays: config.retention.days,
+          snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
+        },
+        takenAtOf,
+      )) ??
       (activeLeaseArns(await readCurrentLeases(reports, now), now).has(snapshot.arn)
         ? 'a restore drill is using it'
         : undefined);

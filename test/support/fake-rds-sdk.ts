@@ -82,6 +82,12 @@ export interface FakeRdsOptions {
   /** Copies that may be in flight into one region at a time (RDS: 20). */
   readonly concurrentCopyLimit?: number;
   /**
+   * Whether a cluster snapshot's copy reports the source's create time
+   * (default) or its own: RDS documents neither (DBClusterSnapshot has no
+   * OriginalSnapshotCreateTime), so the product must be right under both.
+   */
+  readonly clusterCopiesKeepSourceTime?: boolean;
+  /**
    * How long a snapshot and a cross-region copy take on the `now` clock;
    * given, they replace `describesUntilAvailable`.
    */
@@ -209,6 +215,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   const describesUntilAvailable = options.describesUntilAvailable ?? 1;
   const manualSnapshotQuota = options.manualSnapshotQuota ?? 100;
   const concurrentCopyLimit = options.concurrentCopyLimit ?? 20;
+  const clusterCopiesKeepSourceTime = options.clusterCopiesKeepSourceTime ?? true;
   const now = options.now ?? (() => new Date());
   const durations = options.durations;
   const regions = new Map<string, RegionStore>();
@@ -353,9 +360,10 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       EngineVersion: snapshot.engineVersion,
       Status: snapshot.status,
       SnapshotType: snapshot.type,
-      // Assumption: a copied cluster snapshot keeps the source's create time
-      // (DBClusterSnapshot has no OriginalSnapshotCreateTime).
-      SnapshotCreateTime: taken ? new Date(snapshot.originalTakenAt ?? snapshot.takenAt) : undefined,
+      // See clusterCopiesKeepSourceTime.
+      SnapshotCreateTime: taken
+        ? new Date((clusterCopiesKeepSourceTime ? snapshot.originalTakenAt : undefined) ?? snapshot.takenAt)
+        : undefined,
       StorageEncrypted: snapshot.encrypted,
       KmsKeyId: snapshot.kmsKeyId,
       SourceDBClusterSnapshotArn: snapshot.sourceArn,

@@ -6,7 +6,12 @@
 // delete step checks the retention rules again against the live state.
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DeleteDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CopyDBClusterSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -218,6 +223,69 @@ describe('the delete step, checking the policy again against the live state', ()
       detail: 'the delete call failed: InternalFailure: internal failure',
     });
     expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-10')).toBe(true);
+  });
+
+  it('keeps the cluster copy of the newest data although a recopy of older data was made after it', async () => {
+    // Prepare: billing's snapshots of 12 and 10 days ago in the source
+    // region, copied to the copy region as they were taken; the old one is
+    // copied again today. Where a cluster copy's create time is its own
+    // (RDS documents neither way: DBClusterSnapshot has no
+    // OriginalSnapshotCreateTime), today's copy only looks newer: its data
+    // is 12 days old, as the planner counts it from its source.
+    let copiedAt = daysAgo(12);
+    rdsMock.reset();
+    fake = installFakeRds(rdsMock, { now: () => copiedAt, clusterCopiesKeepSourceTime: false });
+    installFakeS3(s3Mock, { bucket: BUCKET });
+    fake.seedCluster(SOURCE_REGION, {
+      id: 'billing',
+      tags: { backup: 'daily' },
+      members: ['billing-writer'],
+    });
+    const owned = { [MANAGED_TAG]: 'true', [DEPLOYMENT_TAG]: DEFAULT_DEPLOYMENT.id };
+    const copyRds = new RDSClient({ region: COPY_REGION });
+    const copy = async (source: string, target: string, at: Date) => {
+      copiedAt = at;
+      await copyRds.send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: `arn:aws:rds:${SOURCE_REGION}:123456789012:cluster-snapshot:${source}`,
+          TargetDBClusterSnapshotIdentifier: target,
+          KmsKeyId: 'alias/restorable-test',
+          Tags: Object.entries(owned).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+      fake.setSnapshotStatus(COPY_REGION, 'cluster', target, 'available');
+    };
+    for (const age of [12, 10]) {
+      fake.seedSnapshot(SOURCE_REGION, {
+        kind: 'cluster',
+        id: `restorable-billing-day-${age}`,
+        databaseId: 'billing',
+        createdAt: daysAgo(age),
+        tags: owned,
+      });
+      await copy(`restorable-billing-day-${age}`, `restorable-billing-day-${age}`, daysAgo(age));
+    }
+    await copy('restorable-billing-day-12', 'restorable-billing-day-12-recopy-2', NOW);
+    const deleting = {
+      database: 'billing',
+      kind: 'cluster' as const,
+      region: COPY_REGION,
+      snapshot: 'restorable-billing-day-10',
+      arn: `arn:aws:rds:${COPY_REGION}:123456789012:cluster-snapshot:restorable-billing-day-10`,
+      ageHours: 240,
+      reason: 'expired' as const,
+    };
+
+    // Act
+    const run = invokeTask(
+      deleteSnapshotTask,
+      { runId: 'forged', runStartedAt: NOW.toISOString(), deletion: deleting },
+      { ...dependencies(), logger: new Logger({ logLevel: 'SILENT' }) },
+    );
+
+    // Assess
+    await expect(run).rejects.toThrow(/newest good snapshot of billing/);
+    expect(rdsMock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(0);
   });
 
   it('deletes a copy stuck in copying past the snapshot timeout, cancelling it', async () => {
