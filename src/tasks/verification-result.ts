@@ -14,8 +14,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { InvalidInputError, VerificationTooLargeError } from '../domain/errors.ts';
 import { parseVerification, type Verification } from '../reports/evidence.ts';
-
-export const STEP_FUNCTIONS_MAX_OUTPUT_BYTES = 256 * 1024;
+import { MAX_PAYLOAD_BYTES } from '../workflow-runner/execution-limits.ts';
 
 export const packedVerification = z.object({
   encoding: z.literal('gzip-base64'),
@@ -31,11 +30,11 @@ export function packVerification(verification: Verification): PackedVerification
     verification: gzipSync(JSON.stringify(verification)).toString('base64'),
   };
   const bytes = Buffer.byteLength(JSON.stringify(packed), 'utf8');
-  if (bytes > STEP_FUNCTIONS_MAX_OUTPUT_BYTES) {
+  if (bytes > MAX_PAYLOAD_BYTES) {
     const tables = verification.inventory?.tables.length ?? 0;
     throw new VerificationTooLargeError(
       `the verification result (${tables} tables) is ${Math.ceil(bytes / 1024)} KiB compressed, above the ` +
-        `${STEP_FUNCTIONS_MAX_OUTPUT_BYTES / 1024} KiB that a Step Functions execution returns: ` +
+        `${MAX_PAYLOAD_BYTES / 1024} KiB that a Step Functions execution returns: ` +
         'drill it in the stack region (drills.region, drill --region), whose verifier stores its result itself',
     );
   }

@@ -246,14 +246,7 @@ export const writeComplianceReportTask = defineTask({
     }
     // The intents of runs that stopped before writing their own log are the
     // only record of what they deleted: they are evidence in their own right.
-    const loggedRuns = new Set(
-      pruneLogs.map(({ ref }) =>
-        ref.path
-          .split('/')
-          .at(-1)
-          ?.replace(/\.json$/, ''),
-      ),
-    );
+    const loggedRuns = new Set(pruneLogs.map(({ log }) => log.runId));
     const deletionEvidence: EvidenceRef[] = [];
     for (const entry of deletionEntries) {
       if (loggedRuns.has(entry.runId)) continue;

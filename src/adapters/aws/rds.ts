@@ -42,6 +42,7 @@ import {
   SnapshotQuotaExceededError,
   ThrottlingError,
 } from '../../domain/errors.ts';
+import { SNAPSHOT_QUOTA_NAMES } from '../../domain/snapshot-quota.ts';
 import type {
   CopySnapshotRequest,
   CreateSnapshotRequest,
@@ -590,10 +591,9 @@ function optionalEngineVersion(engineVersion: string | undefined): { engineVersi
 // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_AccountQuota.html).
 // Like every RDS quota they apply per account and per Region (Quotas in Amazon
 // RDS, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html).
-const SNAPSHOT_QUOTA_KINDS: ReadonlyMap<string, DatabaseKind> = new Map<string, DatabaseKind>([
-  ['ManualSnapshots', 'instance'],
-  ['ManualClusterSnapshots', 'cluster'],
-]);
+const SNAPSHOT_QUOTA_KINDS: ReadonlyMap<string, DatabaseKind> = new Map(
+  (['instance', 'cluster'] as const).map((kind) => [SNAPSHOT_QUOTA_NAMES[kind], kind]),
+);
 
 /** The snapshot quota an account quota is, if it is one that RDS filled in. */
 function toSnapshotQuota(quota: AccountQuota): SnapshotQuota[] {
