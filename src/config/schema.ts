@@ -2,6 +2,14 @@
 // and of the configuration reference in the README (`npm run docs:config`).
 import { z } from 'zod';
 import { DEFAULT_STAGE } from '../domain/deployment.ts';
+import { longestScheduleGapHours } from '../domain/schedule.ts';
+
+/**
+ * The most drills one run may hold: each drill's outcome in the run's state
+ * is bounded (about 1 KB), and 100 of them stay under half the 256 KiB Step
+ * Functions payload limit and far under its history limit.
+ */
+export const MAX_DRILLS_PER_RUN = 100;
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
 
@@ -68,7 +76,11 @@ const schedules = z
     timezone: z.string().min(1).default('UTC').describe('Time zone of the schedules (IANA name).'),
     backup: scheduleExpression.default('cron(0 2 * * ? *)').describe('When the daily backup runs.'),
     prune: scheduleExpression.default('cron(0 4 * * ? *)').describe('When the prune runs: after the backup.'),
-    drill: scheduleExpression.default('cron(0 6 ? * MON *)').describe('When due restore drills run.'),
+    drill: scheduleExpression
+      .default('cron(0 6 * * ? *)')
+      .describe(
+        'When due restore drills run: daily, so that each run drills a share of the fleet and every database is drilled within drills.intervalDays.',
+      ),
     sweeper: scheduleExpression.default('rate(1 hour)').describe('How often expired sandboxes are removed.'),
     report: scheduleExpression
       .default('cron(0 7 1 * ? *)')
@@ -239,6 +251,15 @@ const drills = z
       .default(7)
       .describe('Each database is drilled at least this often.'),
     maxConcurrency: z.number().int().min(1).max(10).default(2).describe('Drills running at the same time.'),
+    maxPerRun: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_DRILLS_PER_RUN)
+      .default(50)
+      .describe(
+        'At most this many drills per run, the most overdue first; the rest waits for the next run and is reported.',
+      ),
     rtoTargetMinutes: z
       .number()
       .positive()
@@ -305,6 +326,40 @@ const local = z
   })
   .strict();
 
+/**
+ * Scheduled drills keep every database within its interval only if the
+ * schedule runs at least once an interval: a run further apart than the
+ * shortest interval leaves that database late by design.
+ */
+function checkDrillSchedule(
+  schedule: string,
+  settings: { intervalDays: number; databases: Record<string, { intervalDays?: number | undefined }> },
+  context: z.RefinementCtx,
+): void {
+  let gapHours: number;
+  try {
+    gapHours = longestScheduleGapHours(schedule);
+  } catch (error) {
+    context.addIssue({
+      code: 'custom',
+      path: ['schedules', 'drill'],
+      message: `cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    return;
+  }
+  const shortest = Math.min(
+    settings.intervalDays,
+    ...Object.values(settings.databases).map((database) => database.intervalDays ?? settings.intervalDays),
+  );
+  if (gapHours > shortest * 24) {
+    context.addIssue({
+      code: 'custom',
+      path: ['schedules', 'drill'],
+      message: `runs up to ${gapHours} hours apart, longer than the shortest drill interval (${shortest} days): run it at least daily`,
+    });
+  }
+}
+
 export const configSchema = z
   .object({
     sourceRegion: region.describe('Region of the protected databases.'),
@@ -351,6 +406,7 @@ export const configSchema = z
         message: `${config.drills.region} holds no snapshot to drill: use the source region or a copy region (${drillable.join(', ')})`,
       });
     }
+    checkDrillSchedule(config.schedules.drill, config.drills, context);
     for (const networkRegion of Object.keys(config.sandbox.regions)) {
       if (!drillable.includes(networkRegion)) {
         context.addIssue({

@@ -81,13 +81,6 @@ export function newestAvailable<T extends SnapshotCandidate>(snapshots: readonly
     .sort((a, b) => (b.takenAt?.getTime() ?? 0) - (a.takenAt?.getTime() ?? 0))[0];
 }
 
-/** A drill is due when the database was never drilled, or its last drill is older than the interval. */
-export function isDrillDue(lastDrillAt: Date | undefined, intervalDays: number, now: Date): boolean {
-  // An unreadable date must not stop the drills: treat it as never drilled.
-  if (lastDrillAt === undefined || Number.isNaN(lastDrillAt.getTime())) return true;
-  return now.getTime() - lastDrillAt.getTime() >= intervalDays * 86_400_000;
-}
-
 const passed = (report: DrillReport, checkName: string): boolean =>
   report.checks.some((result) => result.name === checkName && result.status === 'pass');
 

@@ -53,7 +53,29 @@ export const restoreOutcome = z.object({
   poll: pollState,
 });
 
+/**
+ * What a run left out (plan-drills): the databases the per-run maximum held
+ * back, counted, of them the overdue and the never drilled, the most overdue
+ * by name; and those never drilled that the spreading leaves to later runs.
+ */
+export const drillBacklog = z.object({
+  heldBack: z.number().int().min(0),
+  overdue: z.number().int().min(0),
+  neverDrilled: z.number().int().min(0),
+  mostOverdue: z.array(z.object({ database: z.string(), dueBy: isoTime.nullable() })),
+  spread: z.number().int().min(0),
+});
+
+/** The longest error message a drill outcome carries in the run's state. */
+export const MAX_ERROR_LENGTH = 300;
+
+/** A message cut to MAX_ERROR_LENGTH characters, so that a run's outcomes stay bounded. */
+export function cutMessage(message: string): string {
+  return message.length <= MAX_ERROR_LENGTH ? message : `${message.slice(0, MAX_ERROR_LENGTH - 1)}…`;
+}
+
 export type PlannedDrill = z.infer<typeof plannedDrill>;
+export type DrillBacklog = z.infer<typeof drillBacklog>;
 export type RestoreOutcome = z.infer<typeof restoreOutcome>;
 
 export const sandboxRefOf = (drill: PlannedDrill) => ({

@@ -1,17 +1,24 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { type Deployment, deploymentOf, ownsSnapshot, withDiscriminator } from '../domain/deployment.ts';
-import { isDrillDue, newestAvailable } from '../domain/drill.ts';
+import { newestAvailable } from '../domain/drill.ts';
+import {
+  chooseAllDrills,
+  chooseScheduledDrills,
+  type DrillCandidate,
+  type DrillChoice,
+} from '../domain/drill-schedule.ts';
 import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxId } from '../domain/sandbox.ts';
 import { chooseVerifier, scheduledDrillRegion } from '../domain/sandbox-network.ts';
+import { longestScheduleGapHours } from '../domain/schedule.ts';
 import { isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { DRILL_REPORTS_PREFIX } from '../reports/drill-report.ts';
 import { defineTask } from '../runtime/task.ts';
-import type { PlannedDrill } from './drill-shapes.ts';
+import { cutMessage, type DrillBacklog, type PlannedDrill } from './drill-shapes.ts';
 
 /** Report keys are `drills/<db>/<YYYY-MM-DD>/<drillId>.json`: the last one dates the last drill. */
 export async function lastDrillDay(reports: ReportStore, databaseId: string): Promise<Date | undefined> {
@@ -96,12 +103,60 @@ function multiAzClusterOf(database: Database): Pick<PlannedDrill['database'], 'm
   };
 }
 
+/** How many of the held-back databases the run names (the most overdue); the rest are counted. */
+export const NAMED_HELD_BACK = 10;
+/** Drill report listings running at the same time: a fleet's listing fits the task's timeout. */
+const LISTING_CONCURRENCY = 16;
+
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const messageOf = (error: unknown) =>
+  cutMessage(
+    error instanceof Error
+      ? error.cause instanceof Error
+        ? error.cause.message
+        : error.message
+      : String(error),
+  );
+
+/** What the run reports of the databases it left out: counts, and the most overdue by name. */
+function backlogOf(choice: DrillChoice): DrillBacklog {
+  return {
+    heldBack: choice.heldBack.length,
+    overdue: choice.heldBack.filter((held) => held.overdue).length,
+    neverDrilled: choice.heldBack.filter((held) => held.deadline === undefined).length,
+    mostOverdue: choice.heldBack.slice(0, NAMED_HELD_BACK).map((held) => ({
+      database: held.id,
+      dueBy: held.deadline?.toISOString() ?? null,
+    })),
+    spread: choice.spread,
+  };
+}
+
 /**
- * Decides what to drill: on demand, the one database asked for; on schedule,
- * every protected database whose drill interval has elapsed. Either way, the
- * newest available snapshot in drills.region (by default the first copy
- * region, which also proves that the cross-region copy restores) unless the
- * request names a region. Bad requests fail the run before any sandbox exists.
+ * Decides what to drill: on demand, the one database asked for, or every
+ * protected database (most overdue first); on schedule, the due databases and
+ * a share of those never drilled (domain/drill-schedule.ts). Either way at
+ * most drills.maxPerRun, so the run's state stays bounded at any fleet size,
+ * and the newest available snapshot in drills.region (by default the first
+ * copy region, which also proves that the cross-region copy restores) unless
+ * the request names a region. Bad requests fail the run before any sandbox
+ * exists.
  */
 export const planDrillsTask = defineTask({
   name: 'plan-drills',
@@ -131,19 +186,38 @@ export const planDrillsTask = defineTask({
       config.selection,
     );
     const onDemand = request.databaseId !== undefined || request.all === true;
-    let candidates = protectedDatabases;
+    let chosen: Database[];
+    let choice: DrillChoice | undefined;
     if (request.databaseId !== undefined) {
       const wanted = protectedDatabases.find((database) => database.id === request.databaseId);
       if (wanted === undefined) throw new DatabaseNotFoundError(request.databaseId ?? '');
-      candidates = [wanted];
-    } else if (request.snapshotId !== undefined) {
-      throw new InvalidStateError('a snapshot can only be drilled with its database (--db)');
+      chosen = [wanted];
+    } else {
+      if (request.snapshotId !== undefined) {
+        throw new InvalidStateError('a snapshot can only be drilled with its database (--db)');
+      }
+      const candidates: DrillCandidate[] = await mapBounded(
+        protectedDatabases,
+        LISTING_CONCURRENCY,
+        async (database) => ({
+          id: database.id,
+          lastDrillDay: await lastDrillDay(reports, database.id),
+          intervalDays: config.drills.databases[database.id]?.intervalDays ?? config.drills.intervalDays,
+        }),
+      );
+      const { maxPerRun } = config.drills;
+      choice = onDemand
+        ? chooseAllDrills(candidates, now, { maxPerRun })
+        : chooseScheduledDrills(candidates, now, {
+            maxPerRun,
+            runGapHours: longestScheduleGapHours(config.schedules.drill),
+          });
+      const byId = new Map(protectedDatabases.map((database) => [database.id, database]));
+      chosen = choice.drill.flatMap((id) => byId.get(id) ?? []);
     }
     const drills: PlannedDrill[] = [];
     const skipped: { database: string; error: string }[] = [];
-    for (const database of candidates) {
-      const interval = config.drills.databases[database.id]?.intervalDays ?? config.drills.intervalDays;
-      if (!onDemand && !isDrillDue(await lastDrillDay(reports, database.id), interval, now)) continue;
+    for (const database of chosen) {
       try {
         const snapshot = await chooseSnapshot(rds, database, region, request.snapshotId, deployment);
         drills.push({
@@ -162,23 +236,20 @@ export const planDrillsTask = defineTask({
         });
       } catch (error) {
         if (request.databaseId !== undefined) throw error;
-        skipped.push({
-          database: database.id,
-          error:
-            error instanceof Error
-              ? error.cause instanceof Error
-                ? error.cause.message
-                : error.message
-              : String(error),
-        });
+        skipped.push({ database: database.id, error: messageOf(error) });
       }
     }
     return {
       runId: input.executionName,
       startedAt: now.toISOString(),
       maxConcurrency: config.drills.maxConcurrency,
+      // One database asked for: its outcome keeps every check, which the
+      // command prints. A run of many carries compact outcomes, whose checks
+      // are in each drill's report.
+      detailed: request.databaseId !== undefined,
       drills,
       skipped,
+      backlog: backlogOf(choice ?? { drill: [], heldBack: [], spread: 0 }),
     };
   },
 });

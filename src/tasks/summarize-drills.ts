@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTask } from '../runtime/task.ts';
+import { cutMessage, drillBacklog } from './drill-shapes.ts';
 import { describeCaughtError } from './record-backup.ts';
 import { caughtError } from './shapes.ts';
 
@@ -8,12 +9,19 @@ const drillOutcome = z
     drillId: z.string().optional(),
     database: z.string(),
     verdict: z.enum(['pass', 'fail']),
-    /** A failed child execution arrives as the error caught; its cause names the step's own error. */
+    /**
+     * A failed child execution arrives as the error caught (its cause names
+     * the step's own error), or as the error's name alone in a run of many.
+     */
     error: z.union([z.string(), caughtError]).optional(),
   })
   .loose();
 
-/** OK when every planned drill passed and none had to be skipped; FAILED otherwise. */
+/**
+ * OK when every planned drill passed, none had to be skipped and the per-run
+ * maximum left no database overdue or never drilled; FAILED otherwise, which
+ * alerts: a database the maximum holds back is never left out silently.
+ */
 export const summarizeDrillsTask = defineTask({
   name: 'summarize-drills',
   input: z.object({
@@ -21,9 +29,14 @@ export const summarizeDrillsTask = defineTask({
     startedAt: z.string(),
     results: z.array(drillOutcome),
     skipped: z.array(z.object({ database: z.string(), error: z.string() })),
+    backlog: drillBacklog,
   }),
   async run(input) {
-    const failed = input.results.filter((result) => result.verdict !== 'pass').length + input.skipped.length;
+    const failed =
+      input.results.filter((result) => result.verdict !== 'pass').length +
+      input.skipped.length +
+      input.backlog.overdue +
+      input.backlog.neverDrilled;
     return {
       runId: input.runId,
       startedAt: input.startedAt,
@@ -31,9 +44,10 @@ export const summarizeDrillsTask = defineTask({
       drills: input.results.map(({ error, ...result }) =>
         error === undefined
           ? result
-          : { ...result, error: typeof error === 'string' ? error : describeCaughtError(error) },
+          : { ...result, error: cutMessage(typeof error === 'string' ? error : describeCaughtError(error)) },
       ),
       skipped: input.skipped,
+      backlog: input.backlog,
     };
   },
 });

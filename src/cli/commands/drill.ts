@@ -1,3 +1,4 @@
+import type { DrillBacklog } from '../../tasks/drill-shapes.ts';
 import { describeCaughtError } from '../../tasks/record-backup.ts';
 import { type WorkflowEvent, WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
@@ -31,6 +32,8 @@ export interface DrillRunSummary {
   readonly status: 'OK' | 'FAILED';
   readonly drills: DrillOutcome[];
   readonly skipped: { database: string; error: string }[];
+  /** What the run left for later runs; absent from runs of a stack deployed before there was a per-run maximum. */
+  readonly backlog?: DrillBacklog;
 }
 
 /** Errors of the planning step that mean the request itself was wrong. */
@@ -59,8 +62,13 @@ export function drillsResult(summary: DrillRunSummary) {
     ),
   ];
   const [only] = drills;
-  if (drills.length === 1 && only !== undefined) return only;
-  return { verdict: summary.status === 'OK' ? 'pass' : 'fail', drills };
+  const heldBack = summary.backlog?.heldBack ?? 0;
+  if (drills.length === 1 && only !== undefined && heldBack === 0) return only;
+  return {
+    verdict: summary.status === 'OK' ? 'pass' : 'fail',
+    drills,
+    ...(heldBack === 0 ? {} : { backlog: summary.backlog }),
+  };
 }
 
 export function describeDrillProgress(event: WorkflowEvent): string | undefined {
@@ -100,7 +108,20 @@ export function printDrillSummary(context: CommandContext, summary: DrillRunSumm
     if (drill.report !== undefined) output.say(`  report: ${drill.report.html}`);
   }
   for (const skipped of summary.skipped) output.say(`drill of ${skipped.database}: FAIL (${skipped.error})`);
-  if (summary.drills.length === 0 && summary.skipped.length === 0) output.say('no drill was due');
+  const backlog = summary.backlog;
+  if (backlog !== undefined && backlog.heldBack > 0) {
+    output.say(
+      `${backlog.heldBack} more databases wait for the next run (drills.maxPerRun): ` +
+        `${backlog.overdue} overdue, ${backlog.neverDrilled} never drilled; the most overdue: ` +
+        backlog.mostOverdue
+          .map((held) =>
+            held.dueBy === null ? held.database : `${held.database} (due by ${held.dueBy.slice(0, 10)})`,
+          )
+          .join(', '),
+    );
+  }
+  if (summary.drills.length === 0 && summary.skipped.length === 0 && (backlog?.heldBack ?? 0) === 0)
+    output.say('no drill was due');
 }
 
 function drillRequest(context: CommandContext) {

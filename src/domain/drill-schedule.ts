@@ -1,0 +1,128 @@
+// Which databases a drill run drills: a pure function of when each was last
+// drilled, its drill interval, how far apart the schedule's runs are and the
+// per-run maximum. The rules, in order:
+//
+// 1. A database drilled before is due when the next run would come at or
+//    after its deadline (the day of its last drill plus its interval): it is
+//    drilled now, never left to a run that would be late. With runs a day
+//    apart and a 7-day interval a database is drilled every 6 days, so a
+//    drill that finishes later in its run than the one before still lands
+//    within the interval.
+// 2. Due databases go first, the most overdue (earliest deadline) first.
+// 3. Databases never drilled are spread over one drill cycle: each run takes
+//    them, by id, up to its share of the fleet, Σ 1 / (runs per cycle) over
+//    every database, rounded up, less the due ones. A fleet added at once is
+//    drilled a share a run; once drilled, each comes back due a cycle later,
+//    so runs keep an equal load.
+// 4. At most `maxPerRun` drills a run: the due databases it leaves out go
+//    first at the next run. Each is reported, as overdue once its interval has
+//    elapsed; a database left out that was never drilled is reported too, as
+//    the fleet outgrows what the maximum drills in an interval.
+//
+// Days count in UTC from the day of the last drill report (its key's day), so
+// a deadline is never later than the interval after the drill finished.
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export interface DrillCandidate {
+  readonly id: string;
+  /** 00:00 UTC of the day of its last drill; undefined when it was never drilled. */
+  readonly lastDrillDay: Date | undefined;
+  readonly intervalDays: number;
+}
+
+export interface DrillRunPolicy {
+  /** The longest time between two runs of the drill schedule (`longestScheduleGapHours`). */
+  readonly runGapHours: number;
+  /** drills.maxPerRun */
+  readonly maxPerRun: number;
+}
+
+/** A database the per-run maximum left out of the run. */
+export interface HeldBackDrill {
+  readonly id: string;
+  /** When its interval elapses; undefined when it was never drilled. */
+  readonly deadline: Date | undefined;
+  /** Its interval has elapsed already. */
+  readonly overdue: boolean;
+}
+
+export interface DrillChoice {
+  /** The databases to drill, in the order they are drilled. */
+  readonly drill: readonly string[];
+  /** Due (or asked for) but left out by the per-run maximum, the most overdue first. */
+  readonly heldBack: readonly HeldBackDrill[];
+  /** Never drilled and left to a later run of the cycle by the spreading: on plan, no finding. */
+  readonly spread: number;
+}
+
+/**
+ * The runs of one drill cycle: the most runs a database may wait after its
+ * drill for its next one to start before its interval elapses, at least one
+ * (with a weekly schedule and a 7-day interval every database is drilled
+ * every run: nothing can be spread).
+ */
+export function drillCycleRuns(intervalDays: number, runGapHours: number): number {
+  return Math.max(1, Math.ceil((intervalDays * 24) / runGapHours - 1e-9) - 1);
+}
+
+export function drillDeadline(candidate: DrillCandidate): Date | undefined {
+  const last = candidate.lastDrillDay;
+  if (last === undefined || Number.isNaN(last.getTime())) return undefined;
+  return new Date(last.getTime() + candidate.intervalDays * DAY_MS);
+}
+
+const byDeadline = (a: DrillCandidate, b: DrillCandidate) =>
+  (drillDeadline(a)?.getTime() ?? Number.NEGATIVE_INFINITY) -
+    (drillDeadline(b)?.getTime() ?? Number.NEGATIVE_INFINITY) || a.id.localeCompare(b.id);
+
+function cut(wanted: readonly DrillCandidate[], now: Date, maxPerRun: number, spread: number): DrillChoice {
+  return {
+    drill: wanted.slice(0, maxPerRun).map((candidate) => candidate.id),
+    heldBack: wanted.slice(maxPerRun).map((candidate) => {
+      const deadline = drillDeadline(candidate);
+      return { id: candidate.id, deadline, overdue: deadline !== undefined && now >= deadline };
+    }),
+    spread,
+  };
+}
+
+/** A scheduled run: the due databases and a share of those never drilled (rules 1 to 4 above). */
+export function chooseScheduledDrills(
+  candidates: readonly DrillCandidate[],
+  now: Date,
+  policy: DrillRunPolicy,
+): DrillChoice {
+  const nextRun = now.getTime() + policy.runGapHours * HOUR_MS;
+  const due = candidates
+    .filter((candidate) => {
+      const deadline = drillDeadline(candidate);
+      return deadline !== undefined && nextRun >= deadline.getTime();
+    })
+    .sort(byDeadline);
+  const neverDrilled = candidates
+    .filter((candidate) => drillDeadline(candidate) === undefined)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  // The epsilon keeps a share of exactly n (six 1/6) from rounding up to n + 1.
+  const share = Math.ceil(
+    candidates.reduce(
+      (sum, candidate) => sum + 1 / drillCycleRuns(candidate.intervalDays, policy.runGapHours),
+      0,
+    ) - 1e-9,
+  );
+  const first = neverDrilled.slice(0, Math.max(0, share - due.length));
+  return cut([...due, ...first], now, policy.maxPerRun, neverDrilled.length - first.length);
+}
+
+/**
+ * An on-demand run of every protected database, due or not: the most overdue
+ * first (never drilled before all others), at most `maxPerRun`.
+ */
+export function chooseAllDrills(
+  candidates: readonly DrillCandidate[],
+  now: Date,
+  policy: Pick<DrillRunPolicy, 'maxPerRun'>,
+): DrillChoice {
+  return cut([...candidates].sort(byDeadline), now, policy.maxPerRun, 0);
+}
