@@ -9,11 +9,12 @@
 //    drill that finishes later in its run than the one before still lands
 //    within the interval.
 // 2. Due databases go first, the most overdue (earliest deadline) first.
-// 3. Databases never drilled are spread over one drill cycle: each run takes
-//    them, by id, up to its share of the fleet, Σ 1 / (runs per cycle) over
-//    every database, rounded up, less the due ones. A fleet added at once is
-//    drilled a share a run; once drilled, each comes back due a cycle later,
-//    so runs keep an equal load.
+// 3. Databases never drilled are spread over one drill cycle: each has a
+//    slot, its rank among the protected databases by id modulo the runs of
+//    its cycle, and is drilled at the run of its slot (runs are numbered by
+//    the time since the epoch in run gaps, so every slot comes once a cycle).
+//    A fleet added at once is drilled a share a run, ⌈fleet / cycle⌉ at most;
+//    once drilled, each comes back due a cycle later, so runs keep that load.
 // 4. At most `maxPerRun` drills a run: the due databases it leaves out go
 //    first at the next run. Each is reported, as overdue once its interval has
 //    elapsed; a database left out that was never drilled is reported too, as
@@ -88,31 +89,28 @@ function cut(wanted: readonly DrillCandidate[], now: Date, maxPerRun: number, sp
   };
 }
 
-/** A scheduled run: the due databases and a share of those never drilled (rules 1 to 4 above). */
+/** A scheduled run: the due databases and those never drilled whose slot it is (rules 1 to 4 above). */
 export function chooseScheduledDrills(
   candidates: readonly DrillCandidate[],
   now: Date,
   policy: DrillRunPolicy,
 ): DrillChoice {
-  const nextRun = now.getTime() + policy.runGapHours * HOUR_MS;
+  const gapMs = policy.runGapHours * HOUR_MS;
   const due = candidates
     .filter((candidate) => {
       const deadline = drillDeadline(candidate);
-      return deadline !== undefined && nextRun >= deadline.getTime();
+      return deadline !== undefined && now.getTime() + gapMs >= deadline.getTime();
     })
     .sort(byDeadline);
-  const neverDrilled = candidates
-    .filter((candidate) => drillDeadline(candidate) === undefined)
-    .sort((a, b) => a.id.localeCompare(b.id));
-  // The epsilon keeps a share of exactly n (six 1/6) from rounding up to n + 1.
-  const share = Math.ceil(
-    candidates.reduce(
-      (sum, candidate) => sum + 1 / drillCycleRuns(candidate.intervalDays, policy.runGapHours),
-      0,
-    ) - 1e-9,
-  );
-  const first = neverDrilled.slice(0, Math.max(0, share - due.length));
-  return cut([...due, ...first], now, policy.maxPerRun, neverDrilled.length - first.length);
+  const run = Math.floor(now.getTime() / gapMs);
+  const ranked = [...candidates].sort((a, b) => a.id.localeCompare(b.id));
+  const neverDrilled = ranked.filter((candidate) => drillDeadline(candidate) === undefined);
+  const slotNow = ranked.filter((candidate, rank) => {
+    if (drillDeadline(candidate) !== undefined) return false;
+    const runs = drillCycleRuns(candidate.intervalDays, policy.runGapHours);
+    return rank % runs === run % runs;
+  });
+  return cut([...due, ...slotNow], now, policy.maxPerRun, neverDrilled.length - slotNow.length);
 }
 
 /**
