@@ -11,10 +11,13 @@
 // 2. Due databases go first, the most overdue (earliest deadline) first.
 // 3. Databases never drilled are spread over one drill cycle: each has a
 //    slot, its rank among the protected databases by id modulo the runs of
-//    its cycle, and is drilled at the run of its slot (runs are numbered by
-//    the time since the epoch in run gaps, so every slot comes once a cycle).
-//    A fleet added at once is drilled a share a run, ⌈fleet / cycle⌉ at most;
-//    once drilled, each comes back due a cycle later, so runs keep that load.
+//    its cycle (runs are numbered by the time since the epoch in run gaps, so
+//    every slot comes once a cycle), and is drilled at the latest at the run
+//    of its slot; a run with room below its share, Σ 1 / (runs per cycle)
+//    over every database rounded up, takes the next slots' early. A fleet
+//    added at once is drilled a share a run; once drilled, each comes back due
+//    a cycle later, so runs keep that load; a single new database is drilled
+//    at once.
 // 4. At most `maxPerRun` drills a run: the due databases it leaves out go
 //    first at the next run. Each is reported, as overdue once its interval has
 //    elapsed; a database left out that was never drilled is reported too, as
@@ -89,7 +92,7 @@ function cut(wanted: readonly DrillCandidate[], now: Date, maxPerRun: number, sp
   };
 }
 
-/** A scheduled run: the due databases and those never drilled whose slot it is (rules 1 to 4 above). */
+/** A scheduled run: the due databases, then those never drilled, by slot (rules 1 to 4 above). */
 export function chooseScheduledDrills(
   candidates: readonly DrillCandidate[],
   now: Date,
@@ -103,14 +106,28 @@ export function chooseScheduledDrills(
     })
     .sort(byDeadline);
   const run = Math.floor(now.getTime() / gapMs);
-  const ranked = [...candidates].sort((a, b) => a.id.localeCompare(b.id));
-  const neverDrilled = ranked.filter((candidate) => drillDeadline(candidate) === undefined);
-  const slotNow = ranked.filter((candidate, rank) => {
-    if (drillDeadline(candidate) !== undefined) return false;
-    const runs = drillCycleRuns(candidate.intervalDays, policy.runGapHours);
-    return rank % runs === run % runs;
-  });
-  return cut([...due, ...slotNow], now, policy.maxPerRun, neverDrilled.length - slotNow.length);
+  // Runs until the slot of each database never drilled: 0 for this run's.
+  const untilSlot = new Map<string, number>();
+  [...candidates]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .forEach((candidate, rank) => {
+      if (drillDeadline(candidate) !== undefined) return;
+      const runs = drillCycleRuns(candidate.intervalDays, policy.runGapHours);
+      untilSlot.set(candidate.id, (((rank - run) % runs) + runs) % runs);
+    });
+  const neverDrilled = candidates
+    .filter((candidate) => untilSlot.has(candidate.id))
+    .sort((a, b) => (untilSlot.get(a.id) ?? 0) - (untilSlot.get(b.id) ?? 0) || a.id.localeCompare(b.id));
+  const slotNow = neverDrilled.filter((candidate) => untilSlot.get(candidate.id) === 0);
+  // The epsilon keeps a share of exactly n (six 1/6) from rounding up to n + 1.
+  const share = Math.ceil(
+    candidates.reduce(
+      (sum, candidate) => sum + 1 / drillCycleRuns(candidate.intervalDays, policy.runGapHours),
+      0,
+    ) - 1e-9,
+  );
+  const first = neverDrilled.slice(0, Math.max(slotNow.length, share - due.length));
+  return cut([...due, ...first], now, policy.maxPerRun, neverDrilled.length - first.length);
 }
 
 /**

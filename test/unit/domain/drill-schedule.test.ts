@@ -155,10 +155,10 @@ describe('a scheduled drill run', () => {
     const firstCycle = history.slice(0, 6).flatMap((run) => run.drilled);
     expect(new Set(firstCycle).size).toBe(1_000);
     expect(firstCycle).toHaveLength(1_000);
-    // And no run drills more than its share, nor less than one short of it
+    // And no run drills more than its share, nor more than two fewer (a slot of one fewer, or one taken early)
     for (const run of history) {
       expect(run.drilled.length).toBeLessThanOrEqual(share);
-      expect(run.drilled.length).toBeGreaterThanOrEqual(share - 1);
+      expect(run.drilled.length).toBeGreaterThanOrEqual(share - 2);
     }
     // And each database is then drilled every 6 days
     for (const id of databases) {

@@ -109,3 +109,48 @@ describe('planning drills', () => {
     });
   });
 });
+
+describe('planning the scheduled drills of a fleet larger than the per-run maximum', () => {
+  // Thirty databases never drilled, all due with the weekly schedule; one has
+  // no snapshot the tool can drill, and says why at length.
+  const fleet = Array.from({ length: 30 }, (_, index) => ({
+    ...orders,
+    id: `db-${String(index).padStart(2, '0')}`,
+  }));
+  const weekly = { ...config, schedules: { ...config.schedules, drill: 'cron(0 6 ? * MON *)' } };
+  const plan = () =>
+    invokeTask(
+      planDrillsTask,
+      { request: {}, executionName: 'drill-run' },
+      {
+        ...dependencies(),
+        config: { ...weekly, drills: { ...weekly.drills, maxPerRun: 5 } },
+        rds: (region: string) =>
+          ({
+            listDatabases: async () => (region === 'eu-west-1' ? fleet : []),
+            listSnapshots: async ({ database }: { database: Database }) => {
+              if (database.id === 'db-01') throw new Error(`listing failed: ${'throttled; '.repeat(100)}`);
+              return [{ ...snapshotIn(region), database: { kind: 'instance', id: database.id } }];
+            },
+          }) as unknown as RdsPort,
+      },
+    );
+
+  it('plans at most the maximum, a database that cannot be drilled included, and counts the rest', async () => {
+    const { drills, skipped, backlog } = await plan();
+
+    expect(drills.map((drill) => drill.database.id)).toEqual(['db-00', 'db-02', 'db-03', 'db-04']);
+    expect(skipped.map((skip) => skip.database)).toEqual(['db-01']);
+    expect(backlog).toMatchObject({ heldBack: 25, overdue: 0, neverDrilled: 25, spread: 0 });
+    expect(backlog.mostOverdue.map((held) => held.database)).toEqual(
+      ['05', '06', '07', '08', '09', '10', '11', '12', '13', '14'].map((number) => `db-${number}`),
+    );
+  });
+
+  it("cuts a skipped database's error, so that the run's state stays bounded", async () => {
+    const { skipped } = await plan();
+
+    expect(skipped[0]?.error).toHaveLength(300);
+    expect(skipped[0]?.error).toMatch(/^listing failed: throttled; .*…$/);
+  });
+});
