@@ -20,16 +20,31 @@ import { DRILL_REPORTS_PREFIX } from '../reports/drill-report.ts';
 import { defineTask } from '../runtime/task.ts';
 import { cutMessage, type DrillBacklog, type PlannedDrill } from './drill-shapes.ts';
 
-/** Report keys are `drills/<db>/<YYYY-MM-DD>/<drillId>.json`: the last one dates the last drill. */
-export async function lastDrillDay(reports: ReportStore, databaseId: string): Promise<Date | undefined> {
-  const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter((key) =>
-    key.endsWith('.json'),
-  );
-  const day = keys
-    .at(-1)
-    ?.split('/')
-    .find((segment) => /^\d{4}-\d{2}-\d{2}$/.test(segment));
-  return day === undefined ? undefined : new Date(`${day}T00:00:00Z`);
+/** The time a drill id carries (`drillIdFor`), before any discriminator. */
+const DRILL_ID_TIME = /-(\d{4})(\d{2})(\d{2})T\d{6}Z(?:-[0-9a-f]+)?$/;
+const KEY_DAY = /\/(\d{4}-\d{2}-\d{2})\//;
+
+/**
+ * The day the last drill of a database was planned, from the keys of its
+ * reports (`drills/<db>/<day finished>/<drillId>.json`). The day planned, not
+ * the day finished: a run's last drills may finish after midnight, and the
+ * next drill of each is planned a cycle after the run, so a drill dated by
+ * its finish could be planned a day late and finish past its interval. A key
+ * whose id carries no time is dated by the day in the key.
+ */
+export function lastDrillDayOf(keys: readonly string[]): Date | undefined {
+  let last: string | undefined;
+  for (const key of keys) {
+    if (!key.endsWith('.json')) continue;
+    const time = DRILL_ID_TIME.exec(key.slice(key.lastIndexOf('/') + 1, -'.json'.length));
+    const day = time === null ? KEY_DAY.exec(key)?.[1] : `${time[1]}-${time[2]}-${time[3]}`;
+    if (day !== undefined && (last === undefined || day > last)) last = day;
+  }
+  return last === undefined ? undefined : new Date(`${last}T00:00:00Z`);
+}
+
+async function lastDrillDay(reports: ReportStore, databaseId: string): Promise<Date | undefined> {
+  return lastDrillDayOf(await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`));
 }
 
 /**

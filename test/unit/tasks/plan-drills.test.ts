@@ -5,7 +5,7 @@ import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/dom
 import type { Database, RdsPort, Snapshot } from '../../../src/ports/rds.ts';
 import type { ReportStore } from '../../../src/ports/report-store.ts';
 import { invokeTask, type TaskDependencies } from '../../../src/runtime/task.ts';
-import { planDrillsTask } from '../../../src/tasks/plan-drills.ts';
+import { lastDrillDayOf, planDrillsTask } from '../../../src/tasks/plan-drills.ts';
 
 // A stack in eu-west-1 copying to eu-central-1 and us-east-1, whose
 // scheduled drills restore in the second copy region.
@@ -152,5 +152,32 @@ describe('planning the scheduled drills of a fleet larger than the per-run maxim
 
     expect(skipped[0]?.error).toHaveLength(300);
     expect(skipped[0]?.error).toMatch(/^listing failed: throttled; .*…$/);
+  });
+});
+
+describe("the day of a database's last drill", () => {
+  it.each([
+    ['none', [], undefined],
+    [
+      'the day planned, which the drill id holds, not the day its report was stored',
+      ['drills/orders/2026-11-03/drill-orders-20261102T060000Z.json'],
+      '2026-11-02',
+    ],
+    [
+      'the latest planned of all, whatever the order of the keys',
+      [
+        'drills/orders/2026-11-03/drill-orders-20261102T060000Z.json',
+        'drills/orders/2026-11-03/drill-orders-20261103T050000Z-0a1b2c.json',
+        'drills/orders/2026-11-03/drill-orders-20261102T060000Z.html',
+      ],
+      '2026-11-03',
+    ],
+    [
+      'the day in the key, for an id that holds no time',
+      ['drills/orders/2026-11-04/imported.json'],
+      '2026-11-04',
+    ],
+  ])('%s', (_, keys, day) => {
+    expect(lastDrillDayOf(keys)?.toISOString().slice(0, 10)).toBe(day);
   });
 });
