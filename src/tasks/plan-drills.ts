@@ -119,9 +119,11 @@ function multiAzClusterOf(database: Database): Pick<PlannedDrill['database'], 'm
 }
 
 /** How many of the held-back databases the run names (the most overdue); the rest are counted. */
-export const NAMED_HELD_BACK = 10;
+const NAMED_HELD_BACK = 10;
 /** Drill report listings running at the same time: a fleet's listing fits the task's timeout. */
 const LISTING_CONCURRENCY = 16;
+/** Snapshot listings running at the same time, few enough to stay clear of RDS throttling. */
+const SNAPSHOT_LISTING_CONCURRENCY = 4;
 
 async function mapBounded<T, R>(
   items: readonly T[],
@@ -230,12 +232,10 @@ export const planDrillsTask = defineTask({
       const byId = new Map(protectedDatabases.map((database) => [database.id, database]));
       chosen = choice.drill.flatMap((id) => byId.get(id) ?? []);
     }
-    const drills: PlannedDrill[] = [];
-    const skipped: { database: string; error: string }[] = [];
-    for (const database of chosen) {
+    const planned = await mapBounded(chosen, SNAPSHOT_LISTING_CONCURRENCY, async (database) => {
       try {
         const snapshot = await chooseSnapshot(rds, database, region, request.snapshotId, deployment);
-        drills.push({
+        const drill: PlannedDrill = {
           drillId: drillIdFor(database.id, now, deployment),
           trigger: onDemand ? 'on-demand' : 'schedule',
           plannedAt: now.toISOString(),
@@ -248,12 +248,15 @@ export const planDrillsTask = defineTask({
           },
           snapshot: { kind: database.kind, id: snapshot.id, arn: snapshot.arn, region },
           verifiedIn: chooseVerifier(config, region),
-        });
+        };
+        return { drill };
       } catch (error) {
         if (request.databaseId !== undefined) throw error;
-        skipped.push({ database: database.id, error: messageOf(error) });
+        return { skipped: { database: database.id, error: messageOf(error) } };
       }
-    }
+    });
+    const drills = planned.flatMap((plan) => plan.drill ?? []);
+    const skipped = planned.flatMap((plan) => plan.skipped ?? []);
     return {
       runId: input.executionName,
       startedAt: now.toISOString(),
