@@ -181,6 +181,26 @@ describe('a scheduled drill run over a fleet larger than the per-run maximum', (
   });
 });
 
+describe('scheduled drill runs over a fleet added at once', () => {
+  it('spread it over the drill cycle: each run drills its share, each database once', async () => {
+    // Given twelve databases never drilled, a 7-day interval and the daily schedule: 6 runs a cycle
+    const ids = Array.from({ length: 12 }, (_, index) => `db-${String(index).padStart(2, '0')}`);
+    const run = fleet(ids.map(database), {});
+
+    // When the schedule runs on six days
+    const runs: string[][] = [];
+    for (const day of ['02', '03', '04', '05', '06', '07']) {
+      runs.push(drilled(await run.drill(`2026-11-${day}T06:00:00Z`)));
+    }
+
+    // Then each run drills two, and together they drill every database once
+    expect(runs.map((databases) => databases.length)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(runs.flat().sort()).toEqual(ids);
+    // And the seventh run drills again the two drilled first
+    expect(drilled(await run.drill('2026-11-08T06:00:00Z')).sort()).toEqual([...(runs[0] ?? [])].sort());
+  });
+});
+
 describe('the state of a drill run at the per-run maximum', () => {
   it('stays under half the payload and history limits, with the longest ids and long errors', async () => {
     // Given more databases than the maximum, with ids as long as RDS allows, all due (weekly runs)
