@@ -261,10 +261,10 @@ export const planDrillsTask = defineTask({
       runId: input.executionName,
       startedAt: now.toISOString(),
       maxConcurrency: config.drills.maxConcurrency,
-      // One database asked for: its outcome keeps every check, which the
-      // command prints. A run of many carries compact outcomes, whose checks
-      // are in each drill's report.
-      detailed: request.databaseId !== undefined,
+      // A drill alone keeps every check in its outcome, which the command
+      // prints. A run of many carries compact outcomes, whose checks are in
+      // each drill's report, so that its state stays bounded.
+      detailed: drills.length === 1,
       drills,
       skipped,
       backlog: backlogOf(choice ?? { drill: [], heldBack: [], spread: 0 }),
