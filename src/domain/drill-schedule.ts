@@ -3,7 +3,8 @@
 // per-run maximum. The rules, in order:
 //
 // 1. A database drilled before is due when the next run would come at or
-//    after its deadline (the day of its last drill plus its interval): it is
+//    after its deadline (the day its last drill was planned plus its
+//    interval): it is
 //    drilled now, never left to a run that would be late. With runs a day
 //    apart and a 7-day interval a database is drilled every 6 days, so a
 //    drill that finishes later in its run than the one before still lands
@@ -23,15 +24,17 @@
 //    elapsed; a database left out that was never drilled is reported too, as
 //    the fleet outgrows what the maximum drills in an interval.
 //
-// Days count in UTC from the day of the last drill report (its key's day), so
-// a deadline is never later than the interval after the drill finished.
+// Days count in UTC from the day the last drill was planned (plan-drills
+// `lastDrillDayOf`), never later than the drill finished; the day to spare of
+// rule 1 absorbs a drill finishing later in its run, past midnight even, as
+// long as a run ends within the gap between runs.
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 export interface DrillCandidate {
   readonly id: string;
-  /** 00:00 UTC of the day of its last drill; undefined when it was never drilled. */
+  /** 00:00 UTC of the day its last drill was planned; undefined when it was never drilled. */
   readonly lastDrillDay: Date | undefined;
   readonly intervalDays: number;
 }
