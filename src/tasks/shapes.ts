@@ -38,6 +38,34 @@ export const caughtError = z.object({ Error: z.string(), Cause: z.string().optio
 export type SnapshotSummary = z.infer<typeof snapshotSummary>;
 export type CaughtError = z.infer<typeof caughtError>;
 
+/**
+ * Lambda errors arrive in a Catch as a JSON Cause with `errorMessage`; a
+ * failed child execution (`startExecution.sync`) as `States.TaskFailed` with
+ * the child's DescribeExecution as its Cause, whose own `Error` and `Cause`
+ * say what failed; other integrations give plain text.
+ */
+export function describeCaughtError(error: CaughtError): string {
+  if (error.Cause === undefined || error.Cause === '') return error.Error;
+  try {
+    const parsed: unknown = JSON.parse(error.Cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+      return `${error.Error}: ${String(parsed.errorMessage)}`;
+    }
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'Error' in parsed &&
+      typeof parsed.Error === 'string'
+    ) {
+      const cause = 'Cause' in parsed && typeof parsed.Cause === 'string' ? parsed.Cause : undefined;
+      return describeCaughtError({ Error: parsed.Error, ...(cause === undefined ? {} : { Cause: cause }) });
+    }
+  } catch {
+    // not JSON: the cause is the message itself
+  }
+  return `${error.Error}: ${error.Cause}`;
+}
+
 /** A finding of the policy audits (domain/prune.ts `Finding`). */
 export const finding = z.object({
   kind: z.string(),
