@@ -170,10 +170,11 @@ export function stepTime(
 }
 
 /**
- * The actions due now, in the order they should run: checks first (a copy
- * found available frees its slot), then copies while their region has a free
- * slot, then new snapshots, then records; at most `maxActionsPerStep`.
- * `inFlight` counts copies already started in this step's earlier passes.
+ * The actions due now among `databases`, in the order they should run:
+ * checks first (a copy found available frees its slot), then copies while
+ * their region has a free slot, then new snapshots, then records; at most
+ * `budget`. `runningElsewhere` counts the run's copies in flight among the
+ * databases not given (the queue's other pages), by region.
  */
 export function planBackupActions(
   databases: readonly QueueDatabase[],
@@ -181,12 +182,13 @@ export function planBackupActions(
   now: Date,
   limits: BackupQueueLimits,
   budget = limits.maxActionsPerStep,
+  runningElsewhere: Readonly<Record<string, number>> = {},
 ): BackupAction[] {
   const checks: BackupAction[] = [];
   const copies: BackupAction[] = [];
   const creates: BackupAction[] = [];
   const records: BackupAction[] = [];
-  const running = new Map(copyRegions.map((region) => [region, 0]));
+  const running = new Map(copyRegions.map((region) => [region, runningElsewhere[region] ?? 0]));
   for (const database of databases) {
     for (const region of copyRegions) {
       if (database.copies[region]?.state === 'running') running.set(region, (running.get(region) ?? 0) + 1);
@@ -277,10 +279,12 @@ function checked(work: Work, snapshot: ObservedSnapshot | undefined, now: Date, 
     return { ...rest, state: 'failed', error: `SnapshotNotFoundError: ${what} no longer exists` };
   }
   if (snapshot.status === 'available') {
-    const seconds =
-      work.startedAt === undefined
-        ? undefined
-        : Math.round((now.getTime() - Date.parse(work.startedAt)) / 1000);
+    // Seen at the first check, it took at most the time waited; seen later,
+    // it ended between the previous check and this one: the middle of that.
+    const elapsed =
+      work.startedAt === undefined ? undefined : (now.getTime() - Date.parse(work.startedAt)) / 1000;
+    const sinceLastCheck = work.poll !== undefined && work.poll.attempt > 0 ? work.poll.delaySeconds : 0;
+    const seconds = elapsed === undefined ? undefined : Math.max(0, Math.round(elapsed - sinceLastCheck / 2));
     return {
       ...rest,
       state: 'available',
@@ -370,31 +374,140 @@ export function applyBackupOutcome(
 }
 
 /**
+ * What the queue's index says of one page of databases, enough to choose the
+ * pages a step must read: a step reads only those with work due, and those
+ * holding the next copies to start when their region has a free slot.
+ */
+export interface PageSummary {
+  readonly databases: number;
+  readonly settled: number;
+  /** The earliest check, snapshot start, retry or record due among the page; none when nothing waits on time. */
+  readonly dueAt?: string;
+  /** By copy region: the page's copies in flight. */
+  readonly runningCopies: Readonly<Record<string, number>>;
+  /** By copy region: copies whose snapshot is available, waiting for a slot. */
+  readonly readyCopies: Readonly<Record<string, number>>;
+  /** By copy region: the earliest time one of those may start. */
+  readonly copiesDueAt: Readonly<Record<string, string>>;
+}
+
+const EPOCH = new Date(0).toISOString();
+const earlier = (a: string | undefined, b: string) =>
+  a === undefined || Date.parse(b) < Date.parse(a) ? b : a;
+
+export function summarizePage(
+  databases: readonly QueueDatabase[],
+  copyRegions: readonly string[],
+): PageSummary {
+  let dueAt: string | undefined;
+  const runningCopies: Record<string, number> = {};
+  const readyCopies: Record<string, number> = {};
+  const copiesDueAt: Record<string, string> = {};
+  let settled = 0;
+  for (const database of databases) {
+    if (isSettled(database)) {
+      settled += 1;
+      continue;
+    }
+    const { snapshot } = database;
+    if (snapshot.state === 'running' || snapshot.state === 'queued')
+      dueAt = earlier(dueAt, snapshot.dueAt ?? EPOCH);
+    for (const region of copyRegions) {
+      const copy = database.copies[region];
+      if (copy?.state === 'running') {
+        runningCopies[region] = (runningCopies[region] ?? 0) + 1;
+        dueAt = earlier(dueAt, copy.dueAt ?? EPOCH);
+      } else if (copy?.state === 'queued' && snapshot.state === 'available') {
+        readyCopies[region] = (readyCopies[region] ?? 0) + 1;
+        copiesDueAt[region] = earlier(copiesDueAt[region], copy.dueAt ?? EPOCH);
+      }
+    }
+    if (isReadyToRecord(database)) dueAt = earlier(dueAt, database.record.dueAt ?? EPOCH);
+  }
+  return {
+    databases: databases.length,
+    settled,
+    ...(dueAt === undefined ? {} : { dueAt }),
+    runningCopies,
+    readyCopies,
+    copiesDueAt,
+  };
+}
+
+function freeCopySlots(
+  pages: readonly PageSummary[],
+  copyRegions: readonly string[],
+  limits: BackupQueueLimits,
+): Map<string, number> {
+  return new Map(
+    copyRegions.map((region) => [
+      region,
+      limits.concurrentCopiesPerRegion -
+        pages.reduce((sum, page) => sum + (page.runningCopies[region] ?? 0), 0),
+    ]),
+  );
+}
+
+const isDueNow = (time: string | undefined, now: Date) =>
+  time !== undefined && Date.parse(time) <= now.getTime();
+
+/**
+ * The pages a step reads, in queue order: every page with work due (at most
+ * `maxPages`), and, for each copy region with free slots, the first pages
+ * holding copies ready to start, enough to fill those slots.
+ */
+export function pagesToRead(
+  pages: readonly PageSummary[],
+  copyRegions: readonly string[],
+  now: Date,
+  limits: BackupQueueLimits,
+  maxPages: number,
+): number[] {
+  const chosen = new Set<number>();
+  for (const region of copyRegions) {
+    let wanted = freeCopySlots(pages, [region], limits).get(region) ?? 0;
+    for (let index = 0; index < pages.length && wanted > 0; index++) {
+      const page = pages[index] as PageSummary;
+      if ((page.readyCopies[region] ?? 0) > 0 && isDueNow(page.copiesDueAt[region], now)) {
+        chosen.add(index);
+        wanted -= page.readyCopies[region] ?? 0;
+      }
+    }
+  }
+  for (let index = 0; index < pages.length && chosen.size < maxPages; index++) {
+    if (isDueNow(pages[index]?.dueAt, now)) chosen.add(index);
+  }
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/**
  * Whether the run is done, and else how long to sleep before the next step:
- * none when work is due now (a step stopped at its budget), else until the
- * earliest due check or retry, within [1 s, MAX_WAIT_SECONDS].
+ * none when work is due now (a step stopped at its budget, or slots freed for
+ * copies on pages it did not read), else until the earliest due check, retry
+ * or copy that has a slot, within [1 s, MAX_WAIT_SECONDS].
  */
 export function nextStep(
-  databases: readonly QueueDatabase[],
+  pages: readonly PageSummary[],
   copyRegions: readonly string[],
   now: Date,
   limits: BackupQueueLimits,
 ): { readonly done: boolean; readonly waitSeconds: number } {
-  if (databases.every(isSettled)) return { done: true, waitSeconds: 0 };
-  if (planBackupActions(databases, copyRegions, now, limits, 1).length > 0)
-    return { done: false, waitSeconds: 0 };
-  let earliest = Number.POSITIVE_INFINITY;
-  const consider = (dueAt: string | undefined) => {
-    if (dueAt !== undefined) earliest = Math.min(earliest, Date.parse(dueAt));
-  };
-  for (const database of databases) {
-    if (isSettled(database)) continue;
-    if (!isFinal(database.snapshot)) consider(database.snapshot.dueAt);
-    for (const copy of Object.values(database.copies)) if (!isFinal(copy)) consider(copy.dueAt);
-    consider(database.record.dueAt);
+  if (pages.every((page) => page.settled === page.databases)) return { done: true, waitSeconds: 0 };
+  let earliest: string | undefined;
+  const free = freeCopySlots(pages, copyRegions, limits);
+  for (const page of pages) {
+    if (page.dueAt !== undefined) earliest = earlier(earliest, page.dueAt);
+    for (const region of copyRegions) {
+      const dueAt = page.copiesDueAt[region];
+      if ((free.get(region) ?? 0) > 0 && (page.readyCopies[region] ?? 0) > 0 && dueAt !== undefined) {
+        earliest = earlier(earliest, dueAt);
+      }
+    }
   }
-  const seconds = Number.isFinite(earliest) ? Math.ceil((earliest - now.getTime()) / 1000) : MAX_WAIT_SECONDS;
-  return { done: false, waitSeconds: Math.min(MAX_WAIT_SECONDS, Math.max(1, seconds)) };
+  if (earliest === undefined) return { done: false, waitSeconds: MAX_WAIT_SECONDS };
+  const seconds = Math.ceil((Date.parse(earliest) - now.getTime()) / 1000);
+  if (seconds <= 0) return { done: false, waitSeconds: 0 };
+  return { done: false, waitSeconds: Math.min(MAX_WAIT_SECONDS, seconds) };
 }
 
 export interface DatabaseOutcome {

@@ -1,16 +1,20 @@
 // The stored documents of a backup run in progress, beside the evidence
-// (evidence.ts): the run's work document, its queue of databases with each
-// one's progress (schema version 1), and the deployment's backup timings,
-// how long each database's snapshot and copies took last (version 1).
+// (evidence.ts), each schema version 1: the run's work document (its
+// parameters and an index of its pages), the pages of its queue (databases
+// with each one's progress, `BACKUP_QUEUE_PAGE_SIZE` a page), and the
+// deployment's backup timings, how long each database's snapshot and copies
+// took last.
 //
 // Keys:
-//   work/backups/<run>/queue.json    the run's queue, rewritten by each step
-//   work/backups/timings.json        the deployment's observed durations, once per run
+//   work/backups/<run>/queue.json          the run's work document, rewritten by each step
+//   work/backups/<run>/pages/<n>.json      page n of the queue, rewritten by the steps that act on it
+//   work/backups/timings.json              the deployment's observed durations, once per run
 //
-// The queue is written compact (not pretty-printed): a fleet's queue is
-// megabytes, read and written by every step of the run.
+// A step reads the work document and only the pages its index says have
+// work due: what a step costs does not grow with the fleet. Documents are
+// written compact (not pretty-printed): they are read by every step.
 import { z } from 'zod';
-import { InvalidInputError } from '../domain/errors.ts';
+import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import {
   isoTimeSchema as isoTime,
@@ -59,6 +63,15 @@ const queueDatabase = z.object({
   }),
 });
 
+const pageSummary = z.object({
+  databases: z.number().int().min(0),
+  settled: z.number().int().min(0),
+  dueAt: isoTime.optional(),
+  runningCopies: z.record(z.string(), z.number().int().min(0)),
+  readyCopies: z.record(z.string(), z.number().int().min(0)),
+  copiesDueAt: z.record(z.string(), isoTime),
+});
+
 export const backupQueueSchema = z.object({
   schemaVersion: version,
   runId: z.string().min(1),
@@ -69,9 +82,20 @@ export const backupQueueSchema = z.object({
   concurrentCopiesPerRegion: z.number().int().positive(),
   /** The time of the last step and the wait it asked for (domain/backup-queue.ts `stepTime`). */
   lastStep: z.object({ at: isoTime, waitSeconds: z.number().int().min(0) }).optional(),
-  databases: z.array(queueDatabase),
+  /** What each page holds, in queue order (domain/backup-queue.ts `summarizePage`). */
+  pages: z.array(pageSummary),
 });
 export type BackupQueue = z.output<typeof backupQueueSchema>;
+
+export const BACKUP_QUEUE_PAGE_SIZE = 250;
+
+export const backupQueuePageSchema = z.object({
+  schemaVersion: version,
+  runId: z.string().min(1),
+  page: z.number().int().min(0),
+  databases: z.array(queueDatabase),
+});
+export type BackupQueuePage = z.output<typeof backupQueuePageSchema>;
 
 export const BACKUP_TIMINGS_KEY = 'work/backups/timings.json';
 
@@ -87,13 +111,16 @@ export const backupTimingsSchema = z.object({
 });
 export type BackupTimings = z.output<typeof backupTimingsSchema>;
 
-export function backupQueueKey(runId: string): string {
+function runFolder(runId: string): string {
   // A run id is an execution name: checked rather than trusted as a key segment.
   if (!KEY_SEGMENT.test(runId)) {
     throw new InvalidInputError(`run id ${JSON.stringify(runId)} cannot name a work document`);
   }
-  return `work/backups/${runId}/queue.json`;
+  return `work/backups/${runId}/`;
 }
+
+export const backupQueueKey = (runId: string) => `${runFolder(runId)}queue.json`;
+export const backupQueuePageKey = (runId: string, page: number) => `${runFolder(runId)}pages/${page}.json`;
 
 const putJson = (reports: ReportStore, key: string, body: string) =>
   reports.put(key, body, 'application/json');
@@ -106,12 +133,46 @@ export function writeBackupQueue(reports: ReportStore, queue: BackupQueue): Prom
   );
 }
 
-/** The run's queue; CorruptEvidenceError when it does not read, InvalidInputError when there is none. */
-export async function readBackupQueue(reports: ReportStore, runId: string): Promise<BackupQueue> {
-  const key = backupQueueKey(runId);
-  const stored = await readStoredDocument(reports, key, backupQueueSchema, 'backup queue');
-  if (stored === undefined) throw new InvalidInputError(`backup run ${runId} has no work document at ${key}`);
+export function writeBackupQueuePage(reports: ReportStore, page: BackupQueuePage): Promise<StoredObject> {
+  return putJson(
+    reports,
+    backupQueuePageKey(page.runId, page.page),
+    JSON.stringify(validateDocument(backupQueuePageSchema, page, 'backup queue page')),
+  );
+}
+
+async function readRequired<Schema extends z.ZodType>(
+  reports: ReportStore,
+  key: string,
+  schema: Schema,
+  what: string,
+): Promise<z.output<Schema>> {
+  const stored = await readStoredDocument(reports, key, schema, what);
+  if (stored === undefined) throw new InvalidInputError(`${what} ${key} does not exist`);
   return stored.value;
+}
+
+/** The run's work document; CorruptEvidenceError when it does not read, InvalidInputError when there is none. */
+export function readBackupQueue(reports: ReportStore, runId: string): Promise<BackupQueue> {
+  return readRequired(reports, backupQueueKey(runId), backupQueueSchema, 'backup queue');
+}
+
+export async function readBackupQueuePage(
+  reports: ReportStore,
+  runId: string,
+  page: number,
+): Promise<BackupQueuePage> {
+  const stored = await readRequired(
+    reports,
+    backupQueuePageKey(runId, page),
+    backupQueuePageSchema,
+    'backup queue page',
+  );
+  if (stored.runId !== runId || stored.page !== page) {
+    const key = backupQueuePageKey(runId, page);
+    throw new CorruptEvidenceError(key, `it holds page ${stored.page} of run ${stored.runId}`);
+  }
+  return stored;
 }
 
 /** The deployment's timings; empty when no run has written them yet. */

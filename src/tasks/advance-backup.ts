@@ -13,12 +13,13 @@ import {
   type BackupAction,
   type BackupQueueLimits,
   databaseOutcome,
-  isSettled,
   nextStep,
   type ObservedSnapshot,
+  pagesToRead,
   planBackupActions,
   type QueueDatabase,
   stepTime,
+  summarizePage,
 } from '../domain/backup-queue.ts';
 import { type Deployment, deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
 import { SnapshotAlreadyExistsError, SnapshotFailedError, SnapshotNotFoundError } from '../domain/errors.ts';
@@ -27,11 +28,15 @@ import type { DatabaseRef, RdsPort, Snapshot } from '../ports/rds.ts';
 import { type BackupQueue, readBackupQueue, writeBackupQueue } from '../reports/backup-queue.ts';
 import { writeBackupRecord } from '../reports/evidence.ts';
 import { defineTask, type TaskDependencies } from '../runtime/task.ts';
+import { readPages, writePages } from './backup-queue-store.ts';
+import { mapWithConcurrency } from './concurrency.ts';
 
 /** RDS and store calls of one step: a few hundred, well inside the function's timeout. */
 export const MAX_ACTIONS_PER_STEP = 400;
 /** New snapshots of one step: the rest of its calls go to checks and copies. */
 export const MAX_SNAPSHOT_STARTS_PER_STEP = 200;
+/** Pages of the queue one step reads at most (with those holding the next copies to start). */
+export const MAX_PAGES_PER_STEP = 6;
 
 export function queueLimits(queue: BackupQueue): BackupQueueLimits {
   return {
@@ -203,24 +208,6 @@ async function act(
   }
 }
 
-/** Runs `work` over `items`, at most `concurrency` at a time, keeping their order. */
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
-
 /** An error of the database's own call is its outcome; the task fails only on what is not (see `act`). */
 async function outcomeOf(
   action: BackupAction,
@@ -255,14 +242,22 @@ export const advanceBackupTask = defineTask({
     const now = stepTime(clock(), queue.lastStep);
     const limits = queueLimits(queue);
     const copyRegions = queue.copyRegions.map((copy) => copy.region);
-    const databases = [...queue.databases];
+    const chosen = pagesToRead(queue.pages, copyRegions, now, limits, MAX_PAGES_PER_STEP);
+    const pages = await readPages(reports, input.runId, chosen);
+    const databases = pages.flatMap((page) => page.databases);
+    const runningElsewhere: Record<string, number> = {};
+    queue.pages.forEach((page, index) => {
+      if (chosen.includes(index)) return;
+      for (const [region, running] of Object.entries(page.runningCopies)) {
+        runningElsewhere[region] = (runningElsewhere[region] ?? 0) + running;
+      }
+    });
     const context: StepContext = { queue, dependencies, deployment: deploymentOf(config), now };
     let budget = limits.maxActionsPerStep;
-    let actions = 0;
     // Each pass sees what the previous one did: a copy found available frees
     // its slot for the next queued copy within the same step.
     for (;;) {
-      const planned = planBackupActions(databases, copyRegions, now, limits, budget);
+      const planned = planBackupActions(databases, copyRegions, now, limits, budget, runningElsewhere);
       if (planned.length === 0) break;
       const outcomes = await mapWithConcurrency(planned, config.backup.maxConcurrency, (action) =>
         outcomeOf(action, databases[action.index] as QueueDatabase, context),
@@ -280,23 +275,43 @@ export const advanceBackupTask = defineTask({
         );
       });
       budget -= planned.length;
-      actions += planned.length;
       if (budget <= 0) break;
     }
-    const next = nextStep(databases, copyRegions, now, limits);
+    const changed: { page: number; databases: QueueDatabase[] }[] = [];
+    const summaries = [...queue.pages];
+    let offset = 0;
+    chosen.forEach((pageNumber, position) => {
+      const before = pages[position]?.databases ?? [];
+      const after = databases.slice(offset, offset + before.length);
+      offset += before.length;
+      if (after.some((database, index) => database !== before[index])) {
+        changed.push({ page: pageNumber, databases: after });
+      }
+      summaries[pageNumber] = summarizePage(after, copyRegions);
+    });
+    await writePages(reports, input.runId, changed);
+    const next = nextStep(summaries, copyRegions, now, limits);
     await writeBackupQueue(reports, {
       ...queue,
       lastStep: { at: now.toISOString(), waitSeconds: next.waitSeconds },
-      databases,
+      pages: summaries,
     });
-    const settled = databases.filter(isSettled).length;
-    logger.info('backup step', { runId: input.runId, round: input.round, actions, settled, ...next });
+    const settled = summaries.reduce((sum, page) => sum + page.settled, 0);
+    const actions = limits.maxActionsPerStep - budget;
+    logger.info('backup step', {
+      runId: input.runId,
+      round: input.round,
+      pages: chosen.length,
+      actions,
+      settled,
+      ...next,
+    });
     return {
       runId: input.runId,
       round: input.round,
       done: next.done,
       waitSeconds: next.waitSeconds,
-      databases: databases.length,
+      databases: summaries.reduce((sum, page) => sum + page.databases, 0),
       settled,
     };
   },

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
-import { queuedWork } from '../domain/backup-queue.ts';
 import { DatabaseNotFoundError } from '../domain/errors.ts';
 import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
-import { readBackupTimings, writeBackupQueue } from '../reports/backup-queue.ts';
+import { readBackupTimings } from '../reports/backup-queue.ts';
 import { defineTask } from '../runtime/task.ts';
+import { writeNewBackupQueue } from './backup-queue-store.ts';
 import { readSnapshotQuotas } from './snapshot-quotas.ts';
 
 export const discoverDatabasesTask = defineTask({
@@ -43,22 +43,14 @@ export const discoverDatabasesTask = defineTask({
     });
     // The fleet goes to the run's work document, not into the workflow's
     // state: the state carries counts whatever the fleet's size.
-    await writeBackupQueue(reports, {
-      schemaVersion: 1,
+    await writeNewBackupQueue(reports, {
       runId: input.executionName,
       startedAt,
       sourceRegion: config.sourceRegion,
       copyRegions: config.copyRegions,
       snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       concurrentCopiesPerRegion: config.backup.concurrentCopiesPerRegion,
-      databases: databases.map(({ kind, id }) => ({
-        id,
-        kind,
-        expected: timings[id] ?? {},
-        snapshot: queuedWork(),
-        copies: Object.fromEntries(copyRegions.map((region) => [region, queuedWork()])),
-        record: { state: 'pending', tries: 0 },
-      })),
+      databases: databases.map(({ kind, id }) => ({ kind, id, expected: timings[id] ?? {} })),
     });
     return {
       runId: input.executionName,

@@ -7,16 +7,16 @@ import {
   UNENCRYPTED_COPY_NOTE,
   UNENCRYPTED_SOURCE_NOTE,
 } from '../domain/backup.ts';
-import { databaseOutcome } from '../domain/backup-queue.ts';
+import { databaseOutcome, type QueueDatabase } from '../domain/backup-queue.ts';
 import type { Finding } from '../domain/prune.ts';
 import {
-  type BackupQueue,
   type BackupTimings,
   readBackupQueue,
   readBackupTimings,
   writeBackupTimings,
 } from '../reports/backup-queue.ts';
 import { defineTask } from '../runtime/task.ts';
+import { readAllDatabases } from './backup-queue-store.ts';
 import { finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
 
 /**
@@ -26,10 +26,10 @@ import { finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
  */
 export function updatedTimings(
   previous: BackupTimings['databases'],
-  queue: BackupQueue,
+  databases: readonly QueueDatabase[],
 ): BackupTimings['databases'] {
   const timings = { ...previous };
-  for (const database of queue.databases) {
+  for (const database of databases) {
     const before = previous[database.id] ?? database.expected;
     const copySeconds = { ...before.copySeconds };
     for (const [region, copy] of Object.entries(database.copies)) {
@@ -64,8 +64,9 @@ export const summarizeBackupRunTask = defineTask({
   }),
   async run(input, { reports, clock }): Promise<BackupRunSummary> {
     const queue = await readBackupQueue(reports, input.runId);
+    const queued = await readAllDatabases(reports, queue);
     const copyRegions = queue.copyRegions.map((copy) => copy.region);
-    const outcomes = queue.databases.map((database) =>
+    const outcomes = queued.map((database) =>
       databaseOutcome(database, queue.sourceRegion, copyRegions, {
         unencryptedSource: UNENCRYPTED_SOURCE_NOTE,
         unencryptedCopy: UNENCRYPTED_COPY_NOTE,
@@ -74,7 +75,7 @@ export const summarizeBackupRunTask = defineTask({
     await writeBackupTimings(reports, {
       schemaVersion: 1,
       updatedAt: clock().toISOString(),
-      databases: updatedTimings(await readBackupTimings(reports), queue),
+      databases: updatedTimings(await readBackupTimings(reports), queued),
     });
     const counts = countStatuses(outcomes);
     const databases = listedDatabases(outcomes);
