@@ -179,12 +179,15 @@ for (let day = 0; day < days; day++) {
   const dayStart = FIRST_DAY + day * DAY_MS;
   time.advanceTo(new Date(dayStart + BACKUP_AT_MS));
   const backupStarted = time.now().getTime();
+  const backupClock = performance.now();
   const backup = (await runner.run('backup', {}, `backup-day-${day + 1}`)) as { status?: string };
   const backupHours = (time.now().getTime() - backupStarted) / 3_600_000;
   modelledBackupHours = Math.max(modelledBackupHours, backupHours);
+  const backupSeconds = (performance.now() - backupClock) / 1000;
   const backupCalls = takeApiCalls();
   backupApiCalls += backupCalls;
   time.advanceTo(new Date(dayStart + PRUNE_AT_MS));
+  const pruneClock = performance.now();
   const prune = (await runner.run('prune', {}, `prune-day-${day + 1}`)) as {
     status?: string;
     deleted?: unknown[];
@@ -194,10 +197,11 @@ for (let day = 0; day < days; day++) {
   const violations = [
     ...new Set((prune.findings ?? []).filter((f) => f.severity === 'violation').map((f) => f.kind)),
   ];
+  const pruneSeconds = (performance.now() - pruneClock) / 1000;
   const pruneCalls = takeApiCalls();
   pruneApiCalls += pruneCalls;
   console.log(
-    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
+    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; backup ${backupSeconds.toFixed(1)} s, prune ${pruneSeconds.toFixed(1)} s, ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
   );
 }
 const seconds = (performance.now() - started) / 1000;

@@ -2,7 +2,12 @@
 // runner (which enforces the Step Functions payload and history limits), the
 // AWS adapters over the fake RDS SDK with realistic durations (10-minute
 // snapshots, 20-minute copies) and an in-memory bucket, on a simulated clock.
-import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBSnapshotCommand,
+  type DBSnapshot,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -204,8 +209,8 @@ describe('the backup of a fleet', () => {
     expect(summary.status).toBe('OK');
     // Each create was sent twice (the retry's found the id taken), and no retake was needed.
     expect(rdsMock.commandCalls(CreateDBSnapshotCommand)).toHaveLength(10);
-    expect(fake.snapshots(SOURCE, 'instance').map((snapshot) => snapshot.DBSnapshotIdentifier)).toEqual(
-      ids.map((id) => `restorable-${id}-2026-11-20`),
-    );
+    expect(
+      fake.snapshots(SOURCE, 'instance').map((snapshot) => (snapshot as DBSnapshot).DBSnapshotIdentifier),
+    ).toEqual(ids.map((id) => `restorable-${id}-2026-11-20`));
   });
 });
