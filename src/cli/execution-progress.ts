@@ -301,7 +301,9 @@ const BACKUP_ROUNDS_STEPS: readonly ChildStep[] = [
       const step = read(backupStep, output);
       if (step === undefined) return undefined;
       const progress = `step ${step.round}: ${step.settled}/${step.databases} databases done`;
-      return step.done || step.waitSeconds === 0 ? progress : `${progress}, next step in ${step.waitSeconds} s`;
+      return step.done || step.waitSeconds === 0
+        ? progress
+        : `${progress}, next step in ${step.waitSeconds} s`;
     },
   },
 ];

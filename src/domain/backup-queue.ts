@@ -95,8 +95,8 @@ export type ActionOutcome =
   | { readonly type: 'error'; readonly name: string; readonly message: string };
 
 const FIRST_CHECK_MIN_SECONDS = 1;
-/** The longest a run sleeps between steps: long enough to cost nothing, short enough to notice a stop. */
-export const MAX_WAIT_SECONDS = 900;
+/** The longest Wait between steps: a copy that takes hours is looked at once an hour at most. */
+export const MAX_WAIT_SECONDS = 3600;
 
 interface RetryRule {
   readonly intervalSeconds: number;
