@@ -15,6 +15,7 @@
 // written compact (not pretty-printed): they are read by every step.
 import { z } from 'zod';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
+import { fnv1a } from '../domain/hash.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import {
   isoTimeSchema as isoTime,
@@ -111,12 +112,19 @@ export const backupTimingsSchema = z.object({
 });
 export type BackupTimings = z.output<typeof backupTimingsSchema>;
 
+/**
+ * A run id is an execution name, which may hold characters a key segment
+ * may not (Step Functions allows `+`, `=`, `@` and more): such a name is
+ * made safe, and followed by a hash of the whole so that two runs never share
+ * a folder.
+ */
 function runFolder(runId: string): string {
-  // A run id is an execution name: checked rather than trusted as a key segment.
-  if (!KEY_SEGMENT.test(runId)) {
-    throw new InvalidInputError(`run id ${JSON.stringify(runId)} cannot name a work document`);
-  }
-  return `work/backups/${runId}/`;
+  if (KEY_SEGMENT.test(runId)) return `work/backups/${runId}/`;
+  const safe = runId
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 100);
+  return `work/backups/${safe === '' ? 'run' : safe}-${fnv1a(runId)}/`;
 }
 
 export const backupQueueKey = (runId: string) => `${runFolder(runId)}queue.json`;
