@@ -238,16 +238,12 @@ export function databaseStatus(
   return copies.every((copy) => copy.status === 'available') ? 'OK' : 'PARTIAL';
 }
 
-/** OK when every database is OK; FAILED when none got a usable snapshot (or none was found); else PARTIAL. */
-export function summarizeStatus(results: readonly DatabaseBackupResult[]): BackupStatus {
-  return statusOfCounts(countStatuses(results));
-}
-
 export function countStatuses(results: readonly { readonly status: BackupStatus }[]): BackupCounts {
   const count = (status: BackupStatus) => results.filter((result) => result.status === status).length;
   return { databases: results.length, ok: count('OK'), partial: count('PARTIAL'), failed: count('FAILED') };
 }
 
+/** OK when every database is OK; FAILED when none got a usable snapshot (or none was found); else PARTIAL. */
 export function statusOfCounts(counts: BackupCounts): BackupStatus {
   if (counts.databases === 0) return 'FAILED';
   if (counts.ok === counts.databases) return 'OK';

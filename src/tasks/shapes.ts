@@ -11,21 +11,6 @@ export const databaseRef = z.object({
 
 export const protectedDatabase = databaseRef.extend({ engine: z.string().min(1) });
 
-export const copyRegion = z.object({ region: z.string().min(1), kmsKeyId: z.string().min(1) });
-
-export const snapshotSummary = z.object({
-  id: z.string().min(1),
-  arn: z.string().min(1),
-  region: z.string().min(1),
-  kind: z.enum(['instance', 'cluster']),
-  status: z.string().min(1),
-  /**
-   * Whether the snapshot is encrypted at rest. Absent from summaries made
-   * before it was added (a run in flight across an upgrade): unknown.
-   */
-  encrypted: z.boolean().optional(),
-});
-
 export const pollState = z.object({
   attempt: z.number().int().min(0),
   delaySeconds: z.number().int().min(0),
@@ -35,7 +20,6 @@ export const pollState = z.object({
 /** What a Catch puts at its ResultPath: the error's name and its cause. */
 export const caughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 
-export type SnapshotSummary = z.infer<typeof snapshotSummary>;
 export type CaughtError = z.infer<typeof caughtError>;
 
 /**
