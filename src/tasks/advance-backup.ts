@@ -32,13 +32,13 @@ import { readPages, writePages } from './backup-queue-store.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 
 /** RDS and store calls of one step: a few hundred, well inside the function's timeout. */
-export const MAX_ACTIONS_PER_STEP = 400;
+const MAX_ACTIONS_PER_STEP = 400;
 /** New snapshots of one step: the rest of its calls go to checks and copies. */
-export const MAX_SNAPSHOT_STARTS_PER_STEP = 200;
+const MAX_SNAPSHOT_STARTS_PER_STEP = 200;
 /** Pages of the queue one step reads at most (with those holding the next copies to start). */
-export const MAX_PAGES_PER_STEP = 6;
+const MAX_PAGES_PER_STEP = 6;
 
-export function queueLimits(queue: BackupQueue): BackupQueueLimits {
+function queueLimits(queue: BackupQueue): BackupQueueLimits {
   return {
     snapshotTimeoutMinutes: queue.snapshotTimeoutMinutes,
     concurrentCopiesPerRegion: queue.concurrentCopiesPerRegion,
@@ -53,7 +53,7 @@ export function queueLimits(queue: BackupQueue): BackupQueueLimits {
  * another deployment's), and adopting it would put it under this
  * deployment's retention.
  */
-export function assertReusable(snapshot: Snapshot, database: DatabaseRef, deployment: Deployment): void {
+function assertReusable(snapshot: Snapshot, database: DatabaseRef, deployment: Deployment): void {
   if (!ownsSnapshot(deployment, snapshot) || snapshot.tags[DATABASE_TAG] !== database.id) {
     throw new SnapshotAlreadyExistsError(snapshot.id, {
       cause: new Error(
