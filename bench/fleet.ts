@@ -20,6 +20,7 @@ import { S3ReportStore } from '../src/adapters/aws/report-store.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { dailySnapshotId, snapshotTags } from '../src/domain/backup.ts';
 import { deploymentOf } from '../src/domain/deployment.ts';
+import { writeBackupTimings } from '../src/reports/backup-queue.ts';
 import type { ExecutionMeasure } from '../src/workflow-runner/execution-limits.ts';
 import { LocalWorkflowRunner } from '../src/workflow-runner/local-runner.ts';
 import { SimulatedTime } from '../src/workflow-runner/simulated-time.ts';
@@ -85,6 +86,7 @@ const fake = installFakeRds(rdsMock, {
   manualSnapshotQuota: 1_000_000,
 });
 installFakeS3(s3Mock, { bucket: BUCKET });
+const reports = new S3ReportStore(new S3Client({ region: SOURCE_REGION }), BUCKET);
 
 // A fleet in steady state: each database has the week of daily snapshots
 // the retention keeps, in every region, so each prune has one a day to delete.
@@ -110,6 +112,22 @@ for (const id of databaseIds) {
   }
 }
 
+// ...and the timings its earlier backups observed, which each run reads to
+// schedule its first checks (a fleet's first run ever polls along the backoff).
+await writeBackupTimings(reports, {
+  schemaVersion: 1,
+  updatedAt: new Date(FIRST_DAY - DAY_MS + BACKUP_AT_MS).toISOString(),
+  databases: Object.fromEntries(
+    databaseIds.map((id) => [
+      id,
+      {
+        snapshotSeconds: SNAPSHOT_SECONDS,
+        copySeconds: Object.fromEntries(copyRegions.map((region) => [region, COPY_SECONDS])),
+      },
+    ]),
+  ),
+});
+
 let maxStateBytes = 0;
 let maxStateAt = '';
 let maxHistoryEvents = 0;
@@ -127,7 +145,7 @@ const runner = new LocalWorkflowRunner({
   dependencies: {
     config,
     rds: awsRdsPortProvider({ clientFactory: (region) => new RDSClient({ region }) }),
-    reports: new S3ReportStore(new S3Client({ region: SOURCE_REGION }), BUCKET),
+    reports,
     sandboxes: () => {
       throw new Error('the backup and the prune use no sandbox');
     },
@@ -140,14 +158,29 @@ const runner = new LocalWorkflowRunner({
   limits: 'measure',
   simulatedClock: time,
   onExecutionMeasured,
+  onEvent: (event) => {
+    if (event.type === 'step') countApiCalls();
+  },
 });
 
 let apiCalls = 0;
-const takeApiCalls = () => {
-  const calls = rdsMock.calls().length + s3Mock.calls().length;
-  // The mocks keep every call's arguments: forget them once counted.
+let backupApiCalls = 0;
+let pruneApiCalls = 0;
+let uncounted = 0;
+/**
+ * The mocks keep every call's arguments (each stored document's body among
+ * them): counted and forgotten after every task, so that what a run keeps
+ * in memory does not grow with its length.
+ */
+const countApiCalls = () => {
+  uncounted += rdsMock.calls().length + s3Mock.calls().length;
   rdsMock.resetHistory();
   s3Mock.resetHistory();
+};
+const takeApiCalls = () => {
+  countApiCalls();
+  const calls = uncounted;
+  uncounted = 0;
   apiCalls += calls;
   return calls;
 };
@@ -159,11 +192,15 @@ for (let day = 0; day < days; day++) {
   const dayStart = FIRST_DAY + day * DAY_MS;
   time.advanceTo(new Date(dayStart + BACKUP_AT_MS));
   const backupStarted = time.now().getTime();
+  const backupClock = performance.now();
   const backup = (await runner.run('backup', {}, `backup-day-${day + 1}`)) as { status?: string };
   const backupHours = (time.now().getTime() - backupStarted) / 3_600_000;
   modelledBackupHours = Math.max(modelledBackupHours, backupHours);
+  const backupSeconds = (performance.now() - backupClock) / 1000;
   const backupCalls = takeApiCalls();
+  backupApiCalls += backupCalls;
   time.advanceTo(new Date(dayStart + PRUNE_AT_MS));
+  const pruneClock = performance.now();
   const prune = (await runner.run('prune', {}, `prune-day-${day + 1}`)) as {
     status?: string;
     deleted?: unknown[];
@@ -173,14 +210,23 @@ for (let day = 0; day < days; day++) {
   const violations = [
     ...new Set((prune.findings ?? []).filter((f) => f.severity === 'violation').map((f) => f.kind)),
   ];
+  const pruneSeconds = (performance.now() - pruneClock) / 1000;
   const pruneCalls = takeApiCalls();
+  pruneApiCalls += pruneCalls;
   console.log(
-    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
+    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; backup ${backupSeconds.toFixed(1)} s, prune ${pruneSeconds.toFixed(1)} s, ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
   );
 }
 const seconds = (performance.now() - started) / 1000;
 console.log(`largest state: ${maxStateAt}`);
 const databaseDays = databases * days;
+// Snapshots, then every region's copies in waves of the copy limit, the regions in parallel.
+const physicalBoundHours =
+  (SNAPSHOT_SECONDS + Math.ceil(databases / CONCURRENT_COPIES) * COPY_SECONDS) / 3600;
+console.log(
+  `per database-day: backup ${(backupApiCalls / databaseDays).toFixed(2)} API calls, prune ${(pruneApiCalls / databaseDays).toFixed(2)}; ` +
+    `longest backup ${modelledBackupHours.toFixed(2)} modelled hours, ${(modelledBackupHours / physicalBoundHours).toFixed(2)} × the physical bound of ${physicalBoundHours.toFixed(2)}`,
+);
 console.log(
   JSON.stringify({
     databases,

@@ -97,7 +97,7 @@ export interface StackSettings {
   readonly schedules: Config['schedules'];
   /** Empty when no address is configured: a CloudFormation condition skips the subscription then. */
   readonly alertEmail: string;
-  /** kms:CreateGrant and kms:DescribeKey on each copy region's key, for the copy-snapshot role. */
+  /** kms:CreateGrant and kms:DescribeKey on each copy region's key, for the advance-backup role. */
   readonly copyKeyStatements: readonly IamStatement[];
   /** The tool's own DB snapshots (`restorable-*`) in each of the snapshotRegions: what the prune may delete. */
   readonly ownSnapshotArns: readonly CfnString[];
@@ -283,7 +283,7 @@ export function regionalArns(regions: readonly string[], service: string, resour
  * The keys that encrypt the snapshots drills restore. RDS restores an
  * encrypted snapshot with its own key, through a grant it creates (for itself,
  * an AWS resource) in the caller's name: in each copy region exactly the
- * configured key, as for copy-snapshot; in the source region, where a drill
+ * configured key, as for advance-backup; in the source region, where a drill
  * may restore an original snapshot (`--region`), any key of the region, as
  * the originals are encrypted with their databases' keys. Every statement
  * holds only for calls RDS makes in that region (`kms:ViaService`).

@@ -1,9 +1,9 @@
 // What `--target aws` prints while a deployed workflow runs: Step Functions
 // history events turned into progress lines, with no I/O. The parent
-// workflows (drill, backup) run one child execution per database
-// (`states:startExecution.sync:2` inside an inline Map); their histories say
-// little about a database, so each child's history is narrated too, every
-// line prefixed with its database.
+// workflows run child executions (`states:startExecution.sync:2`): the drill
+// one per database inside an inline Map, the backup one per batch of steps
+// of its run queue; their histories say little, so each child's history is
+// narrated too, every line prefixed with its database (or its execution).
 //
 // The children are found in the parent's own history (the TaskSubmitted event
 // of each child's task), not by ListExecutions on the child state machine:
@@ -23,8 +23,7 @@
 // few fields named below and never printed whole (they may be large).
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { describeCaughtError } from '../tasks/record-backup.ts';
-import { caughtError } from '../tasks/shapes.ts';
+import { caughtError, describeCaughtError } from '../tasks/shapes.ts';
 
 const EXECUTION_END_EVENTS: ReadonlySet<string> = new Set([
   'ExecutionSucceeded',
@@ -285,66 +284,26 @@ const DRILL_DATABASE_STEPS: readonly ChildStep[] = [
   },
 ];
 
-const copyRegionData = z.object({ copyRegion: z.object({ region: z.string() }) });
+const backupStep = z.object({
+  round: z.number(),
+  done: z.boolean(),
+  waitSeconds: z.number(),
+  databases: z.number(),
+  settled: z.number(),
+});
 
-/** The meaningful transitions of backup-database (workflows/backup-database.asl.json). */
-const BACKUP_DATABASE_STEPS: readonly ChildStep[] = [
-  { event: 'TaskStateEntered', state: 'CreateSnapshot', describe: () => 'creating the snapshot' },
+/** The meaningful transitions of backup-rounds (workflows/backup-rounds.asl.json): each step's progress. */
+const BACKUP_ROUNDS_STEPS: readonly ChildStep[] = [
   {
     event: 'TaskStateExited',
-    state: 'CreateSnapshot',
+    state: 'AdvanceBackup',
     describe: (output) => {
-      const snapshot = read(z.object({ source: z.object({ snapshot: snapshotData }) }), output)?.source
-        .snapshot;
-      return snapshot === undefined
-        ? undefined
-        : `snapshot ${snapshot.id} in ${snapshot.region}: ${snapshot.status ?? 'requested'}`;
-    },
-  },
-  {
-    // Entered only once the source snapshot is available (IsSnapshotAvailable).
-    event: 'MapStateEntered',
-    state: 'CopyToRegions',
-    describe: (input) => {
-      const snapshot = read(z.object({ source: z.object({ snapshot: snapshotData }) }), input)?.source
-        .snapshot;
-      return snapshot === undefined ? 'snapshot available' : `snapshot ${snapshot.id} available`;
-    },
-  },
-  {
-    event: 'TaskStateEntered',
-    state: 'CopySnapshot',
-    describe: (input) => {
-      const region = read(copyRegionData, input)?.copyRegion.region;
-      return region === undefined ? 'copy started' : `copy to ${region} started`;
-    },
-  },
-  {
-    event: 'PassStateEntered',
-    state: 'CopyDone',
-    describe: (input) => {
-      const copy = read(copyRegionData.extend({ copy: z.object({ snapshot: snapshotData }) }), input);
-      return copy === undefined
-        ? 'copy available'
-        : `copy to ${copy.copyRegion.region} available: ${copy.copy.snapshot.id}`;
-    },
-  },
-  {
-    event: 'PassStateEntered',
-    state: 'CopyFailed',
-    describe: (input) => {
-      const copy = read(copyRegionData.extend({ error: caughtError }), input);
-      return copy === undefined
-        ? 'copy failed'
-        : `copy to ${copy.copyRegion.region} failed: ${describeCaughtError(copy.error)}`;
-    },
-  },
-  {
-    event: 'TaskStateExited',
-    state: 'RecordBackup',
-    describe: (output) => {
-      const status = read(z.object({ status: z.string() }), output)?.status;
-      return status === undefined ? 'backup recorded' : `backup ${status}`;
+      const step = read(backupStep, output);
+      if (step === undefined) return undefined;
+      const progress = `step ${step.round}: ${step.settled}/${step.databases} databases done`;
+      return step.done || step.waitSeconds === 0
+        ? progress
+        : `${progress}, next step in ${step.waitSeconds} s`;
     },
   },
 ];
@@ -352,7 +311,7 @@ const BACKUP_DATABASE_STEPS: readonly ChildStep[] = [
 /** The transitions told for each child workflow, by the workflow's name (restorable-<stage>-<workflow>). */
 const CHILD_STEPS: Readonly<Record<string, readonly ChildStep[]>> = {
   'drill-database': DRILL_DATABASE_STEPS,
-  'backup-database': BACKUP_DATABASE_STEPS,
+  'backup-rounds': BACKUP_ROUNDS_STEPS,
 };
 
 /** The steps of a child workflow given its state machine's name; none for a workflow without a table. */

@@ -96,7 +96,16 @@ const backup = z
       .min(1)
       .max(40)
       .default(10)
-      .describe('Databases backed up at the same time.'),
+      .describe('RDS calls a backup step makes at the same time.'),
+    concurrentCopiesPerRegion: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(20)
+      .describe(
+        'Copies a backup run keeps in flight into each copy region: RDS allows 20 concurrent copy requests per destination region.',
+      ),
     snapshotTimeoutMinutes: z
       .number()
       .int()

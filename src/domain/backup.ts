@@ -47,11 +47,27 @@ export interface DatabaseBackupResult {
   readonly error?: string;
 }
 
+export interface BackupCounts {
+  readonly databases: number;
+  readonly ok: number;
+  readonly partial: number;
+  readonly failed: number;
+}
+
 export interface BackupRunSummary {
   readonly runId: string;
   readonly startedAt: string;
   readonly status: BackupStatus;
+  /** How many databases ended in each status. */
+  readonly counts: BackupCounts;
+  /**
+   * Every database of a run of at most `MAX_LISTED_DATABASES`; of a larger
+   * one, only those not OK, at most that many: the summary stays small
+   * whatever the fleet's size, and the records say the rest.
+   */
   readonly databases: DatabaseBackupResult[];
+  /** Databases the summary does not list. */
+  readonly unlisted: number;
   /** Each region's and kind's manual snapshot quota, as the run found it before its snapshots. */
   readonly snapshotQuotas: SnapshotQuotaHeadroom[];
   /** Warnings that do not change the status, e.g. a quota the run's snapshots would exceed. */
@@ -222,10 +238,23 @@ export function databaseStatus(
   return copies.every((copy) => copy.status === 'available') ? 'OK' : 'PARTIAL';
 }
 
+export function countStatuses(results: readonly { readonly status: BackupStatus }[]): BackupCounts {
+  const count = (status: BackupStatus) => results.filter((result) => result.status === status).length;
+  return { databases: results.length, ok: count('OK'), partial: count('PARTIAL'), failed: count('FAILED') };
+}
+
 /** OK when every database is OK; FAILED when none got a usable snapshot (or none was found); else PARTIAL. */
-export function summarizeStatus(results: readonly DatabaseBackupResult[]): BackupStatus {
-  if (results.length === 0) return 'FAILED';
-  if (results.every((result) => result.status === 'OK')) return 'OK';
-  if (results.every((result) => result.status === 'FAILED')) return 'FAILED';
+export function statusOfCounts(counts: BackupCounts): BackupStatus {
+  if (counts.databases === 0) return 'FAILED';
+  if (counts.ok === counts.databases) return 'OK';
+  if (counts.failed === counts.databases) return 'FAILED';
   return 'PARTIAL';
+}
+
+export const MAX_LISTED_DATABASES = 50;
+
+/** The databases a run's summary lists (see `BackupRunSummary.databases`), in the run's order. */
+export function listedDatabases<T extends { readonly status: BackupStatus }>(results: readonly T[]): T[] {
+  if (results.length <= MAX_LISTED_DATABASES) return [...results];
+  return results.filter((result) => result.status !== 'OK').slice(0, MAX_LISTED_DATABASES);
 }

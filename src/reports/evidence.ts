@@ -48,6 +48,16 @@ export const backupRecordSchema = z
       }),
     ),
     error: z.string().optional(),
+    /**
+     * How long the snapshot and each copy took, in seconds, where this run
+     * started and timed them: the evidence the next run schedules its checks by.
+     */
+    durations: z
+      .object({
+        snapshotSeconds: z.number().nonnegative().optional(),
+        copySeconds: z.record(z.string(), z.number().nonnegative()).optional(),
+      })
+      .optional(),
   })
   .loose();
 export type BackupRecord = z.output<typeof backupRecordSchema>;

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { DatabaseNotFoundError } from '../domain/errors.ts';
 import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
+import { readBackupTimings } from '../reports/backup-queue.ts';
 import { defineTask } from '../runtime/task.ts';
+import { writeNewBackupQueue } from './backup-queue-store.ts';
 import { readSnapshotQuotas } from './snapshot-quotas.ts';
 
 export const discoverDatabasesTask = defineTask({
@@ -12,14 +14,15 @@ export const discoverDatabasesTask = defineTask({
     request: z.object({ databaseIds: z.array(z.string().min(1)).optional() }).loose(),
     executionName: z.string().min(1),
   }),
-  async run(input, { config, rds, clock }) {
+  async run(input, { config, rds, reports, clock }) {
     // The run's time is fixed here, once, and passed down: it names the day's
     // snapshots, so every database of a run agrees on the day.
     const startedAt = clock().toISOString();
     const copyRegions = config.copyRegions.map((copy) => copy.region);
-    const [listed, quotas] = await Promise.all([
+    const [listed, quotas, timings] = await Promise.all([
       rds(config.sourceRegion).listDatabases(),
       readSnapshotQuotas(rds, [config.sourceRegion, ...copyRegions]),
+      readBackupTimings(reports),
     ]);
     const protectedDatabases = selectProtectedDatabases(listed, config.selection);
     const wanted = input.request.databaseIds;
@@ -38,14 +41,22 @@ export const discoverDatabasesTask = defineTask({
       quotas,
       removals: [],
     });
-    return {
+    // The fleet goes to the run's work document, not into the workflow's
+    // state: the state carries counts whatever the fleet's size.
+    await writeNewBackupQueue(reports, {
       runId: input.executionName,
       startedAt,
       sourceRegion: config.sourceRegion,
       copyRegions: config.copyRegions,
-      maxConcurrency: config.backup.maxConcurrency,
       snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
-      databases: databases.map(({ kind, id, engine }) => ({ kind, id, engine })),
+      concurrentCopiesPerRegion: config.backup.concurrentCopiesPerRegion,
+      databases: databases.map(({ kind, id }) => ({ kind, id, expected: timings[id] ?? {} })),
+    });
+    return {
+      runId: input.executionName,
+      startedAt,
+      databases: databases.length,
+      round: 0,
       snapshotQuotas: snapshotQuota.headroom,
       findings: snapshotQuota.findings,
     };

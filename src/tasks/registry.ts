@@ -2,17 +2,14 @@
 // serverless.yml substitutes the same placeholders with the deployed functions;
 // the local runner binds them to these tasks in-process.
 import type { AnyTask } from '../runtime/task.ts';
+import { advanceBackupTask } from './advance-backup.ts';
 import { checkRegionalVerificationTask } from './check-regional-verification.ts';
 import { checkSandboxTask } from './check-sandbox.ts';
-import { checkSnapshotTask } from './check-snapshot.ts';
-import { copySnapshotTask } from './copy-snapshot.ts';
-import { createSnapshotTask } from './create-snapshot.ts';
 import { deleteSnapshotTask } from './delete-snapshot.ts';
 import { discoverDatabasesTask } from './discover-databases.ts';
 import { markSnapshotProvenBadTask } from './mark-snapshot-proven-bad.ts';
 import { planDrillsTask } from './plan-drills.ts';
 import { planPruneTask } from './plan-prune.ts';
-import { recordBackupTask } from './record-backup.ts';
 import { restoreSandboxTask } from './restore-sandbox.ts';
 import { startRegionalVerificationTask } from './start-regional-verification.ts';
 import { summarizeBackupRunTask } from './summarize-backup-run.ts';
@@ -26,10 +23,7 @@ import { writePruneLogTask } from './write-prune-log.ts';
 
 export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   DiscoverDatabasesFunctionArn: discoverDatabasesTask,
-  CreateSnapshotFunctionArn: createSnapshotTask,
-  CheckSnapshotFunctionArn: checkSnapshotTask,
-  CopySnapshotFunctionArn: copySnapshotTask,
-  RecordBackupFunctionArn: recordBackupTask,
+  AdvanceBackupFunctionArn: advanceBackupTask,
   SummarizeBackupRunFunctionArn: summarizeBackupRunTask,
   PlanPruneFunctionArn: planPruneTask,
   DeleteSnapshotFunctionArn: deleteSnapshotTask,
@@ -50,7 +44,7 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
 
 /** Child workflows started from a parent: placeholder → workflow file name (without `.asl.json`). */
 export const workflowsByPlaceholder: Readonly<Record<string, string>> = {
-  BackupDatabaseStateMachineArn: 'backup-database',
+  BackupRoundsStateMachineArn: 'backup-rounds',
   DrillDatabaseStateMachineArn: 'drill-database',
 };
 

@@ -11,21 +11,6 @@ export const databaseRef = z.object({
 
 export const protectedDatabase = databaseRef.extend({ engine: z.string().min(1) });
 
-export const copyRegion = z.object({ region: z.string().min(1), kmsKeyId: z.string().min(1) });
-
-export const snapshotSummary = z.object({
-  id: z.string().min(1),
-  arn: z.string().min(1),
-  region: z.string().min(1),
-  kind: z.enum(['instance', 'cluster']),
-  status: z.string().min(1),
-  /**
-   * Whether the snapshot is encrypted at rest. Absent from summaries made
-   * before it was added (a run in flight across an upgrade): unknown.
-   */
-  encrypted: z.boolean().optional(),
-});
-
 export const pollState = z.object({
   attempt: z.number().int().min(0),
   delaySeconds: z.number().int().min(0),
@@ -35,8 +20,35 @@ export const pollState = z.object({
 /** What a Catch puts at its ResultPath: the error's name and its cause. */
 export const caughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 
-export type SnapshotSummary = z.infer<typeof snapshotSummary>;
 export type CaughtError = z.infer<typeof caughtError>;
+
+/**
+ * Lambda errors arrive in a Catch as a JSON Cause with `errorMessage`; a
+ * failed child execution (`startExecution.sync`) as `States.TaskFailed` with
+ * the child's DescribeExecution as its Cause, whose own `Error` and `Cause`
+ * say what failed; other integrations give plain text.
+ */
+export function describeCaughtError(error: CaughtError): string {
+  if (error.Cause === undefined || error.Cause === '') return error.Error;
+  try {
+    const parsed: unknown = JSON.parse(error.Cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+      return `${error.Error}: ${String(parsed.errorMessage)}`;
+    }
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'Error' in parsed &&
+      typeof parsed.Error === 'string'
+    ) {
+      const cause = 'Cause' in parsed && typeof parsed.Cause === 'string' ? parsed.Cause : undefined;
+      return describeCaughtError({ Error: parsed.Error, ...(cause === undefined ? {} : { Cause: cause }) });
+    }
+  } catch {
+    // not JSON: the cause is the message itself
+  }
+  return `${error.Error}: ${error.Cause}`;
+}
 
 /** A finding of the policy audits (domain/prune.ts `Finding`). */
 export const finding = z.object({

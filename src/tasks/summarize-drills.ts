@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineTask } from '../runtime/task.ts';
 import { cutMessage, drillBacklog } from './drill-shapes.ts';
-import { describeCaughtError } from './record-backup.ts';
-import { caughtError } from './shapes.ts';
+import { caughtError, describeCaughtError } from './shapes.ts';
 
 const drillOutcome = z
   .object({

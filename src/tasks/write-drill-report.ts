@@ -23,8 +23,7 @@ import type { CorruptDocument } from '../reports/json-document.ts';
 import { defineTask } from '../runtime/task.ts';
 import type { CheckResult, Inventory } from '../verifier/types.ts';
 import { plannedDrill, restoreOutcome } from './drill-shapes.ts';
-import { describeCaughtError } from './record-backup.ts';
-import { caughtError, isoTime } from './shapes.ts';
+import { caughtError, describeCaughtError, isoTime } from './shapes.ts';
 
 const notRun = (name: string, why: string): CheckResult => ({
   name,

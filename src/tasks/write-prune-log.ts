@@ -13,8 +13,7 @@ import {
 import { writePruneLog } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 import { MAX_LISTED } from './plan-prune.ts';
-import { describeCaughtError } from './record-backup.ts';
-import { caughtError, finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
+import { caughtError, describeCaughtError, finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
 
 const deletion = z.object({
   database: z.string(),

@@ -190,6 +190,7 @@ function matchingRetrier(retriers: readonly Retrier[], errorName: string): Retri
 
 export type WorkflowEvent =
   | { readonly type: 'task'; readonly workflow: string; readonly state: string; readonly input: unknown }
+  | { readonly type: 'step'; readonly workflow: string; readonly state: string; readonly output: unknown }
   | { readonly type: 'failed'; readonly workflow: string; readonly state: string; readonly error: string }
   | { readonly type: 'retry'; readonly workflow: string; readonly state: string; readonly attempt: number };
 
@@ -419,6 +420,8 @@ export class LocalWorkflowRunner {
       if (onEvent === undefined) continue;
       if (event.type === 'StateEntered' && event.state.type === 'Task') {
         onEvent({ type: 'task', workflow, state: event.state.name, input: event.state.input });
+      } else if (event.type === 'StateExited' && event.state.type === 'Task') {
+        onEvent({ type: 'step', workflow, state: event.state.name, output: event.state.output });
       } else if (event.type === 'StateFailed') {
         onEvent({ type: 'failed', workflow, state: event.state.name, error: event.Error });
       } else if (event.type === 'StateRetried') {

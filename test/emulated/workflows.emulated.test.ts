@@ -532,14 +532,18 @@ describe('the workflows with the aws adapters over moto_server', () => {
         }),
       ]);
     }
-    for (const operation of [
-      'CreateDBSnapshot',
-      'CreateDBClusterSnapshot',
-      'CopyDBSnapshot',
-      'CopyDBClusterSnapshot',
-    ]) {
-      expect(operations.inputsOf(operation, before)).toEqual([]);
-    }
+    // The rerun asks for the day's ids again, RDS refuses them as taken, and
+    // the run adopts what it finds: no retake, no recopy, nothing new.
+    const asked = (operation: string, field: string) =>
+      operations.inputsOf(operation, before).map((input) => input[field]);
+    expect([
+      ...asked('CreateDBSnapshot', 'DBSnapshotIdentifier'),
+      ...asked('CreateDBClusterSnapshot', 'DBClusterSnapshotIdentifier'),
+    ]).toEqual([`restorable-orders-${day}`, `restorable-billing-${day}`]);
+    expect([
+      ...asked('CopyDBSnapshot', 'TargetDBSnapshotIdentifier'),
+      ...asked('CopyDBClusterSnapshot', 'TargetDBClusterSnapshotIdentifier'),
+    ]).toEqual([`restorable-orders-${day}`, `restorable-billing-${day}`]);
     for (const database of PROTECTED) {
       expect(await snapshotsOf(SOURCE_REGION, database)).toHaveLength(1);
       expect(await snapshotsOf(COPY_REGION, database)).toHaveLength(1);

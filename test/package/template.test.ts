@@ -86,7 +86,7 @@ function roleOf(name: string): string {
   return role;
 }
 
-/** A placeholder such as `CreateSnapshotFunctionArn` names the Lambda function `create-snapshot`. */
+/** A placeholder such as `AdvanceBackupFunctionArn` names the Lambda function `advance-backup`. */
 function handlerOfPlaceholder(placeholder: string): string {
   return placeholder
     .replace(/FunctionArn$/, '')
@@ -458,8 +458,8 @@ describe('IAM', () => {
     }
   });
 
-  it('lets create-snapshot create only restorable-* snapshots, tagged restorable:managed=true in the request', () => {
-    const statements = roleStatements(template, roleOf('create-snapshot'));
+  it('lets advance-backup create only restorable-* snapshots of the source region, and tag only restorable-* snapshots, tagged restorable:managed=true in the request', () => {
+    const statements = roleStatements(template, roleOf('advance-backup'));
     const creates = [
       ...allowing(statements, 'rds:CreateDBSnapshot'),
       ...allowing(statements, 'rds:CreateDBClusterSnapshot'),
@@ -469,6 +469,8 @@ describe('IAM', () => {
     expect(tags.length).toBeGreaterThan(0);
     for (const statement of [...creates, ...tags]) {
       expect(statement.Condition.StringEquals?.['aws:RequestTag/restorable:managed']).toBe('true');
+    }
+    for (const statement of creates) {
       const snapshotResources = statement.resources.filter((arn) => /:(cluster-)?snapshot:/.test(arn));
       expect(snapshotResources.sort()).toEqual(ownSourceSnapshots().sort());
     }
@@ -711,23 +713,49 @@ describe('IAM', () => {
     ]);
   });
 
-  it.each(['discover-databases', 'check-snapshot'])('keeps %s read-only', (name) => {
-    const statements = roleStatements(template, roleOf(name));
+  it('keeps discover-databases read-only on RDS, and lets it write only the run queues and read only the backup timings', () => {
+    const statements = roleStatements(template, roleOf('discover-databases'));
     const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
     expect(rds.length).toBeGreaterThan(0);
     expect(rds.every((action) => action.startsWith('rds:Describe'))).toBe(true);
-    expect([...servicesOf(statements)].sort()).toEqual(['logs', 'rds']);
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 'rds', 's3']);
+    expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/work/backups/*`,
+    ]);
+    expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/work/backups/timings.json`,
+    ]);
   });
 
-  it('lets copy-snapshot use the configured key of each copy region, for grants to AWS resources only', () => {
-    const statements = roleStatements(template, roleOf('copy-snapshot'));
+  it('lets advance-backup describe only restorable-* snapshots, in the regions the tool writes to', () => {
+    const statements = roleStatements(template, roleOf('advance-backup'));
+    const describes = [
+      ...allowing(statements, 'rds:DescribeDBSnapshots'),
+      ...allowing(statements, 'rds:DescribeDBClusterSnapshots'),
+    ];
+    expect(describes.length).toBeGreaterThan(0);
+    for (const statement of describes) {
+      expect(statement.resources.every(isOwnSnapshotPattern)).toBe(true);
+      expect(asList(statement.Condition.StringEquals?.['aws:RequestedRegion'])).toEqual(snapshotRegions());
+    }
+  });
+
+  it('lets advance-backup use the configured key of each copy region, for grants to AWS resources only, and the reports key', () => {
+    const statements = roleStatements(template, roleOf('advance-backup'));
     for (const statement of allowing(statements, 'kms:CreateGrant')) {
       expect(statement.Condition.Bool?.['kms:GrantIsForAWSResource']).toBe('true');
     }
     expect([...allowedActions(statements)].filter((action) => action.startsWith('kms:')).sort()).toEqual([
       'kms:CreateGrant',
+      'kms:Decrypt',
       'kms:DescribeKey',
+      'kms:GenerateDataKey',
     ]);
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+      expect(allowing(statements, action).flatMap((statement) => statement.resources)).toEqual([
+        `\${ReportsKey.Arn}`,
+      ]);
+    }
     for (const copy of config.copyRegions) {
       for (const action of ['kms:CreateGrant', 'kms:DescribeKey']) {
         const onRegion = allowing(statements, action).filter((statement) =>
@@ -746,8 +774,8 @@ describe('IAM', () => {
     }
   });
 
-  it('lets copy-snapshot copy only within the configured regions', () => {
-    const statements = roleStatements(template, roleOf('copy-snapshot'));
+  it('lets advance-backup copy only within the configured regions', () => {
+    const statements = roleStatements(template, roleOf('advance-backup'));
     const copies = [
       ...allowing(statements, 'rds:CopyDBSnapshot'),
       ...allowing(statements, 'rds:CopyDBClusterSnapshot'),
@@ -761,18 +789,33 @@ describe('IAM', () => {
     }
   });
 
-  it("lets record-backup only put objects under the reports bucket's evidence/ prefix", () => {
-    const statements = roleStatements(template, roleOf('record-backup'));
+  it('lets advance-backup keep only the run queues and put only backup records in the reports bucket', () => {
+    const statements = roleStatements(template, roleOf('advance-backup'));
     const s3 = statements.filter((statement) => statement.actions.some((action) => action.startsWith('s3:')));
-    expect(s3.flatMap((statement) => statement.actions)).toEqual(['s3:PutObject']);
-    expect(s3.flatMap((statement) => statement.resources)).toEqual([`\${ReportsBucket.Arn}/evidence/*`]);
-    expect(allowing(statements, 'kms:GenerateDataKey').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsKey.Arn}`,
+    expect([...new Set(s3.flatMap((statement) => statement.actions))].sort()).toEqual([
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    expect(
+      allowing(statements, 's3:PutObject')
+        .flatMap((statement) => statement.resources)
+        .sort(),
+    ).toEqual([`\${ReportsBucket.Arn}/evidence/backups/*`, `\${ReportsBucket.Arn}/work/backups/*`]);
+    expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/work/backups/*`,
     ]);
   });
 
-  it('gives summarize-backup-run nothing beyond its logs', () => {
-    expect([...servicesOf(roleStatements(template, roleOf('summarize-backup-run')))]).toEqual(['logs']);
+  it('lets summarize-backup-run read the run queues and write only the backup timings', () => {
+    const statements = roleStatements(template, roleOf('summarize-backup-run'));
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 's3']);
+    expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/work/backups/timings.json`,
+    ]);
+    expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/work/backups/*`,
+    ]);
   });
 });
 
@@ -1652,7 +1695,7 @@ describe('the workflows', () => {
     // from a definition it reads as data.
     const files = workflowFiles();
     expect(files.map((file) => file.name)).toEqual(
-      expect.arrayContaining(['backup', 'backup-database', 'drill', 'drill-database', 'sweeper']),
+      expect.arrayContaining(['backup', 'backup-rounds', 'drill', 'drill-database', 'sweeper']),
     );
     for (const file of files) {
       const [, machine] = stateMachineOf(file.name);
@@ -1685,7 +1728,7 @@ describe('the workflows', () => {
   });
 
   const PARENTS = [
-    ['backup', 'backup-database', 'BackupDatabaseStateMachineArn'],
+    ['backup', 'backup-rounds', 'BackupRoundsStateMachineArn'],
     ['drill', 'drill-database', 'DrillDatabaseStateMachineArn'],
   ] as const;
 

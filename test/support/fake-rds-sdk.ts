@@ -158,6 +158,8 @@ export interface FakeRds {
   setSnapshotStatus(region: string, kind: Kind, id: string, status: string): void;
   /** Makes a KMS key unusable: using it fails with KMSKeyNotAccessibleFault. */
   disableKmsKey(keyId: string): void;
+  /** The most cross-region copies that were in flight into the region at once, since the fake was installed. */
+  peakCopiesInFlight(region: string): number;
   /** The stored snapshots of a region, as RDS would describe them, without advancing them. */
   snapshots(region: string, kind: Kind): Array<DBSnapshot | DBClusterSnapshot>;
   reset(): void;
@@ -220,6 +222,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
   const durations = options.durations;
   const regions = new Map<string, RegionStore>();
   const disabledKeys = new Set<string>();
+  const peakCopies = new Map<string, number>();
 
   function store(region: string): RegionStore {
     let regionStore = regions.get(region);
@@ -573,6 +576,9 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       tags: copiedTags(original.tags, input),
     };
     putSnapshot(region, copy);
+    if (copy.sourceRegion !== undefined) {
+      peakCopies.set(region, Math.max(peakCopies.get(region) ?? 0, copiesInFlight(region)));
+    }
     return copy;
   }
 
@@ -941,6 +947,10 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       disabledKeys.add(keyId);
     },
 
+    peakCopiesInFlight(region) {
+      return peakCopies.get(region) ?? 0;
+    },
+
     snapshots(region, kind) {
       return [...store(region).snapshots[kind].values()].map((snapshot) => describe(region, snapshot));
     },
@@ -948,6 +958,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
     reset() {
       regions.clear();
       disabledKeys.clear();
+      peakCopies.clear();
     },
   };
 

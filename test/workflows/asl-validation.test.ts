@@ -26,7 +26,7 @@ describe('workflow definitions, checked by asl-validator', () => {
     expect(workflows).toEqual(
       expect.arrayContaining([
         'backup',
-        'backup-database',
+        'backup-rounds',
         'drill',
         'drill-database',
         'prune',

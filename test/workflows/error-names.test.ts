@@ -12,7 +12,7 @@ const isServiceError = (name: string) =>
 
 describe('error names in the workflows', () => {
   it('finds the workflow files', () => {
-    expect(files).toEqual(expect.arrayContaining(['backup.asl.json', 'backup-database.asl.json']));
+    expect(files).toEqual(expect.arrayContaining(['backup.asl.json', 'backup-rounds.asl.json']));
   });
 
   it.each(files)('%s matches only errors the handlers can throw', (file) => {

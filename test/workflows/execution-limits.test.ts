@@ -64,7 +64,7 @@ const counting = {
 
 /**
  * Runs `counting` twice, each time as a child execution, standing in for
- * backup-database (the runner starts children of the workflows it knows).
+ * backup-rounds (the runner starts children of the workflows it knows).
  */
 const countingTwice = {
   StartAt: 'CountOnce',
@@ -72,14 +72,14 @@ const countingTwice = {
     CountOnce: {
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
-      Parameters: { StateMachineArn: localStateMachineArn('backup-database'), 'Input.$': '$' },
+      Parameters: { StateMachineArn: localStateMachineArn('backup-rounds'), 'Input.$': '$' },
       ResultPath: null,
       Next: 'CountAgain',
     },
     CountAgain: {
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
-      Parameters: { StateMachineArn: localStateMachineArn('backup-database'), 'Input.$': '$' },
+      Parameters: { StateMachineArn: localStateMachineArn('backup-rounds'), 'Input.$': '$' },
       ResultPath: null,
       End: true,
     },
@@ -108,7 +108,7 @@ let measures: ExecutionMeasure[] = [];
 function runnerWith(limits: 'enforce' | 'measure') {
   return new LocalWorkflowRunner({
     dependencies: noTaskDependencies(() => new Date('2026-11-20T02:00:00Z')),
-    definitions: { doubling, counting, countingTwice, mapping, 'backup-database': counting },
+    definitions: { doubling, counting, countingTwice, mapping, 'backup-rounds': counting },
     onExecutionMeasured: (measure) => measures.push(measure),
     limits,
   });
@@ -184,8 +184,8 @@ describe('the history limit', () => {
     await enforcing.run('countingTwice', { i: 0, n: 3_500 });
 
     expect(measures.map((measure) => [measure.workflow, measure.historyEvents])).toEqual([
-      ['backup-database', 14_004],
-      ['backup-database', 14_004],
+      ['backup-rounds', 14_004],
+      ['backup-rounds', 14_004],
       // ExecutionStarted, 2 × 6 for each .sync Task, ExecutionSucceeded.
       ['countingTwice', 14],
     ]);

@@ -31,7 +31,7 @@ describe('Wait states in local runs', () => {
     await expect(machine.run({ poll: { delaySeconds: 300 } }).result).rejects.toThrow();
   });
 
-  it.each(['backup-database', 'drill-database'])(
+  it.each(['backup-rounds', 'drill-database'])(
     'leaves no pausing Wait in %s, nested ones included',
     (workflow) => {
       const original = loadDefinition(workflow);

@@ -52,7 +52,7 @@ describe('Wait states on a simulated clock', () => {
 });
 
 describe('retry pauses on a simulated clock', () => {
-  // The copy limit's retrier in backup-database: 60 s, doubling, at most 900 s, full jitter.
+  // A retrier of the copy limit as a workflow would declare it: 60 s, doubling, at most 900 s, full jitter.
   const copyLimitRetrier = {
     ErrorEquals: ['CopyLimitExceededError'],
     IntervalSeconds: 60,

@@ -1,5 +1,5 @@
 import type { BackupRunSummary } from '../../domain/backup.ts';
-import { selectProtectedDatabases } from '../../domain/backup.ts';
+import { countStatuses, selectProtectedDatabases } from '../../domain/backup.ts';
 import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
@@ -23,6 +23,8 @@ export function backupResult(summary: BackupRunSummary) {
       })),
       ...(database.error === undefined ? {} : { error: database.error }),
     })),
+    // A large run lists only the databases that are not OK: the counts say the rest.
+    ...(summary.unlisted > 0 ? { counts: summary.counts, unlisted: summary.unlisted } : {}),
     snapshotQuotas: summary.snapshotQuotas,
     findings: summary.findings.map(({ kind, severity, resource, detail }) => ({
       kind,
@@ -36,10 +38,12 @@ export function backupResult(summary: BackupRunSummary) {
 export function describeProgress(event: WorkflowEvent): string | undefined {
   if (event.type === 'retry') return `${event.state}: retry ${event.attempt}`;
   if (event.type === 'failed') return `${event.state}: ${event.error}`;
-  const input = event.input as { database?: { id?: string }; copyRegion?: { region?: string } } | null;
-  const database = input?.database?.id;
-  if (event.state === 'CreateSnapshot') return `${database}: snapshot`;
-  if (event.state === 'CopySnapshot') return `${database}: copy to ${input?.copyRegion?.region}`;
+  if (event.type === 'step') {
+    const step = event.output as { databases?: unknown; settled?: unknown; done?: unknown } | null;
+    if (event.state !== 'AdvanceBackup' || typeof step?.databases !== 'number') return undefined;
+    return `backup step: ${String(step.settled)} of ${step.databases} databases done`;
+  }
+  if (event.state === 'DiscoverDatabases') return 'discovering the protected databases';
   return undefined;
 }
 
@@ -89,6 +93,13 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
       ]),
     ),
   );
+  if (summary.unlisted > 0) {
+    const { ok, partial, failed } = summary.counts;
+    output.say(
+      `${summary.counts.databases} databases: ${ok} OK, ${partial} PARTIAL, ${failed} FAILED; ` +
+        `${summary.unlisted} not listed (their records are in the report store)`,
+    );
+  }
   for (const database of summary.databases) {
     if (database.error !== undefined) output.say(`${database.id}: ${database.error}`);
   }
@@ -100,12 +111,22 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
     output.say(`${finding.severity}: ${finding.kind} ${finding.resource}: ${finding.detail}`);
 }
 
-/** What a deployed backup returns: a stack deployed before the quota forecast returns none. */
-type DeployedBackupSummary = Omit<BackupRunSummary, 'snapshotQuotas' | 'findings'> &
-  Partial<Pick<BackupRunSummary, 'snapshotQuotas' | 'findings'>>;
+/**
+ * What a deployed backup returns: a stack deployed before the quota forecast
+ * returns none, and one deployed before the run queue lists every database
+ * without counts.
+ */
+type DeployedBackupSummary = Omit<BackupRunSummary, 'snapshotQuotas' | 'findings' | 'counts' | 'unlisted'> &
+  Partial<Pick<BackupRunSummary, 'snapshotQuotas' | 'findings' | 'counts' | 'unlisted'>>;
 
 function withQuotaForecast(output: DeployedBackupSummary): BackupRunSummary {
-  return { ...output, snapshotQuotas: output.snapshotQuotas ?? [], findings: output.findings ?? [] };
+  return {
+    ...output,
+    counts: output.counts ?? countStatuses(output.databases),
+    unlisted: output.unlisted ?? 0,
+    snapshotQuotas: output.snapshotQuotas ?? [],
+    findings: output.findings ?? [],
+  };
 }
 
 /** `--target aws`: starts the deployed workflow in Step Functions and follows it. */

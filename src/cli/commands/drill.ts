@@ -1,5 +1,5 @@
 import type { DrillBacklog } from '../../tasks/drill-shapes.ts';
-import { describeCaughtError } from '../../tasks/record-backup.ts';
+import { describeCaughtError } from '../../tasks/shapes.ts';
 import { type WorkflowEvent, WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';

@@ -1,7 +1,7 @@
 import type { ComplianceReport } from '../../domain/compliance-report.ts';
 import type { ReportStore } from '../../ports/report-store.ts';
 import { readComplianceReport } from '../../reports/compliance-report.ts';
-import { describeCaughtError } from '../../tasks/record-backup.ts';
+import { describeCaughtError } from '../../tasks/shapes.ts';
 import { WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
 import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';

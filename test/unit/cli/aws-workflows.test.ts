@@ -33,7 +33,7 @@ const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 const STAGE = 'prod';
 const BACKUP_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:restorable-prod-backup`;
-const BACKUP_DATABASE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:restorable-prod-backup-database`;
+const BACKUP_ROUNDS_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:restorable-prod-backup-rounds`;
 const EXECUTION_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:execution:restorable-prod-backup:backup-2026-11-22`;
 const STARTED = new Date('2026-11-22T02:00:00Z');
 
@@ -47,11 +47,11 @@ function stateMachine(name: string, arn: string) {
   return { name, stateMachineArn: arn, type: 'STANDARD' as const, creationDate: STARTED };
 }
 
-/** The deployed stack: the backup and backup-database state machines, on one page. */
+/** The deployed stack: the backup and backup-rounds state machines, on one page. */
 function deployedStack(): void {
   sfnMock.on(ListStateMachinesCommand).resolves({
     stateMachines: [
-      stateMachine('restorable-prod-backup-database', BACKUP_DATABASE_ARN),
+      stateMachine('restorable-prod-backup-rounds', BACKUP_ROUNDS_ARN),
       stateMachine('restorable-prod-backup', BACKUP_ARN),
     ],
   });
@@ -142,7 +142,7 @@ describe('findStateMachineArn', () => {
       .on(ListStateMachinesCommand)
       .resolvesOnce({
         stateMachines: [
-          stateMachine('restorable-prod-backup-database', BACKUP_DATABASE_ARN),
+          stateMachine('restorable-prod-backup-rounds', BACKUP_ROUNDS_ARN),
           stateMachine('restorable-prod-backup-old', `${BACKUP_ARN}-old`),
         ],
         nextToken: 'page-2',

@@ -8,6 +8,7 @@ describe('the backup --json result', () => {
       runId: 'backup-1',
       startedAt: '2026-11-20T02:00:00Z',
       status: 'OK',
+      counts: { databases: 1, ok: 1, partial: 0, failed: 0 },
       databases: [
         {
           id: 'billing',
@@ -24,6 +25,7 @@ describe('the backup --json result', () => {
           ],
         },
       ],
+      unlisted: 0,
       snapshotQuotas: [],
       findings: [],
     };

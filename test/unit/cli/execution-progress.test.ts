@@ -13,7 +13,7 @@ import {
 } from '../../support/sfn-history.ts';
 
 const DRILL_CHILD = 'restorable-prod-drill-database';
-const BACKUP_CHILD = 'restorable-prod-backup-database';
+const BACKUP_CHILD = 'restorable-prod-backup-rounds';
 const ORDERS_DRILL = executionArnOf(DRILL_CHILD, '3f1c9a52-2b7e-4c1d-9e8f-0a1b2c3d4e5f');
 const BILLING_DRILL = executionArnOf(DRILL_CHILD, '7d2e4b61-9c0a-4f3e-8b1d-1a2b3c4d5e6f');
 
@@ -261,109 +261,28 @@ describe('ChildNarrator', () => {
     ]);
   });
 
-  it('tells a backup: snapshot created, each copy started and finished or failed, the status', () => {
-    // Prepare: backup-database copies to two regions; one copy fails.
+  it("tells a backup's steps: how many databases are done, and when the next step is", () => {
+    // Prepare: backup-rounds takes two steps, the first waiting on its copies.
     const history = new HistoryBuilder();
-    const input = {
+    const started = history.executionStarted({ runId: 'backup-2026-11-22', round: 0 });
+    const step = (round: number, settled: number, done: boolean, waitSeconds: number) => ({
       runId: 'backup-2026-11-22',
-      startedAt: '2026-11-22T02:00:00.000Z',
-      sourceRegion: 'eu-west-1',
-      copyRegions: [
-        { region: 'eu-central-1', kmsKeyId: 'alias/restorable' },
-        { region: 'us-east-1', kmsKeyId: 'alias/restorable' },
-      ],
-      snapshotTimeoutMinutes: 120,
-      database: { kind: 'instance', id: 'orders', engine: 'postgres' },
-    };
-    const source = (status: string) => ({
-      snapshot: {
-        id: 'restorable-orders-2026-11-22',
-        arn: 'arn:aws:rds:eu-west-1:123456789012:snapshot:restorable-orders-2026-11-22',
-        region: 'eu-west-1',
-        kind: 'instance',
-        status,
-        encrypted: true,
-      },
-      poll: poll(0),
+      round,
+      done,
+      waitSeconds,
+      databases: 40,
+      settled,
     });
-    const started = history.executionStarted(input);
-    const created = history.lambdaTask(
-      'CreateSnapshot',
-      input,
-      { ...input, source: source('creating') },
-      started,
-    );
-    const waited = history.passThrough(
-      'Wait',
-      'WaitForSnapshot',
-      { ...input, source: source('creating') },
-      created,
-    );
-    const checked = history.lambdaTask(
-      'CheckSnapshot',
+    const first = history.lambdaTask('AdvanceBackup', {}, step(1, 0, false, 1200), started);
+    const waited = history.passThrough('Wait', 'WaitForNextStep', step(1, 0, false, 1200), first);
+    const failed = history.failedLambdaTask(
+      'AdvanceBackup',
       {},
-      { ...input, source: source('available') },
+      'ThrottlingError',
+      'SlowDown: reduce your request rate',
       waited,
     );
-    const ready = history.passThrough(
-      'Choice',
-      'IsSnapshotAvailable',
-      { ...input, source: source('available') },
-      checked,
-    );
-    const map = history.entered(
-      'MapStateEntered',
-      'CopyToRegions',
-      { ...input, source: source('available') },
-      ready,
-    );
-    const mapStarted = history.add('MapStateStarted', map, { mapStateStartedEventDetails: { length: 2 } });
-    const items = input.copyRegions.map((copyRegion, index) => {
-      const item = history.add('MapIterationStarted', mapStarted, {
-        mapIterationStartedEventDetails: { name: 'CopyToRegions', index },
-      });
-      return { copyRegion, database: input.database, source: source('available').snapshot, item };
-    });
-    const [central, east] = items;
-    if (central === undefined || east === undefined) throw new Error('two copy regions');
-    const copying = (item: typeof central) => ({ ...item, item: undefined });
-    const centralCopy = history.lambdaTask('CopySnapshot', copying(central), copying(central), central.item);
-    const eastFailed = history.failedLambdaTask(
-      'CopySnapshot',
-      copying(east),
-      'KmsKeyNotAccessibleError',
-      'alias/restorable is not usable in us-east-1',
-      east.item,
-    );
-    const copy = {
-      snapshot: {
-        ...source('available').snapshot,
-        id: 'restorable-orders-2026-11-22-copy',
-        region: 'eu-central-1',
-      },
-    };
-    const centralDone = history.passThrough('Pass', 'CopyDone', { ...copying(central), copy }, centralCopy);
-    const eastDone = history.passThrough(
-      'Pass',
-      'CopyFailed',
-      {
-        ...copying(east),
-        error: {
-          Error: 'KmsKeyNotAccessibleError',
-          Cause: '{"errorMessage":"alias/restorable is not usable"}',
-        },
-      },
-      eastFailed,
-    );
-    history.add('MapIterationSucceeded', centralDone, {
-      mapIterationSucceededEventDetails: { name: 'CopyToRegions', index: 0 },
-    });
-    const lastItem = history.add('MapIterationSucceeded', eastDone, {
-      mapIterationSucceededEventDetails: { name: 'CopyToRegions', index: 1 },
-    });
-    const mapSucceeded = history.add('MapStateSucceeded', lastItem);
-    const mapExited = history.exited('MapStateExited', 'CopyToRegions', {}, mapSucceeded);
-    history.lambdaTask('RecordBackup', {}, { id: 'orders', status: 'PARTIAL', snapshots: [] }, mapExited);
+    history.lambdaTask('AdvanceBackup', {}, step(2, 40, true, 0), failed);
     const narrator = new ChildNarrator(executionArnOf(BACKUP_CHILD, '0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b'));
 
     // Act
@@ -371,15 +290,9 @@ describe('ChildNarrator', () => {
 
     // Assess
     expect(lines).toEqual([
-      'orders: creating the snapshot',
-      'orders: snapshot restorable-orders-2026-11-22 in eu-west-1: creating',
-      'orders: snapshot restorable-orders-2026-11-22 available',
-      'orders: copy to eu-central-1 started',
-      'orders: copy to us-east-1 started',
-      'orders: CopySnapshot failed: KmsKeyNotAccessibleError: alias/restorable is not usable in us-east-1',
-      'orders: copy to eu-central-1 available: restorable-orders-2026-11-22-copy',
-      'orders: copy to us-east-1 failed: KmsKeyNotAccessibleError: alias/restorable is not usable',
-      'orders: backup PARTIAL',
+      '0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b: step 1: 0/40 databases done, next step in 1200 s',
+      '0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b: AdvanceBackup failed: ThrottlingError: SlowDown: reduce your request rate',
+      '0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b: step 2: 40/40 databases done',
     ]);
   });
 

@@ -73,7 +73,9 @@ const summary: BackupRunSummary = {
   runId: 'backup-2026-11-22',
   startedAt: '2026-11-22T02:00:00Z',
   status: 'OK',
+  counts: { databases: 0, ok: 0, partial: 0, failed: 0 },
   databases: [],
+  unlisted: 0,
   snapshotQuotas: quotas,
   findings: [warning],
 };

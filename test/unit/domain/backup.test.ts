@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.ts';
 import {
   copySnapshotId,
+  countStatuses,
   type DatabaseBackupResult,
   dailySnapshotId,
   databaseStatus,
   firstPoll,
   isDailySnapshotOf,
+  listedDatabases,
+  MAX_LISTED_DATABASES,
   nextPoll,
   selectProtectedDatabases,
-  summarizeStatus,
+  statusOfCounts,
 } from '../../../src/domain/backup.ts';
 import type { Database, DatabaseKind } from '../../../src/ports/rds.ts';
 import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
@@ -240,7 +243,19 @@ describe('summarising a run', () => {
     [['PARTIAL', 'FAILED'], 'PARTIAL'],
     [[], 'FAILED'],
   ] as const)('databases %j make the run %s', (statuses, expected) => {
-    expect(summarizeStatus(statuses.map(result))).toBe(expected);
+    expect(statusOfCounts(countStatuses(statuses.map(result)))).toBe(expected);
+  });
+
+  it(`lists every database of a run of at most ${MAX_LISTED_DATABASES}, and of a larger one only those not OK, at most that many`, () => {
+    const run = (size: number, notOk: number) =>
+      Array.from({ length: size }, (_, index) => ({
+        ...result(index < notOk ? 'FAILED' : 'OK'),
+        id: `db-${index}`,
+      }));
+
+    expect(listedDatabases(run(MAX_LISTED_DATABASES, 0))).toHaveLength(MAX_LISTED_DATABASES);
+    expect(listedDatabases(run(1_000, 3)).map((listed) => listed.id)).toEqual(['db-0', 'db-1', 'db-2']);
+    expect(listedDatabases(run(1_000, 400))).toHaveLength(MAX_LISTED_DATABASES);
   });
 
   it('marks a database PARTIAL when its snapshot is good but a copy failed', () => {

@@ -8,7 +8,9 @@ import { CloudServiceError, ThrottlingError } from '../../../src/domain/errors.t
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
 import type { Database, RdsPort, Snapshot, SnapshotQuota } from '../../../src/ports/rds.ts';
 import type { ReportStore } from '../../../src/ports/report-store.ts';
+import { readBackupQueue } from '../../../src/reports/backup-queue.ts';
 import { invokeTask, type TaskDependencies } from '../../../src/runtime/task.ts';
+import { readAllDatabases } from '../../../src/tasks/backup-queue-store.ts';
 import { discoverDatabasesTask } from '../../../src/tasks/discover-databases.ts';
 import { planPruneTask } from '../../../src/tasks/plan-prune.ts';
 import { summarizeBackupRunTask } from '../../../src/tasks/summarize-backup-run.ts';
@@ -65,6 +67,17 @@ interface RegionStub {
   readonly quotas: () => Promise<SnapshotQuota[]>;
 }
 
+/** The report store, in memory: the discovery writes the run's queue there, and the summary reads it. */
+const stored = new Map<string, Uint8Array>();
+const reports: ReportStore = {
+  put: async (key, body) => {
+    stored.set(key, typeof body === 'string' ? Buffer.from(body) : body);
+    return { key, sha256: '', location: key };
+  },
+  get: async (key) => stored.get(key),
+  list: async (prefix) => [...stored.keys()].filter((key) => key.startsWith(prefix)).sort(),
+};
+
 function dependencies(regions: Record<string, RegionStub>): TaskDependencies {
   const port = (region: string): RdsPort => {
     const stub = regions[region];
@@ -79,7 +92,7 @@ function dependencies(regions: Record<string, RegionStub>): TaskDependencies {
   return {
     config,
     rds: port,
-    reports: { list: async () => [], get: async () => undefined } as unknown as ReportStore,
+    reports,
     sandboxes: () => {
       throw new Error('not used');
     },
@@ -171,7 +184,13 @@ describe('the backup discovery', () => {
       }),
     );
 
-    expect(discovered.databases.map((found) => found.id)).toEqual(['billing', 'orders', 'shop']);
+    expect(discovered.databases).toBe(3);
+    const queue = await readBackupQueue(reports, 'backup-4');
+    expect((await readAllDatabases(reports, queue)).map((found) => found.id)).toEqual([
+      'billing',
+      'orders',
+      'shop',
+    ]);
     expect(discovered.snapshotQuotas.filter((quota) => quota.region === COPY)).toEqual([
       expect.objectContaining({ status: 'unknown', reason: expect.stringContaining('not authorized') }),
       expect.objectContaining({ status: 'unknown', reason: expect.stringContaining('not authorized') }),
@@ -208,7 +227,6 @@ describe('the backup discovery', () => {
       {
         runId: discovered.runId,
         startedAt: discovered.startedAt,
-        results: [],
         snapshotQuotas: discovered.snapshotQuotas,
         findings: discovered.findings,
       },

@@ -1,0 +1,4 @@
+import { lambdaHandlerFor } from '../src/runtime/aws-lambda.ts';
+import { advanceBackupTask } from '../src/tasks/advance-backup.ts';
+
+export const handler = lambdaHandlerFor(advanceBackupTask);

@@ -1,0 +1,578 @@
+// The backup run as a queue: which RDS calls to make now, and when to look
+// next, for every database of the run at once. The fleet and each database's
+// progress live in the run's work document (reports/backup-queue.ts), never
+// in the workflow's state: a step reads it, takes the actions planned here,
+// applies their outcomes here, and writes it back. No I/O here.
+//
+// Rules, each one below:
+// - snapshots start as soon as they can (a bounded number per step), never
+//   held back by copies;
+// - a snapshot or copy is checked only when due: first after the time this
+//   database's own earlier backups took (its evidence), else after the first
+//   backoff delay; then along the backoff (`nextPoll`) until it is final or
+//   past its deadline;
+// - at most `concurrentCopiesPerRegion` copies of the run are in flight into
+//   each copy region; copies start in queue order as slots free, each region
+//   on its own;
+// - a failed call is retried at a later step when its error is one that
+//   passes (throttling, a database or snapshot not yet ready), at most so
+//   many times; any other error fails that snapshot or copy only;
+// - a database whose snapshot and copies are all final gets its record.
+import { databaseStatus, firstPoll, nextPoll, type PollState } from './backup.ts';
+
+export type WorkState = 'queued' | 'running' | 'available' | 'failed';
+
+/** A database's snapshot of the day, or its copy into one copy region. */
+export interface Work {
+  readonly state: WorkState;
+  /** Set once started (or adopted): the snapshot's id, ARN and encryption. */
+  readonly snapshotId?: string;
+  readonly arn?: string;
+  readonly encrypted?: boolean;
+  /** Whether it was made by an earlier run (or step) of the day and adopted. */
+  readonly reused?: boolean;
+  /** When this run started it (effective time, see `stepTime`). */
+  readonly startedAt?: string;
+  /** The status polls so far, their backoff and the deadline past which it fails. */
+  readonly poll?: PollState;
+  /** When the next check, or the next try of a failed call, is due. */
+  readonly dueAt?: string;
+  /** Failed tries of the call that starts it, for the retry limit. */
+  readonly tries: number;
+  /** How long it took, from its start to the check that saw it available. */
+  readonly seconds?: number;
+  /** Why it failed, as `<ErrorName>: <message>`. */
+  readonly error?: string;
+}
+
+export interface QueueDatabase {
+  readonly id: string;
+  readonly kind: 'instance' | 'cluster';
+  /** How long this database's snapshot and copies took before (the evidence), in seconds. */
+  readonly expected: {
+    readonly snapshotSeconds?: number;
+    readonly copySeconds?: Readonly<Record<string, number>>;
+  };
+  readonly snapshot: Work;
+  /** By copy region. */
+  readonly copies: Readonly<Record<string, Work>>;
+  readonly record: {
+    readonly state: 'pending' | 'written' | 'failed';
+    readonly tries: number;
+    readonly dueAt?: string;
+    readonly error?: string;
+  };
+}
+
+export interface BackupQueueLimits {
+  readonly snapshotTimeoutMinutes: number;
+  readonly concurrentCopiesPerRegion: number;
+  /** RDS and store calls one step makes at most. */
+  readonly maxActionsPerStep: number;
+  /** Snapshots one step starts at most, so that checks and copies keep their turn. */
+  readonly maxSnapshotStartsPerStep: number;
+}
+
+export type BackupAction =
+  | { readonly type: 'create'; readonly index: number }
+  | { readonly type: 'check-snapshot'; readonly index: number }
+  | { readonly type: 'copy'; readonly index: number; readonly region: string }
+  | { readonly type: 'check-copy'; readonly index: number; readonly region: string }
+  | { readonly type: 'record'; readonly index: number };
+
+/** What a snapshot looked like to the call that started or checked it. */
+export interface ObservedSnapshot {
+  readonly id: string;
+  readonly arn: string;
+  readonly status: string;
+  readonly encrypted: boolean;
+}
+
+export type ActionOutcome =
+  | { readonly type: 'started'; readonly snapshot: ObservedSnapshot; readonly reused: boolean }
+  | { readonly type: 'checked'; readonly snapshot: ObservedSnapshot | undefined }
+  | { readonly type: 'recorded' }
+  | { readonly type: 'error'; readonly name: string; readonly message: string };
+
+const FIRST_CHECK_MIN_SECONDS = 1;
+/** The longest Wait between steps: a copy that takes hours is looked at once an hour at most. */
+export const MAX_WAIT_SECONDS = 3600;
+
+interface RetryRule {
+  readonly intervalSeconds: number;
+  readonly maxTries: number;
+  readonly maxDelaySeconds: number;
+}
+
+/**
+ * Which errors of a call pass with time, and how long to wait for them: the
+ * retriers the per-database workflow had, by call. An error not named here
+ * is the snapshot's or copy's own failure.
+ */
+const RETRIES: Readonly<Record<'create' | 'copy' | 'check' | 'record', Readonly<Record<string, RetryRule>>>> =
+  {
+    create: {
+      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+      InvalidStateError: { intervalSeconds: 60, maxTries: 10, maxDelaySeconds: 600 },
+    },
+    copy: {
+      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+      InvalidStateError: { intervalSeconds: 60, maxTries: 5, maxDelaySeconds: 600 },
+    },
+    check: {
+      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+    },
+    record: {
+      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+    },
+  };
+
+/**
+ * RDS refuses a copy while 20 are in flight into the region, counting copies
+ * this run does not know of: the copy stays queued, not failed, and is tried
+ * again after this long.
+ */
+const COPY_LIMIT_RETRY_SECONDS = 60;
+export const COPY_LIMIT_ERROR = 'CopyLimitExceededError';
+
+const at = (time: Date, seconds: number) => new Date(time.getTime() + seconds * 1000).toISOString();
+const isDue = (dueAt: string | undefined, now: Date) =>
+  dueAt === undefined || Date.parse(dueAt) <= now.getTime();
+const isFinal = (work: Work) => work.state === 'available' || work.state === 'failed';
+
+export function queuedWork(): Work {
+  return { state: 'queued', tries: 0 };
+}
+
+/** Whether the database needs nothing more of the run: its record is written, or could not be. */
+export function isSettled(database: QueueDatabase): boolean {
+  return database.record.state !== 'pending';
+}
+
+/** Whether every RDS call of the database is done: what its record then says will not change. */
+export function isReadyToRecord(database: QueueDatabase): boolean {
+  if (database.snapshot.state === 'failed') return true;
+  return isFinal(database.snapshot) && Object.values(database.copies).every(isFinal);
+}
+
+/**
+ * The time a step acts at: the clock, but never earlier than the previous
+ * step's time plus the wait it asked for. On AWS the Wait state has let that
+ * much pass anyway; where Waits do not pause (the local runner) it is what
+ * moves the run forward.
+ */
+export function stepTime(
+  clock: Date,
+  previous: { readonly at: string; readonly waitSeconds: number } | undefined,
+): Date {
+  if (previous === undefined) return clock;
+  return new Date(Math.max(clock.getTime(), Date.parse(previous.at) + previous.waitSeconds * 1000));
+}
+
+/**
+ * The actions due now among `databases`, in the order they should run:
+ * checks first (a copy found available frees its slot), then copies while
+ * their region has a free slot, then new snapshots, then records; at most
+ * `budget`. `runningElsewhere` counts the run's copies in flight among the
+ * databases not given (the queue's other pages), by region.
+ */
+export function planBackupActions(
+  databases: readonly QueueDatabase[],
+  copyRegions: readonly string[],
+  now: Date,
+  limits: BackupQueueLimits,
+  budget = limits.maxActionsPerStep,
+  runningElsewhere: Readonly<Record<string, number>> = {},
+): BackupAction[] {
+  const checks: BackupAction[] = [];
+  const copies: BackupAction[] = [];
+  const creates: BackupAction[] = [];
+  const records: BackupAction[] = [];
+  const running = new Map(copyRegions.map((region) => [region, runningElsewhere[region] ?? 0]));
+  for (const database of databases) {
+    for (const region of copyRegions) {
+      if (database.copies[region]?.state === 'running') running.set(region, (running.get(region) ?? 0) + 1);
+    }
+  }
+  const freeSlots = new Map(
+    copyRegions.map((region) => [region, limits.concurrentCopiesPerRegion - (running.get(region) ?? 0)]),
+  );
+  databases.forEach((database, index) => {
+    if (isSettled(database)) return;
+    const { snapshot } = database;
+    if (snapshot.state === 'running' && isDue(snapshot.dueAt, now))
+      checks.push({ type: 'check-snapshot', index });
+    if (snapshot.state === 'queued' && isDue(snapshot.dueAt, now)) creates.push({ type: 'create', index });
+    for (const region of copyRegions) {
+      const copy = database.copies[region];
+      if (copy === undefined) continue;
+      if (copy.state === 'running' && isDue(copy.dueAt, now)) {
+        checks.push({ type: 'check-copy', index, region });
+      } else if (snapshot.state === 'available' && copy.state === 'queued' && isDue(copy.dueAt, now)) {
+        const free = freeSlots.get(region) ?? 0;
+        if (free > 0) {
+          freeSlots.set(region, free - 1);
+          copies.push({ type: 'copy', index, region });
+        }
+      }
+    }
+    if (isReadyToRecord(database) && isDue(database.record.dueAt, now))
+      records.push({ type: 'record', index });
+  });
+  return [...checks, ...copies, ...creates.slice(0, limits.maxSnapshotStartsPerStep), ...records].slice(
+    0,
+    Math.max(0, budget),
+  );
+}
+
+function retryOrFail(
+  work: Work,
+  rules: Readonly<Record<string, RetryRule>>,
+  outcome: { readonly name: string; readonly message: string },
+  now: Date,
+): Work {
+  const rule = rules[outcome.name];
+  const tries = work.tries + 1;
+  if (rule === undefined || tries > rule.maxTries) {
+    return { ...work, state: 'failed', tries, error: `${outcome.name}: ${outcome.message}` };
+  }
+  const delay = Math.min(rule.intervalSeconds * 2 ** (tries - 1), rule.maxDelaySeconds);
+  return { ...work, tries, dueAt: at(now, delay) };
+}
+
+/** A snapshot or copy just started (or adopted): due for its first check after its expected time. */
+function started(
+  work: Work,
+  outcome: { readonly snapshot: ObservedSnapshot; readonly reused: boolean },
+  expectedSeconds: number | undefined,
+  now: Date,
+  limits: BackupQueueLimits,
+): Work {
+  const { snapshot, reused } = outcome;
+  const base = {
+    ...work,
+    snapshotId: snapshot.id,
+    arn: snapshot.arn,
+    encrypted: snapshot.encrypted,
+    reused,
+    tries: 0,
+  };
+  if (snapshot.status === 'available') {
+    const { dueAt: _dueAt, ...rest } = base;
+    return { ...rest, state: 'available' };
+  }
+  const poll = firstPoll(now, limits.snapshotTimeoutMinutes);
+  const firstCheck = Math.max(FIRST_CHECK_MIN_SECONDS, Math.ceil(expectedSeconds ?? poll.delaySeconds));
+  return {
+    ...base,
+    state: 'running',
+    // Only a start this run made times the snapshot: an adopted one began earlier.
+    ...(reused ? {} : { startedAt: now.toISOString() }),
+    poll,
+    dueAt: at(now, firstCheck),
+  };
+}
+
+function checked(work: Work, snapshot: ObservedSnapshot | undefined, now: Date, what: string): Work {
+  const { dueAt: _dueAt, ...rest } = work;
+  if (snapshot === undefined) {
+    return { ...rest, state: 'failed', error: `SnapshotNotFoundError: ${what} no longer exists` };
+  }
+  if (snapshot.status === 'available') {
+    // Seen at the first check, it took at most the time waited; seen later,
+    // it ended between the previous check and this one: the middle of that.
+    const elapsed =
+      work.startedAt === undefined ? undefined : (now.getTime() - Date.parse(work.startedAt)) / 1000;
+    const sinceLastCheck = work.poll !== undefined && work.poll.attempt > 0 ? work.poll.delaySeconds : 0;
+    const seconds = elapsed === undefined ? undefined : Math.max(0, Math.round(elapsed - sinceLastCheck / 2));
+    return {
+      ...rest,
+      state: 'available',
+      encrypted: snapshot.encrypted,
+      ...(seconds === undefined ? {} : { seconds }),
+    };
+  }
+  if (snapshot.status === 'failed') {
+    return { ...rest, state: 'failed', error: `SnapshotFailedError: ${what} failed` };
+  }
+  const poll = work.poll;
+  if (poll !== undefined && now.getTime() > Date.parse(poll.deadline)) {
+    return {
+      ...rest,
+      state: 'failed',
+      error: `SnapshotTimeoutError: ${what} is still ${snapshot.status} after the deadline ${poll.deadline}`,
+    };
+  }
+  const next = poll === undefined ? undefined : nextPoll(poll);
+  return {
+    ...work,
+    ...(next === undefined ? {} : { poll: next }),
+    dueAt: at(now, next?.delaySeconds ?? FIRST_CHECK_MIN_SECONDS),
+  };
+}
+
+/** The database after one of its actions, given what the call gave. */
+export function applyBackupOutcome(
+  database: QueueDatabase,
+  action: BackupAction,
+  outcome: ActionOutcome,
+  now: Date,
+  limits: BackupQueueLimits,
+  sourceRegion: string,
+): QueueDatabase {
+  switch (action.type) {
+    case 'create':
+    case 'check-snapshot': {
+      const snapshot = database.snapshot;
+      let next: Work;
+      if (outcome.type === 'error') {
+        next = retryOrFail(snapshot, RETRIES[action.type === 'create' ? 'create' : 'check'], outcome, now);
+      } else if (outcome.type === 'started') {
+        next = started(snapshot, outcome, database.expected.snapshotSeconds, now, limits);
+      } else if (outcome.type === 'checked') {
+        next = checked(snapshot, outcome.snapshot, now, `snapshot ${snapshot.snapshotId} in ${sourceRegion}`);
+      } else {
+        next = snapshot;
+      }
+      return { ...database, snapshot: next };
+    }
+    case 'copy':
+    case 'check-copy': {
+      const copy = database.copies[action.region];
+      if (copy === undefined) return database;
+      let next: Work;
+      if (outcome.type === 'error' && outcome.name === COPY_LIMIT_ERROR && action.type === 'copy') {
+        next = { ...copy, dueAt: at(now, COPY_LIMIT_RETRY_SECONDS) };
+      } else if (outcome.type === 'error') {
+        next = retryOrFail(copy, RETRIES[action.type === 'copy' ? 'copy' : 'check'], outcome, now);
+      } else if (outcome.type === 'started') {
+        next = started(copy, outcome, database.expected.copySeconds?.[action.region], now, limits);
+      } else if (outcome.type === 'checked') {
+        next = checked(copy, outcome.snapshot, now, `snapshot ${copy.snapshotId} in ${action.region}`);
+      } else {
+        next = copy;
+      }
+      return { ...database, copies: { ...database.copies, [action.region]: next } };
+    }
+    case 'record': {
+      const record = database.record;
+      if (outcome.type === 'recorded')
+        return { ...database, record: { state: 'written', tries: record.tries } };
+      if (outcome.type !== 'error') return database;
+      const rule = RETRIES.record[outcome.name];
+      const tries = record.tries + 1;
+      if (rule === undefined || tries > rule.maxTries) {
+        return {
+          ...database,
+          record: { state: 'failed', tries, error: `${outcome.name}: ${outcome.message}` },
+        };
+      }
+      const delay = Math.min(rule.intervalSeconds * 2 ** (tries - 1), rule.maxDelaySeconds);
+      return { ...database, record: { state: 'pending', tries, dueAt: at(now, delay) } };
+    }
+  }
+}
+
+/**
+ * What the queue's index says of one page of databases, enough to choose the
+ * pages a step must read: a step reads only those with work due, and those
+ * holding the next copies to start when their region has a free slot.
+ */
+export interface PageSummary {
+  readonly databases: number;
+  readonly settled: number;
+  /** The earliest check, snapshot start, retry or record due among the page; none when nothing waits on time. */
+  readonly dueAt?: string;
+  /** By copy region: the page's copies in flight. */
+  readonly runningCopies: Readonly<Record<string, number>>;
+  /** By copy region: copies whose snapshot is available, waiting for a slot. */
+  readonly readyCopies: Readonly<Record<string, number>>;
+  /** By copy region: the earliest time one of those may start. */
+  readonly copiesDueAt: Readonly<Record<string, string>>;
+}
+
+const EPOCH = new Date(0).toISOString();
+const earlier = (a: string | undefined, b: string) =>
+  a === undefined || Date.parse(b) < Date.parse(a) ? b : a;
+
+export function summarizePage(
+  databases: readonly QueueDatabase[],
+  copyRegions: readonly string[],
+): PageSummary {
+  let dueAt: string | undefined;
+  const runningCopies: Record<string, number> = {};
+  const readyCopies: Record<string, number> = {};
+  const copiesDueAt: Record<string, string> = {};
+  let settled = 0;
+  for (const database of databases) {
+    if (isSettled(database)) {
+      settled += 1;
+      continue;
+    }
+    const { snapshot } = database;
+    if (snapshot.state === 'running' || snapshot.state === 'queued')
+      dueAt = earlier(dueAt, snapshot.dueAt ?? EPOCH);
+    for (const region of copyRegions) {
+      const copy = database.copies[region];
+      if (copy?.state === 'running') {
+        runningCopies[region] = (runningCopies[region] ?? 0) + 1;
+        dueAt = earlier(dueAt, copy.dueAt ?? EPOCH);
+      } else if (copy?.state === 'queued' && snapshot.state === 'available') {
+        readyCopies[region] = (readyCopies[region] ?? 0) + 1;
+        copiesDueAt[region] = earlier(copiesDueAt[region], copy.dueAt ?? EPOCH);
+      }
+    }
+    if (isReadyToRecord(database)) dueAt = earlier(dueAt, database.record.dueAt ?? EPOCH);
+  }
+  return {
+    databases: databases.length,
+    settled,
+    ...(dueAt === undefined ? {} : { dueAt }),
+    runningCopies,
+    readyCopies,
+    copiesDueAt,
+  };
+}
+
+function freeCopySlots(
+  pages: readonly PageSummary[],
+  copyRegions: readonly string[],
+  limits: BackupQueueLimits,
+): Map<string, number> {
+  return new Map(
+    copyRegions.map((region) => [
+      region,
+      limits.concurrentCopiesPerRegion -
+        pages.reduce((sum, page) => sum + (page.runningCopies[region] ?? 0), 0),
+    ]),
+  );
+}
+
+const isDueNow = (time: string | undefined, now: Date) =>
+  time !== undefined && Date.parse(time) <= now.getTime();
+
+/**
+ * The pages a step reads, in queue order: every page with work due (at most
+ * `maxPages`), and, for each copy region with free slots, the first pages
+ * holding copies ready to start, enough to fill those slots.
+ */
+export function pagesToRead(
+  pages: readonly PageSummary[],
+  copyRegions: readonly string[],
+  now: Date,
+  limits: BackupQueueLimits,
+  maxPages: number,
+): number[] {
+  const chosen = new Set<number>();
+  for (const region of copyRegions) {
+    let wanted = freeCopySlots(pages, [region], limits).get(region) ?? 0;
+    for (let index = 0; index < pages.length && wanted > 0; index++) {
+      const page = pages[index] as PageSummary;
+      if ((page.readyCopies[region] ?? 0) > 0 && isDueNow(page.copiesDueAt[region], now)) {
+        chosen.add(index);
+        wanted -= page.readyCopies[region] ?? 0;
+      }
+    }
+  }
+  for (let index = 0; index < pages.length && chosen.size < maxPages; index++) {
+    if (isDueNow(pages[index]?.dueAt, now)) chosen.add(index);
+  }
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/**
+ * Whether the run is done, and else how long to sleep before the next step:
+ * none when work is due now (a step stopped at its budget, or slots freed for
+ * copies on pages it did not read), else until the earliest due check, retry
+ * or copy that has a slot, within [1 s, MAX_WAIT_SECONDS].
+ */
+export function nextStep(
+  pages: readonly PageSummary[],
+  copyRegions: readonly string[],
+  now: Date,
+  limits: BackupQueueLimits,
+): { readonly done: boolean; readonly waitSeconds: number } {
+  if (pages.every((page) => page.settled === page.databases)) return { done: true, waitSeconds: 0 };
+  let earliest: string | undefined;
+  const free = freeCopySlots(pages, copyRegions, limits);
+  for (const page of pages) {
+    if (page.dueAt !== undefined) earliest = earlier(earliest, page.dueAt);
+    for (const region of copyRegions) {
+      const dueAt = page.copiesDueAt[region];
+      if ((free.get(region) ?? 0) > 0 && (page.readyCopies[region] ?? 0) > 0 && dueAt !== undefined) {
+        earliest = earlier(earliest, dueAt);
+      }
+    }
+  }
+  if (earliest === undefined) return { done: false, waitSeconds: MAX_WAIT_SECONDS };
+  const seconds = Math.ceil((Date.parse(earliest) - now.getTime()) / 1000);
+  if (seconds <= 0) return { done: false, waitSeconds: 0 };
+  return { done: false, waitSeconds: Math.min(MAX_WAIT_SECONDS, seconds) };
+}
+
+export interface DatabaseOutcome {
+  readonly id: string;
+  readonly kind: 'instance' | 'cluster';
+  readonly status: 'OK' | 'PARTIAL' | 'FAILED';
+  readonly snapshots: { region: string; id: string; status: string; note?: string }[];
+  readonly error?: string;
+}
+
+/**
+ * What the database's record says: its snapshot, then each copy in the
+ * order of the copy regions (none once the snapshot failed), the status and
+ * every error.
+ */
+export function databaseOutcome(
+  database: QueueDatabase,
+  sourceRegion: string,
+  copyRegions: readonly string[],
+  notes: { readonly unencryptedSource: string; readonly unencryptedCopy: string },
+): DatabaseOutcome {
+  const { snapshot } = database;
+  const sourceAvailable = snapshot.state === 'available';
+  const snapshots: DatabaseOutcome['snapshots'] = [];
+  if (snapshot.snapshotId !== undefined) {
+    snapshots.push({
+      region: sourceRegion,
+      id: snapshot.snapshotId,
+      status: sourceAvailable ? 'available' : 'failed',
+      ...(snapshot.encrypted === false ? { note: notes.unencryptedSource } : {}),
+    });
+  }
+  const copies = sourceAvailable
+    ? copyRegions.flatMap((region) => {
+        const copy = database.copies[region];
+        return copy === undefined ? [] : [{ region, copy }];
+      })
+    : [];
+  for (const { region, copy } of copies) {
+    snapshots.push({
+      region,
+      id: copy.state === 'available' ? (copy.snapshotId ?? '') : '',
+      status: copy.state === 'available' ? 'available' : 'failed',
+      ...(copy.state === 'available' && copy.encrypted === false ? { note: notes.unencryptedCopy } : {}),
+    });
+  }
+  const errors = [
+    ...(snapshot.error === undefined ? [] : [snapshot.error]),
+    ...copies.flatMap(({ region, copy }) =>
+      copy.error === undefined ? [] : [`copy to ${region}: ${copy.error}`],
+    ),
+    ...(database.record.error === undefined ? [] : [database.record.error]),
+  ];
+  const status =
+    database.record.state === 'failed'
+      ? 'FAILED'
+      : databaseStatus(
+          sourceAvailable,
+          copies.map(({ copy }) => ({ status: copy.state })),
+        );
+  return {
+    id: database.id,
+    kind: database.kind,
+    status,
+    snapshots,
+    ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+  };
+}

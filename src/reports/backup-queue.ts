@@ -1,0 +1,200 @@
+// The stored documents of a backup run in progress, beside the evidence
+// (evidence.ts), each schema version 1: the run's work document (its
+// parameters and an index of its pages), the pages of its queue (databases
+// with each one's progress, `BACKUP_QUEUE_PAGE_SIZE` a page), and the
+// deployment's backup timings, how long each database's snapshot and copies
+// took last.
+//
+// Keys:
+//   work/backups/<run>/queue.json          the run's work document, rewritten by each step
+//   work/backups/<run>/pages/<n>.json      page n of the queue, rewritten by the steps that act on it
+//   work/backups/timings.json              the deployment's observed durations, once per run
+//
+// A step reads the work document and only the pages its index says have
+// work due: what a step costs does not grow with the fleet. Documents are
+// written compact (not pretty-printed): they are read by every step.
+import { z } from 'zod';
+import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
+import { fnv1a } from '../domain/hash.ts';
+import type { ReportStore, StoredObject } from '../ports/report-store.ts';
+import {
+  isoTimeSchema as isoTime,
+  KEY_SEGMENT,
+  readStoredDocument,
+  validateDocument,
+} from './json-document.ts';
+
+const version = z.literal(1, { error: 'must be 1: this version of restorable reads schema version 1 only' });
+const seconds = z.number().nonnegative();
+
+const pollState = z.object({
+  attempt: z.number().int().min(0),
+  delaySeconds: z.number().int().min(0),
+  deadline: isoTime,
+});
+
+const work = z.object({
+  state: z.enum(['queued', 'running', 'available', 'failed']),
+  snapshotId: z.string().min(1).optional(),
+  arn: z.string().min(1).optional(),
+  encrypted: z.boolean().optional(),
+  reused: z.boolean().optional(),
+  startedAt: isoTime.optional(),
+  poll: pollState.optional(),
+  dueAt: isoTime.optional(),
+  tries: z.number().int().min(0),
+  seconds: seconds.optional(),
+  error: z.string().optional(),
+});
+
+const queueDatabase = z.object({
+  id: z.string().min(1),
+  kind: z.enum(['instance', 'cluster']),
+  expected: z.object({
+    snapshotSeconds: seconds.optional(),
+    copySeconds: z.record(z.string(), seconds).optional(),
+  }),
+  snapshot: work,
+  copies: z.record(z.string(), work),
+  record: z.object({
+    state: z.enum(['pending', 'written', 'failed']),
+    tries: z.number().int().min(0),
+    dueAt: isoTime.optional(),
+    error: z.string().optional(),
+  }),
+});
+
+const pageSummary = z.object({
+  databases: z.number().int().min(0),
+  settled: z.number().int().min(0),
+  dueAt: isoTime.optional(),
+  runningCopies: z.record(z.string(), z.number().int().min(0)),
+  readyCopies: z.record(z.string(), z.number().int().min(0)),
+  copiesDueAt: z.record(z.string(), isoTime),
+});
+
+export const backupQueueSchema = z.object({
+  schemaVersion: version,
+  runId: z.string().min(1),
+  startedAt: isoTime,
+  sourceRegion: z.string().min(1),
+  copyRegions: z.array(z.object({ region: z.string().min(1), kmsKeyId: z.string().min(1) })),
+  snapshotTimeoutMinutes: z.number().int().positive(),
+  concurrentCopiesPerRegion: z.number().int().positive(),
+  /** The time of the last step and the wait it asked for (domain/backup-queue.ts `stepTime`). */
+  lastStep: z.object({ at: isoTime, waitSeconds: z.number().int().min(0) }).optional(),
+  /** What each page holds, in queue order (domain/backup-queue.ts `summarizePage`). */
+  pages: z.array(pageSummary),
+});
+export type BackupQueue = z.output<typeof backupQueueSchema>;
+
+export const BACKUP_QUEUE_PAGE_SIZE = 250;
+
+export const backupQueuePageSchema = z.object({
+  schemaVersion: version,
+  runId: z.string().min(1),
+  page: z.number().int().min(0),
+  databases: z.array(queueDatabase),
+});
+export type BackupQueuePage = z.output<typeof backupQueuePageSchema>;
+
+export const BACKUP_TIMINGS_KEY = 'work/backups/timings.json';
+
+const timing = z.object({
+  snapshotSeconds: seconds.optional(),
+  copySeconds: z.record(z.string(), seconds).optional(),
+});
+
+export const backupTimingsSchema = z.object({
+  schemaVersion: version,
+  updatedAt: isoTime,
+  databases: z.record(z.string(), timing),
+});
+export type BackupTimings = z.output<typeof backupTimingsSchema>;
+
+/**
+ * A run id is an execution name, which may hold characters a key segment
+ * may not (Step Functions allows `+`, `=`, `@` and more): such a name is
+ * made safe, and followed by a hash of the whole so that two runs never share
+ * a folder.
+ */
+function runFolder(runId: string): string {
+  if (KEY_SEGMENT.test(runId)) return `work/backups/${runId}/`;
+  const safe = runId
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 100);
+  return `work/backups/${safe === '' ? 'run' : safe}-${fnv1a(runId)}/`;
+}
+
+export const backupQueueKey = (runId: string) => `${runFolder(runId)}queue.json`;
+export const backupQueuePageKey = (runId: string, page: number) => `${runFolder(runId)}pages/${page}.json`;
+
+const putJson = (reports: ReportStore, key: string, body: string) =>
+  reports.put(key, body, 'application/json');
+
+export function writeBackupQueue(reports: ReportStore, queue: BackupQueue): Promise<StoredObject> {
+  return putJson(
+    reports,
+    backupQueueKey(queue.runId),
+    JSON.stringify(validateDocument(backupQueueSchema, queue, 'backup queue')),
+  );
+}
+
+export function writeBackupQueuePage(reports: ReportStore, page: BackupQueuePage): Promise<StoredObject> {
+  return putJson(
+    reports,
+    backupQueuePageKey(page.runId, page.page),
+    JSON.stringify(validateDocument(backupQueuePageSchema, page, 'backup queue page')),
+  );
+}
+
+async function readRequired<Schema extends z.ZodType>(
+  reports: ReportStore,
+  key: string,
+  schema: Schema,
+  what: string,
+): Promise<z.output<Schema>> {
+  const stored = await readStoredDocument(reports, key, schema, what);
+  if (stored === undefined) throw new InvalidInputError(`${what} ${key} does not exist`);
+  return stored.value;
+}
+
+/** The run's work document; CorruptEvidenceError when it does not read, InvalidInputError when there is none. */
+export function readBackupQueue(reports: ReportStore, runId: string): Promise<BackupQueue> {
+  return readRequired(reports, backupQueueKey(runId), backupQueueSchema, 'backup queue');
+}
+
+export async function readBackupQueuePage(
+  reports: ReportStore,
+  runId: string,
+  page: number,
+): Promise<BackupQueuePage> {
+  const stored = await readRequired(
+    reports,
+    backupQueuePageKey(runId, page),
+    backupQueuePageSchema,
+    'backup queue page',
+  );
+  if (stored.runId !== runId || stored.page !== page) {
+    const key = backupQueuePageKey(runId, page);
+    throw new CorruptEvidenceError(key, `it holds page ${stored.page} of run ${stored.runId}`);
+  }
+  return stored;
+}
+
+/** The deployment's timings; empty when no run has written them yet. */
+export async function readBackupTimings(reports: ReportStore): Promise<BackupTimings['databases']> {
+  return (
+    (await readStoredDocument(reports, BACKUP_TIMINGS_KEY, backupTimingsSchema, 'backup timings'))?.value
+      .databases ?? {}
+  );
+}
+
+export function writeBackupTimings(reports: ReportStore, timings: BackupTimings): Promise<StoredObject> {
+  return putJson(
+    reports,
+    BACKUP_TIMINGS_KEY,
+    JSON.stringify(validateDocument(backupTimingsSchema, timings, 'backup timings')),
+  );
+}

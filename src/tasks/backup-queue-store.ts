@@ -1,0 +1,76 @@
+// Reading and writing a backup run's queue as the steps see it: the work
+// document and the pages a step needs, the pages written before the
+// document, so that a step that dies between the two leaves pages that the
+// document still points the next step to (any page a step changed had work
+// due, which the old index still says).
+import { type QueueDatabase, queuedWork, summarizePage } from '../domain/backup-queue.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import {
+  BACKUP_QUEUE_PAGE_SIZE,
+  type BackupQueue,
+  readBackupQueuePage,
+  writeBackupQueue,
+  writeBackupQueuePage,
+} from '../reports/backup-queue.ts';
+import { mapWithConcurrency } from './concurrency.ts';
+
+/** Store calls in flight at once when a step reads or writes pages. */
+const PAGE_CONCURRENCY = 8;
+
+export type NewBackupQueue = Omit<BackupQueue, 'schemaVersion' | 'pages' | 'lastStep'> & {
+  readonly databases: readonly Pick<QueueDatabase, 'id' | 'kind' | 'expected'>[];
+};
+
+/** Writes a run's queue with every database queued: its pages, then its work document. */
+export async function writeNewBackupQueue(reports: ReportStore, run: NewBackupQueue): Promise<void> {
+  const { databases, ...parameters } = run;
+  const copyRegions = run.copyRegions.map((copy) => copy.region);
+  const pages: QueueDatabase[][] = [];
+  for (let start = 0; start < databases.length; start += BACKUP_QUEUE_PAGE_SIZE) {
+    pages.push(
+      databases.slice(start, start + BACKUP_QUEUE_PAGE_SIZE).map((database) => ({
+        ...database,
+        snapshot: queuedWork(),
+        copies: Object.fromEntries(copyRegions.map((region) => [region, queuedWork()])),
+        record: { state: 'pending', tries: 0 },
+      })),
+    );
+  }
+  await mapWithConcurrency(pages, PAGE_CONCURRENCY, (page, index) =>
+    writeBackupQueuePage(reports, { schemaVersion: 1, runId: run.runId, page: index, databases: page }),
+  );
+  await writeBackupQueue(reports, {
+    schemaVersion: 1,
+    ...parameters,
+    pages: pages.map((page) => summarizePage(page, copyRegions)),
+  });
+}
+
+export function readPages(reports: ReportStore, runId: string, pages: readonly number[]) {
+  return mapWithConcurrency(pages, PAGE_CONCURRENCY, (page) => readBackupQueuePage(reports, runId, page));
+}
+
+/** Every database of the run, in queue order. */
+export async function readAllDatabases(reports: ReportStore, queue: BackupQueue): Promise<QueueDatabase[]> {
+  const pages = await readPages(
+    reports,
+    queue.runId,
+    queue.pages.map((_, index) => index),
+  );
+  return pages.flatMap((page) => page.databases);
+}
+
+export async function writePages(
+  reports: ReportStore,
+  runId: string,
+  pages: readonly { readonly page: number; readonly databases: readonly QueueDatabase[] }[],
+): Promise<void> {
+  await mapWithConcurrency(pages, PAGE_CONCURRENCY, (page) =>
+    writeBackupQueuePage(reports, {
+      schemaVersion: 1,
+      runId,
+      page: page.page,
+      databases: [...page.databases],
+    }),
+  );
+}

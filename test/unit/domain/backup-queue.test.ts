@@ -1,0 +1,259 @@
+// The rules of a backup run's queue: what a step does now, and when it looks next.
+import { describe, expect, it } from 'vitest';
+import {
+  type ActionOutcome,
+  applyBackupOutcome,
+  type BackupAction,
+  type BackupQueueLimits,
+  nextStep,
+  pagesToRead,
+  planBackupActions,
+  type QueueDatabase,
+  queuedWork,
+  stepTime,
+  summarizePage,
+  type Work,
+} from '../../../src/domain/backup-queue.ts';
+
+const SOURCE = 'eu-west-1';
+const REGIONS = ['eu-central-1', 'eu-north-1'];
+const NOW = new Date('2026-11-20T02:00:00Z');
+const LIMITS: BackupQueueLimits = {
+  snapshotTimeoutMinutes: 240,
+  concurrentCopiesPerRegion: 2,
+  maxActionsPerStep: 100,
+  maxSnapshotStartsPerStep: 3,
+};
+const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+const iso = (seconds: number) => later(seconds).toISOString();
+
+function database(id: string, changes: Partial<QueueDatabase> = {}): QueueDatabase {
+  return {
+    id,
+    kind: 'instance',
+    expected: {},
+    snapshot: queuedWork(),
+    copies: Object.fromEntries(REGIONS.map((region) => [region, queuedWork()])),
+    record: { state: 'pending', tries: 0 },
+    ...changes,
+  };
+}
+
+const available = (id: string): Work => ({ state: 'available', snapshotId: id, arn: `arn:${id}`, tries: 0 });
+const running = (dueAt: string): Work => ({ state: 'running', snapshotId: 's', dueAt, tries: 0 });
+const observed = (status: string) => ({ id: 's', arn: 'arn:s', status, encrypted: true });
+
+function apply(subject: QueueDatabase, action: BackupAction, outcome: ActionOutcome, now = NOW) {
+  return applyBackupOutcome(subject, action, outcome, now, LIMITS, SOURCE);
+}
+
+describe('the actions of a step', () => {
+  it('checks first, then copies while a slot is free, then new snapshots (a bounded number), then records', () => {
+    const databases = [
+      database('a', { snapshot: running(iso(0)) }),
+      database('b', { snapshot: available('b') }),
+      database('c', { snapshot: available('c') }),
+      database('d', { snapshot: available('d') }),
+      ...['e', 'f', 'g', 'h'].map((id) => database(id)),
+      database('i', {
+        snapshot: available('i'),
+        copies: Object.fromEntries(REGIONS.map((region) => [region, available('i')])),
+      }),
+    ];
+
+    const actions = planBackupActions(databases, REGIONS, NOW, LIMITS);
+
+    expect(actions).toEqual([
+      { type: 'check-snapshot', index: 0 },
+      { type: 'copy', index: 1, region: 'eu-central-1' },
+      { type: 'copy', index: 1, region: 'eu-north-1' },
+      { type: 'copy', index: 2, region: 'eu-central-1' },
+      { type: 'copy', index: 2, region: 'eu-north-1' },
+      { type: 'create', index: 4 },
+      { type: 'create', index: 5 },
+      { type: 'create', index: 6 },
+      { type: 'record', index: 8 },
+    ]);
+  });
+
+  it('counts copies in flight on the pages it was not given against the region’s limit', () => {
+    const databases = [database('a', { snapshot: available('a') })];
+
+    const actions = planBackupActions(databases, REGIONS, NOW, LIMITS, 100, { 'eu-central-1': 2 });
+
+    expect(actions).toEqual([{ type: 'copy', index: 0, region: 'eu-north-1' }]);
+  });
+
+  it('leaves for later what is not due yet', () => {
+    const databases = [
+      database('a', { snapshot: running(iso(60)) }),
+      database('b', { snapshot: { ...queuedWork(), tries: 1, dueAt: iso(5) } }),
+    ];
+    expect(planBackupActions(databases, REGIONS, NOW, LIMITS)).toEqual([]);
+    expect(planBackupActions(databases, REGIONS, later(60), LIMITS)).toHaveLength(2);
+  });
+});
+
+describe('when a snapshot or copy is checked', () => {
+  const started = (expected: QueueDatabase['expected']) =>
+    apply(
+      database('a', { expected }),
+      { type: 'create', index: 0 },
+      {
+        type: 'started',
+        snapshot: observed('creating'),
+        reused: false,
+      },
+    );
+
+  it('first after as long as its own last snapshot took, when the evidence says', () => {
+    expect(started({ snapshotSeconds: 600 }).snapshot.dueAt).toBe(iso(600));
+  });
+
+  it('first after 30 s without evidence, then along the backoff, at most 5 minutes apart', () => {
+    let subject = started({});
+    const checks: string[] = [];
+    for (let check = 0; check < 6; check++) {
+      const dueAt = subject.snapshot.dueAt ?? '';
+      checks.push(dueAt);
+      subject = apply(
+        subject,
+        { type: 'check-snapshot', index: 0 },
+        { type: 'checked', snapshot: observed('creating') },
+        new Date(dueAt),
+      );
+    }
+    expect(checks).toEqual([iso(30), iso(90), iso(210), iso(450), iso(750), iso(1050)]);
+  });
+
+  it('keeps how long it took: the time waited when seen at the first check, else the middle of the last wait', () => {
+    const once = apply(
+      started({ snapshotSeconds: 600 }),
+      { type: 'check-snapshot', index: 0 },
+      { type: 'checked', snapshot: observed('available') },
+      later(600),
+    );
+    expect(once.snapshot).toMatchObject({ state: 'available', seconds: 600 });
+
+    const short = apply(
+      started({ snapshotSeconds: 500 }),
+      { type: 'check-snapshot', index: 0 },
+      { type: 'checked', snapshot: observed('creating') },
+      later(500),
+    );
+    expect(short.snapshot.dueAt).toBe(iso(560));
+    const seen = apply(
+      short,
+      { type: 'check-snapshot', index: 0 },
+      { type: 'checked', snapshot: observed('available') },
+      later(560),
+    );
+    expect(seen.snapshot.seconds).toBe(530);
+  });
+
+  it('fails it past the snapshot timeout, and when RDS says it failed', () => {
+    const subject = started({});
+    const check = { type: 'check-snapshot', index: 0 } as const;
+    const late = apply(
+      subject,
+      check,
+      { type: 'checked', snapshot: observed('creating') },
+      later(240 * 60 + 1),
+    );
+    expect(late.snapshot).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/^SnapshotTimeoutError: /),
+    });
+    const failed = apply(subject, check, { type: 'checked', snapshot: observed('failed') }, later(30));
+    expect(failed.snapshot).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/^SnapshotFailedError: /),
+    });
+  });
+
+  it('takes an adopted snapshot that is already available as done, with no check', () => {
+    const adopted = apply(
+      database('a'),
+      { type: 'create', index: 0 },
+      {
+        type: 'started',
+        snapshot: observed('available'),
+        reused: true,
+      },
+    );
+    expect(adopted.snapshot).toMatchObject({ state: 'available', reused: true });
+    expect(adopted.snapshot.dueAt).toBeUndefined();
+  });
+});
+
+describe('a failed call', () => {
+  const create = { type: 'create', index: 0 } as const;
+  const error = (name: string): ActionOutcome => ({ type: 'error', name, message: 'no' });
+
+  it.each([
+    ['ThrottlingError', [5, 10, 20, 40, 80, 120, 120, 120], 8],
+    ['InvalidStateError', [60, 120, 240, 480, 600, 600, 600, 600, 600, 600], 10],
+  ])('%s is tried again later with backoff, %j s apart, then fails the snapshot', (name, delays, tries) => {
+    let subject = database('a');
+    let now = NOW;
+    for (const delay of delays) {
+      subject = apply(subject, create, error(name), now);
+      expect(subject.snapshot.state).toBe('queued');
+      expect(Date.parse(subject.snapshot.dueAt ?? '') - now.getTime()).toBe(delay * 1000);
+      now = new Date(subject.snapshot.dueAt ?? '');
+    }
+    subject = apply(subject, create, error(name), now);
+    expect(subject.snapshot).toMatchObject({ state: 'failed', tries: tries + 1, error: `${name}: no` });
+  });
+
+  it('of any other kind fails that snapshot at once', () => {
+    expect(apply(database('a'), create, error('CloudServiceError')).snapshot).toMatchObject({
+      state: 'failed',
+      error: 'CloudServiceError: no',
+    });
+  });
+
+  it('that meets the copy limit leaves the copy queued, a minute later, without using up its tries', () => {
+    const subject = database('a', { snapshot: available('a') });
+    const after = apply(
+      subject,
+      { type: 'copy', index: 0, region: 'eu-central-1' },
+      error('CopyLimitExceededError'),
+    );
+    expect(after.copies['eu-central-1']).toEqual({ state: 'queued', tries: 0, dueAt: iso(60) });
+  });
+});
+
+describe('the pages a step reads, and when it looks next', () => {
+  const page = (databases: QueueDatabase[]) => summarizePage(databases, REGIONS);
+  const inFlight = (dueAt: string) =>
+    database('x', {
+      snapshot: available('x'),
+      copies: Object.fromEntries(REGIONS.map((region) => [region, running(dueAt)])),
+    });
+  const ready = database('r', { snapshot: available('r') });
+
+  it('reads the pages with work due, and the first ones holding copies for the free slots', () => {
+    const pages = [page([inFlight(iso(1200))]), page([ready]), page([ready]), page([database('n')])];
+
+    expect(pagesToRead(pages, REGIONS, NOW, LIMITS, 6)).toEqual([1, 3]);
+  });
+
+  it('sleeps until the earliest due check when copies wait for slots that checks will free', () => {
+    const pages = [page([inFlight(iso(1200)), inFlight(iso(1300))]), page([ready])];
+
+    expect(nextStep(pages, REGIONS, NOW, LIMITS)).toEqual({ done: false, waitSeconds: 1200 });
+  });
+
+  it('goes on at once when a copy has a free slot, and is done when every database is settled', () => {
+    expect(nextStep([page([ready])], REGIONS, NOW, LIMITS)).toEqual({ done: false, waitSeconds: 0 });
+    const settled = database('s', { record: { state: 'written', tries: 0 } });
+    expect(nextStep([page([settled])], REGIONS, NOW, LIMITS)).toEqual({ done: true, waitSeconds: 0 });
+  });
+
+  it('acts no earlier than the previous step’s time plus its wait, even on a clock that stands still', () => {
+    expect(stepTime(NOW, { at: NOW.toISOString(), waitSeconds: 90 })).toEqual(later(90));
+    expect(stepTime(later(200), { at: NOW.toISOString(), waitSeconds: 90 })).toEqual(later(200));
+    expect(stepTime(NOW, undefined)).toEqual(NOW);
+  });
+});
