@@ -14,6 +14,7 @@ import { planDrillsTask } from './plan-drills.ts';
 import { planPruneTask } from './plan-prune.ts';
 import { recordBackupTask } from './record-backup.ts';
 import { restoreSandboxTask } from './restore-sandbox.ts';
+import { sealEvidenceTask } from './seal-evidence.ts';
 import { startRegionalVerificationTask } from './start-regional-verification.ts';
 import { summarizeBackupRunTask } from './summarize-backup-run.ts';
 import { summarizeDrillsTask } from './summarize-drills.ts';
@@ -45,6 +46,7 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   WriteDrillReportFunctionArn: writeDrillReportTask,
   MarkSnapshotProvenBadFunctionArn: markSnapshotProvenBadTask,
   SummarizeDrillsFunctionArn: summarizeDrillsTask,
+  SealEvidenceFunctionArn: sealEvidenceTask,
   WriteComplianceReportFunctionArn: writeComplianceReportTask,
 };
 
