@@ -314,44 +314,41 @@ export async function verifyEarlierEvidence(
       earlierReports.push({ kind: 'compliance-report', path: latest, sha256: digest });
       try {
         const read = decodeStored(latest, body, complianceReportSchema, 'compliance report');
-        {
-          const previous = read.value;
-          const chained = [...previous.integrity.earlierReports, ...(previous.integrity.manifests ?? [])];
-          await mapWithConcurrency(chained, STORE_READ_CONCURRENCY, (ref) => check(ref.path, ref.sha256));
-          const vouched = new Map<string, string>();
-          for (const { manifest } of gathered.manifests.values()) {
-            for (const entry of [
-              ...(manifest?.backupRecords ?? []),
-              ...(manifest?.pruneLogs ?? []),
-              ...(manifest?.sweepRecords ?? []),
-              ...(manifest?.drillReports ?? []),
-            ]) {
-              vouched.set(entry.path, entry.sha256);
-            }
+        const previous = read.value;
+        const chained = [...previous.integrity.earlierReports, ...(previous.integrity.manifests ?? [])];
+        await mapWithConcurrency(chained, STORE_READ_CONCURRENCY, (ref) => check(ref.path, ref.sha256));
+        const vouched = new Map<string, string>();
+        for (const { manifest } of gathered.manifests.values()) {
+          for (const entry of [
+            ...(manifest?.backupRecords ?? []),
+            ...(manifest?.pruneLogs ?? []),
+            ...(manifest?.sweepRecords ?? []),
+            ...(manifest?.drillReports ?? []),
+          ]) {
+            vouched.set(entry.path, entry.sha256);
           }
-          const cited = [
-            ...new Map(
-              previous.controls
-                .flatMap((control) => control.evidence)
-                .filter(
-                  (ref) =>
-                    ref.kind !== 'compliance-report' && !chained.some((link) => link.path === ref.path),
-                )
-                .map((ref) => [ref.path, ref]),
-            ).values(),
-          ];
-          for (const ref of cited) {
-            const sealed = vouched.get(ref.path);
-            if (sealed === undefined) continue;
-            verified += 1;
-            if (sealed !== ref.sha256) flag({ path: ref.path, expected: ref.sha256, actual: sealed });
-          }
-          await mapWithConcurrency(
-            auditSample(cited, new Set(vouched.keys()), reportId),
-            STORE_READ_CONCURRENCY,
-            (ref) => check(ref.path, ref.sha256),
-          );
         }
+        const cited = [
+          ...new Map(
+            previous.controls
+              .flatMap((control) => control.evidence)
+              .filter(
+                (ref) => ref.kind !== 'compliance-report' && !chained.some((link) => link.path === ref.path),
+              )
+              .map((ref) => [ref.path, ref]),
+          ).values(),
+        ];
+        for (const ref of cited) {
+          const sealed = vouched.get(ref.path);
+          if (sealed === undefined) continue;
+          verified += 1;
+          if (sealed !== ref.sha256) flag({ path: ref.path, expected: ref.sha256, actual: sealed });
+        }
+        await mapWithConcurrency(
+          auditSample(cited, new Set(vouched.keys()), reportId),
+          STORE_READ_CONCURRENCY,
+          (ref) => check(ref.path, ref.sha256),
+        );
       } catch (error) {
         if (!(error instanceof CorruptEvidenceError)) throw error;
         corrupt.push({ kind: 'compliance-report', path: latest, sha256: digest, reason: error.reason });

@@ -43,7 +43,7 @@ import {
   sha256Schema as sha256,
   validateDocument,
 } from './json-document.ts';
-import { mapWithConcurrency, STORE_READ_CONCURRENCY } from './store-reads.ts';
+import { mapWithConcurrency, STORE_READ_CONCURRENCY, withBoundedReads } from './store-reads.ts';
 
 export const MANIFESTS_PREFIX = 'evidence/manifests/';
 const isoDay = z.iso.date();
@@ -284,9 +284,10 @@ export interface SealResult {
  * looks for it reads it directly.
  */
 export async function sealClosedDays(
-  reports: ReportStore,
+  store: ReportStore,
   options: { readonly now: Date; readonly databases: readonly string[]; readonly maxDays: number },
 ): Promise<SealResult> {
+  const reports = withBoundedReads(store);
   const lastSealed = (await listSealedDays(reports)).at(-1);
   const first = lastSealed === undefined ? await firstEvidenceDay(reports) : addDays(lastSealed, 1);
   const closed: string[] = [];

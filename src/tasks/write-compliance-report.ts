@@ -14,6 +14,7 @@ import {
 } from '../reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
 import { writeInventory } from '../reports/evidence.ts';
+import { withBoundedReads } from '../reports/store-reads.ts';
 import { defineTask } from '../runtime/task.ts';
 
 const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -67,7 +68,8 @@ export const writeComplianceReportTask = defineTask({
       .loose(),
     executionName: z.string().min(1),
   }),
-  async run(input, { config, rds, sandboxes, reports, clock }) {
+  async run(input, { config, rds, sandboxes, reports: store, clock }) {
+    const reports = withBoundedReads(store);
     const now = clock();
     const { from, to } = reportPeriod(input.request, now);
     if (from > to) throw new InvalidInputError(`the period starts (${from}) after it ends (${to})`);
