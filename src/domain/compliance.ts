@@ -57,9 +57,25 @@ export interface LoggedDeletion {
   readonly snapshot: string;
 }
 
+/** What the controls read of a drill report (a `DrillReport` is one). */
+export interface DrillFacts {
+  readonly drillId: string;
+  readonly verdict: DrillReport['verdict'];
+  readonly finishedAt: string;
+  readonly database: { readonly id: string };
+  readonly snapshot: { readonly takenAt: string | null };
+  readonly sandbox: { readonly teardown: DrillReport['sandbox']['teardown'] };
+  readonly targets: { readonly rpoSeconds: number };
+  readonly timings: { readonly rtoSeconds: number | null; readonly rpoSeconds: number | null };
+  readonly checks: readonly {
+    readonly name: string;
+    readonly status: DrillReport['checks'][number]['status'];
+  }[];
+}
+
 export interface DrillReportEvidence {
   readonly ref: EvidenceRef;
-  readonly report: DrillReport;
+  readonly report: DrillFacts;
 }
 
 export interface SweepRecordEvidence {

@@ -17,7 +17,6 @@ import { createHash } from 'node:crypto';
 import type { CorruptEvidence, DrillReportEvidence } from '../domain/compliance.ts';
 import { daysOf } from '../domain/compliance.ts';
 import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
-import type { DrillReport } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { COMPLIANCE_REPORTS_PREFIX, complianceReportSchema } from './compliance-report.ts';
@@ -94,7 +93,7 @@ async function completeSealedDay(
   // New intents, and outcomes written after the seal (a later run completing a stopped one).
   const changed = deletions.filter((entry) => {
     const known = sealedDeletions.get(entry.intentKey);
-    return known === undefined || (known.outcomeKey === null && entry.outcomeKey !== undefined);
+    return known === undefined || (known.outcome === null && entry.outcomeKey !== undefined);
   });
   const extra = await readEvidenceDocuments(
     reports,
@@ -201,7 +200,7 @@ export async function gatherComplianceEvidence(
       return {
         found: {
           ref: { kind: 'drill-report', path: key, sha256: document.sha256 },
-          report: document.report as DrillReport,
+          report: document.report,
         },
       };
     }

@@ -18,15 +18,11 @@
 //   evidence/manifests/<day>.json
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { DrillReport } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import { type DeletionLogEntry, listDeletionLog, readDeletionOutcome } from './deletion-log.ts';
-import {
-  DRILL_REPORTS_PREFIX,
-  drillReportSchema,
-  listDrillReportKeys,
-  readDrillReports,
-} from './drill-report.ts';
+import { DRILL_REPORTS_PREFIX, listDrillReportKeys, readDrillReports } from './drill-report.ts';
 import {
   BACKUP_RECORDS_PREFIX,
   backupRecordSchema,
@@ -62,9 +58,36 @@ const deletionSchema = z.strictObject({
   intentKey: z.string().min(1),
   /** Read only for a run without its own log: then the intent is evidence in its own right. */
   intentSha256: sha256.nullable(),
-  outcomeKey: z.string().min(1).nullable(),
-  /** What the outcome says; `unreadable` leaves the intent standing, as no outcome does. */
+  /** What the outcome says, null while there is none; `unreadable` leaves the intent standing, as no outcome does. */
   outcome: z.enum(['deleted', 'not-deleted', 'unreadable']).nullable(),
+});
+
+/** What the compliance controls read of a drill report (`DrillFacts`): its verdict, times and checks, not its inventory. */
+const drillFactsSchema = z.strictObject({
+  drillId: z.string().min(1),
+  verdict: z.enum(['pass', 'fail']),
+  finishedAt: isoTime,
+  database: z.strictObject({ id: z.string().min(1) }),
+  snapshot: z.strictObject({ takenAt: isoTime.nullable() }),
+  sandbox: z.strictObject({ teardown: z.enum(['deleted', 'failed', 'not-created']) }),
+  targets: z.strictObject({ rpoSeconds: z.number().positive() }),
+  timings: z.strictObject({
+    rtoSeconds: z.number().nonnegative().nullable(),
+    rpoSeconds: z.number().nonnegative().nullable(),
+  }),
+  checks: z.array(z.strictObject({ name: z.string().min(1), status: z.enum(['pass', 'fail', 'error']) })),
+});
+
+const factsOfDrill = (report: DrillReport): z.output<typeof drillFactsSchema> => ({
+  drillId: report.drillId,
+  verdict: report.verdict,
+  finishedAt: report.finishedAt,
+  database: { id: report.database.id },
+  snapshot: { takenAt: report.snapshot.takenAt },
+  sandbox: { teardown: report.sandbox.teardown },
+  targets: { rpoSeconds: report.targets.rpoSeconds },
+  timings: { rtoSeconds: report.timings.rtoSeconds, rpoSeconds: report.timings.rpoSeconds },
+  checks: report.checks.map(({ name, status }) => ({ name, status })),
 });
 
 const corruptSchema = z.strictObject({
@@ -80,7 +103,7 @@ const dayEvidenceShape = {
   backupRecords: z.array(z.strictObject({ ...document, record: backupRecordSchema })),
   pruneLogs: z.array(z.strictObject({ ...document, log: pruneLogSchema })),
   sweepRecords: z.array(z.strictObject({ ...document, record: sweepRecordSchema })),
-  drillReports: z.array(z.strictObject({ ...document, report: drillReportSchema })),
+  drillReports: z.array(z.strictObject({ ...document, report: drillFactsSchema })),
   deletions: z.array(deletionSchema),
   /** Documents of the day that do not read: named, never left out silently. */
   corrupt: z.array(corruptSchema),
@@ -213,7 +236,6 @@ export async function readEvidenceDocuments(
       snapshot: entry.snapshot,
       intentKey: entry.intentKey,
       intentSha256,
-      outcomeKey: entry.outcomeKey ?? null,
       outcome,
     };
   });
@@ -223,7 +245,10 @@ export async function readEvidenceDocuments(
     backupRecords: found(backups.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
     pruneLogs: found(prunes.documents).map(({ value, ...ref }) => ({ ...ref, log: value })),
     sweepRecords: found(sweeps.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
-    drillReports: found(drills.documents).map(({ value, ...ref }) => ({ ...ref, report: value })),
+    drillReports: found(drills.documents).map(({ value, ...ref }) => ({
+      ...ref,
+      report: factsOfDrill(value),
+    })),
     deletions: summaries,
     corrupt: [
       ...corruptOf('backup-record', backups.corrupt, databaseOfBackupRecordKey),

@@ -177,7 +177,7 @@ export const writeComplianceReportTask = defineTask({
       .flatMap(([, evidence]) => evidence.deletions)
       .filter(
         (entry) =>
-          entry.outcomeKey === null ||
+          entry.outcome === null ||
           present.has(`${entry.region}/${entry.snapshot}`) ||
           entry.outcome !== 'not-deleted',
       );
