@@ -70,6 +70,9 @@ const schedules = z
     prune: scheduleExpression.default('cron(0 4 * * ? *)').describe('When the prune runs: after the backup.'),
     drill: scheduleExpression.default('cron(0 6 ? * MON *)').describe('When due restore drills run.'),
     sweeper: scheduleExpression.default('rate(1 hour)').describe('How often expired sandboxes are removed.'),
+    seal: scheduleExpression
+      .default('cron(0 5 * * ? *)')
+      .describe("When the closed days' evidence is sealed into daily manifests: after the prune."),
     report: scheduleExpression
       .default('cron(0 7 1 * ? *)')
       .describe('When the compliance report is written.'),

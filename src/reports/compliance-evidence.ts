@@ -104,7 +104,7 @@ async function completeSealedDay(
       drillReports: [],
     },
     changed,
-    new Set(manifest.pruneLogs.map(({ log }) => log.runId)),
+    { loggedRuns: new Set(manifest.pruneLogs.map(({ log }) => log.runId)) },
   );
   const replaced = new Set(changed.map((entry) => entry.intentKey));
   const lost = [...sealed]
@@ -166,7 +166,7 @@ export async function gatherComplianceEvidence(
   const lost: Altered[] = [];
   const perDay = await mapWithConcurrency(window, STORE_READ_CONCURRENCY, async (day) => {
     const manifest = (await manifestOf(day))?.manifest;
-    if (manifest === undefined) return readDayEvidence(reports, day, []);
+    if (manifest === undefined) return readDayEvidence(reports, day, [], 'unless-logged');
     const completed = await completeSealedDay(reports, day, manifest);
     lost.push(...completed.lost);
     return completed.evidence;

@@ -198,14 +198,18 @@ const corruptOf = (
 /**
  * Reads the given evidence documents (each through its schema, with its
  * digest) and the deletion log entries, at most STORE_READ_CONCURRENCY reads
- * at a time. `deletionRuns` are the deletion log entries to summarise; an
- * intent is read only when its run has no log among `loggedRuns`.
+ * at a time. `deletions` are the deletion log entries to summarise; an
+ * intent is read only when its run has no log among `loggedRuns` or the logs
+ * read here. With `outcomes: 'unless-logged'`, the outcome of a deletion
+ * that its run's log lists as done is not read (it stays null): the log
+ * accounts for the snapshot whatever the outcome says, which is all a
+ * report asks of it; a manifest holds every outcome.
  */
 export async function readEvidenceDocuments(
   reports: ReportStore,
   keys: DayKeys & { readonly drillReports: readonly string[] },
   deletions: readonly DeletionLogEntry[],
-  loggedRuns: ReadonlySet<string> = new Set(),
+  options: { readonly loggedRuns?: ReadonlySet<string>; readonly outcomes?: 'every' | 'unless-logged' } = {},
 ): Promise<DayEvidence> {
   const [backups, prunes, sweeps, drills] = await Promise.all([
     readStoredDocuments(reports, keys.backupRecords, backupRecordSchema, 'backup-record'),
@@ -213,10 +217,27 @@ export async function readEvidenceDocuments(
     readStoredDocuments(reports, keys.sweepRecords, sweepRecordSchema, 'sweep-record'),
     readDrillReports(reports, keys.drillReports),
   ]);
-  const runsWithLog = new Set([...loggedRuns, ...prunes.documents.map(({ value }) => value.runId)]);
+  const runsWithLog = new Set([
+    ...(options.loggedRuns ?? []),
+    ...prunes.documents.map(({ value }) => value.runId),
+  ]);
+  const loggedDeletions = new Set(
+    options.outcomes === 'unless-logged'
+      ? prunes.documents.flatMap(({ value }) =>
+          value.dryRun
+            ? []
+            : value.deleted
+                .filter((row) => row.status !== 'already-gone')
+                .map((row) => `${value.runId}/${row.region}/${row.snapshot}`),
+        )
+      : [],
+  );
   const summaries = await mapWithConcurrency(deletions, STORE_READ_CONCURRENCY, async (entry) => {
     let outcome: LoggedDeletionSummary['outcome'] = null;
-    if (entry.outcomeKey !== undefined) {
+    if (
+      entry.outcomeKey !== undefined &&
+      !loggedDeletions.has(`${entry.runId}/${entry.region}/${entry.snapshot}`)
+    ) {
       outcome = await readDeletionOutcome(reports, entry.outcomeKey).then(
         (read) => read?.status ?? null,
         (error: unknown) => {
@@ -264,12 +285,13 @@ export async function readDayEvidence(
   reports: ReportStore,
   day: string,
   drillReports: readonly string[],
+  outcomes: 'every' | 'unless-logged' = 'every',
 ): Promise<DayEvidence> {
   const [keys, deletions] = await Promise.all([
     listDayKeys(reports, day),
     listDeletionLog(reports, day, day),
   ]);
-  return readEvidenceDocuments(reports, { ...keys, drillReports }, deletions);
+  return readEvidenceDocuments(reports, { ...keys, drillReports }, deletions, { outcomes });
 }
 
 /** Drill report keys (as `listDrillReportKeys` gives them) by the day their key names. */

@@ -2252,6 +2252,19 @@ describe('the compliance report schedule', () => {
     ).toEqual([[['states:StartExecution'], [`\${${machineId}}`]]]);
   });
 
+  it('starts the seal workflow on schedules.seal, daily after the prune, so the report reads sealed days', () => {
+    const [machineId] = stateMachineNamed('seal');
+    const schedule = reportSchedule(template, machineId);
+    expect(schedule.Properties?.ScheduleExpression).toBe(config.schedules.seal);
+    expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(config.schedules.timezone);
+    expect(schedule.Properties?.State).toBe('ENABLED');
+    const target = schedule.Properties?.Target;
+    const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
+    expect(
+      roleStatements(template, role).map((statement) => [statement.actions, statement.resources]),
+    ).toEqual([[['states:StartExecution'], [`\${${machineId}}`]]]);
+  });
+
   it('follows another configured report schedule and time zone', () => {
     // Values no other schedule of the stack and no default has: only
     // schedules.report and schedules.timezone can produce them.
