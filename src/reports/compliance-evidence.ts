@@ -152,14 +152,13 @@ export async function gatherComplianceEvidence(
   },
 ): Promise<GatheredEvidence> {
   const sealedDays = new Set(await listSealedDays(reports));
-  const manifests = new Map<string, ManifestRead>();
-  const manifestOf = async (day: string): Promise<ManifestRead | undefined> => {
-    if (!sealedDays.has(day)) return undefined;
-    const known = manifests.get(day);
-    if (known !== undefined) return known;
-    const read = await readManifestOf(reports, day);
-    if (read !== undefined) manifests.set(day, read);
-    return read;
+  // Each manifest is read once, however many databases ask for its day at once.
+  const reading = new Map<string, Promise<ManifestRead | undefined>>();
+  const manifestOf = (day: string): Promise<ManifestRead | undefined> => {
+    if (!sealedDays.has(day)) return Promise.resolve(undefined);
+    const known = reading.get(day) ?? readManifestOf(reports, day);
+    reading.set(day, known);
+    return known;
   };
 
   const window = daysOf({ from: request.lookbackFrom, to: request.to });
@@ -173,8 +172,6 @@ export async function gatherComplianceEvidence(
   });
   const days = new Map(window.map((day, index) => [day, perDay[index] as DayEvidence]));
 
-  const drillReports: DrillReportEvidence[] = [];
-  const corruptDrillReports: CorruptEvidence[] = [];
   /** One drill report: from its day's manifest when it holds it, else from the store. */
   const drillReportAt = async (
     database: string,
@@ -207,25 +204,43 @@ export async function gatherComplianceEvidence(
     const [corrupt] = read.corrupt;
     return corrupt === undefined ? undefined : { corrupt: { ...corrupt, database } };
   };
-  await mapWithConcurrency(request.databases, STORE_READ_CONCURRENCY, async (database) => {
-    const keys = (await listDrillReportKeys(reports, database)).filter(
-      (key) => (dayOfDrillReportKey(key) ?? '') <= request.to,
-    );
-    const take = (read: Awaited<ReturnType<typeof drillReportAt>>): boolean => {
-      if (read === undefined) return false;
-      if ('found' in read) drillReports.push(read.found);
-      else corruptDrillReports.push(read.corrupt);
-      return 'found' in read;
-    };
-    const before = keys.filter((key) => (dayOfDrillReportKey(key) ?? '') < request.from);
-    const during = keys.filter((key) => (dayOfDrillReportKey(key) ?? '') >= request.from);
-    for (const key of during) take(await drillReportAt(database, key));
-    // The latest readable one before the period; the unreadable ones met on the way are named.
-    for (const key of before.reverse()) {
-      if (take(await drillReportAt(database, key))) break;
-    }
-  });
-  return { days, drillReports, corruptDrillReports, manifests, lost };
+  const perDatabase = await mapWithConcurrency(
+    request.databases,
+    STORE_READ_CONCURRENCY,
+    async (database) => {
+      const keys = (await listDrillReportKeys(reports, database)).filter(
+        (key) => (dayOfDrillReportKey(key) ?? '') <= request.to,
+      );
+      const found: DrillReportEvidence[] = [];
+      const corrupt: CorruptEvidence[] = [];
+      const take = (read: Awaited<ReturnType<typeof drillReportAt>>): boolean => {
+        if (read === undefined) return false;
+        if ('found' in read) found.push(read.found);
+        else corrupt.push(read.corrupt);
+        return 'found' in read;
+      };
+      const before = keys.filter((key) => (dayOfDrillReportKey(key) ?? '') < request.from);
+      const during = keys.filter((key) => (dayOfDrillReportKey(key) ?? '') >= request.from);
+      for (const key of during) take(await drillReportAt(database, key));
+      // The latest readable one before the period; the unreadable ones met on the way are named.
+      for (const key of before.reverse()) {
+        if (take(await drillReportAt(database, key))) break;
+      }
+      return { found, corrupt };
+    },
+  );
+  const manifests = new Map<string, ManifestRead>();
+  for (const [day, read] of [...reading].sort(([a], [b]) => a.localeCompare(b))) {
+    const manifest = await read;
+    if (manifest !== undefined) manifests.set(day, manifest);
+  }
+  return {
+    days,
+    drillReports: perDatabase.flatMap(({ found }) => found),
+    corruptDrillReports: perDatabase.flatMap(({ corrupt }) => corrupt),
+    manifests,
+    lost: lost.sort((a, b) => a.path.localeCompare(b.path)),
+  };
 }
 
 /** The time in a report key (`compliance/<to>/compliance-<from>-to-<to>-<time>.json`), which orders reports. */
