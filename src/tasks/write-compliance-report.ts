@@ -51,9 +51,10 @@ export function reportPeriod(
 
 /**
  * Writes the compliance report of a period: gathers the evidence the
- * workflows wrote and the current inventory (itself stored as evidence),
- * evaluates the controls, checks that the evidence earlier reports relied on
- * is unchanged, and writes JSON, CSV and HTML.
+ * workflows wrote, from the sealed days' manifests and the other days'
+ * documents (`reports/compliance-evidence.ts`), and the current inventory
+ * (itself stored as evidence), evaluates the controls, checks the manifests'
+ * chain and the previous report, and writes JSON, CSV and HTML.
  */
 export const writeComplianceReportTask = defineTask({
   name: 'write-compliance-report',
