@@ -12,7 +12,7 @@
 // day that stopped. Evidence may still land later for a sealed day (a run
 // that stopped for longer, a drill report written late): a report compares
 // each sealed day's manifest with a listing of the day and reads what the
-// manifest lacks directly (`write-compliance-report`), so nothing is lost.
+// manifest lacks directly (`compliance-evidence.ts`), so nothing is lost.
 //
 // Keys:
 //   evidence/manifests/<day>.json

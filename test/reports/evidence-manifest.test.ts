@@ -2,10 +2,11 @@
 // grow with history, the manifests' hash chain and the previous report give
 // away tampering, evidence that lands after its day was sealed still counts,
 // and reads run a bounded number at a time.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { writeBackupRecord } from '../../src/reports/evidence.ts';
-import { manifestKey, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
+import { isClosedDay, manifestKey, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
 import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
 import { invokeTask } from '../../src/runtime/task.ts';
 import { writeComplianceReportTask } from '../../src/tasks/write-compliance-report.ts';
@@ -46,17 +47,57 @@ const dayAfter = (to: string) => new Date(`${addDays(to, 1)}T02:00:00Z`);
 const control = (result: { controls: { id: string; status: string }[] }, id: string) =>
   result.controls.find((entry) => entry.id === id)?.status;
 
+const days = (from: string, to: string) => {
+  const list: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) list.push(day);
+  return list;
+};
+
 async function fleetWithHistory(firstDay: string, lastDay: string): Promise<CountingReportStore> {
   const reports = new CountingReportStore();
   await writeFleetEvidence(reports, DATABASES, firstDay, lastDay);
   return reports;
 }
 
+describe('when a day is sealed', () => {
+  it.each([
+    ['2026-11-20T23:59:59Z', false],
+    ['2026-11-21T12:00:00Z', false],
+    ['2026-11-21T23:59:59Z', false],
+    ['2026-11-22T00:00:00Z', true],
+  ])('2026-11-20 at %s: closed %s (once the day after it is over too)', (now, closed) => {
+    expect(isClosedDay('2026-11-20', new Date(now))).toBe(closed);
+  });
+
+  it('seals each closed day once, oldest first, linked to the day before, and says when days remain', async () => {
+    const reports = await fleetWithHistory('2026-11-01', '2026-11-10');
+    const now = new Date('2026-11-12T02:00:00Z');
+
+    const first = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
+    const second = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
+    const third = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
+
+    expect(first).toEqual({ sealed: days('2026-11-01', '2026-11-06'), more: true });
+    expect(second).toEqual({ sealed: days('2026-11-07', '2026-11-10'), more: false });
+    expect(third).toEqual({ sealed: [], more: false });
+    const manifest = (day: string) =>
+      JSON.parse(Buffer.from(reports.objects.get(manifestKey(day)) ?? new Uint8Array()).toString('utf8'));
+    expect(manifest('2026-11-01').previous).toBeNull();
+    expect(manifest('2026-11-07').previous).toEqual({
+      path: manifestKey('2026-11-06'),
+      sha256: createHash('sha256')
+        .update(reports.objects.get(manifestKey('2026-11-06')) ?? new Uint8Array())
+        .digest('hex'),
+    });
+    expect(manifest('2026-11-07').backupRecords).toHaveLength(DATABASES.length);
+  });
+});
+
 describe('the compliance report over sealed manifests', () => {
   const to = '2026-11-30';
   const from = '2026-11-21';
 
-  it('reads as much with a year of history and many earlier reports as with a few weeks and one', async () => {
+  it('reads as much with a year of history and five earlier reports as with a few weeks and two', async () => {
     const short = await fleetWithHistory('2026-10-25', to);
     // Two before: from the second on, a report checks the one its predecessor chained to.
     await reportOn(short, from, to, dayAfter(to));
