@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
+import { writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
 import { writeBackupRecord } from '../../src/reports/evidence.ts';
 import { isClosedDay, manifestKey, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
 import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
@@ -142,6 +143,58 @@ describe('the compliance report over sealed manifests', () => {
   });
 });
 
+describe('a deletion of a stopped run whose outcome lands after its day was sealed', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+  const stopped = '2026-11-25';
+  const gone = `${SOURCE_REGION}/restorable-${DATABASES[0]}-${addDays(stopped, -8)}`;
+
+  const retentionOf = async (reports: CountingReportStore, now: Date) => {
+    const run = await reportOn(reports, from, to, now);
+    const stored = JSON.parse(
+      Buffer.from(reports.objects.get(run.result.report.key) ?? new Uint8Array()).toString('utf8'),
+    );
+    return stored.controls
+      .find((entry: { id: string }) => entry.id === 'retention')
+      .databases.find((entry: { id: string }) => entry.id === DATABASES[0]).detail as string;
+  };
+
+  it('is read: an outcome saying the snapshot was not deleted leaves its disappearance unaccounted', async () => {
+    const reports = await fleetWithHistory('2026-10-25', to);
+    // The run stopped before its log and before this deletion's outcome.
+    for (const key of [...reports.objects.keys()]) {
+      if (key.startsWith(`evidence/prunes/${stopped}/`)) reports.objects.delete(key);
+    }
+    const outcomeKey = `evidence/deletions/${stopped}/prune-${stopped}/${gone}.outcome.json`;
+    expect(reports.objects.delete(outcomeKey)).toBe(true);
+    expect(await retentionOf(reports, dayAfter(to))).not.toContain('disappeared');
+
+    await writeDeletionOutcome(
+      reports,
+      {
+        runId: `prune-${stopped}`,
+        runStartedAt: `${stopped}T03:00:00.000Z`,
+        region: SOURCE_REGION,
+        snapshot: gone.split('/')[1] ?? '',
+      },
+      {
+        schemaVersion: 1,
+        runId: `prune-${stopped}`,
+        region: SOURCE_REGION,
+        snapshot: gone.split('/')[1] ?? '',
+        status: 'not-deleted',
+        at: `${addDays(to, 1)}T01:00:00.000Z`,
+        completedBy: 'prune-later',
+        detail: 'the run stopped before it',
+      },
+    );
+
+    expect(await retentionOf(reports, new Date(`${addDays(to, 1)}T02:20:00Z`))).toContain(
+      `${gone} disappeared with no entry in any deletion log`,
+    );
+  });
+});
+
 describe('the chain of manifests and reports', () => {
   const to = '2026-11-30';
   const from = '2026-11-21';
@@ -173,6 +226,21 @@ describe('the chain of manifests and reports', () => {
     alterBytes(reports, manifestKey('2026-11-24'));
 
     expect(await alteredPaths(reports)).toContain(manifestKey('2026-11-24'));
+  });
+
+  it('names a manifest that does not read, and reads its day document by document', async () => {
+    const reports = await sealedAndReported();
+    reports.objects.set(manifestKey('2026-11-24'), Buffer.from('{"schemaVersion": 1, "day": '));
+
+    const run = await reportOn(reports, from, to, later);
+
+    const readable = run.result.controls.find((entry) => entry.id === 'evidence-readable');
+    expect(readable?.databases).toContainEqual({
+      id: '(all)',
+      status: 'fail',
+      detail: expect.stringContaining(`${manifestKey('2026-11-24')} is unreadable`),
+    });
+    expect(control(run.result, 'daily-backup')).toBe('pass');
   });
 
   it('detects a broken link: a manifest that is gone', async () => {
