@@ -14,7 +14,7 @@
 //   unchanged, and the evidence it cited must still match, by the manifests'
 //   digests and by hashing again a bounded sample of the files.
 import { createHash } from 'node:crypto';
-import type { CorruptEvidence, DrillReportEvidence } from '../domain/compliance.ts';
+import type { ComplianceInput, CorruptEvidence, DrillReportEvidence } from '../domain/compliance.ts';
 import { daysOf } from '../domain/compliance.ts';
 import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
@@ -240,6 +240,87 @@ export async function gatherComplianceEvidence(
     corruptDrillReports: perDatabase.flatMap(({ corrupt }) => corrupt),
     manifests,
     lost: lost.sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}
+
+/**
+ * The evidence the controls are computed from, as `evaluateCompliance` takes
+ * it: backup records and prune logs of every day read, sweep records of the
+ * period, the deletion log, the drill reports, and the documents that did
+ * not read. `present` holds the snapshots of the inventory (`region/id`).
+ */
+export async function evidenceForControls(
+  reports: ReportStore,
+  gathered: GatheredEvidence,
+  request: { readonly from: string; readonly present: ReadonlySet<string> },
+): Promise<
+  Pick<ComplianceInput, 'backupRecords' | 'pruneLogs' | 'sweepRecords' | 'deletionLog' | 'drillReports'> & {
+    corruptEvidence: CorruptEvidence[];
+  }
+> {
+  const days = [...gathered.days];
+  const periodDays = days.filter(([day]) => day >= request.from);
+  const pruneLogs = days.flatMap(([, evidence]) =>
+    evidence.pruneLogs.map(({ path, sha256, log }) => ({ ref: { kind: 'prune-log', path, sha256 }, log })),
+  );
+  // An intent accounts for a snapshot that is gone unless its own outcome
+  // says it was not deleted (the delete failed, or a later run deleted it).
+  const deletions = days
+    .flatMap(([, evidence]) => evidence.deletions)
+    .filter(
+      (entry) => request.present.has(`${entry.region}/${entry.snapshot}`) || entry.outcome !== 'not-deleted',
+    );
+  // The intents of runs that stopped before writing their own log are the
+  // only record of what they deleted: they are evidence in their own right.
+  const loggedRuns = new Set(pruneLogs.map(({ log }) => log.runId));
+  const intents = await mapWithConcurrency(
+    deletions.filter((entry) => !loggedRuns.has(entry.runId)),
+    STORE_READ_CONCURRENCY,
+    async (entry): Promise<EvidenceRef | undefined> => {
+      if (entry.intentSha256 !== null) {
+        return { kind: 'deletion-intent', path: entry.intentKey, sha256: entry.intentSha256 };
+      }
+      const body = await reports.get(entry.intentKey);
+      return body === undefined
+        ? undefined
+        : { kind: 'deletion-intent', path: entry.intentKey, sha256: digestOf(body) };
+    },
+  );
+  const corruptManifests = [...gathered.manifests.values()]
+    .filter(({ manifest }) => manifest === undefined)
+    .map(({ ref }) => ({
+      ...ref,
+      reason: 'evidence manifest does not read: its day was read document by document',
+    }));
+  return {
+    backupRecords: days.flatMap(([, evidence]) =>
+      evidence.backupRecords.map(({ path, sha256, record }) => ({
+        ref: { kind: 'backup-record', path, sha256 },
+        record,
+      })),
+    ),
+    pruneLogs,
+    sweepRecords: periodDays.flatMap(([, evidence]) =>
+      evidence.sweepRecords.map(({ path, sha256, record }) => ({
+        ref: { kind: 'sweep-record', path, sha256 },
+        record,
+      })),
+    ),
+    deletionLog: {
+      entries: deletions.map(({ runId, region, snapshot }) => ({ runId, region, snapshot })),
+      evidence: intents.filter((ref): ref is EvidenceRef => ref !== undefined),
+    },
+    drillReports: gathered.drillReports,
+    corruptEvidence: [
+      ...days.flatMap(([, evidence]) =>
+        evidence.corrupt.filter((file) => file.kind === 'backup-record' || file.kind === 'prune-log'),
+      ),
+      ...periodDays.flatMap(([, evidence]) =>
+        evidence.corrupt.filter((file) => file.kind === 'sweep-record'),
+      ),
+      ...corruptManifests,
+      ...gathered.corruptDrillReports,
+    ],
   };
 }
 

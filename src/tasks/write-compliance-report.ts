@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { evaluateCompliance } from '../domain/compliance.ts';
@@ -6,7 +5,11 @@ import type { EvidenceRef } from '../domain/compliance-report.ts';
 import { deploymentOf } from '../domain/deployment.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { DEPLOYMENT_TAG, isManaged } from '../domain/tags.ts';
-import { gatherComplianceEvidence, verifyEarlierEvidence } from '../reports/compliance-evidence.ts';
+import {
+  evidenceForControls,
+  gatherComplianceEvidence,
+  verifyEarlierEvidence,
+} from '../reports/compliance-evidence.ts';
 import {
   complianceReportKeys,
   renderComplianceCsv,
@@ -16,8 +19,6 @@ import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts
 import { writeInventory } from '../reports/evidence.ts';
 import { withBoundedReads } from '../reports/store-reads.ts';
 import { defineTask } from '../runtime/task.ts';
-
-const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** How many databases and evidence files per control the workflow's output lists. */
 export const MAX_LISTED = 50;
@@ -140,64 +141,10 @@ export const writeComplianceReportTask = defineTask({
       lookbackFrom,
       databases: databases.map((database) => database.id),
     });
-    const windowDays = [...gathered.days];
-    const periodDays = windowDays.filter(([key]) => key >= from);
-    const backupRecords = windowDays.flatMap(([, evidence]) =>
-      evidence.backupRecords.map(({ path, sha256, record }) => ({
-        ref: { kind: 'backup-record', path, sha256 },
-        record,
-      })),
-    );
-    const pruneLogs = windowDays.flatMap(([, evidence]) =>
-      evidence.pruneLogs.map(({ path, sha256, log }) => ({ ref: { kind: 'prune-log', path, sha256 }, log })),
-    );
-    const sweepRecords = periodDays.flatMap(([, evidence]) =>
-      evidence.sweepRecords.map(({ path, sha256, record }) => ({
-        ref: { kind: 'sweep-record', path, sha256 },
-        record,
-      })),
-    );
-    const corruptOfDays = [
-      ...windowDays.flatMap(([, evidence]) =>
-        evidence.corrupt.filter((file) => file.kind === 'backup-record' || file.kind === 'prune-log'),
-      ),
-      ...periodDays.flatMap(([, evidence]) =>
-        evidence.corrupt.filter((file) => file.kind === 'sweep-record'),
-      ),
-    ];
-    const corruptManifests = [...gathered.manifests.values()]
-      .filter(({ manifest }) => manifest === undefined)
-      .map(({ ref }) => ({
-        ...ref,
-        reason: 'evidence manifest does not read: its day was read document by document',
-      }));
-    // An intent accounts for a snapshot that is gone unless its own outcome
-    // says it was not deleted (the delete failed, or a later run deleted it).
-    const present = new Set(snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`));
-    const deletions = windowDays
-      .flatMap(([, evidence]) => evidence.deletions)
-      .filter(
-        (entry) =>
-          entry.outcome === null ||
-          present.has(`${entry.region}/${entry.snapshot}`) ||
-          entry.outcome !== 'not-deleted',
-      );
-    // The intents of runs that stopped before writing their own log are the
-    // only record of what they deleted: they are evidence in their own right.
-    const loggedRuns = new Set(pruneLogs.map(({ log }) => log.runId));
-    const deletionEvidence: EvidenceRef[] = [];
-    for (const entry of deletions) {
-      if (loggedRuns.has(entry.runId)) continue;
-      let digest = entry.intentSha256;
-      if (digest === null) {
-        const body = await reports.get(entry.intentKey);
-        digest = body === undefined ? null : sha256Of(body);
-      }
-      if (digest !== null)
-        deletionEvidence.push({ kind: 'deletion-intent', path: entry.intentKey, sha256: digest });
-    }
-    const deletionEntries = deletions.map(({ runId, region, snapshot }) => ({ runId, region, snapshot }));
-    const { drillReports, corruptDrillReports } = gathered;
+    const evidence = await evidenceForControls(reports, gathered, {
+      from,
+      present: new Set(snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`)),
+    });
     const earlier = await verifyEarlierEvidence(reports, gathered, reportId);
     const { integrity } = earlier;
 
@@ -227,13 +174,9 @@ export const writeComplianceReportTask = defineTask({
       snapshots,
       sandboxes: liveSandboxes,
       inventoryRef,
-      backupRecords,
-      pruneLogs,
-      deletionLog: { entries: deletionEntries, evidence: deletionEvidence },
-      drillReports,
-      sweepRecords,
+      ...evidence,
       integrity,
-      corruptEvidence: [...corruptOfDays, ...corruptManifests, ...corruptDrillReports, ...earlier.corrupt],
+      corruptEvidence: [...evidence.corruptEvidence, ...earlier.corrupt],
     });
     const keys = complianceReportKeys(report);
     const json = await reports.put(keys.json, serializeComplianceReport(report), 'application/json');
