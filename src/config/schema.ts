@@ -82,6 +82,9 @@ const schedules = z
         'When due restore drills run: daily, so that each run drills a share of the fleet and every database is drilled within drills.intervalDays.',
       ),
     sweeper: scheduleExpression.default('rate(1 hour)').describe('How often expired sandboxes are removed.'),
+    seal: scheduleExpression
+      .default('cron(0 5 * * ? *)')
+      .describe("When the closed days' evidence is sealed into daily manifests: after the prune."),
     report: scheduleExpression
       .default('cron(0 7 1 * ? *)')
       .describe('When the compliance report is written.'),

@@ -68,6 +68,12 @@ export interface EvidenceIntegrity {
    * report can check that they were not altered either: a chain of evidence.
    */
   readonly earlierReports: EvidenceRef[];
+  /**
+   * The daily evidence manifests the report read, with their SHA-256: the
+   * next report checks them, and the manifests' own chain (each holds the
+   * digest of the one before). Reports written before manifests have none.
+   */
+  readonly manifests?: EvidenceRef[];
   /** Evidence files listed by earlier compliance reports that were hashed again (altered ones included). */
   readonly verified: number;
   /** Those whose bytes changed or that disappeared since: tampering or loss. */

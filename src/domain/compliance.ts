@@ -57,9 +57,25 @@ export interface LoggedDeletion {
   readonly snapshot: string;
 }
 
+/** What the controls read of a drill report (a `DrillReport` is one). */
+export interface DrillFacts {
+  readonly drillId: string;
+  readonly verdict: DrillReport['verdict'];
+  readonly finishedAt: string;
+  readonly database: { readonly id: string };
+  readonly snapshot: { readonly takenAt: string | null };
+  readonly sandbox: { readonly teardown: DrillReport['sandbox']['teardown'] };
+  readonly targets: { readonly rpoSeconds: number };
+  readonly timings: { readonly rtoSeconds: number | null; readonly rpoSeconds: number | null };
+  readonly checks: readonly {
+    readonly name: string;
+    readonly status: DrillReport['checks'][number]['status'];
+  }[];
+}
+
 export interface DrillReportEvidence {
   readonly ref: EvidenceRef;
-  readonly report: DrillReport;
+  readonly report: DrillFacts;
 }
 
 export interface SweepRecordEvidence {
@@ -197,6 +213,46 @@ function control(
 const within = (period: { from: string; to: string }, time: string) =>
   time.slice(0, 10) >= period.from && time.slice(0, 10) <= period.to;
 
+/** The evidence of the input by database, built once: the controls look up each database's, not scan everyone's. */
+interface EvidenceIndex {
+  readonly byArn: ReadonlyMap<string, Snapshot>;
+  readonly backupRecordsOf: (id: string) => readonly BackupRecordEvidence[];
+  readonly snapshotsOf: (id: string) => readonly Snapshot[];
+  readonly drillReportsOf: (id: string) => readonly DrillReportEvidence[];
+  readonly corruptEvidenceOf: (id: string) => readonly CorruptEvidence[];
+}
+
+const indexes = new WeakMap<ComplianceInput, EvidenceIndex>();
+
+function groupBy<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string | undefined,
+): (key: string) => readonly T[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
+  }
+  return (key) => groups.get(key) ?? [];
+}
+
+function indexOf(input: ComplianceInput): EvidenceIndex {
+  const known = indexes.get(input);
+  if (known !== undefined) return known;
+  const index: EvidenceIndex = {
+    byArn: new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot])),
+    backupRecordsOf: groupBy(input.backupRecords, ({ record }) => record.id),
+    snapshotsOf: groupBy(input.snapshots, (snapshot) => snapshot.database.id),
+    drillReportsOf: groupBy(input.drillReports, ({ report }) => report.database.id),
+    corruptEvidenceOf: groupBy(input.corruptEvidence, (file) => file.database),
+  };
+  indexes.set(input, index);
+  return index;
+}
+
 /**
  * When the database was first protected, as far as the evidence shows: the
  * earliest of its backup records (whatever their outcome: a failed backup was
@@ -208,19 +264,17 @@ const within = (period: { from: string; to: string }, time: string) =>
  * there is no evidence at all: then every day counts (fail closed).
  */
 export function protectedSince(input: ComplianceInput, databaseId: string): Date | undefined {
-  const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const { byArn, backupRecordsOf, snapshotsOf, drillReportsOf } = indexOf(input);
   const times = [
-    ...input.backupRecords
-      .filter(({ record }) => record.id === databaseId)
-      .map(({ record }) => Date.parse(record.startedAt)),
-    ...input.snapshots
-      .filter((snapshot) => snapshot.database.id === databaseId && ownsSnapshot(input.deployment, snapshot))
+    ...backupRecordsOf(databaseId).map(({ record }) => Date.parse(record.startedAt)),
+    ...snapshotsOf(databaseId)
+      .filter((snapshot) => ownsSnapshot(input.deployment, snapshot))
       .map((snapshot) => takenAt(snapshot, byArn)?.getTime() ?? Number.NaN),
-    ...input.drillReports
-      .filter(({ report }) => report.database.id === databaseId && report.snapshot.takenAt !== null)
+    ...drillReportsOf(databaseId)
+      .filter(({ report }) => report.snapshot.takenAt !== null)
       .map(({ report }) => Date.parse(report.snapshot.takenAt ?? '')),
   ].filter((time) => !Number.isNaN(time));
-  return times.length === 0 ? undefined : new Date(Math.min(...times));
+  return times.length === 0 ? undefined : new Date(times.reduce((a, b) => Math.min(a, b)));
 }
 
 /** The days of the period before the database was first protected: out of scope for it. */
@@ -232,7 +286,7 @@ function notYetProtectedDays(input: ComplianceInput, databaseId: string): Set<st
 /** Per database and day: was a snapshot taken, which copy regions hold it, and was the database protected yet. */
 export function coverageOf(input: ComplianceInput): Record<string, CoverageCell[]> {
   const days = daysOf(input.period);
-  const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const { byArn, backupRecordsOf, snapshotsOf } = indexOf(input);
   const coverage: Record<string, CoverageCell[]> = {};
   for (const database of input.databases) {
     const notYetProtected = notYetProtectedDays(input, database.id);
@@ -242,19 +296,13 @@ export function coverageOf(input: ComplianceInput): Record<string, CoverageCell[
       regions.add(region);
       present.set(day, regions);
     };
-    for (const { record } of input.backupRecords) {
-      if (record.id !== database.id) continue;
+    for (const { record } of backupRecordsOf(database.id)) {
       for (const snapshot of record.snapshots) {
         if (snapshot.status === 'available') mark(record.startedAt.slice(0, 10), snapshot.region);
       }
     }
-    for (const snapshot of input.snapshots) {
-      if (
-        snapshot.database.id !== database.id ||
-        !ownsSnapshot(input.deployment, snapshot) ||
-        snapshot.status !== 'available'
-      )
-        continue;
+    for (const snapshot of snapshotsOf(database.id)) {
+      if (!ownsSnapshot(input.deployment, snapshot) || snapshot.status !== 'available') continue;
       const taken = takenAt(snapshot, byArn);
       if (taken !== undefined) mark(taken.toISOString().slice(0, 10), snapshot.region);
     }
@@ -274,9 +322,10 @@ export function coverageOf(input: ComplianceInput): Record<string, CoverageCell[
 export function drillPointsOf(input: ComplianceInput): Record<string, DrillPoint[]> {
   const points: Record<string, DrillPoint[]> = {};
   for (const database of input.databases) {
-    points[database.id] = input.drillReports
+    points[database.id] = indexOf(input)
+      .drillReportsOf(database.id)
       .map(({ report }) => report)
-      .filter((report) => report.database.id === database.id && within(input.period, report.finishedAt))
+      .filter((report) => within(input.period, report.finishedAt))
       .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))
       .map((report) => ({
         drillId: report.drillId,
@@ -316,10 +365,11 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
   const backupEvidence = input.backupRecords
     .filter(({ record }) => within(period, record.startedAt))
     .map(({ ref }) => ref);
-  const byArn = new Map(input.snapshots.map((snapshot) => [snapshot.arn, snapshot]));
+  const { byArn } = indexOf(input);
   const own = input.snapshots.filter(
     (snapshot) => snapshot.type === 'manual' && ownsSnapshot(input.deployment, snapshot),
   );
+  const ownOf = groupBy(own, (snapshot) => snapshot.database.id);
   const inPeriodDrills = input.drillReports.filter(({ report }) => within(period, report.finishedAt));
   const drillEvidence = inPeriodDrills.map(({ ref }) => ref);
   const periodEnd = Math.min(Date.parse(`${period.to}T23:59:59.999Z`), input.now.getTime());
@@ -349,7 +399,7 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
           ? `all backups of ${total} databases copied`
           : `${failed} of ${total} databases have missing copies`,
     ),
-    retentionControl(input, own, byArn),
+    retentionControl(input, ownOf, byArn),
     control(
       'automated-backup-retention',
       `RDS automated backups kept no longer than ${policy.retentionDays} days`,
@@ -378,12 +428,12 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
       'Databases, snapshots and copies encrypted at rest',
       'encryption',
       input.databases.map((database) => {
-        const plain = own.filter((snapshot) => snapshot.database.id === database.id && !snapshot.encrypted);
+        const plain = ownOf(database.id).filter((snapshot) => !snapshot.encrypted);
         const problems = [
           ...(database.storageEncrypted ? [] : ['database storage is not encrypted']),
           ...plain.map((snapshot) => `snapshot ${snapshot.region}/${snapshot.id} is not encrypted`),
         ];
-        const kept = own.filter((snapshot) => snapshot.database.id === database.id).length;
+        const kept = ownOf(database.id).length;
         return problems.length === 0
           ? { id: database.id, status: 'pass', detail: `storage and all ${kept} snapshots encrypted` }
           : { id: database.id, status: 'fail', detail: problems.join('; ') };
@@ -423,11 +473,10 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
       'The latest restore drill of every database passed',
       'restoreTests',
       input.databases.map((database) => {
-        const latest = input.drillReports
+        const latest = indexOf(input)
+          .drillReportsOf(database.id)
           .map(({ report }) => report)
-          .filter(
-            (report) => report.database.id === database.id && Date.parse(report.finishedAt) <= periodEnd,
-          )
+          .filter((report) => Date.parse(report.finishedAt) <= periodEnd)
           .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))
           .at(-1);
         if (latest === undefined) return { id: database.id, status: 'fail', detail: 'never restore-tested' };
@@ -575,8 +624,9 @@ function restoreTestedResult(
 ): DatabaseControlResult {
   const intervalMs = input.policy.forDatabase(databaseId).drillIntervalDays * DAY_MS;
   const interval = input.policy.forDatabase(databaseId).drillIntervalDays;
-  const drills = input.drillReports
-    .filter(({ report }) => report.database.id === databaseId && Date.parse(report.finishedAt) <= periodEnd)
+  const drills = indexOf(input)
+    .drillReportsOf(databaseId)
+    .filter(({ report }) => Date.parse(report.finishedAt) <= periodEnd)
     .map(({ report }) => Date.parse(report.finishedAt))
     .sort((a, b) => a - b);
   const periodStart = Date.parse(`${input.period.from}T00:00:00Z`);
@@ -621,8 +671,8 @@ function restoreTestedResult(
  */
 function retentionControl(
   input: ComplianceInput,
-  own: readonly Snapshot[],
-  byArn: Map<string, Snapshot>,
+  ownOf: (id: string) => readonly Snapshot[],
+  byArn: ReadonlyMap<string, Snapshot>,
 ): ControlResult {
   const { policy, period, now } = input;
   const retentionHours = policy.retentionDays * 24;
@@ -630,18 +680,22 @@ function retentionControl(
   // deleted by the next, a day later; two hours more absorb schedule drift.
   const graceHours = retentionHours + 24 + 2;
   const logs = input.pruneLogs.filter(({ log }) => !log.dryRun && within(period, log.startedAt));
+  const deletionsOf = groupBy(
+    logs.flatMap(({ log }) => log.deleted),
+    (row) => row.database,
+  );
+  const vanishedOf = vanishedSnapshots(input);
   return control(
     'retention',
     `Snapshots kept no longer and no shorter than ${policy.retentionDays} days`,
     'retention',
     input.databases.map((database) => {
-      const tooOld = own.filter((snapshot) => {
-        if (snapshot.database.id !== database.id) return false;
+      const tooOld = ownOf(database.id).filter((snapshot) => {
         const taken = takenAt(snapshot, byArn);
         return taken !== undefined && (now.getTime() - taken.getTime()) / HOUR_MS > graceHours;
       });
-      const deletions = logs.flatMap(({ log }) => log.deleted.filter((row) => row.database === database.id));
-      const vanished = vanishedSnapshots(input, database.id);
+      const deletions = deletionsOf(database.id);
+      const vanished = vanishedOf(database.id);
       const late = deletions.filter((row) => row.ageHours > graceHours);
       const early = deletions.filter((row) => row.ageHours <= retentionHours);
       const problems = [
@@ -704,7 +758,7 @@ function lastGoodCopyNote(pruneLogs: readonly PruneLogEvidence[], resource: stri
  * backup lost outside the policy (deleted by someone else, or by a deletion
  * that was never logged).
  */
-function vanishedSnapshots(input: ComplianceInput, databaseId: string): string[] {
+function vanishedSnapshots(input: ComplianceInput): (databaseId: string) => string[] {
   const present = new Set(input.snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`));
   const accounted = new Set([
     ...input.deletionLog.entries.map((entry) => `${entry.region}/${entry.snapshot}`),
@@ -716,15 +770,18 @@ function vanishedSnapshots(input: ComplianceInput, databaseId: string): string[]
             .map((row) => `${row.region}/${row.snapshot}`),
     ),
   ]);
-  const vanished = new Set<string>();
-  for (const { record } of input.backupRecords) {
-    if (record.id !== databaseId || record.startedAt.slice(0, 10) > input.period.to) continue;
-    for (const snapshot of record.snapshots) {
-      const key = `${snapshot.region}/${snapshot.id}`;
-      if (snapshot.status === 'available' && !present.has(key) && !accounted.has(key)) vanished.add(key);
+  const { backupRecordsOf } = indexOf(input);
+  return (databaseId) => {
+    const vanished = new Set<string>();
+    for (const { record } of backupRecordsOf(databaseId)) {
+      if (record.startedAt.slice(0, 10) > input.period.to) continue;
+      for (const snapshot of record.snapshots) {
+        const key = `${snapshot.region}/${snapshot.id}`;
+        if (snapshot.status === 'available' && !present.has(key) && !accounted.has(key)) vanished.add(key);
+      }
     }
-  }
-  return [...vanished].sort();
+    return [...vanished].sort();
+  };
 }
 
 /** No sandbox outlived its time to live: none does now, and none the sweeper removed had. */
@@ -790,7 +847,7 @@ function evidenceReadableControl(input: ComplianceInput): ControlResult {
     files.map((file) => `${file.path} is unreadable: ${file.reason}`).join('; ');
   const fleetWide = input.corruptEvidence.filter((file) => file.database === undefined);
   const results: DatabaseControlResult[] = input.databases.map((database) => {
-    const files = input.corruptEvidence.filter((file) => file.database === database.id);
+    const files = indexOf(input).corruptEvidenceOf(database.id);
     return files.length === 0
       ? { id: database.id, status: 'pass', detail: 'every evidence file of the database read and valid' }
       : { id: database.id, status: 'fail', detail: describeCorrupt(files) };

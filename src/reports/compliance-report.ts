@@ -72,6 +72,7 @@ const drillPointSchema = z.strictObject({
 
 const integritySchema = z.strictObject({
   earlierReports: z.array(evidenceRefSchema),
+  manifests: z.array(evidenceRefSchema).optional(),
   verified: z.number().int().nonnegative(),
   altered: z.array(z.strictObject({ path: z.string().min(1), expected: sha256, actual: sha256.nullable() })),
 });

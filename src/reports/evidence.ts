@@ -10,6 +10,7 @@
 //   evidence/prunes/<day>/<run>.json                a prune's log
 //   evidence/sweeps/<day>/<run>.json                the sandboxes a sweep removed
 //   evidence/inventories/<day>/<report>.json        the inventory a compliance report used
+//   evidence/manifests/<day>.json                   a closed day's evidence, sealed (evidence-manifest.ts)
 //   work/drills/<drill>/verification.json           a verifier's result, read by the drill report
 import { z } from 'zod';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatIssues } from '../config/load.ts';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
+import { mapWithConcurrency, STORE_READ_CONCURRENCY } from './store-reads.ts';
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -86,7 +87,8 @@ export interface StoredDocument<T> {
   readonly value: T;
 }
 
-function decodeStored<Schema extends z.ZodType>(
+/** A stored document's bytes through its schema, with their digest; CorruptEvidenceError naming the key when they do not read. */
+export function decodeStored<Schema extends z.ZodType>(
   key: string,
   body: Uint8Array,
   schema: Schema,
@@ -122,8 +124,9 @@ export interface CorruptDocument {
 }
 
 /**
- * Reads many stored documents, setting the corrupt ones apart instead of
- * failing on the first: one damaged file must not hide every other one.
+ * Reads many stored documents, a bounded number at a time, setting the
+ * corrupt ones apart instead of failing on the first: one damaged file must
+ * not hide every other one.
  */
 export async function readStoredDocuments<Schema extends z.ZodType>(
   reports: ReportStore,
@@ -133,8 +136,9 @@ export async function readStoredDocuments<Schema extends z.ZodType>(
 ): Promise<{ documents: StoredDocument<z.output<Schema>>[]; corrupt: CorruptDocument[] }> {
   const documents: StoredDocument<z.output<Schema>>[] = [];
   const corrupt: CorruptDocument[] = [];
-  for (const key of keys) {
-    const body = await reports.get(key);
+  const bodies = await mapWithConcurrency(keys, STORE_READ_CONCURRENCY, (key) => reports.get(key));
+  for (const [index, key] of keys.entries()) {
+    const body = bodies[index];
     if (body === undefined) continue;
     try {
       documents.push(decodeStored(key, body, schema, what));

@@ -11,6 +11,7 @@ import { markSnapshotProvenBadTask } from './mark-snapshot-proven-bad.ts';
 import { planDrillsTask } from './plan-drills.ts';
 import { planPruneTask } from './plan-prune.ts';
 import { restoreSandboxTask } from './restore-sandbox.ts';
+import { sealEvidenceTask } from './seal-evidence.ts';
 import { startRegionalVerificationTask } from './start-regional-verification.ts';
 import { summarizeBackupRunTask } from './summarize-backup-run.ts';
 import { summarizeDrillsTask } from './summarize-drills.ts';
@@ -39,6 +40,7 @@ export const tasksByPlaceholder: Readonly<Record<string, AnyTask>> = {
   WriteDrillReportFunctionArn: writeDrillReportTask,
   MarkSnapshotProvenBadFunctionArn: markSnapshotProvenBadTask,
   SummarizeDrillsFunctionArn: summarizeDrillsTask,
+  SealEvidenceFunctionArn: sealEvidenceTask,
   WriteComplianceReportFunctionArn: writeComplianceReportTask,
 };
 

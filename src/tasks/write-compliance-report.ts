@@ -1,104 +1,29 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
-import { type CorruptEvidence, type DrillReportEvidence, evaluateCompliance } from '../domain/compliance.ts';
-import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
+import { evaluateCompliance } from '../domain/compliance.ts';
+import type { EvidenceRef } from '../domain/compliance-report.ts';
 import { deploymentOf } from '../domain/deployment.ts';
-import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import { DEPLOYMENT_TAG, isManaged } from '../domain/tags.ts';
-import type { ReportStore } from '../ports/report-store.ts';
+import {
+  evidenceForControls,
+  gatherComplianceEvidence,
+  verifyEarlierEvidence,
+} from '../reports/compliance-evidence.ts';
 import {
   complianceReportKeys,
-  readComplianceReports,
   renderComplianceCsv,
   serializeComplianceReport,
 } from '../reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
-import { listDeletionLog, readDeletionOutcome } from '../reports/deletion-log.ts';
-import { listDrillReportKeys, readDrillReports } from '../reports/drill-report.ts';
-import {
-  BACKUP_RECORDS_PREFIX,
-  backupRecordSchema,
-  databaseOfBackupRecordKey,
-  PRUNE_LOGS_PREFIX,
-  pruneLogSchema,
-  SWEEP_RECORDS_PREFIX,
-  sweepRecordSchema,
-  writeInventory,
-} from '../reports/evidence.ts';
-import { readStoredDocuments } from '../reports/json-document.ts';
+import { writeInventory } from '../reports/evidence.ts';
+import { withBoundedReads } from '../reports/store-reads.ts';
 import { defineTask } from '../runtime/task.ts';
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** How many databases and evidence files per control the workflow's output lists. */
 export const MAX_LISTED = 50;
 const DAY_MS = 86_400_000;
 const day = z.iso.date();
-
-/**
- * Reads every evidence document under a prefix whose day (from its key) is
- * in range, through its schema, with its digest; the ones that do not read
- * are set apart, with the database their key names.
- */
-async function readEvidence<Schema extends z.ZodType>(
-  reports: ReportStore,
-  prefix: string,
-  kind: string,
-  keep: (key: string) => boolean,
-  schema: Schema,
-  databaseOf: (key: string) => string | undefined = () => undefined,
-): Promise<{ found: { ref: EvidenceRef; value: z.output<Schema> }[]; corrupt: CorruptEvidence[] }> {
-  const keys = (await reports.list(prefix)).filter((key) => key.endsWith('.json') && keep(key));
-  const { documents, corrupt } = await readStoredDocuments(reports, keys, schema, kind);
-  return {
-    found: documents.map(({ key, sha256: digest, value }) => ({
-      ref: { kind, path: key, sha256: digest },
-      value,
-    })),
-    corrupt: corrupt.map((file) => withDatabase({ kind, ...file }, databaseOf(file.path))),
-  };
-}
-
-const withDatabase = (
-  file: Omit<CorruptEvidence, 'database'>,
-  database: string | undefined,
-): CorruptEvidence => (database === undefined ? file : { ...file, database });
-
-/**
- * Hashes again every evidence file earlier compliance reports listed, and the
- * earlier reports they chained to: changed or missing bytes are tampering or
- * loss. An earlier report that does not read lists nothing to check: it is
- * returned as corrupt.
- */
-async function verifyEarlierEvidence(
-  reports: ReportStore,
-): Promise<{ integrity: EvidenceIntegrity; corrupt: CorruptEvidence[] }> {
-  const expected = new Map<string, string>();
-  const { documents, corrupt } = await readComplianceReports(reports);
-  const earlierReports: EvidenceRef[] = [
-    ...documents,
-    ...corrupt.map(({ path, sha256: digest }) => ({ key: path, sha256: digest })),
-  ]
-    .map(({ key, sha256: digest }) => ({ kind: 'compliance-report', path: key, sha256: digest }))
-    .sort((a, b) => a.path.localeCompare(b.path));
-  for (const { value: report } of documents) {
-    for (const result of report.controls) {
-      for (const ref of result.evidence) expected.set(ref.path, ref.sha256);
-    }
-    for (const ref of report.integrity.earlierReports) expected.set(ref.path, ref.sha256);
-  }
-  const altered: EvidenceIntegrity['altered'][number][] = [];
-  for (const [path, digest] of expected) {
-    const body = await reports.get(path);
-    const actual = body === undefined ? null : sha256(body);
-    if (actual !== digest) altered.push({ path, expected: digest, actual });
-  }
-  return {
-    integrity: { earlierReports, verified: expected.size, altered },
-    corrupt: corrupt.map((file) => ({ kind: 'compliance-report', ...file })),
-  };
-}
 
 /**
  * The period a report covers: as asked; the previous calendar month; or by
@@ -127,9 +52,10 @@ export function reportPeriod(
 
 /**
  * Writes the compliance report of a period: gathers the evidence the
- * workflows wrote and the current inventory (itself stored as evidence),
- * evaluates the controls, checks that the evidence earlier reports relied on
- * is unchanged, and writes JSON, CSV and HTML.
+ * workflows wrote, from the sealed days' manifests and the other days'
+ * documents (`reports/compliance-evidence.ts`), and the current inventory
+ * (itself stored as evidence), evaluates the controls, checks the manifests'
+ * chain and the previous report, and writes JSON, CSV and HTML.
  */
 export const writeComplianceReportTask = defineTask({
   name: 'write-compliance-report',
@@ -144,25 +70,17 @@ export const writeComplianceReportTask = defineTask({
       .loose(),
     executionName: z.string().min(1),
   }),
-  async run(input, { config, rds, sandboxes, reports, clock }) {
+  async run(input, { config, rds, sandboxes, reports: store, clock }) {
+    const reports = withBoundedReads(store);
     const now = clock();
     const { from, to } = reportPeriod(input.request, now);
     if (from > to) throw new InvalidInputError(`the period starts (${from}) after it ends (${to})`);
     const period = { from, to };
-    const dayOfKey = (key: string) => key.split('/').find((segment) => /^\d{4}-\d{2}-\d{2}$/.test(segment));
-    const inPeriod = (key: string) => {
-      const keyDay = dayOfKey(key);
-      return keyDay !== undefined && keyDay >= from && keyDay <= to;
-    };
     // Snapshots that can disappear in the period were made up to the
     // retention period (and the day's grace) before it.
     const lookbackFrom = new Date(Date.parse(`${from}T00:00:00Z`) - (config.retention.days + 2) * DAY_MS)
       .toISOString()
       .slice(0, 10);
-    const inLookback = (key: string) => {
-      const keyDay = dayOfKey(key);
-      return keyDay !== undefined && keyDay >= lookbackFrom && keyDay <= to;
-    };
     const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
     const databases = selectProtectedDatabases(
       await rds(config.sourceRegion).listDatabases(),
@@ -217,69 +135,17 @@ export const writeComplianceReportTask = defineTask({
       sha256: storedInventory.sha256,
     };
 
-    const backups = await readEvidence(
-      reports,
-      BACKUP_RECORDS_PREFIX,
-      'backup-record',
-      inLookback,
-      backupRecordSchema,
-      databaseOfBackupRecordKey,
-    );
-    const backupRecords = backups.found.map(({ ref, value }) => ({ ref, record: value }));
-    const prunes = await readEvidence(reports, PRUNE_LOGS_PREFIX, 'prune-log', inLookback, pruneLogSchema);
-    const pruneLogs = prunes.found.map(({ ref, value }) => ({ ref, log: value }));
-    // An intent accounts for a snapshot that is gone unless its own outcome
-    // says it was not deleted (the delete failed, or a later run deleted it);
-    // only the outcomes of snapshots no longer in the inventory are read.
-    const present = new Set(snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`));
-    const deletionEntries = [];
-    for (const entry of await listDeletionLog(reports, lookbackFrom, to)) {
-      if (entry.outcomeKey !== undefined && !present.has(`${entry.region}/${entry.snapshot}`)) {
-        const outcome = await readDeletionOutcome(reports, entry.outcomeKey).catch((error: unknown) => {
-          // A damaged outcome leaves its intent standing, as one never written does.
-          if (error instanceof CorruptEvidenceError) return undefined;
-          throw error;
-        });
-        if (outcome?.status === 'not-deleted') continue;
-      }
-      deletionEntries.push(entry);
-    }
-    // The intents of runs that stopped before writing their own log are the
-    // only record of what they deleted: they are evidence in their own right.
-    const loggedRuns = new Set(pruneLogs.map(({ log }) => log.runId));
-    const deletionEvidence: EvidenceRef[] = [];
-    for (const entry of deletionEntries) {
-      if (loggedRuns.has(entry.runId)) continue;
-      const body = await reports.get(entry.intentKey);
-      if (body !== undefined) {
-        deletionEvidence.push({ kind: 'deletion-intent', path: entry.intentKey, sha256: sha256(body) });
-      }
-    }
-    const sweeps = await readEvidence(
-      reports,
-      SWEEP_RECORDS_PREFIX,
-      'sweep-record',
-      inPeriod,
-      sweepRecordSchema,
-    );
-    const sweepRecords = sweeps.found.map(({ ref, value }) => ({ ref, record: value }));
-    const drillReports: DrillReportEvidence[] = [];
-    const corruptDrillReports: CorruptEvidence[] = [];
-    for (const database of databases) {
-      const { documents, corrupt } = await readDrillReports(
-        reports,
-        await listDrillReportKeys(reports, database.id),
-      );
-      for (const { key, sha256: digest, value: report } of documents) {
-        if (report.finishedAt.slice(0, 10) > to) continue;
-        drillReports.push({ ref: { kind: 'drill-report', path: key, sha256: digest }, report });
-      }
-      // A corrupt report's day is in its key: one after the period is not this report's concern.
-      for (const file of corrupt.filter((candidate) => (dayOfKey(candidate.path) ?? '') <= to)) {
-        corruptDrillReports.push({ kind: 'drill-report', ...file, database: database.id });
-      }
-    }
-    const earlier = await verifyEarlierEvidence(reports);
+    const gathered = await gatherComplianceEvidence(reports, {
+      from,
+      to,
+      lookbackFrom,
+      databases: databases.map((database) => database.id),
+    });
+    const evidence = await evidenceForControls(reports, gathered, {
+      from,
+      present: new Set(snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`)),
+    });
+    const earlier = await verifyEarlierEvidence(reports, gathered, reportId);
     const { integrity } = earlier;
 
     const report = evaluateCompliance({
@@ -308,19 +174,9 @@ export const writeComplianceReportTask = defineTask({
       snapshots,
       sandboxes: liveSandboxes,
       inventoryRef,
-      backupRecords,
-      pruneLogs,
-      deletionLog: { entries: deletionEntries, evidence: deletionEvidence },
-      drillReports,
-      sweepRecords,
+      ...evidence,
       integrity,
-      corruptEvidence: [
-        ...backups.corrupt,
-        ...prunes.corrupt,
-        ...sweeps.corrupt,
-        ...corruptDrillReports,
-        ...earlier.corrupt,
-      ],
+      corruptEvidence: [...evidence.corruptEvidence, ...earlier.corrupt],
     });
     const keys = complianceReportKeys(report);
     const json = await reports.put(keys.json, serializeComplianceReport(report), 'application/json');

@@ -111,6 +111,13 @@ describe('restorable demo', () => {
     expect(backups?.every((evidence) => /^[0-9a-f]{64}$/.test(evidence.sha256))).toBe(true);
   });
 
+  it('seals the closed days of the replay into daily manifests as its report runs, the 2 last days left open', async () => {
+    const manifests = (await readdir(join(workDir, 'state', 'reports', 'evidence', 'manifests'))).sort();
+    expect(manifests[0]).toBe('2026-11-08.json');
+    expect(manifests.at(-1)).toBe('2026-11-20.json');
+    expect(manifests).toHaveLength(13);
+  });
+
   it('drills every database as often as the 7-day interval asks: 3 times during the replay and at the end', async () => {
     const reports = join(workDir, 'state', 'reports', 'drills', 'orders');
     const days = (await readdir(reports)).sort();

@@ -2064,6 +2064,7 @@ describe('the drill and sweeper schedules', () => {
 
 describe('the compliance report workflow', () => {
   const REPORT = 'write-compliance-report';
+  const SEAL = 'seal-evidence';
   const bucketObjects = (...prefixes: string[]) =>
     prefixes.map((prefix) => `\${ReportsBucket.Arn}/${prefix}*`).sort();
 
@@ -2082,7 +2083,7 @@ describe('the compliance report workflow', () => {
     );
   }
 
-  it('deploys workflows/report.asl.json as the STANDARD state machine restorable-<stage>-report, its placeholders bound to write-compliance-report and the alert topic', () => {
+  it('deploys workflows/report.asl.json as the STANDARD state machine restorable-<stage>-report, its placeholders bound to seal-evidence, write-compliance-report and the alert topic', () => {
     const file = workflowFiles().find((workflow) => workflow.name === 'report');
     if (file === undefined) throw new Error('workflows/report.asl.json is missing');
     const [, machine] = stateMachineNamed('report');
@@ -2095,6 +2096,7 @@ describe('the compliance report workflow', () => {
       ]),
     );
     const expected = {
+      SealEvidenceFunctionArn: `\${${lambdaFunction(SEAL)[0]}.Arn}`,
       WriteComplianceReportFunctionArn: `\${${lambdaFunction(REPORT)[0]}.Arn}`,
       AlertTopicArn: `\${AlertTopic}`,
     };
@@ -2110,13 +2112,16 @@ describe('the compliance report workflow', () => {
     );
   });
 
-  it('may invoke exactly write-compliance-report, publish to the alert topic and deliver its logs', () => {
+  it('may invoke exactly seal-evidence and write-compliance-report, publish to the alert topic and deliver its logs', () => {
     const [, machine] = stateMachineNamed('report');
     const statements = roleStatements(template, String(referencedId(machine.Properties?.RoleArn)));
     expect(grantsBesidesLogs(statements)).toEqual({
       'kms:Decrypt': [`\${AlertsKey.Arn}`],
       'kms:GenerateDataKey': [`\${AlertsKey.Arn}`],
-      'lambda:InvokeFunction': [`\${${lambdaFunction(REPORT)[0]}.Arn}`],
+      'lambda:InvokeFunction': [
+        `\${${lambdaFunction(SEAL)[0]}.Arn}`,
+        `\${${lambdaFunction(REPORT)[0]}.Arn}`,
+      ].sort(),
       'sns:Publish': [`\${AlertTopic}`],
     });
     const logs = [...allowedActions(statements)].filter((action) => action.startsWith('logs:'));
@@ -2224,6 +2229,44 @@ describe('the compliance report workflow', () => {
       }
     }
   });
+
+  it('runs seal-evidence with generous memory, and a timeout below its Task', () => {
+    const [, fn] = lambdaFunction(SEAL);
+    expect(Number(fn.Properties?.MemorySize)).toBeGreaterThanOrEqual(1024);
+    const file = workflowFiles().find((workflow) => workflow.name === 'report');
+    const task = taskStates(file?.definition ?? null).find(
+      (state) => state.resource === `\${SealEvidenceFunctionArn}`,
+    );
+    expect(task?.timeoutSeconds).toEqual(expect.any(Number));
+    expect(Number(fn.Properties?.Timeout)).toBeLessThan(Number(task?.timeoutSeconds));
+  });
+
+  it('lets seal-evidence describe only the source region’s databases, read only evidence and drill reports, and write only manifests', () => {
+    const statements = roleStatements(template, roleOf(SEAL));
+    const rds = statements.filter((statement) => hasAction(statement, /^rds:/i));
+    expect([...allowedActions(rds)].sort()).toEqual(['rds:DescribeDBClusters', 'rds:DescribeDBInstances']);
+    for (const statement of rds) {
+      for (const arn of statement.resources) expect(rdsArn(arn)?.region, arn).toBe(config.sourceRegion);
+    }
+    expect(s3Grants(statements)).toEqual({
+      's3:GetObject': bucketObjects('evidence/', 'drills/'),
+      's3:ListBucket': [`\${ReportsBucket.Arn}`],
+      's3:PutObject': bucketObjects('evidence/manifests/'),
+    });
+    expect(listedPrefixes(statements).sort()).toEqual(['drills/*', 'evidence/*']);
+    const [logGroup] = lambdaFunction(SEAL);
+    const ownLogs = `\${${logGroup.replace(/LambdaFunction$/, 'LogGroup')}.Arn}`;
+    for (const statement of statements) {
+      const where = statement.Sid ?? JSON.stringify(statement.actions);
+      expect(statement.Effect, where).toBe('Allow');
+      for (const action of statement.actions) {
+        expect(action, where).not.toMatch(/delete|remove|retention|legalhold|bypass/i);
+        if (/^logs:/i.test(action)) expect(statement.resources, where).toEqual([ownLogs]);
+        if (/^kms:/i.test(action)) expect(statement.resources, where).toEqual([`\${ReportsKey.Arn}`]);
+      }
+    }
+    expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 'rds', 's3']);
+  });
 });
 
 describe('the compliance report schedule', () => {
@@ -2246,6 +2289,19 @@ describe('the compliance report schedule', () => {
     const target = schedule.Properties?.Target;
     // Whole calendar months: consecutive monthly reports cover every day exactly once.
     expect(JSON.parse(String(isObject(target) ? target.Input : 'null'))).toEqual({ previousMonth: true });
+    const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
+    expect(
+      roleStatements(template, role).map((statement) => [statement.actions, statement.resources]),
+    ).toEqual([[['states:StartExecution'], [`\${${machineId}}`]]]);
+  });
+
+  it('starts the seal workflow on schedules.seal, daily after the prune, so the report reads sealed days', () => {
+    const [machineId] = stateMachineNamed('seal');
+    const schedule = reportSchedule(template, machineId);
+    expect(schedule.Properties?.ScheduleExpression).toBe(config.schedules.seal);
+    expect(schedule.Properties?.ScheduleExpressionTimezone).toBe(config.schedules.timezone);
+    expect(schedule.Properties?.State).toBe('ENABLED');
+    const target = schedule.Properties?.Target;
     const role = isObject(target) ? String(referencedId(target.RoleArn)) : '';
     expect(
       roleStatements(template, role).map((statement) => [statement.actions, statement.resources]),

@@ -1,0 +1,365 @@
+// The evidence of one UTC day summarised in one stored document, the day's
+// manifest (schema version 1): every evidence document of the day with its
+// digest and the facts the compliance controls are computed from, so a
+// report reads one document per day instead of one per database per day.
+// Each manifest holds the digest of the previous day's manifest: the
+// manifests form a hash chain, and changing or removing one breaks the link
+// the next one holds.
+//
+// When a day is sealed: once it is closed, that is once the day after it is
+// over too (`isClosedDay`). By then the day's backups have recorded their
+// runs and the next day's prune has completed the deletions of a run of the
+// day that stopped. Evidence may still land later for a sealed day (a run
+// that stopped for longer, a drill report written late): a report compares
+// each sealed day's manifest with a listing of the day and reads what the
+// manifest lacks directly (`compliance-evidence.ts`), so nothing is lost.
+//
+// Keys:
+//   evidence/manifests/<day>.json
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { DrillReport } from '../domain/drill.ts';
+import { CorruptEvidenceError } from '../domain/errors.ts';
+import type { ReportStore, StoredObject } from '../ports/report-store.ts';
+import { type DeletionLogEntry, listDeletionLog, readDeletionOutcome } from './deletion-log.ts';
+import { DRILL_REPORTS_PREFIX, listDrillReportKeys, readDrillReports } from './drill-report.ts';
+import {
+  BACKUP_RECORDS_PREFIX,
+  backupRecordSchema,
+  databaseOfBackupRecordKey,
+  PRUNE_LOGS_PREFIX,
+  pruneLogSchema,
+  SWEEP_RECORDS_PREFIX,
+  sweepRecordSchema,
+} from './evidence.ts';
+import {
+  isoTimeSchema as isoTime,
+  readStoredDocument,
+  readStoredDocuments,
+  sha256Schema as sha256,
+  validateDocument,
+} from './json-document.ts';
+import { mapWithConcurrency, STORE_READ_CONCURRENCY, withBoundedReads } from './store-reads.ts';
+
+export const MANIFESTS_PREFIX = 'evidence/manifests/';
+const isoDay = z.iso.date();
+const DAY_MS = 86_400_000;
+
+export const manifestKey = (day: string) => `${MANIFESTS_PREFIX}${day}.json`;
+
+const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+const document = { path: z.string().min(1), sha256 };
+
+const deletionSchema = z.strictObject({
+  runId: z.string().min(1),
+  region: z.string().min(1),
+  snapshot: z.string().min(1),
+  intentKey: z.string().min(1),
+  /** Read only for a run without its own log: then the intent is evidence in its own right. */
+  intentSha256: sha256.nullable(),
+  /** What the outcome says, null while there is none; `unreadable` leaves the intent standing, as no outcome does. */
+  outcome: z.enum(['deleted', 'not-deleted', 'unreadable']).nullable(),
+});
+
+/** What the compliance controls read of a drill report (`DrillFacts`): its verdict, times and checks, not its inventory. */
+const drillFactsSchema = z.strictObject({
+  drillId: z.string().min(1),
+  verdict: z.enum(['pass', 'fail']),
+  finishedAt: isoTime,
+  database: z.strictObject({ id: z.string().min(1) }),
+  snapshot: z.strictObject({ takenAt: isoTime.nullable() }),
+  sandbox: z.strictObject({ teardown: z.enum(['deleted', 'failed', 'not-created']) }),
+  targets: z.strictObject({ rpoSeconds: z.number().positive() }),
+  timings: z.strictObject({
+    rtoSeconds: z.number().nonnegative().nullable(),
+    rpoSeconds: z.number().nonnegative().nullable(),
+  }),
+  checks: z.array(z.strictObject({ name: z.string().min(1), status: z.enum(['pass', 'fail', 'error']) })),
+});
+
+const factsOfDrill = (report: DrillReport): z.output<typeof drillFactsSchema> => ({
+  drillId: report.drillId,
+  verdict: report.verdict,
+  finishedAt: report.finishedAt,
+  database: { id: report.database.id },
+  snapshot: { takenAt: report.snapshot.takenAt },
+  sandbox: { teardown: report.sandbox.teardown },
+  targets: { rpoSeconds: report.targets.rpoSeconds },
+  timings: { rtoSeconds: report.timings.rtoSeconds, rpoSeconds: report.timings.rpoSeconds },
+  checks: report.checks.map(({ name, status }) => ({ name, status })),
+});
+
+const corruptSchema = z.strictObject({
+  kind: z.string().min(1),
+  path: z.string().min(1),
+  sha256,
+  reason: z.string(),
+  database: z.string().min(1).optional(),
+});
+
+/** What the evidence of one day says, as read from its documents. */
+const dayEvidenceShape = {
+  backupRecords: z.array(z.strictObject({ ...document, record: backupRecordSchema })),
+  pruneLogs: z.array(z.strictObject({ ...document, log: pruneLogSchema })),
+  sweepRecords: z.array(z.strictObject({ ...document, record: sweepRecordSchema })),
+  drillReports: z.array(z.strictObject({ ...document, report: drillFactsSchema })),
+  deletions: z.array(deletionSchema),
+  /** Documents of the day that do not read: named, never left out silently. */
+  corrupt: z.array(corruptSchema),
+};
+
+export const manifestSchema = z.strictObject({
+  schemaVersion: z.literal(1, {
+    error: 'must be 1: this version of restorable reads evidence manifests of schema version 1 only',
+  }),
+  day: isoDay,
+  sealedAt: isoTime,
+  /** The manifest of the day before, as it was when this one was sealed; null for the first one. */
+  previous: z.strictObject(document).nullable(),
+  ...dayEvidenceShape,
+});
+
+export type EvidenceManifest = z.output<typeof manifestSchema>;
+export type DayEvidence = Omit<EvidenceManifest, 'schemaVersion' | 'day' | 'sealedAt' | 'previous'>;
+export type LoggedDeletionSummary = z.output<typeof deletionSchema>;
+export type CorruptDayDocument = z.output<typeof corruptSchema>;
+
+/** The day before or after, YYYY-MM-DD (UTC). */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** A day is closed, and may be sealed, once the day after it is over too. */
+export function isClosedDay(day: string, now: Date): boolean {
+  return Date.parse(`${addDays(day, 2)}T00:00:00Z`) <= now.getTime();
+}
+
+/** The days that have a manifest, oldest first. */
+export async function listSealedDays(reports: ReportStore): Promise<string[]> {
+  return (await reports.list(MANIFESTS_PREFIX))
+    .map((key) => /^evidence\/manifests\/(\d{4}-\d{2}-\d{2})\.json$/.exec(key)?.[1])
+    .filter((day): day is string => day !== undefined);
+}
+
+/** A manifest with the digest of its bytes; undefined when there is none; CorruptEvidenceError when it does not read. */
+export async function readManifest(
+  reports: ReportStore,
+  day: string,
+): Promise<{ key: string; sha256: string; value: EvidenceManifest } | undefined> {
+  return readStoredDocument(reports, manifestKey(day), manifestSchema, 'evidence manifest');
+}
+
+/**
+ * Writes a day's manifest. Compact JSON: a manifest of a large fleet holds
+ * thousands of records, and people read the documents it lists, not it.
+ */
+export function writeManifest(reports: ReportStore, manifest: EvidenceManifest): Promise<StoredObject> {
+  const valid = validateDocument(manifestSchema, manifest, 'evidence manifest');
+  return reports.put(manifestKey(manifest.day), `${JSON.stringify(valid)}\n`, 'application/json');
+}
+
+/** The store keys of a day's evidence of each kind (drill reports are listed per database). */
+export interface DayKeys {
+  readonly backupRecords: readonly string[];
+  readonly pruneLogs: readonly string[];
+  readonly sweepRecords: readonly string[];
+}
+
+const jsonKeys = async (reports: ReportStore, prefix: string) =>
+  (await reports.list(prefix)).filter((key) => key.endsWith('.json'));
+
+/** Lists the keys of a day's backup records, prune logs and sweep records. */
+export async function listDayKeys(reports: ReportStore, day: string): Promise<DayKeys> {
+  const [backupRecords, pruneLogs, sweepRecords] = await Promise.all([
+    jsonKeys(reports, `${BACKUP_RECORDS_PREFIX}${day}/`),
+    jsonKeys(reports, `${PRUNE_LOGS_PREFIX}${day}/`),
+    jsonKeys(reports, `${SWEEP_RECORDS_PREFIX}${day}/`),
+  ]);
+  return { backupRecords, pruneLogs, sweepRecords };
+}
+
+/** The database a drill report's key names (`drills/<database>/<day>/…`). */
+export const databaseOfDrillReportKey = (key: string) => /^drills\/([^/]+)\//.exec(key)?.[1];
+
+/** The day a drill report's key names (`drills/<database>/<day>/…`). */
+export const dayOfDrillReportKey = (key: string) => /^drills\/[^/]+\/(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+
+const corruptOf = (
+  kind: string,
+  files: readonly { path: string; sha256: string; reason: string }[],
+  databaseOf: (key: string) => string | undefined = () => undefined,
+): CorruptDayDocument[] =>
+  files.map((file) => {
+    const database = databaseOf(file.path);
+    return database === undefined ? { kind, ...file } : { kind, ...file, database };
+  });
+
+/**
+ * Reads the given evidence documents (each through its schema, with its
+ * digest) and the deletion log entries, at most STORE_READ_CONCURRENCY reads
+ * at a time. `deletions` are the deletion log entries to summarise; an
+ * intent is read only when its run has no log among `loggedRuns` or the logs
+ * read here. With `outcomes: 'unless-logged'`, the outcome of a deletion
+ * that its run's log lists as done is not read (it stays null): the log
+ * accounts for the snapshot whatever the outcome says, which is all a
+ * report asks of it; a manifest holds every outcome.
+ */
+export async function readEvidenceDocuments(
+  reports: ReportStore,
+  keys: DayKeys & { readonly drillReports: readonly string[] },
+  deletions: readonly DeletionLogEntry[],
+  options: { readonly loggedRuns?: ReadonlySet<string>; readonly outcomes?: 'every' | 'unless-logged' } = {},
+): Promise<DayEvidence> {
+  const [backups, prunes, sweeps, drills] = await Promise.all([
+    readStoredDocuments(reports, keys.backupRecords, backupRecordSchema, 'backup-record'),
+    readStoredDocuments(reports, keys.pruneLogs, pruneLogSchema, 'prune-log'),
+    readStoredDocuments(reports, keys.sweepRecords, sweepRecordSchema, 'sweep-record'),
+    readDrillReports(reports, keys.drillReports),
+  ]);
+  const runsWithLog = new Set([
+    ...(options.loggedRuns ?? []),
+    ...prunes.documents.map(({ value }) => value.runId),
+  ]);
+  const loggedDeletions = new Set(
+    options.outcomes === 'unless-logged'
+      ? prunes.documents.flatMap(({ value }) =>
+          value.dryRun
+            ? []
+            : value.deleted
+                .filter((row) => row.status !== 'already-gone')
+                .map((row) => `${value.runId}/${row.region}/${row.snapshot}`),
+        )
+      : [],
+  );
+  const summaries = await mapWithConcurrency(deletions, STORE_READ_CONCURRENCY, async (entry) => {
+    let outcome: LoggedDeletionSummary['outcome'] = null;
+    if (
+      entry.outcomeKey !== undefined &&
+      !loggedDeletions.has(`${entry.runId}/${entry.region}/${entry.snapshot}`)
+    ) {
+      outcome = await readDeletionOutcome(reports, entry.outcomeKey).then(
+        (read) => read?.status ?? null,
+        (error: unknown) => {
+          if (error instanceof CorruptEvidenceError) return 'unreadable' as const;
+          throw error;
+        },
+      );
+    }
+    let intentSha256: string | null = null;
+    if (!runsWithLog.has(entry.runId)) {
+      const body = await reports.get(entry.intentKey);
+      if (body !== undefined) intentSha256 = digestOf(body);
+    }
+    return {
+      runId: entry.runId,
+      region: entry.region,
+      snapshot: entry.snapshot,
+      intentKey: entry.intentKey,
+      intentSha256,
+      outcome,
+    };
+  });
+  const found = <T>(documents: readonly { key: string; sha256: string; value: T }[]) =>
+    documents.map(({ key, sha256: digest, value }) => ({ path: key, sha256: digest, value }));
+  return {
+    backupRecords: found(backups.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
+    pruneLogs: found(prunes.documents).map(({ value, ...ref }) => ({ ...ref, log: value })),
+    sweepRecords: found(sweeps.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
+    drillReports: found(drills.documents).map(({ value, ...ref }) => ({
+      ...ref,
+      report: factsOfDrill(value),
+    })),
+    deletions: summaries,
+    corrupt: [
+      ...corruptOf('backup-record', backups.corrupt, databaseOfBackupRecordKey),
+      ...corruptOf('prune-log', prunes.corrupt),
+      ...corruptOf('sweep-record', sweeps.corrupt),
+      ...corruptOf('drill-report', drills.corrupt, databaseOfDrillReportKey),
+    ],
+  };
+}
+
+/** Reads every evidence document of one day; `drillReports` are the day's drill report keys. */
+export async function readDayEvidence(
+  reports: ReportStore,
+  day: string,
+  drillReports: readonly string[],
+  outcomes: 'every' | 'unless-logged' = 'every',
+): Promise<DayEvidence> {
+  const [keys, deletions] = await Promise.all([
+    listDayKeys(reports, day),
+    listDeletionLog(reports, day, day),
+  ]);
+  return readEvidenceDocuments(reports, { ...keys, drillReports }, deletions, { outcomes });
+}
+
+/** Drill report keys (as `listDrillReportKeys` gives them) by the day their key names. */
+export function drillReportKeysByDay(keys: Iterable<string>): Map<string, string[]> {
+  const byDay = new Map<string, string[]>();
+  for (const key of keys) {
+    const day = dayOfDrillReportKey(key);
+    if (day === undefined) continue;
+    byDay.set(day, [...(byDay.get(day) ?? []), key]);
+  }
+  return byDay;
+}
+
+/** The earliest day any evidence to seal names in its key; undefined when there is none. */
+async function firstEvidenceDay(reports: ReportStore): Promise<string | undefined> {
+  const days = (await Promise.all([reports.list('evidence/'), reports.list(DRILL_REPORTS_PREFIX)]))
+    .flat()
+    .filter((key) => !key.startsWith(MANIFESTS_PREFIX) && !key.startsWith('evidence/inventories/'))
+    .map((key) => /\/(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1])
+    .filter((day): day is string => day !== undefined)
+    .sort();
+  return days[0];
+}
+
+/** What one seal did: the days it sealed, and whether closed days remain unsealed. */
+export interface SealResult {
+  readonly sealed: string[];
+  readonly more: boolean;
+}
+
+/**
+ * Seals the closed days not sealed yet, oldest first and at most `maxDays`
+ * of them, each linked to the manifest before it. Every evidence document is
+ * read here once; reports read the manifests. `databases` are those whose
+ * drill reports are sealed (drill reports are filed by database): a drill
+ * report of another database stays outside the manifests, and a report that
+ * looks for it reads it directly.
+ */
+export async function sealClosedDays(
+  store: ReportStore,
+  options: { readonly now: Date; readonly databases: readonly string[]; readonly maxDays: number },
+): Promise<SealResult> {
+  const reports = withBoundedReads(store);
+  const lastSealed = (await listSealedDays(reports)).at(-1);
+  const first = lastSealed === undefined ? await firstEvidenceDay(reports) : addDays(lastSealed, 1);
+  const closed: string[] = [];
+  for (let day = first; day !== undefined && isClosedDay(day, options.now); day = addDays(day, 1)) {
+    closed.push(day);
+  }
+  const days = closed.slice(0, options.maxDays);
+  if (days.length === 0) return { sealed: [], more: false };
+  const drillKeys = drillReportKeysByDay(
+    (
+      await mapWithConcurrency(options.databases, STORE_READ_CONCURRENCY, (id) =>
+        listDrillReportKeys(reports, id),
+      )
+    ).flat(),
+  );
+  let previous: EvidenceManifest['previous'] = null;
+  if (lastSealed !== undefined) {
+    const body = await reports.get(manifestKey(lastSealed));
+    if (body !== undefined) previous = { path: manifestKey(lastSealed), sha256: digestOf(body) };
+  }
+  const sealedAt = options.now.toISOString();
+  for (const day of days) {
+    const evidence = await readDayEvidence(reports, day, drillKeys.get(day) ?? []);
+    const stored = await writeManifest(reports, { schemaVersion: 1, day, sealedAt, previous, ...evidence });
+    previous = { path: stored.key, sha256: stored.sha256 };
+  }
+  return { sealed: days, more: closed.length > days.length };
+}

@@ -1,0 +1,273 @@
+// The compliance report over sealed daily manifests: what it reads does not
+// grow with history, the manifests' hash chain and the previous report give
+// away tampering, evidence that lands after its day was sealed still counts,
+// and reads run a bounded number at a time.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.ts';
+import { writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
+import { writeBackupRecord } from '../../src/reports/evidence.ts';
+import { isClosedDay, manifestKey, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
+import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
+import { invokeTask } from '../../src/runtime/task.ts';
+import { writeComplianceReportTask } from '../../src/tasks/write-compliance-report.ts';
+import {
+  addDays,
+  COPY_REGION,
+  CountingReportStore,
+  databaseIds,
+  reportDependencies,
+  SOURCE_REGION,
+  writeFleetEvidence,
+} from '../support/compliance-evidence.ts';
+
+const config = parseConfig(`
+sourceRegion: ${SOURCE_REGION}
+copyRegions:
+  - { region: ${COPY_REGION}, kmsKeyId: alias/restorable }
+selection: { tags: { backup: daily } }
+`);
+const DATABASES = databaseIds(3);
+
+/** Seals what is closed at `now`, then runs the report task for `from`..`to`; returns its output and its reads. */
+async function reportOn(reports: CountingReportStore, from: string, to: string, now: Date) {
+  const dependencies = reportDependencies(config, reports, DATABASES, to, now);
+  await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 10_000 });
+  reports.resetCounts();
+  const result = await invokeTask(
+    writeComplianceReportTask,
+    { request: { from, to }, executionName: 'test' },
+    dependencies,
+  );
+  return { result, reads: reports.reads, maxInFlight: reports.maxInFlight };
+}
+
+/** The day after `to`, at 02:00 UTC: when a period's report runs. */
+const dayAfter = (to: string) => new Date(`${addDays(to, 1)}T02:00:00Z`);
+
+const control = (result: { controls: { id: string; status: string }[] }, id: string) =>
+  result.controls.find((entry) => entry.id === id)?.status;
+
+const days = (from: string, to: string) => {
+  const list: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) list.push(day);
+  return list;
+};
+
+async function fleetWithHistory(firstDay: string, lastDay: string): Promise<CountingReportStore> {
+  const reports = new CountingReportStore();
+  await writeFleetEvidence(reports, DATABASES, firstDay, lastDay);
+  return reports;
+}
+
+describe('when a day is sealed', () => {
+  it.each([
+    ['2026-11-20T23:59:59Z', false],
+    ['2026-11-21T12:00:00Z', false],
+    ['2026-11-21T23:59:59Z', false],
+    ['2026-11-22T00:00:00Z', true],
+  ])('2026-11-20 at %s: closed %s (once the day after it is over too)', (now, closed) => {
+    expect(isClosedDay('2026-11-20', new Date(now))).toBe(closed);
+  });
+
+  it('seals each closed day once, oldest first, linked to the day before, and says when days remain', async () => {
+    const reports = await fleetWithHistory('2026-11-01', '2026-11-10');
+    const now = new Date('2026-11-12T02:00:00Z');
+
+    const first = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
+    const second = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
+    const third = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
+
+    expect(first).toEqual({ sealed: days('2026-11-01', '2026-11-06'), more: true });
+    expect(second).toEqual({ sealed: days('2026-11-07', '2026-11-10'), more: false });
+    expect(third).toEqual({ sealed: [], more: false });
+    const manifest = (day: string) =>
+      JSON.parse(Buffer.from(reports.objects.get(manifestKey(day)) ?? new Uint8Array()).toString('utf8'));
+    expect(manifest('2026-11-01').previous).toBeNull();
+    expect(manifest('2026-11-07').previous).toEqual({
+      path: manifestKey('2026-11-06'),
+      sha256: createHash('sha256')
+        .update(reports.objects.get(manifestKey('2026-11-06')) ?? new Uint8Array())
+        .digest('hex'),
+    });
+    expect(manifest('2026-11-07').backupRecords).toHaveLength(DATABASES.length);
+  });
+});
+
+describe('the compliance report over sealed manifests', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+
+  it('reads as much with a year of history and five earlier reports as with a few weeks and two', async () => {
+    const short = await fleetWithHistory('2026-10-25', to);
+    // Two before: from the second on, a report checks the one its predecessor chained to.
+    await reportOn(short, from, to, dayAfter(to));
+    await reportOn(short, from, to, new Date(`${addDays(to, 1)}T02:10:00Z`));
+    const shortRun = await reportOn(short, from, to, new Date(`${addDays(to, 1)}T02:20:00Z`));
+
+    const long = await fleetWithHistory('2025-12-01', to);
+    for (let minute = 0; minute < 50; minute += 10) {
+      await reportOn(long, from, to, new Date(`${addDays(to, 1)}T02:${String(minute).padStart(2, '0')}:00Z`));
+    }
+    const longRun = await reportOn(long, from, to, new Date(`${addDays(to, 1)}T02:50:00Z`));
+
+    expect(longRun.result.status).toBe('compliant');
+    expect(longRun.reads).toBe(shortRun.reads);
+  });
+
+  it('runs at most the bounded number of reads at once, and more than one', async () => {
+    const reports = await fleetWithHistory('2026-10-25', to);
+
+    const run = await reportOn(reports, from, to, dayAfter(to));
+
+    expect(run.maxInFlight).toBeLessThanOrEqual(STORE_READ_CONCURRENCY);
+    expect(run.maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('counts a backup record that lands after its day was sealed', async () => {
+    const reports = await fleetWithHistory('2026-10-25', to);
+    const late = from;
+    const key = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/${late}/${DATABASES[0]}/`),
+    );
+    const body = reports.objects.get(key ?? '');
+    reports.objects.delete(key ?? '');
+    await sealClosedDays(reports, { now: dayAfter(to), databases: DATABASES, maxDays: 10_000 });
+    expect((await reportOn(reports, from, to, dayAfter(to))).result.status).toBe('non-compliant');
+
+    await writeBackupRecord(reports, JSON.parse(Buffer.from(body ?? new Uint8Array()).toString('utf8')));
+    const run = await reportOn(reports, from, to, new Date(`${addDays(to, 1)}T02:20:00Z`));
+
+    expect(control(run.result, 'daily-backup')).toBe('pass');
+    expect(run.result.controls[0]?.evidence.map((ref) => ref.path)).toContain(key);
+  });
+});
+
+describe('a deletion of a stopped run whose outcome lands after its day was sealed', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+  const stopped = '2026-11-25';
+  const gone = `${SOURCE_REGION}/restorable-${DATABASES[0]}-${addDays(stopped, -8)}`;
+
+  const retentionOf = async (reports: CountingReportStore, now: Date) => {
+    const run = await reportOn(reports, from, to, now);
+    const stored = JSON.parse(
+      Buffer.from(reports.objects.get(run.result.report.key) ?? new Uint8Array()).toString('utf8'),
+    );
+    return stored.controls
+      .find((entry: { id: string }) => entry.id === 'retention')
+      .databases.find((entry: { id: string }) => entry.id === DATABASES[0]).detail as string;
+  };
+
+  it('is read: an outcome saying the snapshot was not deleted leaves its disappearance unaccounted', async () => {
+    const reports = await fleetWithHistory('2026-10-25', to);
+    // The run stopped before its log and before this deletion's outcome.
+    for (const key of [...reports.objects.keys()]) {
+      if (key.startsWith(`evidence/prunes/${stopped}/`)) reports.objects.delete(key);
+    }
+    const outcomeKey = `evidence/deletions/${stopped}/prune-${stopped}/${gone}.outcome.json`;
+    expect(reports.objects.delete(outcomeKey)).toBe(true);
+    expect(await retentionOf(reports, dayAfter(to))).not.toContain('disappeared');
+
+    await writeDeletionOutcome(
+      reports,
+      {
+        runId: `prune-${stopped}`,
+        runStartedAt: `${stopped}T03:00:00.000Z`,
+        region: SOURCE_REGION,
+        snapshot: gone.split('/')[1] ?? '',
+      },
+      {
+        schemaVersion: 1,
+        runId: `prune-${stopped}`,
+        region: SOURCE_REGION,
+        snapshot: gone.split('/')[1] ?? '',
+        status: 'not-deleted',
+        at: `${addDays(to, 1)}T01:00:00.000Z`,
+        completedBy: 'prune-later',
+        detail: 'the run stopped before it',
+      },
+    );
+
+    expect(await retentionOf(reports, new Date(`${addDays(to, 1)}T02:20:00Z`))).toContain(
+      `${gone} disappeared with no entry in any deletion log`,
+    );
+  });
+});
+
+describe('the chain of manifests and reports', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+  const later = new Date(`${addDays(to, 1)}T02:20:00Z`);
+
+  /** A sealed fleet with one report written; the second report is what the test looks at. */
+  async function sealedAndReported(): Promise<CountingReportStore> {
+    const reports = await fleetWithHistory('2026-10-25', to);
+    expect((await reportOn(reports, from, to, dayAfter(to))).result.status).toBe('compliant');
+    return reports;
+  }
+
+  const alterBytes = (reports: CountingReportStore, key: string) => {
+    const body = reports.objects.get(key);
+    if (body === undefined) throw new Error(`${key} is not in the store`);
+    reports.objects.set(key, Buffer.from(`${Buffer.from(body).toString('utf8').trimEnd()} \n`));
+  };
+
+  async function alteredPaths(reports: CountingReportStore, at = later): Promise<string[]> {
+    const run = await reportOn(reports, from, to, at);
+    const stored = reports.objects.get(run.result.report.key);
+    const report = JSON.parse(Buffer.from(stored ?? new Uint8Array()).toString('utf8'));
+    expect(run.result.status).toBe('non-compliant');
+    return report.integrity.altered.map((entry: { path: string }) => entry.path);
+  }
+
+  it('detects a sealed manifest that was altered: the next day’s link no longer matches', async () => {
+    const reports = await sealedAndReported();
+    alterBytes(reports, manifestKey('2026-11-24'));
+
+    expect(await alteredPaths(reports)).toContain(manifestKey('2026-11-24'));
+  });
+
+  it('names a manifest that does not read, and reads its day document by document', async () => {
+    const reports = await sealedAndReported();
+    reports.objects.set(manifestKey('2026-11-24'), Buffer.from('{"schemaVersion": 1, "day": '));
+
+    const run = await reportOn(reports, from, to, later);
+
+    const readable = run.result.controls.find((entry) => entry.id === 'evidence-readable');
+    expect(readable?.databases).toContainEqual({
+      id: '(all)',
+      status: 'fail',
+      detail: expect.stringContaining(`${manifestKey('2026-11-24')} is unreadable`),
+    });
+    expect(control(run.result, 'daily-backup')).toBe('pass');
+  });
+
+  it('detects a broken link: a manifest that is gone', async () => {
+    const reports = await sealedAndReported();
+    reports.objects.delete(manifestKey('2026-11-24'));
+
+    expect(await alteredPaths(reports)).toContain(manifestKey('2026-11-24'));
+  });
+
+  it('detects a document a sealed manifest lists that was altered since the previous report cited it', async () => {
+    const reports = await sealedAndReported();
+    const key = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/2026-11-23/${DATABASES[1]}/`),
+    );
+    alterBytes(reports, key ?? '');
+
+    expect(await alteredPaths(reports)).toContain(key);
+  });
+
+  it('detects an earlier report that was altered after a later one chained to it', async () => {
+    const reports = await sealedAndReported();
+    const [first] = [...reports.objects.keys()].filter(
+      (key) => key.startsWith('compliance/') && key.endsWith('.json'),
+    );
+    await reportOn(reports, from, to, later);
+    alterBytes(reports, first ?? '');
+
+    expect(await alteredPaths(reports, new Date(`${addDays(to, 1)}T02:40:00Z`))).toContain(first);
+  });
+});
