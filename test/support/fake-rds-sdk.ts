@@ -612,40 +612,80 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
     },
   ): { items: StoredSnapshot[]; Marker: string | undefined } {
     const regionStore = store(region);
-    let snapshots: StoredSnapshot[];
-    if (input.snapshotId !== undefined) {
-      const wanted = input.snapshotId.toLowerCase();
-      const byId = regionStore.snapshots[kind].get(wanted.startsWith('arn:') ? lastSegment(wanted) : wanted);
-      const found = byId !== undefined && (byId.id === wanted || byId.arn.toLowerCase() === wanted);
-      if (!found) throw notFound(kind, input.snapshotId);
-      snapshots = [byId];
-    } else if (input.databaseId !== undefined) {
-      snapshots = [
-        ...(regionStore.snapshotsByDatabase[kind].get(input.databaseId.toLowerCase())?.values() ?? []),
-      ];
-    } else {
-      snapshots = [...regionStore.snapshots[kind].values()];
-    }
-    if (input.snapshotId !== undefined && input.databaseId !== undefined) {
-      const wanted = input.databaseId.toLowerCase();
-      snapshots = snapshots.filter((snapshot) => snapshot.databaseId === wanted);
-    }
-    if (input.SnapshotType !== undefined) {
-      snapshots = snapshots.filter((snapshot) => snapshot.type === input.SnapshotType);
-    }
-    const page = paginate(snapshots, input);
-    for (const snapshot of page.items) advance(snapshot);
-    return page;
+    const matching = (): StoredSnapshot[] => {
+      let snapshots: StoredSnapshot[];
+      if (input.snapshotId !== undefined) {
+        const wanted = input.snapshotId.toLowerCase();
+        const byId = regionStore.snapshots[kind].get(
+          wanted.startsWith('arn:') ? lastSegment(wanted) : wanted,
+        );
+        const found = byId !== undefined && (byId.id === wanted || byId.arn.toLowerCase() === wanted);
+        if (!found) throw notFound(kind, input.snapshotId);
+        snapshots = [byId];
+      } else if (input.databaseId !== undefined) {
+        snapshots = [
+          ...(regionStore.snapshotsByDatabase[kind].get(input.databaseId.toLowerCase())?.values() ?? []),
+        ];
+      } else {
+        snapshots = [...regionStore.snapshots[kind].values()];
+      }
+      if (input.snapshotId !== undefined && input.databaseId !== undefined) {
+        const wanted = input.databaseId.toLowerCase();
+        snapshots = snapshots.filter((snapshot) => snapshot.databaseId === wanted);
+      }
+      if (input.SnapshotType !== undefined) {
+        snapshots = snapshots.filter((snapshot) => snapshot.type === input.SnapshotType);
+      }
+      return snapshots;
+    };
+    const page = paginate(matching, input);
+    // A later page comes from the listing its first page took: what was
+    // deleted since is left out, as a fresh listing would.
+    const items = page.items.filter((snapshot) => snapshot.status !== 'deleted');
+    for (const snapshot of items) advance(snapshot);
+    return { items, Marker: page.Marker };
   }
 
+  /**
+   * Listings being walked, by id. A page after the first is cut from the
+   * list the first page took, so walking a listing of n items costs O(n)
+   * rather than a fresh copy of the region's items for every page (which
+   * made fleet tests quadratic). A listing is dropped after its last page;
+   * the oldest go when callers abandon too many half-way.
+   */
+  const listings = new Map<number, readonly unknown[]>();
+  let lastListing = 0;
+  const MAX_OPEN_LISTINGS = 1_000;
+
   function paginate<T>(
-    items: T[],
+    itemsNow: () => T[],
     input: { MaxRecords?: number | undefined; Marker?: string | undefined },
   ): { items: T[]; Marker: string | undefined } {
     const size = Math.min(input.MaxRecords ?? 100, pageSize);
-    const start = input.Marker === undefined ? 0 : decodeMarker(input.Marker);
+    let listing = 0;
+    let items: readonly T[];
+    let start = 0;
+    if (input.Marker === undefined) {
+      items = itemsNow();
+    } else {
+      const marker = decodeMarker(input.Marker);
+      const open = listings.get(marker.listing);
+      if (open === undefined) throw invalidMarker(input.Marker);
+      listing = marker.listing;
+      items = open as readonly T[];
+      start = marker.offset;
+    }
     const end = start + size;
-    return { items: items.slice(start, end), Marker: end < items.length ? encodeMarker(end) : undefined };
+    if (end >= items.length) {
+      listings.delete(listing);
+      return { items: items.slice(start), Marker: undefined };
+    }
+    if (listing === 0) {
+      listing = ++lastListing;
+      listings.set(listing, items);
+      if (listings.size > MAX_OPEN_LISTINGS) listings.delete(listings.keys().next().value ?? 0);
+    }
+    return { items: items.slice(start, end), Marker: encodeMarker(listing, end) };
   }
 
   // -------------------------------------------------------------------------
@@ -660,21 +700,25 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       .on(DescribeDBInstancesCommand)
       .callsFake(async (input: DescribeDBInstancesCommandInput, getClient) => {
         const region = await regionOf(getClient);
-        const items =
-          input.DBInstanceIdentifier === undefined
-            ? [...store(region).instances.values()]
-            : [instanceOf(region, input.DBInstanceIdentifier)];
-        const page = paginate(items, input);
+        const page = paginate(
+          () =>
+            input.DBInstanceIdentifier === undefined
+              ? [...store(region).instances.values()]
+              : [instanceOf(region, input.DBInstanceIdentifier)],
+          input,
+        );
         return { DBInstances: structuredClone(page.items), Marker: page.Marker };
       });
 
     mock.on(DescribeDBClustersCommand).callsFake(async (input: DescribeDBClustersCommandInput, getClient) => {
       const region = await regionOf(getClient);
-      const items =
-        input.DBClusterIdentifier === undefined
-          ? [...store(region).clusters.values()]
-          : [clusterOf(region, input.DBClusterIdentifier)];
-      const page = paginate(items, input);
+      const page = paginate(
+        () =>
+          input.DBClusterIdentifier === undefined
+            ? [...store(region).clusters.values()]
+            : [clusterOf(region, input.DBClusterIdentifier)],
+        input,
+      );
       return { DBClusters: structuredClone(page.items), Marker: page.Marker };
     });
 
@@ -987,21 +1031,23 @@ function lastSegment(arn: string): string {
   return arn.slice(arn.lastIndexOf(':') + 1);
 }
 
-function encodeMarker(offset: number): string {
-  return Buffer.from(`offset:${offset}`).toString('base64');
+function encodeMarker(listing: number, offset: number): string {
+  return Buffer.from(`listing:${listing}:offset:${offset}`).toString('base64');
 }
 
-function decodeMarker(marker: string): number {
-  const match = /^offset:(\d+)$/.exec(Buffer.from(marker, 'base64').toString());
-  if (match?.[1] === undefined) {
-    throw new RDSServiceException({
-      name: 'InvalidParameterValue',
-      $fault: 'client',
-      message: `Invalid Marker: ${marker}`,
-      $metadata: { httpStatusCode: 400 },
-    });
-  }
-  return Number(match[1]);
+function invalidMarker(marker: string): RDSServiceException {
+  return new RDSServiceException({
+    name: 'InvalidParameterValue',
+    $fault: 'client',
+    message: `Invalid Marker: ${marker}`,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+function decodeMarker(marker: string): { listing: number; offset: number } {
+  const match = /^listing:(\d+):offset:(\d+)$/.exec(Buffer.from(marker, 'base64').toString());
+  if (match?.[1] === undefined || match[2] === undefined) throw invalidMarker(marker);
+  return { listing: Number(match[1]), offset: Number(match[2]) };
 }
 
 /**

@@ -3,7 +3,7 @@
 // durations, finish snapshots and copies on its clock, with at most
 // `concurrentCopyLimit` copies in flight into a region (RDS: 20 per
 // destination region, CopyDBSnapshot in the Amazon RDS User Guide).
-import { RDSClient } from '@aws-sdk/client-rds';
+import { DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsRdsAdapter } from '../../../src/adapters/aws/rds.ts';
@@ -60,6 +60,43 @@ describe('the fake RDS with a large store', () => {
 
     // 2,500 times the snapshots; a scan of them all per call takes far longer than this.
     expect(large).toBeLessThan(small * 5 + 50);
+  });
+});
+
+describe('the fake RDS listing a region page by page', () => {
+  beforeEach(() => rdsMock.reset());
+
+  // Later pages are cut from the listing the first page took (so a walk over
+  // n snapshots costs O(n)); they must still read as a fresh listing would.
+  it('returns every snapshot once, leaving out those deleted while the listing is walked', async () => {
+    const fake = installFakeRds(rdsMock, { now: () => clock });
+    for (let index = 0; index < 250; index++) {
+      fake.seedSnapshot(SOURCE, { kind: 'instance', id: `snap-${index}`, databaseId: `db${index}` });
+    }
+    const client = new RDSClient({ region: SOURCE });
+    const listed: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await client.send(new DescribeDBSnapshotsCommand({ MaxRecords: 100, Marker: marker }));
+      listed.push(...(page.DBSnapshots ?? []).map((snapshot) => snapshot.DBSnapshotIdentifier ?? ''));
+      marker = page.Marker;
+      if (listed.length === 100) {
+        await client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'snap-220' }));
+      }
+    } while (marker !== undefined);
+    const expected = Array.from({ length: 250 }, (_, index) => `snap-${index}`).filter(
+      (id) => id !== 'snap-220',
+    );
+    expect([...listed].sort()).toEqual([...expected].sort());
+  });
+
+  it('refuses a Marker that names no listing it handed out', async () => {
+    installFakeRds(rdsMock, { now: () => clock });
+    const client = new RDSClient({ region: SOURCE });
+    const forged = Buffer.from('listing:999:offset:100').toString('base64');
+    await expect(client.send(new DescribeDBSnapshotsCommand({ Marker: forged }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
   });
 });
 
