@@ -4,7 +4,7 @@ import { selectProtectedDatabases } from '../domain/backup.ts';
 import { type CorruptEvidence, type DrillReportEvidence, evaluateCompliance } from '../domain/compliance.ts';
 import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
 import { deploymentOf } from '../domain/deployment.ts';
-import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import { DEPLOYMENT_TAG, isManaged } from '../domain/tags.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
@@ -14,7 +14,7 @@ import {
   serializeComplianceReport,
 } from '../reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
-import { listDeletionLog, readDeletionOutcome } from '../reports/deletion-log.ts';
+import { deletionIntentDigests, listStandingDeletions } from '../reports/deletion-log.ts';
 import { listDrillReportKeys, readDrillReports } from '../reports/drill-report.ts';
 import {
   BACKUP_RECORDS_PREFIX,
@@ -232,29 +232,23 @@ export const writeComplianceReportTask = defineTask({
     // says it was not deleted (the delete failed, or a later run deleted it);
     // only the outcomes of snapshots no longer in the inventory are read.
     const present = new Set(snapshots.map((snapshot) => `${snapshot.region}/${snapshot.id}`));
-    const deletionEntries = [];
-    for (const entry of await listDeletionLog(reports, lookbackFrom, to)) {
-      if (entry.outcomeKey !== undefined && !present.has(`${entry.region}/${entry.snapshot}`)) {
-        const outcome = await readDeletionOutcome(reports, entry.outcomeKey).catch((error: unknown) => {
-          // A damaged outcome leaves its intent standing, as one never written does.
-          if (error instanceof CorruptEvidenceError) return undefined;
-          throw error;
-        });
-        if (outcome?.status === 'not-deleted') continue;
-      }
-      deletionEntries.push(entry);
-    }
+    const deletionEntries = await listStandingDeletions(
+      reports,
+      lookbackFrom,
+      to,
+      (entry) => !present.has(`${entry.region}/${entry.snapshot}`),
+      // An unreadable intent accounts for nothing: what it meant to delete is named as disappeared.
+      () => undefined,
+    );
     // The intents of runs that stopped before writing their own log are the
     // only record of what they deleted: they are evidence in their own right.
     const loggedRuns = new Set(pruneLogs.map(({ log }) => log.runId));
-    const deletionEvidence: EvidenceRef[] = [];
-    for (const entry of deletionEntries) {
-      if (loggedRuns.has(entry.runId)) continue;
-      const body = await reports.get(entry.intentKey);
-      if (body !== undefined) {
-        deletionEvidence.push({ kind: 'deletion-intent', path: entry.intentKey, sha256: sha256(body) });
-      }
-    }
+    const deletionEvidence: EvidenceRef[] = (
+      await deletionIntentDigests(
+        reports,
+        deletionEntries.filter((entry) => !loggedRuns.has(entry.runId)),
+      )
+    ).map((digest) => ({ kind: 'deletion-intent', ...digest }));
     const sweeps = await readEvidence(
       reports,
       SWEEP_RECORDS_PREFIX,
