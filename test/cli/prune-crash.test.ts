@@ -12,10 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalReportStore } from '../../src/adapters/local/report-store.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { FaultRule } from '../../src/local-cloud/faults.ts';
+import { listDeletionLog } from '../../src/reports/deletion-log.ts';
 import { runCli } from '../support/cli.ts';
 import { COPY_REGION, createTestCloud, SOURCE_REGION, TEST_CONFIG_YAML } from '../support/local-cloud.ts';
 
-const CONFIG_YAML = `${TEST_CONFIG_YAML}retention:\n  days: 1\n`;
+// A one-day retention over 17 days of backups: each prune deletes nearly all
+// of them, past the mass-deletion brake, which these cases are not about.
+const CONFIG_YAML = `${TEST_CONFIG_YAML}retention:\n  days: 1\n  maxDeletionShare: 1\n`;
 const REGIONS = [SOURCE_REGION, COPY_REGION];
 const day = (n: number) => `2026-11-${String(n).padStart(2, '0')}`;
 // With a one-day retention, the prune at this time finds days 1 to 16 expired
@@ -38,19 +41,16 @@ async function snapshotsIn(stateDir: string): Promise<Set<string>> {
   return found;
 }
 
-/** The deletion log's intents and outcomes, as region/snapshot → run ids. */
+/** The deletion log's intents and outcomes, as region/snapshot, read as the compliance report reads them. */
 async function deletionLog(stateDir: string) {
-  const keys = await new LocalReportStore(stateDir).list('evidence/deletions/');
-  const of = (type: string) =>
+  const entries = await listDeletionLog(new LocalReportStore(stateDir), day(1), day(18));
+  const of = (withOutcome: boolean) =>
     new Set(
-      keys
-        .filter((key) => key.endsWith(`.${type}.json`))
-        .map((key) => {
-          const [, , , , region, file] = key.split('/');
-          return `${region}/${file?.slice(0, -`.${type}.json`.length)}`;
-        }),
+      entries
+        .filter((entry) => !withOutcome || entry.outcomeKey !== undefined)
+        .map((entry) => `${entry.region}/${entry.snapshot}`),
     );
-  return { intents: of('intent'), outcomes: of('outcome'), keys };
+  return { intents: of(false), outcomes: of(true) };
 }
 
 async function copyOfFixture(name: string): Promise<string> {
