@@ -139,7 +139,13 @@ export interface DeletionRuleContext {
   readonly takenAtOf: (snapshot: Snapshot) => Date | undefined;
 }
 
-export type RefusalRule = 'not-owned' | 'in-retention' | 'in-progress' | 'last-good-copy' | 'no-good-copy' | 'in-use';
+export type RefusalRule =
+  | 'not-owned'
+  | 'in-retention'
+  | 'in-progress'
+  | 'last-good-copy'
+  | 'no-good-copy'
+  | 'in-use';
 
 export interface DeletionRefusal {
   readonly rule: RefusalRule;
@@ -211,7 +217,10 @@ export function deletionRefusal(
   }
   const taken = context.takenAtOf(snapshot);
   if (taken === undefined || now.getTime() - taken.getTime() <= context.retentionDays * 24 * HOUR_MS) {
-    return { rule: 'in-retention', detail: `it is not older than the ${context.retentionDays}-day retention` };
+    return {
+      rule: 'in-retention',
+      detail: `it is not older than the ${context.retentionDays}-day retention`,
+    };
   }
   const stuck = isStuckCopy(snapshot, taken, now, context.snapshotTimeoutMinutes);
   if (snapshot.status !== 'available' && snapshot.status !== 'failed' && !stuck) {

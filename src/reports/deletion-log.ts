@@ -138,7 +138,8 @@ const deletionOutcomeKey = (entry: EntryRef) => `${baseKey(entry)}.outcome.json`
 
 const KEY_PATTERN =
   /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/;
-const BATCH_KEY_PATTERN = /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/batch-(\d+)\.(intent|outcome)\.json$/;
+const BATCH_KEY_PATTERN =
+  /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/batch-(\d+)\.(intent|outcome)\.json$/;
 
 type BatchRef = { readonly runId: string; readonly runStartedAt: string; readonly batch: number };
 
@@ -351,7 +352,8 @@ export async function deletionIntentDigests(
   const digests: { path: string; sha256: string }[] = [];
   for (const key of new Set(entries.map((entry) => entry.intentKey))) {
     const body = await reports.get(key);
-    if (body !== undefined) digests.push({ path: key, sha256: createHash('sha256').update(body).digest('hex') });
+    if (body !== undefined)
+      digests.push({ path: key, sha256: createHash('sha256').update(body).digest('hex') });
   }
   return digests;
 }

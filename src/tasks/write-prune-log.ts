@@ -138,7 +138,13 @@ export async function completeStoppedRuns(
       const entry = byIntent.get(`${key}|${deletion.region}/${deletion.snapshot}`);
       if (entry === undefined) continue;
       const { status, detail } = await statusOf(entry, deletion.kind);
-      outcomes.push({ region: deletion.region, snapshot: deletion.snapshot, status, at: now.toISOString(), detail });
+      outcomes.push({
+        region: deletion.region,
+        snapshot: deletion.snapshot,
+        status,
+        at: now.toISOString(),
+        detail,
+      });
       completed.push({ runId: intent.runId, region: deletion.region, snapshot: deletion.snapshot, status });
     }
     await writeBatchOutcome(reports, intent, {
@@ -179,7 +185,8 @@ async function readBatchResults(
       batchOutcomeKey({ runId: plan.runId, runStartedAt: input.runStartedAt, batch }),
     );
     if (outcome === undefined) {
-      const error = input.batchError === undefined ? 'no outcome recorded' : describeCaughtError(input.batchError);
+      const error =
+        input.batchError === undefined ? 'no outcome recorded' : describeCaughtError(input.batchError);
       for (const row of planned.values()) failed.push({ ...row, status: 'failed', error });
       continue;
     }
@@ -192,7 +199,8 @@ async function readBatchResults(
     for (const entry of outcome.skipped) {
       const row = planned.get(`${entry.region}/${entry.snapshot}`);
       if (row === undefined) continue;
-      if (entry.status === 'already-gone') deleted.push({ ...row, status: 'already-gone', deletedAt: outcome.at });
+      if (entry.status === 'already-gone')
+        deleted.push({ ...row, status: 'already-gone', deletedAt: outcome.at });
       else
         failed.push({
           ...row,
@@ -238,7 +246,10 @@ export const writePruneLogTask = defineTask({
   }),
   async run(input, { reports, rds, clock, logger }) {
     const { deleted, failed } = input.dryRun
-      ? { deleted: input.deletions.map((planned) => ({ ...planned, status: 'planned' as const })), failed: [] }
+      ? {
+          deleted: input.deletions.map((planned) => ({ ...planned, status: 'planned' as const })),
+          failed: [],
+        }
       : input.plan === null
         ? { deleted: [], failed: [] }
         : await readBatchResults(reports, {

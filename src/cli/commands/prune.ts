@@ -101,7 +101,8 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
   for (const failure of run.failed)
     output.say(`failed to delete ${failure.region}/${failure.snapshot}: ${failure.error}`);
   const failedTotal = run.failedTotal ?? run.failed.length;
-  if (failedTotal > run.failed.length) output.say(`… and ${failedTotal - run.failed.length} more failed deletions`);
+  if (failedTotal > run.failed.length)
+    output.say(`… and ${failedTotal - run.failed.length} more failed deletions`);
   for (const finding of run.findings)
     output.say(`${finding.severity}: ${finding.kind} ${finding.resource}: ${finding.detail}`);
   if (run.findingsTotal > run.findings.length) {

@@ -195,10 +195,13 @@ describe('planning the prune', () => {
     [1, 1, 50],
     [100, 3, 600],
     [10_000, 3, 60_000],
-  ])('caps an auto run at twice the steady state: %i databases in %i regions, %i', (databases, regions, cap) => {
-    expect(deletionCapOf('auto', databases, regions)).toBe(cap);
-    expect(deletionCapOf(7, databases, regions)).toBe(7);
-  });
+  ])(
+    'caps an auto run at twice the steady state: %i databases in %i regions, %i',
+    (databases, regions, cap) => {
+      expect(deletionCapOf('auto', databases, regions)).toBe(cap);
+      expect(deletionCapOf(7, databases, regions)).toBe(7);
+    },
+  );
 
   describe('the mass-deletion brake', () => {
     // Eight snapshots, four of them expired: half of the deployment's own.
@@ -215,7 +218,7 @@ describe('planning the prune', () => {
       expect(result.findings).toEqual([
         expect.objectContaining({ kind: 'mass-deletion-refused', severity: 'violation' }),
       ]);
-      expect(result.findings[0]?.detail).toContain('would delete 4 of the deployment\'s 8 snapshots');
+      expect(result.findings[0]?.detail).toContain("would delete 4 of the deployment's 8 snapshots");
     });
 
     it('lets a run at or below the share delete', () => {
