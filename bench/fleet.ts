@@ -114,6 +114,8 @@ let maxStateBytes = 0;
 let maxStateAt = '';
 let maxHistoryEvents = 0;
 let transitions = 0;
+let pruneMaxStateBytes = 0;
+let pruneMaxHistoryEvents = 0;
 const onExecutionMeasured = (measure: ExecutionMeasure) => {
   if (measure.largestPayloadBytes > maxStateBytes) {
     maxStateBytes = measure.largestPayloadBytes;
@@ -121,6 +123,10 @@ const onExecutionMeasured = (measure: ExecutionMeasure) => {
   }
   maxHistoryEvents = Math.max(maxHistoryEvents, measure.historyEvents);
   transitions += measure.stateTransitions;
+  if (measure.workflow === 'prune') {
+    pruneMaxStateBytes = Math.max(pruneMaxStateBytes, measure.largestPayloadBytes);
+    pruneMaxHistoryEvents = Math.max(pruneMaxHistoryEvents, measure.historyEvents);
+  }
 };
 
 const runner = new LocalWorkflowRunner({
@@ -143,6 +149,8 @@ const runner = new LocalWorkflowRunner({
 });
 
 let apiCalls = 0;
+let pruneApiCalls = 0;
+let pruneTransitions = 0;
 const takeApiCalls = () => {
   const calls = rdsMock.calls().length + s3Mock.calls().length;
   // The mocks keep every call's arguments: forget them once counted.
@@ -164,9 +172,11 @@ for (let day = 0; day < days; day++) {
   modelledBackupHours = Math.max(modelledBackupHours, backupHours);
   const backupCalls = takeApiCalls();
   time.advanceTo(new Date(dayStart + PRUNE_AT_MS));
+  const pruneTransitionsBefore = transitions;
   const prune = (await runner.run('prune', {}, `prune-day-${day + 1}`)) as {
     status?: string;
     deleted?: unknown[];
+    deletedTotal?: number;
     deferredTotal?: number;
     findings?: { kind: string; severity: string }[];
   };
@@ -174,13 +184,18 @@ for (let day = 0; day < days; day++) {
     ...new Set((prune.findings ?? []).filter((f) => f.severity === 'violation').map((f) => f.kind)),
   ];
   const pruneCalls = takeApiCalls();
+  pruneApiCalls += pruneCalls;
+  pruneTransitions += transitions - pruneTransitionsBefore;
   console.log(
-    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
+    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deletedTotal ?? prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
   );
 }
 const seconds = (performance.now() - started) / 1000;
 console.log(`largest state: ${maxStateAt}`);
 const databaseDays = databases * days;
+console.log(
+  `prune: ${(pruneApiCalls / databaseDays).toFixed(2)} API calls and ${(pruneTransitions / databaseDays).toFixed(3)} state transitions per database-day; largest state ${pruneMaxStateBytes} bytes, longest history ${pruneMaxHistoryEvents} events`,
+);
 console.log(
   JSON.stringify({
     databases,
