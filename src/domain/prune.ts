@@ -263,6 +263,34 @@ export function deletionRefusal(
   return undefined;
 }
 
+/**
+ * The rule again, just before a delete, on what the delete step reads of the
+ * live state: `listing`, the manual snapshots of the target's database in its
+ * region, and `sources`, those of the same database in the regions where
+ * copies among them were copied from (a copy's data is as old as its
+ * source's). That is all the rule looks at; the property tests check that it
+ * never allows what the planner, given every region's listing, forbids.
+ */
+export function recheckRefusal(
+  target: Snapshot,
+  listing: readonly Snapshot[],
+  sources: readonly Snapshot[],
+  context: Omit<DeletionRuleContext, 'takenAtOf'>,
+): DeletionRefusal | undefined {
+  const byArn = new Map([...sources, ...listing].map((snapshot) => [snapshot.arn, snapshot]));
+  return deletionRefusal(target, listing, { ...context, takenAtOf: (snapshot) => takenAt(snapshot, byArn) });
+}
+
+/** The regions the copies in `listing` were copied from, other than their own. */
+export function sourceRegionsOf(listing: readonly Snapshot[]): string[] {
+  const regions = new Set<string>();
+  for (const snapshot of listing) {
+    const region = snapshot.sourceSnapshotArn?.split(':')[3];
+    if (region !== undefined && region !== '' && region !== snapshot.region) regions.add(region);
+  }
+  return [...regions];
+}
+
 function deletionReason(snapshot: Snapshot): DeletionReason {
   if (snapshot.status === 'failed') return 'expired-failed';
   if (COPY_IN_FLIGHT.has(snapshot.status)) return 'expired-stuck-copy';

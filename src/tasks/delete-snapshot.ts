@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deploymentOf } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { InvalidInputError, SnapshotNotFoundError, ThrottlingError } from '../domain/errors.ts';
-import { deletionRefusal, takenAt } from '../domain/prune.ts';
+import { recheckRefusal, sourceRegionsOf } from '../domain/prune.ts';
 import type { DatabaseKind, Snapshot } from '../ports/rds.ts';
 import {
   type BatchOutcome,
@@ -19,8 +19,6 @@ import { isoTime } from './shapes.ts';
 
 /** Calls to RDS in flight at once within a batch. */
 const CONCURRENT_CALLS = 10;
-
-const regionOfArn = (arn: string) => arn.split(':')[3] ?? '';
 
 const describe = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -112,24 +110,21 @@ export async function deleteBatch(
       else skip('already-gone', 'gone before this run deleted it');
       return;
     }
-    // A copy's data is as old as its source's (`takenAt`): the sources are
-    // the same database's snapshots in their own region.
-    const byArn = new Map(siblings.map((snapshot) => [snapshot.arn, snapshot]));
-    for (const snapshot of siblings) {
-      const source = snapshot.sourceSnapshotArn;
-      const sourceRegion = source === undefined ? '' : regionOfArn(source);
-      if (source === undefined || byArn.has(source) || !regions.has(sourceRegion)) continue;
-      for (const other of await listingOf(sourceRegion, deletion.kind, deletion.database)) {
-        byArn.set(other.arn, other);
-      }
-    }
-    const refusal = deletionRefusal(target, siblings, {
+    // A copy's data is as old as its source's: the sources are the same
+    // database's snapshots in their own region (one the tool writes to).
+    const sources = (
+      await Promise.all(
+        sourceRegionsOf(siblings)
+          .filter((region) => regions.has(region))
+          .map((region) => listingOf(region, deletion.kind, deletion.database)),
+      )
+    ).flat();
+    const refusal = recheckRefusal(target, siblings, sources, {
       now,
       retentionDays: config.retention.days,
       snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       deployment: deploymentOf(config),
       inUseSnapshotArns,
-      takenAtOf: (snapshot) => takenAt(snapshot, byArn),
     });
     if (refusal !== undefined) return skip('refused', refusal.detail);
     allowed.push(deletion);

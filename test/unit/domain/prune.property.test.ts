@@ -4,7 +4,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../src/domain/deployment.ts';
-import { type PruneInput, planPrune, takenAt } from '../../../src/domain/prune.ts';
+import {
+  type PruneInput,
+  planPrune,
+  recheckRefusal,
+  sourceRegionsOf,
+  takenAt,
+} from '../../../src/domain/prune.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot, SnapshotStatus, Tags } from '../../../src/ports/rds.ts';
 import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
@@ -436,6 +442,46 @@ describe('the prune planner, for every fleet of snapshots', () => {
             (snapshot) => isOwnManual(input, snapshot) && input.regions.includes(snapshot.region),
           ).length - plan.deletions.length,
         );
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+});
+
+describe('the check before each delete, for every fleet of snapshots', () => {
+  it('allows exactly what the planner plans, reading only the database’s snapshots in the region and its copies’ sources', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        // What the prune lists: the manual snapshots of the regions the tool writes to.
+        const listed = input.snapshots.filter(
+          (snapshot) => snapshot.type === 'manual' && input.regions.includes(snapshot.region),
+        );
+        const state: PruneInput = { ...input, snapshots: listed };
+        const plan = planPrune(state);
+        const planned = new Set([...plan.deletions, ...plan.deferred].map((deletion) => deletion.arn));
+        for (const target of listed) {
+          // What the delete step reads: one listing of the database in the
+          // region, and the same database's listing where its copies came from.
+          const listing = listed.filter((snapshot) => sameDatabaseAndRegion(snapshot, target));
+          const sourceRegions = sourceRegionsOf(listing);
+          const sources = listed.filter(
+            (snapshot) =>
+              sourceRegions.includes(snapshot.region) &&
+              snapshot.database.kind === target.database.kind &&
+              snapshot.database.id === target.database.id,
+          );
+          const refusal = recheckRefusal(target, listing, sources, {
+            now: state.now,
+            retentionDays: state.policy.retentionDays,
+            snapshotTimeoutMinutes: state.policy.snapshotTimeoutMinutes,
+            deployment: state.deployment,
+            inUseSnapshotArns: state.inUseSnapshotArns,
+          });
+          // Never what the planner's rules forbid (checked against the oracle too) ...
+          if (refusal === undefined) expect(isDue(state, target)).toBe(true);
+          // ... and, on an unchanged state, nothing the planner planned is refused.
+          expect(refusal === undefined).toBe(planned.has(target.arn));
+        }
       }),
       PROPERTY_RUNS,
     );

@@ -79,7 +79,12 @@ function dependencies(regions: Record<string, RegionStub>): TaskDependencies {
   return {
     config,
     rds: port,
-    reports: { list: async () => [], get: async () => undefined } as unknown as ReportStore,
+    // The prune writes its plan (nothing here reads it back).
+    reports: {
+      list: async () => [],
+      get: async () => undefined,
+      put: async (key: string) => ({ key, sha256: '', location: key }),
+    } as unknown as ReportStore,
     sandboxes: () => {
       throw new Error('not used');
     },
@@ -234,7 +239,8 @@ describe('the prune plan', () => {
       }),
     );
 
-    expect(plan.deletions.filter((deletion) => deletion.region === SOURCE)).toHaveLength(2);
+    // Two in each region (the deletions themselves go to the plan document).
+    expect(plan.deletionsTotal).toBe(4);
     expect(plan.snapshotQuotas).toContainEqual(
       expect.objectContaining({ region: SOURCE, kind: 'instance', added: 1, removed: 2, headroom: 1 }),
     );
