@@ -10,7 +10,7 @@ export const MAX_LISTED = 200;
 
 import { batchCountOf, writePrunePlan } from '../reports/prune-plan.ts';
 import { defineTask } from '../runtime/task.ts';
-import { readCurrentLeases } from './drill-leases.ts';
+import { readCurrentLeases, removeExpiredLeases } from './drill-leases.ts';
 import { readSnapshotQuotas } from './snapshot-quotas.ts';
 
 /**
@@ -34,6 +34,9 @@ export const planPruneTask = defineTask({
       readSnapshotQuotas(rds, regions),
       ...regions.map((region) => rds(region).listSnapshots({ type: 'manual' })),
     ]);
+    const dryRun = input.request.dryRun ?? false;
+    // Leases expire and go, so that each deletion batch reads only the current ones.
+    if (!dryRun) await removeExpiredLeases(reports, now);
     const protectedDatabases = selectProtectedDatabases(databases, config.selection);
     const plan = planPrune({
       now,
@@ -68,7 +71,6 @@ export const planPruneTask = defineTask({
     );
     const runId = input.executionName;
     const startedAt = now.toISOString();
-    const dryRun = input.request.dryRun ?? false;
     const planKey =
       dryRun || plan.deletions.length === 0
         ? null
