@@ -5,8 +5,15 @@ import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { isViolation, planPrune } from '../domain/prune.ts';
 import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
 
-/** How many findings and deferred deletions a run lists; the totals are always given. */
+/** How many findings a run lists in the workflow's state; the totals are always given. */
 export const MAX_LISTED = 200;
+
+/**
+ * How many deletions of each kind (planned, made, failed, deferred) the
+ * workflow's state lists: with the findings, a bad day's state stays well
+ * inside the 256 KiB limit. The plan and the run's log hold them all.
+ */
+export const MAX_LISTED_DELETIONS = 50;
 
 import { batchCountOf, writePrunePlan } from '../reports/prune-plan.ts';
 import { defineTask } from '../runtime/task.ts';
@@ -88,11 +95,11 @@ export const planPruneTask = defineTask({
       retentionDays: config.retention.days,
       plan: planKey,
       // Only a dry run lists them here: a real run's log reads what the batches did.
-      deletions: dryRun ? plan.deletions.slice(0, MAX_LISTED) : [],
+      deletions: dryRun ? plan.deletions.slice(0, MAX_LISTED_DELETIONS) : [],
       deletionsTotal: plan.deletions.length,
       batches: { total: batchCountOf(plan.deletions.length), next: 0, deleted: 0, failed: 0 },
       kept: plan.kept,
-      deferred: plan.deferred.slice(0, MAX_LISTED),
+      deferred: plan.deferred.slice(0, MAX_LISTED_DELETIONS),
       deferredTotal: plan.deferred.length,
       findings: findings.slice(0, MAX_LISTED),
       findingsTotal: findings.length,

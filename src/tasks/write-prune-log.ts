@@ -19,7 +19,7 @@ import {
 import { writePruneLog } from '../reports/evidence.ts';
 import { batchCountOf, batchOf, readPrunePlan } from '../reports/prune-plan.ts';
 import { defineTask } from '../runtime/task.ts';
-import { MAX_LISTED } from './plan-prune.ts';
+import { MAX_LISTED, MAX_LISTED_DELETIONS } from './plan-prune.ts';
 import { describeCaughtError } from './record-backup.ts';
 import { type CaughtError, caughtError, finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
 
@@ -280,9 +280,9 @@ export const writePruneLogTask = defineTask({
     };
     // Workflow state is limited: the log holds every row, the output the first ones and the totals.
     const listed = {
-      deleted: deleted.slice(0, MAX_LISTED),
+      deleted: deleted.slice(0, MAX_LISTED_DELETIONS),
       deletedTotal: input.dryRun ? input.deletionsTotal : deleted.length,
-      failed: failed.slice(0, MAX_LISTED),
+      failed: failed.slice(0, MAX_LISTED_DELETIONS),
       failedTotal: failed.length,
     };
     if (input.dryRun) return { ...result, ...listed, log: null, completed: [], completedTotal: 0 };
