@@ -154,8 +154,10 @@ const describe = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
- * Writes the intent. Throws EvidenceWriteError, with the store's error as its
- * cause, when the store refuses it: the caller must then not delete.
+ * Writes an intent in the per-deletion layout of earlier versions (the
+ * prune writes batches: `writeBatchIntent`), as stores upgraded from them
+ * hold. Throws EvidenceWriteError, with the store's error as its cause, when
+ * the store refuses it.
  */
 export async function writeDeletionIntent(reports: ReportStore, intent: DeletionIntent): Promise<string> {
   const key = deletionIntentKey(intent);
@@ -168,7 +170,11 @@ export async function writeDeletionIntent(reports: ReportStore, intent: Deletion
   return key;
 }
 
-/** Writes the outcome of a deletion; throws EvidenceWriteError when the store refuses it. */
+/**
+ * Writes the outcome of a deletion logged in the per-deletion layout: how the
+ * prune completes such an intent of a run that stopped. Throws
+ * EvidenceWriteError when the store refuses it.
+ */
 export async function writeDeletionOutcome(
   reports: ReportStore,
   entry: EntryRef,
