@@ -4,6 +4,7 @@
 // in-memory S3. Deletions run in batches read from the run's plan document,
 // so the state never holds them; the cap follows the fleet; the brake stops a
 // run that would delete too much; what a run leaves expired is an alert.
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,7 +13,10 @@ import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { ThrottlingError } from '../../src/domain/errors.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG } from '../../src/domain/tags.ts';
+import type { RdsPort } from '../../src/ports/rds.ts';
+import { deleteBatch } from '../../src/tasks/delete-snapshot.ts';
 import { writeLease } from '../../src/tasks/drill-leases.ts';
 import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
 import { DEFAULT_DEPLOYMENT } from '../support/deployments.ts';
@@ -297,5 +301,69 @@ describe('the check against the live state before each delete', () => {
     expect(await deleteNow()).toMatchObject({ status: 'refused', detail: expect.stringMatching(refusal) });
     expect(rdsCalls()).toHaveLength(1);
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+  });
+});
+
+describe('a deletion batch throttled by RDS', () => {
+  it('stops, and its retry deletes the rest and counts what the first attempt deleted', async () => {
+    // Prepare: four databases with one expired snapshot each; RDS throttles
+    // the first delete call, while the three others in flight go through.
+    seedFleet(4, [1, 8]);
+    const takenAt = new Date(now.getTime() - 8 * DAY_MS - 2 * 3_600_000);
+    const deletions = [1, 2, 3, 4].map((index) => {
+      const id = snapshotId(databaseId(index), takenAt);
+      return {
+        database: databaseId(index),
+        kind: 'instance' as const,
+        region: SOURCE_REGION,
+        snapshot: id,
+        arn: `arn:aws:rds:${SOURCE_REGION}:123456789012:snapshot:${id}`,
+        ageHours: 194,
+        reason: 'expired' as const,
+      };
+    });
+    let deleteCalls = 0;
+    const rds = dependencies().rds;
+    const throttlingFirstDelete = (region: string): RdsPort => {
+      const port = rds(region);
+      return {
+        ...port,
+        // The adapter's methods are its class's: named here, not spread.
+        listSnapshots: (filter) => port.listSnapshots(filter),
+        deleteSnapshot: async (ref) => {
+          deleteCalls += 1;
+          if (deleteCalls === 1) throw new ThrottlingError('DeleteDBSnapshot: throttled: Rate exceeded');
+          await port.deleteSnapshot(ref);
+        },
+      };
+    };
+    const batch = () =>
+      deleteBatch(
+        { ...dependencies(), rds: throttlingFirstDelete, logger: new Logger({ logLevel: 'SILENT' }) },
+        { runId: 'prune-throttled', runStartedAt: now.toISOString(), batch: 0, deletions },
+      );
+
+    // Act
+    const first = await batch().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const retried = await batch();
+
+    // Assess
+    expect(first).toBeInstanceOf(ThrottlingError);
+    expect(retried.deleted).toBe(4);
+    expect(retried.outcome.outcomes.map((entry) => entry.status)).toEqual([
+      'deleted',
+      'deleted',
+      'deleted',
+      'deleted',
+    ]);
+    expect(
+      retried.outcome.outcomes.filter(
+        (entry) => entry.detail === 'already gone when the deletion was retried',
+      ),
+    ).toHaveLength(3);
+    expect(snapshotCount()).toBe(4 * 2 + 4);
   });
 });
