@@ -171,6 +171,25 @@ describe('the prune of a fleet', () => {
     ]);
   });
 
+  it('reports every deletion of a batch that failed whole as failed, and alerts', async () => {
+    seedFleet(10, [1, 2, 3, 4, 8]);
+    rdsMock
+      .on(DescribeDBSnapshotsCommand, { DBInstanceIdentifier: databaseId(3) })
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+
+    const run = await prune('prune-batch-failed');
+
+    expect(run.status).toBe('FAILED');
+    expect(run.deletedTotal).toBe(0);
+    expect(run.failedTotal).toBe(20);
+    expect(run.failed[0]?.error).toContain('not authorized');
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        subject: 'restorable prune prune-batch-failed: 0 policy violations, 20 failed deletions',
+      }),
+    ]);
+  });
+
   describe('the mass-deletion brake', () => {
     beforeEach(() => {
       // Three of each database's four snapshots are past the retention: the
