@@ -18,7 +18,7 @@ import { readCurrentLeases } from './drill-leases.ts';
 import { isoTime } from './shapes.ts';
 
 /** Calls to RDS in flight at once within a batch. */
-const CONCURRENT_CALLS = 10;
+export const CONCURRENT_CALLS = 10;
 
 const describe = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
