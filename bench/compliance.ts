@@ -72,6 +72,10 @@ class FleetEvidenceStore implements ReportStore {
     return (await this.#day(day)).get(key);
   }
 
+  async delete(): Promise<void> {
+    throw new Error('the sealing and the report delete nothing');
+  }
+
   async list(prefix: string): Promise<string[]> {
     this.lists += 1;
     const keys = [...this.#written.keys()].filter((key) => key.startsWith(prefix));

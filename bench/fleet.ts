@@ -132,6 +132,8 @@ let maxStateBytes = 0;
 let maxStateAt = '';
 let maxHistoryEvents = 0;
 let transitions = 0;
+let pruneMaxStateBytes = 0;
+let pruneMaxHistoryEvents = 0;
 const onExecutionMeasured = (measure: ExecutionMeasure) => {
   if (measure.largestPayloadBytes > maxStateBytes) {
     maxStateBytes = measure.largestPayloadBytes;
@@ -139,6 +141,10 @@ const onExecutionMeasured = (measure: ExecutionMeasure) => {
   }
   maxHistoryEvents = Math.max(maxHistoryEvents, measure.historyEvents);
   transitions += measure.stateTransitions;
+  if (measure.workflow === 'prune') {
+    pruneMaxStateBytes = Math.max(pruneMaxStateBytes, measure.largestPayloadBytes);
+    pruneMaxHistoryEvents = Math.max(pruneMaxHistoryEvents, measure.historyEvents);
+  }
 };
 
 const runner = new LocalWorkflowRunner({
@@ -166,6 +172,7 @@ const runner = new LocalWorkflowRunner({
 let apiCalls = 0;
 let backupApiCalls = 0;
 let pruneApiCalls = 0;
+let pruneTransitions = 0;
 let uncounted = 0;
 /**
  * The mocks keep every call's arguments (each stored document's body among
@@ -201,9 +208,11 @@ for (let day = 0; day < days; day++) {
   backupApiCalls += backupCalls;
   time.advanceTo(new Date(dayStart + PRUNE_AT_MS));
   const pruneClock = performance.now();
+  const pruneTransitionsBefore = transitions;
   const prune = (await runner.run('prune', {}, `prune-day-${day + 1}`)) as {
     status?: string;
     deleted?: unknown[];
+    deletedTotal?: number;
     deferredTotal?: number;
     findings?: { kind: string; severity: string }[];
   };
@@ -213,8 +222,9 @@ for (let day = 0; day < days; day++) {
   const pruneSeconds = (performance.now() - pruneClock) / 1000;
   const pruneCalls = takeApiCalls();
   pruneApiCalls += pruneCalls;
+  pruneTransitions += transitions - pruneTransitionsBefore;
   console.log(
-    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; backup ${backupSeconds.toFixed(1)} s, prune ${pruneSeconds.toFixed(1)} s, ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
+    `day ${day + 1}: backup ${backup.status ?? '?'} in ${backupHours.toFixed(1)} modelled hours, ${backupCalls} API calls; prune ${prune.status ?? '?'} (${prune.deletedTotal ?? prune.deleted?.length ?? 0} deleted, ${prune.deferredTotal ?? 0} deferred${violations.length === 0 ? '' : `, violations: ${violations.join(', ')}`}), ${pruneCalls} API calls; backup ${backupSeconds.toFixed(1)} s, prune ${pruneSeconds.toFixed(1)} s, ${((performance.now() - started) / 1000).toFixed(1)} s so far`,
   );
 }
 const seconds = (performance.now() - started) / 1000;
@@ -226,6 +236,9 @@ const physicalBoundHours =
 console.log(
   `per database-day: backup ${(backupApiCalls / databaseDays).toFixed(2)} API calls, prune ${(pruneApiCalls / databaseDays).toFixed(2)}; ` +
     `longest backup ${modelledBackupHours.toFixed(2)} modelled hours, ${(modelledBackupHours / physicalBoundHours).toFixed(2)} × the physical bound of ${physicalBoundHours.toFixed(2)}`,
+);
+console.log(
+  `prune: ${(pruneApiCalls / databaseDays).toFixed(2)} API calls and ${(pruneTransitions / databaseDays).toFixed(3)} state transitions per database-day; largest state ${pruneMaxStateBytes} bytes, longest history ${pruneMaxHistoryEvents} events`,
 );
 console.log(
   JSON.stringify({

@@ -120,6 +120,7 @@ try {
         policy: {
           retentionDays: 7,
           maxDeletionsPerRun: 50,
+          maxDeletionShare: 1,
           backupMaxAgeHours: 26,
           snapshotTimeoutMinutes: 240,
         },

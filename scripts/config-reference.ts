@@ -14,6 +14,8 @@ interface JsonSchema {
   additionalProperties?: JsonSchema | boolean;
   required?: string[];
   enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
   pattern?: string;
   minimum?: number;
   maximum?: number;
@@ -21,6 +23,8 @@ interface JsonSchema {
 }
 
 function typeOf(schema: JsonSchema): string {
+  if (schema.anyOf !== undefined) return schema.anyOf.map(typeOf).join(' \\| ');
+  if (schema.const !== undefined) return `\`${String(schema.const)}\``;
   if (schema.enum !== undefined) return schema.enum.map((value) => `\`${String(value)}\``).join(' \\| ');
   if (schema.type === 'array' && schema.items !== undefined) return `list of ${typeOf(schema.items)}`;
   if (schema.type === 'object' && typeof schema.additionalProperties === 'object') return 'map';

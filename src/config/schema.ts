@@ -63,11 +63,19 @@ const retention = z
       .default(7)
       .describe('Snapshots are kept this many days and deleted after: a minimum and a maximum.'),
     maxDeletionsPerRun: z
+      .union([z.number().int().min(1), z.literal('auto')])
+      .default('auto')
+      .describe(
+        'At most this many deletions per prune run; the rest waits for the next run, and the run alerts. auto: twice the steady state (one per protected database and region), at least 50.',
+      ),
+    maxDeletionShare: z
       .number()
-      .int()
-      .min(1)
-      .default(50)
-      .describe('At most this many deletions per prune run; the rest waits for the next run.'),
+      .gt(0)
+      .max(1)
+      .default(0.25)
+      .describe(
+        "A prune run that would delete more than this share of the deployment's own snapshots deletes none of them, and alerts.",
+      ),
   })
   .strict();
 

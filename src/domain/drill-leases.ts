@@ -24,10 +24,14 @@ export function drillLeaseKey(lease: Pick<DrillLease, 'drillId' | 'expiresAt'>):
   return `${DRILL_LEASE_PREFIX}${lease.expiresAt.slice(0, 10)}/${lease.drillId}.json`;
 }
 
+const expiryDayOf = (key: string) => key.slice(DRILL_LEASE_PREFIX.length).split('/')[0] ?? '';
+
+/** Whether a lease key starts with its expiry day (every lease but those of earlier versions). */
+export const isDatedLeaseKey = (key: string) => /^\d{4}-\d{2}-\d{2}$/.test(expiryDayOf(key));
+
 /** Whether a lease key's expiry day is today or later (UTC): only those can still be active. */
 export function isCurrentLeaseKey(key: string, now: Date): boolean {
-  const day = key.slice(DRILL_LEASE_PREFIX.length).split('/')[0] ?? '';
-  return !/^\d{4}-\d{2}-\d{2}$/.test(day) || day >= now.toISOString().slice(0, 10);
+  return !isDatedLeaseKey(key) || expiryDayOf(key) >= now.toISOString().slice(0, 10);
 }
 
 export function activeLeaseArns(leases: readonly DrillLease[], now: Date): Set<string> {

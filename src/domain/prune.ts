@@ -17,13 +17,22 @@
 //    `pending`/`copying` past the snapshot timeout (RDS cancels a copy when
 //    its target is deleted). Never a snapshot still being made, never one a
 //    drill holds a lease on, at most `maxDeletionsPerRun` per run.
+//    `deletionRefusal` is the rule for one snapshot, shared by this planner
+//    and the re-check made just before each delete.
+// 4. A run never deletes more than `maxDeletionShare` of the deployment's own
+//    snapshots: one that would is refused whole (the mass-deletion brake), as
+//    a clock, a config or a listing gone wrong looks like exactly that.
+//    What a run leaves expired (the cap, the brake) is a violation.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
 import { type Deployment, ownsSnapshot } from './deployment.ts';
 import { isManaged, isProvenBad, PROVEN_BAD_TAG } from './tags.ts';
 
 export interface PrunePolicy {
   readonly retentionDays: number;
-  readonly maxDeletionsPerRun: number;
+  /** The per-run cap; `auto` follows the fleet (`deletionCapOf`). */
+  readonly maxDeletionsPerRun: number | 'auto';
+  /** A run that would delete more than this share of the deployment's own snapshots deletes nothing. */
+  readonly maxDeletionShare: number;
   /** A protected database whose newest snapshot in a region is older than this is overdue. */
   readonly backupMaxAgeHours: number;
   /** A copy still `pending` or `copying` this long after it started is stuck. */
@@ -69,6 +78,7 @@ export type FindingKind =
   | 'database-not-multi-az'
   | 'database-not-encrypted'
   | 'deletion-deferred'
+  | 'mass-deletion-refused'
   | 'expired-snapshot-in-use'
   | 'snapshot-quota-too-low';
 
@@ -83,13 +93,63 @@ export interface Finding {
 }
 
 export interface PrunePlan {
-  /** What this run deletes, oldest first, at most `maxDeletionsPerRun`. */
+  /**
+   * What this run deletes: the oldest expired snapshots, at most the cap,
+   * listed database by database (one database's deletions in every region
+   * side by side, so that a batch reads each database's snapshots once).
+   */
   readonly deletions: PlannedDeletion[];
-  /** Expired snapshots left for the next run by the deletion cap. */
+  /** Expired snapshots left for the next run by the deletion cap or the brake. */
   readonly deferred: PlannedDeletion[];
   /** The tool's snapshots that stay. */
   readonly kept: number;
+  /** The cap this run applied (`auto` resolved). */
+  readonly cap: number;
+  /** Whether the mass-deletion brake refused every deletion. */
+  readonly braked: boolean;
   readonly findings: Finding[];
+}
+
+/** The least an `auto` cap allows, for the smallest fleets. */
+export const MIN_AUTO_DELETION_CAP = 50;
+
+/**
+ * The per-run deletion cap. `auto`: twice the steady state (one expired daily
+ * snapshot per protected database and region), so that a day's deletions
+ * always fit and a backlog left by a missed run is gone within days.
+ */
+export function deletionCapOf(
+  maxDeletionsPerRun: number | 'auto',
+  protectedDatabases: number,
+  regions: number,
+): number {
+  if (maxDeletionsPerRun !== 'auto') return maxDeletionsPerRun;
+  return Math.max(MIN_AUTO_DELETION_CAP, 2 * protectedDatabases * regions);
+}
+
+/** What the rule for one snapshot needs to know besides the snapshots themselves. */
+export interface DeletionRuleContext {
+  readonly now: Date;
+  readonly retentionDays: number;
+  readonly snapshotTimeoutMinutes: number;
+  readonly deployment: Deployment;
+  /** ARNs of snapshots a running drill restores from. */
+  readonly inUseSnapshotArns: ReadonlySet<string>;
+  /** When a snapshot's data was taken (`takenAt`, with the sources the caller knows of). */
+  readonly takenAtOf: (snapshot: Snapshot) => Date | undefined;
+}
+
+export type RefusalRule =
+  | 'not-owned'
+  | 'in-retention'
+  | 'in-progress'
+  | 'last-good-copy'
+  | 'no-good-copy'
+  | 'in-use';
+
+export interface DeletionRefusal {
+  readonly rule: RefusalRule;
+  readonly detail: string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -139,6 +199,98 @@ const databaseKey = (region: string, kind: DatabaseKind, id: string) => `${regio
 const keyOf = (snapshot: Snapshot) =>
   databaseKey(snapshot.region, snapshot.database.kind, snapshot.database.id);
 
+/**
+ * Why the policy forbids deleting `snapshot` now, or undefined when it allows
+ * it, given the snapshots of its database in its region (`siblings`; the
+ * snapshot itself may be among them): rules 1 to 3 for one snapshot. The
+ * planner applies it to the listing of every region, and the delete step
+ * again to the live state just before the call.
+ */
+export function deletionRefusal(
+  snapshot: Snapshot,
+  siblings: readonly Snapshot[],
+  context: DeletionRuleContext,
+): DeletionRefusal | undefined {
+  const { now, deployment } = context;
+  if (snapshot.type !== 'manual' || !ownsSnapshot(deployment, snapshot)) {
+    return { rule: 'not-owned', detail: `not a snapshot made by restorable deployment ${deployment.id}` };
+  }
+  const taken = context.takenAtOf(snapshot);
+  if (taken === undefined || now.getTime() - taken.getTime() <= context.retentionDays * 24 * HOUR_MS) {
+    return {
+      rule: 'in-retention',
+      detail: `it is not older than the ${context.retentionDays}-day retention`,
+    };
+  }
+  const stuck = isStuckCopy(snapshot, taken, now, context.snapshotTimeoutMinutes);
+  if (snapshot.status !== 'available' && snapshot.status !== 'failed' && !stuck) {
+    return { rule: 'in-progress', detail: `it is ${snapshot.status}` };
+  }
+  if (snapshot.status === 'available') {
+    const goodCopyTimes = siblings
+      .filter(
+        (other) =>
+          other.arn !== snapshot.arn &&
+          other.region === snapshot.region &&
+          other.database.kind === snapshot.database.kind &&
+          other.database.id === snapshot.database.id &&
+          other.type === 'manual' &&
+          ownsSnapshot(deployment, other) &&
+          isGoodCopy(other),
+      )
+      .flatMap((other) => {
+        const time = context.takenAtOf(other);
+        return time === undefined ? [] : [time.getTime()];
+      });
+    // Rule 2: until a good copy exists, every available snapshot stays.
+    if (isProvenBad(snapshot.tags) && goodCopyTimes.length === 0) {
+      return {
+        rule: 'no-good-copy',
+        detail: `it is proven bad, but no good copy of ${snapshot.database.id} exists in ${snapshot.region} yet`,
+      };
+    }
+    // Rule 1: the last good copy stays (all of them, if several tie).
+    if (!isProvenBad(snapshot.tags) && !goodCopyTimes.some((time) => time > taken.getTime())) {
+      return {
+        rule: 'last-good-copy',
+        detail: `it is the newest good snapshot of ${snapshot.database.id} in ${snapshot.region}`,
+      };
+    }
+  }
+  if (context.inUseSnapshotArns.has(snapshot.arn)) {
+    return { rule: 'in-use', detail: 'a restore drill is using it' };
+  }
+  return undefined;
+}
+
+/**
+ * The rule again, just before a delete, on what the delete step reads of the
+ * live state: `listing`, the manual snapshots of the target's database in its
+ * region, and `sources`, those of the same database in the regions where
+ * copies among them were copied from (a copy's data is as old as its
+ * source's). That is all the rule looks at; the property tests check that it
+ * never allows what the planner, given every region's listing, forbids.
+ */
+export function recheckRefusal(
+  target: Snapshot,
+  listing: readonly Snapshot[],
+  sources: readonly Snapshot[],
+  context: Omit<DeletionRuleContext, 'takenAtOf'>,
+): DeletionRefusal | undefined {
+  const byArn = new Map([...sources, ...listing].map((snapshot) => [snapshot.arn, snapshot]));
+  return deletionRefusal(target, listing, { ...context, takenAtOf: (snapshot) => takenAt(snapshot, byArn) });
+}
+
+/** The regions the copies in `listing` were copied from, other than their own. */
+export function sourceRegionsOf(listing: readonly Snapshot[]): string[] {
+  const regions = new Set<string>();
+  for (const snapshot of listing) {
+    const region = snapshot.sourceSnapshotArn?.split(':')[3];
+    if (region !== undefined && region !== '' && region !== snapshot.region) regions.add(region);
+  }
+  return [...regions];
+}
+
 function deletionReason(snapshot: Snapshot): DeletionReason {
   if (snapshot.status === 'failed') return 'expired-failed';
   if (COPY_IN_FLIGHT.has(snapshot.status)) return 'expired-stuck-copy';
@@ -169,31 +321,35 @@ export function planPrune(input: PruneInput): PrunePlan {
     const current = lastGood.get(keyOf(snapshot));
     if (current === undefined || age < (ageMs(current) ?? 0)) lastGood.set(keyOf(snapshot), snapshot);
   }
-  const isKeptWhateverItsAge = (snapshot: Snapshot) => {
-    if (snapshot.status !== 'available') return false;
-    const good = lastGood.get(keyOf(snapshot));
-    // Rule 2: no good copy yet, so every available snapshot stays.
-    if (good === undefined) return true;
-    return isGoodCopy(snapshot) && ageMs(snapshot) === ageMs(good);
+  const siblingsOf = new Map<string, Snapshot[]>();
+  for (const snapshot of managed) {
+    const siblings = siblingsOf.get(keyOf(snapshot));
+    if (siblings === undefined) siblingsOf.set(keyOf(snapshot), [snapshot]);
+    else siblings.push(snapshot);
+  }
+  const context: DeletionRuleContext = {
+    now,
+    retentionDays: policy.retentionDays,
+    snapshotTimeoutMinutes: policy.snapshotTimeoutMinutes,
+    deployment: input.deployment,
+    inUseSnapshotArns: input.inUseSnapshotArns,
+    takenAtOf: (snapshot) => takenAt(snapshot, byArn),
   };
 
   const findings: Finding[] = [];
   const expired: PlannedDeletion[] = [];
   for (const snapshot of managed) {
-    const age = ageMs(snapshot);
-    if (age === undefined || age <= retentionMs) continue;
-    if (isKeptWhateverItsAge(snapshot)) continue;
-    const deletable = snapshot.status === 'available' || snapshot.status === 'failed' || isStuck(snapshot);
-    if (!deletable) continue;
-    if (input.inUseSnapshotArns.has(snapshot.arn)) {
+    const refusal = deletionRefusal(snapshot, siblingsOf.get(keyOf(snapshot)) ?? [], context);
+    const age = ageMs(snapshot) ?? 0;
+    if (refusal?.rule === 'in-use') {
       findings.push({
         kind: 'expired-snapshot-in-use',
         severity: 'warning',
         resource: resourceOf(snapshot),
         detail: `expired ${roundHours(age - retentionMs)} h ago but a restore drill is using it; deleted after the drill`,
       });
-      continue;
     }
+    if (refusal !== undefined) continue;
     expired.push({
       database: snapshot.database.id,
       kind: snapshot.database.kind,
@@ -205,15 +361,21 @@ export function planPrune(input: PruneInput): PrunePlan {
     });
   }
   expired.sort((a, b) => b.ageHours - a.ageHours || a.arn.localeCompare(b.arn));
-  const deletions = expired.slice(0, policy.maxDeletionsPerRun);
-  const deferred = expired.slice(policy.maxDeletionsPerRun);
-  for (const deletion of deferred) {
+  const cap = deletionCapOf(policy.maxDeletionsPerRun, input.protectedDatabases.length, input.regions.length);
+  const capped = expired.slice(0, cap);
+  // Rule 4: the brake. A share, not a count, so that it scales with the fleet.
+  const braked = capped.length > policy.maxDeletionShare * managed.length;
+  const deletions = braked ? [] : capped.sort(byDatabase);
+  const deferred = braked ? expired : expired.slice(cap);
+  if (braked) {
     findings.push({
-      kind: 'deletion-deferred',
-      severity: 'warning',
-      resource: `${deletion.region}/${deletion.snapshot}`,
-      detail: `expired (${deletion.ageHours} h old) but over this run's cap of ${policy.maxDeletionsPerRun} deletions; deleted by the next run`,
+      kind: 'mass-deletion-refused',
+      severity: 'violation',
+      resource: input.deployment.id,
+      detail: `this run would delete ${capped.length} of the deployment's ${managed.length} snapshots, over the ${policy.maxDeletionShare} share allowed (retention.maxDeletionShare); nothing was deleted: check the clock, the retention and the listings, then raise the share for one run if this is meant`,
     });
+  } else {
+    findings.push(...backlogFindings(deferred, cap));
   }
 
   findings.push(...auditSnapshots(input, inRegions, ageMs, retentionMs, lastGood));
@@ -228,7 +390,32 @@ export function planPrune(input: PruneInput): PrunePlan {
   }
   findings.push(...auditDatabases(input, lastGood, ageMs));
 
-  return { deletions, deferred, kept: managed.length - deletions.length, findings };
+  return { deletions, deferred, kept: managed.length - deletions.length, cap, braked, findings };
+}
+
+/** Database by database, then region: the order batches delete in. */
+const byDatabase = (a: PlannedDeletion, b: PlannedDeletion) =>
+  a.kind.localeCompare(b.kind) ||
+  a.database.localeCompare(b.database) ||
+  a.region.localeCompare(b.region) ||
+  a.arn.localeCompare(b.arn);
+
+/**
+ * What the cap left expired, one finding per region: a backlog that survives
+ * a run is a violation, since the promise that data is gone after the
+ * retention is already broken for it.
+ */
+function backlogFindings(deferred: readonly PlannedDeletion[], cap: number): Finding[] {
+  const byRegion = new Map<string, PlannedDeletion[]>();
+  for (const deletion of deferred) {
+    byRegion.set(deletion.region, [...(byRegion.get(deletion.region) ?? []), deletion]);
+  }
+  return [...byRegion].map(([region, left]) => ({
+    kind: 'deletion-deferred' as const,
+    severity: 'violation' as const,
+    resource: region,
+    detail: `${left.length} expired snapshots (the oldest ${left[0]?.ageHours ?? 0} h old) left for the next run by this run's cap of ${cap} deletions; raise retention.maxDeletionsPerRun or set it to auto`,
+  }));
 }
 
 /**

@@ -15,6 +15,13 @@ export interface ReportStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Keys under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Removes the object: it no longer lists or reads. Nothing happens when
+   * there is none. For documents that expire (drill leases), never evidence:
+   * on the versioned bucket with Object Lock, S3 keeps the locked version
+   * and hides it behind a delete marker.
+   */
+  delete(key: string): Promise<void>;
 }
 
 /**

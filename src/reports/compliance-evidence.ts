@@ -273,8 +273,14 @@ export async function evidenceForControls(
   // The intents of runs that stopped before writing their own log are the
   // only record of what they deleted: they are evidence in their own right.
   const loggedRuns = new Set(pruneLogs.map(({ log }) => log.runId));
+  // A batch's intent holds many deletions: it is one piece of evidence.
+  const intentEntries = [
+    ...new Map(
+      deletions.filter((entry) => !loggedRuns.has(entry.runId)).map((entry) => [entry.intentKey, entry]),
+    ).values(),
+  ];
   const intents = await mapWithConcurrency(
-    deletions.filter((entry) => !loggedRuns.has(entry.runId)),
+    intentEntries,
     STORE_READ_CONCURRENCY,
     async (entry): Promise<EvidenceRef | undefined> => {
       if (entry.intentSha256 !== null) {

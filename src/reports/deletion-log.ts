@@ -4,14 +4,18 @@
 // outcomes, which the next run completes from the live state, and which the
 // compliance report counts as accounting for a snapshot that disappeared.
 //
-// Keys (one object each, so concurrent deletions never write the same object):
+// Keys. A batch of deletions writes one intent for all it may delete before
+// its first delete, and one outcome after its last:
+//   evidence/deletions/<run day>/<run id>/batch-<n>.intent.json
+//   evidence/deletions/<run day>/<run id>/batch-<n>.outcome.json
+// Earlier versions wrote one pair per deletion, still read (and completed):
 //   evidence/deletions/<run day>/<run id>/<region>/<snapshot id>.intent.json
 //   evidence/deletions/<run day>/<run id>/<region>/<snapshot id>.outcome.json
-// The key alone says which run meant to delete which snapshot where: readers
-// that only need to know that much list the keys and read nothing.
+// Readers go through `listDeletionLog`, which reads each batch intent once.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { daysOf } from '../domain/compliance.ts';
-import { EvidenceWriteError } from '../domain/errors.ts';
+import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { readStoredDocument, serializeDocument } from './json-document.ts';
 
@@ -56,6 +60,60 @@ export const deletionOutcomeSchema = z.strictObject({
 export type DeletionIntent = z.infer<typeof deletionIntentSchema>;
 export type DeletionOutcome = z.infer<typeof deletionOutcomeSchema>;
 
+const intendedDeletion = deletionIntentSchema.pick({
+  database: true,
+  kind: true,
+  region: true,
+  snapshot: true,
+  arn: true,
+  ageHours: true,
+  reason: true,
+});
+
+export const batchIntentSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  runId: keySegment,
+  runStartedAt: isoTime,
+  intendedAt: isoTime,
+  batch: z.number().int().min(0),
+  /** Every deletion the batch may make, written before the first of them. */
+  deletions: z.array(intendedDeletion),
+});
+
+const batchOutcomeEntry = deletionOutcomeSchema.pick({
+  region: true,
+  snapshot: true,
+  status: true,
+  at: true,
+  detail: true,
+});
+
+export const batchOutcomeSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  runId: keySegment,
+  batch: z.number().int().min(0),
+  at: isoTime,
+  completedBy: keySegment.nullable(),
+  /** One per deletion of the batch's intent. */
+  outcomes: z.array(batchOutcomeEntry),
+  /**
+   * The planned deletions the batch did not intend: gone before it looked, or
+   * refused by the check against the live state (`detail` says why).
+   */
+  skipped: z.array(
+    z.strictObject({
+      region: keySegment,
+      snapshot: keySegment,
+      status: z.enum(['already-gone', 'refused']),
+      detail: z.string(),
+    }),
+  ),
+});
+
+export type BatchIntent = z.infer<typeof batchIntentSchema>;
+export type BatchOutcome = z.infer<typeof batchOutcomeSchema>;
+export type BatchOutcomeEntry = z.infer<typeof batchOutcomeEntry>;
+
 /** What a deletion log key names. */
 export interface DeletionLogEntry {
   readonly day: string;
@@ -65,6 +123,8 @@ export interface DeletionLogEntry {
   readonly intentKey: string;
   /** Undefined while the deletion has no recorded outcome. */
   readonly outcomeKey: string | undefined;
+  /** Of a deletion logged in a batch: which one. */
+  readonly batch?: number;
 }
 
 type EntryRef = Pick<DeletionIntent, 'runId' | 'runStartedAt' | 'region' | 'snapshot'>;
@@ -78,13 +138,26 @@ const deletionOutcomeKey = (entry: EntryRef) => `${baseKey(entry)}.outcome.json`
 
 const KEY_PATTERN =
   /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/;
+const BATCH_KEY_PATTERN =
+  /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/batch-(\d+)\.(intent|outcome)\.json$/;
+
+type BatchRef = { readonly runId: string; readonly runStartedAt: string; readonly batch: number };
+
+function batchBaseKey(ref: BatchRef): string {
+  return `${DELETION_LOG_PREFIX}${ref.runStartedAt.slice(0, 10)}/${ref.runId}/batch-${String(ref.batch).padStart(5, '0')}`;
+}
+
+export const batchIntentKey = (ref: BatchRef) => `${batchBaseKey(ref)}.intent.json`;
+export const batchOutcomeKey = (ref: BatchRef) => `${batchBaseKey(ref)}.outcome.json`;
 
 const describe = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
- * Writes the intent. Throws EvidenceWriteError, with the store's error as its
- * cause, when the store refuses it: the caller must then not delete.
+ * Writes an intent in the per-deletion layout of earlier versions (the
+ * prune writes batches: `writeBatchIntent`), as stores upgraded from them
+ * hold. Throws EvidenceWriteError, with the store's error as its cause, when
+ * the store refuses it.
  */
 export async function writeDeletionIntent(reports: ReportStore, intent: DeletionIntent): Promise<string> {
   const key = deletionIntentKey(intent);
@@ -97,7 +170,11 @@ export async function writeDeletionIntent(reports: ReportStore, intent: Deletion
   return key;
 }
 
-/** Writes the outcome of a deletion; throws EvidenceWriteError when the store refuses it. */
+/**
+ * Writes the outcome of a deletion logged in the per-deletion layout: how the
+ * prune completes such an intent of a run that stopped. Throws
+ * EvidenceWriteError when the store refuses it.
+ */
 export async function writeDeletionOutcome(
   reports: ReportStore,
   entry: EntryRef,
@@ -111,6 +188,45 @@ export async function writeDeletionOutcome(
     `could not write the deletion outcome ${key}; the next prune completes it`,
   );
   return key;
+}
+
+/**
+ * Writes a batch's intent, before any of its deletions. Throws
+ * EvidenceWriteError when the store refuses it: the caller must then not delete.
+ */
+export async function writeBatchIntent(reports: ReportStore, intent: BatchIntent): Promise<string> {
+  const key = batchIntentKey(intent);
+  await putOrFail(
+    reports,
+    key,
+    serializeDocument(batchIntentSchema, intent, 'deletion batch intent'),
+    `could not write the deletion intent ${key}, so none of its ${intent.deletions.length} snapshots was deleted`,
+  );
+  return key;
+}
+
+/** Writes a batch's outcome; throws EvidenceWriteError when the store refuses it. */
+export async function writeBatchOutcome(
+  reports: ReportStore,
+  ref: Pick<BatchRef, 'runStartedAt'>,
+  outcome: BatchOutcome,
+): Promise<string> {
+  const key = batchOutcomeKey({ ...outcome, runStartedAt: ref.runStartedAt });
+  await putOrFail(
+    reports,
+    key,
+    serializeDocument(batchOutcomeSchema, outcome, 'deletion batch outcome'),
+    `could not write the deletion outcome ${key}; the next prune completes it`,
+  );
+  return key;
+}
+
+export async function readBatchIntent(reports: ReportStore, key: string): Promise<BatchIntent | undefined> {
+  return (await readStoredDocument(reports, key, batchIntentSchema, 'deletion batch intent'))?.value;
+}
+
+export async function readBatchOutcome(reports: ReportStore, key: string): Promise<BatchOutcome | undefined> {
+  return (await readStoredDocument(reports, key, batchOutcomeSchema, 'deletion batch outcome'))?.value;
 }
 
 /** Puts a document, turning the store's refusal into EvidenceWriteError (its cause the store's error). */
@@ -137,16 +253,50 @@ export async function readDeletionOutcome(
   return (await readStoredDocument(reports, key, deletionOutcomeSchema, 'deletion outcome'))?.value;
 }
 
-/** Every deletion the log holds for runs started on the given days, from the keys alone. */
+/**
+ * Every deletion the log holds for runs started on the given days: those of
+ * the per-deletion layout from the keys alone, those of batches from each
+ * batch's intent, read once. A batch intent that does not read goes to
+ * `onUnreadable` (by default it fails the listing); its deletions are not
+ * listed.
+ */
 export async function listDeletionLog(
   reports: ReportStore,
   fromDay: string,
   toDay: string,
+  onUnreadable: (error: CorruptEvidenceError) => void = (error) => {
+    throw error;
+  },
 ): Promise<DeletionLogEntry[]> {
   const intents = new Map<string, Omit<DeletionLogEntry, 'outcomeKey'>>();
   const outcomes = new Map<string, string>();
+  const entries: DeletionLogEntry[] = [];
   for (const day of daysOf({ from: fromDay, to: toDay })) {
-    for (const key of await reports.list(`${DELETION_LOG_PREFIX}${day}/`)) {
+    const keys = await reports.list(`${DELETION_LOG_PREFIX}${day}/`);
+    const batchOutcomes = new Set(keys.filter((key) => BATCH_KEY_PATTERN.exec(key)?.[4] === 'outcome'));
+    for (const key of keys) {
+      const batch = BATCH_KEY_PATTERN.exec(key);
+      if (batch !== null) {
+        if (batch[4] !== 'intent') continue;
+        const outcomeKey = key.replace(/\.intent\.json$/, '.outcome.json');
+        const intent = await readBatchIntent(reports, key).catch((error: unknown) => {
+          if (!(error instanceof CorruptEvidenceError)) throw error;
+          onUnreadable(error);
+          return undefined;
+        });
+        for (const deletion of intent?.deletions ?? []) {
+          entries.push({
+            day: batch[1] ?? '',
+            runId: batch[2] ?? '',
+            region: deletion.region,
+            snapshot: deletion.snapshot,
+            intentKey: key,
+            outcomeKey: batchOutcomes.has(outcomeKey) ? outcomeKey : undefined,
+            batch: Number(batch[3]),
+          });
+        }
+        continue;
+      }
       const match = KEY_PATTERN.exec(key);
       if (match === null) continue;
       const [, keyDay = '', runId = '', region = '', snapshot = '', type] = match;
@@ -155,5 +305,73 @@ export async function listDeletionLog(
       else intents.set(id, { day: keyDay, runId, region, snapshot, intentKey: key });
     }
   }
-  return [...intents].map(([id, entry]) => ({ ...entry, outcomeKey: outcomes.get(id) }));
+  return [...[...intents].map(([id, entry]) => ({ ...entry, outcomeKey: outcomes.get(id) })), ...entries];
+}
+
+/**
+ * A reader of the recorded outcome of log entries: a per-deletion entry's
+ * from its own outcome document, a batched entry's from its batch's outcome,
+ * each document read once however many entries it holds. It gives undefined
+ * when no outcome was recorded for the entry, and throws CorruptEvidenceError
+ * when the outcome document does not read.
+ */
+export function deletionOutcomeReader(
+  reports: ReportStore,
+): (entry: DeletionLogEntry) => Promise<DeletionOutcome['status'] | undefined> {
+  const batchOutcomes = new Map<string, Promise<BatchOutcome | undefined>>();
+  return async (entry) => {
+    const { outcomeKey } = entry;
+    if (outcomeKey === undefined) return undefined;
+    if (entry.batch === undefined) return (await readDeletionOutcome(reports, outcomeKey))?.status;
+    let outcome = batchOutcomes.get(outcomeKey);
+    if (outcome === undefined) {
+      outcome = readBatchOutcome(reports, outcomeKey);
+      batchOutcomes.set(outcomeKey, outcome);
+    }
+    return (await outcome)?.outcomes.find(
+      (candidate) => candidate.region === entry.region && candidate.snapshot === entry.snapshot,
+    )?.status;
+  };
+}
+
+/**
+ * The entries whose intent stands: all but those whose own outcome says the
+ * snapshot was not deleted (the delete failed, or a later run deleted it).
+ * Outcomes are read only for the entries `needsOutcome` names, each document
+ * once; a damaged outcome leaves its intent standing, as one never written does.
+ */
+export async function listStandingDeletions(
+  reports: ReportStore,
+  fromDay: string,
+  toDay: string,
+  needsOutcome: (entry: DeletionLogEntry) => boolean,
+  onUnreadable?: (error: CorruptEvidenceError) => void,
+): Promise<DeletionLogEntry[]> {
+  const outcomeOf = deletionOutcomeReader(reports);
+  const standing: DeletionLogEntry[] = [];
+  for (const entry of await listDeletionLog(reports, fromDay, toDay, onUnreadable)) {
+    if (entry.outcomeKey !== undefined && needsOutcome(entry)) {
+      const status = await outcomeOf(entry).catch((error: unknown) => {
+        if (error instanceof CorruptEvidenceError) return undefined;
+        throw error;
+      });
+      if (status === 'not-deleted') continue;
+    }
+    standing.push(entry);
+  }
+  return standing;
+}
+
+/** The intent documents of the entries, each once, with their digests: evidence in their own right. */
+export async function deletionIntentDigests(
+  reports: ReportStore,
+  entries: readonly DeletionLogEntry[],
+): Promise<{ path: string; sha256: string }[]> {
+  const digests: { path: string; sha256: string }[] = [];
+  for (const key of new Set(entries.map((entry) => entry.intentKey))) {
+    const body = await reports.get(key);
+    if (body !== undefined)
+      digests.push({ path: key, sha256: createHash('sha256').update(body).digest('hex') });
+  }
+  return digests;
 }

@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { DrillReport } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
-import { type DeletionLogEntry, listDeletionLog, readDeletionOutcome } from './deletion-log.ts';
+import { type DeletionLogEntry, deletionOutcomeReader, listDeletionLog } from './deletion-log.ts';
 import { DRILL_REPORTS_PREFIX, listDrillReportKeys, readDrillReports } from './drill-report.ts';
 import {
   BACKUP_RECORDS_PREFIX,
@@ -232,14 +232,25 @@ export async function readEvidenceDocuments(
         )
       : [],
   );
+  // A batch's intent and outcome each hold many deletions: each is read once.
+  const outcomeOf = deletionOutcomeReader(reports);
+  const intentDigests = new Map<string, Promise<string | null>>();
+  const intentDigestOf = (key: string) => {
+    let digest = intentDigests.get(key);
+    if (digest === undefined) {
+      digest = reports.get(key).then((body) => (body === undefined ? null : digestOf(body)));
+      intentDigests.set(key, digest);
+    }
+    return digest;
+  };
   const summaries = await mapWithConcurrency(deletions, STORE_READ_CONCURRENCY, async (entry) => {
     let outcome: LoggedDeletionSummary['outcome'] = null;
     if (
       entry.outcomeKey !== undefined &&
       !loggedDeletions.has(`${entry.runId}/${entry.region}/${entry.snapshot}`)
     ) {
-      outcome = await readDeletionOutcome(reports, entry.outcomeKey).then(
-        (read) => read?.status ?? null,
+      outcome = await outcomeOf(entry).then(
+        (status) => status ?? null,
         (error: unknown) => {
           if (error instanceof CorruptEvidenceError) return 'unreadable' as const;
           throw error;
@@ -247,10 +258,7 @@ export async function readEvidenceDocuments(
       );
     }
     let intentSha256: string | null = null;
-    if (!runsWithLog.has(entry.runId)) {
-      const body = await reports.get(entry.intentKey);
-      if (body !== undefined) intentSha256 = digestOf(body);
-    }
+    if (!runsWithLog.has(entry.runId)) intentSha256 = await intentDigestOf(entry.intentKey);
     return {
       runId: entry.runId,
       region: entry.region,

@@ -49,5 +49,6 @@ export function withBoundedReads(reports: ReportStore, limit: number = STORE_REA
     put: (key, body, contentType) => reports.put(key, body, contentType),
     get: (key) => bounded(() => reports.get(key)),
     list: (prefix) => bounded(() => reports.list(prefix)),
+    delete: (key) => reports.delete(key),
   };
 }

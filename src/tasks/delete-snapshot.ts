@@ -1,207 +1,234 @@
 import { z } from 'zod';
-import { type Deployment, deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
-import { PruneRefusedError, SnapshotNotFoundError } from '../domain/errors.ts';
-import { isGoodCopy, isStuckCopy, takenAt } from '../domain/prune.ts';
-import { isProvenBad } from '../domain/tags.ts';
-import type { RdsPortProvider, Snapshot } from '../ports/rds.ts';
-import { deletionIntentKey, writeDeletionIntent, writeDeletionOutcome } from '../reports/deletion-log.ts';
-import { defineTask } from '../runtime/task.ts';
+import { InvalidInputError, SnapshotNotFoundError, ThrottlingError } from '../domain/errors.ts';
+import { recheckRefusal, sourceRegionsOf } from '../domain/prune.ts';
+import type { DatabaseKind, Snapshot } from '../ports/rds.ts';
+import {
+  type BatchOutcome,
+  type BatchOutcomeEntry,
+  batchIntentKey,
+  readBatchIntent,
+  writeBatchIntent,
+  writeBatchOutcome,
+} from '../reports/deletion-log.ts';
+import { batchOf, type PlannedDeletionDocument, readPrunePlan } from '../reports/prune-plan.ts';
+import { defineTask, type TaskDependencies } from '../runtime/task.ts';
 import { readCurrentLeases } from './drill-leases.ts';
 import { isoTime } from './shapes.ts';
 
-const plannedDeletion = z.object({
-  database: z.string().min(1),
-  kind: z.enum(['instance', 'cluster']),
-  region: z.string().min(1),
-  snapshot: z.string().min(1),
-  arn: z.string().min(1),
-  ageHours: z.number(),
-  reason: z.enum(['expired', 'expired-failed', 'expired-proven-bad', 'expired-stuck-copy']),
+/** Calls to RDS in flight at once within a batch. */
+export const CONCURRENT_CALLS = 10;
+
+const describe = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/** Runs `work` over `items`, at most `limit` at a time, in order of start. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export interface BatchRequest {
+  readonly runId: string;
+  readonly runStartedAt: string;
+  readonly batch: number;
+  readonly deletions: readonly PlannedDeletionDocument[];
+}
+
+export interface BatchResult {
+  readonly deleted: number;
+  readonly failed: number;
+  readonly outcome: BatchOutcome;
+}
+
+type BatchDependencies = Pick<TaskDependencies, 'config' | 'rds' | 'reports' | 'clock' | 'logger'>;
+
+/**
+ * Deletes one batch of planned snapshots, each after checking the policy
+ * again against the live state (`deletionRefusal`, as the planner applied
+ * it): the plan may be stale, and deleting is the one thing that cannot be
+ * undone. The live state is read once per database and region (its manual
+ * snapshots: the one to delete and the copies that would replace it, and a
+ * copy's source where a copy's age is its source's) and the drill leases once
+ * per batch.
+ *
+ * Write-ahead: one intent for every deletion the batch may make goes to the
+ * evidence store before the first delete call, and one outcome after the
+ * last; when the intent cannot be written nothing is deleted and the batch
+ * fails with EvidenceWriteError, which stops the run. A snapshot already gone
+ * when a retried batch looks counts as deleted by this run when the earlier
+ * attempt's intent names it. Throttling stops the batch (ThrottlingError):
+ * the workflow retries it whole, and the retry accounts for what the first
+ * attempt deleted.
+ */
+export async function deleteBatch(
+  { config, rds, reports, clock, logger }: BatchDependencies,
+  request: BatchRequest,
+): Promise<BatchResult> {
+  const { runId, runStartedAt, batch } = request;
+  const now = clock();
+  const regions = new Set([config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)]);
+  const inUseSnapshotArns = activeLeaseArns(await readCurrentLeases(reports, now), now);
+  const earlier = await readBatchIntent(reports, batchIntentKey({ runId, runStartedAt, batch }));
+  const intendedBefore = new Set(earlier?.deletions.map((deletion) => deletion.arn) ?? []);
+
+  const listings = new Map<string, Promise<Snapshot[]>>();
+  const listingOf = (region: string, kind: DatabaseKind, id: string) => {
+    const key = `${region}|${kind}|${id}`;
+    let listing = listings.get(key);
+    if (listing === undefined) {
+      listing = rds(region).listSnapshots({ database: { kind, id }, type: 'manual' });
+      listings.set(key, listing);
+    }
+    return listing;
+  };
+
+  const skipped: BatchOutcome['skipped'] = [];
+  const goneBefore: PlannedDeletionDocument[] = [];
+  const allowed: PlannedDeletionDocument[] = [];
+  const check = async (deletion: PlannedDeletionDocument) => {
+    const skip = (status: 'already-gone' | 'refused', detail: string) => {
+      skipped.push({ region: deletion.region, snapshot: deletion.snapshot, status, detail });
+    };
+    // The policy comes from the deployed configuration, never from the plan.
+    if (!regions.has(deletion.region)) return skip('refused', 'not a region the tool writes to');
+    const siblings = await listingOf(deletion.region, deletion.kind, deletion.database);
+    const target = siblings.find((snapshot) => snapshot.id === deletion.snapshot);
+    if (target === undefined) {
+      if (intendedBefore.has(deletion.arn)) goneBefore.push(deletion);
+      else skip('already-gone', 'gone before this run deleted it');
+      return;
+    }
+    // A copy's data is as old as its source's: the sources are the same
+    // database's snapshots in their own region (one the tool writes to).
+    const sources = (
+      await Promise.all(
+        sourceRegionsOf(siblings)
+          .filter((region) => regions.has(region))
+          .map((region) => listingOf(region, deletion.kind, deletion.database)),
+      )
+    ).flat();
+    const refusal = recheckRefusal(target, siblings, sources, {
+      now,
+      retentionDays: config.retention.days,
+      snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
+      deployment: deploymentOf(config),
+      inUseSnapshotArns,
+    });
+    if (refusal !== undefined) return skip('refused', refusal.detail);
+    allowed.push(deletion);
+  };
+  await forEachConcurrently(request.deletions, CONCURRENT_CALLS, check);
+
+  const intended = [...goneBefore, ...allowed];
+  if (intended.length > 0) {
+    await writeBatchIntent(reports, {
+      schemaVersion: 1,
+      runId,
+      runStartedAt,
+      intendedAt: now.toISOString(),
+      batch,
+      deletions: intended,
+    });
+  }
+  const outcomes: BatchOutcomeEntry[] = goneBefore.map((deletion) => ({
+    region: deletion.region,
+    snapshot: deletion.snapshot,
+    status: 'deleted',
+    at: clock().toISOString(),
+    detail: 'already gone when the deletion was retried',
+  }));
+  let throttled: unknown;
+  await forEachConcurrently(allowed, CONCURRENT_CALLS, async (deletion) => {
+    if (throttled !== undefined) return;
+    const entry = { region: deletion.region, snapshot: deletion.snapshot };
+    try {
+      await rds(deletion.region).deleteSnapshot({ kind: deletion.kind, id: deletion.snapshot });
+    } catch (error) {
+      if (error instanceof ThrottlingError) {
+        throttled = error;
+        return;
+      }
+      // Gone between the check and the call: this batch's intent accounts for it.
+      if (!(error instanceof SnapshotNotFoundError)) {
+        // Closed at once, so that the intent never stands for a deletion that did not happen.
+        outcomes.push({
+          ...entry,
+          status: 'not-deleted',
+          at: clock().toISOString(),
+          detail: `the delete call failed: ${describe(error)}`,
+        });
+        return;
+      }
+    }
+    outcomes.push({ ...entry, status: 'deleted', at: clock().toISOString(), detail: null });
+  });
+  if (throttled !== undefined) throw throttled;
+
+  const outcome: BatchOutcome = {
+    schemaVersion: 1,
+    runId,
+    batch,
+    at: clock().toISOString(),
+    completedBy: null,
+    outcomes,
+    skipped,
+  };
+  await writeBatchOutcome(reports, { runStartedAt }, outcome);
+  const deleted = outcomes.filter((entry) => entry.status === 'deleted').length;
+  const alreadyGone = skipped.filter((entry) => entry.status === 'already-gone').length;
+  const failed = outcomes.length - deleted + skipped.length - alreadyGone;
+  logger.info('deletion batch done', { runId, batch, deleted, alreadyGone, failed });
+  return { deleted: deleted + alreadyGone, failed, outcome };
+}
+
+const batchProgress = z.object({
+  total: z.number().int().min(0),
+  next: z.number().int().min(0),
+  deleted: z.number().int().min(0),
+  failed: z.number().int().min(0),
 });
 
-export type PlannedDeletionInput = z.infer<typeof plannedDeletion>;
-
-const regionOfArn = (arn: string) => arn.split(':')[3] ?? '';
-
-/** The source of a copy, looked up so the copy's age is its original's, as the planner counted it. */
-async function sourceOf(snapshot: Snapshot, rds: RdsPortProvider): Promise<Snapshot[]> {
-  if (snapshot.sourceSnapshotArn === undefined) return [];
-  const region = regionOfArn(snapshot.sourceSnapshotArn);
-  const id = snapshot.sourceSnapshotArn.split(':').at(-1) ?? '';
-  if (region === '' || id === '') return [];
-  const source = await rds(region).describeSnapshot({ kind: snapshot.database.kind, id });
-  return source === undefined ? [] : [source];
-}
-
 /**
- * Whether one of `goodCopies` holds data taken after `taken`, each copy's
- * time counted as the planner counts it (`takenAt`: a copy's data is as old
- * as its source's, and a cluster snapshot's own create time is that of the
- * copy). A copy's own time bounds its data's from above, so the copies are
- * tried newest first and only those that may be newer are looked into.
- */
-async function hasNewerGoodCopy(
-  goodCopies: readonly Snapshot[],
-  taken: Date,
-  takenAtOf: (other: Snapshot) => Promise<Date | undefined>,
-): Promise<boolean> {
-  const ownTime = (other: Snapshot) => (other.originalCreatedAt ?? other.createdAt ?? new Date(0)).getTime();
-  for (const other of [...goodCopies].sort((a, b) => ownTime(b) - ownTime(a))) {
-    if (ownTime(other) <= taken.getTime()) return false;
-    if (((await takenAtOf(other)) ?? new Date(0)) > taken) return true;
-  }
-  return false;
-}
-
-/**
- * Why the policy forbids deleting the snapshot now, or undefined when it
- * allows it: the planner's rules, checked again against the live state.
- */
-async function refusal(
-  snapshot: Snapshot,
-  siblings: readonly Snapshot[],
-  taken: Date | undefined,
-  now: Date,
-  policy: { deployment: Deployment; retentionDays: number; snapshotTimeoutMinutes: number },
-  takenAtOf: (other: Snapshot) => Promise<Date | undefined>,
-): Promise<string | undefined> {
-  if (snapshot.type !== 'manual' || !ownsSnapshot(policy.deployment, snapshot)) {
-    return `not a snapshot made by restorable deployment ${policy.deployment.id}`;
-  }
-  const stuck = isStuckCopy(snapshot, taken, now, policy.snapshotTimeoutMinutes);
-  if (snapshot.status !== 'available' && snapshot.status !== 'failed' && !stuck) {
-    return `it is ${snapshot.status}`;
-  }
-  if (taken === undefined || now.getTime() - taken.getTime() <= policy.retentionDays * 86_400_000) {
-    return `it is not older than the ${policy.retentionDays}-day retention`;
-  }
-  if (snapshot.status !== 'available') return undefined;
-  const goodCopies = siblings.filter(
-    (other) => other.arn !== snapshot.arn && ownsSnapshot(policy.deployment, other) && isGoodCopy(other),
-  );
-  // The last good copy is kept; until a good copy exists, every available snapshot is.
-  if (isProvenBad(snapshot.tags)) {
-    return goodCopies.length > 0
-      ? undefined
-      : `it is proven bad, but no good copy of ${snapshot.database.id} exists in ${snapshot.region} yet`;
-  }
-  return (await hasNewerGoodCopy(goodCopies, taken, takenAtOf))
-    ? undefined
-    : `it is the newest good snapshot of ${snapshot.database.id} in ${snapshot.region}`;
-}
-
-/**
- * Deletes one planned snapshot after checking the policy again against the
- * live state: the plan may be stale, and deleting is the one thing that
- * cannot be undone. Write-ahead: the intent goes to the evidence store before
- * the delete call and the outcome after it; when the intent cannot be
- * written, nothing is deleted and the task fails with EvidenceWriteError,
- * which stops the run. A snapshot already gone counts as deleted by this run
- * when its intent is already logged (a retry after the delete), so a re-run
- * after a crash completes the work.
+ * One batch of a prune run's plan: batch `batches.next` of the plan
+ * document. Returns the progress with that batch counted in.
  */
 export const deleteSnapshotTask = defineTask({
   name: 'delete-snapshot',
   input: z.object({
     runId: z.string().min(1),
     runStartedAt: isoTime,
-    deletion: plannedDeletion,
+    plan: z.string().min(1),
+    batches: batchProgress,
   }),
-  async run(input, { config, rds, reports, clock, logger }) {
-    const { deletion, runId, runStartedAt } = input;
-    const entry = { runId, runStartedAt, region: deletion.region, snapshot: deletion.snapshot };
-    // The policy comes from the deployed configuration, never from the request.
-    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
-    if (!regions.includes(deletion.region)) {
-      throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: not a region the tool writes to`);
+  async run(input, dependencies) {
+    const plan = await readPrunePlan(dependencies.reports, input.plan);
+    if (plan.runId !== input.runId) {
+      throw new InvalidInputError(`${input.plan} is the plan of run ${plan.runId}, not of ${input.runId}`);
     }
-    const port = rds(deletion.region);
-    const ref = { kind: deletion.kind, id: deletion.snapshot };
-    const recordDeleted = async (detail: string | null) => {
-      const at = clock().toISOString();
-      await writeDeletionOutcome(reports, entry, {
-        schemaVersion: 1,
-        runId,
-        region: deletion.region,
-        snapshot: deletion.snapshot,
-        status: 'deleted',
-        at,
-        completedBy: null,
-        detail,
-      });
-      return { ...deletion, status: 'deleted' as const, deletedAt: at };
-    };
-
-    /**
-     * The delete call failed: the intent is closed at once, so that it never
-     * stands for a deletion that did not happen. A retry that succeeds
-     * records `deleted` over it. The delete's own error is what the run
-     * reports; if this write fails too, the next run completes the intent.
-     */
-    const recordNotDeleted = async (error: unknown) => {
-      await writeDeletionOutcome(reports, entry, {
-        schemaVersion: 1,
-        runId,
-        region: deletion.region,
-        snapshot: deletion.snapshot,
-        status: 'not-deleted',
-        at: clock().toISOString(),
-        completedBy: null,
-        detail: `the delete call failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-      }).catch(() => undefined);
-    };
-
-    const snapshot = await port.describeSnapshot(ref);
-    if (snapshot === undefined) {
-      if ((await reports.get(deletionIntentKey(entry))) !== undefined) {
-        return recordDeleted('already gone when the deletion was retried');
-      }
-      return { ...deletion, status: 'already-gone' as const, deletedAt: clock().toISOString() };
-    }
-    const now = clock();
-    const siblings = await port.listSnapshots({ database: snapshot.database, type: 'manual' });
-    const takenAtOf = async (other: Snapshot) =>
-      takenAt(other, new Map((await sourceOf(other, rds)).map((source) => [source.arn, source])));
-    const taken = await takenAtOf(snapshot);
-    const why =
-      (await refusal(
-        snapshot,
-        siblings,
-        taken,
-        now,
-        {
-          deployment: deploymentOf(config),
-          retentionDays: config.retention.days,
-          snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
-        },
-        takenAtOf,
-      )) ??
-      (activeLeaseArns(await readCurrentLeases(reports, now), now).has(snapshot.arn)
-        ? 'a restore drill is using it'
-        : undefined);
-    if (why !== undefined) throw new PruneRefusedError(`${deletion.region}/${deletion.snapshot}: ${why}`);
-
-    await writeDeletionIntent(reports, {
-      schemaVersion: 1,
-      ...entry,
-      intendedAt: now.toISOString(),
-      database: deletion.database,
-      kind: deletion.kind,
-      arn: deletion.arn,
-      ageHours: deletion.ageHours,
-      reason: deletion.reason,
+    const { batches } = input;
+    const result = await deleteBatch(dependencies, {
+      runId: input.runId,
+      runStartedAt: input.runStartedAt,
+      batch: batches.next,
+      deletions: batchOf(plan, batches.next),
     });
-    try {
-      await port.deleteSnapshot(ref);
-    } catch (error) {
-      // Gone between the check and the call: this run's intent accounts for it.
-      if (!(error instanceof SnapshotNotFoundError)) {
-        await recordNotDeleted(error);
-        throw error;
-      }
-    }
-    logger.info('snapshot deleted', { region: deletion.region, snapshot: deletion.snapshot, runId });
-    return recordDeleted(null);
+    return {
+      ...batches,
+      next: batches.next + 1,
+      deleted: batches.deleted + result.deleted,
+      failed: batches.failed + result.failed,
+    };
   },
 });

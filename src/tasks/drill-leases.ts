@@ -7,6 +7,7 @@ import {
   drillLeaseKey,
   drillLeaseSchema,
   isCurrentLeaseKey,
+  isDatedLeaseKey,
 } from '../domain/drill-leases.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
@@ -57,6 +58,21 @@ export async function readCurrentLeases(reports: ReportStore, now: Date): Promis
     }
   }
   return leases;
+}
+
+/**
+ * Removes the leases whose expiry day has passed, so that listing the leases
+ * costs what the current ones do, not the whole history of drills. Only the
+ * key is looked at: a lease keyed by a past day expired then, whatever it
+ * holds, so a damaged one goes too. Leases of earlier versions, keyed by no
+ * day, are left to fail safe as they are. Returns how many went.
+ */
+export async function removeExpiredLeases(reports: ReportStore, now: Date): Promise<number> {
+  const expired = (await reports.list(DRILL_LEASE_PREFIX)).filter(
+    (key) => isDatedLeaseKey(key) && !isCurrentLeaseKey(key, now),
+  );
+  for (const key of expired) await reports.delete(key);
+  return expired.length;
 }
 
 /** Writes a drill's lease: always with its deployment, which only leases of earlier versions lack. */

@@ -5,16 +5,25 @@ import { activeLeaseArns } from '../domain/drill-leases.ts';
 import { isViolation, planPrune } from '../domain/prune.ts';
 import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
 
-/** How many findings and deferred deletions a run lists; the totals are always given. */
+/** How many findings a run lists in the workflow's state; the totals are always given. */
 export const MAX_LISTED = 200;
 
+/**
+ * How many deletions of each kind (planned, made, failed, deferred) the
+ * workflow's state lists: with the findings, a bad day's state stays well
+ * inside the 256 KiB limit. The plan and the run's log hold them all.
+ */
+export const MAX_LISTED_DELETIONS = 50;
+
+import { batchCountOf, writePrunePlan } from '../reports/prune-plan.ts';
 import { defineTask } from '../runtime/task.ts';
-import { readCurrentLeases } from './drill-leases.ts';
+import { readCurrentLeases, removeExpiredLeases } from './drill-leases.ts';
 import { readSnapshotQuotas } from './snapshot-quotas.ts';
 
 /**
- * Lists every region the tool writes to and plans the prune. Read-only: the
- * deletions happen in their own states, each checked again before it is made.
+ * Lists every region the tool writes to and plans the prune. Deletes
+ * nothing: it writes the plan for the deletion batches (not on a dry run),
+ * each deletion checked again before it is made.
  */
 export const planPruneTask = defineTask({
   name: 'plan-prune',
@@ -32,12 +41,16 @@ export const planPruneTask = defineTask({
       readSnapshotQuotas(rds, regions),
       ...regions.map((region) => rds(region).listSnapshots({ type: 'manual' })),
     ]);
+    const dryRun = input.request.dryRun ?? false;
+    // Leases expire and go, so that each deletion batch reads only the current ones.
+    if (!dryRun) await removeExpiredLeases(reports, now);
     const protectedDatabases = selectProtectedDatabases(databases, config.selection);
     const plan = planPrune({
       now,
       policy: {
         retentionDays: config.retention.days,
         maxDeletionsPerRun: config.retention.maxDeletionsPerRun,
+        maxDeletionShare: config.retention.maxDeletionShare,
         backupMaxAgeHours: config.backup.maxAgeHours,
         snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       },
@@ -57,20 +70,36 @@ export const planPruneTask = defineTask({
       quotas,
       removals: plan.deletions,
     });
-    // Workflow state is limited (256 KB on Step Functions): the deletions are
-    // bounded by the per-run cap, and the long lists are cut, violations first,
-    // with their totals kept.
+    // Workflow state is limited (256 KiB on Step Functions): the deletions go
+    // to the plan document, which the batches read, and the long lists are
+    // cut, violations first, with their totals kept.
     const findings = [...plan.findings, ...snapshotQuota.findings].sort(
       (a, b) => Number(isViolation(b)) - Number(isViolation(a)),
     );
+    const runId = input.executionName;
+    const startedAt = now.toISOString();
+    const planKey =
+      dryRun || plan.deletions.length === 0
+        ? null
+        : await writePrunePlan(reports, {
+            schemaVersion: 1,
+            runId,
+            startedAt,
+            deletions: plan.deletions,
+            deferred: plan.deferred,
+          });
     return {
-      runId: input.executionName,
-      startedAt: now.toISOString(),
-      dryRun: input.request.dryRun ?? false,
+      runId,
+      startedAt,
+      dryRun,
       retentionDays: config.retention.days,
-      deletions: plan.deletions,
+      plan: planKey,
+      // Only a dry run lists them here: a real run's log reads what the batches did.
+      deletions: dryRun ? plan.deletions.slice(0, MAX_LISTED_DELETIONS) : [],
+      deletionsTotal: plan.deletions.length,
+      batches: { total: batchCountOf(plan.deletions.length), next: 0, deleted: 0, failed: 0 },
       kept: plan.kept,
-      deferred: plan.deferred.slice(0, MAX_LISTED),
+      deferred: plan.deferred.slice(0, MAX_LISTED_DELETIONS),
       deferredTotal: plan.deferred.length,
       findings: findings.slice(0, MAX_LISTED),
       findingsTotal: findings.length,

@@ -5,15 +5,29 @@ import type { Finding } from '../domain/prune.ts';
 import type { RdsPortProvider } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
+  type BatchOutcome,
+  batchOutcomeKey,
   type DeletionIntent,
+  type DeletionLogEntry,
   listDeletionLog,
+  readBatchIntent,
+  readBatchOutcome,
   readDeletionIntent,
+  writeBatchOutcome,
   writeDeletionOutcome,
 } from '../reports/deletion-log.ts';
 import { writePruneLog } from '../reports/evidence.ts';
+import { batchCountOf, batchOf, readPrunePlan } from '../reports/prune-plan.ts';
 import { defineTask } from '../runtime/task.ts';
-import { MAX_LISTED } from './plan-prune.ts';
-import { caughtError, describeCaughtError, finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
+import { MAX_LISTED, MAX_LISTED_DELETIONS } from './plan-prune.ts';
+import {
+  type CaughtError,
+  caughtError,
+  describeCaughtError,
+  finding,
+  isoTime,
+  snapshotQuotaHeadroom,
+} from './shapes.ts';
 
 const deletion = z.object({
   database: z.string(),
@@ -23,12 +37,6 @@ const deletion = z.object({
   arn: z.string(),
   ageHours: z.number(),
   reason: z.string(),
-});
-
-const deletionOutcome = deletion.extend({
-  status: z.enum(['deleted', 'already-gone', 'failed']),
-  deletedAt: isoTime.optional(),
-  error: caughtError.optional(),
 });
 
 /** How far back a run looks for runs that stopped with deletions unrecorded; the compliance report covers older ones. */
@@ -63,33 +71,59 @@ export async function completeStoppedRuns(
   const toDay = now.toISOString().slice(0, 10);
   const fromDay = new Date(now.getTime() - COMPLETION_LOOKBACK_DAYS * 86_400_000).toISOString().slice(0, 10);
   const completed: CompletedDeletion[] = [];
-  const entries = await listDeletionLog(reports, fromDay, toDay);
+  // Its key still names the run (and, in the per-deletion layout, the
+  // snapshot), which is what the compliance report counts; the other intents
+  // are completed all the same.
+  const warnUnreadable = (error: CorruptEvidenceError) =>
+    logger.warn('unreadable deletion intent left incomplete', { key: error.path, reason: error.reason });
+  const entries = await listDeletionLog(reports, fromDay, toDay, warnUnreadable);
+  const byTarget = new Map<string, DeletionLogEntry[]>();
+  const byIntent = new Map<string, DeletionLogEntry>();
   for (const entry of entries) {
-    if (entry.outcomeKey !== undefined || entry.runId === runId) continue;
-    let intent: DeletionIntent | undefined;
-    try {
-      intent = await readDeletionIntent(reports, entry.intentKey);
-    } catch (error) {
-      // Its key still names the snapshot, which is what the compliance report
-      // counts; the other intents are completed all the same.
-      if (!(error instanceof CorruptEvidenceError)) throw error;
-      logger.warn('unreadable deletion intent left incomplete', { key: error.path, reason: error.reason });
-      continue;
-    }
-    if (intent === undefined || now.getTime() - Date.parse(intent.intendedAt) < STOPPED_AFTER_MS) continue;
-    const snapshot = await rds(intent.region).describeSnapshot({ kind: intent.kind, id: intent.snapshot });
+    const target = `${entry.region}/${entry.snapshot}`;
+    byTarget.set(target, [...(byTarget.get(target) ?? []), entry]);
+    byIntent.set(`${entry.intentKey}|${target}`, entry);
+  }
+  /** Whether the snapshot is gone, and which run deleted it when the stopped one did not. */
+  const statusOf = async (entry: DeletionLogEntry, kind: 'instance' | 'cluster') => {
+    const snapshot = await rds(entry.region).describeSnapshot({ kind, id: entry.snapshot });
     // A later run that meant to delete the same snapshot, and says it did, is
     // the one that deleted it: the stopped run never got that far.
-    const deletedLater = entries.find(
+    const deletedLater = (byTarget.get(`${entry.region}/${entry.snapshot}`) ?? []).find(
       (other) =>
         other !== entry &&
-        other.region === entry.region &&
-        other.snapshot === entry.snapshot &&
         other.runId !== entry.runId &&
         other.day >= entry.day &&
         (other.runId === runId || other.outcomeKey !== undefined),
     );
     const status = snapshot === undefined && deletedLater === undefined ? 'deleted' : 'not-deleted';
+    const detail =
+      status === 'deleted'
+        ? `run ${entry.runId} stopped after deleting it, before recording the outcome`
+        : deletedLater !== undefined && snapshot === undefined
+          ? `run ${entry.runId} stopped before deleting it; run ${deletedLater.runId} deleted it`
+          : `run ${entry.runId} stopped before deleting it; it is planned again while it is expired`;
+    return { status, detail } as const;
+  };
+  const isStopped = (intendedAt: string) => now.getTime() - Date.parse(intendedAt) >= STOPPED_AFTER_MS;
+
+  const stoppedBatches = new Set<string>();
+  for (const entry of entries) {
+    if (entry.outcomeKey !== undefined || entry.runId === runId) continue;
+    if (entry.batch !== undefined) {
+      stoppedBatches.add(entry.intentKey);
+      continue;
+    }
+    let intent: DeletionIntent | undefined;
+    try {
+      intent = await readDeletionIntent(reports, entry.intentKey);
+    } catch (error) {
+      if (!(error instanceof CorruptEvidenceError)) throw error;
+      warnUnreadable(error);
+      continue;
+    }
+    if (intent === undefined || !isStopped(intent.intendedAt)) continue;
+    const { status, detail } = await statusOf(entry, intent.kind);
     await writeDeletionOutcome(reports, intent, {
       schemaVersion: 1,
       runId: intent.runId,
@@ -98,16 +132,90 @@ export async function completeStoppedRuns(
       status,
       at: now.toISOString(),
       completedBy: runId,
-      detail:
-        status === 'deleted'
-          ? `run ${intent.runId} stopped after deleting it, before recording the outcome`
-          : deletedLater !== undefined && snapshot === undefined
-            ? `run ${intent.runId} stopped before deleting it; run ${deletedLater.runId} deleted it`
-            : `run ${intent.runId} stopped before deleting it; it is planned again while it is expired`,
+      detail,
     });
     completed.push({ runId: intent.runId, region: intent.region, snapshot: intent.snapshot, status });
   }
+  for (const key of stoppedBatches) {
+    const intent = await readBatchIntent(reports, key);
+    if (intent === undefined || !isStopped(intent.intendedAt)) continue;
+    const outcomes: BatchOutcome['outcomes'] = [];
+    for (const deletion of intent.deletions) {
+      const entry = byIntent.get(`${key}|${deletion.region}/${deletion.snapshot}`);
+      if (entry === undefined) continue;
+      const { status, detail } = await statusOf(entry, deletion.kind);
+      outcomes.push({
+        region: deletion.region,
+        snapshot: deletion.snapshot,
+        status,
+        at: now.toISOString(),
+        detail,
+      });
+      completed.push({ runId: intent.runId, region: deletion.region, snapshot: deletion.snapshot, status });
+    }
+    await writeBatchOutcome(reports, intent, {
+      schemaVersion: 1,
+      runId: intent.runId,
+      batch: intent.batch,
+      at: now.toISOString(),
+      completedBy: runId,
+      outcomes,
+      skipped: [],
+    });
+  }
   return completed;
+}
+
+type DeletionRow = z.infer<typeof deletion>;
+type DeletedRow = DeletionRow & { status: 'deleted' | 'already-gone' | 'planned'; deletedAt?: string };
+type FailedRow = DeletionRow & { status: 'failed'; error: string };
+
+/**
+ * What the run's batches did, from their outcome documents: the deletions
+ * made, and those that failed or were refused. A batch that failed whole
+ * (`batchError`) left no outcome: its deletions are failed, and the next run
+ * completes its intent from the live state.
+ */
+async function readBatchResults(
+  reports: ReportStore,
+  input: { runStartedAt: string; plan: string; batchesRun: number; batchError: CaughtError | undefined },
+): Promise<{ deleted: DeletedRow[]; failed: FailedRow[] }> {
+  const plan = await readPrunePlan(reports, input.plan);
+  const deleted: DeletedRow[] = [];
+  const failed: FailedRow[] = [];
+  const batches = input.batchError === undefined ? input.batchesRun : input.batchesRun + 1;
+  for (let batch = 0; batch < Math.min(batches, batchCountOf(plan.deletions.length)); batch++) {
+    const planned = new Map(batchOf(plan, batch).map((row) => [`${row.region}/${row.snapshot}`, row]));
+    const outcome = await readBatchOutcome(
+      reports,
+      batchOutcomeKey({ runId: plan.runId, runStartedAt: input.runStartedAt, batch }),
+    );
+    if (outcome === undefined) {
+      const error =
+        input.batchError === undefined ? 'no outcome recorded' : describeCaughtError(input.batchError);
+      for (const row of planned.values()) failed.push({ ...row, status: 'failed', error });
+      continue;
+    }
+    for (const entry of outcome.outcomes) {
+      const row = planned.get(`${entry.region}/${entry.snapshot}`);
+      if (row === undefined) continue;
+      if (entry.status === 'deleted') deleted.push({ ...row, status: 'deleted', deletedAt: entry.at });
+      else failed.push({ ...row, status: 'failed', error: entry.detail ?? 'not deleted' });
+    }
+    for (const entry of outcome.skipped) {
+      const row = planned.get(`${entry.region}/${entry.snapshot}`);
+      if (row === undefined) continue;
+      if (entry.status === 'already-gone')
+        deleted.push({ ...row, status: 'already-gone', deletedAt: outcome.at });
+      else
+        failed.push({
+          ...row,
+          status: 'failed',
+          error: `PruneRefusedError: ${entry.region}/${entry.snapshot}: ${entry.detail}`,
+        });
+    }
+  }
+  return { deleted, failed };
 }
 
 /**
@@ -121,8 +229,14 @@ export const writePruneLogTask = defineTask({
     startedAt: isoTime,
     dryRun: z.boolean(),
     retentionDays: z.number().int().positive(),
+    /** The plan document; null when there was nothing to delete, or on a dry run. */
+    plan: z.string().min(1).nullable(),
+    /** A dry run's planned deletions (the first ones; see deletionsTotal). */
     deletions: z.array(deletion),
-    outcomes: z.array(deletionOutcome).optional(),
+    deletionsTotal: z.number().int().min(0),
+    batches: z.object({ next: z.number().int().min(0) }).loose(),
+    /** What stopped the batches, when one failed whole. */
+    batchError: caughtError.optional(),
     deferred: z.array(deletion),
     deferredTotal: z.number().int().min(0),
     kept: z.number().int().min(0),
@@ -137,16 +251,19 @@ export const writePruneLogTask = defineTask({
     snapshotQuotas: z.array(snapshotQuotaHeadroom).default([]),
   }),
   async run(input, { reports, rds, clock, logger }) {
-    const outcomes = input.outcomes ?? [];
-    const deleted = input.dryRun
-      ? input.deletions.map((planned) => ({ ...planned, status: 'planned' as const }))
-      : outcomes.filter((outcome) => outcome.status !== 'failed');
-    const failed = outcomes
-      .filter((outcome) => outcome.status === 'failed')
-      .map(({ error, ...outcome }) => ({
-        ...outcome,
-        error: error === undefined ? 'unknown error' : describeCaughtError(error),
-      }));
+    const { deleted, failed } = input.dryRun
+      ? {
+          deleted: input.deletions.map((planned) => ({ ...planned, status: 'planned' as const })),
+          failed: [],
+        }
+      : input.plan === null
+        ? { deleted: [], failed: [] }
+        : await readBatchResults(reports, {
+            runStartedAt: input.startedAt,
+            plan: input.plan,
+            batchesRun: input.batches.next,
+            batchError: input.batchError,
+          });
     const findings = input.findings as Finding[];
     const { violations } = input;
     const result = {
@@ -167,12 +284,19 @@ export const writePruneLogTask = defineTask({
       snapshotQuotasExceeded: input.snapshotQuotas.filter((quota) => quota.status === 'exceeded').length,
       status: failed.length > 0 || violations > 0 ? ('FAILED' as const) : ('OK' as const),
     };
-    if (input.dryRun) return { ...result, log: null, completed: [], completedTotal: 0 };
+    // Workflow state is limited: the log holds every row, the output the first ones and the totals.
+    const listed = {
+      deleted: deleted.slice(0, MAX_LISTED_DELETIONS),
+      deletedTotal: input.dryRun ? input.deletionsTotal : deleted.length,
+      failed: failed.slice(0, MAX_LISTED_DELETIONS),
+      failedTotal: failed.length,
+    };
+    if (input.dryRun) return { ...result, ...listed, log: null, completed: [], completedTotal: 0 };
     const completed = await completeStoppedRuns(reports, rds, clock(), input.runId, logger);
     const stored = await writePruneLog(reports, { schemaVersion: 1, ...result, completed });
-    // Workflow state is limited: the log holds every completion, the output the first ones.
     return {
       ...result,
+      ...listed,
       completed: completed.slice(0, MAX_LISTED),
       completedTotal: completed.length,
       log: { location: stored.location, sha256: stored.sha256 },

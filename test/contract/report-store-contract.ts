@@ -115,6 +115,29 @@ export function describeReportStoreContract(
       });
     });
 
+    describe('delete', () => {
+      it('removes an object: it no longer reads or lists, and its neighbours stay', async () => {
+        // Prepare
+        await store.put('leases/drills/2026-03-01/drill-1.json', '{}', 'application/json');
+        await store.put('leases/drills/2026-03-01/drill-2.json', '{}', 'application/json');
+
+        // Act
+        await store.delete('leases/drills/2026-03-01/drill-1.json');
+
+        // Assess
+        expect(await store.get('leases/drills/2026-03-01/drill-1.json')).toBeUndefined();
+        expect(await store.list('leases/drills/')).toEqual(['leases/drills/2026-03-01/drill-2.json']);
+      });
+
+      it('does nothing for a key with no object', async () => {
+        await expect(store.delete('leases/drills/2026-03-01/none.json')).resolves.toBeUndefined();
+      });
+
+      it('refuses a key that could leave the store', async () => {
+        await expect(store.delete('leases/../evidence/x.json')).rejects.toBeInstanceOf(InvalidInputError);
+      });
+    });
+
     describe('list', () => {
       const keys = [
         'drills/orders/2026-03-03.json',

@@ -561,7 +561,7 @@ describe('IAM', () => {
     expect([...new Set(holders)]).toEqual([`identity ${deleter}`]);
   });
 
-  it('keeps plan-prune read-only: Describe, List and Get, besides its own logs and reading SSE-KMS leases', () => {
+  it('keeps plan-prune from changing anything in RDS: Describe, List and Get, besides its own logs, SSE-KMS leases, removing expired ones, and its plan', () => {
     const [logGroup] = lambdaFunction('plan-prune');
     const statements = roleStatements(template, roleOf('plan-prune')).filter(
       (statement) => statement.Effect === 'Allow',
@@ -574,9 +574,13 @@ describe('IAM', () => {
       const ownLogs = statement.resources.every(
         (arn) => arn === `\${${logGroup.replace(/LambdaFunction$/, 'LogGroup')}.Arn}`,
       );
+      const only = (resource: string) => statement.resources.every((arn) => arn === resource);
       const exceptions = new Set([
         ...(ownLogs ? ['logs:createlogstream', 'logs:putlogevents'] : []),
-        ...(statement.resources.every((arn) => arn === `\${ReportsKey.Arn}`) ? ['kms:decrypt'] : []),
+        ...(only(`\${ReportsKey.Arn}`) ? ['kms:decrypt', 'kms:generatedatakey'] : []),
+        // The run's plan document, and leases whose expiry day is past.
+        ...(only(`\${ReportsBucket.Arn}/work/prunes/*`) ? ['s3:putobject'] : []),
+        ...(only(`\${ReportsBucket.Arn}/leases/drills/*`) ? ['s3:deleteobject'] : []),
       ]);
       for (const action of statement.actions) {
         if (exceptions.has(action.toLowerCase())) continue;
@@ -624,8 +628,7 @@ describe('IAM', () => {
     expect([...new Set(holders)].sort()).toEqual([roleOf('discover-databases'), roleOf('plan-prune')].sort());
   });
 
-  const readsOnlyDrillLeases = (name: string, statements: ReturnType<typeof roleStatements>) => {
-    const listing = allowing(statements, 's3:ListBucket');
+  const readsOnlyDrillLeases = (name: string, listing: ReturnType<typeof roleStatements>) => {
     expect(listing.length, name).toBeGreaterThan(0);
     for (const statement of listing) {
       expect(statement.resources).toEqual([`\${ReportsBucket.Arn}`]);
@@ -636,27 +639,50 @@ describe('IAM', () => {
     }
   };
 
-  it('lets plan-prune read only the drill leases of the reports bucket, and list only their prefix', () => {
+  it('lets plan-prune read and remove only the drill leases of the reports bucket, list only their prefix, and write its plan', () => {
     const statements = roleStatements(template, roleOf('plan-prune'));
     const s3 = statements.filter((statement) => hasAction(statement, /^s3:/i));
-    expect(s3.flatMap((statement) => statement.actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
-    readsOnlyDrillLeases('plan-prune', statements);
-    expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/leases/drills/*`,
+    expect(s3.flatMap((statement) => statement.actions).sort()).toEqual([
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    readsOnlyDrillLeases('plan-prune', allowing(statements, 's3:ListBucket'));
+    for (const action of ['s3:GetObject', 's3:DeleteObject']) {
+      expect(allowing(statements, action).flatMap((statement) => statement.resources)).toEqual([
+        `\${ReportsBucket.Arn}/leases/drills/*`,
+      ]);
+    }
+    expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
+      `\${ReportsBucket.Arn}/work/prunes/*`,
     ]);
     expect(allowing(statements, 'kms:Decrypt').flatMap((statement) => statement.resources)).toEqual([
       `\${ReportsKey.Arn}`,
     ]);
   });
 
-  it('lets delete-snapshot read the drill leases, and read and write only the deletion log', () => {
+  it('lets delete-snapshot read the drill leases and its run’s plan, and read and write only the deletion log', () => {
     const statements = roleStatements(template, roleOf('delete-snapshot'));
-    readsOnlyDrillLeases('delete-snapshot', statements);
+    const listing = allowing(statements, 's3:ListBucket');
+    readsOnlyDrillLeases(
+      'delete-snapshot',
+      listing.filter((statement) => statement.Sid !== 'ListDeletionLog'),
+    );
+    expect(
+      listing
+        .filter((statement) => statement.Sid === 'ListDeletionLog')
+        .map((statement) => asList(statement.Condition.StringLike?.['s3:prefix'])),
+    ).toEqual([['evidence/deletions/*']]);
     expect(
       allowing(statements, 's3:GetObject')
         .flatMap((statement) => statement.resources)
         .sort(),
-    ).toEqual([`\${ReportsBucket.Arn}/evidence/deletions/*`, `\${ReportsBucket.Arn}/leases/drills/*`]);
+    ).toEqual([
+      `\${ReportsBucket.Arn}/evidence/deletions/*`,
+      `\${ReportsBucket.Arn}/leases/drills/*`,
+      `\${ReportsBucket.Arn}/work/prunes/*`,
+    ]);
     // The intent is written before any delete: the role that deletes can write the log, and nothing else.
     expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
       `\${ReportsBucket.Arn}/evidence/deletions/*`,
@@ -675,9 +701,11 @@ describe('IAM', () => {
         .flatMap((statement) => statement.resources)
         .sort(),
     ).toEqual([`\${ReportsBucket.Arn}/evidence/deletions/*`, `\${ReportsBucket.Arn}/evidence/prunes/*`]);
-    expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/evidence/deletions/*`,
-    ]);
+    expect(
+      allowing(statements, 's3:GetObject')
+        .flatMap((statement) => statement.resources)
+        .sort(),
+    ).toEqual([`\${ReportsBucket.Arn}/evidence/deletions/*`, `\${ReportsBucket.Arn}/work/prunes/*`]);
     const listing = allowing(statements, 's3:ListBucket');
     expect(listing).toHaveLength(1);
     for (const statement of listing) {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
+import { batchOutcomeKey, writeBatchOutcome, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
 import { writeBackupRecord } from '../../src/reports/evidence.ts';
 import { isClosedDay, manifestKey, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
 import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
@@ -15,6 +15,7 @@ import {
   addDays,
   COPY_REGION,
   CountingReportStore,
+  type DeletionLogLayout,
   databaseIds,
   reportDependencies,
   SOURCE_REGION,
@@ -54,9 +55,13 @@ const days = (from: string, to: string) => {
   return list;
 };
 
-async function fleetWithHistory(firstDay: string, lastDay: string): Promise<CountingReportStore> {
+async function fleetWithHistory(
+  firstDay: string,
+  lastDay: string,
+  deletionLog: DeletionLogLayout = 'batches',
+): Promise<CountingReportStore> {
   const reports = new CountingReportStore();
-  await writeFleetEvidence(reports, DATABASES, firstDay, lastDay);
+  await writeFleetEvidence(reports, DATABASES, firstDay, lastDay, deletionLog);
   return reports;
 }
 
@@ -160,7 +165,7 @@ describe('a deletion of a stopped run whose outcome lands after its day was seal
   };
 
   it('is read: an outcome saying the snapshot was not deleted leaves its disappearance unaccounted', async () => {
-    const reports = await fleetWithHistory('2026-10-25', to);
+    const reports = await fleetWithHistory('2026-10-25', to, 'per-deletion');
     // The run stopped before its log and before this deletion's outcome.
     for (const key of [...reports.objects.keys()]) {
       if (key.startsWith(`evidence/prunes/${stopped}/`)) reports.objects.delete(key);
@@ -192,6 +197,76 @@ describe('a deletion of a stopped run whose outcome lands after its day was seal
     expect(await retentionOf(reports, new Date(`${addDays(to, 1)}T02:20:00Z`))).toContain(
       `${gone} disappeared with no entry in any deletion log`,
     );
+  });
+});
+
+describe('a batch of deletions in the log', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+  const stopped = '2026-11-25';
+  const runId = `prune-${stopped}`;
+  const runStartedAt = `${stopped}T03:00:00.000Z`;
+  const gone = `restorable-${DATABASES[0]}-${addDays(stopped, -8)}`;
+
+  it('is read once per batch document, however many deletions it holds, and each deletion keeps its own outcome', async () => {
+    const reports = await fleetWithHistory('2026-10-25', to);
+    for (const key of [...reports.objects.keys()]) {
+      if (key.startsWith(`evidence/prunes/${stopped}/`)) reports.objects.delete(key);
+    }
+    // The run stopped before its log; a later run recorded that one deletion was not made.
+    const outcomeKey = batchOutcomeKey({ runId, runStartedAt, batch: 0 });
+    expect(reports.objects.delete(outcomeKey)).toBe(true);
+    await writeBatchOutcome(
+      reports,
+      { runStartedAt },
+      {
+        schemaVersion: 1,
+        runId,
+        batch: 0,
+        at: `${stopped}T04:00:00.000Z`,
+        completedBy: 'prune-later',
+        outcomes: DATABASES.flatMap((database) =>
+          [SOURCE_REGION, COPY_REGION].map((region) => {
+            const snapshot = `restorable-${database}-${addDays(stopped, -8)}`;
+            const notDeleted = region === SOURCE_REGION && snapshot === gone;
+            return {
+              region,
+              snapshot,
+              status: notDeleted ? ('not-deleted' as const) : ('deleted' as const),
+              at: `${stopped}T04:00:00.000Z`,
+              detail: notDeleted ? 'the run stopped before it' : null,
+            };
+          }),
+        ),
+        skipped: [],
+      },
+    );
+    const gets: string[] = [];
+    const get = reports.get.bind(reports);
+    reports.get = async (key) => {
+      gets.push(key);
+      return get(key);
+    };
+
+    const run = await reportOn(reports, from, to, dayAfter(to));
+
+    const stored = JSON.parse(
+      Buffer.from(reports.objects.get(run.result.report.key) ?? new Uint8Array()).toString('utf8'),
+    );
+    const retention = stored.controls
+      .find((entry: { id: string }) => entry.id === 'retention')
+      .databases.find((entry: { id: string }) => entry.id === DATABASES[0]).detail as string;
+    expect(retention).toContain(`${SOURCE_REGION}/${gone} disappeared with no entry in any deletion log`);
+    const intentKey = outcomeKey.replace(/\.outcome\.json$/, '.intent.json');
+    // The seal lists the batch and hashes it, the report may hash again what
+    // it cites: a few reads of each document, not one per deletion in it.
+    const deletionsInBatch = DATABASES.length * 2;
+    expect(gets.filter((key) => key === outcomeKey).length).toBeLessThan(deletionsInBatch);
+    expect(gets.filter((key) => key === intentKey).length).toBeLessThan(deletionsInBatch);
+    const cited = stored.controls.flatMap((entry: { evidence: { path: string }[] }) =>
+      entry.evidence.map((ref) => ref.path),
+    );
+    expect(cited.filter((path: string) => path === intentKey)).toHaveLength(1);
   });
 });
 

@@ -12,7 +12,12 @@ import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain
 import type { Database, RdsPort, Snapshot } from '../../src/ports/rds.ts';
 import type { ReportStore, StoredObject } from '../../src/ports/report-store.ts';
 import type { SandboxPort } from '../../src/ports/sandbox.ts';
-import { writeDeletionIntent, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
+import {
+  writeBatchIntent,
+  writeBatchOutcome,
+  writeDeletionIntent,
+  writeDeletionOutcome,
+} from '../../src/reports/deletion-log.ts';
 import { drillReportKeys, serializeDrillReport } from '../../src/reports/drill-report.ts';
 import { writeBackupRecord, writePruneLog, writeSweepRecord } from '../../src/reports/evidence.ts';
 import type { TaskDependencies } from '../../src/runtime/task.ts';
@@ -63,6 +68,10 @@ export class CountingReportStore implements ReportStore {
     return this.#inFlight(() => [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort());
   }
 
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
   /** A read takes a turn of the event loop, as a network read does, so concurrent reads overlap. */
   async #inFlight<T>(read: () => T): Promise<T> {
     this.inFlight += 1;
@@ -86,6 +95,7 @@ class CapturingStore implements ReportStore {
   async list(): Promise<string[]> {
     return [];
   }
+  async delete(): Promise<void> {}
 }
 
 const snapshotId = (database: string, day: string) => `restorable-${database}-${day}`;
@@ -97,11 +107,19 @@ export const isDrillDay = (databaseIndex: number, day: string) => (dayNumber(day
  * Every document the workflows write on one day for the fleet: a backup
  * record per database (a snapshot and its copy), the prune's log and its
  * deletion log (the snapshots of 8 days before), the sweep's record, and
- * the drill reports of the databases whose turn it is.
+ * the drill reports of the databases whose turn it is. The deletion log is
+ * written as the prune writes it, in batches (`batches`), or one document
+ * per deletion, as earlier versions wrote it and upgraded stores still hold.
  */
+export type DeletionLogLayout = 'batches' | 'per-deletion';
+
+/** Deletions per batch, as the prune's DeleteBatch takes them. */
+const BATCH_SIZE = 500;
+
 export async function evidenceOfDay(
   day: string,
   databases: readonly string[],
+  deletionLog: DeletionLogLayout = 'batches',
 ): Promise<{ key: string; body: string }[]> {
   const store = new CapturingStore();
   for (const id of databases) {
@@ -131,7 +149,45 @@ export async function evidenceOfDay(
       ageHours: 193,
     })),
   );
-  for (const row of deleted) {
+  for (let batch = 0; deletionLog === 'batches' && batch * BATCH_SIZE < deleted.length; batch++) {
+    const rows = deleted.slice(batch * BATCH_SIZE, (batch + 1) * BATCH_SIZE);
+    await writeBatchIntent(store, {
+      schemaVersion: 1,
+      runId,
+      runStartedAt,
+      intendedAt: runStartedAt,
+      batch,
+      deletions: rows.map((row) => ({
+        database: row.database,
+        kind: 'instance',
+        region: row.region,
+        snapshot: row.snapshot,
+        arn: `arn:aws:rds:${row.region}:123456789012:snapshot:${row.snapshot}`,
+        ageHours: row.ageHours,
+        reason: 'older than the retention',
+      })),
+    });
+    await writeBatchOutcome(
+      store,
+      { runStartedAt },
+      {
+        schemaVersion: 1,
+        runId,
+        batch,
+        at: runStartedAt,
+        completedBy: null,
+        outcomes: rows.map((row) => ({
+          region: row.region,
+          snapshot: row.snapshot,
+          status: 'deleted',
+          at: runStartedAt,
+          detail: null,
+        })),
+        skipped: [],
+      },
+    );
+  }
+  for (const row of deletionLog === 'per-deletion' ? deleted : []) {
     const intent = {
       schemaVersion: 1 as const,
       runId,
@@ -205,9 +261,10 @@ export async function writeFleetEvidence(
   databases: readonly string[],
   from: string,
   to: string,
+  deletionLog: DeletionLogLayout = 'batches',
 ): Promise<void> {
   for (let day = from; day <= to; day = addDays(day, 1)) {
-    for (const { key, body } of await evidenceOfDay(day, databases))
+    for (const { key, body } of await evidenceOfDay(day, databases, deletionLog))
       await reports.put(key, body, 'application/json');
   }
 }

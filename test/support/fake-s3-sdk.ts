@@ -5,6 +5,8 @@
 // keys with continuation tokens). Installed on a `mockClient(S3Client)`.
 import { createHash } from 'node:crypto';
 import {
+  DeleteObjectCommand,
+  type DeleteObjectCommandInput,
   GetObjectCommand,
   type GetObjectCommandInput,
   ListObjectsV2Command,
@@ -77,6 +79,13 @@ export function installFakeS3(
         ContentType: object.contentType,
         ChecksumSHA256: input.ChecksumMode === 'ENABLED' ? object.checksumSha256 : undefined,
       };
+    })
+    .on(DeleteObjectCommand)
+    .callsFake((input: DeleteObjectCommandInput) => {
+      assertBucket(input.Bucket);
+      // S3 answers 204 whether or not the key exists.
+      objects.delete(required(input.Key, 'Key'));
+      return {};
     })
     .on(ListObjectsV2Command)
     .callsFake((input: ListObjectsV2CommandInput) => {

@@ -193,6 +193,7 @@ describe('the backup of a fleet', () => {
     const dying: ReportStore = {
       get: (key) => reports.get(key),
       list: (prefix) => reports.list(prefix),
+      delete: (key) => reports.delete(key),
       put: async (key, body, contentType) => {
         // The first step has created every snapshot when it saves its page.
         if (!crashed && key.includes('/pages/') && rdsMock.commandCalls(CreateDBSnapshotCommand).length > 0) {

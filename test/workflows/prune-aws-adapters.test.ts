@@ -5,7 +5,6 @@
 // log, and a store that refuses writes stops the run before any delete; the
 // delete step checks the retention rules again against the live state.
 
-import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CopyDBClusterSnapshotCommand,
   DeleteDBClusterSnapshotCommand,
@@ -19,13 +18,13 @@ import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG } from '../../src/domain/tags.ts';
-import { invokeTask } from '../../src/runtime/task.ts';
-import { deleteSnapshotTask } from '../../src/tasks/delete-snapshot.ts';
+import { readBatchIntent, readBatchOutcome } from '../../src/reports/deletion-log.ts';
 import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
 import { DEFAULT_DEPLOYMENT } from '../support/deployments.ts';
 import { type FakeRds, installFakeRds } from '../support/fake-rds-sdk.ts';
 import { installFakeS3, s3Error } from '../support/fake-s3-sdk.ts';
 import { COPY_REGION, SOURCE_REGION, testConfig } from '../support/local-cloud.ts';
+import { deleteInOneBatch } from '../support/prune-batches.ts';
 
 const BUCKET = 'restorable-reports-test';
 const NOW = new Date('2026-11-20T04:00:00Z');
@@ -34,8 +33,8 @@ const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
 
 let fake: FakeRds;
-/** Per intent or outcome put: whether its snapshot still existed in RDS at that moment. */
-let puts: { key: string; snapshotExisted: boolean }[];
+/** Per intent or outcome put: how many of the run's six expired snapshots still existed in RDS at that moment. */
+let puts: { key: string; snapshotsExisting: number }[];
 let refuseWrites: boolean;
 
 const existsInRds = (region: string, id: string) =>
@@ -43,8 +42,13 @@ const existsInRds = (region: string, id: string) =>
     .snapshots(region, 'instance')
     .some((snapshot) => 'DBSnapshotIdentifier' in snapshot && snapshot.DBSnapshotIdentifier === id);
 
+// Each region holds four of orders' snapshots and a run deletes three of
+// them: over the mass-deletion brake's default share, which these tests are
+// not about (test/workflows/prune-at-scale.test.ts is).
+const config = { ...testConfig, retention: { ...testConfig.retention, maxDeletionShare: 1 } };
+
 const dependencies = () => ({
-  config: testConfig,
+  config,
   rds: awsRdsPortProvider({ clientFactory: (region) => new RDSClient({ region }) }),
   reports: new S3ReportStore(new S3Client({ region: SOURCE_REGION }), BUCKET),
   sandboxes: () => {
@@ -67,8 +71,12 @@ beforeEach(() => {
     bucket: BUCKET,
     beforePut: (key) => {
       if (refuseWrites) return s3Error('AccessDenied', 403, 'Access Denied');
-      const match = /^evidence\/deletions\/[^/]+\/[^/]+\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/.exec(key);
-      if (match !== null) puts.push({ key, snapshotExisted: existsInRds(match[1] ?? '', match[2] ?? '') });
+      if (/^evidence\/deletions\/.*\.(intent|outcome)\.json$/.test(key)) {
+        const existing = [SOURCE_REGION, COPY_REGION].flatMap((region) =>
+          [9, 10, 11].filter((age) => existsInRds(region, `restorable-orders-day-${age}`)),
+        );
+        puts.push({ key, snapshotsExisting: existing.length });
+      }
       return undefined;
     },
   });
@@ -101,11 +109,16 @@ describe('the prune with the AWS adapters', () => {
     const run = (await runner().run('prune', {}, 'prune-aws')) as PruneRunResult;
 
     expect(run.deleted).toHaveLength(6);
-    for (const deletion of run.deleted) {
-      const base = `evidence/deletions/2026-11-20/prune-aws/${deletion.region}/${deletion.snapshot}`;
-      expect(puts).toContainEqual({ key: `${base}.intent.json`, snapshotExisted: true });
-      expect(puts).toContainEqual({ key: `${base}.outcome.json`, snapshotExisted: false });
-    }
+    // One batch: its intent names all six while they all still exist, its outcome follows the deletes.
+    const base = 'evidence/deletions/2026-11-20/prune-aws/batch-00000';
+    expect(puts).toEqual([
+      { key: `${base}.intent.json`, snapshotsExisting: 6 },
+      { key: `${base}.outcome.json`, snapshotsExisting: 0 },
+    ]);
+    const intent = await readBatchIntent(dependencies().reports, `${base}.intent.json`);
+    expect(intent?.deletions.map((row) => `${row.region}/${row.snapshot}`).sort()).toEqual(
+      run.deleted.map((row) => `${row.region}/${row.snapshot}`).sort(),
+    );
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(6);
   });
 
@@ -181,12 +194,12 @@ describe('the delete step, checking the policy again against the live state', ()
     ageHours: age * 24,
     reason: 'expired' as const,
   });
-  const deleteNow = (age: number) =>
-    invokeTask(
-      deleteSnapshotTask,
-      { runId: 'forged', runStartedAt: NOW.toISOString(), deletion: deletion(age) },
-      { ...dependencies(), logger: new Logger({ logLevel: 'SILENT' }) },
-    );
+  const deleteNow = async (age: number) =>
+    (
+      await deleteInOneBatch(dependencies(), { runId: 'forged', runStartedAt: NOW.toISOString() }, [
+        deletion(age),
+      ])
+    )[0];
   const markBad = (age: number) =>
     awsRdsPortProvider({ clientFactory: (region) => new RDSClient({ region }) })(SOURCE_REGION).tagSnapshot(
       { kind: 'instance', id: `restorable-orders-day-${age}`, arn: deletion(age).arn },
@@ -195,16 +208,22 @@ describe('the delete step, checking the policy again against the live state', ()
 
   it('refuses the newest good copy when every newer snapshot is proven bad', async () => {
     await markBad(1);
-    await expect(deleteNow(9)).rejects.toThrow(/newest good snapshot of orders/);
+    expect(await deleteNow(9)).toEqual({
+      status: 'refused',
+      detail: 'it is the newest good snapshot of orders in eu-west-1',
+    });
     expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-9')).toBe(true);
-    await expect(deleteNow(10)).resolves.toMatchObject({ status: 'deleted' });
+    expect(await deleteNow(10)).toMatchObject({ status: 'deleted' });
   });
 
   it('deletes an expired proven-bad snapshot once a good copy exists, and refuses while none does', async () => {
     await markBad(9);
-    await expect(deleteNow(9)).resolves.toMatchObject({ status: 'deleted' });
+    expect(await deleteNow(9)).toMatchObject({ status: 'deleted' });
     for (const age of [1, 10, 11]) await markBad(age);
-    await expect(deleteNow(11)).rejects.toThrow(/no good copy of orders/);
+    expect(await deleteNow(11)).toMatchObject({
+      status: 'refused',
+      detail: expect.stringMatching(/no good copy of orders/),
+    });
     expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-11')).toBe(true);
   });
 
@@ -213,15 +232,22 @@ describe('the delete step, checking the policy again against the live state', ()
       .on(DeleteDBSnapshotCommand)
       .rejects(Object.assign(new Error('internal failure'), { name: 'InternalFailure' }));
 
-    await expect(deleteNow(10)).rejects.toThrow('internal failure');
-
-    const outcome = await dependencies().reports.get(
-      `evidence/deletions/2026-11-20/forged/${SOURCE_REGION}/restorable-orders-day-10.outcome.json`,
-    );
-    expect(JSON.parse(Buffer.from(outcome ?? []).toString('utf8'))).toMatchObject({
+    expect(await deleteNow(10)).toEqual({
       status: 'not-deleted',
       detail: 'the delete call failed: InternalFailure: internal failure',
     });
+
+    const outcome = await readBatchOutcome(
+      dependencies().reports,
+      'evidence/deletions/2026-11-20/forged/batch-00000.outcome.json',
+    );
+    expect(outcome?.outcomes).toEqual([
+      expect.objectContaining({
+        snapshot: 'restorable-orders-day-10',
+        status: 'not-deleted',
+        detail: 'the delete call failed: InternalFailure: internal failure',
+      }),
+    ]);
     expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-10')).toBe(true);
   });
 
@@ -277,20 +303,23 @@ describe('the delete step, checking the policy again against the live state', ()
     };
 
     // Act
-    const run = invokeTask(
-      deleteSnapshotTask,
-      { runId: 'forged', runStartedAt: NOW.toISOString(), deletion: deleting },
-      { ...dependencies(), logger: new Logger({ logLevel: 'SILENT' }) },
+    const [fate] = await deleteInOneBatch(
+      dependencies(),
+      { runId: 'forged', runStartedAt: NOW.toISOString() },
+      [deleting],
     );
 
     // Assess
-    await expect(run).rejects.toThrow(/newest good snapshot of billing/);
+    expect(fate).toMatchObject({
+      status: 'refused',
+      detail: expect.stringMatching(/newest good snapshot of billing/),
+    });
     expect(rdsMock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(0);
   });
 
   it('deletes a copy stuck in copying past the snapshot timeout, cancelling it', async () => {
     fake.setSnapshotStatus(SOURCE_REGION, 'instance', 'restorable-orders-day-10', 'copying');
-    await expect(deleteNow(10)).resolves.toMatchObject({ status: 'deleted' });
+    expect(await deleteNow(10)).toMatchObject({ status: 'deleted' });
     expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-10')).toBe(false);
   });
 });

@@ -1,13 +1,11 @@
 // The real workflows/prune.asl.json, executed by the local ASL interpreter
 // against the embedded local cloud, after backups replayed day by day.
 
-import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
-import { invokeTask } from '../../src/runtime/task.ts';
-import { deleteSnapshotTask } from '../../src/tasks/delete-snapshot.ts';
 import { writeLease } from '../../src/tasks/drill-leases.ts';
 import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
+import { deleteInOneBatch } from '../support/prune-batches.ts';
 
 let test: TestCloud;
 
@@ -112,18 +110,16 @@ describe('the prune workflow', () => {
       ageHours: 999,
       reason: 'expired' as const,
     });
-    const deleteForged = (n: number, request: object = {}) =>
-      invokeTask(
-        deleteSnapshotTask,
-        { runId: 'forged', runStartedAt: `${day(10)}T03:00:00Z`, deletion: forged(n), ...request },
-        { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) },
-      );
+    const deleteForged = async (n: number, runId = 'forged', dependencies = test.dependencies) =>
+      (await deleteInOneBatch(dependencies, { runId, runStartedAt: `${day(10)}T03:00:00Z` }, [forged(n)]))[0];
 
     it('refuses a snapshot younger than the deployed retention, whatever the request says', async () => {
       test.setNow(`${day(10)}T03:00:00Z`);
-      await expect(deleteForged(9, { retentionDays: 1 })).rejects.toThrow(
-        /not older than the 7-day retention/,
-      );
+      // The forged plan says 999 hours old; the live state says 1 day.
+      expect(await deleteForged(9)).toEqual({
+        status: 'refused',
+        detail: 'it is not older than the 7-day retention',
+      });
       expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(9)}`);
     });
 
@@ -135,23 +131,20 @@ describe('the prune workflow', () => {
         expiresAt: `${day(10)}T05:00:00.000Z`,
         deployment: 'prod-eu-west-1',
       });
-      await expect(deleteForged(3)).rejects.toThrow(/a restore drill is using it/);
+      expect(await deleteForged(3)).toEqual({ status: 'refused', detail: 'a restore drill is using it' });
       expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(3)}`);
 
       test.setNow(`${day(10)}T06:00:00Z`);
-      await expect(deleteForged(3)).resolves.toMatchObject({ status: 'deleted' });
+      expect(await deleteForged(3)).toMatchObject({ status: 'deleted' });
       expect(await snapshotIds(SOURCE_REGION)).not.toContain(`restorable-orders-${day(3)}`);
     });
 
     it('counts a snapshot already gone as deleted by the run that logged its intent, so a re-run after a crash completes', async () => {
-      await expect(deleteForged(3)).resolves.toMatchObject({ status: 'deleted' });
-      await expect(
-        invokeTask(
-          deleteSnapshotTask,
-          { runId: 'another-run', runStartedAt: `${day(10)}T03:00:00Z`, deletion: forged(3) },
-          { ...test.dependencies, logger: new Logger({ logLevel: 'SILENT' }) },
-        ),
-      ).resolves.toMatchObject({ status: 'already-gone' });
+      expect(await deleteForged(3)).toMatchObject({
+        status: 'deleted',
+        detail: 'already gone when the deletion was retried',
+      });
+      expect(await deleteForged(3, 'another-run')).toMatchObject({ status: 'already-gone' });
     });
 
     it("refuses another deployment's snapshot, however far past that deployment's own retention", async () => {
@@ -163,15 +156,12 @@ describe('the prune workflow', () => {
         retention: { ...base.retention, days: 1 },
       };
 
-      const deleting = invokeTask(
-        deleteSnapshotTask,
-        { runId: 'forged', runStartedAt: `${day(10)}T03:00:00Z`, deletion: forged(5) },
-        { ...test.dependencies, config: staging, logger: new Logger({ logLevel: 'SILENT' }) },
-      );
+      const fate = await deleteForged(5, 'forged', { ...test.dependencies, config: staging });
 
-      await expect(deleting).rejects.toThrow(
-        /not a snapshot made by restorable deployment staging-eu-west-1/,
-      );
+      expect(fate).toEqual({
+        status: 'refused',
+        detail: 'not a snapshot made by restorable deployment staging-eu-west-1',
+      });
       expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(5)}`);
     });
   });

@@ -30,6 +30,7 @@
 // refuses must not work only on AWS.
 import { createHash } from 'node:crypto';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -120,6 +121,15 @@ export class S3ReportStore implements ReportStore {
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined && token !== '');
     return keys.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key, 'key');
+    // Without a VersionId: a delete marker, which Object Lock allows, rather
+    // than the removal of a locked version, which it refuses.
+    await call('DeleteObject', this.#uri(key), () =>
+      this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key })),
+    );
   }
 
   #uri(key: string): string {

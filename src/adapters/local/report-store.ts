@@ -4,7 +4,7 @@
 // backslashes, empty segments) are refused. The content type is not kept: a
 // file's extension says what it is.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../../domain/errors.ts';
 import { errorCode, isTempFile, readDirIfExists, writeFileAtomic } from '../../local-cloud/files.ts';
@@ -45,6 +45,14 @@ export class LocalReportStore implements ReportStore {
     const keys: string[] = [];
     await walk(folder === '' ? this.root : join(this.root, folder), folder, keys);
     return keys.filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.#path(key));
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
   }
 
   #path(key: string): string {

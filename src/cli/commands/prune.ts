@@ -22,8 +22,12 @@ interface DeletionRow {
 export interface PruneRunResult {
   readonly runId: string;
   readonly dryRun: boolean;
+  /** The first deletions (see deletedTotal); the run's log holds them all. */
   readonly deleted: DeletionRow[];
+  /** Absent from the output of a stack deployed before deletions ran in batches: then `deleted` is all. */
+  readonly deletedTotal?: number;
   readonly failed: DeletionRow[];
+  readonly failedTotal?: number;
   readonly deferred: DeletionRow[];
   readonly kept: number;
   readonly findings: Finding[];
@@ -51,6 +55,7 @@ export function pruneResult(run: PruneRunResult) {
   return {
     dryRun: run.dryRun,
     deleted: run.deleted.map(row),
+    deletedTotal: run.deletedTotal ?? run.deleted.length,
     kept: run.kept,
     findings: run.findings.map(({ kind, resource, detail, severity }) => ({
       kind,
@@ -60,6 +65,7 @@ export function pruneResult(run: PruneRunResult) {
     })),
     findingsTotal: run.findingsTotal,
     failed: run.failed.map((failure) => ({ ...row(failure), error: failure.error ?? '' })),
+    failedTotal: run.failedTotal ?? run.failed.length,
     completed: run.completed,
     completedTotal: run.completedTotal,
     snapshotQuotas: run.snapshotQuotas,
@@ -78,7 +84,7 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
   const { output } = context;
   const verb = run.dryRun ? 'would delete' : 'deleted';
   output.say(
-    `prune ${run.runId}${run.dryRun ? ' (dry run: nothing deleted)' : ''}: ${verb} ${run.deleted.length}, kept ${run.kept}`,
+    `prune ${run.runId}${run.dryRun ? ' (dry run: nothing deleted)' : ''}: ${verb} ${run.deletedTotal ?? run.deleted.length}, kept ${run.kept}`,
   );
   if (run.deleted.length > 0) {
     output.say(
@@ -88,8 +94,15 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
       ),
     );
   }
+  const deletedTotal = run.deletedTotal ?? run.deleted.length;
+  if (deletedTotal > run.deleted.length) {
+    output.say(`… and ${deletedTotal - run.deleted.length} more deletions (the deletion log lists them all)`);
+  }
   for (const failure of run.failed)
     output.say(`failed to delete ${failure.region}/${failure.snapshot}: ${failure.error}`);
+  const failedTotal = run.failedTotal ?? run.failed.length;
+  if (failedTotal > run.failed.length)
+    output.say(`… and ${failedTotal - run.failed.length} more failed deletions`);
   for (const finding of run.findings)
     output.say(`${finding.severity}: ${finding.kind} ${finding.resource}: ${finding.detail}`);
   if (run.findingsTotal > run.findings.length) {

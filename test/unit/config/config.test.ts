@@ -28,7 +28,7 @@ function expectConfigError(text: string, ...fragments: string[]) {
 describe('configuration', () => {
   it('fills in the documented defaults', () => {
     const config = parseConfig(minimal);
-    expect(config.retention).toEqual({ days: 7, maxDeletionsPerRun: 50 });
+    expect(config.retention).toEqual({ days: 7, maxDeletionsPerRun: 'auto', maxDeletionShare: 0.25 });
     expect(config.schedules.timezone).toBe('UTC');
     expect(config.selection.kinds).toEqual(['instance', 'cluster']);
     expect(config.target).toBe('local');

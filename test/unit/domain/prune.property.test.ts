@@ -4,7 +4,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../src/domain/deployment.ts';
-import { type PruneInput, planPrune, takenAt } from '../../../src/domain/prune.ts';
+import {
+  type PruneInput,
+  planPrune,
+  recheckRefusal,
+  sourceRegionsOf,
+  takenAt,
+} from '../../../src/domain/prune.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot, SnapshotStatus, Tags } from '../../../src/ports/rds.ts';
 import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
@@ -156,7 +162,14 @@ const scenario = fc
       const snapshots = buildSnapshots(seeds, deployment);
       const input: PruneInput = {
         now: new Date(NOW.getTime() + clockShiftHours * HOUR),
-        policy: { retentionDays, maxDeletionsPerRun: cap, backupMaxAgeHours: 26, snapshotTimeoutMinutes },
+        // No brake here: these properties are about the rules and the cap (the brake has its own).
+        policy: {
+          retentionDays,
+          maxDeletionsPerRun: cap,
+          maxDeletionShare: 1,
+          backupMaxAgeHours: 26,
+          snapshotTimeoutMinutes,
+        },
         deployment,
         regions: REGIONS.slice(0, regionCount),
         snapshots,
@@ -386,17 +399,19 @@ describe('the prune planner, for every fleet of snapshots', () => {
     fc.assert(
       fc.property(scenario, (input) => {
         const plan = planPrune(input);
-        expect(plan.deletions.length).toBeLessThanOrEqual(input.policy.maxDeletionsPerRun);
+        expect(plan.cap).toBe(input.policy.maxDeletionsPerRun);
+        expect(plan.deletions.length).toBeLessThanOrEqual(plan.cap);
         const due = input.snapshots.filter((snapshot) => isDue(input, snapshot));
         const planned = [...plan.deletions, ...plan.deferred].map((deletion) => deletion.arn).sort();
         expect(planned).toEqual(due.map((snapshot) => snapshot.arn).sort());
-        if (plan.deferred.length > 0) expect(plan.deletions).toHaveLength(input.policy.maxDeletionsPerRun);
+        if (plan.deferred.length > 0) expect(plan.deletions).toHaveLength(plan.cap);
         const oldestDeferred = Math.max(...plan.deferred.map((deletion) => deletion.ageHours));
         for (const deletion of plan.deletions)
           expect(deletion.ageHours).toBeGreaterThanOrEqual(oldestDeferred);
-        expect(plan.findings.filter((finding) => finding.kind === 'deletion-deferred')).toHaveLength(
-          plan.deferred.length,
-        );
+        // One violation per region with a backlog left.
+        expect(
+          plan.findings.filter((finding) => finding.kind === 'deletion-deferred').map((f) => f.resource),
+        ).toEqual([...new Set(plan.deferred.map((deletion) => deletion.region))]);
       }),
       PROPERTY_RUNS,
     );
@@ -427,6 +442,46 @@ describe('the prune planner, for every fleet of snapshots', () => {
             (snapshot) => isOwnManual(input, snapshot) && input.regions.includes(snapshot.region),
           ).length - plan.deletions.length,
         );
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+});
+
+describe('the check before each delete, for every fleet of snapshots', () => {
+  it('allows exactly what the planner plans, reading only the database’s snapshots in the region and its copies’ sources', () => {
+    fc.assert(
+      fc.property(scenario, (input) => {
+        // What the prune lists: the manual snapshots of the regions the tool writes to.
+        const listed = input.snapshots.filter(
+          (snapshot) => snapshot.type === 'manual' && input.regions.includes(snapshot.region),
+        );
+        const state: PruneInput = { ...input, snapshots: listed };
+        const plan = planPrune(state);
+        const planned = new Set([...plan.deletions, ...plan.deferred].map((deletion) => deletion.arn));
+        for (const target of listed) {
+          // What the delete step reads: one listing of the database in the
+          // region, and the same database's listing where its copies came from.
+          const listing = listed.filter((snapshot) => sameDatabaseAndRegion(snapshot, target));
+          const sourceRegions = sourceRegionsOf(listing);
+          const sources = listed.filter(
+            (snapshot) =>
+              sourceRegions.includes(snapshot.region) &&
+              snapshot.database.kind === target.database.kind &&
+              snapshot.database.id === target.database.id,
+          );
+          const refusal = recheckRefusal(target, listing, sources, {
+            now: state.now,
+            retentionDays: state.policy.retentionDays,
+            snapshotTimeoutMinutes: state.policy.snapshotTimeoutMinutes,
+            deployment: state.deployment,
+            inUseSnapshotArns: state.inUseSnapshotArns,
+          });
+          // Never what the planner's rules forbid (checked against the oracle too) ...
+          if (refusal === undefined) expect(isDue(state, target)).toBe(true);
+          // ... and, on an unchanged state, nothing the planner planned is refused.
+          expect(refusal === undefined).toBe(planned.has(target.arn));
+        }
       }),
       PROPERTY_RUNS,
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Deployment, deploymentOf } from '../../../src/domain/deployment.ts';
-import { type PruneInput, planPrune } from '../../../src/domain/prune.ts';
+import { deletionCapOf, type PruneInput, type PrunePolicy, planPrune } from '../../../src/domain/prune.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot } from '../../../src/ports/rds.ts';
 import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
@@ -45,10 +45,19 @@ function database(overrides: Partial<Database> = {}): Database {
   };
 }
 
+const policy: PrunePolicy = {
+  retentionDays: 7,
+  maxDeletionsPerRun: 50,
+  // No brake: most cases here delete most of a database's few snapshots.
+  maxDeletionShare: 1,
+  backupMaxAgeHours: 26,
+  snapshotTimeoutMinutes: 240,
+};
+
 function plan(snapshots: Snapshot[], overrides: Partial<PruneInput> = {}) {
   return planPrune({
     now: NOW,
-    policy: { retentionDays: 7, maxDeletionsPerRun: 50, backupMaxAgeHours: 26, snapshotTimeoutMinutes: 240 },
+    policy,
     deployment: DEFAULT_DEPLOYMENT,
     regions: ['eu-west-1'],
     snapshots,
@@ -157,12 +166,73 @@ describe('planning the prune', () => {
 
   it('deletes at most the cap per run, oldest first, and reports the rest as deferred', () => {
     const result = plan([snapshot('fresh', 2), snapshot('a', 200), snapshot('b', 300), snapshot('c', 250)], {
-      policy: { retentionDays: 7, maxDeletionsPerRun: 2, backupMaxAgeHours: 26, snapshotTimeoutMinutes: 240 },
+      policy: {
+        retentionDays: 7,
+        maxDeletionsPerRun: 2,
+        maxDeletionShare: 1,
+        backupMaxAgeHours: 26,
+        snapshotTimeoutMinutes: 240,
+      },
     });
     expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(['b', 'c']);
     expect(result.deferred.map((deletion) => deletion.snapshot)).toEqual(['a']);
     expect(result.kept).toBe(2);
     expect(kinds(result)).toEqual(['deletion-deferred']);
+  });
+
+  it('alerts on the backlog it leaves: one violation per region', () => {
+    const result = plan([snapshot('fresh', 2), snapshot('a', 200), snapshot('b', 300), snapshot('c', 250)], {
+      policy: { ...policy, maxDeletionsPerRun: 1 },
+    });
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind: 'deletion-deferred', severity: 'violation', resource: 'eu-west-1' }),
+    ]);
+    expect(result.findings[0]?.detail).toMatch(/^2 expired snapshots .* cap of 1 deletions/);
+  });
+
+  it.each([
+    // databases × regions × 2, at least 50
+    [1, 1, 50],
+    [100, 3, 600],
+    [10_000, 3, 60_000],
+  ])(
+    'caps an auto run at twice the steady state: %i databases in %i regions, %i',
+    (databases, regions, cap) => {
+      expect(deletionCapOf('auto', databases, regions)).toBe(cap);
+      expect(deletionCapOf(7, databases, regions)).toBe(7);
+    },
+  );
+
+  describe('the mass-deletion brake', () => {
+    // Eight snapshots, four of them expired: half of the deployment's own.
+    const fleet = () => [
+      ...[2, 26, 50, 74].map((age) => snapshot(`fresh-${age}`, age)),
+      ...[200, 220, 240, 260].map((age) => snapshot(`old-${age}`, age)),
+    ];
+
+    it('refuses every deletion of a run that would delete more than the share, as a violation', () => {
+      const result = plan(fleet(), { policy: { ...policy, maxDeletionShare: 0.25 } });
+      expect(result.braked).toBe(true);
+      expect(result.deletions).toEqual([]);
+      expect(result.deferred).toHaveLength(4);
+      expect(result.findings).toEqual([
+        expect.objectContaining({ kind: 'mass-deletion-refused', severity: 'violation' }),
+      ]);
+      expect(result.findings[0]?.detail).toContain("would delete 4 of the deployment's 8 snapshots");
+    });
+
+    it('lets a run at or below the share delete', () => {
+      const result = plan(fleet(), { policy: { ...policy, maxDeletionShare: 0.5 } });
+      expect(result.braked).toBe(false);
+      expect(result.deletions).toHaveLength(4);
+      expect(result.findings).toEqual([]);
+    });
+
+    it('counts what the cap lets through, not what is due', () => {
+      const result = plan(fleet(), { policy: { ...policy, maxDeletionsPerRun: 2, maxDeletionShare: 0.25 } });
+      expect(result.deletions).toHaveLength(2);
+      expect(kinds(result)).toEqual(['deletion-deferred']);
+    });
   });
 
   it('never plans to delete snapshots made by others, and reports the expired ones as violations', () => {

@@ -18,6 +18,9 @@ function memoryStore(): ReportStore {
     },
     get: async (key) => stored.get(key),
     list: async (prefix) => [...stored.keys()].filter((key) => key.startsWith(prefix)).sort(),
+    delete: async (key) => {
+      stored.delete(key);
+    },
   };
 }
 

@@ -8,9 +8,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalReportStore } from '../../../src/adapters/local/report-store.ts';
 import type { RdsPort, Snapshot } from '../../../src/ports/rds.ts';
 import {
+  type BatchIntent,
+  batchOutcomeKey,
   type DeletionIntent,
   deletionIntentKey,
+  listDeletionLog,
+  readBatchOutcome,
   readDeletionOutcome,
+  writeBatchIntent,
   writeDeletionIntent,
   writeDeletionOutcome,
 } from '../../../src/reports/deletion-log.ts';
@@ -117,5 +122,71 @@ describe('completing the deletion log of a run that stopped', () => {
 
     expect(await completeStoppedRuns(reports, rdsWith(false), NOW, 'prune-now', silent)).toEqual([]);
     expect(await outcomeOf(intent)).toBeUndefined();
+  });
+});
+
+describe('completing a deletion batch that stopped between its intent and its outcome', () => {
+  const GONE = 'restorable-orders-2026-11-09';
+  const batchIntent = (runId: string, intendedAt: string): BatchIntent => ({
+    schemaVersion: 1,
+    runId,
+    runStartedAt: intendedAt,
+    intendedAt,
+    batch: 3,
+    deletions: [GONE, SNAPSHOT].map((snapshot) => ({
+      database: 'orders',
+      kind: 'instance' as const,
+      region: REGION,
+      snapshot,
+      arn: `arn:aws:rds:${REGION}:000000000000:snapshot:${snapshot}`,
+      ageHours: 200,
+      reason: 'expired',
+    })),
+  });
+  /** RDS after the crash: the batch deleted one of its two snapshots. */
+  const rdsAfterCrash = () =>
+    ({
+      describeSnapshot: async ({ id }: { id: string }) => (id === GONE ? undefined : ({ id } as Snapshot)),
+    }) as unknown as RdsPort;
+
+  it('records what went and what stayed, in one outcome for the batch', async () => {
+    const stopped = batchIntent('prune-stopped', '2026-11-20T02:00:00.000Z');
+    await writeBatchIntent(reports, stopped);
+
+    const completed = await completeStoppedRuns(reports, rdsAfterCrash, NOW, 'prune-now', silent);
+
+    expect(completed).toEqual([
+      { runId: 'prune-stopped', region: REGION, snapshot: GONE, status: 'deleted' },
+      { runId: 'prune-stopped', region: REGION, snapshot: SNAPSHOT, status: 'not-deleted' },
+    ]);
+    const outcome = await readBatchOutcome(reports, batchOutcomeKey(stopped));
+    expect(outcome).toMatchObject({ runId: 'prune-stopped', batch: 3, completedBy: 'prune-now' });
+    expect(outcome?.outcomes.map((entry) => `${entry.snapshot} ${entry.status}`)).toEqual([
+      `${GONE} deleted`,
+      `${SNAPSHOT} not-deleted`,
+    ]);
+    // Completed once: the next run finds nothing left to do.
+    expect(await completeStoppedRuns(reports, rdsAfterCrash, NOW, 'prune-later', silent)).toEqual([]);
+  });
+
+  it('leaves alone a batch younger than 15 minutes: its run may still be going', async () => {
+    const running = batchIntent('prune-running', '2026-11-20T03:50:00.000Z');
+    await writeBatchIntent(reports, running);
+
+    expect(await completeStoppedRuns(reports, rdsAfterCrash, NOW, 'prune-now', silent)).toEqual([]);
+    expect(await readBatchOutcome(reports, batchOutcomeKey(running))).toBeUndefined();
+  });
+
+  it('lists the deletions of both layouts, per-deletion logs of earlier versions included', async () => {
+    await writeDeletionIntent(reports, intentOf('prune-earlier', '2026-11-19T02:00:00.000Z'));
+    await writeBatchIntent(reports, batchIntent('prune-batched', '2026-11-20T02:00:00.000Z'));
+
+    const entries = await listDeletionLog(reports, '2026-11-19', '2026-11-20');
+
+    expect(entries.map((entry) => `${entry.day} ${entry.runId} ${entry.snapshot}`).sort()).toEqual([
+      `2026-11-19 prune-earlier ${SNAPSHOT}`,
+      `2026-11-20 prune-batched ${GONE}`,
+      `2026-11-20 prune-batched ${SNAPSHOT}`,
+    ]);
   });
 });

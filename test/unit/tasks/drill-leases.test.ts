@@ -5,7 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalReportStore } from '../../../src/adapters/local/report-store.ts';
 import { activeLeaseArns } from '../../../src/domain/drill-leases.ts';
 import { CorruptEvidenceError } from '../../../src/domain/errors.ts';
-import { readCurrentLeases, releaseLease, writeLease } from '../../../src/tasks/drill-leases.ts';
+import {
+  readCurrentLeases,
+  releaseLease,
+  removeExpiredLeases,
+  writeLease,
+} from '../../../src/tasks/drill-leases.ts';
 
 const NOW = new Date('2026-11-22T05:00:00Z');
 let dir: string;
@@ -44,6 +49,33 @@ describe('drill leases', () => {
     });
     expect(await readCurrentLeases(reports, NOW)).toEqual([]);
     expect(await reports.list('leases/drills/2026-11-20/')).toHaveLength(1);
+  });
+
+  it('are removed once their expiry day is past, so the listing holds only current ones', async () => {
+    for (const [drillId, expiresAt] of [
+      ['drill-old', '2026-11-20T07:00:00.000Z'],
+      ['drill-yesterday', '2026-11-21T23:59:00.000Z'],
+      ['drill-today', '2026-11-22T04:00:00.000Z'],
+      ['drill-running', '2026-11-22T07:00:00.000Z'],
+    ] as const) {
+      await writeLease(reports, {
+        snapshotArn: `arn:${drillId}`,
+        drillId,
+        expiresAt,
+        deployment: 'prod-eu-west-1',
+      });
+    }
+    await reports.put('leases/drills/2026-11-19/drill-damaged.json', '{not json', 'application/json');
+    await reports.put('leases/drills/drill-undated.json', '{not json', 'application/json');
+
+    expect(await removeExpiredLeases(reports, NOW)).toBe(3);
+
+    // Today's expired lease stays until tomorrow: only the key is looked at.
+    expect(await reports.list('leases/drills/')).toEqual([
+      'leases/drills/2026-11-22/drill-running.json',
+      'leases/drills/2026-11-22/drill-today.json',
+      'leases/drills/drill-undated.json',
+    ]);
   });
 
   it("protect their snapshot whichever deployment's drill holds them, and also when written before leases named one", async () => {

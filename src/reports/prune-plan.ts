@@ -1,0 +1,71 @@
+// A prune run's plan, as a work document of the report store: the workflow's
+// state is limited (256 KiB on Step Functions) and a fleet's deletions are
+// not, so the plan goes here and the state carries its key and counts. The
+// deletion batches read their slice of it; the run's log reads it whole.
+//
+// Key: work/prunes/<run day>/<run id>/plan.json
+import { z } from 'zod';
+import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
+import type { ReportStore } from '../ports/report-store.ts';
+import { readStoredDocument, serializeDocument } from './json-document.ts';
+
+export const PRUNE_WORK_PREFIX = 'work/prunes/';
+
+/** How many planned deletions one batch makes: what one Lambda invocation deletes. */
+export const DELETION_BATCH_SIZE = 500;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const plannedDeletionSchema = z.strictObject({
+  database: z.string().min(1),
+  kind: z.enum(['instance', 'cluster']),
+  region: z.string().min(1),
+  snapshot: z.string().min(1),
+  arn: z.string().startsWith('arn:'),
+  ageHours: z.number(),
+  reason: z.enum(['expired', 'expired-failed', 'expired-proven-bad', 'expired-stuck-copy']),
+});
+
+export type PlannedDeletionDocument = z.infer<typeof plannedDeletionSchema>;
+
+export const prunePlanSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  runId: z.string().min(1),
+  startedAt: isoTime,
+  /** What the run deletes, in the order the batches take them. */
+  deletions: z.array(plannedDeletionSchema),
+  /** Expired snapshots left for a later run (the cap, the brake). */
+  deferred: z.array(plannedDeletionSchema),
+});
+
+export type PrunePlanDocument = z.infer<typeof prunePlanSchema>;
+
+export const prunePlanKey = (plan: Pick<PrunePlanDocument, 'runId' | 'startedAt'>) =>
+  `${PRUNE_WORK_PREFIX}${plan.startedAt.slice(0, 10)}/${plan.runId}/plan.json`;
+
+export const batchCountOf = (deletions: number) => Math.ceil(deletions / DELETION_BATCH_SIZE);
+
+/** The deletions of batch `index` (from 0). */
+export const batchOf = (plan: PrunePlanDocument, index: number) =>
+  plan.deletions.slice(index * DELETION_BATCH_SIZE, (index + 1) * DELETION_BATCH_SIZE);
+
+/** Writes the plan; EvidenceWriteError when the store refuses it (nothing is deleted then). */
+export async function writePrunePlan(reports: ReportStore, plan: PrunePlanDocument): Promise<string> {
+  const key = prunePlanKey(plan);
+  try {
+    await reports.put(key, serializeDocument(prunePlanSchema, plan, 'prune plan'), 'application/json');
+  } catch (error) {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new EvidenceWriteError(`could not write the prune plan ${key}, so nothing was deleted: ${why}`, {
+      cause: error,
+    });
+  }
+  return key;
+}
+
+/** The plan; CorruptEvidenceError naming the key when it is missing or does not read. */
+export async function readPrunePlan(reports: ReportStore, key: string): Promise<PrunePlanDocument> {
+  const read = await readStoredDocument(reports, key, prunePlanSchema, 'prune plan');
+  if (read === undefined) throw new CorruptEvidenceError(key, 'the prune plan is missing');
+  return read.value;
+}
