@@ -2,6 +2,7 @@
 // and of the configuration reference in the README (`npm run docs:config`).
 import { z } from 'zod';
 import { DEFAULT_STAGE } from '../domain/deployment.ts';
+import { steadyDeletionShare } from '../domain/prune.ts';
 import { longestScheduleGapHours } from '../domain/schedule.ts';
 
 /**
@@ -69,12 +70,10 @@ const retention = z
         'At most this many deletions per prune run; the rest waits for the next run, and the run alerts. auto: twice the steady state (one per protected database and region), at least 50.',
       ),
     maxDeletionShare: z
-      .number()
-      .gt(0)
-      .max(1)
-      .default(0.25)
+      .union([z.number().gt(0).max(1), z.literal('auto')])
+      .default('auto')
       .describe(
-        "A prune run that would delete more than this share of the deployment's own snapshots deletes none of them, and alerts.",
+        "A prune run that would delete more than this share of the deployment's own snapshots deletes none of them, and alerts. auto: twice the share a normal day's run deletes (1 / (retention.days + 1)), at least 0.25.",
       ),
   })
   .strict();
@@ -427,6 +426,15 @@ export const configSchema = z
       });
     }
     checkDrillSchedule(config.schedules.drill, config.drills, context);
+    const share = config.retention.maxDeletionShare;
+    const steadyShare = steadyDeletionShare(config.retention.days);
+    if (share !== 'auto' && share <= steadyShare) {
+      context.addIssue({
+        code: 'custom',
+        path: ['retention', 'maxDeletionShare'],
+        message: `${share} would refuse every normal prune: with retention.days ${config.retention.days} a day's run deletes about ${steadyShare.toFixed(3)} of the snapshots (1 / (days + 1)); set it above that, or auto`,
+      });
+    }
     for (const networkRegion of Object.keys(config.sandbox.regions)) {
       if (!drillable.includes(networkRegion)) {
         context.addIssue({

@@ -31,8 +31,11 @@ export interface PrunePolicy {
   readonly retentionDays: number;
   /** The per-run cap; `auto` follows the fleet (`deletionCapOf`). */
   readonly maxDeletionsPerRun: number | 'auto';
-  /** A run that would delete more than this share of the deployment's own snapshots deletes nothing. */
-  readonly maxDeletionShare: number;
+  /**
+   * A run that would delete more than this share of the deployment's own
+   * snapshots deletes nothing; `auto` follows the retention (`deletionShareOf`).
+   */
+  readonly maxDeletionShare: number | 'auto';
   /** A protected database whose newest snapshot in a region is older than this is overdue. */
   readonly backupMaxAgeHours: number;
   /** A copy still `pending` or `copying` this long after it started is stuck. */
@@ -125,6 +128,29 @@ export function deletionCapOf(
 ): number {
   if (maxDeletionsPerRun !== 'auto') return maxDeletionsPerRun;
   return Math.max(MIN_AUTO_DELETION_CAP, 2 * protectedDatabases * regions);
+}
+
+/**
+ * The share of a deployment's snapshots a normal day's prune deletes: a
+ * database keeps `retentionDays` daily snapshots in each region and has one
+ * more, the expired one, when the prune runs.
+ */
+export function steadyDeletionShare(retentionDays: number): number {
+  return 1 / (retentionDays + 1);
+}
+
+/** The lowest share `auto` allows: a quarter of the snapshots at once is never routine. */
+const MIN_AUTO_DELETION_SHARE = 0.25;
+
+/**
+ * The brake's share. `auto`: twice what a normal day deletes, so a day's run
+ * and one missed run's backlog pass while a clock or listing gone wrong
+ * (most snapshots looking expired) does not; at least a quarter, and with a
+ * retention of a day, where half the snapshots go every day, no brake.
+ */
+export function deletionShareOf(maxDeletionShare: number | 'auto', retentionDays: number): number {
+  if (maxDeletionShare !== 'auto') return maxDeletionShare;
+  return Math.min(1, Math.max(MIN_AUTO_DELETION_SHARE, 2 * steadyDeletionShare(retentionDays)));
 }
 
 /** What the rule for one snapshot needs to know besides the snapshots themselves. */
@@ -364,7 +390,8 @@ export function planPrune(input: PruneInput): PrunePlan {
   const cap = deletionCapOf(policy.maxDeletionsPerRun, input.protectedDatabases.length, input.regions.length);
   const capped = expired.slice(0, cap);
   // Rule 4: the brake. A share, not a count, so that it scales with the fleet.
-  const braked = capped.length > policy.maxDeletionShare * managed.length;
+  const share = deletionShareOf(policy.maxDeletionShare, policy.retentionDays);
+  const braked = capped.length > share * managed.length;
   const deletions = braked ? [] : capped.sort(byDatabase);
   const deferred = braked ? expired : expired.slice(cap);
   if (braked) {
@@ -372,7 +399,7 @@ export function planPrune(input: PruneInput): PrunePlan {
       kind: 'mass-deletion-refused',
       severity: 'violation',
       resource: input.deployment.id,
-      detail: `this run would delete ${capped.length} of the deployment's ${managed.length} snapshots, over the ${policy.maxDeletionShare} share allowed (retention.maxDeletionShare); nothing was deleted: check the clock, the retention and the listings, then raise the share for one run if this is meant`,
+      detail: `this run would delete ${capped.length} of the deployment's ${managed.length} snapshots, over the ${Number(share.toFixed(3))} share allowed (retention.maxDeletionShare); nothing was deleted: check the clock, the retention and the listings, then raise the share for one run if this is meant`,
     });
   } else {
     findings.push(...backlogFindings(deferred, cap));

@@ -28,11 +28,23 @@ function expectConfigError(text: string, ...fragments: string[]) {
 describe('configuration', () => {
   it('fills in the documented defaults', () => {
     const config = parseConfig(minimal);
-    expect(config.retention).toEqual({ days: 7, maxDeletionsPerRun: 'auto', maxDeletionShare: 0.25 });
+    expect(config.retention).toEqual({ days: 7, maxDeletionsPerRun: 'auto', maxDeletionShare: 'auto' });
     expect(config.schedules.timezone).toBe('UTC');
     expect(config.selection.kinds).toEqual(['instance', 'cluster']);
     expect(config.target).toBe('local');
     expect(config.local.stateDir).toBe('.restorable');
+  });
+
+  it('refuses a mass-deletion share that every normal prune would pass, and takes one above it', () => {
+    expectConfigError(
+      `${minimal}retention: { days: 3, maxDeletionShare: 0.25 }\n`,
+      'retention.maxDeletionShare',
+      'would refuse every normal prune',
+      '0.250',
+    );
+    expect(
+      parseConfig(`${minimal}retention: { days: 3, maxDeletionShare: 0.3 }\n`).retention.maxDeletionShare,
+    ).toBe(0.3);
   });
 
   it('uses the built-in demo config when no file is given and none is in the working directory', () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type Deployment, deploymentOf } from '../../../src/domain/deployment.ts';
-import { deletionCapOf, type PruneInput, type PrunePolicy, planPrune } from '../../../src/domain/prune.ts';
+import {
+  deletionCapOf,
+  deletionShareOf,
+  type PruneInput,
+  type PrunePolicy,
+  planPrune,
+} from '../../../src/domain/prune.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
 import type { Database, Snapshot } from '../../../src/ports/rds.ts';
 import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
@@ -226,6 +232,25 @@ describe('planning the prune', () => {
       expect(result.braked).toBe(false);
       expect(result.deletions).toHaveLength(4);
       expect(result.findings).toEqual([]);
+    });
+
+    it.each([
+      [7, 0.25],
+      [3, 0.5],
+      [2, 2 / 3],
+      [1, 1],
+      [35, 0.25],
+    ])('brakes an auto run of a %i-day retention past twice a normal day: %d', (retentionDays, share) => {
+      expect(deletionShareOf('auto', retentionDays)).toBeCloseTo(share, 10);
+      expect(deletionShareOf(0.4, retentionDays)).toBe(0.4);
+    });
+
+    it('lets a normal day of a short retention through on auto: one of two daily snapshots goes', () => {
+      // A day's retention keeps one snapshot a database, and the prune finds two.
+      const daily = [snapshot('today', 2), snapshot('yesterday', 26)];
+      const result = plan(daily, { policy: { ...policy, retentionDays: 1, maxDeletionShare: 'auto' } });
+      expect(result.braked).toBe(false);
+      expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(['yesterday']);
     });
 
     it('counts what the cap lets through, not what is due', () => {
