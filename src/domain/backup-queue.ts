@@ -14,9 +14,17 @@
 // - at most `concurrentCopiesPerRegion` copies of the run are in flight into
 //   each copy region; copies start in queue order as slots free, each region
 //   on its own;
-// - a failed call is retried at a later step when its error is one that
-//   passes (throttling, a database or snapshot not yet ready), at most so
-//   many times; any other error fails that snapshot or copy only;
+// - the expected time is tried shorter on one run in PROBE_EVERY_DAYS of each
+//   database (a probe), so that a snapshot or copy that got faster is seen
+//   to: an estimate that only met checks it passed could only grow;
+// - a failed call that starts a snapshot or copy is retried at a later step
+//   when its error is one that passes (throttling, a database or snapshot not
+//   yet ready), at most so many times; any other error fails that snapshot or
+//   copy only. A check is a read: any error of it is tried again along the
+//   backoff until the deadline, as a status that has not changed yet is. A
+//   record is retried on any error, a bounded number of times. A copy RDS
+//   refuses for its copy limit (counting copies this run does not know of)
+//   waits, backing off, however long it takes;
 // - a database whose snapshot and copies are all final gets its record.
 import { databaseStatus, firstPoll, nextPoll, type PollState } from './backup.ts';
 
@@ -37,6 +45,12 @@ export interface Work {
   readonly poll?: PollState;
   /** When the next check, or the next try of a failed call, is due. */
   readonly dueAt?: string;
+  /** When the expected time ends, for a probe that looked earlier: its next check, if it was early. */
+  readonly expectedAt?: string;
+  /** The last check that found it not done yet: with the one that found it done, it brackets its end. */
+  readonly checkedAt?: string;
+  /** Copy tries RDS refused for its copy limit, for the backoff of the next. */
+  readonly refusedForLimit?: number;
   /** Failed tries of the call that starts it, for the retry limit. */
   readonly tries: number;
   /** How long it took, from its start to the check that saw it available. */
@@ -95,6 +109,20 @@ export type ActionOutcome =
   | { readonly type: 'error'; readonly name: string; readonly message: string };
 
 const FIRST_CHECK_MIN_SECONDS = 1;
+
+/** RDS and store calls of one step at most: a few hundred, well inside the function's timeout. */
+export const MAX_ACTIONS_PER_STEP = 400;
+/** Calls a step makes per call in flight: a pass of ~1 s calls, 40 deep, stays near 40 s whatever the concurrency. */
+const ACTIONS_PER_CALL_IN_FLIGHT = 40;
+
+/**
+ * The calls one step makes at most, given how many it makes at once
+ * (`backup.maxConcurrency`): a step with one call in flight (a user fighting
+ * throttling) must still end inside the function's timeout.
+ */
+export function actionsPerStep(callsInFlight: number): number {
+  return Math.min(MAX_ACTIONS_PER_STEP, ACTIONS_PER_CALL_IN_FLIGHT * Math.max(1, callsInFlight));
+}
 /** The longest Wait between steps: a copy that takes hours is looked at once an hour at most. */
 export const MAX_WAIT_SECONDS = 3600;
 
@@ -109,30 +137,56 @@ interface RetryRule {
  * retriers the per-database workflow had, by call. An error not named here
  * is the snapshot's or copy's own failure.
  */
-const RETRIES: Readonly<Record<'create' | 'copy' | 'check' | 'record', Readonly<Record<string, RetryRule>>>> =
-  {
-    create: {
-      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
-      InvalidStateError: { intervalSeconds: 60, maxTries: 10, maxDelaySeconds: 600 },
-    },
-    copy: {
-      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
-      InvalidStateError: { intervalSeconds: 60, maxTries: 5, maxDelaySeconds: 600 },
-    },
-    check: {
-      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
-    },
-    record: {
-      ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
-    },
-  };
+const RETRIES: Readonly<Record<'create' | 'copy' | 'record', Readonly<Record<string, RetryRule>>>> = {
+  create: {
+    ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+    InvalidStateError: { intervalSeconds: 60, maxTries: 10, maxDelaySeconds: 600 },
+  },
+  copy: {
+    ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+    InvalidStateError: { intervalSeconds: 60, maxTries: 5, maxDelaySeconds: 600 },
+  },
+  record: {
+    ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+  },
+};
+
+/** Any other error of a record's write: the store's, which passes or is a fault to report. */
+const RECORD_RETRY: RetryRule = { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 };
 
 /**
  * RDS refuses a copy while 20 are in flight into the region, counting copies
- * this run does not know of: the copy stays queued, not failed, and is tried
- * again after this long.
+ * this run does not know of (another run's, another deployment's): the copy
+ * stays queued, not failed, and is tried again after this long, doubling.
  */
 const COPY_LIMIT_RETRY_SECONDS = 60;
+const COPY_LIMIT_RETRY_MAX_SECONDS = 900;
+
+/** One run in this many days of each database and kind of work checks early (a probe). */
+export const PROBE_EVERY_DAYS = 7;
+/** A probe's first check comes after this share of the expected time. */
+export const PROBE_SHARE = 0.5;
+
+/** FNV-1a: a stable spread of databases over the days, with no state. */
+function stableHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * Whether this run's first check of a database's snapshot (`what`: its
+ * source region) or copy (`what`: the copy region) is a probe: once in
+ * PROBE_EVERY_DAYS days per database and region, on a day that differs
+ * from database to database, so a fleet's probes spread evenly.
+ */
+export function isProbe(databaseId: string, what: string, now: Date): boolean {
+  const day = Math.floor(now.getTime() / 86_400_000);
+  return (stableHash(`${databaseId}/${what}`) + day) % PROBE_EVERY_DAYS === 0;
+}
 export const COPY_LIMIT_ERROR = 'CopyLimitExceededError';
 
 const at = (time: Date, seconds: number) => new Date(time.getTime() + seconds * 1000).toISOString();
@@ -245,6 +299,7 @@ function started(
   work: Work,
   outcome: { readonly snapshot: ObservedSnapshot; readonly reused: boolean },
   expectedSeconds: number | undefined,
+  probe: boolean,
   now: Date,
   limits: BackupQueueLimits,
 ): Work {
@@ -257,17 +312,23 @@ function started(
     reused,
     tries: 0,
   };
+  const { refusedForLimit: _refused, ...fresh } = base;
   if (snapshot.status === 'available') {
-    const { dueAt: _dueAt, ...rest } = base;
+    const { dueAt: _dueAt, ...rest } = fresh;
     return { ...rest, state: 'available' };
   }
   const poll = firstPoll(now, limits.snapshotTimeoutMinutes);
-  const firstCheck = Math.max(FIRST_CHECK_MIN_SECONDS, Math.ceil(expectedSeconds ?? poll.delaySeconds));
+  const expected = expectedSeconds === undefined ? undefined : Math.ceil(expectedSeconds);
+  const firstCheck = Math.max(
+    FIRST_CHECK_MIN_SECONDS,
+    expected === undefined ? poll.delaySeconds : probe ? Math.ceil(expected * PROBE_SHARE) : expected,
+  );
   return {
-    ...base,
+    ...fresh,
     state: 'running',
     // Only a start this run made times the snapshot: an adopted one began earlier.
     ...(reused ? {} : { startedAt: now.toISOString() }),
+    ...(expected !== undefined && firstCheck < expected ? { expectedAt: at(now, expected) } : {}),
     poll,
     dueAt: at(now, firstCheck),
   };
@@ -279,14 +340,16 @@ function checked(work: Work, snapshot: ObservedSnapshot | undefined, now: Date, 
     return { ...rest, state: 'failed', error: `SnapshotNotFoundError: ${what} no longer exists` };
   }
   if (snapshot.status === 'available') {
-    // Seen at the first check, it took at most the time waited; seen later,
-    // it ended between the previous check and this one: the middle of that.
-    const elapsed =
-      work.startedAt === undefined ? undefined : (now.getTime() - Date.parse(work.startedAt)) / 1000;
-    const sinceLastCheck = work.poll !== undefined && work.poll.attempt > 0 ? work.poll.delaySeconds : 0;
-    const seconds = elapsed === undefined ? undefined : Math.max(0, Math.round(elapsed - sinceLastCheck / 2));
+    // Seen at the first check, it took at most the time waited; seen after a
+    // check that found it not done, it ended between the two: the middle.
+    const { expectedAt: _expectedAt, checkedAt, ...done } = rest;
+    const endedBy = checkedAt === undefined ? now.getTime() : (now.getTime() + Date.parse(checkedAt)) / 2;
+    const seconds =
+      work.startedAt === undefined
+        ? undefined
+        : Math.max(0, Math.round((endedBy - Date.parse(work.startedAt)) / 1000));
     return {
-      ...rest,
+      ...done,
       state: 'available',
       encrypted: snapshot.encrypted,
       ...(seconds === undefined ? {} : { seconds }),
@@ -301,6 +364,42 @@ function checked(work: Work, snapshot: ObservedSnapshot | undefined, now: Date, 
       ...rest,
       state: 'failed',
       error: `SnapshotTimeoutError: ${what} is still ${snapshot.status} after the deadline ${poll.deadline}`,
+    };
+  }
+  // A probe that looked early looks next when the expected time ends.
+  if (work.expectedAt !== undefined && Date.parse(work.expectedAt) > now.getTime()) {
+    const { expectedAt, ...early } = work;
+    return { ...early, checkedAt: now.toISOString(), dueAt: expectedAt };
+  }
+  const { expectedAt: _expectedAt, ...late } = work;
+  const next = poll === undefined ? undefined : nextPoll(poll);
+  return {
+    ...late,
+    checkedAt: now.toISOString(),
+    ...(next === undefined ? {} : { poll: next }),
+    dueAt: at(now, next?.delaySeconds ?? FIRST_CHECK_MIN_SECONDS),
+  };
+}
+
+/**
+ * A check that failed: a read, so whatever its error (throttling, a timeout,
+ * a service error) it is tried again along the backoff, as a status not yet
+ * final is, until the deadline; past it, the snapshot or copy fails with the
+ * last error.
+ */
+function checkFailed(
+  work: Work,
+  outcome: { readonly name: string; readonly message: string },
+  now: Date,
+  what: string,
+): Work {
+  const poll = work.poll;
+  if (poll !== undefined && now.getTime() > Date.parse(poll.deadline)) {
+    const { dueAt: _dueAt, ...rest } = work;
+    return {
+      ...rest,
+      state: 'failed',
+      error: `SnapshotTimeoutError: ${what} could not be checked before the deadline ${poll.deadline}: ${outcome.name}: ${outcome.message}`,
     };
   }
   const next = poll === undefined ? undefined : nextPoll(poll);
@@ -325,12 +424,16 @@ export function applyBackupOutcome(
     case 'check-snapshot': {
       const snapshot = database.snapshot;
       let next: Work;
-      if (outcome.type === 'error') {
-        next = retryOrFail(snapshot, RETRIES[action.type === 'create' ? 'create' : 'check'], outcome, now);
+      const what = `snapshot ${snapshot.snapshotId} in ${sourceRegion}`;
+      if (outcome.type === 'error' && action.type === 'check-snapshot') {
+        next = checkFailed(snapshot, outcome, now, what);
+      } else if (outcome.type === 'error') {
+        next = retryOrFail(snapshot, RETRIES.create, outcome, now);
       } else if (outcome.type === 'started') {
-        next = started(snapshot, outcome, database.expected.snapshotSeconds, now, limits);
+        const probe = isProbe(database.id, sourceRegion, now);
+        next = started(snapshot, outcome, database.expected.snapshotSeconds, probe, now, limits);
       } else if (outcome.type === 'checked') {
-        next = checked(snapshot, outcome.snapshot, now, `snapshot ${snapshot.snapshotId} in ${sourceRegion}`);
+        next = checked(snapshot, outcome.snapshot, now, what);
       } else {
         next = snapshot;
       }
@@ -341,14 +444,20 @@ export function applyBackupOutcome(
       const copy = database.copies[action.region];
       if (copy === undefined) return database;
       let next: Work;
+      const what = `snapshot ${copy.snapshotId} in ${action.region}`;
       if (outcome.type === 'error' && outcome.name === COPY_LIMIT_ERROR && action.type === 'copy') {
-        next = { ...copy, dueAt: at(now, COPY_LIMIT_RETRY_SECONDS) };
+        const refused = (copy.refusedForLimit ?? 0) + 1;
+        const delay = Math.min(COPY_LIMIT_RETRY_SECONDS * 2 ** (refused - 1), COPY_LIMIT_RETRY_MAX_SECONDS);
+        next = { ...copy, refusedForLimit: refused, dueAt: at(now, delay) };
+      } else if (outcome.type === 'error' && action.type === 'check-copy') {
+        next = checkFailed(copy, outcome, now, what);
       } else if (outcome.type === 'error') {
-        next = retryOrFail(copy, RETRIES[action.type === 'copy' ? 'copy' : 'check'], outcome, now);
+        next = retryOrFail(copy, RETRIES.copy, outcome, now);
       } else if (outcome.type === 'started') {
-        next = started(copy, outcome, database.expected.copySeconds?.[action.region], now, limits);
+        const probe = isProbe(database.id, action.region, now);
+        next = started(copy, outcome, database.expected.copySeconds?.[action.region], probe, now, limits);
       } else if (outcome.type === 'checked') {
-        next = checked(copy, outcome.snapshot, now, `snapshot ${copy.snapshotId} in ${action.region}`);
+        next = checked(copy, outcome.snapshot, now, what);
       } else {
         next = copy;
       }
@@ -359,7 +468,7 @@ export function applyBackupOutcome(
       if (outcome.type === 'recorded')
         return { ...database, record: { state: 'written', tries: record.tries } };
       if (outcome.type !== 'error') return database;
-      const rule = RETRIES.record[outcome.name];
+      const rule = RETRIES.record[outcome.name] ?? RECORD_RETRY;
       const tries = record.tries + 1;
       if (rule === undefined || tries > rule.maxTries) {
         return {

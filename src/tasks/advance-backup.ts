@@ -9,6 +9,7 @@ import {
 } from '../domain/backup.ts';
 import {
   type ActionOutcome,
+  actionsPerStep,
   applyBackupOutcome,
   type BackupAction,
   type BackupQueueLimits,
@@ -31,18 +32,22 @@ import { defineTask, type TaskDependencies } from '../runtime/task.ts';
 import { readPages, writePages } from './backup-queue-store.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 
-/** RDS and store calls of one step: a few hundred, well inside the function's timeout. */
-const MAX_ACTIONS_PER_STEP = 400;
+/**
+ * A step stops starting new passes after this long, well inside the
+ * function's 240 s timeout: what it has not reached stays due for the next
+ * step, while a step cut short by the timeout saves nothing.
+ */
+const STEP_WALL_SECONDS = 90;
 /** New snapshots of one step: the rest of its calls go to checks and copies. */
 const MAX_SNAPSHOT_STARTS_PER_STEP = 200;
 /** Pages of the queue one step reads at most (with those holding the next copies to start). */
 const MAX_PAGES_PER_STEP = 6;
 
-function queueLimits(queue: BackupQueue): BackupQueueLimits {
+function queueLimits(queue: BackupQueue, concurrency: number): BackupQueueLimits {
   return {
     snapshotTimeoutMinutes: queue.snapshotTimeoutMinutes,
     concurrentCopiesPerRegion: queue.concurrentCopiesPerRegion,
-    maxActionsPerStep: MAX_ACTIONS_PER_STEP,
+    maxActionsPerStep: actionsPerStep(concurrency),
     maxSnapshotStartsPerStep: MAX_SNAPSHOT_STARTS_PER_STEP,
   };
 }
@@ -240,7 +245,8 @@ export const advanceBackupTask = defineTask({
     const { config, reports, clock, logger } = dependencies;
     const queue = await readBackupQueue(reports, input.runId);
     const now = stepTime(clock(), queue.lastStep);
-    const limits = queueLimits(queue);
+    const limits = queueLimits(queue, config.backup.maxConcurrency);
+    const stepStarted = performance.now();
     const copyRegions = queue.copyRegions.map((copy) => copy.region);
     const chosen = pagesToRead(queue.pages, copyRegions, now, limits, MAX_PAGES_PER_STEP);
     const pages = await readPages(reports, input.runId, chosen);
@@ -275,7 +281,7 @@ export const advanceBackupTask = defineTask({
         );
       });
       budget -= planned.length;
-      if (budget <= 0) break;
+      if (budget <= 0 || performance.now() - stepStarted > STEP_WALL_SECONDS * 1000) break;
     }
     const changed: { page: number; databases: QueueDatabase[] }[] = [];
     const summaries = [...queue.pages];

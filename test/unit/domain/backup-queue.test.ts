@@ -2,10 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   type ActionOutcome,
+  actionsPerStep,
   applyBackupOutcome,
   type BackupAction,
   type BackupQueueLimits,
+  isProbe,
   nextStep,
+  PROBE_EVERY_DAYS,
   pagesToRead,
   planBackupActions,
   type QueueDatabase,
@@ -107,7 +110,52 @@ describe('when a snapshot or copy is checked', () => {
     );
 
   it('first after as long as its own last snapshot took, when the evidence says', () => {
+    expect(isProbe('a', SOURCE, NOW)).toBe(false);
     expect(started({ snapshotSeconds: 600 }).snapshot.dueAt).toBe(iso(600));
+  });
+
+  describe('on a probe day', () => {
+    // The first day from NOW on which database a's snapshot is probed.
+    const probeDay = Array.from({ length: PROBE_EVERY_DAYS }, (_, day) => later(day * 86_400)).find((day) =>
+      isProbe('a', SOURCE, day),
+    ) as Date;
+    const at = (seconds: number) => new Date(probeDay.getTime() + seconds * 1000);
+    const startedOnProbeDay = () =>
+      apply(
+        database('a', { expected: { snapshotSeconds: 600 } }),
+        { type: 'create', index: 0 },
+        { type: 'started', snapshot: observed('creating'), reused: false },
+        probeDay,
+      );
+    const check = (subject: QueueDatabase, status: string, seconds: number) =>
+      apply(
+        subject,
+        { type: 'check-snapshot', index: 0 },
+        { type: 'checked', snapshot: observed(status) },
+        at(seconds),
+      );
+
+    it('comes once in every 7 days of a database, on a day of its own', () => {
+      const days = Array.from({ length: 28 }, (_, day) => later(day * 86_400));
+      expect(days.filter((day) => isProbe('a', SOURCE, day))).toHaveLength(4);
+      const firstProbes = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) =>
+        days.findIndex((day) => isProbe(id, SOURCE, day)),
+      );
+      expect(new Set(firstProbes).size).toBeGreaterThan(1);
+    });
+
+    it('checks at half the expected time, and learns that a snapshot got faster', () => {
+      const subject = startedOnProbeDay();
+      expect(subject.snapshot.dueAt).toBe(at(300).toISOString());
+      expect(check(subject, 'available', 300).snapshot.seconds).toBe(300);
+    });
+
+    it('when the snapshot is not done early, looks next when the expected time ends, not along the backoff', () => {
+      const early = check(startedOnProbeDay(), 'creating', 300);
+      expect(early.snapshot.dueAt).toBe(at(600).toISOString());
+      // It ended between the two checks: the middle.
+      expect(check(early, 'available', 600).snapshot.seconds).toBe(450);
+    });
   });
 
   it('first after 30 s without evidence, then along the backoff, at most 5 minutes apart', () => {
@@ -213,14 +261,66 @@ describe('a failed call', () => {
     });
   });
 
-  it('that meets the copy limit leaves the copy queued, a minute later, without using up its tries', () => {
-    const subject = database('a', { snapshot: available('a') });
-    const after = apply(
-      subject,
-      { type: 'copy', index: 0, region: 'eu-central-1' },
-      error('CopyLimitExceededError'),
-    );
-    expect(after.copies['eu-central-1']).toEqual({ state: 'queued', tries: 0, dueAt: iso(60) });
+  it('that meets the copy limit leaves the copy queued, backing off from a minute to 15, without using up its tries', () => {
+    let subject = database('a', { snapshot: available('a') });
+    let now = NOW;
+    const delays: number[] = [];
+    for (let refusal = 0; refusal < 7; refusal++) {
+      subject = apply(
+        subject,
+        { type: 'copy', index: 0, region: 'eu-central-1' },
+        error('CopyLimitExceededError'),
+        now,
+      );
+      const copy = subject.copies['eu-central-1'];
+      expect(copy).toMatchObject({ state: 'queued', tries: 0 });
+      delays.push((Date.parse(copy?.dueAt ?? '') - now.getTime()) / 1000);
+      now = new Date(copy?.dueAt ?? '');
+    }
+    expect(delays).toEqual([60, 120, 240, 480, 900, 900, 900]);
+  });
+
+  it('of a check, whatever its error, is tried again along the backoff, and fails the snapshot only past its deadline', () => {
+    const check = { type: 'check-snapshot', index: 0 } as const;
+    let subject = apply(database('a'), create, {
+      type: 'started',
+      snapshot: observed('creating'),
+      reused: false,
+    });
+    let now = new Date(subject.snapshot.dueAt ?? '');
+    for (const name of ['TimeoutError', 'ThrottlingError', 'InternalFailure', 'TimeoutError']) {
+      subject = apply(subject, check, error(name), now);
+      expect(subject.snapshot).toMatchObject({ state: 'running', tries: 0 });
+      now = new Date(subject.snapshot.dueAt ?? '');
+    }
+    const late = apply(subject, check, error('TimeoutError'), later(240 * 60 + 1));
+    expect(late.snapshot).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/^SnapshotTimeoutError: .*could not be checked.*TimeoutError: no$/),
+    });
+  });
+
+  it('of a record, whatever the store’s error, is tried again with backoff, 8 times, before the record fails', () => {
+    const ready = database('a', {
+      snapshot: available('a'),
+      copies: Object.fromEntries(REGIONS.map((region) => [region, available('a')])),
+    });
+    let subject = ready;
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      subject = apply(subject, { type: 'record', index: 0 }, error('InternalError'));
+      expect(subject.record).toMatchObject({ state: 'pending', tries: attempt });
+    }
+    subject = apply(subject, { type: 'record', index: 0 }, error('InternalError'));
+    expect(subject.record).toMatchObject({ state: 'failed', error: 'InternalError: no' });
+  });
+});
+
+describe('the calls of one step', () => {
+  it('are at most 40 per call in flight, and 400 in all, so a step ends inside its timeout at any concurrency', () => {
+    expect(actionsPerStep(1)).toBe(40);
+    expect(actionsPerStep(4)).toBe(160);
+    expect(actionsPerStep(10)).toBe(400);
+    expect(actionsPerStep(40)).toBe(400);
   });
 });
 
