@@ -43,7 +43,6 @@ const work = z.object({
   poll: pollState.optional(),
   dueAt: isoTime.optional(),
   expectedAt: isoTime.optional(),
-  checkedAt: isoTime.optional(),
   refusedForLimit: z.number().int().min(1).optional(),
   tries: z.number().int().min(0),
   seconds: seconds.optional(),
