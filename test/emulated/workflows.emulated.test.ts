@@ -421,6 +421,9 @@ selection:
   tags: { backup: daily }
 retention:
   days: 7
+  # Two days of backups, pruned past the retention, lose the first day's:
+  # half the snapshots in one run, which the mass-deletion brake refuses.
+  maxDeletionShare: 1
 sandbox:
   instanceClass: ${SANDBOX_CLASS}
   ttlMinutes: 60
@@ -805,12 +808,24 @@ describe('the workflows with the aws adapters over moto_server', () => {
       }
     }
     const logDay = today();
-    const logged = await reportKeys(`evidence/deletions/${logDay}/prune-emulated-past/`);
-    for (const row of past.deleted) {
-      const base = `evidence/deletions/${logDay}/prune-emulated-past/${row.region}/${row.snapshot}`;
-      expect(logged).toEqual(expect.arrayContaining([`${base}.intent.json`, `${base}.outcome.json`]));
-      expect(await readReport(`${base}.outcome.json`)).toMatchObject({ status: 'deleted' });
-    }
+    // One batch: its intent, written before the first delete, names every
+    // deletion; its outcome says each was made.
+    const base = `evidence/deletions/${logDay}/prune-emulated-past/batch-00000`;
+    expect(await reportKeys(`evidence/deletions/${logDay}/prune-emulated-past/`)).toEqual([
+      `${base}.intent.json`,
+      `${base}.outcome.json`,
+    ]);
+    const intent = (await readReport(`${base}.intent.json`)) as {
+      deletions: { region: string; snapshot: string }[];
+    };
+    const outcome = (await readReport(`${base}.outcome.json`)) as {
+      outcomes: { region: string; snapshot: string; status: string }[];
+    };
+    const rows = past.deleted.map((row) => `${row.region} ${row.snapshot}`).sort();
+    expect(intent.deletions.map((row) => `${row.region} ${row.snapshot}`).sort()).toEqual(rows);
+    expect(outcome.outcomes.map((row) => `${row.region} ${row.snapshot} ${row.status}`).sort()).toEqual(
+      rows.map((row) => `${row} deleted`),
+    );
   });
 });
 
