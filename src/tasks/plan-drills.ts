@@ -16,7 +16,7 @@ import { longestScheduleGapHours } from '../domain/schedule.ts';
 import { isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { DRILL_REPORTS_PREFIX } from '../reports/drill-report.ts';
+import { DRILL_REPORTS_PREFIX } from '../reports/store-layout.ts';
 import { defineTask } from '../runtime/task.ts';
 import { cutMessage, type DrillBacklog, type PlannedDrill } from './drill-shapes.ts';
 
