@@ -407,8 +407,9 @@ export async function verifyEarlierEvidence(
   const latest = [...keys]
     .sort(
       (a, b) =>
-        generatedAtOfComplianceReportKey(a).localeCompare(generatedAtOfComplianceReportKey(b)) ||
-        a.localeCompare(b),
+        (generatedAtOfComplianceReportKey(a) ?? '').localeCompare(
+          generatedAtOfComplianceReportKey(b) ?? '',
+        ) || a.localeCompare(b),
     )
     .at(-1);
   const corrupt: CorruptEvidence[] = [];

@@ -237,7 +237,7 @@ export function complianceReportKeys(report: Pick<ComplianceReport, 'reportId' |
 
 /** The time in a report key (`compliance/<to>/compliance-<from>-to-<to>-<time>.json`), which orders reports. */
 export const generatedAtOfComplianceReportKey = (key: string) =>
-  /-(\d{8}T\d{6}Z)\.json$/.exec(key)?.[1] ?? '';
+  /^compliance\/.*-(\d{8}T\d{6}Z)\.json$/.exec(key)?.[1];
 
 // ---------------------------------------------------------------------------
 // Drill leases
