@@ -1,13 +1,18 @@
-// Tasks and commands reach stored documents only through the modules of
-// src/reports: they never spell a key of the report store, and never parse a
-// stored body themselves (which would read it past its schema). The JSON
-// they do parse is named here, file by file, with what it is.
+// Keys of the report store are spelled in one place, src/reports/store-layout.ts,
+// and stored bodies are parsed in one, src/reports/json-document.ts, through
+// the document's schema. Tasks, commands and the other modules of
+// src/reports reach stored documents through those: they never spell a key,
+// and never parse a stored body themselves. The other JSON that tasks and
+// commands parse is named here, file by file, with what it is.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../../..');
-const GUARDED = ['src/tasks', 'src/cli'];
+const GUARDED = ['src/tasks', 'src/cli', 'src/reports'];
+/** The one place each rule is about. */
+const KEY_LAYOUT = 'src/reports/store-layout.ts';
+const STORED_BODY_DECODER = 'src/reports/json-document.ts';
 
 /** The JSON.parse calls of tasks and commands, none of a stored document. */
 const PARSES_OF_OTHER_JSON: Readonly<Record<string, { readonly count: number; readonly what: string }>> = {
@@ -44,6 +49,7 @@ function codeOf(text: string): string {
 function storeLayoutViolations(sources: ReadonlyMap<string, string>): string[] {
   const violations: string[] = [];
   for (const [file, text] of sources) {
+    if (file === KEY_LAYOUT || file === STORED_BODY_DECODER) continue;
     const code = codeOf(text);
     for (const line of code.split('\n')) {
       if (KEY_LITERAL.test(line)) violations.push(`${file}: spells a store key: ${line.trim()}`);
@@ -73,14 +79,16 @@ const readSources = () =>
     ]),
   );
 
-describe('tasks and commands and the report store', () => {
+describe('tasks, commands and reports, and the report store', () => {
   it('spell no store key and parse no stored body', () => {
     expect(storeLayoutViolations(readSources())).toEqual([]);
   });
 
   it('name every file whose other JSON they parse, and each still parses it', () => {
     const sources = readSources();
-    for (const file of Object.keys(PARSES_OF_OTHER_JSON)) expect(sources.has(file), file).toBe(true);
+    for (const file of [...Object.keys(PARSES_OF_OTHER_JSON), KEY_LAYOUT, STORED_BODY_DECODER]) {
+      expect(sources.has(file), file).toBe(true);
+    }
   });
 
   describe('the rule', () => {
