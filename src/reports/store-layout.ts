@@ -283,7 +283,7 @@ export const BACKUP_TIMINGS_KEY = `${BACKUP_WORK_PREFIX}timings.json`;
  * made safe, and followed by a hash of the whole so that two runs never share
  * a folder.
  */
-export function backupRunFolder(runId: string): string {
+function backupRunFolder(runId: string): string {
   if (KEY_SEGMENT.test(runId)) return `${BACKUP_WORK_PREFIX}${runId}/`;
   const safe = runId
     .replace(/[^A-Za-z0-9._-]/g, '-')
