@@ -5,24 +5,17 @@
 // deployment's backup timings, how long each database's snapshot and copies
 // took last.
 //
-// Keys:
-//   work/backups/<run>/queue.json          the run's work document, rewritten by each step
-//   work/backups/<run>/pages/<n>.json      page n of the queue, rewritten by the steps that act on it
-//   work/backups/timings.json              the deployment's observed durations, once per run
+// Keys (store-layout.ts): the run's work document is rewritten by each step,
+// a page by the steps that act on it, the timings once per run.
 //
 // A step reads the work document and only the pages its index says have
 // work due: what a step costs does not grow with the fleet. Documents are
 // written compact (not pretty-printed): they are read by every step.
 import { z } from 'zod';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
-import { fnv1a } from '../domain/hash.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
-import {
-  isoTimeSchema as isoTime,
-  KEY_SEGMENT,
-  readStoredDocument,
-  validateDocument,
-} from './json-document.ts';
+import { isoTimeSchema as isoTime, readStoredDocument, validateDocument } from './json-document.ts';
+import { BACKUP_TIMINGS_KEY, backupQueueKey, backupQueuePageKey } from './store-layout.ts';
 
 const version = z.literal(1, { error: 'must be 1: this version of restorable reads schema version 1 only' });
 const seconds = z.number().nonnegative();
@@ -100,8 +93,6 @@ export const backupQueuePageSchema = z.object({
 });
 export type BackupQueuePage = z.output<typeof backupQueuePageSchema>;
 
-export const BACKUP_TIMINGS_KEY = 'work/backups/timings.json';
-
 const timing = z.object({
   snapshotSeconds: seconds.optional(),
   copySeconds: z.record(z.string(), seconds).optional(),
@@ -113,24 +104,6 @@ export const backupTimingsSchema = z.object({
   databases: z.record(z.string(), timing),
 });
 export type BackupTimings = z.output<typeof backupTimingsSchema>;
-
-/**
- * A run id is an execution name, which may hold characters a key segment
- * may not (Step Functions allows `+`, `=`, `@` and more): such a name is
- * made safe, and followed by a hash of the whole so that two runs never share
- * a folder.
- */
-function runFolder(runId: string): string {
-  if (KEY_SEGMENT.test(runId)) return `work/backups/${runId}/`;
-  const safe = runId
-    .replace(/[^A-Za-z0-9._-]/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 100);
-  return `work/backups/${safe === '' ? 'run' : safe}-${fnv1a(runId)}/`;
-}
-
-export const backupQueueKey = (runId: string) => `${runFolder(runId)}queue.json`;
-export const backupQueuePageKey = (runId: string, page: number) => `${runFolder(runId)}pages/${page}.json`;
 
 const putJson = (reports: ReportStore, key: string, body: string) =>
   reports.put(key, body, 'application/json');

@@ -19,21 +19,25 @@ import { daysOf } from '../domain/compliance.ts';
 import type { EvidenceIntegrity, EvidenceRef } from '../domain/compliance-report.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { COMPLIANCE_REPORTS_PREFIX, complianceReportSchema } from './compliance-report.ts';
+import { complianceReportSchema } from './compliance-report.ts';
 import { listDeletionLog } from './deletion-log.ts';
 import { listDrillReportKeys } from './drill-report.ts';
 import {
   type DayEvidence,
-  dayOfDrillReportKey,
   type EvidenceManifest,
   listDayKeys,
   listSealedDays,
-  manifestKey,
   manifestSchema,
   readDayEvidence,
   readEvidenceDocuments,
 } from './evidence-manifest.ts';
 import { decodeStored, readStoredDocument } from './json-document.ts';
+import {
+  COMPLIANCE_REPORTS_PREFIX,
+  dayOfDrillReportKey,
+  generatedAtOfComplianceReportKey,
+  manifestKey,
+} from './store-layout.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY } from './store-reads.ts';
 
 const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -330,9 +334,6 @@ export async function evidenceForControls(
   };
 }
 
-/** The time in a report key (`compliance/<to>/compliance-<from>-to-<to>-<time>.json`), which orders reports. */
-const generatedAtOfKey = (key: string) => /-(\d{8}T\d{6}Z)\.json$/.exec(key)?.[1] ?? '';
-
 /** Which of the candidates to hash again: those no manifest vouches for first, then a sample that differs per report. */
 function auditSample(
   candidates: readonly EvidenceRef[],
@@ -404,7 +405,12 @@ export async function verifyEarlierEvidence(
 
   const keys = (await reports.list(COMPLIANCE_REPORTS_PREFIX)).filter((key) => key.endsWith('.json'));
   const latest = [...keys]
-    .sort((a, b) => generatedAtOfKey(a).localeCompare(generatedAtOfKey(b)) || a.localeCompare(b))
+    .sort(
+      (a, b) =>
+        (generatedAtOfComplianceReportKey(a) ?? '').localeCompare(
+          generatedAtOfComplianceReportKey(b) ?? '',
+        ) || a.localeCompare(b),
+    )
     .at(-1);
   const corrupt: CorruptEvidence[] = [];
   const earlierReports: EvidenceRef[] = [];

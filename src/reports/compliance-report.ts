@@ -10,12 +10,10 @@
 import { z } from 'zod';
 import type { ComplianceReport, ControlResult, PromiseId } from '../domain/compliance-report.ts';
 import { PROMISES } from '../domain/compliance-report.ts';
-import { InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   type CorruptDocument,
   isoTimeSchema as isoTime,
-  KEY_SEGMENT,
   keySegmentSchema as keySegment,
   parseDocument,
   readStoredDocument,
@@ -25,6 +23,7 @@ import {
   serializeDocument,
   sha256Schema as sha256,
 } from './json-document.ts';
+import { COMPLIANCE_REPORTS_PREFIX } from './store-layout.ts';
 
 const isoDay = z.iso.date({ error: 'must be a calendar date such as 2025-06-01 (YYYY-MM-DD, UTC)' });
 
@@ -191,9 +190,6 @@ export function parseComplianceReport(text: string): ComplianceReport {
   return parseDocument(complianceReportSchema, text, 'compliance report');
 }
 
-/** Every compliance report lives under this prefix, then `<YYYY-MM-DD>/` (the period's last day). */
-export const COMPLIANCE_REPORTS_PREFIX = 'compliance/';
-
 /** Every stored compliance report; the ones that do not read are set apart, named. */
 export async function readComplianceReports(
   reports: ReportStore,
@@ -208,29 +204,6 @@ export async function readComplianceReport(
   key: string,
 ): Promise<ComplianceReport | undefined> {
   return (await readStoredDocument(reports, key, complianceReportSchema, 'compliance report'))?.value;
-}
-
-/**
- * Where a report lives in the report store:
- * `compliance/<period.to>/<reportId>.json`, `.csv` and `.html`.
- */
-export function complianceReportKeys(report: Pick<ComplianceReport, 'reportId' | 'period'>): {
-  json: string;
-  csv: string;
-  html: string;
-} {
-  if (!KEY_SEGMENT.test(report.reportId)) {
-    throw new InvalidInputError(
-      `compliance report reportId ${JSON.stringify(report.reportId)} cannot be part of a store key`,
-    );
-  }
-  if (!isoDay.safeParse(report.period.to).success) {
-    throw new InvalidInputError(
-      `compliance report period.to ${JSON.stringify(report.period.to)} is not a date (YYYY-MM-DD)`,
-    );
-  }
-  const base = `${COMPLIANCE_REPORTS_PREFIX}${report.period.to}/${report.reportId}`;
-  return { json: `${base}.json`, csv: `${base}.csv`, html: `${base}.html` };
 }
 
 // ---------------------------------------------------------------------------

@@ -4,22 +4,26 @@
 // outcomes, which the next run completes from the live state, and which the
 // compliance report counts as accounting for a snapshot that disappeared.
 //
-// Keys. A batch of deletions writes one intent for all it may delete before
-// its first delete, and one outcome after its last:
-//   evidence/deletions/<run day>/<run id>/batch-<n>.intent.json
-//   evidence/deletions/<run day>/<run id>/batch-<n>.outcome.json
-// Earlier versions wrote one pair per deletion, still read (and completed):
-//   evidence/deletions/<run day>/<run id>/<region>/<snapshot id>.intent.json
-//   evidence/deletions/<run day>/<run id>/<region>/<snapshot id>.outcome.json
-// Readers go through `listDeletionLog`, which reads each batch intent once.
+// A batch of deletions writes one intent for all it may delete before its
+// first delete, and one outcome after its last; earlier versions wrote one
+// pair per deletion, still read (and completed). The keys of both layouts are
+// in store-layout.ts. Readers go through `listDeletionLog`, which reads each
+// batch intent once.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { daysOf } from '../domain/compliance.ts';
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { readStoredDocument, serializeDocument } from './json-document.ts';
-
-export const DELETION_LOG_PREFIX = 'evidence/deletions/';
+import {
+  batchIntentKey,
+  batchOutcomeKey,
+  deletionIntentKey,
+  deletionLogOfDayPrefix,
+  deletionOutcomeKey,
+  outcomeKeyOfIntentKey,
+  parseDeletionLogKey,
+} from './store-layout.ts';
 
 const isoTime = z.iso.datetime({ offset: true });
 const keySegment = z
@@ -128,27 +132,7 @@ export interface DeletionLogEntry {
 }
 
 type EntryRef = Pick<DeletionIntent, 'runId' | 'runStartedAt' | 'region' | 'snapshot'>;
-
-function baseKey(entry: EntryRef): string {
-  return `${DELETION_LOG_PREFIX}${entry.runStartedAt.slice(0, 10)}/${entry.runId}/${entry.region}/${entry.snapshot}`;
-}
-
-export const deletionIntentKey = (entry: EntryRef) => `${baseKey(entry)}.intent.json`;
-const deletionOutcomeKey = (entry: EntryRef) => `${baseKey(entry)}.outcome.json`;
-
-const KEY_PATTERN =
-  /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\/([^/]+)\.(intent|outcome)\.json$/;
-const BATCH_KEY_PATTERN =
-  /^evidence\/deletions\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/batch-(\d+)\.(intent|outcome)\.json$/;
-
 type BatchRef = { readonly runId: string; readonly runStartedAt: string; readonly batch: number };
-
-function batchBaseKey(ref: BatchRef): string {
-  return `${DELETION_LOG_PREFIX}${ref.runStartedAt.slice(0, 10)}/${ref.runId}/batch-${String(ref.batch).padStart(5, '0')}`;
-}
-
-export const batchIntentKey = (ref: BatchRef) => `${batchBaseKey(ref)}.intent.json`;
-export const batchOutcomeKey = (ref: BatchRef) => `${batchBaseKey(ref)}.outcome.json`;
 
 const describe = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -272,13 +256,16 @@ export async function listDeletionLog(
   const outcomes = new Map<string, string>();
   const entries: DeletionLogEntry[] = [];
   for (const day of daysOf({ from: fromDay, to: toDay })) {
-    const keys = await reports.list(`${DELETION_LOG_PREFIX}${day}/`);
-    const batchOutcomes = new Set(keys.filter((key) => BATCH_KEY_PATTERN.exec(key)?.[4] === 'outcome'));
-    for (const key of keys) {
-      const batch = BATCH_KEY_PATTERN.exec(key);
-      if (batch !== null) {
-        if (batch[4] !== 'intent') continue;
-        const outcomeKey = key.replace(/\.intent\.json$/, '.outcome.json');
+    const keys = await reports.list(deletionLogOfDayPrefix(day));
+    const parsed = keys.map((key) => ({ key, name: parseDeletionLogKey(key) }));
+    const batchOutcomes = new Set(
+      parsed.filter(({ name }) => name?.layout === 'batch' && name.type === 'outcome').map(({ key }) => key),
+    );
+    for (const { key, name } of parsed) {
+      if (name === undefined) continue;
+      if (name.layout === 'batch') {
+        if (name.type !== 'intent') continue;
+        const outcomeKey = outcomeKeyOfIntentKey(key);
         const intent = await readBatchIntent(reports, key).catch((error: unknown) => {
           if (!(error instanceof CorruptEvidenceError)) throw error;
           onUnreadable(error);
@@ -286,22 +273,20 @@ export async function listDeletionLog(
         });
         for (const deletion of intent?.deletions ?? []) {
           entries.push({
-            day: batch[1] ?? '',
-            runId: batch[2] ?? '',
+            day: name.day,
+            runId: name.runId,
             region: deletion.region,
             snapshot: deletion.snapshot,
             intentKey: key,
             outcomeKey: batchOutcomes.has(outcomeKey) ? outcomeKey : undefined,
-            batch: Number(batch[3]),
+            batch: name.batch,
           });
         }
         continue;
       }
-      const match = KEY_PATTERN.exec(key);
-      if (match === null) continue;
-      const [, keyDay = '', runId = '', region = '', snapshot = '', type] = match;
+      const { day: keyDay, runId, region, snapshot } = name;
       const id = `${runId}/${region}/${snapshot}`;
-      if (type === 'outcome') outcomes.set(id, key);
+      if (name.type === 'outcome') outcomes.set(id, key);
       else intents.set(id, { day: keyDay, runId, region, snapshot, intentKey: key });
     }
   }

@@ -1,17 +1,15 @@
 // The drill report as a stored document: its schema (version 1), JSON
-// serialisation, validated parsing, and where it lives in the report store.
+// serialisation and validated parsing; its keys are in store-layout.ts.
 // The schema mirrors `DrillReport` (domain/drill.ts) field by field and in the
 // same order, which is the order of the fields in the JSON file. Objects are
 // strict: a report holds exactly the documented fields (counts, digests,
 // timings, messages), and nothing else can ride along, such as row contents.
 import { z } from 'zod';
 import { type DrillReport, verdictOf } from '../domain/drill.ts';
-import { InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   type CorruptDocument,
   isoTimeSchema as isoTime,
-  KEY_SEGMENT,
   keySegmentSchema as keySegment,
   parseDocument,
   readStoredDocuments,
@@ -20,6 +18,7 @@ import {
   serializeDocument,
   sha256Schema as sha256,
 } from './json-document.ts';
+import { drillReportsOfDatabasePrefix } from './store-layout.ts';
 
 const checkResultSchema = z.strictObject({
   name: z.string().min(1),
@@ -117,12 +116,11 @@ export function parseDrillReport(text: string): DrillReport {
   return parseDocument(drillReportSchema, text, 'drill report');
 }
 
-/** Every drill report lives under this prefix, then `<database>/<YYYY-MM-DD>/`. */
-export const DRILL_REPORTS_PREFIX = 'drills/';
-
 /** The keys of a database's drill reports, oldest first (keys sort by day, then by drill id, which holds the time). */
 export async function listDrillReportKeys(reports: ReportStore, databaseId: string): Promise<string[]> {
-  return (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter((key) => key.endsWith('.json'));
+  return (await reports.list(drillReportsOfDatabasePrefix(databaseId))).filter((key) =>
+    key.endsWith('.json'),
+  );
 }
 
 /** Reads stored drill reports through the schema; the ones that do not read are set apart, named. */
@@ -131,30 +129,4 @@ export async function readDrillReports(
   keys: readonly string[],
 ): Promise<{ documents: StoredDocument<DrillReport>[]; corrupt: CorruptDocument[] }> {
   return readStoredDocuments(reports, keys, drillReportSchema, 'drill report');
-}
-
-/**
- * Where a drill's report lives in the report store:
- * `drills/<database>/<YYYY-MM-DD>/<drillId>.json` and `.html`, dated by
- * when the drill finished, in UTC.
- */
-export function drillReportKeys(report: Pick<DrillReport, 'drillId' | 'finishedAt' | 'database'>): {
-  json: string;
-  html: string;
-} {
-  const segment = (field: string, value: string): string => {
-    if (!KEY_SEGMENT.test(value)) {
-      throw new InvalidInputError(
-        `drill report ${field} ${JSON.stringify(value)} cannot be part of a store key`,
-      );
-    }
-    return value;
-  };
-  const finished = Date.parse(report.finishedAt);
-  if (Number.isNaN(finished)) {
-    throw new InvalidInputError(`drill report finishedAt ${JSON.stringify(report.finishedAt)} is not a time`);
-  }
-  const day = new Date(finished).toISOString().slice(0, 10);
-  const base = `${DRILL_REPORTS_PREFIX}${segment('database.id', report.database.id)}/${day}/${segment('drillId', report.drillId)}`;
-  return { json: `${base}.json`, html: `${base}.html` };
 }

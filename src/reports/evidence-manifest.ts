@@ -14,24 +14,15 @@
 // each sealed day's manifest with a listing of the day and reads what the
 // manifest lacks directly (`compliance-evidence.ts`), so nothing is lost.
 //
-// Keys:
-//   evidence/manifests/<day>.json
+// Key: `manifestKey` (store-layout.ts).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DrillReport } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import { type DeletionLogEntry, deletionOutcomeReader, listDeletionLog } from './deletion-log.ts';
-import { DRILL_REPORTS_PREFIX, listDrillReportKeys, readDrillReports } from './drill-report.ts';
-import {
-  BACKUP_RECORDS_PREFIX,
-  backupRecordSchema,
-  databaseOfBackupRecordKey,
-  PRUNE_LOGS_PREFIX,
-  pruneLogSchema,
-  SWEEP_RECORDS_PREFIX,
-  sweepRecordSchema,
-} from './evidence.ts';
+import { listDrillReportKeys, readDrillReports } from './drill-report.ts';
+import { backupRecordSchema, pruneLogSchema, sweepRecordSchema } from './evidence.ts';
 import {
   isoTimeSchema as isoTime,
   readStoredDocument,
@@ -39,13 +30,24 @@ import {
   sha256Schema as sha256,
   validateDocument,
 } from './json-document.ts';
+import {
+  backupRecordsOfDayPrefix,
+  DRILL_REPORTS_PREFIX,
+  databaseOfBackupRecordKey,
+  databaseOfDrillReportKey,
+  dayOfDrillReportKey,
+  dayOfManifestKey,
+  dayOfSealableKey,
+  EVIDENCE_PREFIX,
+  MANIFESTS_PREFIX,
+  manifestKey,
+  pruneLogsOfDayPrefix,
+  sweepRecordsOfDayPrefix,
+} from './store-layout.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY, withBoundedReads } from './store-reads.ts';
 
-export const MANIFESTS_PREFIX = 'evidence/manifests/';
 const isoDay = z.iso.date();
 const DAY_MS = 86_400_000;
-
-export const manifestKey = (day: string) => `${MANIFESTS_PREFIX}${day}.json`;
 
 const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -138,7 +140,7 @@ export function isClosedDay(day: string, now: Date): boolean {
 /** The days that have a manifest, oldest first. */
 export async function listSealedDays(reports: ReportStore): Promise<string[]> {
   return (await reports.list(MANIFESTS_PREFIX))
-    .map((key) => /^evidence\/manifests\/(\d{4}-\d{2}-\d{2})\.json$/.exec(key)?.[1])
+    .map(dayOfManifestKey)
     .filter((day): day is string => day !== undefined);
 }
 
@@ -172,18 +174,12 @@ const jsonKeys = async (reports: ReportStore, prefix: string) =>
 /** Lists the keys of a day's backup records, prune logs and sweep records. */
 export async function listDayKeys(reports: ReportStore, day: string): Promise<DayKeys> {
   const [backupRecords, pruneLogs, sweepRecords] = await Promise.all([
-    jsonKeys(reports, `${BACKUP_RECORDS_PREFIX}${day}/`),
-    jsonKeys(reports, `${PRUNE_LOGS_PREFIX}${day}/`),
-    jsonKeys(reports, `${SWEEP_RECORDS_PREFIX}${day}/`),
+    jsonKeys(reports, backupRecordsOfDayPrefix(day)),
+    jsonKeys(reports, pruneLogsOfDayPrefix(day)),
+    jsonKeys(reports, sweepRecordsOfDayPrefix(day)),
   ]);
   return { backupRecords, pruneLogs, sweepRecords };
 }
-
-/** The database a drill report's key names (`drills/<database>/<day>/…`). */
-export const databaseOfDrillReportKey = (key: string) => /^drills\/([^/]+)\//.exec(key)?.[1];
-
-/** The day a drill report's key names (`drills/<database>/<day>/…`). */
-export const dayOfDrillReportKey = (key: string) => /^drills\/[^/]+\/(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
 
 const corruptOf = (
   kind: string,
@@ -315,10 +311,9 @@ export function drillReportKeysByDay(keys: Iterable<string>): Map<string, string
 
 /** The earliest day any evidence to seal names in its key; undefined when there is none. */
 async function firstEvidenceDay(reports: ReportStore): Promise<string | undefined> {
-  const days = (await Promise.all([reports.list('evidence/'), reports.list(DRILL_REPORTS_PREFIX)]))
+  const days = (await Promise.all([reports.list(EVIDENCE_PREFIX), reports.list(DRILL_REPORTS_PREFIX)]))
     .flat()
-    .filter((key) => !key.startsWith(MANIFESTS_PREFIX) && !key.startsWith('evidence/inventories/'))
-    .map((key) => /\/(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1])
+    .map(dayOfSealableKey)
     .filter((day): day is string => day !== undefined)
     .sort();
   return days[0];

@@ -5,13 +5,7 @@
 // blindly. Objects are loose: fields added by later versions do not make a
 // record unreadable, and the fields the controls count on must be there.
 //
-// Keys:
-//   evidence/backups/<day>/<database>/<run>.json    what a backup run did for one database
-//   evidence/prunes/<day>/<run>.json                a prune's log
-//   evidence/sweeps/<day>/<run>.json                the sandboxes a sweep removed
-//   evidence/inventories/<day>/<report>.json        the inventory a compliance report used
-//   evidence/manifests/<day>.json                   a closed day's evidence, sealed (evidence-manifest.ts)
-//   work/drills/<drill>/verification.json           a verifier's result, read by the drill report
+// Their keys are in store-layout.ts, with those of every other stored document.
 import { z } from 'zod';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import {
@@ -20,16 +14,16 @@ import {
   readStoredDocument,
   serializeDocument,
 } from './json-document.ts';
+import {
+  backupRecordKey,
+  inventoryKey,
+  pruneLogKey,
+  sweepRecordKey,
+  verificationKey,
+} from './store-layout.ts';
 
 const version = z.literal(1, { error: 'must be 1: this version of restorable reads schema version 1 only' });
 const kind = z.enum(['instance', 'cluster']);
-
-export const BACKUP_RECORDS_PREFIX = 'evidence/backups/';
-export const PRUNE_LOGS_PREFIX = 'evidence/prunes/';
-export const SWEEP_RECORDS_PREFIX = 'evidence/sweeps/';
-export const INVENTORIES_PREFIX = 'evidence/inventories/';
-
-const day = (time: string) => time.slice(0, 10);
 
 export const backupRecordSchema = z
   .object({
@@ -63,14 +57,6 @@ export const backupRecordSchema = z
   .loose();
 export type BackupRecord = z.output<typeof backupRecordSchema>;
 
-export const backupRecordKey = (record: Pick<BackupRecord, 'startedAt' | 'id' | 'runId'>) =>
-  `${BACKUP_RECORDS_PREFIX}${day(record.startedAt)}/${record.id}/${record.runId}.json`;
-
-/** The database a backup record's key names (`evidence/backups/<day>/<database>/…`), if it is one. */
-export function databaseOfBackupRecordKey(key: string): string | undefined {
-  return /^evidence\/backups\/\d{4}-\d{2}-\d{2}\/([^/]+)\/[^/]+\.json$/.exec(key)?.[1];
-}
-
 const deletionRow = z
   .object({
     database: z.string().min(1),
@@ -103,9 +89,6 @@ export const pruneLogSchema = z
   .loose();
 export type PruneLog = z.output<typeof pruneLogSchema>;
 
-export const pruneLogKey = (log: Pick<PruneLog, 'startedAt' | 'runId'>) =>
-  `${PRUNE_LOGS_PREFIX}${day(log.startedAt)}/${log.runId}.json`;
-
 export const sweepRecordSchema = z
   .object({
     schemaVersion: version,
@@ -125,9 +108,6 @@ export const sweepRecordSchema = z
   .loose();
 export type SweepRecord = z.output<typeof sweepRecordSchema>;
 
-export const sweepRecordKey = (record: Pick<SweepRecord, 'sweptAt' | 'runId'>) =>
-  `${SWEEP_RECORDS_PREFIX}${day(record.sweptAt)}/${record.runId}.json`;
-
 export const inventorySchema = z
   .object({
     schemaVersion: version,
@@ -138,8 +118,6 @@ export const inventorySchema = z
   })
   .loose();
 export type InventoryDocument = z.input<typeof inventorySchema>;
-
-export const inventoryKey = (to: string, reportId: string) => `${INVENTORIES_PREFIX}${to}/${reportId}.json`;
 
 const checkResult = z.object({
   name: z.string().min(1),
@@ -174,8 +152,6 @@ export const verificationSchema = z.object({
   freshnessCheck: checkResult.optional(),
 });
 export type Verification = z.output<typeof verificationSchema>;
-
-export const verificationKey = (drillId: string) => `work/drills/${drillId}/verification.json`;
 
 const put = (reports: ReportStore, key: string, body: string) => reports.put(key, body, 'application/json');
 

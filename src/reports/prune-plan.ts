@@ -3,13 +3,12 @@
 // not, so the plan goes here and the state carries its key and counts. The
 // deletion batches read their slice of it; the run's log reads it whole.
 //
-// Key: work/prunes/<run day>/<run id>/plan.json
+// Key: `prunePlanKey` (store-layout.ts).
 import { z } from 'zod';
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { readStoredDocument, serializeDocument } from './json-document.ts';
-
-export const PRUNE_WORK_PREFIX = 'work/prunes/';
+import { prunePlanKey } from './store-layout.ts';
 
 /** How many planned deletions one batch makes: what one Lambda invocation deletes. */
 export const DELETION_BATCH_SIZE = 500;
@@ -39,9 +38,6 @@ export const prunePlanSchema = z.strictObject({
 });
 
 export type PrunePlanDocument = z.infer<typeof prunePlanSchema>;
-
-export const prunePlanKey = (plan: Pick<PrunePlanDocument, 'runId' | 'startedAt'>) =>
-  `${PRUNE_WORK_PREFIX}${plan.startedAt.slice(0, 10)}/${plan.runId}/plan.json`;
 
 export const batchCountOf = (deletions: number) => Math.ceil(deletions / DELETION_BATCH_SIZE);
 

@@ -7,14 +7,14 @@ import type { DatabaseKind, Snapshot } from '../ports/rds.ts';
 import {
   type BatchOutcome,
   type BatchOutcomeEntry,
-  batchIntentKey,
   readBatchIntent,
   writeBatchIntent,
   writeBatchOutcome,
 } from '../reports/deletion-log.ts';
+import { readCurrentLeases } from '../reports/drill-leases.ts';
 import { batchOf, type PlannedDeletionDocument, readPrunePlan } from '../reports/prune-plan.ts';
+import { batchIntentKey } from '../reports/store-layout.ts';
 import { defineTask, type TaskDependencies } from '../runtime/task.ts';
-import { readCurrentLeases } from './drill-leases.ts';
 import { isoTime } from './shapes.ts';
 
 /** Calls to RDS in flight at once within a batch. */

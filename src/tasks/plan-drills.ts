@@ -16,13 +16,13 @@ import { longestScheduleGapHours } from '../domain/schedule.ts';
 import { isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { DRILL_REPORTS_PREFIX } from '../reports/drill-report.ts';
+import { listDrillReportKeys } from '../reports/drill-report.ts';
+import { parseDrillReportKey } from '../reports/store-layout.ts';
 import { defineTask } from '../runtime/task.ts';
 import { cutMessage, type DrillBacklog, type PlannedDrill } from './drill-shapes.ts';
 
 /** The time a drill id carries (`drillIdFor`), before any discriminator. */
 const DRILL_ID_TIME = /-(\d{4})(\d{2})(\d{2})T\d{6}Z(?:-[0-9a-f]+)?$/;
-const KEY_DAY = /\/(\d{4}-\d{2}-\d{2})\//;
 
 /**
  * The day the last drill of a database was planned, from the keys of its
@@ -35,16 +35,17 @@ const KEY_DAY = /\/(\d{4}-\d{2}-\d{2})\//;
 export function lastDrillDayOf(keys: readonly string[]): Date | undefined {
   let last: string | undefined;
   for (const key of keys) {
-    if (!key.endsWith('.json')) continue;
-    const time = DRILL_ID_TIME.exec(key.slice(key.lastIndexOf('/') + 1, -'.json'.length));
-    const day = time === null ? KEY_DAY.exec(key)?.[1] : `${time[1]}-${time[2]}-${time[3]}`;
-    if (day !== undefined && (last === undefined || day > last)) last = day;
+    const report = key.endsWith('.json') ? parseDrillReportKey(key) : undefined;
+    if (report === undefined) continue;
+    const time = DRILL_ID_TIME.exec(report.drillId);
+    const day = time === null ? report.day : `${time[1]}-${time[2]}-${time[3]}`;
+    if (last === undefined || day > last) last = day;
   }
   return last === undefined ? undefined : new Date(`${last}T00:00:00Z`);
 }
 
 async function lastDrillDay(reports: ReportStore, databaseId: string): Promise<Date | undefined> {
-  return lastDrillDayOf(await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`));
+  return lastDrillDayOf(await listDrillReportKeys(reports, databaseId));
 }
 
 /**

@@ -15,9 +15,9 @@ export const MAX_LISTED = 200;
  */
 export const MAX_LISTED_DELETIONS = 50;
 
+import { readCurrentLeases, removeExpiredLeases } from '../reports/drill-leases.ts';
 import { batchCountOf, writePrunePlan } from '../reports/prune-plan.ts';
 import { defineTask } from '../runtime/task.ts';
-import { readCurrentLeases, removeExpiredLeases } from './drill-leases.ts';
 import { readSnapshotQuotas } from './snapshot-quotas.ts';
 
 /**

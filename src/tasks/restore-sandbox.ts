@@ -5,8 +5,8 @@ import { SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxTags } from '../domain/sandbox.ts';
 import type { MultiAzClusterSettings } from '../ports/rds.ts';
+import { writeLease } from '../reports/drill-leases.ts';
 import { defineTask } from '../runtime/task.ts';
-import { writeLease } from './drill-leases.ts';
 import { type PlannedDrill, plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
 
 /**

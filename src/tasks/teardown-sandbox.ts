@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { releaseLease } from '../reports/drill-leases.ts';
 import { defineTask } from '../runtime/task.ts';
-import { releaseLease } from './drill-leases.ts';
 import { plannedDrill, sandboxRefOf } from './drill-shapes.ts';
 
 /**

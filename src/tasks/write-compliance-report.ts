@@ -10,13 +10,10 @@ import {
   gatherComplianceEvidence,
   verifyEarlierEvidence,
 } from '../reports/compliance-evidence.ts';
-import {
-  complianceReportKeys,
-  renderComplianceCsv,
-  serializeComplianceReport,
-} from '../reports/compliance-report.ts';
+import { renderComplianceCsv, serializeComplianceReport } from '../reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
 import { writeInventory } from '../reports/evidence.ts';
+import { complianceReportKeys } from '../reports/store-layout.ts';
 import { withBoundedReads } from '../reports/store-reads.ts';
 import { defineTask } from '../runtime/task.ts';
 

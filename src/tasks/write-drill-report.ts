@@ -11,15 +11,11 @@ import {
 } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import {
-  DRILL_REPORTS_PREFIX,
-  drillReportKeys,
-  readDrillReports,
-  serializeDrillReport,
-} from '../reports/drill-report.ts';
+import { listDrillReportKeys, readDrillReports, serializeDrillReport } from '../reports/drill-report.ts';
 import { renderDrillReportHtml } from '../reports/drill-report-html.ts';
 import { readVerification, type Verification } from '../reports/evidence.ts';
 import type { CorruptDocument } from '../reports/json-document.ts';
+import { drillReportKeys, parseDrillReportKey } from '../reports/store-layout.ts';
 import { defineTask } from '../runtime/task.ts';
 import type { CheckResult, Inventory } from '../verifier/types.ts';
 import { plannedDrill, restoreOutcome } from './drill-shapes.ts';
@@ -43,8 +39,8 @@ async function earlierDrills(
   drillId: string,
   unreadable: CorruptDocument[],
 ): Promise<DrillReport[]> {
-  const keys = (await reports.list(`${DRILL_REPORTS_PREFIX}${databaseId}/`)).filter(
-    (key) => key.endsWith('.json') && !key.endsWith(`/${drillId}.json`),
+  const keys = (await listDrillReportKeys(reports, databaseId)).filter(
+    (key) => parseDrillReportKey(key)?.drillId !== drillId,
   );
   const { documents, corrupt } = await readDrillReports(reports, keys);
   unreadable.push(...corrupt);

@@ -6,7 +6,6 @@ import type { RdsPortProvider } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   type BatchOutcome,
-  batchOutcomeKey,
   type DeletionIntent,
   type DeletionLogEntry,
   listDeletionLog,
@@ -18,6 +17,7 @@ import {
 } from '../reports/deletion-log.ts';
 import { writePruneLog } from '../reports/evidence.ts';
 import { batchCountOf, batchOf, readPrunePlan } from '../reports/prune-plan.ts';
+import { batchOutcomeKey } from '../reports/store-layout.ts';
 import { defineTask } from '../runtime/task.ts';
 import { MAX_LISTED, MAX_LISTED_DELETIONS } from './plan-prune.ts';
 import {

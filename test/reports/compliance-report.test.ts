@@ -4,8 +4,6 @@ import { PROMISES } from '../../src/domain/compliance-report.ts';
 import { InvalidInputError } from '../../src/domain/errors.ts';
 import {
   COMPLIANCE_CSV_HEADER,
-  COMPLIANCE_REPORTS_PREFIX,
-  complianceReportKeys,
   complianceReportSchema,
   daysOfPeriod,
   parseComplianceReport,
@@ -14,6 +12,7 @@ import {
 } from '../../src/reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../../src/reports/compliance-report-html.ts';
 import { escapeHtml } from '../../src/reports/html.ts';
+import { COMPLIANCE_REPORTS_PREFIX, complianceReportKeys } from '../../src/reports/store-layout.ts';
 import {
   CATALOG_PROTECTED_FROM,
   compliantReport,

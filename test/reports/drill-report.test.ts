@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/domain/drill.ts';
 import { InvalidInputError } from '../../src/domain/errors.ts';
-import {
-  DRILL_REPORTS_PREFIX,
-  drillReportKeys,
-  drillReportSchema,
-  parseDrillReport,
-  serializeDrillReport,
-} from '../../src/reports/drill-report.ts';
+import { drillReportSchema, parseDrillReport, serializeDrillReport } from '../../src/reports/drill-report.ts';
 import { renderDrillReportHtml, shownDetails } from '../../src/reports/drill-report-html.ts';
 import { escapeHtml, html, trustedHtml } from '../../src/reports/html.ts';
+import { DRILL_REPORTS_PREFIX, drillReportKeys } from '../../src/reports/store-layout.ts';
 import {
   failingConsistencyDetail,
   failingDrill,

@@ -5,9 +5,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { batchOutcomeKey, writeBatchOutcome, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
+import { writeBatchOutcome, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
 import { writeBackupRecord } from '../../src/reports/evidence.ts';
-import { isClosedDay, manifestKey, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
+import { isClosedDay, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
+import { batchOutcomeKey, manifestKey } from '../../src/reports/store-layout.ts';
 import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
 import { invokeTask } from '../../src/runtime/task.ts';
 import { writeComplianceReportTask } from '../../src/tasks/write-compliance-report.ts';

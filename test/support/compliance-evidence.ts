@@ -18,8 +18,9 @@ import {
   writeDeletionIntent,
   writeDeletionOutcome,
 } from '../../src/reports/deletion-log.ts';
-import { drillReportKeys, serializeDrillReport } from '../../src/reports/drill-report.ts';
+import { serializeDrillReport } from '../../src/reports/drill-report.ts';
 import { writeBackupRecord, writePruneLog, writeSweepRecord } from '../../src/reports/evidence.ts';
+import { drillReportKeys } from '../../src/reports/store-layout.ts';
 import type { TaskDependencies } from '../../src/runtime/task.ts';
 import { passingDrill } from '../reports/fixtures.ts';
 

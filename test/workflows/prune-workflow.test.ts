@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
-import { writeLease } from '../../src/tasks/drill-leases.ts';
+import { writeLease } from '../../src/reports/drill-leases.ts';
 import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
 import { deleteInOneBatch } from '../support/prune-batches.ts';
 

@@ -6,6 +6,7 @@
 // asks and at the end, and the compliance report of the replayed period.
 import { formatDuration } from '../../domain/drill.ts';
 import { DEMO_DATABASES, seedDemoDatabases, simulateBusinessDay } from '../../local-cloud/demo-data.ts';
+import { DELETION_LOG_PREFIX, PRUNE_LOGS_PREFIX } from '../../reports/store-layout.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { cloudExists, openLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
@@ -142,7 +143,7 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
     context.output.say('');
     context.output.say(
       `pruned ${pruned.length} snapshots older than ${context.config.retention.days} days over the replay ` +
-        `(write-ahead deletion log under reports/evidence/deletions/, run logs under reports/evidence/prunes/)`,
+        `(write-ahead deletion log under reports/${DELETION_LOG_PREFIX}, run logs under reports/${PRUNE_LOGS_PREFIX})`,
     );
     for (const drill of drills.drills) {
       context.output.say(

@@ -2,12 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptEvidenceError } from '../../../src/domain/errors.ts';
 import type { ReportStore } from '../../../src/ports/report-store.ts';
-import {
-  backupQueueKey,
-  backupQueuePageKey,
-  readBackupQueuePage,
-  writeBackupQueuePage,
-} from '../../../src/reports/backup-queue.ts';
+import { readBackupQueuePage, writeBackupQueuePage } from '../../../src/reports/backup-queue.ts';
+import { backupQueueKey, backupQueuePageKey } from '../../../src/reports/store-layout.ts';
 
 function memoryStore(): ReportStore {
   const stored = new Map<string, Uint8Array>();

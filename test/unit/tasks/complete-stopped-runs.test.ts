@@ -9,9 +9,7 @@ import { LocalReportStore } from '../../../src/adapters/local/report-store.ts';
 import type { RdsPort, Snapshot } from '../../../src/ports/rds.ts';
 import {
   type BatchIntent,
-  batchOutcomeKey,
   type DeletionIntent,
-  deletionIntentKey,
   listDeletionLog,
   readBatchOutcome,
   readDeletionOutcome,
@@ -19,6 +17,7 @@ import {
   writeDeletionIntent,
   writeDeletionOutcome,
 } from '../../../src/reports/deletion-log.ts';
+import { batchOutcomeKey, deletionIntentKey } from '../../../src/reports/store-layout.ts';
 import { completeStoppedRuns } from '../../../src/tasks/write-prune-log.ts';
 
 const NOW = new Date('2026-11-20T04:00:00Z');

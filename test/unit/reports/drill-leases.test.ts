@@ -10,7 +10,7 @@ import {
   releaseLease,
   removeExpiredLeases,
   writeLease,
-} from '../../../src/tasks/drill-leases.ts';
+} from '../../../src/reports/drill-leases.ts';
 
 const NOW = new Date('2026-11-22T05:00:00Z');
 let dir: string;

@@ -1,17 +1,21 @@
-// Reading and writing drill leases in the report store.
-
+// Reading and writing drill leases in the report store, each through the
+// lease's schema (domain/drill-leases.ts), at the keys of store-layout.ts.
 import { z } from 'zod';
-import {
-  DRILL_LEASE_PREFIX,
-  type DrillLease,
-  drillLeaseKey,
-  drillLeaseSchema,
-  isCurrentLeaseKey,
-  isDatedLeaseKey,
-} from '../domain/drill-leases.ts';
+import { type DrillLease, drillLeaseSchema } from '../domain/drill-leases.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { readStoredDocument } from '../reports/json-document.ts';
+import { readStoredDocument, validateDocument } from './json-document.ts';
+import {
+  DRILL_LEASE_PREFIX,
+  drillLeaseKey,
+  isCurrentLeaseKey,
+  isDatedLeaseKey,
+  isLeaseKeyOf,
+} from './store-layout.ts';
+
+/** Compact, one line: the format leases have always had. */
+const serializeLease = (lease: DrillLease) =>
+  `${JSON.stringify(validateDocument(drillLeaseSchema, lease, 'drill lease'))}\n`;
 
 const FOREVER = '9999-12-31T23:59:59.999Z';
 
@@ -77,7 +81,7 @@ export async function removeExpiredLeases(reports: ReportStore, now: Date): Prom
 
 /** Writes a drill's lease: always with its deployment, which only leases of earlier versions lack. */
 export async function writeLease(reports: ReportStore, lease: Required<DrillLease>): Promise<void> {
-  await reports.put(drillLeaseKey(lease), `${JSON.stringify(lease)}\n`, 'application/json');
+  await reports.put(drillLeaseKey(lease), serializeLease(lease), 'application/json');
 }
 
 /**
@@ -85,15 +89,13 @@ export async function writeLease(reports: ReportStore, lease: Required<DrillLeas
  * expiry). A lease that does not read is left as it is: it keeps failing safe.
  */
 export async function releaseLease(reports: ReportStore, drillId: string, now: Date): Promise<void> {
-  const key = (await reports.list(DRILL_LEASE_PREFIX)).find((candidate) =>
-    candidate.endsWith(`/${drillId}.json`),
-  );
+  const key = (await reports.list(DRILL_LEASE_PREFIX)).find((candidate) => isLeaseKeyOf(candidate, drillId));
   if (key === undefined) return;
   const lease = await readLease(reports, key).catch(ignoreCorrupt);
   if (lease === undefined) return;
   await reports.put(
     key,
-    `${JSON.stringify({ ...lease.value, expiresAt: now.toISOString() })}\n`,
+    serializeLease({ ...lease.value, expiresAt: now.toISOString() }),
     'application/json',
   );
 }
