@@ -434,6 +434,9 @@ selection:
   tags: { backup: daily }
 retention:
   days: 7
+  # Two days of two databases in two regions: the expired first day is half
+  # of them, over the default mass-deletion brake.
+  maxDeletionShare: 0.5
 sandbox:
   instanceClass: ${SANDBOX_CLASS}
   ttlMinutes: 60
@@ -832,12 +835,24 @@ describe('the workflows with the aws adapters over moto_server', () => {
       }
     }
     const logDay = today();
-    const logged = await reportKeys(`evidence/deletions/${logDay}/prune-emulated-past/`);
-    for (const row of past.deleted) {
-      const base = `evidence/deletions/${logDay}/prune-emulated-past/${row.region}/${row.snapshot}`;
-      expect(logged).toEqual(expect.arrayContaining([`${base}.intent.json`, `${base}.outcome.json`]));
-      expect(await readReport(`${base}.outcome.json`)).toMatchObject({ status: 'deleted' });
-    }
+    // Four deletions are one batch: its intent, written before the deletes,
+    // and its outcome, one entry per deletion.
+    const base = `evidence/deletions/${logDay}/prune-emulated-past/batch-00000`;
+    expect(await reportKeys(`evidence/deletions/${logDay}/prune-emulated-past/`)).toEqual([
+      `${base}.intent.json`,
+      `${base}.outcome.json`,
+    ]);
+    const outcome = await readReport(`${base}.outcome.json`);
+    const outcomes =
+      typeof outcome === 'object' && outcome !== null && 'outcomes' in outcome ? outcome.outcomes : [];
+    expect(outcomes).toEqual(
+      expect.arrayContaining(
+        past.deleted.map((row) =>
+          expect.objectContaining({ region: row.region, snapshot: row.snapshot, status: 'deleted' }),
+        ),
+      ),
+    );
+    expect(outcomes).toHaveLength(past.deleted.length);
     // The plan of the run that deleted is a work document, outside the lock.
     expect(
       (await reportKeys('work/prunes/', WORK_BUCKET)).filter((key) => key.includes('/prune-emulated-past/')),
