@@ -42,3 +42,11 @@ export function unsafeKeyReason(key: string, isPrefix: boolean): string | undefi
   }
   return undefined;
 }
+
+/**
+ * Keys under this prefix are work documents: a run's queue, plan or hand-off,
+ * rewritten while it runs and of no use once it has ended. They are not
+ * evidence, so on AWS they live in a bucket without Object Lock
+ * (src/adapters/aws/routed-report-store.ts).
+ */
+export const WORK_DOCUMENT_PREFIX = 'work/';

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { awsRdsPortProvider } from '../adapters/aws/rds.ts';
 import { awsRegionalVerifierProvider } from '../adapters/aws/regional-verifier.ts';
 import { S3ReportStore } from '../adapters/aws/report-store.ts';
+import { RoutedReportStore } from '../adapters/aws/routed-report-store.ts';
 import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -42,6 +43,11 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   if (bucket === undefined || bucket === '') {
     return Promise.reject(new ConfigError('REPORT_BUCKET is not set in the function environment'));
   }
+  const workBucket = process.env.WORK_BUCKET;
+  if (workBucket === undefined || workBucket === '') {
+    return Promise.reject(new ConfigError('WORK_BUCKET is not set in the function environment'));
+  }
+  const s3 = new S3Client({});
   const root = process.env.LAMBDA_TASK_ROOT ?? '.';
   const configPath = resolve(root, process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml');
   const caBundle = readRdsCaBundle(process.env);
@@ -56,7 +62,10 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
     regionalVerifiers: awsRegionalVerifierProvider({
       stateMachineArnPattern: nonEmpty(process.env.REGIONAL_VERIFIER_ARN),
     }),
-    reports: new S3ReportStore(new S3Client({}), bucket),
+    reports: new RoutedReportStore({
+      reports: new S3ReportStore(s3, bucket),
+      work: new S3ReportStore(s3, workBucket),
+    }),
     clock: () => new Date(),
   });
 }

@@ -3,8 +3,8 @@
 // clients of the SDK, one per region as in Lambda, pointed at the emulator.
 // moto holds the databases (instances and Aurora clusters, protected and not,
 // more than one page of them), KMS keys in both regions, the sandbox network
-// (VPC, subnets, DB subnet group, security group) and the reports bucket with
-// Object Lock. The workflows back up with a cross-region copy, re-run the same
+// (VPC, subnets, DB subnet group, security group), the reports bucket with
+// Object Lock and the work bucket without it. The workflows back up with a cross-region copy, re-run the same
 // day, drill an instance and a cluster (restore, wait, teardown), sweep an
 // expired sandbox and prune past the retention.
 //
@@ -46,6 +46,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
+import { RoutedReportStore } from '../../src/adapters/aws/routed-report-store.ts';
 import { awsSandboxPortProvider } from '../../src/adapters/aws/sandbox.ts';
 import { localRegionalVerifierProvider } from '../../src/adapters/local/regional-verifier.ts';
 import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
@@ -111,6 +112,7 @@ vi.mock('../../src/verifier/index.ts', async (importOriginal) => {
 const SOURCE_REGION = 'eu-west-1';
 const COPY_REGION = 'eu-central-1';
 const BUCKET = 'restorable-reports-emulated';
+const WORK_BUCKET = 'restorable-work-emulated';
 const SUBNET_GROUP = 'restorable-sandbox';
 const SANDBOX_CLASS = 'db.t3.medium';
 const MASTER = { MasterUsername: 'restorable', MasterUserPassword: 'seeded-password' };
@@ -206,7 +208,11 @@ async function run<T>(workflow: string, input: object, executionName: string): P
     dependencies: {
       config,
       rds: awsRdsPortProvider({ clientFactory: productRdsClient }),
-      reports: new S3ReportStore(s3, BUCKET),
+      // As in Lambda (src/runtime/aws-lambda.ts): work documents to the work bucket.
+      reports: new RoutedReportStore({
+        reports: new S3ReportStore(s3, BUCKET),
+        work: new S3ReportStore(s3, WORK_BUCKET),
+      }),
       sandboxes,
       // The copy region's verifier, in process: what the regional verifier
       // stack's function runs there (verifySandbox over the aws sandbox
@@ -287,13 +293,13 @@ async function sandboxClusters(region: string): Promise<DBCluster[]> {
   return (answer.DBClusters ?? []).filter(isSandboxTagged);
 }
 
-async function reportKeys(prefix: string): Promise<string[]> {
-  const answer = await inspectionS3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+async function reportKeys(prefix: string, bucket = BUCKET): Promise<string[]> {
+  const answer = await inspectionS3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   return (answer.Contents ?? []).map((object) => object.Key ?? '').sort();
 }
 
-async function readText(key: string): Promise<string> {
-  const answer = await inspectionS3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+async function readText(key: string, bucket = BUCKET): Promise<string> {
+  const answer = await inspectionS3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (await answer.Body?.transformToString('utf8')) ?? '';
 }
 
@@ -411,6 +417,13 @@ beforeAll(async () => {
       },
     }),
   );
+  // As the stack's WorkBucket: neither versioned nor locked.
+  await inspectionS3.send(
+    new CreateBucketCommand({
+      Bucket: WORK_BUCKET,
+      CreateBucketConfiguration: { LocationConstraint: SOURCE_REGION },
+    }),
+  );
 
   config = parseConfig(`
 sourceRegion: ${SOURCE_REGION}
@@ -440,7 +453,7 @@ drills:
 `);
   deploymentId = deploymentOf(config).id;
   console.log(
-    `seeded moto_server in ${Math.round(performance.now() - seedingStarted)} ms: ${UNPROTECTED_INSTANCES + 3} DB instances, 2 Aurora clusters, 2 KMS keys, a VPC with 2 subnets, a DB subnet group, a security group and an Object Lock bucket`,
+    `seeded moto_server in ${Math.round(performance.now() - seedingStarted)} ms: ${UNPROTECTED_INSTANCES + 3} DB instances, 2 Aurora clusters, 2 KMS keys, a VPC with 2 subnets, a DB subnet group, a security group, an Object Lock bucket and a work bucket`,
   );
 });
 
@@ -509,6 +522,12 @@ describe('the workflows with the aws adapters over moto_server', () => {
       new HeadObjectCommand({ Bucket: BUCKET, Key: `evidence/backups/${day}/orders/backup-emulated.json` }),
     );
     expect(record.ObjectLockMode).toBe('COMPLIANCE');
+    // The run's queue and the timings it kept are work documents: in the
+    // work bucket, none of them under the lock.
+    const work = await reportKeys('work/backups/', WORK_BUCKET);
+    expect(work).toContain('work/backups/timings.json');
+    expect(work.some((key) => key.endsWith('/queue.json'))).toBe(true);
+    expect(await reportKeys('work/')).toEqual([]);
   });
 
   it('run again the same day, the backup makes no second snapshot or copy and reports the day complete', async () => {
@@ -715,10 +734,18 @@ describe('the workflows with the aws adapters over moto_server', () => {
       const password = during.secret?.password ?? 'no password read';
       expect(JSON.stringify(summary).includes(password)).toBe(false);
       const holdingIt: string[] = [];
-      for (const key of await reportKeys('')) {
-        if ((await readText(key)).includes(password)) holdingIt.push(key);
+      for (const bucket of [BUCKET, WORK_BUCKET]) {
+        for (const key of await reportKeys('', bucket)) {
+          if ((await readText(key, bucket)).includes(password)) holdingIt.push(key);
+        }
       }
       expect(holdingIt).toEqual([]);
+      // The verifier's hand-off to the drill report is a work document.
+      expect(
+        (await reportKeys('work/drills/', WORK_BUCKET)).filter((key) => key.endsWith('/verification.json'))
+          .length,
+      ).toBeGreaterThan(0);
+      expect(await reportKeys('work/')).toEqual([]);
     },
   );
 
@@ -826,6 +853,11 @@ describe('the workflows with the aws adapters over moto_server', () => {
     expect(outcome.outcomes.map((row) => `${row.region} ${row.snapshot} ${row.status}`).sort()).toEqual(
       rows.map((row) => `${row} deleted`),
     );
+    // The plan of the run that deleted is a work document, outside the lock.
+    expect(
+      (await reportKeys('work/prunes/', WORK_BUCKET)).filter((key) => key.includes('/prune-emulated-past/')),
+    ).toEqual([expect.stringMatching(/\/plan\.json$/)]);
+    expect(await reportKeys('work/')).toEqual([]);
   });
 });
 

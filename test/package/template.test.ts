@@ -350,6 +350,7 @@ describe('the function bundles', () => {
         RESTORABLE_CONFIG_PATH: String(variables.RESTORABLE_CONFIG_PATH),
         RESTORABLE_STAGE: String(variables.RESTORABLE_STAGE),
         REPORT_BUCKET: 'probe-bucket',
+        WORK_BUCKET: 'probe-work-bucket',
       },
     });
     const result = output
@@ -579,7 +580,7 @@ describe('IAM', () => {
         ...(ownLogs ? ['logs:createlogstream', 'logs:putlogevents'] : []),
         ...(only(`\${ReportsKey.Arn}`) ? ['kms:decrypt', 'kms:generatedatakey'] : []),
         // The run's plan document, and leases whose expiry day is past.
-        ...(only(`\${ReportsBucket.Arn}/work/prunes/*`) ? ['s3:putobject'] : []),
+        ...(only(`\${WorkBucket.Arn}/work/prunes/*`) ? ['s3:putobject'] : []),
         ...(only(`\${ReportsBucket.Arn}/leases/drills/*`) ? ['s3:deleteobject'] : []),
       ]);
       for (const action of statement.actions) {
@@ -655,7 +656,7 @@ describe('IAM', () => {
       ]);
     }
     expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/work/prunes/*`,
+      `\${WorkBucket.Arn}/work/prunes/*`,
     ]);
     expect(allowing(statements, 'kms:Decrypt').flatMap((statement) => statement.resources)).toEqual([
       `\${ReportsKey.Arn}`,
@@ -681,7 +682,7 @@ describe('IAM', () => {
     ).toEqual([
       `\${ReportsBucket.Arn}/evidence/deletions/*`,
       `\${ReportsBucket.Arn}/leases/drills/*`,
-      `\${ReportsBucket.Arn}/work/prunes/*`,
+      `\${WorkBucket.Arn}/work/prunes/*`,
     ]);
     // The intent is written before any delete: the role that deletes can write the log, and nothing else.
     expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
@@ -705,7 +706,7 @@ describe('IAM', () => {
       allowing(statements, 's3:GetObject')
         .flatMap((statement) => statement.resources)
         .sort(),
-    ).toEqual([`\${ReportsBucket.Arn}/evidence/deletions/*`, `\${ReportsBucket.Arn}/work/prunes/*`]);
+    ).toEqual([`\${ReportsBucket.Arn}/evidence/deletions/*`, `\${WorkBucket.Arn}/work/prunes/*`]);
     const listing = allowing(statements, 's3:ListBucket');
     expect(listing).toHaveLength(1);
     for (const statement of listing) {
@@ -748,10 +749,10 @@ describe('IAM', () => {
     expect(rds.every((action) => action.startsWith('rds:Describe'))).toBe(true);
     expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 'rds', 's3']);
     expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/work/backups/*`,
+      `\${WorkBucket.Arn}/work/backups/*`,
     ]);
     expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/work/backups/timings.json`,
+      `\${WorkBucket.Arn}/work/backups/timings.json`,
     ]);
   });
 
@@ -829,9 +830,9 @@ describe('IAM', () => {
       allowing(statements, 's3:PutObject')
         .flatMap((statement) => statement.resources)
         .sort(),
-    ).toEqual([`\${ReportsBucket.Arn}/evidence/backups/*`, `\${ReportsBucket.Arn}/work/backups/*`]);
+    ).toEqual([`\${ReportsBucket.Arn}/evidence/backups/*`, `\${WorkBucket.Arn}/work/backups/*`]);
     expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/work/backups/*`,
+      `\${WorkBucket.Arn}/work/backups/*`,
     ]);
   });
 
@@ -839,10 +840,10 @@ describe('IAM', () => {
     const statements = roleStatements(template, roleOf('summarize-backup-run'));
     expect([...servicesOf(statements)].sort()).toEqual(['kms', 'logs', 's3']);
     expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/work/backups/timings.json`,
+      `\${WorkBucket.Arn}/work/backups/timings.json`,
     ]);
     expect(allowing(statements, 's3:GetObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/work/backups/*`,
+      `\${WorkBucket.Arn}/work/backups/*`,
     ]);
   });
 });
@@ -1148,7 +1149,7 @@ describe('IAM of the restore drills', () => {
         conditionValues(statement, 'StringLike', 'kms:EncryptionContext:SecretARN').length,
       ).toBeGreaterThan(0);
     }
-    expect(s3Grants(statements)).toEqual({ 's3:PutObject': [`\${ReportsBucket.Arn}/work/drills/*`] });
+    expect(s3Grants(statements)).toEqual({ 's3:PutObject': [`\${WorkBucket.Arn}/work/drills/*`] });
     const rds = [...allowedActions(statements)].filter((action) => action.startsWith('rds:'));
     expect(rds.sort()).toEqual(['rds:DescribeDBClusters', 'rds:DescribeDBInstances']);
     for (const action of rds) {
@@ -1186,7 +1187,7 @@ describe('IAM of the restore drills', () => {
   it('lets write-drill-report read drill reports and verification results, and write only drill reports', () => {
     const statements = roleStatements(template, roleOf('write-drill-report'));
     expect(s3Grants(statements)).toEqual({
-      's3:GetObject': [`\${ReportsBucket.Arn}/drills/*`, `\${ReportsBucket.Arn}/work/drills/*`],
+      's3:GetObject': [`\${ReportsBucket.Arn}/drills/*`, `\${WorkBucket.Arn}/work/drills/*`],
       's3:ListBucket': [`\${ReportsBucket.Arn}`],
       's3:PutObject': [`\${ReportsBucket.Arn}/drills/*`],
     });
@@ -1487,7 +1488,7 @@ describe('verify-sandbox network and TLS', () => {
       `arn:\${AWS::Partition}:states:${drillRegion}:\${AWS::AccountId}:execution:\${AWS::StackName}-verify-sandbox-in-region:*`,
     ]);
     expect(allowing(statements, 's3:PutObject').flatMap((statement) => statement.resources)).toEqual([
-      `\${ReportsBucket.Arn}/work/drills/*`,
+      `\${WorkBucket.Arn}/work/drills/*`,
     ]);
     expect([...allowedActions(statements)].sort()).toEqual([
       'kms:GenerateDataKey',
@@ -2433,6 +2434,152 @@ describe('the reports bucket', () => {
 
   it('is named in the stack outputs', () => {
     expect(template.Outputs?.ReportsBucketName?.Value).toEqual({ Ref: 'ReportsBucket' });
+  });
+});
+
+describe('the work bucket', () => {
+  const bucket = (): Record<string, Json> => ({ ...properties(template, 'WorkBucket') });
+
+  /** A role's S3 grants on the work bucket, with the prefixes its listing is confined to. */
+  const workGrants = (name: string) => {
+    const statements = roleStatements(template, roleOf(name)).filter((statement) =>
+      statement.resources.some((arn) => arn.startsWith(`\${WorkBucket`)),
+    );
+    return { ...s3Grants(statements), listedPrefixes: listedPrefixes(statements) };
+  };
+
+  it('has no Object Lock and keeps no versions: a rewritten work document keeps no locked copies', () => {
+    expect(bucket().ObjectLockEnabled).toBeUndefined();
+    expect(bucket().ObjectLockConfiguration).toBeUndefined();
+    expect(bucket().VersioningConfiguration).toBeUndefined();
+  });
+
+  it('encrypts like the reports bucket and blocks public access', () => {
+    expect(bucket().BucketEncryption).toEqual(properties(template, 'ReportsBucket').BucketEncryption);
+    expect(bucket().PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+  });
+
+  it('expires objects well after the longest run, and aborts incomplete uploads', () => {
+    const lifecycle = bucket().LifecycleConfiguration;
+    const rules = isObject(lifecycle) ? asList(lifecycle.Rules).filter(isObject) : [];
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule?.Status).toBe('Enabled');
+    expect(rule?.Prefix ?? rule?.Filter).toBeUndefined();
+    // A backup of 10,000 databases runs for about a week.
+    expect(Number(rule?.ExpirationInDays)).toBeGreaterThanOrEqual(14);
+    expect(Number(rule?.ExpirationInDays)).toBeLessThanOrEqual(90);
+    const abort = rule?.AbortIncompleteMultipartUpload;
+    expect(isObject(abort) ? Number(abort.DaysAfterInitiation) : 0).toBeGreaterThan(0);
+  });
+
+  it('refuses requests without TLS, or with TLS older than 1.2', () => {
+    expect(render(properties(template, 'WorkBucketPolicy').Bucket)).toBe(`\${WorkBucket}`);
+    const denies = policyStatements(template)
+      .filter((located) => located.holder === 'WorkBucketPolicy')
+      .map((located) => located.statement)
+      .filter(
+        (statement) =>
+          statement.Effect === 'Deny' &&
+          statement.Principal === '*' &&
+          statement.actions.includes('s3:*') &&
+          statement.resources.includes(`\${WorkBucket.Arn}`) &&
+          statement.resources.includes(`\${WorkBucket.Arn}/*`),
+      );
+    expect(
+      denies.some((statement) => String(statement.Condition.Bool?.['aws:SecureTransport']) === 'false'),
+    ).toBe(true);
+    expect(
+      denies.some((statement) => String(statement.Condition.NumericLessThan?.['s3:TlsVersion']) === '1.2'),
+    ).toBe(true);
+  });
+
+  it('is named in the stack outputs and in every function environment', () => {
+    expect(template.Outputs?.WorkBucketName?.Value).toEqual({ Ref: 'WorkBucket' });
+    for (const name of HANDLERS) {
+      const environment = lambdaFunction(name)[1].Properties?.Environment;
+      const variables = isObject(environment) && isObject(environment.Variables) ? environment.Variables : {};
+      expect(variables.WORK_BUCKET, name).toEqual({ Ref: 'WorkBucket' });
+    }
+  });
+
+  it('is the only bucket any role reaches work documents in', () => {
+    for (const { holder, statement } of policyStatements(template)) {
+      const inReports = statement.resources.filter((arn) => arn.startsWith(`\${ReportsBucket`));
+      if (inReports.length === 0) continue;
+      for (const arn of inReports) expect(arn, holder).not.toMatch(/\/work\//);
+      for (const prefix of [
+        ...conditionValues(statement, 'StringLike', 's3:prefix'),
+        ...conditionValues(statement, 'StringEquals', 's3:prefix'),
+      ]) {
+        expect(prefix, holder).not.toMatch(/^work/);
+      }
+    }
+  });
+
+  it.each([
+    [
+      'discover-databases',
+      {
+        's3:GetObject': [`\${WorkBucket.Arn}/work/backups/timings.json`],
+        's3:ListBucket': [`\${WorkBucket.Arn}`],
+        's3:PutObject': [`\${WorkBucket.Arn}/work/backups/*`],
+        listedPrefixes: ['work/backups/*'],
+      },
+    ],
+    [
+      'advance-backup',
+      {
+        's3:GetObject': [`\${WorkBucket.Arn}/work/backups/*`],
+        's3:ListBucket': [`\${WorkBucket.Arn}`],
+        's3:PutObject': [`\${WorkBucket.Arn}/work/backups/*`],
+        listedPrefixes: ['work/backups/*'],
+      },
+    ],
+    [
+      'summarize-backup-run',
+      {
+        's3:GetObject': [`\${WorkBucket.Arn}/work/backups/*`],
+        's3:ListBucket': [`\${WorkBucket.Arn}`],
+        's3:PutObject': [`\${WorkBucket.Arn}/work/backups/timings.json`],
+        listedPrefixes: ['work/backups/*'],
+      },
+    ],
+    ['plan-prune', { 's3:PutObject': [`\${WorkBucket.Arn}/work/prunes/*`], listedPrefixes: [] }],
+    ['delete-snapshot', { 's3:GetObject': [`\${WorkBucket.Arn}/work/prunes/*`], listedPrefixes: [] }],
+    ['write-prune-log', { 's3:GetObject': [`\${WorkBucket.Arn}/work/prunes/*`], listedPrefixes: [] }],
+    ['verify-sandbox', { 's3:PutObject': [`\${WorkBucket.Arn}/work/drills/*`], listedPrefixes: [] }],
+    ['write-drill-report', { 's3:GetObject': [`\${WorkBucket.Arn}/work/drills/*`], listedPrefixes: [] }],
+  ])('grants %s its own work documents, and only those, in the work bucket', (name, expected) => {
+    expect(workGrants(name)).toEqual(expected);
+  });
+
+  it('grants no other function anything in the work bucket', () => {
+    const users = new Set(
+      [
+        'discover-databases',
+        'advance-backup',
+        'summarize-backup-run',
+        'plan-prune',
+        'delete-snapshot',
+        'write-prune-log',
+        'verify-sandbox',
+        'write-drill-report',
+        'check-regional-verification',
+      ].map(roleOf),
+    );
+    const holders = policyStatements(template)
+      .filter(
+        ({ kind, statement }) =>
+          kind === 'identity' && statement.resources.some((arn) => arn.startsWith(`\${WorkBucket`)),
+      )
+      .map(({ holder }) => holder);
+    expect(holders.filter((holder) => !users.has(holder))).toEqual([]);
   });
 });
 

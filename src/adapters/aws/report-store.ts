@@ -1,6 +1,8 @@
 // The report store on AWS: one S3 bucket whose encryption (SSE-KMS with the
 // stack's key), versioning and Object Lock are bucket defaults set by the stack
-// (serverless.yml, ReportsBucket).
+// (serverless.yml, ReportsBucket). The work documents' bucket (WorkBucket) is
+// one of these stores too, with the same encryption and neither versioning
+// nor Object Lock (routed-report-store.ts).
 //
 // Integrity both ways:
 // - every PutObject sends the SHA-256 of its body (`ChecksumSHA256`): S3
