@@ -33,6 +33,7 @@ import type { ComplianceReport } from '../domain/compliance-report.ts';
 import type { DrillReport } from '../domain/drill.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { fnv1a } from '../domain/hash.ts';
+import { WORK_DOCUMENT_PREFIX } from '../ports/report-store.ts';
 import { KEY_SEGMENT } from './json-document.ts';
 
 const DAY = '(\\d{4}-\\d{2}-\\d{2})';
@@ -274,7 +275,7 @@ export const isLeaseKeyOf = (key: string, drillId: string) => parseDrillLeaseKey
 // ---------------------------------------------------------------------------
 // Work documents
 
-export const BACKUP_WORK_PREFIX = 'work/backups/';
+export const BACKUP_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}backups/`;
 export const BACKUP_TIMINGS_KEY = `${BACKUP_WORK_PREFIX}timings.json`;
 
 /**
@@ -296,9 +297,9 @@ export const backupQueueKey = (runId: string) => `${backupRunFolder(runId)}queue
 export const backupQueuePageKey = (runId: string, page: number) =>
   `${backupRunFolder(runId)}pages/${page}.json`;
 
-export const PRUNE_WORK_PREFIX = 'work/prunes/';
+export const PRUNE_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}prunes/`;
 export const prunePlanKey = (plan: { runId: string; startedAt: string }) =>
   `${PRUNE_WORK_PREFIX}${dayOf(plan.startedAt)}/${plan.runId}/plan.json`;
 
-export const DRILL_WORK_PREFIX = 'work/drills/';
+export const DRILL_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}drills/`;
 export const verificationKey = (drillId: string) => `${DRILL_WORK_PREFIX}${drillId}/verification.json`;
