@@ -160,6 +160,13 @@ export interface FakeRds {
   disableKmsKey(keyId: string): void;
   /** The most cross-region copies that were in flight into the region at once, since the fake was installed. */
   peakCopiesInFlight(region: string): number;
+  /**
+   * How many stored snapshots the snapshot describes have looked at, since
+   * the fake was installed: what their cost grows with. A describe by id or
+   * by database looks at that database's only; a listing looks at each
+   * snapshot once, however many pages it takes.
+   */
+  snapshotsVisited(): number;
   /** The stored snapshots of a region, as RDS would describe them, without advancing them. */
   snapshots(region: string, kind: Kind): Array<DBSnapshot | DBClusterSnapshot>;
   reset(): void;
@@ -629,6 +636,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       } else {
         snapshots = [...regionStore.snapshots[kind].values()];
       }
+      visit(snapshots);
       if (input.snapshotId !== undefined && input.databaseId !== undefined) {
         const wanted = input.databaseId.toLowerCase();
         snapshots = snapshots.filter((snapshot) => snapshot.databaseId === wanted);
@@ -653,6 +661,11 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
    * made fleet tests quadratic). A listing is dropped after its last page;
    * the oldest go when callers abandon too many half-way.
    */
+  let visited = 0;
+  const visit = <T>(items: T[]): T[] => {
+    visited += items.length;
+    return items;
+  };
   const listings = new Map<number, readonly unknown[]>();
   let lastListing = 0;
   const MAX_OPEN_LISTINGS = 1_000;
@@ -995,6 +1008,10 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       return peakCopies.get(region) ?? 0;
     },
 
+    snapshotsVisited() {
+      return visited;
+    },
+
     snapshots(region, kind) {
       return [...store(region).snapshots[kind].values()].map((snapshot) => describe(region, snapshot));
     },
@@ -1003,6 +1020,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       regions.clear();
       disabledKeys.clear();
       peakCopies.clear();
+      visited = 0;
     },
   };
 
