@@ -300,6 +300,9 @@ export const backupQueuePageKey = (runId: string, page: number) =>
 export const PRUNE_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}prunes/`;
 export const prunePlanKey = (plan: { runId: string; startedAt: string }) =>
   `${PRUNE_WORK_PREFIX}${dayOf(plan.startedAt)}/${plan.runId}/plan.json`;
+/** One deletion batch's slice of the plan, so that a batch reads its own 500 and not the fleet's. */
+export const prunePlanBatchKey = (plan: { runId: string; startedAt: string }, batch: number) =>
+  `${PRUNE_WORK_PREFIX}${dayOf(plan.startedAt)}/${plan.runId}/batches/${String(batch).padStart(5, '0')}.json`;
 
 export const DRILL_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}drills/`;
 export const verificationKey = (drillId: string) => `${DRILL_WORK_PREFIX}${drillId}/verification.json`;

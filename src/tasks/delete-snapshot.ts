@@ -12,8 +12,8 @@ import {
   writeBatchOutcome,
 } from '../reports/deletion-log.ts';
 import { readCurrentLeases } from '../reports/drill-leases.ts';
-import { batchOf, type PlannedDeletionDocument, readPrunePlan } from '../reports/prune-plan.ts';
-import { batchIntentKey } from '../reports/store-layout.ts';
+import { type PlannedDeletionDocument, readPrunePlanBatch } from '../reports/prune-plan.ts';
+import { batchIntentKey, prunePlanKey } from '../reports/store-layout.ts';
 import { defineTask, type TaskDependencies } from '../runtime/task.ts';
 import { isoTime } from './shapes.ts';
 
@@ -213,16 +213,16 @@ export const deleteSnapshotTask = defineTask({
     batches: batchProgress,
   }),
   async run(input, dependencies) {
-    const plan = await readPrunePlan(dependencies.reports, input.plan);
-    if (plan.runId !== input.runId) {
-      throw new InvalidInputError(`${input.plan} is the plan of run ${plan.runId}, not of ${input.runId}`);
+    const planRef = { runId: input.runId, startedAt: input.runStartedAt };
+    if (input.plan !== prunePlanKey(planRef)) {
+      throw new InvalidInputError(`${input.plan} is not the plan of run ${input.runId}`);
     }
     const { batches } = input;
     const result = await deleteBatch(dependencies, {
       runId: input.runId,
       runStartedAt: input.runStartedAt,
       batch: batches.next,
-      deletions: batchOf(plan, batches.next),
+      deletions: await readPrunePlanBatch(dependencies.reports, planRef, batches.next),
     });
     return {
       ...batches,

@@ -28,7 +28,7 @@ import {
 } from '../../../src/reports/evidence.ts';
 import { readManifest } from '../../../src/reports/evidence-manifest.ts';
 import { readStoredDocument } from '../../../src/reports/json-document.ts';
-import { readPrunePlan } from '../../../src/reports/prune-plan.ts';
+import { readPrunePlan, readPrunePlanBatch } from '../../../src/reports/prune-plan.ts';
 import {
   BACKUP_RECORDS_PREFIX,
   BACKUP_TIMINGS_KEY,
@@ -71,6 +71,7 @@ import {
   parseSweepRecordKey,
   pruneLogKey,
   pruneLogsOfDayPrefix,
+  prunePlanBatchKey,
   prunePlanKey,
   SWEEP_RECORDS_PREFIX,
   sweepRecordKey,
@@ -302,6 +303,15 @@ const KINDS: readonly Kind[] = [
     parsed: undefined,
     parse: () => undefined,
     read: readPrunePlan,
+  },
+  {
+    kind: 'prune plan batch',
+    key: prunePlanBatchKey({ runId: 'prune-1', startedAt: STARTED }, 3),
+    expected: 'work/prunes/2026-11-20/prune-1/batches/00003.json',
+    prefixes: [PRUNE_WORK_PREFIX],
+    parsed: undefined,
+    parse: () => undefined,
+    read: (reports) => readPrunePlanBatch(reports, { runId: 'prune-1', startedAt: STARTED }, 3),
   },
   {
     kind: 'verification result',
