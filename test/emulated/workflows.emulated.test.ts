@@ -853,10 +853,10 @@ describe('the workflows with the aws adapters over moto_server', () => {
     expect(outcome.outcomes.map((row) => `${row.region} ${row.snapshot} ${row.status}`).sort()).toEqual(
       rows.map((row) => `${row} deleted`),
     );
-    // The plan of the run that deleted is a work document, outside the lock.
+    // The plan of the run that deleted, and its one batch's slice, are work documents, outside the lock.
     expect(
       (await reportKeys('work/prunes/', WORK_BUCKET)).filter((key) => key.includes('/prune-emulated-past/')),
-    ).toEqual([expect.stringMatching(/\/plan\.json$/)]);
+    ).toEqual([expect.stringMatching(/\/batches\/00000\.json$/), expect.stringMatching(/\/plan\.json$/)]);
     expect(await reportKeys('work/')).toEqual([]);
   });
 });
