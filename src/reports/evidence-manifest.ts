@@ -14,6 +14,11 @@
 // each sealed day's manifest with a listing of the day and reads what the
 // manifest lacks directly (`compliance-evidence.ts`), so nothing is lost.
 //
+// A manifest is a function of the day's evidence alone: two seals that run
+// at once (the daily seal and a report's own, say) write the same bytes for
+// a day, so whichever write lands last, the next day's link still matches.
+// Hence `sealedAt` is when the day closed, not the clock of the seal.
+//
 // Key: `manifestKey` (store-layout.ts).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -116,6 +121,7 @@ export const manifestSchema = z.strictObject({
     error: 'must be 1: this version of restorable reads evidence manifests of schema version 1 only',
   }),
   day: isoDay,
+  /** When the day closed and could be sealed (`isClosedDay`): the same whichever seal wrote it. */
   sealedAt: isoTime,
   /** The manifest of the day before, as it was when this one was sealed; null for the first one. */
   previous: z.strictObject(document).nullable(),
@@ -358,9 +364,9 @@ export async function sealClosedDays(
     const body = await reports.get(manifestKey(lastSealed));
     if (body !== undefined) previous = { path: manifestKey(lastSealed), sha256: digestOf(body) };
   }
-  const sealedAt = options.now.toISOString();
   for (const day of days) {
     const evidence = await readDayEvidence(reports, day, drillKeys.get(day) ?? []);
+    const sealedAt = `${addDays(day, 2)}T00:00:00.000Z`;
     const stored = await writeManifest(reports, { schemaVersion: 1, day, sealedAt, previous, ...evidence });
     previous = { path: stored.key, sha256: stored.sha256 };
   }

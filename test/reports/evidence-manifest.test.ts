@@ -271,6 +271,44 @@ describe('a batch of deletions in the log', () => {
   });
 });
 
+describe('two seals at once', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+
+  it('write the same manifest for a day whenever they run, so the chain holds whichever write lands last', async () => {
+    const early = await fleetWithHistory('2026-11-01', to);
+    const late = await fleetWithHistory('2026-11-01', to);
+    await sealClosedDays(early, {
+      now: new Date(`${addDays(to, 2)}T00:05:00Z`),
+      databases: DATABASES,
+      maxDays: 100,
+    });
+    await sealClosedDays(late, {
+      now: new Date(`${addDays(to, 9)}T17:30:00Z`),
+      databases: DATABASES,
+      maxDays: 100,
+    });
+    for (const day of days('2026-11-01', to)) {
+      expect(Buffer.from(early.objects.get(manifestKey(day)) ?? '').toString()).toBe(
+        Buffer.from(late.objects.get(manifestKey(day)) ?? '').toString(),
+      );
+    }
+  });
+
+  it('leave a chain the next report finds intact', async () => {
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const now = dayAfter(to);
+    await Promise.all([
+      sealClosedDays(reports, { now, databases: DATABASES, maxDays: 100 }),
+      sealClosedDays(reports, { now: new Date(now.getTime() + 60_000), databases: DATABASES, maxDays: 100 }),
+    ]);
+    const run = await reportOn(reports, from, to, now);
+    const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
+    expect(stored.integrity.altered).toEqual([]);
+    expect(run.result.status).toBe('compliant');
+  });
+});
+
 describe('the chain of manifests and reports', () => {
   const to = '2026-11-30';
   const from = '2026-11-21';
