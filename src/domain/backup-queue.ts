@@ -27,6 +27,7 @@
 //   waits, backing off, however long it takes;
 // - a database whose snapshot and copies are all final gets its record.
 import { databaseStatus, firstPoll, nextPoll, type PollState } from './backup.ts';
+import { fnv1a } from './hash.ts';
 
 export type WorkState = 'queued' | 'running' | 'available' | 'failed';
 
@@ -135,7 +136,7 @@ interface RetryRule {
  * retriers the per-database workflow had, by call. An error not named here
  * is the snapshot's or copy's own failure.
  */
-const RETRIES: Readonly<Record<'create' | 'copy' | 'record', Readonly<Record<string, RetryRule>>>> = {
+const RETRIES: Readonly<Record<'create' | 'copy', Readonly<Record<string, RetryRule>>>> = {
   create: {
     ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
     InvalidStateError: { intervalSeconds: 60, maxTries: 10, maxDelaySeconds: 600 },
@@ -144,12 +145,9 @@ const RETRIES: Readonly<Record<'create' | 'copy' | 'record', Readonly<Record<str
     ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
     InvalidStateError: { intervalSeconds: 60, maxTries: 5, maxDelaySeconds: 600 },
   },
-  record: {
-    ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
-  },
 };
 
-/** Any other error of a record's write: the store's, which passes or is a fault to report. */
+/** Any error of a record's write (the store's): throttling passes, a fault is reported after the last try. */
 const RECORD_RETRY: RetryRule = { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 };
 
 /**
@@ -169,16 +167,6 @@ export const PROBE_EVERY_DAYS = 7;
  */
 export const PROBE_SHARE = 0.8;
 
-/** FNV-1a: a stable spread of databases over the days, with no state. */
-function stableHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
-
 /**
  * Whether this run's first check of a database's snapshot (`what`: its
  * source region) or copy (`what`: the copy region) is a probe: once in
@@ -187,7 +175,7 @@ function stableHash(text: string): number {
  */
 export function isProbe(databaseId: string, what: string, now: Date): boolean {
   const day = Math.floor(now.getTime() / 86_400_000);
-  return (stableHash(`${databaseId}/${what}`) + day) % PROBE_EVERY_DAYS === 0;
+  return (Number.parseInt(fnv1a(`${databaseId}/${what}`), 16) + day) % PROBE_EVERY_DAYS === 0;
 }
 export const COPY_LIMIT_ERROR = 'CopyLimitExceededError';
 
@@ -470,15 +458,14 @@ export function applyBackupOutcome(
       if (outcome.type === 'recorded')
         return { ...database, record: { state: 'written', tries: record.tries } };
       if (outcome.type !== 'error') return database;
-      const rule = RETRIES.record[outcome.name] ?? RECORD_RETRY;
       const tries = record.tries + 1;
-      if (rule === undefined || tries > rule.maxTries) {
+      if (tries > RECORD_RETRY.maxTries) {
         return {
           ...database,
           record: { state: 'failed', tries, error: `${outcome.name}: ${outcome.message}` },
         };
       }
-      const delay = Math.min(rule.intervalSeconds * 2 ** (tries - 1), rule.maxDelaySeconds);
+      const delay = Math.min(RECORD_RETRY.intervalSeconds * 2 ** (tries - 1), RECORD_RETRY.maxDelaySeconds);
       return { ...database, record: { state: 'pending', tries, dueAt: at(now, delay) } };
     }
   }

@@ -7,7 +7,7 @@ import type { ReportStore } from '../ports/report-store.ts';
 /** How many store reads a task runs at once. */
 export const STORE_READ_CONCURRENCY = 16;
 
-/** `items.map(run)`, with at most `limit` calls in flight; results in the order of `items`. */
+/** `items.map(run)`, with at most `limit` (at least 1) calls in flight; results in the order of `items`. */
 export async function mapWithConcurrency<Item, Result>(
   items: readonly Item[],
   limit: number,
@@ -22,7 +22,7 @@ export async function mapWithConcurrency<Item, Result>(
       results[index] = await run(items[index] as Item, index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return results;
 }
 

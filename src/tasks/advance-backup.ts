@@ -28,9 +28,9 @@ import { DATABASE_TAG, SOURCE_REGION_TAG } from '../domain/tags.ts';
 import type { DatabaseRef, RdsPort, Snapshot } from '../ports/rds.ts';
 import { type BackupQueue, readBackupQueue, writeBackupQueue } from '../reports/backup-queue.ts';
 import { writeBackupRecord } from '../reports/evidence.ts';
+import { mapWithConcurrency } from '../reports/store-reads.ts';
 import { defineTask, type TaskDependencies } from '../runtime/task.ts';
 import { readPages, writePages } from './backup-queue-store.ts';
-import { mapWithConcurrency } from './concurrency.ts';
 
 /**
  * A step stops starting new passes after this long, well inside the

@@ -12,7 +12,7 @@ import {
   writeBackupQueue,
   writeBackupQueuePage,
 } from '../reports/backup-queue.ts';
-import { mapWithConcurrency } from './concurrency.ts';
+import { mapWithConcurrency } from '../reports/store-reads.ts';
 
 /** Store calls in flight at once when a step reads or writes pages. */
 const PAGE_CONCURRENCY = 8;

@@ -3,7 +3,6 @@
 // over it without a cloud: the databases and snapshots of a fake RDS, and a
 // report store that counts its reads. Shared by the report's tests and the
 // compliance benchmark.
-import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../../src/config/schema.ts';
 import { deploymentOf } from '../../src/domain/deployment.ts';
@@ -23,6 +22,9 @@ import { writeBackupRecord, writePruneLog, writeSweepRecord } from '../../src/re
 import { drillReportKeys } from '../../src/reports/store-layout.ts';
 import type { TaskDependencies } from '../../src/runtime/task.ts';
 import { passingDrill } from '../reports/fixtures.ts';
+import { CountingReportStore } from './memory-report-store.ts';
+
+export { CountingReportStore };
 
 export const SOURCE_REGION = 'eu-west-1';
 export const COPY_REGION = 'eu-central-1';
@@ -34,54 +36,6 @@ const dayNumber = (day: string) => Math.round(Date.parse(`${day}T00:00:00Z`) / D
 
 export const databaseIds = (count: number) =>
   Array.from({ length: count }, (_, index) => `db${String(index).padStart(5, '0')}`);
-
-/** A report store in memory that counts reads (gets and lists) and how many are in flight at once. */
-export class CountingReportStore implements ReportStore {
-  readonly objects = new Map<string, Uint8Array>();
-  gets = 0;
-  lists = 0;
-  inFlight = 0;
-  maxInFlight = 0;
-
-  get reads(): number {
-    return this.gets + this.lists;
-  }
-
-  resetCounts(): void {
-    this.gets = 0;
-    this.lists = 0;
-    this.maxInFlight = 0;
-  }
-
-  async put(key: string, body: string | Uint8Array): Promise<StoredObject> {
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    this.objects.set(key, bytes);
-    return { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: `memory://${key}` };
-  }
-
-  async get(key: string): Promise<Uint8Array | undefined> {
-    this.gets += 1;
-    return this.#inFlight(() => this.objects.get(key));
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    this.lists += 1;
-    return this.#inFlight(() => [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort());
-  }
-
-  async delete(key: string): Promise<void> {
-    this.objects.delete(key);
-  }
-
-  /** A read takes a turn of the event loop, as a network read does, so concurrent reads overlap. */
-  async #inFlight<T>(read: () => T): Promise<T> {
-    this.inFlight += 1;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    await new Promise((resolve) => setImmediate(resolve));
-    this.inFlight -= 1;
-    return read();
-  }
-}
 
 /** A store that keeps what is put, to capture what a serialiser writes. */
 class CapturingStore implements ReportStore {

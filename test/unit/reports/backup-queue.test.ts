@@ -1,24 +1,9 @@
 // Where a backup run's work documents live, and how they read back.
 import { describe, expect, it } from 'vitest';
 import { CorruptEvidenceError } from '../../../src/domain/errors.ts';
-import type { ReportStore } from '../../../src/ports/report-store.ts';
 import { readBackupQueuePage, writeBackupQueuePage } from '../../../src/reports/backup-queue.ts';
 import { backupQueueKey, backupQueuePageKey } from '../../../src/reports/store-layout.ts';
-
-function memoryStore(): ReportStore {
-  const stored = new Map<string, Uint8Array>();
-  return {
-    put: async (key, body) => {
-      stored.set(key, typeof body === 'string' ? Buffer.from(body) : body);
-      return { key, sha256: '', location: key };
-    },
-    get: async (key) => stored.get(key),
-    list: async (prefix) => [...stored.keys()].filter((key) => key.startsWith(prefix)).sort(),
-    delete: async (key) => {
-      stored.delete(key);
-    },
-  };
-}
+import { CountingReportStore } from '../../support/memory-report-store.ts';
 
 describe("a backup run's work documents", () => {
   it('live under work/backups/<run>/', () => {
@@ -35,7 +20,7 @@ describe("a backup run's work documents", () => {
   });
 
   it('read a page back only as the page it was asked for: one holding another page is corrupt', async () => {
-    const reports = memoryStore();
+    const reports = new CountingReportStore();
     await writeBackupQueuePage(reports, { schemaVersion: 1, runId: 'backup-1', page: 0, databases: [] });
     const page = await reports.get(backupQueuePageKey('backup-1', 0));
     await reports.put(backupQueuePageKey('backup-1', 1), page ?? new Uint8Array(), 'application/json');

@@ -78,21 +78,7 @@ import {
   sweepRecordsOfDayPrefix,
   verificationKey,
 } from '../../../src/reports/store-layout.ts';
-
-function memoryStore(): ReportStore {
-  const stored = new Map<string, Uint8Array>();
-  return {
-    put: async (key, body) => {
-      stored.set(key, typeof body === 'string' ? Buffer.from(body) : body);
-      return { key, sha256: '', location: key };
-    },
-    get: async (key) => stored.get(key),
-    list: async (prefix) => [...stored.keys()].filter((key) => key.startsWith(prefix)).sort(),
-    delete: async (key) => {
-      stored.delete(key);
-    },
-  };
-}
+import { CountingReportStore } from '../../support/memory-report-store.ts';
 
 const STARTED = '2026-11-20T02:00:00.000Z';
 const NOW = new Date('2026-11-20T05:00:00Z');
@@ -346,7 +332,7 @@ describe('the report store layout', () => {
     });
 
     it('stored in any other shape, is corrupt evidence naming its key', async () => {
-      const reports = memoryStore();
+      const reports = new CountingReportStore();
       await reports.put(key, `${JSON.stringify({ schemaVersion: 2 })}\n`, 'application/json');
 
       const error = await read(reports, key).then(

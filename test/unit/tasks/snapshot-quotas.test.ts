@@ -7,13 +7,13 @@ import { deploymentOf } from '../../../src/domain/deployment.ts';
 import { CloudServiceError, ThrottlingError } from '../../../src/domain/errors.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
 import type { Database, RdsPort, Snapshot, SnapshotQuota } from '../../../src/ports/rds.ts';
-import type { ReportStore } from '../../../src/ports/report-store.ts';
 import { readBackupQueue } from '../../../src/reports/backup-queue.ts';
 import { invokeTask, type TaskDependencies } from '../../../src/runtime/task.ts';
 import { readAllDatabases } from '../../../src/tasks/backup-queue-store.ts';
 import { discoverDatabasesTask } from '../../../src/tasks/discover-databases.ts';
 import { planPruneTask } from '../../../src/tasks/plan-prune.ts';
 import { summarizeBackupRunTask } from '../../../src/tasks/summarize-backup-run.ts';
+import { CountingReportStore } from '../../support/memory-report-store.ts';
 
 const SOURCE = 'eu-west-1';
 const COPY = 'eu-central-1';
@@ -68,18 +68,7 @@ interface RegionStub {
 }
 
 /** The report store, in memory: the discovery writes the run's queue there, and the summary reads it. */
-const stored = new Map<string, Uint8Array>();
-const reports: ReportStore = {
-  put: async (key, body) => {
-    stored.set(key, typeof body === 'string' ? Buffer.from(body) : body);
-    return { key, sha256: '', location: key };
-  },
-  get: async (key) => stored.get(key),
-  list: async (prefix) => [...stored.keys()].filter((key) => key.startsWith(prefix)).sort(),
-  delete: async (key) => {
-    stored.delete(key);
-  },
-};
+const reports = new CountingReportStore();
 
 function dependencies(regions: Record<string, RegionStub>): TaskDependencies {
   const port = (region: string): RdsPort => {
