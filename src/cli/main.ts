@@ -17,8 +17,9 @@ import { runPruneCommand } from './commands/prune.ts';
 import { runReportCommand } from './commands/report.ts';
 import { runStatusCommand } from './commands/status.ts';
 import { runSweepCommand } from './commands/sweep.ts';
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './errors.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { Output } from './output.ts';
+import { packageVersion } from './version.ts';
 
 /** What every command receives: validated flags, the configuration, the clock and where to write. */
 export interface CommandContext {
@@ -45,6 +46,13 @@ const RUN_COMMAND: Readonly<Record<CommandName, (context: CommandContext) => Pro
 };
 
 export async function main(argv: readonly string[], output?: Output): Promise<number> {
+  // Before the command line is parsed: it names no command and needs no
+  // configuration. Scripts read it, so it goes to stdout, where Output sends
+  // only --json results.
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return EXIT_OK;
+  }
   const json = argv.includes('--json');
   const out = output ?? new Output(json);
   try {
