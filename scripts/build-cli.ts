@@ -31,10 +31,10 @@ export function runtimeDependencies(root: string = ROOT): string[] {
 }
 
 /**
- * The packages bundled from node_modules. Every one is imported at run time
- * but missing from `dependencies`: the checkout has it (as a dev dependency
- * or a transitive one), an install does not, and an install must not get a
- * private copy of it inside the bundle either.
+ * The packages bundled from node_modules: one the code imports without
+ * declaring it in `dependencies` (the checkout has it as a dev or transitive
+ * dependency, an install need not), and what that one imports. The build
+ * refuses them rather than ship private copies beside the installed ones.
  */
 export function bundledPackages(metafile: Metafile): string[] {
   const packages = Object.keys(metafile.inputs)
@@ -71,7 +71,7 @@ export async function buildCli(): Promise<CliBuild> {
   const stray = bundledPackages(result.metafile);
   if (stray.length > 0) {
     throw new Error(
-      `the command imports ${stray.join(', ')}, not in package.json's dependencies: an install would not have ${stray.length === 1 ? 'it' : 'them'}`,
+      `the command would bundle ${stray.join(', ')} from node_modules: add the package it imports to package.json's dependencies, which an install has`,
     );
   }
   return { file: CLI_DIST, bytes: statSync(CLI_DIST).size };
