@@ -14,6 +14,7 @@
 // its Catch blocks say.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -26,7 +27,8 @@ const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_REGION = 'local';
 
 export function workflowPath(name: string): string {
-  return new URL(`../../workflows/${name}.asl.json`, import.meta.url).pathname;
+  // A URL's pathname keeps its escapes (a space is %20): only the file path names the file.
+  return fileURLToPath(new URL(`../../workflows/${name}.asl.json`, import.meta.url));
 }
 
 export const localFunctionArn = (task: AnyTask) =>

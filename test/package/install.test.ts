@@ -125,7 +125,9 @@ let command: string;
 let tarballFiles: string[];
 
 beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'restorable-install-'));
+  // A space in the path, as in many home and application folders: the
+  // command finds its files by URL, which spells it %20.
+  workDir = await mkdtemp(join(tmpdir(), 'restorable install-'));
   const packed = join(workDir, 'packed');
   consumer = join(workDir, 'consumer');
   await mkdir(packed);
