@@ -40,14 +40,20 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
   readonly devDependencies: Readonly<Record<string, string>>;
 };
 
+/** The npm settings the nested npm keeps: where its configuration and its cache are. */
+const KEPT_NPM_SETTINGS = new Set(['npm_config_cache', 'npm_config_userconfig', 'npm_config_globalconfig']);
+
 /**
  * The environment of every command here: the pinned Node first on the PATH
  * (npm, and the command's `#!/usr/bin/env node`, run on it), and none of the
- * `npm_*` variables of the `npm test` that runs this file, which would point
- * the nested npm back at the checkout (npm_config_local_prefix).
+ * other `npm_*` variables of the `npm test` that runs this file, which would
+ * point the nested npm back at the checkout (npm_config_local_prefix).
  */
 function environment(): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_'));
+  const inherited = Object.entries(process.env).filter(([name]) => {
+    const lower = name.toLowerCase();
+    return !lower.startsWith('npm_') || KEPT_NPM_SETTINGS.has(lower);
+  });
   return {
     ...Object.fromEntries(inherited),
     PATH: [join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
