@@ -131,8 +131,8 @@ let command: string;
 let tarballFiles: string[];
 
 beforeAll(async () => {
-  // A space in the path, as in many home and application folders: the
-  // command finds its files by URL, which spells it %20.
+  // A space in the path, as in many home and application folders: a URL
+  // spells it %20, and the command must find its files by their paths.
   workDir = await mkdtemp(join(tmpdir(), 'restorable install-'));
   const packed = join(workDir, 'packed');
   consumer = join(workDir, 'consumer');
