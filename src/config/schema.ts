@@ -1,9 +1,20 @@
 // The configuration file's schema: the single source of its TypeScript types
 // and of the configuration reference in the README (`npm run docs:config`).
 import { z } from 'zod';
+import {
+  arnRegionProblem,
+  KMS_KEY_PATTERN,
+  partitionOf,
+  REGION_PATTERN,
+  SNS_TOPIC_ARN_PATTERN,
+} from '../domain/aws-partition.ts';
 import { DEFAULT_STAGE } from '../domain/deployment.ts';
 import { steadyDeletionShare } from '../domain/prune.ts';
-import { longestScheduleGapHours } from '../domain/schedule.ts';
+import {
+  longestScheduleGapHours,
+  SCHEDULE_EXPRESSION_PATTERN,
+  scheduleExpressionProblem,
+} from '../domain/schedule.ts';
 
 /**
  * The most drills one run may hold: each drill's outcome in the run's state
@@ -12,7 +23,9 @@ import { longestScheduleGapHours } from '../domain/schedule.ts';
  */
 export const MAX_DRILLS_PER_RUN = 100;
 
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
+const region = z
+  .string()
+  .regex(new RegExp(REGION_PATTERN), 'must be an AWS region name such as eu-west-1 or us-gov-west-1');
 
 const identifier = z
   .string()
@@ -21,18 +34,55 @@ const identifier = z
     'must start with a letter and hold only letters, digits and hyphens (at most 63)',
   );
 
-/** EventBridge Scheduler expression: cron(...) with six fields, or rate(...). */
-const scheduleExpression = z
+/**
+ * EventBridge Scheduler expression: cron(...) with six fields, or rate(...).
+ * The pattern is the whole grammar (domain/schedule.ts), so an editor checking
+ * the published JSON Schema refuses what the loader refuses; the message says
+ * which field is wrong.
+ */
+const scheduleExpression = z.string().regex(new RegExp(SCHEDULE_EXPRESSION_PATTERN), {
+  error: (issue) =>
+    scheduleExpressionProblem(String(issue.input)) ??
+    'must be an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(1 hour)',
+});
+
+/**
+ * An IANA time zone name, as EventBridge Scheduler takes it: the shape of a
+ * name (which the published JSON Schema checks), known to this runtime's time
+ * zone database (which JSON Schema cannot check), in the database's own case.
+ * UTC offsets such as +01:00, which JavaScript also takes, are refused.
+ */
+const timeZone = z
   .string()
   .regex(
-    /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
-    'must be an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(1 hour)',
-  );
+    /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/,
+    'is not an IANA time zone name such as Europe/Paris or UTC',
+  )
+  .superRefine((name, context) => {
+    let canonical: string;
+    try {
+      canonical = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      context.addIssue({
+        code: 'custom',
+        message: `${name} is not an IANA time zone such as Europe/Paris or UTC`,
+      });
+      return;
+    }
+    if (canonical !== name && canonical.toLowerCase() === name.toLowerCase()) {
+      context.addIssue({ code: 'custom', message: `${name} is written ${canonical}` });
+    }
+  });
 
 const copyRegion = z
   .object({
     region: region.describe('Region that receives a copy of every snapshot.'),
-    kmsKeyId: z.string().min(1).describe('KMS key (ARN or alias) of that region that encrypts the copies.'),
+    kmsKeyId: z
+      .string()
+      .regex(new RegExp(KMS_KEY_PATTERN), 'must be a KMS key id, alias/<name>, or the ARN of either')
+      .describe(
+        'KMS key (key id, alias/<name>, or the ARN of either) of that region that encrypts the copies.',
+      ),
   })
   .strict();
 
@@ -80,7 +130,7 @@ const retention = z
 
 const schedules = z
   .object({
-    timezone: z.string().min(1).default('UTC').describe('Time zone of the schedules (IANA name).'),
+    timezone: timeZone.default('UTC').describe('Time zone of the schedules (IANA name).'),
     backup: scheduleExpression.default('cron(0 2 * * ? *)').describe('When the daily backup runs.'),
     prune: scheduleExpression.default('cron(0 4 * * ? *)').describe('When the prune runs: after the backup.'),
     drill: scheduleExpression
@@ -317,7 +367,14 @@ const drills = z
 
 const alerts = z
   .object({
-    topicArn: z.string().startsWith('arn:aws:sns:').optional().describe('Existing SNS topic for alerts.'),
+    topicArn: z
+      .string()
+      .regex(
+        new RegExp(SNS_TOPIC_ARN_PATTERN),
+        'must be the ARN of an SNS topic: arn:<partition>:sns:<region>:<account>:<name>',
+      )
+      .optional()
+      .describe('Existing SNS topic for alerts.'),
     email: z.email().optional().describe('Subscribed to the alert topic the stack creates.'),
   })
   .strict();
@@ -379,6 +436,35 @@ function checkDrillSchedule(
   }
 }
 
+/**
+ * Alerts go to the given topic from the state machines and the alarms of the
+ * stack: CloudWatch alarms notify topics of their own region only, and the
+ * alert states publish no message group id, which a FIFO topic requires.
+ */
+function checkAlertTopic(
+  alerts: { topicArn?: string | undefined },
+  stackRegion: string,
+  context: z.RefinementCtx,
+): void {
+  if (alerts.topicArn === undefined) return;
+  const problem = arnRegionProblem(alerts.topicArn, stackRegion, `the stack region ${stackRegion}`);
+  if (problem !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['alerts', 'topicArn'],
+      message: `${alerts.topicArn} ${problem}: the stack's alarms notify a topic of their own region only`,
+    });
+  }
+  if (alerts.topicArn.endsWith('.fifo')) {
+    context.addIssue({
+      code: 'custom',
+      path: ['alerts', 'topicArn'],
+      message:
+        'is a FIFO topic, which needs a message group id that alerts do not carry: use a standard topic',
+    });
+  }
+}
+
 export const configSchema = z
   .object({
     sourceRegion: region.describe('Region of the protected databases.'),
@@ -400,7 +486,23 @@ export const configSchema = z
   .strict()
   .superRefine((config, context) => {
     const seen = new Set<string>();
+    const partition = partitionOf(config.sourceRegion);
     config.copyRegions.forEach((copy, index) => {
+      if (partitionOf(copy.region) !== partition) {
+        context.addIssue({
+          code: 'custom',
+          path: ['copyRegions', index, 'region'],
+          message: `${copy.region} is in partition ${partitionOf(copy.region)}, and sourceRegion ${config.sourceRegion} in ${partition}: snapshots are copied within a partition only`,
+        });
+      }
+      const keyProblem = arnRegionProblem(copy.kmsKeyId, copy.region, `its copy region ${copy.region}`);
+      if (keyProblem !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['copyRegions', index, 'kmsKeyId'],
+          message: `${copy.kmsKeyId} ${keyProblem}: a copy is encrypted with a key of its own region`,
+        });
+      }
       if (copy.region === config.sourceRegion) {
         context.addIssue({
           code: 'custom',
@@ -426,6 +528,15 @@ export const configSchema = z
       });
     }
     checkDrillSchedule(config.schedules.drill, config.drills, context);
+    const stackRegion = config.aws.region ?? config.sourceRegion;
+    if (partitionOf(stackRegion) !== partition) {
+      context.addIssue({
+        code: 'custom',
+        path: ['aws', 'region'],
+        message: `${stackRegion} is in partition ${partitionOf(stackRegion)}, and sourceRegion ${config.sourceRegion} in ${partition}: a stack reaches its databases within its partition only`,
+      });
+    }
+    checkAlertTopic(config.alerts, stackRegion, context);
     const share = config.retention.maxDeletionShare;
     const steadyShare = steadyDeletionShare(config.retention.days);
     if (share !== 'auto' && share <= steadyShare) {
