@@ -102,6 +102,15 @@ const selection = z
   .strict()
   .refine((value) => Object.keys(value.tags).length > 0 || value.ids.length > 0, {
     message: 'must name at least one tag or one database id, or nothing would be protected',
+  })
+  // The same rule for the published JSON Schema, which holds no refinement
+  // (metadata is not carried over by describe(): the description is set here).
+  .meta({
+    description: 'Which databases are protected: by tags, by ids, or both.',
+    anyOf: [
+      { required: ['tags'], properties: { tags: { type: 'object', minProperties: 1 } } },
+      { required: ['ids'], properties: { ids: { type: 'array', minItems: 1 } } },
+    ],
   });
 
 const retention = z
@@ -285,7 +294,7 @@ export const drillAssertion = z
       })
       .strict()
       .refine((value) => Object.keys(value).length > 0, { message: 'must set min, max or equals' })
-      .describe('Bounds on the value: min, max and/or equals.'),
+      .meta({ description: 'Bounds on the value: min, max and/or equals.', minProperties: 1 }),
   })
   .strict();
 
@@ -369,10 +378,12 @@ const alerts = z
   .object({
     topicArn: z
       .string()
-      .regex(
-        new RegExp(SNS_TOPIC_ARN_PATTERN),
-        'must be the ARN of an SNS topic: arn:<partition>:sns:<region>:<account>:<name>',
-      )
+      .regex(new RegExp(SNS_TOPIC_ARN_PATTERN), {
+        error: (issue) =>
+          String(issue.input).endsWith('.fifo')
+            ? 'is a FIFO topic, which needs a message group id that alerts do not carry: use a standard topic'
+            : 'must be the ARN of an SNS topic: arn:<partition>:sns:<region>:<account>:<name>',
+      })
       .optional()
       .describe('Existing SNS topic for alerts.'),
     email: z.email().optional().describe('Subscribed to the alert topic the stack creates.'),
@@ -436,11 +447,7 @@ function checkDrillSchedule(
   }
 }
 
-/**
- * Alerts go to the given topic from the state machines and the alarms of the
- * stack: CloudWatch alarms notify topics of their own region only, and the
- * alert states publish no message group id, which a FIFO topic requires.
- */
+/** Alerts go to the given topic from the alarms of the stack, which notify topics of their own region only. */
 function checkAlertTopic(
   alerts: { topicArn?: string | undefined },
   stackRegion: string,
@@ -455,21 +462,13 @@ function checkAlertTopic(
       message: `${alerts.topicArn} ${problem}: the stack's alarms notify a topic of their own region only`,
     });
   }
-  if (alerts.topicArn.endsWith('.fifo')) {
-    context.addIssue({
-      code: 'custom',
-      path: ['alerts', 'topicArn'],
-      message:
-        'is a FIFO topic, which needs a message group id that alerts do not carry: use a standard topic',
-    });
-  }
 }
 
 export const configSchema = z
   .object({
     sourceRegion: region.describe('Region of the protected databases.'),
     copyRegions: z.array(copyRegion).min(1).describe('Regions that keep a copy of every snapshot.'),
-    selection: selection.describe('Which databases are protected: by tags, by ids, or both.'),
+    selection,
     retention: retention.prefault({}),
     schedules: schedules.prefault({}),
     backup: backup.prefault({}),

@@ -35,11 +35,12 @@ const REGION = REGION_PATTERN.slice(1, -1);
 const ACCOUNT = '\\d{12}';
 
 /**
- * An SNS topic's ARN, `arn:<partition>:sns:<region>:<account>:<name>`: a
- * name of 1 to 256 letters, digits, hyphens and underscores (a FIFO topic's
- * ends in `.fifo`).
+ * A standard SNS topic's ARN, `arn:<partition>:sns:<region>:<account>:<name>`:
+ * a name of 1 to 256 letters, digits, hyphens and underscores. A FIFO topic
+ * (whose name ends in `.fifo`) is not one: it takes only messages with a
+ * message group id, which alerts do not carry.
  */
-export const SNS_TOPIC_ARN_PATTERN = `^arn:(?:${PARTITION}):sns:${REGION}:${ACCOUNT}:[A-Za-z0-9_-]{1,256}(?:\\.fifo)?$`;
+export const SNS_TOPIC_ARN_PATTERN = `^arn:(?:${PARTITION}):sns:${REGION}:${ACCOUNT}:[A-Za-z0-9_-]{1,256}$`;
 
 /**
  * A KMS key as RDS takes it: a key id (a UUID, or `mrk-` and 32 hex digits for
