@@ -9,6 +9,7 @@ import {
   SNS_TOPIC_ARN_PATTERN,
 } from '../domain/aws-partition.ts';
 import { DEFAULT_STAGE } from '../domain/deployment.ts';
+import { nearestClause, unknownDrillSettings } from '../domain/drill-settings.ts';
 import { steadyDeletionShare } from '../domain/prune.ts';
 import {
   longestScheduleGapHours,
@@ -536,6 +537,21 @@ export const configSchema = z
       });
     }
     checkAlertTopic(config.alerts, stackRegion, context);
+    // Selected by ids alone, the protected databases are among those ids: a
+    // key outside them can never apply. Selected by tags too, which databases
+    // are protected is known only from RDS, when drills are planned.
+    if (Object.keys(config.selection.tags).length === 0) {
+      for (const unknown of unknownDrillSettings(
+        Object.keys(config.drills.databases),
+        config.selection.ids,
+      )) {
+        context.addIssue({
+          code: 'custom',
+          path: ['drills', 'databases', unknown.key],
+          message: `names no protected database: the selection protects ${config.selection.ids.join(', ')} by id ${nearestClause(unknown)}`,
+        });
+      }
+    }
     const share = config.retention.maxDeletionShare;
     const steadyShare = steadyDeletionShare(config.retention.days);
     if (share !== 'auto' && share <= steadyShare) {

@@ -273,6 +273,29 @@ sandbox:
     });
   });
 
+  describe('drill settings by database id', () => {
+    const byIds = minimal.replace('tags: { backup: daily }', 'ids: [orders, billing]');
+
+    it('refuses a key that selection.ids does not protect when the selection is by ids alone, naming the nearest id', () => {
+      expectConfigError(
+        `${byIds}drills: { databases: { ordres: { rtoTargetMinutes: 10 } } }\n`,
+        'drills.databases.ordres: names no protected database: the selection protects orders, billing by id (nearest: orders)',
+      );
+    });
+
+    it('takes the keys of the databases selection.ids protects', () => {
+      expect(
+        Object.keys(parseConfig(`${byIds}drills: { databases: { billing: {} } }\n`).drills.databases),
+      ).toEqual(['billing']);
+    });
+
+    it('leaves a key to the drill planner when tags select databases too: which exist is known only then', () => {
+      expect(
+        Object.keys(parseConfig(`${minimal}drills: { databases: { ordres: {} } }\n`).drills.databases),
+      ).toEqual(['ordres']);
+    });
+  });
+
   it('names a missing file', () => {
     expect(() => loadConfig('/nonexistent/restorable.yml')).toThrow(
       /cannot read configuration file \/nonexistent/,
