@@ -386,8 +386,13 @@ const alerts = z
             : 'must be the ARN of an SNS topic: arn:<partition>:sns:<region>:<account>:<name>',
       })
       .optional()
-      .describe('Existing SNS topic for alerts.'),
-    email: z.email().optional().describe('Subscribed to the alert topic the stack creates.'),
+      .describe(
+        "AWS: an existing standard SNS topic of the stack region that alerts go to (the workflows' alerts and the alarms), instead of a topic the stack creates.",
+      ),
+    email: z
+      .email()
+      .optional()
+      .describe('AWS: subscribed to the alert topic the stack creates (not with alerts.topicArn).'),
   })
   .strict();
 
@@ -448,13 +453,24 @@ function checkDrillSchedule(
   }
 }
 
-/** Alerts go to the given topic from the alarms of the stack, which notify topics of their own region only. */
+/**
+ * An existing topic replaces the stack's own: the stack's alarms notify it,
+ * and they notify topics of their own region only. The stack then creates no
+ * topic that alerts.email could subscribe to.
+ */
 function checkAlertTopic(
-  alerts: { topicArn?: string | undefined },
+  alerts: { topicArn?: string | undefined; email?: string | undefined },
   stackRegion: string,
   context: z.RefinementCtx,
 ): void {
   if (alerts.topicArn === undefined) return;
+  if (alerts.email !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['alerts', 'email'],
+      message: `subscribes to the topic the stack creates, and with alerts.topicArn it creates none: subscribe ${alerts.email} to ${alerts.topicArn} where that topic is managed, or leave out alerts.topicArn`,
+    });
+  }
   const problem = arnRegionProblem(alerts.topicArn, stackRegion, `the stack region ${stackRegion}`);
   if (problem !== undefined) {
     context.addIssue({

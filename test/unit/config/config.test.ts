@@ -263,6 +263,18 @@ sandbox:
         'must be a KMS key id, alias/<name>, or the ARN of either',
       ],
       [
+        'a FIFO topic',
+        `${minimal}alerts: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops.fifo' }\n`,
+        'alerts.topicArn',
+        'is a FIFO topic',
+      ],
+      [
+        'an address to subscribe with an existing topic, which the stack does not create',
+        `${minimal}alerts: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', email: ops@example.com }\n`,
+        'alerts.email',
+        'with alerts.topicArn it creates none',
+      ],
+      [
         'a copy region of another partition',
         minimal.replace('region: eu-central-1', 'region: cn-north-1'),
         'copyRegions.0.region',

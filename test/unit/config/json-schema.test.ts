@@ -193,6 +193,14 @@ local: { stateDir: /tmp/restorable }
       `${minimal}alerts: { topicArn: 'arn:aws:sns:us-east-1:123456789012:ops' }\n`,
     ],
     ['a time zone the time zone database does not know', `${minimal}schedules: { timezone: Mars/Olympus }\n`],
+    [
+      'an address to subscribe with an existing topic',
+      `${minimal}alerts: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', email: ops@example.com }\n`,
+    ],
+    [
+      'drill settings of a database that the selection by ids does not name',
+      `${minimal.replace('tags: { backup: daily }', 'ids: [orders]')}drills: { databases: { ordres: {} } }\n`,
+    ],
     ['a drill region that holds no snapshot', `${minimal}drills: { region: us-east-1 }\n`],
     [
       'a drill schedule further apart than the drill interval',
