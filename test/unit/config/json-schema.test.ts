@@ -27,6 +27,8 @@ const shipped = [
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats(ajv);
+// The YAML language server's message for a pattern: an annotation to ajv.
+ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
 const validate = ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')));
 
 /** What an editor would underline: each error's path and message. */
