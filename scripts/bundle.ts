@@ -68,12 +68,21 @@ export const RDS_CA_BUNDLE_PACKAGED = 'dist/rds-ca-bundle.pem';
 
 /** A string CloudFormation substitutes `${AWS::AccountId}`-style references in. */
 export type CfnString = string | { readonly 'Fn::Sub': string };
+/** A resource's ARN: a literal or substituted string, or a reference to a resource of the stack. */
+export type CfnArn =
+  | CfnString
+  | { readonly Ref: string }
+  | { readonly 'Fn::GetAtt': readonly [string, string] };
+/** `Fn::If`: the first value when the named condition holds, else the second. */
+export interface CfnIf<T> {
+  readonly 'Fn::If': readonly [string, T, T | { readonly Ref: 'AWS::NoValue' }];
+}
 
 export interface IamStatement {
   readonly Sid: string;
   readonly Effect: 'Allow';
   readonly Action: readonly string[];
-  readonly Resource: CfnString | readonly CfnString[];
+  readonly Resource: CfnArn | readonly CfnString[];
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, CfnString | readonly CfnString[]>>>>;
 }
 
@@ -97,6 +106,20 @@ export interface StackSettings {
   readonly schedules: Config['schedules'];
   /** Empty when no address is configured: a CloudFormation condition skips the subscription then. */
   readonly alertEmail: string;
+  /**
+   * alerts.topicArn, or empty: the stack then creates its own alert topic and
+   * its key (a CloudFormation condition creates them only then).
+   */
+  readonly alertTopicArn: string;
+  /**
+   * Where alerts go, from the workflows and the alarms: the stack's own topic
+   * when it creates one (condition CreatesAlertTopic), else the configured
+   * one. Written as an Fn::If on that condition, so that no reference to the
+   * stack's topic stands outside it.
+   */
+  readonly alertTopic: CfnIf<CfnArn>;
+  /** What a workflow that alerts needs to publish to the encrypted alert topic, on the same condition. */
+  readonly alertKeyStatement: CfnIf<IamStatement>;
   /** kms:CreateGrant and kms:DescribeKey on each copy region's key, for the advance-backup role. */
   readonly copyKeyStatements: readonly IamStatement[];
   /** The tool's own DB snapshots (`restorable-*`) in each of the snapshotRegions: what the prune may delete. */
@@ -455,6 +478,50 @@ export function shipRdsCaBundle(source: string, destination: string): boolean {
   return true;
 }
 
+/**
+ * Publishing to an SSE-encrypted topic takes kms:GenerateDataKey and
+ * kms:Decrypt on its key. The stack's own topic is encrypted with the
+ * stack's key. The key of an existing topic is not known here: the
+ * statement allows any key, used through SNS of the stack region for that
+ * topic only (SNS names the topic in the encryption context); the key's
+ * policy decides whether it may be used at all.
+ */
+export function alertKeyStatement(topicArn: string | undefined, region: string): IamStatement {
+  const action = ['kms:GenerateDataKey', 'kms:Decrypt'];
+  if (topicArn === undefined) {
+    return {
+      Sid: 'EncryptAlerts',
+      Effect: 'Allow',
+      Action: action,
+      Resource: { 'Fn::GetAtt': ['AlertsKey', 'Arn'] },
+    };
+  }
+  return {
+    Sid: 'EncryptAlerts',
+    Effect: 'Allow',
+    Action: action,
+    Resource: '*',
+    Condition: {
+      StringEquals: {
+        'kms:ViaService': `sns.${region}.amazonaws.com`,
+        'kms:EncryptionContext:aws:sns:topicArn': topicArn,
+      },
+    },
+  };
+}
+
+const noValue = { Ref: 'AWS::NoValue' } as const;
+
+/** The ARN of the stack's own alert topic (serverless.yml names it `<stack>-alerts`), as a string. */
+const OWN_ALERT_TOPIC_ARN: CfnString = {
+  'Fn::Sub': `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:\${AWS::StackName}-alerts`,
+};
+
+/** `own` when the stack creates its alert topic, else `existing` (the configured topic's). */
+function onAlertTopic<T>(own: T, existing: T | undefined): CfnIf<T> {
+  return { 'Fn::If': ['CreatesAlertTopic', own, existing ?? noValue] };
+}
+
 export function stackSettings(config: Config, configFile: string, inputs: StackInputs = {}): StackSettings {
   const copyRegions = config.copyRegions.map((copy) => copy.region);
   const snapshotRegions = [config.sourceRegion, ...copyRegions];
@@ -470,6 +537,16 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     snapshotRegions,
     schedules: config.schedules,
     alertEmail: config.alerts.email ?? '',
+    alertTopicArn: config.alerts.topicArn ?? '',
+    // The branch not taken is a value all the same: IAM refuses a statement
+    // whose Resource is AWS::NoValue, whichever branch holds.
+    alertTopic: onAlertTopic<CfnArn>({ Ref: 'AlertTopic' }, config.alerts.topicArn ?? OWN_ALERT_TOPIC_ARN),
+    alertKeyStatement: onAlertTopic(
+      alertKeyStatement(undefined, stackRegion),
+      config.alerts.topicArn === undefined
+        ? undefined
+        : alertKeyStatement(config.alerts.topicArn, stackRegion),
+    ),
     copyKeyStatements: copyKeyStatements(config.copyRegions),
     ownSnapshotArns: ownSnapshotArns(snapshotRegions, 'snapshot'),
     ownClusterSnapshotArns: ownSnapshotArns(snapshotRegions, 'cluster-snapshot'),

@@ -23,7 +23,7 @@ interface JsonSchema {
 }
 
 function typeOf(schema: JsonSchema): string {
-  if (schema.anyOf !== undefined) return schema.anyOf.map(typeOf).join(' \\| ');
+  if (schema.anyOf !== undefined && schema.type === undefined) return schema.anyOf.map(typeOf).join(' \\| ');
   if (schema.const !== undefined) return `\`${String(schema.const)}\``;
   if (schema.enum !== undefined) return schema.enum.map((value) => `\`${String(value)}\``).join(' \\| ');
   if (schema.type === 'array' && schema.items !== undefined) return `list of ${typeOf(schema.items)}`;

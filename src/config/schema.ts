@@ -1,9 +1,21 @@
 // The configuration file's schema: the single source of its TypeScript types
 // and of the configuration reference in the README (`npm run docs:config`).
 import { z } from 'zod';
+import {
+  arnRegionProblem,
+  KMS_KEY_PATTERN,
+  partitionOf,
+  REGION_PATTERN,
+  SNS_TOPIC_ARN_PATTERN,
+} from '../domain/aws-partition.ts';
 import { DEFAULT_STAGE } from '../domain/deployment.ts';
+import { nearestClause, unknownDrillSettings } from '../domain/drill-settings.ts';
 import { steadyDeletionShare } from '../domain/prune.ts';
-import { longestScheduleGapHours } from '../domain/schedule.ts';
+import {
+  longestScheduleGapHours,
+  SCHEDULE_EXPRESSION_PATTERN,
+  scheduleExpressionProblem,
+} from '../domain/schedule.ts';
 
 /**
  * The most drills one run may hold: each drill's outcome in the run's state
@@ -12,7 +24,9 @@ import { longestScheduleGapHours } from '../domain/schedule.ts';
  */
 export const MAX_DRILLS_PER_RUN = 100;
 
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1');
+const region = z
+  .string()
+  .regex(new RegExp(REGION_PATTERN), 'must be an AWS region name such as eu-west-1 or us-gov-west-1');
 
 const identifier = z
   .string()
@@ -21,18 +35,55 @@ const identifier = z
     'must start with a letter and hold only letters, digits and hyphens (at most 63)',
   );
 
-/** EventBridge Scheduler expression: cron(...) with six fields, or rate(...). */
-const scheduleExpression = z
+/**
+ * EventBridge Scheduler expression: cron(...) with six fields, or rate(...).
+ * The pattern is the whole grammar (domain/schedule.ts), so an editor checking
+ * the published JSON Schema refuses what the loader refuses; the message says
+ * which field is wrong.
+ */
+const scheduleExpression = z.string().regex(new RegExp(SCHEDULE_EXPRESSION_PATTERN), {
+  error: (issue) =>
+    scheduleExpressionProblem(String(issue.input)) ??
+    'must be an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(1 hour)',
+});
+
+/**
+ * An IANA time zone name, as EventBridge Scheduler takes it: the shape of a
+ * name (which the published JSON Schema checks), known to this runtime's time
+ * zone database (which JSON Schema cannot check), in the database's own case.
+ * UTC offsets such as +01:00, which JavaScript also takes, are refused.
+ */
+const timeZone = z
   .string()
   .regex(
-    /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
-    'must be an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(1 hour)',
-  );
+    /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/,
+    'is not an IANA time zone name such as Europe/Paris or UTC',
+  )
+  .superRefine((name, context) => {
+    let canonical: string;
+    try {
+      canonical = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      context.addIssue({
+        code: 'custom',
+        message: `${name} is not an IANA time zone such as Europe/Paris or UTC`,
+      });
+      return;
+    }
+    if (canonical !== name && canonical.toLowerCase() === name.toLowerCase()) {
+      context.addIssue({ code: 'custom', message: `${name} is written ${canonical}` });
+    }
+  });
 
 const copyRegion = z
   .object({
     region: region.describe('Region that receives a copy of every snapshot.'),
-    kmsKeyId: z.string().min(1).describe('KMS key (ARN or alias) of that region that encrypts the copies.'),
+    kmsKeyId: z
+      .string()
+      .regex(new RegExp(KMS_KEY_PATTERN), 'must be a KMS key id, alias/<name>, or the ARN of either')
+      .describe(
+        'KMS key (key id, alias/<name>, or the ARN of either) of that region that encrypts the copies.',
+      ),
   })
   .strict();
 
@@ -52,6 +103,15 @@ const selection = z
   .strict()
   .refine((value) => Object.keys(value.tags).length > 0 || value.ids.length > 0, {
     message: 'must name at least one tag or one database id, or nothing would be protected',
+  })
+  // The same rule for the published JSON Schema, which holds no refinement
+  // (metadata is not carried over by describe(): the description is set here).
+  .meta({
+    description: 'Which databases are protected: by tags, by ids, or both.',
+    anyOf: [
+      { required: ['tags'], properties: { tags: { type: 'object', minProperties: 1 } } },
+      { required: ['ids'], properties: { ids: { type: 'array', minItems: 1 } } },
+    ],
   });
 
 const retention = z
@@ -80,7 +140,7 @@ const retention = z
 
 const schedules = z
   .object({
-    timezone: z.string().min(1).default('UTC').describe('Time zone of the schedules (IANA name).'),
+    timezone: timeZone.default('UTC').describe('Time zone of the schedules (IANA name).'),
     backup: scheduleExpression.default('cron(0 2 * * ? *)').describe('When the daily backup runs.'),
     prune: scheduleExpression.default('cron(0 4 * * ? *)').describe('When the prune runs: after the backup.'),
     drill: scheduleExpression
@@ -235,7 +295,7 @@ export const drillAssertion = z
       })
       .strict()
       .refine((value) => Object.keys(value).length > 0, { message: 'must set min, max or equals' })
-      .describe('Bounds on the value: min, max and/or equals.'),
+      .meta({ description: 'Bounds on the value: min, max and/or equals.', minProperties: 1 }),
   })
   .strict();
 
@@ -317,8 +377,22 @@ const drills = z
 
 const alerts = z
   .object({
-    topicArn: z.string().startsWith('arn:aws:sns:').optional().describe('Existing SNS topic for alerts.'),
-    email: z.email().optional().describe('Subscribed to the alert topic the stack creates.'),
+    topicArn: z
+      .string()
+      .regex(new RegExp(SNS_TOPIC_ARN_PATTERN), {
+        error: (issue) =>
+          String(issue.input).endsWith('.fifo')
+            ? 'is a FIFO topic, which needs a message group id that alerts do not carry: use a standard topic'
+            : 'must be the ARN of an SNS topic: arn:<partition>:sns:<region>:<account>:<name>',
+      })
+      .optional()
+      .describe(
+        "AWS: an existing standard SNS topic of the stack region that alerts go to (the workflows' alerts and the alarms), instead of a topic the stack creates.",
+      ),
+    email: z
+      .email()
+      .optional()
+      .describe('AWS: subscribed to the alert topic the stack creates (not with alerts.topicArn).'),
   })
   .strict();
 
@@ -379,11 +453,39 @@ function checkDrillSchedule(
   }
 }
 
+/**
+ * An existing topic replaces the stack's own: the stack's alarms notify it,
+ * and they notify topics of their own region only. The stack then creates no
+ * topic that alerts.email could subscribe to.
+ */
+function checkAlertTopic(
+  alerts: { topicArn?: string | undefined; email?: string | undefined },
+  stackRegion: string,
+  context: z.RefinementCtx,
+): void {
+  if (alerts.topicArn === undefined) return;
+  if (alerts.email !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['alerts', 'email'],
+      message: `subscribes to the topic the stack creates, and with alerts.topicArn it creates none: subscribe ${alerts.email} to ${alerts.topicArn} where that topic is managed, or leave out alerts.topicArn`,
+    });
+  }
+  const problem = arnRegionProblem(alerts.topicArn, stackRegion, `the stack region ${stackRegion}`);
+  if (problem !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['alerts', 'topicArn'],
+      message: `${alerts.topicArn} ${problem}: the stack's alarms notify a topic of their own region only`,
+    });
+  }
+}
+
 export const configSchema = z
   .object({
     sourceRegion: region.describe('Region of the protected databases.'),
     copyRegions: z.array(copyRegion).min(1).describe('Regions that keep a copy of every snapshot.'),
-    selection: selection.describe('Which databases are protected: by tags, by ids, or both.'),
+    selection,
     retention: retention.prefault({}),
     schedules: schedules.prefault({}),
     backup: backup.prefault({}),
@@ -400,7 +502,23 @@ export const configSchema = z
   .strict()
   .superRefine((config, context) => {
     const seen = new Set<string>();
+    const partition = partitionOf(config.sourceRegion);
     config.copyRegions.forEach((copy, index) => {
+      if (partitionOf(copy.region) !== partition) {
+        context.addIssue({
+          code: 'custom',
+          path: ['copyRegions', index, 'region'],
+          message: `${copy.region} is in partition ${partitionOf(copy.region)}, and sourceRegion ${config.sourceRegion} in ${partition}: snapshots are copied within a partition only`,
+        });
+      }
+      const keyProblem = arnRegionProblem(copy.kmsKeyId, copy.region, `its copy region ${copy.region}`);
+      if (keyProblem !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['copyRegions', index, 'kmsKeyId'],
+          message: `${copy.kmsKeyId} ${keyProblem}: a copy is encrypted with a key of its own region`,
+        });
+      }
       if (copy.region === config.sourceRegion) {
         context.addIssue({
           code: 'custom',
@@ -426,6 +544,30 @@ export const configSchema = z
       });
     }
     checkDrillSchedule(config.schedules.drill, config.drills, context);
+    const stackRegion = config.aws.region ?? config.sourceRegion;
+    if (partitionOf(stackRegion) !== partition) {
+      context.addIssue({
+        code: 'custom',
+        path: ['aws', 'region'],
+        message: `${stackRegion} is in partition ${partitionOf(stackRegion)}, and sourceRegion ${config.sourceRegion} in ${partition}: a stack reaches its databases within its partition only`,
+      });
+    }
+    checkAlertTopic(config.alerts, stackRegion, context);
+    // Selected by ids alone, the protected databases are among those ids: a
+    // key outside them can never apply. Selected by tags too, which databases
+    // are protected is known only from RDS, when drills are planned.
+    if (Object.keys(config.selection.tags).length === 0) {
+      for (const unknown of unknownDrillSettings(
+        Object.keys(config.drills.databases),
+        config.selection.ids,
+      )) {
+        context.addIssue({
+          code: 'custom',
+          path: ['drills', 'databases', unknown.key],
+          message: `names no protected database: the selection protects ${config.selection.ids.join(', ')} by id ${nearestClause(unknown)}`,
+        });
+      }
+    }
     const share = config.retention.maxDeletionShare;
     const steadyShare = steadyDeletionShare(config.retention.days);
     if (share !== 'auto' && share <= steadyShare) {

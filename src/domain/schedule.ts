@@ -6,6 +6,110 @@
 // schedule that ends has no next run to wait for), and so is the schedule's
 // time zone, which moves runs by at most an hour at a daylight saving change.
 
+// The grammar of EventBridge Scheduler expressions, as AWS documents it
+// (Scheduler User Guide, "Schedule types"; EventBridge "Cron expressions
+// reference"): `rate(value unit)` with a positive value and a unit of
+// minute(s), hour(s) or day(s); `cron(minutes hours day-of-month month
+// day-of-week year)` with six fields, `?` in exactly one of the two day
+// fields, and per field these values and wildcards:
+//
+//   minutes       0-59                , - * /
+//   hours         0-23                , - * /
+//   day-of-month  1-31                , - * ? / L W
+//   month         1-12 or JAN-DEC     , - * /
+//   day-of-week   1-7 or SUN-SAT      , - * ? L #
+//   year          1970-2199           , - * /
+//
+// The grammar is written once as regular expressions, so that the JSON
+// Schema published for editors holds the very same pattern the loader checks.
+// Names are taken in any case, as the gap below reads them.
+
+/** `JAN` as `[Jj][Aa][Nn]`: a JSON Schema pattern has no case-insensitive flag. */
+const anyCase = (name: string) =>
+  [...name].map((letter) => `[${letter.toUpperCase()}${letter.toLowerCase()}]`).join('');
+const names = (list: readonly string[]) => list.map(anyCase).join('|');
+
+interface CronField {
+  readonly name: string;
+  readonly pattern: string;
+}
+
+/** A list of values, ranges and (where the field takes `/`) increments. */
+function listField(value: string, step: string | undefined): string {
+  const range = `(?:${value})(?:-(?:${value}))?`;
+  const item = step === undefined ? `(?:\\*|${range})` : `(?:\\*|${range})(?:/(?:${step}))?`;
+  return `${item}(?:,${item})*`;
+}
+
+const MONTH_VALUE = `0?[1-9]|1[0-2]|${names(['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'])}`;
+const WEEKDAY_VALUE = `0?[1-7]|${names(['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'])}`;
+const DAY_VALUE = '0?[1-9]|[12]\\d|3[01]';
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: 'minutes', pattern: listField('[0-5]?\\d', '0?[1-9]|[1-5]\\d') },
+  { name: 'hours', pattern: listField('[01]?\\d|2[0-3]', '0?[1-9]|1\\d|2[0-3]') },
+  {
+    name: 'day-of-month',
+    pattern: `\\?|L|LW|(?:${DAY_VALUE})W|${listField(DAY_VALUE, DAY_VALUE)}`,
+  },
+  { name: 'month', pattern: listField(MONTH_VALUE, '0?[1-9]|1[0-2]') },
+  {
+    name: 'day-of-week',
+    pattern: `\\?|L|(?:${WEEKDAY_VALUE})L|(?:${WEEKDAY_VALUE})#[1-5]|${listField(WEEKDAY_VALUE, undefined)}`,
+  },
+  { name: 'year', pattern: listField('19[7-9]\\d|2[01]\\d\\d', '[1-9]\\d{0,2}') },
+];
+
+const RATE = '[1-9]\\d* (?:minutes?|hours?|days?)';
+const field = (index: number) => `(?:${CRON_FIELDS[index]?.pattern})`;
+const NOT_ANY = '(?!\\? )';
+
+/**
+ * The whole expression: the day fields are written twice, once with `?` in
+ * day-of-week and once with `?` in day-of-month, which is how a pattern says
+ * "exactly one of them".
+ */
+export const SCHEDULE_EXPRESSION_PATTERN = [
+  '^(?:',
+  `rate\\(${RATE}\\)`,
+  '|cron\\(',
+  `${field(0)} ${field(1)} `,
+  `(?:${NOT_ANY}${field(2)} ${field(3)} \\?|\\? ${field(3)} ${NOT_ANY}${field(4)})`,
+  ` ${field(5)}\\)`,
+  ')$',
+].join('');
+
+const SCHEDULE_EXPRESSION = new RegExp(SCHEDULE_EXPRESSION_PATTERN);
+
+/**
+ * Why an expression is not one EventBridge Scheduler takes, naming the field
+ * that is wrong; undefined when it is one.
+ */
+export function scheduleExpressionProblem(expression: string): string | undefined {
+  if (SCHEDULE_EXPRESSION.test(expression)) return undefined;
+  const rate = /^rate\((.*)\)$/.exec(expression);
+  if (rate !== null) {
+    return /^0+ /.test(rate[1] ?? '')
+      ? 'needs a rate of at least 1, such as rate(1 hour)'
+      : 'must be rate(N minutes|hours|days), such as rate(1 hour) or rate(15 minutes)';
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (cron === null) {
+    return 'must be an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(1 hour)';
+  }
+  const fields = (cron[1] ?? '').split(' ');
+  if (fields.length !== CRON_FIELDS.length) {
+    return `has ${fields.length} fields; cron(...) takes six fields separated by one space: minutes hours day-of-month month day-of-week year, such as cron(0 2 * * ? *)`;
+  }
+  for (const [index, { name, pattern }] of CRON_FIELDS.entries()) {
+    const value = fields[index] ?? '';
+    if (!new RegExp(`^(?:${pattern})$`).test(value)) {
+      return `field ${index + 1} (${name}): ${value} is not a value of ${name}`;
+    }
+  }
+  return 'one of day-of-month and day-of-week must be ?, and only one: such as cron(0 2 * * ? *) or cron(0 2 ? * MON *)';
+}
+
 const HOUR_MINUTES = 60;
 const DAY_MINUTES = 24 * HOUR_MINUTES;
 
@@ -55,6 +159,7 @@ function dayOfMonthMatcher(field: string): (day: number, length: number) => bool
 /** Whether a day-of-week field (1 = Sunday; `6L` the last Friday, `2#1` the first Monday) accepts a day. */
 function dayOfWeekMatcher(field: string): (weekday: number, day: number, length: number) => boolean {
   if (field === '*' || field === '?') return () => true;
+  if (field === 'L') return (weekday) => weekday === 7;
   const last = /^(\w+)L$/.exec(field);
   if (last !== null) {
     const weekday = [...valuesOf(last[1] ?? '', 1, 7, WEEKDAY_NAMES)][0];

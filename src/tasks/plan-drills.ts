@@ -8,6 +8,7 @@ import {
   type DrillCandidate,
   type DrillChoice,
 } from '../domain/drill-schedule.ts';
+import { nearestClause, unknownDrillSettings } from '../domain/drill-settings.ts';
 import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxId } from '../domain/sandbox.ts';
@@ -167,6 +168,27 @@ function backlogOf(choice: DrillChoice): DrillBacklog {
 }
 
 /**
+ * Drill settings whose key names no protected database, as entries of the
+ * run's skipped list: the run fails and alerts, naming the key and the nearest
+ * protected id, since the database they were meant for is drilled without
+ * them. Reported by every run, on demand too, until the key is corrected.
+ */
+function misplacedSettings(
+  settings: Record<string, unknown>,
+  protectedDatabases: readonly Database[],
+): { database: string; error: string }[] {
+  return unknownDrillSettings(
+    Object.keys(settings),
+    protectedDatabases.map((database) => database.id),
+  ).map((unknown) => ({
+    database: unknown.key,
+    error: cutMessage(
+      `drills.databases.${unknown.key} names no protected database ${nearestClause(unknown)}: its settings apply to no drill; correct or remove it`,
+    ),
+  }));
+}
+
+/**
  * Decides what to drill: on demand, the one database asked for, or every
  * protected database (most overdue first); on schedule, the due databases and
  * a share of those never drilled (domain/drill-schedule.ts). Either way at
@@ -257,7 +279,10 @@ export const planDrillsTask = defineTask({
       }
     });
     const drills = planned.flatMap((plan) => plan.drill ?? []);
-    const skipped = planned.flatMap((plan) => plan.skipped ?? []);
+    const skipped = [
+      ...planned.flatMap((plan) => plan.skipped ?? []),
+      ...misplacedSettings(config.drills.databases, protectedDatabases),
+    ];
     return {
       runId: input.executionName,
       startedAt: now.toISOString(),

@@ -2632,6 +2632,79 @@ describe('alerts', () => {
   });
 });
 
+describe('alerts to an existing topic (alerts.topicArn)', () => {
+  // The same stack, configured to alert an existing topic of its region.
+  let topicArn: string;
+  let variant: Template;
+  const ALERT_STATE_MACHINES = ['backup', 'prune', 'drill', 'sweeper', 'report'];
+
+  beforeAll(() => {
+    const region = deploymentOf(config).region;
+    topicArn = `arn:aws:sns:${region}:123456789012:ops-alerts`;
+    const configured = stackSettings({ ...config, alerts: { topicArn } }, 'restorable.yml');
+    variant = packageVariant((settings) => ({
+      ...settings,
+      alertTopicArn: configured.alertTopicArn,
+      alertTopic: configured.alertTopic as unknown as Json,
+      alertKeyStatement: configured.alertKeyStatement as unknown as Json,
+    })).template;
+  }, 120_000);
+
+  it('creates neither the alert topic nor its key: each is created only when no topic is configured', () => {
+    for (const id of ['AlertTopic', 'AlertTopicPolicy', 'AlertsKey', 'AlertsKeyAlias']) {
+      expect(resource(variant, id).Condition, id).toBe('CreatesAlertTopic');
+      expect(resource(template, id).Condition, id).toBe('CreatesAlertTopic');
+    }
+    expect(variant.Conditions?.CreatesAlertTopic).toEqual({ 'Fn::Equals': [topicArn, ''] });
+    expect(template.Conditions?.CreatesAlertTopic).toEqual({ 'Fn::Equals': ['', ''] });
+  });
+
+  it('lets nothing the stack creates reference the topic or key it does not create', () => {
+    const created = Object.entries(variant.Resources).filter(
+      ([, found]) => found.Condition !== 'CreatesAlertTopic' && found.Condition !== 'HasAlertEmail',
+    );
+    for (const [id, found] of created) {
+      const text = JSON.stringify(found);
+      expect(text, id).not.toMatch(/"(AlertTopic|AlertsKey)"|"AlertsKey\.Arn"/);
+    }
+    expect(JSON.stringify(variant.Outputs?.AlertTopicArn)).toContain(topicArn);
+  });
+
+  it.each(ALERT_STATE_MACHINES)(
+    "binds the %s workflow's alerts to the topic, and lets it publish there only",
+    (name) => {
+      const [machineId] = stateMachineNamed(name);
+      const machine = variant.Resources[machineId] as CfnResource;
+      const substitutions = machine.Properties?.DefinitionSubstitutions;
+      expect(isObject(substitutions) ? substitutions.AlertTopicArn : undefined).toBe(topicArn);
+      const statements = roleStatements(variant, String(referencedId(machine.Properties?.RoleArn)));
+      expect(allowing(statements, 'sns:Publish').flatMap((statement) => statement.resources)).toEqual([
+        topicArn,
+      ]);
+      // The topic's key is not known to the stack: any key, used by SNS of the
+      // stack region for that topic alone.
+      const [encrypt, ...others] = allowing(statements, 'kms:GenerateDataKey');
+      expect(others).toEqual([]);
+      expect(encrypt?.actions.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(encrypt?.resources).toEqual(['*']);
+      expect(encrypt?.Condition).toEqual({
+        StringEquals: {
+          'kms:ViaService': `sns.${deploymentOf(config).region}.amazonaws.com`,
+          'kms:EncryptionContext:aws:sns:topicArn': topicArn,
+        },
+      });
+    },
+  );
+
+  it('has every alarm that notifies notify the topic', () => {
+    const alarms = resourcesOfType(variant, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties?.AlarmActions !== undefined,
+    );
+    expect(alarms.length).toBeGreaterThanOrEqual(6);
+    for (const [id, alarm] of alarms) expect(alarm.Properties?.AlarmActions, id).toEqual([topicArn]);
+  });
+});
+
 describe('stack settings derived from the configuration', () => {
   const minimal = `
 sourceRegion: eu-west-1

@@ -61,9 +61,26 @@ export interface TestCloud {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The test configuration with the drill settings of the given databases only:
+ * a drill run fails on settings of a database it does not protect.
+ */
+export function testConfigOf(databases: readonly TestDatabase[]): Config {
+  const ids = new Set(databases.map((database) => database.id));
+  return {
+    ...testConfig,
+    drills: {
+      ...testConfig.drills,
+      databases: Object.fromEntries(
+        Object.entries(testConfig.drills.databases).filter(([id]) => ids.has(id)),
+      ),
+    },
+  };
+}
+
 export async function createTestCloud(
   databases: readonly TestDatabase[],
-  config = testConfig,
+  config = testConfigOf(databases),
 ): Promise<TestCloud> {
   const stateDir = await mkdtemp(join(tmpdir(), 'restorable-test-'));
   let now = new Date('2026-11-01T02:00:00Z');

@@ -13,6 +13,7 @@ import {
   SOURCE_REGION,
   type TestCloud,
   testConfig,
+  testConfigOf,
 } from '../support/local-cloud.ts';
 
 let test: TestCloud;
@@ -26,8 +27,9 @@ const snapshotIds = async (region: string) =>
 beforeAll(async () => {
   // After nine days without a backup the prune deletes 14 of the 16
   // snapshots: past the mass-deletion brake, which this case is not about.
-  test = await createTestCloud([{ id: 'orders', kind: 'instance' }], {
-    ...testConfig,
+  const databases = [{ id: 'orders', kind: 'instance' as const }];
+  test = await createTestCloud(databases, {
+    ...testConfigOf(databases),
     retention: { ...testConfig.retention, maxDeletionShare: 1 },
   });
   for (let n = 1; n <= 8; n++) {

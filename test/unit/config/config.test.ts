@@ -145,6 +145,169 @@ sandbox:
     expectConfigError(text, 'restorable.yml', message);
   });
 
+  describe('schedules', () => {
+    it.each([
+      ['fields that are no cron fields', 'cron(a b c d e f)', 'schedules.backup', 'field 1 (minutes): a'],
+      ['a minute past 59', 'cron(60 2 * * ? *)', 'field 1 (minutes): 60'],
+      ['a month name that is none', 'cron(0 2 ? JANUARY MON *)', 'field 4 (month): JANUARY'],
+      ['a step in the day of week', 'cron(0 2 ? * 1/2 *)', 'field 5 (day-of-week): 1/2'],
+      ['a year before 1970', 'cron(0 2 * * ? 1969)', 'field 6 (year): 1969'],
+      ['both day fields set', 'cron(0 2 1 * MON *)', 'one of day-of-month and day-of-week must be ?'],
+      ['neither day field set', 'cron(0 2 * * * *)', 'one of day-of-month and day-of-week must be ?'],
+      ['both day fields ?', 'cron(0 2 ? * ? *)', 'one of day-of-month and day-of-week must be ?'],
+      ['five fields', 'cron(0 2 * * ?)', 'six fields'],
+      ['a rate of zero', 'rate(0 hours)', 'a rate of at least 1'],
+      ['a rate in weeks', 'rate(1 week)', 'rate('],
+    ])('refuses %s, naming the field', (_case, expression, ...fragments) => {
+      expectConfigError(
+        `${minimal}schedules: { backup: '${expression}' }\n`,
+        'schedules.backup',
+        ...fragments,
+      );
+    });
+
+    it.each([
+      'cron(0 2 * * ? *)',
+      'cron(15,45 */2 ? * MON-FRI 2026-2030)',
+      'cron(0 7 L * ? *)',
+      'cron(0 7 LW * ? *)',
+      'cron(0 7 15W * ? *)',
+      'cron(0 7 ? * 6L *)',
+      'cron(0 7 ? * L *)',
+      'cron(0 7 ? * FRI#3 *)',
+      'cron(0 7 ? jan,jul mon *)',
+      'cron(0/30 1-5 1/2 JAN-MAR ? */2)',
+      'rate(1 minute)',
+      'rate(15 minutes)',
+      'rate(1 day)',
+    ])('takes %s', (expression) => {
+      expect(parseConfig(`${minimal}schedules: { report: '${expression}' }\n`).schedules.report).toBe(
+        expression,
+      );
+    });
+
+    it.each([
+      ['Mars/Olympus', 'not an IANA time zone'],
+      ['+01:00', 'not an IANA time zone'],
+      ['europe/paris', 'Europe/Paris'],
+    ])('refuses the time zone %s', (timezone, message) => {
+      expectConfigError(`${minimal}schedules: { timezone: '${timezone}' }\n`, 'schedules.timezone', message);
+    });
+
+    it.each(['Europe/Paris', 'UTC', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'US/Pacific'])(
+      'takes the time zone %s',
+      (timezone) => {
+        expect(parseConfig(`${minimal}schedules: { timezone: '${timezone}' }\n`).schedules.timezone).toBe(
+          timezone,
+        );
+      },
+    );
+  });
+
+  describe('ARNs and regions of every partition', () => {
+    const inRegions = (source: string, copy: string, extra = '') =>
+      `sourceRegion: ${source}\ncopyRegions:\n  - { region: ${copy}, kmsKeyId: alias/restorable }\nselection: { tags: { backup: daily } }\n${extra}`;
+
+    it.each([
+      ['aws', 'eu-west-1', 'eu-central-1'],
+      ['aws-cn', 'cn-north-1', 'cn-northwest-1'],
+      ['aws-us-gov', 'us-gov-west-1', 'us-gov-east-1'],
+      ['aws-iso', 'us-iso-east-1', 'us-iso-west-1'],
+      ['aws-iso-b', 'us-isob-east-1', 'us-isob-west-1'],
+      ['aws-iso-e', 'eu-isoe-west-1', 'eu-isoe-north-1'],
+      ['aws-iso-f', 'us-isof-south-1', 'us-isof-east-1'],
+      ['aws-eusc', 'eusc-de-east-1', 'eusc-de-west-1'],
+    ])('takes an alert topic, KMS keys and regions of %s', (partition, source, copy) => {
+      const text = inRegions(
+        source,
+        copy,
+        `alerts: { topicArn: 'arn:${partition}:sns:${source}:123456789012:ops-alerts' }\n`,
+      ).replace(
+        'alias/restorable',
+        `arn:${partition}:kms:${copy}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      );
+      const config = parseConfig(text);
+      expect(config.alerts.topicArn).toBe(`arn:${partition}:sns:${source}:123456789012:ops-alerts`);
+      expect(config.copyRegions[0]?.region).toBe(copy);
+    });
+
+    it.each([
+      [
+        'a topic of another partition than its region',
+        `${minimal}alerts: { topicArn: 'arn:aws-cn:sns:eu-west-1:123456789012:ops' }\n`,
+        'alerts.topicArn',
+        'eu-west-1 is in partition aws',
+      ],
+      [
+        'a partition that does not exist',
+        `${minimal}alerts: { topicArn: 'arn:aws-mars:sns:eu-west-1:123456789012:ops' }\n`,
+        'alerts.topicArn',
+        'must be the ARN of an SNS topic',
+      ],
+      [
+        'a topic of another service',
+        `${minimal}alerts: { topicArn: 'arn:aws:sqs:eu-west-1:123456789012:ops' }\n`,
+        'alerts.topicArn',
+        'must be the ARN of an SNS topic',
+      ],
+      [
+        'a KMS key ARN of another region than its copy region',
+        minimal.replace('alias/restorable', 'arn:aws:kms:us-east-1:123456789012:alias/restorable'),
+        'copyRegions.0.kmsKeyId',
+        'is in us-east-1, not in its copy region eu-central-1',
+      ],
+      [
+        'a KMS key that is no key id, alias or ARN',
+        minimal.replace('alias/restorable', 'restorable key'),
+        'copyRegions.0.kmsKeyId',
+        'must be a KMS key id, alias/<name>, or the ARN of either',
+      ],
+      [
+        'a FIFO topic',
+        `${minimal}alerts: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops.fifo' }\n`,
+        'alerts.topicArn',
+        'is a FIFO topic',
+      ],
+      [
+        'an address to subscribe with an existing topic, which the stack does not create',
+        `${minimal}alerts: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', email: ops@example.com }\n`,
+        'alerts.email',
+        'with alerts.topicArn it creates none',
+      ],
+      [
+        'a copy region of another partition',
+        minimal.replace('region: eu-central-1', 'region: cn-north-1'),
+        'copyRegions.0.region',
+        'cn-north-1 is in partition aws-cn, and sourceRegion eu-west-1 in aws',
+      ],
+    ])('refuses %s', (_case, text, ...fragments) => {
+      expectConfigError(text, 'restorable.yml', ...fragments);
+    });
+  });
+
+  describe('drill settings by database id', () => {
+    const byIds = minimal.replace('tags: { backup: daily }', 'ids: [orders, billing]');
+
+    it('refuses a key that selection.ids does not protect when the selection is by ids alone, naming the nearest id', () => {
+      expectConfigError(
+        `${byIds}drills: { databases: { ordres: { rtoTargetMinutes: 10 } } }\n`,
+        'drills.databases.ordres: names no protected database: the selection protects orders, billing by id (nearest: orders)',
+      );
+    });
+
+    it('takes the keys of the databases selection.ids protects', () => {
+      expect(
+        Object.keys(parseConfig(`${byIds}drills: { databases: { billing: {} } }\n`).drills.databases),
+      ).toEqual(['billing']);
+    });
+
+    it('leaves a key to the drill planner when tags select databases too: which exist is known only then', () => {
+      expect(
+        Object.keys(parseConfig(`${minimal}drills: { databases: { ordres: {} } }\n`).drills.databases),
+      ).toEqual(['ordres']);
+    });
+  });
+
   it('names a missing file', () => {
     expect(() => loadConfig('/nonexistent/restorable.yml')).toThrow(
       /cannot read configuration file \/nonexistent/,

@@ -1,7 +1,11 @@
 // How far apart a schedule's runs can be: what the drill planner leaves to
 // the next run depends on it.
 import { describe, expect, it } from 'vitest';
-import { longestScheduleGapHours } from '../../../src/domain/schedule.ts';
+import {
+  longestScheduleGapHours,
+  SCHEDULE_EXPRESSION_PATTERN,
+  scheduleExpressionProblem,
+} from '../../../src/domain/schedule.ts';
 
 describe('the longest gap between two runs of a schedule', () => {
   it.each([
@@ -18,6 +22,7 @@ describe('the longest gap between two runs of a schedule', () => {
     ['cron(0 7 L * ? *)', 31 * 24],
     ['cron(0 7 ? * 6L *)', 35 * 24],
     ['cron(0 7 ? * 2#1 *)', 35 * 24],
+    ['cron(0 7 ? * L *)', 168],
   ])('%s: %d hours', (expression, hours) => {
     expect(longestScheduleGapHours(expression)).toBe(hours);
   });
@@ -33,4 +38,50 @@ describe('the longest gap between two runs of a schedule', () => {
       expect(() => longestScheduleGapHours(expression)).toThrow(RangeError);
     },
   );
+});
+
+describe('the grammar of EventBridge Scheduler expressions', () => {
+  const accepted = [
+    'cron(0 2 * * ? *)',
+    'cron(15,45 */2 ? * MON-FRI 2026-2030)',
+    'cron(0 7 L * ? *)',
+    'cron(0 7 LW * ? *)',
+    'cron(0 7 15W * ? *)',
+    'cron(0 7 ? * 6L *)',
+    'cron(0 7 ? * L *)',
+    'cron(0 7 ? * FRI#3 *)',
+    'cron(0 7 ? jan,jul mon *)',
+    'cron(0/30 1-5 1/2 JAN-MAR ? */2)',
+    'cron(05 02 01 01 ? 2199)',
+    'rate(1 minute)',
+    'rate(2 hours)',
+    'rate(30 days)',
+  ];
+
+  it.each(accepted)('takes %s, which the gap reader reads too', (expression) => {
+    expect(scheduleExpressionProblem(expression)).toBeUndefined();
+    expect(new RegExp(SCHEDULE_EXPRESSION_PATTERN, 'u').test(expression)).toBe(true);
+    expect(longestScheduleGapHours(expression)).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['cron(a b c d e f)', 'field 1 (minutes): a is not a value of minutes'],
+    ['cron(0 24 * * ? *)', 'field 2 (hours): 24'],
+    ['cron(0 2 32 * ? *)', 'field 3 (day-of-month): 32'],
+    ['cron(0 2 * 13 ? *)', 'field 4 (month): 13'],
+    ['cron(0 2 ? * 8 *)', 'field 5 (day-of-week): 8'],
+    ['cron(0 2 ? * MON#6 *)', 'field 5 (day-of-week): MON#6'],
+    ['cron(0 2 * * ? 2200)', 'field 6 (year): 2200'],
+    ['cron(*/0 2 * * ? *)', 'field 1 (minutes): */0'],
+    ['cron(0 2 * * ? *) ', 'must be an EventBridge Scheduler expression'],
+    ['cron(0  2 * * ? *)', 'has 7 fields'],
+    ['cron(0 2 * * * *)', 'one of day-of-month and day-of-week must be ?'],
+    ['cron(0 2 ? * ? *)', 'one of day-of-month and day-of-week must be ?'],
+    ['rate(0 days)', 'at least 1'],
+    ['rate(1 week)', 'must be rate(N minutes|hours|days)'],
+    ['at(2026-12-01T02:00:00)', 'must be an EventBridge Scheduler expression'],
+  ])('refuses %s: %s', (expression, message) => {
+    expect(scheduleExpressionProblem(expression)).toContain(message);
+    expect(new RegExp(SCHEDULE_EXPRESSION_PATTERN, 'u').test(expression)).toBe(false);
+  });
 });

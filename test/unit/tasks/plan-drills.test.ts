@@ -110,6 +110,48 @@ describe('planning drills', () => {
   });
 });
 
+describe('drill settings of a database that is not protected', () => {
+  // orders is protected by its tag; the settings meant for it were typed
+  // "ordres", so its drill would run without its assertions.
+  const withSettingsFor = (...ids: string[]) => ({
+    ...config,
+    drills: {
+      ...config.drills,
+      databases: Object.fromEntries(ids.map((id) => [id, { assertions: [] }])),
+    },
+  });
+
+  it.each([
+    ['on schedule', {}],
+    ['on demand', { databaseId: 'orders' }],
+  ])('fail the run %s, naming the key and the nearest protected database', async (_case, request) => {
+    const plan = await invokeTask(
+      planDrillsTask,
+      { request, executionName: 'drill-run' },
+      { ...dependencies(), config: withSettingsFor('orders', 'ordres') },
+    );
+
+    expect(plan.drills.map((drill) => drill.database.id)).toEqual(['orders']);
+    expect(plan.skipped).toEqual([
+      {
+        database: 'ordres',
+        error:
+          'drills.databases.ordres names no protected database (nearest: orders): its settings apply to no drill; correct or remove it',
+      },
+    ]);
+  });
+
+  it('leave nothing to report when every key is a protected database', async () => {
+    const plan = await invokeTask(
+      planDrillsTask,
+      { request: {}, executionName: 'drill-run' },
+      { ...dependencies(), config: withSettingsFor('orders') },
+    );
+
+    expect(plan.skipped).toEqual([]);
+  });
+});
+
 describe('planning the scheduled drills of a fleet larger than the per-run maximum', () => {
   // Thirty databases never drilled, all due with the weekly schedule; one has
   // no snapshot the tool can drill, and says why at length.
