@@ -240,6 +240,12 @@ export const advanceBackupTask = defineTask({
     runId: z.string().min(1),
     /** The step's number in its child execution: returned, for the workflow to count. */
     round: z.number().int().min(0),
+    /**
+     * The last round of this child execution, returned with the round for
+     * its Choice to compare. Absent from a definition from before rounds were
+     * numbered across children.
+     */
+    lastRound: z.number().int().min(0).optional(),
   }),
   async run(input, dependencies) {
     const { config, reports, clock, logger } = dependencies;
@@ -315,6 +321,7 @@ export const advanceBackupTask = defineTask({
     return {
       runId: input.runId,
       round: input.round,
+      ...(input.lastRound === undefined ? {} : { lastRound: input.lastRound }),
       done: next.done,
       waitSeconds: next.waitSeconds,
       databases: summaries.reduce((sum, page) => sum + page.databases, 0),

@@ -56,7 +56,8 @@ export const discoverDatabasesTask = defineTask({
       runId: input.executionName,
       startedAt,
       databases: databases.length,
-      round: 0,
+      /** No round run yet: the first child of backup-rounds starts after round 0. */
+      rounds: { done: false, round: 0 },
       snapshotQuotas: snapshotQuota.headroom,
       findings: snapshotQuota.findings,
     };

@@ -1,10 +1,16 @@
 // The real workflows/backup*.asl.json definitions, executed by the local ASL
 // interpreter against the embedded local cloud.
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupRunSummary } from '../../src/domain/backup.ts';
 import { DATABASE_KIND_TAG, DATABASE_TAG, DEPLOYMENT_TAG, MANAGED_TAG } from '../../src/domain/tags.ts';
 import type { ReportStore } from '../../src/ports/report-store.ts';
-import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
+import type { ExecutionMeasure } from '../../src/workflow-runner/execution-limits.ts';
+import {
+  type Definition,
+  LocalWorkflowRunner,
+  loadDefinition,
+} from '../../src/workflow-runner/local-runner.ts';
 import {
   COPY_KEY,
   COPY_REGION,
@@ -265,5 +271,82 @@ describe('the backup workflow beside another deployment in the account', () => {
     expect(byId(summary, 'billing')?.status).toBe('PARTIAL');
     expect(byId(summary, 'billing')?.error).toContain(`copy to ${COPY_REGION}: SnapshotAlreadyExistsError`);
     expect(byId(summary, 'orders')?.status).toBe('OK');
+  });
+});
+
+describe('the backup run’s child executions', () => {
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+  /** backup-rounds with `rounds` steps a child instead of 1000, so that a small run needs several children. */
+  function roundsOf(rounds: number): Definition {
+    const definition = loadDefinition('backup-rounds');
+    const start = definition.States.StartRounds as unknown as { Parameters: Record<string, string> };
+    return {
+      ...definition,
+      States: {
+        ...definition.States,
+        StartRounds: {
+          ...definition.States.StartRounds,
+          Parameters: { ...start.Parameters, 'lastRound.$': `States.MathAdd($.round, ${rounds})` },
+        } as unknown as Definition['States'][string],
+      },
+    };
+  }
+
+  function measuredRunner(
+    definitions: Record<string, Definition>,
+    measures: ExecutionMeasure[],
+    rounds: number[],
+  ) {
+    return new LocalWorkflowRunner({
+      dependencies: test.dependencies,
+      definitions,
+      onExecutionMeasured: (measure) => measures.push(measure),
+      onEvent: (event) => {
+        if (event.type === 'step' && event.state === 'AdvanceBackup')
+          rounds.push((event.output as { round: number }).round);
+      },
+    });
+  }
+
+  it('names each child from the run and its first round, and numbers the rounds across children', async () => {
+    test.setNow('2026-11-20T02:00:00Z');
+    const measures: ExecutionMeasure[] = [];
+    const rounds: number[] = [];
+
+    const summary = (await measuredRunner({ 'backup-rounds': roundsOf(1) }, measures, rounds).run(
+      'backup',
+      {},
+      'backup-2026-11-20',
+    )) as BackupRunSummary;
+
+    expect(summary.status).toBe('OK');
+    const children = measures.filter((measure) => measure.workflow === 'backup-rounds');
+    expect(children.length).toBeGreaterThan(2);
+    // One step a child: the rounds go on from child to child, never from 1 again.
+    expect(rounds).toEqual(children.map((_, index) => index + 1));
+    expect(children.map((child) => child.executionName)).toEqual(
+      children.map((_, index) => `${md5('backup-2026-11-20')}-rounds-from-${index + 1}`),
+    );
+    for (const child of children) expect(child.executionName.length).toBeLessThanOrEqual(80);
+  });
+
+  it('goes on from the next name when the child of a name has closed (a retried or redriven start)', async () => {
+    test.setNow('2026-11-21T02:00:00Z');
+    const measures: ExecutionMeasure[] = [];
+    const rounds: number[] = [];
+    // One runner for both, as one account: the first child of the run's name is known, and closed.
+    const runner = measuredRunner({}, measures, rounds);
+    await runner.run('backup', {}, 'backup-2026-11-21');
+    measures.length = 0;
+    rounds.length = 0;
+
+    const summary = (await runner.run('backup', {}, 'backup-2026-11-21')) as BackupRunSummary;
+
+    expect(summary.status).toBe('OK');
+    expect(
+      measures.filter((measure) => measure.workflow === 'backup-rounds').map((m) => m.executionName),
+    ).toEqual([`${md5('backup-2026-11-21')}-rounds-from-1001`]);
+    expect(rounds[0]).toBe(1001);
   });
 });
