@@ -487,6 +487,35 @@ export interface PageSummary {
   readonly readyCopies: Readonly<Record<string, number>>;
   /** By copy region: the earliest time one of those may start. */
   readonly copiesDueAt: Readonly<Record<string, string>>;
+  /** Set once the page did not read (its key, and why): its databases have failed and it is read no more. */
+  readonly lost?: { readonly key: string; readonly reason: string };
+}
+
+/**
+ * A page that does not read (a corrupt work document): its databases fail,
+ * the others go on. It counts as settled, holds no work and no copy in
+ * flight, so no step reads it again; the summary names its databases from
+ * the run's roster.
+ */
+export function lostPage(
+  databases: number,
+  lost: { readonly key: string; readonly reason: string },
+): PageSummary {
+  return { databases, settled: databases, runningCopies: {}, readyCopies: {}, copiesDueAt: {}, lost };
+}
+
+/** The outcome of a database whose queue page did not read: failed, saying which page and why. */
+export function lostDatabaseOutcome(
+  database: { readonly id: string; readonly kind: 'instance' | 'cluster' },
+  lost: { readonly key: string; readonly reason: string },
+): DatabaseOutcome {
+  return {
+    id: database.id,
+    kind: database.kind,
+    status: 'FAILED',
+    snapshots: [],
+    error: `CorruptEvidenceError: its backup queue page ${lost.key} does not read (${lost.reason}): the run lost track of it`,
+  };
 }
 
 const EPOCH = new Date(0).toISOString();

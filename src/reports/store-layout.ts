@@ -296,6 +296,7 @@ function backupRunFolder(runId: string): string {
 export const backupQueueKey = (runId: string) => `${backupRunFolder(runId)}queue.json`;
 export const backupQueuePageKey = (runId: string, page: number) =>
   `${backupRunFolder(runId)}pages/${page}.json`;
+export const backupRosterKey = (runId: string) => `${backupRunFolder(runId)}databases.json`;
 
 export const PRUNE_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}prunes/`;
 export const prunePlanKey = (plan: { runId: string; startedAt: string }) =>

@@ -4,13 +4,16 @@
 // document still points the next step to (any page a step changed had work
 // due, which the old index still says).
 import { type QueueDatabase, queuedWork, summarizePage } from '../domain/backup-queue.ts';
+import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   BACKUP_QUEUE_PAGE_SIZE,
   type BackupQueue,
+  type BackupQueuePage,
   readBackupQueuePage,
   writeBackupQueue,
   writeBackupQueuePage,
+  writeBackupRoster,
 } from '../reports/backup-queue.ts';
 import { mapWithConcurrency } from '../reports/store-reads.ts';
 
@@ -21,7 +24,7 @@ export type NewBackupQueue = Omit<BackupQueue, 'schemaVersion' | 'pages' | 'last
   readonly databases: readonly Pick<QueueDatabase, 'id' | 'kind' | 'expected'>[];
 };
 
-/** Writes a run's queue with every database queued: its pages, then its work document. */
+/** Writes a run's queue with every database queued: its roster and pages, then its work document. */
 export async function writeNewBackupQueue(reports: ReportStore, run: NewBackupQueue): Promise<void> {
   const { databases, ...parameters } = run;
   const copyRegions = run.copyRegions.map((copy) => copy.region);
@@ -36,6 +39,11 @@ export async function writeNewBackupQueue(reports: ReportStore, run: NewBackupQu
       })),
     );
   }
+  await writeBackupRoster(reports, {
+    schemaVersion: 1,
+    runId: run.runId,
+    pages: pages.map((page) => page.map(({ id, kind }) => ({ id, kind }))),
+  });
   await mapWithConcurrency(pages, PAGE_CONCURRENCY, (page, index) =>
     writeBackupQueuePage(reports, { schemaVersion: 1, runId: run.runId, page: index, databases: page }),
   );
@@ -50,7 +58,7 @@ export function readPages(reports: ReportStore, runId: string, pages: readonly n
   return mapWithConcurrency(pages, PAGE_CONCURRENCY, (page) => readBackupQueuePage(reports, runId, page));
 }
 
-/** Every database of the run, in queue order. */
+/** Every database of the run, in queue order; CorruptEvidenceError when a page does not read. */
 export async function readAllDatabases(reports: ReportStore, queue: BackupQueue): Promise<QueueDatabase[]> {
   const pages = await readPages(
     reports,
@@ -58,6 +66,39 @@ export async function readAllDatabases(reports: ReportStore, queue: BackupQueue)
     queue.pages.map((_, index) => index),
   );
   return pages.flatMap((page) => page.databases);
+}
+
+export type PageRead =
+  | BackupQueuePage
+  | { readonly page: number; readonly lost: { key: string; reason: string } };
+
+/**
+ * The pages, each read or, when it does not read (CorruptEvidenceError),
+ * lost with its key and why: a corrupt page fails its own databases, not the
+ * run. Any other error (the store's) fails the read, for the workflow to retry.
+ */
+export function readPagesOrLost(
+  reports: ReportStore,
+  runId: string,
+  pages: readonly number[],
+): Promise<PageRead[]> {
+  return mapWithConcurrency(pages, PAGE_CONCURRENCY, async (page): Promise<PageRead> => {
+    try {
+      return await readBackupQueuePage(reports, runId, page);
+    } catch (error) {
+      if (!(error instanceof CorruptEvidenceError)) throw error;
+      return { page, lost: { key: error.path, reason: error.reason } };
+    }
+  });
+}
+
+/** Every page of the run, in queue order: read, or lost (as the index says, or as it reads now). */
+export function readAllPages(reports: ReportStore, queue: BackupQueue): Promise<PageRead[]> {
+  return mapWithConcurrency(queue.pages, PAGE_CONCURRENCY, async (summary, page): Promise<PageRead> => {
+    if (summary.lost !== undefined) return { page, lost: summary.lost };
+    const [read] = await readPagesOrLost(reports, queue.runId, [page]);
+    return read as PageRead;
+  });
 }
 
 export async function writePages(

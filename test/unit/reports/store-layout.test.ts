@@ -8,6 +8,7 @@ import { type ReportStore, unsafeKeyReason } from '../../../src/ports/report-sto
 import {
   readBackupQueue,
   readBackupQueuePage,
+  readBackupRoster,
   readBackupTimings,
 } from '../../../src/reports/backup-queue.ts';
 import { readComplianceReport } from '../../../src/reports/compliance-report.ts';
@@ -37,6 +38,7 @@ import {
   backupQueuePageKey,
   backupRecordKey,
   backupRecordsOfDayPrefix,
+  backupRosterKey,
   batchIntentKey,
   batchOutcomeKey,
   COMPLIANCE_REPORTS_PREFIX,
@@ -271,6 +273,15 @@ const KINDS: readonly Kind[] = [
     parsed: undefined,
     parse: () => undefined,
     read: (reports) => readBackupQueuePage(reports, 'backup-1', 2),
+  },
+  {
+    kind: 'backup roster',
+    key: backupRosterKey('backup-1'),
+    expected: 'work/backups/backup-1/databases.json',
+    prefixes: [BACKUP_WORK_PREFIX],
+    parsed: undefined,
+    parse: () => undefined,
+    read: (reports) => readBackupRoster(reports, 'backup-1'),
   },
   {
     kind: 'backup timings',
