@@ -2,7 +2,8 @@
 // (evidence.ts), each schema version 1: the run's work document (its
 // parameters and an index of its pages), the pages of its queue (databases
 // with each one's progress, `BACKUP_QUEUE_PAGE_SIZE` a page), its roster
-// (the databases of each page, written once), and the
+// (the databases of each page, written once), the deployment's latest run
+// to start (what the next run checks for an overlap), and the
 // deployment's backup timings, how long each database's snapshot and copies
 // took last.
 //
@@ -16,7 +17,13 @@ import { z } from 'zod';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import { isoTimeSchema as isoTime, readStoredDocument, validateDocument } from './json-document.ts';
-import { BACKUP_TIMINGS_KEY, backupQueueKey, backupQueuePageKey, backupRosterKey } from './store-layout.ts';
+import {
+  BACKUP_TIMINGS_KEY,
+  backupQueueKey,
+  backupQueuePageKey,
+  backupRosterKey,
+  LATEST_BACKUP_RUN_KEY,
+} from './store-layout.ts';
 
 const version = z.literal(1, { error: 'must be 1: this version of restorable reads schema version 1 only' });
 const seconds = z.number().nonnegative();
@@ -188,6 +195,29 @@ export async function readBackupRoster(
 ): Promise<BackupRoster | undefined> {
   return (await readStoredDocument(reports, backupRosterKey(runId), backupRosterSchema, 'backup roster'))
     ?.value;
+}
+
+/** The deployment's latest backup run to start: the one a new run may overlap. */
+export const latestBackupRunSchema = z.object({
+  schemaVersion: version,
+  runId: z.string().min(1),
+  startedAt: isoTime,
+});
+export type LatestBackupRun = z.output<typeof latestBackupRunSchema>;
+
+export function writeLatestBackupRun(reports: ReportStore, run: LatestBackupRun): Promise<StoredObject> {
+  return putJson(
+    reports,
+    LATEST_BACKUP_RUN_KEY,
+    JSON.stringify(validateDocument(latestBackupRunSchema, run, 'latest backup run')),
+  );
+}
+
+/** Undefined before the first run (or a run of a version without it). */
+export async function readLatestBackupRun(reports: ReportStore): Promise<LatestBackupRun | undefined> {
+  return (
+    await readStoredDocument(reports, LATEST_BACKUP_RUN_KEY, latestBackupRunSchema, 'latest backup run')
+  )?.value;
 }
 
 /** The deployment's timings; empty when no run has written them yet. */

@@ -3,14 +3,16 @@
 // document, so that a step that dies between the two leaves pages that the
 // document still points the next step to (any page a step changed had work
 // due, which the old index still says).
-import { type QueueDatabase, queuedWork, summarizePage } from '../domain/backup-queue.ts';
-import { CorruptEvidenceError } from '../domain/errors.ts';
+import { type EarlierRun, type QueueDatabase, queuedWork, summarizePage } from '../domain/backup-queue.ts';
+import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   BACKUP_QUEUE_PAGE_SIZE,
   type BackupQueue,
   type BackupQueuePage,
+  readBackupQueue,
   readBackupQueuePage,
+  readLatestBackupRun,
   writeBackupQueue,
   writeBackupQueuePage,
   writeBackupRoster,
@@ -114,4 +116,27 @@ export async function writePages(
       databases: [...page.databases],
     }),
   );
+}
+
+/**
+ * The deployment's latest backup run to start, as its queue's index says;
+ * undefined when there is none, or its queue is gone (expired) or does not
+ * read (that run fails at its next step, and drives nothing).
+ */
+export async function readEarlierRun(reports: ReportStore): Promise<EarlierRun | undefined> {
+  const latest = await readLatestBackupRun(reports);
+  if (latest === undefined) return undefined;
+  try {
+    const queue = await readBackupQueue(reports, latest.runId);
+    return {
+      runId: queue.runId,
+      startedAt: queue.startedAt,
+      databases: queue.pages.reduce((sum, page) => sum + page.databases, 0),
+      settled: queue.pages.reduce((sum, page) => sum + page.settled, 0),
+      lastActiveAt: queue.lastStep?.at ?? queue.startedAt,
+    };
+  } catch (error) {
+    if (error instanceof InvalidInputError || error instanceof CorruptEvidenceError) return undefined;
+    throw error;
+  }
 }

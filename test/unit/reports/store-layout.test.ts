@@ -10,6 +10,7 @@ import {
   readBackupQueuePage,
   readBackupRoster,
   readBackupTimings,
+  readLatestBackupRun,
 } from '../../../src/reports/backup-queue.ts';
 import { readComplianceReport } from '../../../src/reports/compliance-report.ts';
 import {
@@ -60,6 +61,7 @@ import {
   INVENTORIES_PREFIX,
   inventoryKey,
   isCurrentLeaseKey,
+  LATEST_BACKUP_RUN_KEY,
   MANIFESTS_PREFIX,
   manifestKey,
   outcomeKeyOfIntentKey,
@@ -282,6 +284,15 @@ const KINDS: readonly Kind[] = [
     parsed: undefined,
     parse: () => undefined,
     read: (reports) => readBackupRoster(reports, 'backup-1'),
+  },
+  {
+    kind: 'latest backup run',
+    key: LATEST_BACKUP_RUN_KEY,
+    expected: 'work/backups/latest-run.json',
+    prefixes: [BACKUP_WORK_PREFIX],
+    parsed: undefined,
+    parse: () => undefined,
+    read: (reports) => readLatestBackupRun(reports),
   },
   {
     kind: 'backup timings',
