@@ -318,7 +318,9 @@ function stateKinds(definition: Definition): Map<string, StateKind> {
     else if (state.Type === 'Task') {
       const resource = state.Resource ?? '';
       if (TASK_BY_ARN.has(resource)) kind = 'lambda';
-      else if (START_EXECUTION_RESOURCES.has(resource)) kind = 'child-execution';
+      // A `.sync` start also records TaskSubmitted; the plain one is any service's request and response.
+      else if (START_EXECUTION_RESOURCES.has(resource) && resource !== START_EXECUTION)
+        kind = 'child-execution';
       else kind = 'service';
     }
     kinds.set(name, kind);
