@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { OVERLAP_WAIT_SECONDS, overlapMessage, overlapWith } from '../domain/backup-queue.ts';
 import { DatabaseNotFoundError } from '../domain/errors.ts';
+import { backupRoundsNamePrefix } from '../domain/execution-name.ts';
 import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
 import { readBackupTimings, writeLatestBackupRun } from '../reports/backup-queue.ts';
 import { defineTask } from '../runtime/task.ts';
@@ -95,6 +96,8 @@ export const discoverDatabasesTask = defineTask({
       databases: databases.length,
       /** No round run yet: the first child of backup-rounds starts after round 0. */
       rounds: { done: false, round: 0 },
+      /** The start of the name of each child of backup-rounds: the run's, within the name's 80 characters. */
+      childName: backupRoundsNamePrefix(input.executionName),
       snapshotQuotas: snapshotQuota.headroom,
       findings: snapshotQuota.findings,
       ...(overlapState === undefined ? {} : { overlap: overlapState }),

@@ -235,11 +235,12 @@ describe('the state of a drill run at the per-run maximum', () => {
     const own = measures.filter((measure) => measure.workflow === 'drill').at(-1);
     expect(own?.largestPayloadBytes).toBeLessThanOrEqual(HALF_PAYLOAD_LIMIT);
     expect(own?.historyEvents).toBeLessThanOrEqual(HALF_HISTORY_LIMIT);
-    // And each drill's child is named from the run and the drill: a retried start finds it
+    // And each drill's child is named from the drill, within 80 characters: a retried start finds it
     const children = measures.filter((measure) => measure.workflow === 'drill-database');
     expect(children).toHaveLength(MAX_DRILLS_PER_RUN);
     expect(new Set(children.map((child) => child.executionName)).size).toBe(MAX_DRILLS_PER_RUN);
-    for (const child of children) expect(child.executionName).toMatch(/^drill-[0-9a-f]{32}$/);
+    for (const child of children) expect(child.executionName).toMatch(/^drill-orders-x+[-0-9a-z]*$/);
+    for (const child of children) expect(child.executionName.length).toBeLessThanOrEqual(80);
     // And its alert is a summary within SNS's 256 KiB, not the run's state
     expect(alerts).toHaveLength(1);
     const message = alerts[0]?.message ?? '';
