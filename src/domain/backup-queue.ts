@@ -487,6 +487,35 @@ export interface PageSummary {
   readonly readyCopies: Readonly<Record<string, number>>;
   /** By copy region: the earliest time one of those may start. */
   readonly copiesDueAt: Readonly<Record<string, string>>;
+  /** Set once the page did not read (its key, and why): its databases have failed and it is read no more. */
+  readonly lost?: { readonly key: string; readonly reason: string };
+}
+
+/**
+ * A page that does not read (a corrupt work document): its databases fail,
+ * the others go on. It counts as settled, holds no work and no copy in
+ * flight, so no step reads it again; the summary names its databases from
+ * the run's roster.
+ */
+export function lostPage(
+  databases: number,
+  lost: { readonly key: string; readonly reason: string },
+): PageSummary {
+  return { databases, settled: databases, runningCopies: {}, readyCopies: {}, copiesDueAt: {}, lost };
+}
+
+/** The outcome of a database whose queue page did not read: failed, saying which page and why. */
+export function lostDatabaseOutcome(
+  database: { readonly id: string; readonly kind: 'instance' | 'cluster' },
+  lost: { readonly key: string; readonly reason: string },
+): DatabaseOutcome {
+  return {
+    id: database.id,
+    kind: database.kind,
+    status: 'FAILED',
+    snapshots: [],
+    error: `CorruptEvidenceError: its backup queue page ${lost.key} does not read (${lost.reason}): the run lost track of it`,
+  };
 }
 
 const EPOCH = new Date(0).toISOString();
@@ -673,4 +702,90 @@ export function databaseOutcome(
     snapshots,
     ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
   };
+}
+
+/** An earlier backup run of the deployment, as its queue's index says. */
+export interface EarlierRun {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly databases: number;
+  readonly settled: number;
+  /** Its last step, or its start before any. */
+  readonly lastActiveAt: string;
+}
+
+/** How long a run waiting for an earlier run of its day sleeps before it looks again. */
+export const OVERLAP_WAIT_SECONDS = 300;
+/**
+ * A run with no step for this long is no longer running (its execution
+ * failed, timed out or was stopped): a live run steps at least every
+ * MAX_WAIT_SECONDS, with retries' pauses of minutes at most.
+ */
+export const ABANDONED_AFTER_SECONDS = 2 * MAX_WAIT_SECONDS + 1800;
+
+/**
+ * Looks at an earlier run of the day, OVERLAP_WAIT_SECONDS apart, that saw
+ * no step of it, after which it is taken to have ended: the waits have
+ * lasted ABANDONED_AFTER_SECONDS. Counted by looks, not by the clock, so
+ * that it holds where waits take no time (the local runner).
+ */
+export const UNCHANGED_LOOKS = Math.ceil(ABANDONED_AFTER_SECONDS / OVERLAP_WAIT_SECONDS);
+
+/** What a waiting run saw of the earlier run at its last look. */
+export interface OverlapWatch {
+  readonly runId: string;
+  readonly lastActiveAt: string;
+  /** Looks in a row that saw that same last step. */
+  readonly looks: number;
+}
+
+export interface Overlap {
+  /**
+   * `waits`: the earlier run drives this day's snapshots (their ids are the
+   * day's), so this one waits until it ends, then backs up what is left,
+   * adopting what it made. `proceeds`: the earlier run drives an earlier
+   * day's snapshots, so this one takes today's at once: waiting would put
+   * today's backups behind yesterday's copies, day after day.
+   */
+  readonly decision: 'waits' | 'proceeds';
+  readonly earlier: EarlierRun;
+  /** For a run that waits: what it saw, for its next look. */
+  readonly watch?: OverlapWatch;
+}
+
+/**
+ * Whether a run starting at `now` overlaps the deployment's latest earlier
+ * run, and what it does about it: nothing when there is none, it is this
+ * run itself, its queue is finished, or it has ended without finishing (no
+ * step for ABANDONED_AFTER_SECONDS by the clock, or none seen in
+ * UNCHANGED_LOOKS looks while this run waited). Never two runs drive the
+ * same day's snapshots.
+ */
+export function overlapWith(
+  earlier: EarlierRun | undefined,
+  run: { readonly runId: string; readonly now: Date },
+  watched?: OverlapWatch,
+): Overlap | undefined {
+  if (earlier === undefined || earlier.runId === run.runId) return undefined;
+  if (earlier.settled >= earlier.databases) return undefined;
+  if (run.now.getTime() - Date.parse(earlier.lastActiveAt) > ABANDONED_AFTER_SECONDS * 1000) return undefined;
+  const sameDay = earlier.startedAt.slice(0, 10) === run.now.toISOString().slice(0, 10);
+  if (!sameDay) return { decision: 'proceeds', earlier };
+  const unchanged = watched?.runId === earlier.runId && watched.lastActiveAt === earlier.lastActiveAt;
+  const looks = unchanged ? watched.looks + 1 : 1;
+  if (looks > UNCHANGED_LOOKS) return undefined;
+  return {
+    decision: 'waits',
+    earlier,
+    watch: { runId: earlier.runId, lastActiveAt: earlier.lastActiveAt, looks },
+  };
+}
+
+/** What the alert on an overlap says, in a sentence or two. */
+export function overlapMessage(overlap: Overlap): string {
+  const { earlier } = overlap;
+  const what = `Backup run ${earlier.runId}, started ${earlier.startedAt}, is still in progress (${earlier.settled} of ${earlier.databases} databases done).`;
+  return overlap.decision === 'waits'
+    ? `${what} It drives this day's snapshots, so this run waits for it to end, looking again every ${OVERLAP_WAIT_SECONDS / 60} minutes, then backs up what is left, adopting what it made.`
+    : `${what} It drives an earlier day's snapshots, so this run takes today's now; the copies of both runs share each region's copy limit.`;
 }

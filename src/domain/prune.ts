@@ -584,4 +584,19 @@ function auditDatabases(
   return findings;
 }
 
+/**
+ * A deletion RDS refuses because the snapshot is busy (InvalidDBSnapshotState:
+ * a copy is being made from it, or it is still being made) is tried again
+ * within the run after each of these pauses, the batch waiting in the
+ * workflow; still busy after the last, it is left for the next run, reported
+ * as not deleted. About eight minutes in all: what a copy in flight needs
+ * to move on, short beside a prune's day.
+ */
+export const BUSY_SNAPSHOT_RETRY_SECONDS: readonly number[] = [30, 60, 120, 240];
+
+/** The pause before the next try of a batch's busy deletions, after `tries` tries that found them busy; none once they are spent. */
+export function busySnapshotRetry(tries: number): number | undefined {
+  return BUSY_SNAPSHOT_RETRY_SECONDS[tries - 1];
+}
+
 export const isViolation = (finding: Finding) => finding.severity === 'violation';

@@ -11,7 +11,10 @@
 //             created but ends in status `failed`;
 //   crash     the process is killed (SIGKILL) at the call, before it changes
 //             anything, as a power cut or an OOM kill would;
-//   crash-after (deleteSnapshot) the call completes, then the process is killed.
+//   crash-after (deleteSnapshot) the call completes, then the process is killed;
+//   busy      (deleteSnapshot) the call throws InvalidStateError, changing
+//             nothing, as RDS's InvalidDBSnapshotState for a snapshot a copy
+//             is being made from.
 // `after: N` lets the first N matching calls through untouched, so a test can
 // stop a run at a chosen point (e.g. after the fifth deletion).
 // Rules can also be given as a JSON array in RESTORABLE_FAULTS, which
@@ -42,7 +45,7 @@ export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 export const faultRuleSchema = z
   .object({
     operation: z.enum(FAULT_OPERATIONS),
-    effect: z.enum(['throttle', 'error', 'fail', 'crash', 'crash-after']),
+    effect: z.enum(['throttle', 'error', 'fail', 'crash', 'crash-after', 'busy']),
     database: z.string().min(1).optional(),
     region: z.string().min(1).optional(),
     times: z.number().int().min(1).optional(),
@@ -61,6 +64,9 @@ export const faultRuleSchema = z
   )
   .refine((rule) => rule.effect !== 'crash-after' || rule.operation === 'deleteSnapshot', {
     message: 'effect "crash-after" applies only to deleteSnapshot',
+  })
+  .refine((rule) => rule.effect !== 'busy' || rule.operation === 'deleteSnapshot', {
+    message: 'effect "busy" applies only to deleteSnapshot',
   });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -112,9 +118,10 @@ export class FaultInjector {
    * Applies the first matching rule, using up one of its times: throws for
    * `throttle` and `error`, kills the process for `crash`, returns 'fail' for
    * `fail` and 'crash-after' for `crash-after` (the caller crashes once the
-   * call is done), and returns undefined when no rule matches.
+   * call is done), 'busy' for `busy` (the caller refuses the call as RDS
+   * would), and returns undefined when no rule matches.
    */
-  apply(operation: FaultOperation, target: FaultTarget): 'fail' | 'crash-after' | undefined {
+  apply(operation: FaultOperation, target: FaultTarget): 'fail' | 'crash-after' | 'busy' | undefined {
     const entry = this.#rules.find(
       (candidate) => candidate.remaining > 0 && matches(candidate.rule, operation, target),
     );
@@ -136,6 +143,8 @@ export class FaultInjector {
         return crashNow();
       case 'crash-after':
         return 'crash-after';
+      case 'busy':
+        return 'busy';
     }
   }
 }

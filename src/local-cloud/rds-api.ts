@@ -335,6 +335,11 @@ export class LocalRdsApi {
         if (record.status === 'creating') {
           throw new InvalidStateError(`snapshot ${snapshotId} is ${record.status} and cannot be deleted yet`);
         }
+        if (fault === 'busy') {
+          throw new InvalidStateError(
+            `snapshot ${snapshotId} is in use by another operation and cannot be deleted yet (injected fault)`,
+          );
+        }
         // The metadata is the commit point: once it is gone the snapshot is.
         await unlink(this.#ctx.layout.snapshotFile(this.region, snapshotId));
         await rm(this.#ctx.layout.snapshotArchive(this.region, snapshotId), { force: true });

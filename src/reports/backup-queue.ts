@@ -1,7 +1,9 @@
 // The stored documents of a backup run in progress, beside the evidence
 // (evidence.ts), each schema version 1: the run's work document (its
 // parameters and an index of its pages), the pages of its queue (databases
-// with each one's progress, `BACKUP_QUEUE_PAGE_SIZE` a page), and the
+// with each one's progress, `BACKUP_QUEUE_PAGE_SIZE` a page), its roster
+// (the databases of each page, written once), the deployment's latest run
+// to start (what the next run checks for an overlap), and the
 // deployment's backup timings, how long each database's snapshot and copies
 // took last.
 //
@@ -15,7 +17,13 @@ import { z } from 'zod';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import { isoTimeSchema as isoTime, readStoredDocument, validateDocument } from './json-document.ts';
-import { BACKUP_TIMINGS_KEY, backupQueueKey, backupQueuePageKey } from './store-layout.ts';
+import {
+  BACKUP_TIMINGS_KEY,
+  backupQueueKey,
+  backupQueuePageKey,
+  backupRosterKey,
+  LATEST_BACKUP_RUN_KEY,
+} from './store-layout.ts';
 
 const version = z.literal(1, { error: 'must be 1: this version of restorable reads schema version 1 only' });
 const seconds = z.number().nonnegative();
@@ -66,6 +74,8 @@ const pageSummary = z.object({
   runningCopies: z.record(z.string(), z.number().int().min(0)),
   readyCopies: z.record(z.string(), z.number().int().min(0)),
   copiesDueAt: z.record(z.string(), isoTime),
+  /** Set once the page did not read: its databases failed, named by the run's roster. */
+  lost: z.object({ key: z.string().min(1), reason: z.string() }).optional(),
 });
 
 export const backupQueueSchema = z.object({
@@ -92,6 +102,18 @@ export const backupQueuePageSchema = z.object({
   databases: z.array(queueDatabase),
 });
 export type BackupQueuePage = z.output<typeof backupQueuePageSchema>;
+
+/**
+ * The run's databases by page, written once with the queue: what names the
+ * databases of a page that no longer reads, so that they are reported
+ * failed by name rather than lost from the run.
+ */
+export const backupRosterSchema = z.object({
+  schemaVersion: version,
+  runId: z.string().min(1),
+  pages: z.array(z.array(z.object({ id: z.string().min(1), kind: z.enum(['instance', 'cluster']) }))),
+});
+export type BackupRoster = z.output<typeof backupRosterSchema>;
 
 const timing = z.object({
   snapshotSeconds: seconds.optional(),
@@ -156,6 +178,46 @@ export async function readBackupQueuePage(
     throw new CorruptEvidenceError(key, `it holds page ${stored.page} of run ${stored.runId}`);
   }
   return stored;
+}
+
+export function writeBackupRoster(reports: ReportStore, roster: BackupRoster): Promise<StoredObject> {
+  return putJson(
+    reports,
+    backupRosterKey(roster.runId),
+    JSON.stringify(validateDocument(backupRosterSchema, roster, 'backup roster')),
+  );
+}
+
+/** The run's roster; undefined for a run whose queue was written before rosters were. */
+export async function readBackupRoster(
+  reports: ReportStore,
+  runId: string,
+): Promise<BackupRoster | undefined> {
+  return (await readStoredDocument(reports, backupRosterKey(runId), backupRosterSchema, 'backup roster'))
+    ?.value;
+}
+
+/** The deployment's latest backup run to start: the one a new run may overlap. */
+export const latestBackupRunSchema = z.object({
+  schemaVersion: version,
+  runId: z.string().min(1),
+  startedAt: isoTime,
+});
+export type LatestBackupRun = z.output<typeof latestBackupRunSchema>;
+
+export function writeLatestBackupRun(reports: ReportStore, run: LatestBackupRun): Promise<StoredObject> {
+  return putJson(
+    reports,
+    LATEST_BACKUP_RUN_KEY,
+    JSON.stringify(validateDocument(latestBackupRunSchema, run, 'latest backup run')),
+  );
+}
+
+/** Undefined before the first run (or a run of a version without it). */
+export async function readLatestBackupRun(reports: ReportStore): Promise<LatestBackupRun | undefined> {
+  return (
+    await readStoredDocument(reports, LATEST_BACKUP_RUN_KEY, latestBackupRunSchema, 'latest backup run')
+  )?.value;
 }
 
 /** The deployment's timings; empty when no run has written them yet. */

@@ -277,6 +277,8 @@ export const isLeaseKeyOf = (key: string, drillId: string) => parseDrillLeaseKey
 
 export const BACKUP_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}backups/`;
 export const BACKUP_TIMINGS_KEY = `${BACKUP_WORK_PREFIX}timings.json`;
+/** The deployment's latest backup run to start, for the next to tell whether it overlaps it. */
+export const LATEST_BACKUP_RUN_KEY = `${BACKUP_WORK_PREFIX}latest-run.json`;
 
 /**
  * A run id is an execution name, which may hold characters a key segment
@@ -296,6 +298,7 @@ function backupRunFolder(runId: string): string {
 export const backupQueueKey = (runId: string) => `${backupRunFolder(runId)}queue.json`;
 export const backupQueuePageKey = (runId: string, page: number) =>
   `${backupRunFolder(runId)}pages/${page}.json`;
+export const backupRosterKey = (runId: string) => `${backupRunFolder(runId)}databases.json`;
 
 export const PRUNE_WORK_PREFIX = `${WORK_DOCUMENT_PREFIX}prunes/`;
 export const prunePlanKey = (plan: { runId: string; startedAt: string }) =>

@@ -14,6 +14,7 @@ import {
   type BackupAction,
   type BackupQueueLimits,
   databaseOutcome,
+  lostPage,
   nextStep,
   type ObservedSnapshot,
   pagesToRead,
@@ -30,7 +31,7 @@ import { type BackupQueue, readBackupQueue, writeBackupQueue } from '../reports/
 import { writeBackupRecord } from '../reports/evidence.ts';
 import { mapWithConcurrency } from '../reports/store-reads.ts';
 import { defineTask, type TaskDependencies } from '../runtime/task.ts';
-import { readPages, writePages } from './backup-queue-store.ts';
+import { readPagesOrLost, writePages } from './backup-queue-store.ts';
 
 /**
  * A step stops starting new passes after this long, well inside the
@@ -231,8 +232,9 @@ async function outcomeOf(
  * One step of a backup run: reads the run's queue, takes the actions that are
  * due (domain/backup-queue.ts), a bounded number of them with bounded
  * concurrency, writes the queue back and says when to look again. A
- * database's failed call is recorded in the queue; a queue that cannot be
- * read or written fails the task, for the workflow to retry.
+ * database's failed call is recorded in the queue; a page that does not read
+ * (corrupt) fails its own databases, marked lost in the index; a queue that
+ * cannot be read or written fails the task, for the workflow to retry.
  */
 export const advanceBackupTask = defineTask({
   name: 'advance-backup',
@@ -240,6 +242,12 @@ export const advanceBackupTask = defineTask({
     runId: z.string().min(1),
     /** The step's number in its child execution: returned, for the workflow to count. */
     round: z.number().int().min(0),
+    /**
+     * The last round of this child execution, returned with the round for
+     * its Choice to compare. Absent from a definition from before rounds were
+     * numbered across children.
+     */
+    lastRound: z.number().int().min(0).optional(),
   }),
   async run(input, dependencies) {
     const { config, reports, clock, logger } = dependencies;
@@ -249,7 +257,15 @@ export const advanceBackupTask = defineTask({
     const stepStarted = performance.now();
     const copyRegions = queue.copyRegions.map((copy) => copy.region);
     const chosen = pagesToRead(queue.pages, copyRegions, now, limits, MAX_PAGES_PER_STEP);
-    const pages = await readPages(reports, input.runId, chosen);
+    const reads = await readPagesOrLost(reports, input.runId, chosen);
+    const lost = reads.flatMap((read) => ('lost' in read ? [read] : []));
+    for (const page of lost) {
+      logger.error('backup queue page does not read: its databases fail', {
+        runId: input.runId,
+        ...page.lost,
+      });
+    }
+    const pages = reads.flatMap((read) => ('lost' in read ? [] : [read]));
     const databases = pages.flatMap((page) => page.databases);
     const runningElsewhere: Record<string, number> = {};
     queue.pages.forEach((page, index) => {
@@ -285,16 +301,19 @@ export const advanceBackupTask = defineTask({
     }
     const changed: { page: number; databases: QueueDatabase[] }[] = [];
     const summaries = [...queue.pages];
+    for (const page of lost) {
+      summaries[page.page] = lostPage(queue.pages[page.page]?.databases ?? 0, page.lost);
+    }
     let offset = 0;
-    chosen.forEach((pageNumber, position) => {
-      const before = pages[position]?.databases ?? [];
+    for (const page of pages) {
+      const before = page.databases;
       const after = databases.slice(offset, offset + before.length);
       offset += before.length;
       if (after.some((database, index) => database !== before[index])) {
-        changed.push({ page: pageNumber, databases: after });
+        changed.push({ page: page.page, databases: after });
       }
-      summaries[pageNumber] = summarizePage(after, copyRegions);
-    });
+      summaries[page.page] = summarizePage(after, copyRegions);
+    }
     await writePages(reports, input.runId, changed);
     const next = nextStep(summaries, copyRegions, now, limits);
     await writeBackupQueue(reports, {
@@ -315,6 +334,7 @@ export const advanceBackupTask = defineTask({
     return {
       runId: input.runId,
       round: input.round,
+      ...(input.lastRound === undefined ? {} : { lastRound: input.lastRound }),
       done: next.done,
       waitSeconds: next.waitSeconds,
       databases: summaries.reduce((sum, page) => sum + page.databases, 0),

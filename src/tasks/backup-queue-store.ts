@@ -3,14 +3,19 @@
 // document, so that a step that dies between the two leaves pages that the
 // document still points the next step to (any page a step changed had work
 // due, which the old index still says).
-import { type QueueDatabase, queuedWork, summarizePage } from '../domain/backup-queue.ts';
+import { type EarlierRun, type QueueDatabase, queuedWork, summarizePage } from '../domain/backup-queue.ts';
+import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
   BACKUP_QUEUE_PAGE_SIZE,
   type BackupQueue,
+  type BackupQueuePage,
+  readBackupQueue,
   readBackupQueuePage,
+  readLatestBackupRun,
   writeBackupQueue,
   writeBackupQueuePage,
+  writeBackupRoster,
 } from '../reports/backup-queue.ts';
 import { mapWithConcurrency } from '../reports/store-reads.ts';
 
@@ -21,7 +26,7 @@ export type NewBackupQueue = Omit<BackupQueue, 'schemaVersion' | 'pages' | 'last
   readonly databases: readonly Pick<QueueDatabase, 'id' | 'kind' | 'expected'>[];
 };
 
-/** Writes a run's queue with every database queued: its pages, then its work document. */
+/** Writes a run's queue with every database queued: its roster and pages, then its work document. */
 export async function writeNewBackupQueue(reports: ReportStore, run: NewBackupQueue): Promise<void> {
   const { databases, ...parameters } = run;
   const copyRegions = run.copyRegions.map((copy) => copy.region);
@@ -36,6 +41,11 @@ export async function writeNewBackupQueue(reports: ReportStore, run: NewBackupQu
       })),
     );
   }
+  await writeBackupRoster(reports, {
+    schemaVersion: 1,
+    runId: run.runId,
+    pages: pages.map((page) => page.map(({ id, kind }) => ({ id, kind }))),
+  });
   await mapWithConcurrency(pages, PAGE_CONCURRENCY, (page, index) =>
     writeBackupQueuePage(reports, { schemaVersion: 1, runId: run.runId, page: index, databases: page }),
   );
@@ -50,7 +60,7 @@ export function readPages(reports: ReportStore, runId: string, pages: readonly n
   return mapWithConcurrency(pages, PAGE_CONCURRENCY, (page) => readBackupQueuePage(reports, runId, page));
 }
 
-/** Every database of the run, in queue order. */
+/** Every database of the run, in queue order; CorruptEvidenceError when a page does not read. */
 export async function readAllDatabases(reports: ReportStore, queue: BackupQueue): Promise<QueueDatabase[]> {
   const pages = await readPages(
     reports,
@@ -58,6 +68,39 @@ export async function readAllDatabases(reports: ReportStore, queue: BackupQueue)
     queue.pages.map((_, index) => index),
   );
   return pages.flatMap((page) => page.databases);
+}
+
+export type PageRead =
+  | BackupQueuePage
+  | { readonly page: number; readonly lost: { key: string; reason: string } };
+
+/**
+ * The pages, each read or, when it does not read (CorruptEvidenceError),
+ * lost with its key and why: a corrupt page fails its own databases, not the
+ * run. Any other error (the store's) fails the read, for the workflow to retry.
+ */
+export function readPagesOrLost(
+  reports: ReportStore,
+  runId: string,
+  pages: readonly number[],
+): Promise<PageRead[]> {
+  return mapWithConcurrency(pages, PAGE_CONCURRENCY, async (page): Promise<PageRead> => {
+    try {
+      return await readBackupQueuePage(reports, runId, page);
+    } catch (error) {
+      if (!(error instanceof CorruptEvidenceError)) throw error;
+      return { page, lost: { key: error.path, reason: error.reason } };
+    }
+  });
+}
+
+/** Every page of the run, in queue order: read, or lost (as the index says, or as it reads now). */
+export function readAllPages(reports: ReportStore, queue: BackupQueue): Promise<PageRead[]> {
+  return mapWithConcurrency(queue.pages, PAGE_CONCURRENCY, async (summary, page): Promise<PageRead> => {
+    if (summary.lost !== undefined) return { page, lost: summary.lost };
+    const [read] = await readPagesOrLost(reports, queue.runId, [page]);
+    return read as PageRead;
+  });
 }
 
 export async function writePages(
@@ -73,4 +116,27 @@ export async function writePages(
       databases: [...page.databases],
     }),
   );
+}
+
+/**
+ * The deployment's latest backup run to start, as its queue's index says;
+ * undefined when there is none, or its queue is gone (expired) or does not
+ * read (that run fails at its next step, and drives nothing).
+ */
+export async function readEarlierRun(reports: ReportStore): Promise<EarlierRun | undefined> {
+  const latest = await readLatestBackupRun(reports);
+  if (latest === undefined) return undefined;
+  try {
+    const queue = await readBackupQueue(reports, latest.runId);
+    return {
+      runId: queue.runId,
+      startedAt: queue.startedAt,
+      databases: queue.pages.reduce((sum, page) => sum + page.databases, 0),
+      settled: queue.pages.reduce((sum, page) => sum + page.settled, 0),
+      lastActiveAt: queue.lastStep?.at ?? queue.startedAt,
+    };
+  } catch (error) {
+    if (error instanceof InvalidInputError || error instanceof CorruptEvidenceError) return undefined;
+    throw error;
+  }
 }

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { deploymentOf } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
-import { InvalidInputError, SnapshotNotFoundError, ThrottlingError } from '../domain/errors.ts';
-import { recheckRefusal, sourceRegionsOf } from '../domain/prune.ts';
+import {
+  InvalidInputError,
+  InvalidStateError,
+  SnapshotNotFoundError,
+  ThrottlingError,
+} from '../domain/errors.ts';
+import { busySnapshotRetry, recheckRefusal, sourceRegionsOf } from '../domain/prune.ts';
 import type { DatabaseKind, Snapshot } from '../ports/rds.ts';
 import {
   type BatchOutcome,
@@ -44,12 +49,21 @@ export interface BatchRequest {
   readonly runStartedAt: string;
   readonly batch: number;
   readonly deletions: readonly PlannedDeletionDocument[];
+  /** Tries of this batch so far that found snapshots busy (none on its first). */
+  readonly busyTries?: number;
 }
 
 export interface BatchResult {
   readonly deleted: number;
   readonly failed: number;
+  /** The batch's outcome, written; with `retry`, what it holds so far, not written. */
   readonly outcome: BatchOutcome;
+  /**
+   * Set when snapshots were busy and may be tried again within the run: the
+   * batch is to be tried again after `waitSeconds`, as try `tries + 1`.
+   * Its counts are then not this batch's yet: the next try counts it whole.
+   */
+  readonly retry?: { readonly tries: number; readonly waitSeconds: number };
 }
 
 type BatchDependencies = Pick<TaskDependencies, 'config' | 'rds' | 'reports' | 'clock' | 'logger'>;
@@ -71,6 +85,13 @@ type BatchDependencies = Pick<TaskDependencies, 'config' | 'rds' | 'reports' | '
  * attempt's intent names it. Throttling stops the batch (ThrottlingError):
  * the workflow retries it whole, and the retry accounts for what the first
  * attempt deleted.
+ *
+ * A snapshot RDS says is busy (InvalidStateError: a copy is being made from
+ * it) is not a failure yet: while the pauses of `busySnapshotRetry` last,
+ * the batch returns `retry` and writes no outcome, for the workflow to wait
+ * and try the batch again (what this try deleted then counts as deleted by
+ * this run, its intent naming it). Busy still at the last try, it is left
+ * for the next run: not deleted, and said so.
  */
 export async function deleteBatch(
   { config, rds, reports, clock, logger }: BatchDependencies,
@@ -150,6 +171,7 @@ export async function deleteBatch(
     detail: 'already gone when the deletion was retried',
   }));
   let throttled: unknown;
+  const busy: { deletion: PlannedDeletionDocument; error: unknown }[] = [];
   await forEachConcurrently(allowed, CONCURRENT_CALLS, async (deletion) => {
     if (throttled !== undefined) return;
     const entry = { region: deletion.region, snapshot: deletion.snapshot };
@@ -158,6 +180,10 @@ export async function deleteBatch(
     } catch (error) {
       if (error instanceof ThrottlingError) {
         throttled = error;
+        return;
+      }
+      if (error instanceof InvalidStateError) {
+        busy.push({ deletion, error });
         return;
       }
       // Gone between the check and the call: this batch's intent accounts for it.
@@ -175,6 +201,17 @@ export async function deleteBatch(
     outcomes.push({ ...entry, status: 'deleted', at: clock().toISOString(), detail: null });
   });
   if (throttled !== undefined) throw throttled;
+  const tries = (request.busyTries ?? 0) + 1;
+  const waitSeconds = busy.length === 0 ? undefined : busySnapshotRetry(tries);
+  for (const { deletion, error } of waitSeconds === undefined ? busy : []) {
+    outcomes.push({
+      region: deletion.region,
+      snapshot: deletion.snapshot,
+      status: 'not-deleted',
+      at: clock().toISOString(),
+      detail: `the snapshot was still busy after ${tries} tries (${describe(error)}): left for the next run`,
+    });
+  }
 
   const outcome: BatchOutcome = {
     schemaVersion: 1,
@@ -185,6 +222,10 @@ export async function deleteBatch(
     outcomes,
     skipped,
   };
+  if (waitSeconds !== undefined) {
+    logger.info('deletion batch waits for busy snapshots', { runId, batch, busy: busy.length, waitSeconds });
+    return { deleted: 0, failed: 0, outcome, retry: { tries, waitSeconds } };
+  }
   await writeBatchOutcome(reports, { runStartedAt }, outcome);
   const deleted = outcomes.filter((entry) => entry.status === 'deleted').length;
   const alreadyGone = skipped.filter((entry) => entry.status === 'already-gone').length;
@@ -198,6 +239,8 @@ const batchProgress = z.object({
   next: z.number().int().min(0),
   deleted: z.number().int().min(0),
   failed: z.number().int().min(0),
+  /** Set while batch `next` waits to try busy snapshots again: the tries so far and the pause before the next. */
+  busy: z.object({ tries: z.number().int().min(1), waitSeconds: z.number().int().min(0) }).optional(),
 });
 
 /**
@@ -217,13 +260,16 @@ export const deleteSnapshotTask = defineTask({
     if (input.plan !== prunePlanKey(planRef)) {
       throw new InvalidInputError(`${input.plan} is not the plan of run ${input.runId}`);
     }
-    const { batches } = input;
+    const { busy, ...batches } = input.batches;
     const result = await deleteBatch(dependencies, {
       runId: input.runId,
       runStartedAt: input.runStartedAt,
       batch: batches.next,
       deletions: await readPrunePlanBatch(dependencies.reports, planRef, batches.next),
+      busyTries: busy?.tries ?? 0,
     });
+    // The same batch again after the pause (the workflow's Wait): nothing counted yet.
+    if (result.retry !== undefined) return { ...batches, busy: result.retry };
     return {
       ...batches,
       next: batches.next + 1,

@@ -22,6 +22,8 @@ export const drillSnapshot = z.object({
  */
 export const plannedDrill = z.object({
   drillId: z.string().min(1),
+  /** The name of the drill's child execution (domain/execution-name.ts); absent from drills planned before. */
+  executionName: z.string().min(1).max(80).optional(),
   trigger: z.enum(['schedule', 'on-demand']),
   plannedAt: isoTime,
   database: protectedDatabase.extend({

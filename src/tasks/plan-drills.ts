@@ -10,6 +10,7 @@ import {
 } from '../domain/drill-schedule.ts';
 import { nearestClause, unknownDrillSettings } from '../domain/drill-settings.ts';
 import { DatabaseNotFoundError, InvalidStateError, SnapshotNotFoundError } from '../domain/errors.ts';
+import { drillExecutionName } from '../domain/execution-name.ts';
 import { takenAt } from '../domain/prune.ts';
 import { sandboxId } from '../domain/sandbox.ts';
 import { chooseVerifier, scheduledDrillRegion } from '../domain/sandbox-network.ts';
@@ -258,8 +259,10 @@ export const planDrillsTask = defineTask({
     const planned = await mapBounded(chosen, SNAPSHOT_LISTING_CONCURRENCY, async (database) => {
       try {
         const snapshot = await chooseSnapshot(rds, database, region, request.snapshotId, deployment);
+        const drillId = drillIdFor(database.id, now, deployment);
         const drill: PlannedDrill = {
-          drillId: drillIdFor(database.id, now, deployment),
+          drillId,
+          executionName: drillExecutionName(drillId),
           trigger: onDemand ? 'on-demand' : 'schedule',
           plannedAt: now.toISOString(),
           sandboxId: sandboxId(database.id, now, deployment),

@@ -7,16 +7,18 @@ import {
   UNENCRYPTED_COPY_NOTE,
   UNENCRYPTED_SOURCE_NOTE,
 } from '../domain/backup.ts';
-import { databaseOutcome, type QueueDatabase } from '../domain/backup-queue.ts';
+import { databaseOutcome, lostDatabaseOutcome, type QueueDatabase } from '../domain/backup-queue.ts';
+import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { Finding } from '../domain/prune.ts';
 import {
   type BackupTimings,
   readBackupQueue,
+  readBackupRoster,
   readBackupTimings,
   writeBackupTimings,
 } from '../reports/backup-queue.ts';
 import { defineTask } from '../runtime/task.ts';
-import { readAllDatabases } from './backup-queue-store.ts';
+import { readAllPages } from './backup-queue-store.ts';
 import { finding, isoTime, snapshotQuotaHeadroom } from './shapes.ts';
 
 /**
@@ -46,7 +48,8 @@ export function updatedTimings(
 
 /**
  * Ends a backup run: reads the outcome of every database from the run's
- * queue, counts them, lists a bounded number (domain/backup.ts
+ * queue (those of a page that does not read failed, named by the run's
+ * roster, with the page's key and why), counts them, lists a bounded number (domain/backup.ts
  * `listedDatabases`) and keeps the durations observed for the next run.
  */
 export const summarizeBackupRunTask = defineTask({
@@ -64,14 +67,26 @@ export const summarizeBackupRunTask = defineTask({
   }),
   async run(input, { reports, clock }): Promise<BackupRunSummary> {
     const queue = await readBackupQueue(reports, input.runId);
-    const queued = await readAllDatabases(reports, queue);
+    const pages = await readAllPages(reports, queue);
+    const queued = pages.flatMap((page) => ('lost' in page ? [] : page.databases));
+    const roster = pages.some((page) => 'lost' in page)
+      ? await readBackupRoster(reports, input.runId)
+      : undefined;
     const copyRegions = queue.copyRegions.map((copy) => copy.region);
-    const outcomes = queued.map((database) =>
-      databaseOutcome(database, queue.sourceRegion, copyRegions, {
-        unencryptedSource: UNENCRYPTED_SOURCE_NOTE,
-        unencryptedCopy: UNENCRYPTED_COPY_NOTE,
-      }),
-    );
+    const outcomes = pages.flatMap((page) => {
+      if (!('lost' in page)) {
+        return page.databases.map((database) =>
+          databaseOutcome(database, queue.sourceRegion, copyRegions, {
+            unencryptedSource: UNENCRYPTED_SOURCE_NOTE,
+            unencryptedCopy: UNENCRYPTED_COPY_NOTE,
+          }),
+        );
+      }
+      const named = roster?.pages[page.page];
+      // A run queued before rosters has no names for a lost page: its error is the page's.
+      if (named === undefined) throw new CorruptEvidenceError(page.lost.key, page.lost.reason);
+      return named.map((database) => lostDatabaseOutcome(database, page.lost));
+    });
     await writeBackupTimings(reports, {
       schemaVersion: 1,
       updatedAt: clock().toISOString(),

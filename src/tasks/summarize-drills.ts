@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTask } from '../runtime/task.ts';
-import { cutMessage, drillBacklog } from './drill-shapes.ts';
+import { cutMessage, type DrillBacklog, drillBacklog } from './drill-shapes.ts';
 import { caughtError, describeCaughtError } from './shapes.ts';
 
 const drillOutcome = z
@@ -15,6 +15,65 @@ const drillOutcome = z
     error: z.union([z.string(), caughtError]).optional(),
   })
   .loose();
+
+/** Failed drills an alert names at most; the rest it counts. */
+export const MAX_ALERTED_FAILURES = 50;
+
+type DrillOutcomeInput = z.infer<typeof drillOutcome>;
+
+const reportKeyOf = (result: DrillOutcomeInput): string | undefined => {
+  const report = (result as { report?: { json?: unknown } }).report;
+  return typeof report?.json === 'string' ? report.json : undefined;
+};
+
+/**
+ * What an alert on a drill run says: the counts, the failed drills (each
+ * database, drill, error cut short and report) up to MAX_ALERTED_FAILURES,
+ * the skipped ones likewise, and the backlog's counts. Bounded whatever the
+ * run (a few tens of kilobytes at most, far inside SNS's 256 KiB), where the
+ * run's whole state may hold every check of a drill and every outcome.
+ */
+export function drillAlert(input: {
+  readonly runId: string;
+  readonly status: 'OK' | 'FAILED';
+  readonly results: readonly DrillOutcomeInput[];
+  readonly skipped: readonly { readonly database: string; readonly error: string }[];
+  readonly backlog?: DrillBacklog | undefined;
+}) {
+  const failed = input.results.filter((result) => result.verdict !== 'pass');
+  const errorOf = (error: DrillOutcomeInput['error']) =>
+    error === undefined
+      ? undefined
+      : cutMessage(typeof error === 'string' ? error : describeCaughtError(error));
+  return {
+    runId: input.runId,
+    status: input.status,
+    counts: {
+      drilled: input.results.length,
+      passed: input.results.length - failed.length,
+      failed: failed.length,
+      skipped: input.skipped.length,
+      heldBack: input.backlog?.heldBack ?? 0,
+      overdue: input.backlog?.overdue ?? 0,
+      neverDrilled: input.backlog?.neverDrilled ?? 0,
+    },
+    failed: failed.slice(0, MAX_ALERTED_FAILURES).map((result) => {
+      const error = errorOf(result.error);
+      const report = reportKeyOf(result);
+      return {
+        database: result.database,
+        ...(result.drillId === undefined ? {} : { drillId: result.drillId }),
+        ...(error === undefined ? {} : { error }),
+        ...(report === undefined ? {} : { report }),
+      };
+    }),
+    unlistedFailed: Math.max(0, failed.length - MAX_ALERTED_FAILURES),
+    skipped: input.skipped
+      .slice(0, MAX_ALERTED_FAILURES)
+      .map((skipped) => ({ database: skipped.database, error: cutMessage(skipped.error) })),
+    unlistedSkipped: Math.max(0, input.skipped.length - MAX_ALERTED_FAILURES),
+  };
+}
 
 /**
  * OK when every planned drill passed, none had to be skipped and the per-run
@@ -37,10 +96,11 @@ export const summarizeDrillsTask = defineTask({
       input.skipped.length +
       (input.backlog?.overdue ?? 0) +
       (input.backlog?.neverDrilled ?? 0);
+    const status = failed === 0 ? ('OK' as const) : ('FAILED' as const);
     return {
       runId: input.runId,
       startedAt: input.startedAt,
-      status: failed === 0 ? ('OK' as const) : ('FAILED' as const),
+      status,
       drills: input.results.map(({ error, ...result }) =>
         error === undefined
           ? result
@@ -48,6 +108,8 @@ export const summarizeDrillsTask = defineTask({
       ),
       skipped: input.skipped,
       ...(input.backlog === undefined ? {} : { backlog: input.backlog }),
+      /** What AlertDrillsFailed publishes: a bounded summary, never the run's state. */
+      alert: drillAlert({ ...input, status }),
     };
   },
 });

@@ -1,8 +1,9 @@
 // Runs the deployed workflow definitions (`workflows/*.asl.json`) on this
 // machine with the aws-local-stepfunctions interpreter. Each Lambda Task calls
 // the same middy handler as the deployed function, in-process, with the local
-// cloud's dependencies; child executions (`startExecution.sync:2`) run the
-// child definition here; SNS alerts are handed to a callback. Wait states do
+// cloud's dependencies; child executions (`startExecution`, `.sync` and
+// `.sync:2`) run the child definition here, their `Name` honoured as Step
+// Functions honours it; SNS alerts are handed to a callback. Wait states do
 // not pause (the local cloud advances a snapshot one step per poll), and
 // retry pauses are skipped: the retries themselves still happen. Given a
 // simulated clock, Waits and retry pauses take simulated time instead.
@@ -280,6 +281,32 @@ class ChildExecutionFailedError extends Error {
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 
+/**
+ * StartExecution's refusal of a name already taken, as the Step Functions
+ * integration raises it in the parent (`StepFunctions.<exception>`).
+ */
+export class ExecutionAlreadyExistsError extends Error {
+  constructor(executionArn: string, why: string) {
+    super(`Execution Already Exists: '${executionArn}': ${why}`);
+    this.name = 'StepFunctions.ExecutionAlreadyExistsException';
+  }
+}
+
+/** An execution this runner started, by ARN: what a second start under its name is answered with. */
+interface StartedExecution {
+  readonly input: string;
+  readonly startDate: string;
+  open: boolean;
+  readonly result: Promise<unknown>;
+}
+
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
+const START_EXECUTION_RESOURCES = new Set([
+  START_EXECUTION,
+  `${START_EXECUTION}.sync`,
+  `${START_EXECUTION}.sync:2`,
+]);
+
 const TASK_BY_ARN = new Map(Object.values(tasksByPlaceholder).map((task) => [localFunctionArn(task), task]));
 
 /** What each state of a definition records in the history, by name (names are unique in a state machine). */
@@ -293,7 +320,9 @@ function stateKinds(definition: Definition): Map<string, StateKind> {
     else if (state.Type === 'Task') {
       const resource = state.Resource ?? '';
       if (TASK_BY_ARN.has(resource)) kind = 'lambda';
-      else if (resource.startsWith('arn:aws:states:::states:startExecution.sync')) kind = 'child-execution';
+      // A `.sync` start also records TaskSubmitted; the plain one is any service's request and response.
+      else if (START_EXECUTION_RESOURCES.has(resource) && resource !== START_EXECUTION)
+        kind = 'child-execution';
       else kind = 'service';
     }
     kinds.set(name, kind);
@@ -342,6 +371,8 @@ const repositoryWorkflows = new Map<string, LoadedWorkflow>();
 export class LocalWorkflowRunner {
   readonly #options: LocalRunnerOptions;
   readonly #machines = new Map<string, LoadedWorkflow>();
+  /** Every child execution started, by ARN: names are unique per state machine, as on AWS. */
+  readonly #executions = new Map<string, StartedExecution>();
   readonly #logger: Logger;
 
   constructor(options: LocalRunnerOptions) {
@@ -464,8 +495,9 @@ export class LocalWorkflowRunner {
       let handler: JsonHandler;
       if (task !== undefined) {
         handler = this.#withRetryPauses(this.#lambdaInvoker(task), state.Retry ?? []);
-      } else if (resource === 'arn:aws:states:::states:startExecution.sync:2') {
-        handler = (input) => this.#startChildExecution(input, workflowByArn);
+      } else if (START_EXECUTION_RESOURCES.has(resource)) {
+        const mode = resource === START_EXECUTION ? 'async' : resource.endsWith(':2') ? 'sync:2' : 'sync';
+        handler = (input) => this.#startChildExecution(input, workflowByArn, mode);
       } else if (resource === 'arn:aws:states:::sns:publish') {
         handler = (input) => this.#publishAlert(input, substitutions[ALERT_TOPIC_PLACEHOLDER] ?? '');
       } else if (resource === SIMULATED_WAIT_RESOURCE) {
@@ -537,17 +569,65 @@ export class LocalWorkflowRunner {
     };
   }
 
-  async #startChildExecution(input: JsonValue, workflowByArn: Map<string, string>): Promise<JsonValue> {
-    const request = input as { StateMachineArn?: string; Input?: unknown };
+  /**
+   * StartExecution as Step Functions answers it: a new name starts an
+   * execution; a name in use by an open execution of the state machine with
+   * the same input is that execution (a retried start is idempotent), with
+   * any other input, or by a closed execution whatever its input,
+   * ExecutionAlreadyExists. Without a `Name` each start is a new execution.
+   * `.sync` waits for the child (its output as text, `.sync:2` as JSON);
+   * the plain integration returns once it has started.
+   */
+  async #startChildExecution(
+    input: JsonValue,
+    workflowByArn: Map<string, string>,
+    mode: 'async' | 'sync' | 'sync:2',
+  ): Promise<JsonValue> {
+    const request = input as { StateMachineArn?: string; Input?: unknown; Name?: unknown };
     const workflow = workflowByArn.get(request.StateMachineArn ?? '');
     if (workflow === undefined) throw new Error(`unknown state machine ${String(request.StateMachineArn)}`);
-    const executionName = randomUUID();
+    const executionName = typeof request.Name === 'string' ? request.Name : randomUUID();
+    const executionArn = `${localStateMachineArn(workflow).replace(':stateMachine:', ':execution:')}:${executionName}`;
+    const childInput = toJson(request.Input ?? {});
+    const inputText = JSON.stringify(childInput);
+    let execution = this.#executions.get(executionArn);
+    if (execution !== undefined && !execution.open) {
+      throw new ExecutionAlreadyExistsError(executionArn, 'an execution of that name has closed');
+    }
+    if (execution !== undefined && execution.input !== inputText) {
+      throw new ExecutionAlreadyExistsError(executionArn, 'an open execution of that name has another input');
+    }
+    if (execution === undefined) {
+      const result = this.run(workflow, childInput, executionName);
+      const started: StartedExecution = {
+        input: inputText,
+        startDate: new Date().toISOString(),
+        open: true,
+        result,
+      };
+      execution = started;
+      this.#executions.set(executionArn, started);
+      // Closed once it ends, however it ends; a failure is the caller's to see.
+      result.then(
+        () => {
+          started.open = false;
+        },
+        () => {
+          started.open = false;
+        },
+      );
+    }
+    if (mode === 'async') return { ExecutionArn: executionArn, StartDate: execution.startDate };
     try {
-      const output = await this.run(workflow, request.Input ?? {}, executionName);
-      return { Status: 'SUCCEEDED', Output: output as JsonValue, Name: executionName };
+      const output = (await execution.result) as JsonValue;
+      return {
+        ExecutionArn: executionArn,
+        Name: executionName,
+        Status: 'SUCCEEDED',
+        Output: mode === 'sync' ? JSON.stringify(output) : output,
+      };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionFailedError)) throw error;
-      const executionArn = `${localStateMachineArn(workflow).replace(':stateMachine:', ':execution:')}:${executionName}`;
       throw new ChildExecutionFailedError(executionArn, error);
     }
   }

@@ -19,6 +19,7 @@ import type { BackupRunSummary } from '../../src/domain/backup.ts';
 import { isProbe } from '../../src/domain/backup-queue.ts';
 import type { ReportStore } from '../../src/ports/report-store.ts';
 import { readBackupTimings, writeBackupTimings } from '../../src/reports/backup-queue.ts';
+import { backupQueuePageKey, backupRecordsOfDayPrefix } from '../../src/reports/store-layout.ts';
 import type { ExecutionMeasure } from '../../src/workflow-runner/execution-limits.ts';
 import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
 import { SimulatedTime } from '../../src/workflow-runner/simulated-time.ts';
@@ -219,5 +220,31 @@ describe('the backup of a fleet', () => {
     expect(
       fake.snapshots(SOURCE, 'instance').map((snapshot) => (snapshot as DBSnapshot).DBSnapshotIdentifier),
     ).toEqual(ids.map((id) => `restorable-${id}-2026-11-20`));
+  });
+
+  it('fails only the databases of a queue page that does not read, by name with the page and why; the others complete', async () => {
+    const ids = seedFleet(300);
+    const corruptPage = backupQueuePageKey('backup-fleet', 1);
+    const corrupting: ReportStore = {
+      get: async (key) =>
+        key === corruptPage ? new TextEncoder().encode('{"schemaVersion":1,"runId":') : reports.get(key),
+      list: (prefix) => reports.list(prefix),
+      delete: (key) => reports.delete(key),
+      put: (key, body, contentType) => reports.put(key, body, contentType),
+    };
+
+    const summary = await backUp(configWith(''), { store: corrupting });
+
+    expect(summary.status).toBe('PARTIAL');
+    expect(summary.counts).toEqual({ databases: 300, ok: 250, partial: 0, failed: 50 });
+    // The second page held the last 50: each is named, failed, with the page's key and reason.
+    expect(summary.databases.map((database) => database.id)).toEqual(ids.slice(250));
+    for (const database of summary.databases) {
+      expect(database.status).toBe('FAILED');
+      expect(database.error).toContain(corruptPage);
+      expect(database.error).toContain('does not read');
+    }
+    // The first page's databases were backed up and recorded.
+    expect(await reports.list(backupRecordsOfDayPrefix('2026-11-20'))).toHaveLength(250);
   });
 });

@@ -2,9 +2,21 @@
 // interpreter against the embedded local cloud.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupRunSummary } from '../../src/domain/backup.ts';
+import { UNCHANGED_LOOKS } from '../../src/domain/backup-queue.ts';
 import { DATABASE_KIND_TAG, DATABASE_TAG, DEPLOYMENT_TAG, MANAGED_TAG } from '../../src/domain/tags.ts';
 import type { ReportStore } from '../../src/ports/report-store.ts';
-import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
+import {
+  readLatestBackupRun,
+  writeBackupQueue,
+  writeLatestBackupRun,
+} from '../../src/reports/backup-queue.ts';
+import { backupQueueKey } from '../../src/reports/store-layout.ts';
+import type { ExecutionMeasure } from '../../src/workflow-runner/execution-limits.ts';
+import {
+  type Definition,
+  LocalWorkflowRunner,
+  loadDefinition,
+} from '../../src/workflow-runner/local-runner.ts';
 import {
   COPY_KEY,
   COPY_REGION,
@@ -265,5 +277,193 @@ describe('the backup workflow beside another deployment in the account', () => {
     expect(byId(summary, 'billing')?.status).toBe('PARTIAL');
     expect(byId(summary, 'billing')?.error).toContain(`copy to ${COPY_REGION}: SnapshotAlreadyExistsError`);
     expect(byId(summary, 'orders')?.status).toBe('OK');
+  });
+});
+
+describe('the backup run’s child executions', () => {
+  /** backup-rounds with `rounds` steps a child instead of 1000, so that a small run needs several children. */
+  function roundsOf(rounds: number): Definition {
+    const definition = loadDefinition('backup-rounds');
+    const start = definition.States.StartRounds as unknown as { Parameters: Record<string, string> };
+    return {
+      ...definition,
+      States: {
+        ...definition.States,
+        StartRounds: {
+          ...definition.States.StartRounds,
+          Parameters: { ...start.Parameters, 'lastRound.$': `States.MathAdd($.round, ${rounds})` },
+        } as unknown as Definition['States'][string],
+      },
+    };
+  }
+
+  function measuredRunner(
+    definitions: Record<string, Definition>,
+    measures: ExecutionMeasure[],
+    rounds: number[],
+  ) {
+    return new LocalWorkflowRunner({
+      dependencies: test.dependencies,
+      definitions,
+      onExecutionMeasured: (measure) => measures.push(measure),
+      onEvent: (event) => {
+        if (event.type === 'step' && event.state === 'AdvanceBackup')
+          rounds.push((event.output as { round: number }).round);
+      },
+    });
+  }
+
+  it('names each child from the run and its first round, and numbers the rounds across children', async () => {
+    test.setNow('2026-11-20T02:00:00Z');
+    const measures: ExecutionMeasure[] = [];
+    const rounds: number[] = [];
+
+    const summary = (await measuredRunner({ 'backup-rounds': roundsOf(1) }, measures, rounds).run(
+      'backup',
+      {},
+      'backup-2026-11-20',
+    )) as BackupRunSummary;
+
+    expect(summary.status).toBe('OK');
+    const children = measures.filter((measure) => measure.workflow === 'backup-rounds');
+    expect(children.length).toBeGreaterThan(2);
+    // One step a child: the rounds go on from child to child, never from 1 again.
+    expect(rounds).toEqual(children.map((_, index) => index + 1));
+    expect(children.map((child) => child.executionName)).toEqual(
+      children.map((_, index) => `backup-2026-11-20-rounds-from-${index + 1}`),
+    );
+    for (const child of children) expect(child.executionName.length).toBeLessThanOrEqual(80);
+  });
+
+  it('goes on from the next name when the child of a name has closed (a retried or redriven start)', async () => {
+    test.setNow('2026-11-21T02:00:00Z');
+    const measures: ExecutionMeasure[] = [];
+    const rounds: number[] = [];
+    // One runner for both, as one account: the first child of the run's name is known, and closed.
+    const runner = measuredRunner({}, measures, rounds);
+    await runner.run('backup', {}, 'backup-2026-11-21');
+    measures.length = 0;
+    rounds.length = 0;
+
+    const summary = (await runner.run('backup', {}, 'backup-2026-11-21')) as BackupRunSummary;
+
+    expect(summary.status).toBe('OK');
+    expect(
+      measures.filter((measure) => measure.workflow === 'backup-rounds').map((m) => m.executionName),
+    ).toEqual(['backup-2026-11-21-rounds-from-1001']);
+    expect(rounds[0]).toBe(1001);
+  });
+});
+
+describe('a backup run that starts while an earlier one is in progress', () => {
+  /** Plants an earlier run's queue of two databases, none done, and names it the latest run. */
+  async function plantEarlierRun(runId: string, startedAt: string, lastStepAt: string, settled = 0) {
+    const reports = test.dependencies.reports;
+    await writeBackupQueue(reports, {
+      schemaVersion: 1,
+      runId,
+      startedAt,
+      sourceRegion: SOURCE_REGION,
+      copyRegions: [{ region: COPY_REGION, kmsKeyId: COPY_KEY }],
+      snapshotTimeoutMinutes: 120,
+      concurrentCopiesPerRegion: 20,
+      lastStep: { at: lastStepAt, waitSeconds: 60 },
+      pages: [{ databases: 2, settled, runningCopies: {}, readyCopies: {}, copiesDueAt: {} }],
+    });
+    await writeLatestBackupRun(reports, { schemaVersion: 1, runId, startedAt });
+  }
+
+  it('waits for an earlier run of the same day, writing nothing, alerts once, then backs up', async () => {
+    await plantEarlierRun('backup-earlier-1122', '2026-11-22T01:00:00.000Z', '2026-11-22T01:55:00.000Z');
+    test.setNow('2026-11-22T02:00:00Z');
+    const alerts: { subject: string; message: string }[] = [];
+    const queuedWhileWaiting: unknown[] = [];
+    // The earlier run ends after this one has looked at it three times.
+    const earlierQueue = backupQueueKey('backup-earlier-1122');
+    let looks = 0;
+    const store = test.dependencies.reports;
+    const reports: ReportStore = {
+      get: async (key) => {
+        if (key === earlierQueue && ++looks === 3) {
+          await plantEarlierRun(
+            'backup-earlier-1122',
+            '2026-11-22T01:00:00.000Z',
+            '2026-11-22T02:00:00.000Z',
+            2,
+          );
+        }
+        return store.get(key);
+      },
+      list: (prefix) => store.list(prefix),
+      delete: (key) => store.delete(key),
+      put: (key, body, contentType) => store.put(key, body, contentType),
+    };
+    const runner = new LocalWorkflowRunner({
+      dependencies: { ...test.dependencies, reports },
+      onAlert: async (alert) => {
+        alerts.push(alert);
+        queuedWhileWaiting.push(await store.get(backupQueueKey('backup-2026-11-22')));
+      },
+    });
+
+    const summary = (await runner.run('backup', {}, 'backup-2026-11-22')) as BackupRunSummary;
+
+    expect(looks).toBe(3);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.subject).toBe('restorable backup backup-2026-11-22: an earlier run is in progress');
+    expect(alerts[0]?.message).toContain('Backup run backup-earlier-1122, started 2026-11-22T01:00:00.000Z');
+    expect(alerts[0]?.message).toContain('this run waits for it to end');
+    expect(queuedWhileWaiting).toEqual([undefined]);
+    expect(summary.status).toBe('OK');
+    expect(await readLatestBackupRun(store)).toMatchObject({ runId: 'backup-2026-11-22' });
+  });
+
+  it('proceeds at once past an earlier day’s run still in progress, and alerts', async () => {
+    await plantEarlierRun('backup-earlier-1122b', '2026-11-22T20:00:00.000Z', '2026-11-23T01:30:00.000Z');
+    test.setNow('2026-11-23T02:00:00Z');
+    const alerts: { subject: string; message: string }[] = [];
+
+    const summary = (await test
+      .runner({ onAlert: (alert) => void alerts.push(alert) })
+      .run('backup', {}, 'backup-2026-11-23')) as BackupRunSummary;
+
+    expect(summary.status).toBe('OK');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.message).toContain('Backup run backup-earlier-1122b');
+    expect(alerts[0]?.message).toContain('this run takes today');
+  });
+
+  it('takes no notice of an earlier run that has not stepped for hours: its execution has ended', async () => {
+    await plantEarlierRun('backup-abandoned', '2026-11-24T00:00:00.000Z', '2026-11-24T00:01:00.000Z');
+    test.setNow('2026-11-24T03:00:00Z');
+    const alerts: { subject: string; message: string }[] = [];
+
+    const summary = (await test
+      .runner({ onAlert: (alert) => void alerts.push(alert) })
+      .run('backup', {}, 'backup-2026-11-24')) as BackupRunSummary;
+
+    expect(summary.status).toBe('OK');
+    expect(alerts).toEqual([]);
+  });
+
+  it('takes an earlier run of the day that never steps while it waits as ended, after the looks of 2.5 hours', async () => {
+    // A run of the day whose execution stopped (a crash), its queue unfinished.
+    await plantEarlierRun('backup-crashed-1125', '2026-11-25T01:00:00.000Z', '2026-11-25T01:58:00.000Z');
+    test.setNow('2026-11-25T02:00:00Z');
+    const alerts: { subject: string; message: string }[] = [];
+    let discoveries = 0;
+
+    const summary = (await test
+      .runner({
+        onAlert: (alert) => void alerts.push(alert),
+        onEvent: (event) => {
+          if (event.type === 'task' && event.state === 'DiscoverDatabases') discoveries += 1;
+        },
+      })
+      .run('backup', {}, 'backup-2026-11-25')) as BackupRunSummary;
+
+    expect(summary.status).toBe('OK');
+    expect(alerts).toHaveLength(1);
+    expect(discoveries).toBe(UNCHANGED_LOOKS + 1);
   });
 });

@@ -15,6 +15,7 @@ import { MAX_DRILLS_PER_RUN } from '../../src/config/schema.ts';
 import { deploymentOf } from '../../src/domain/deployment.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain/tags.ts';
 import type { Database, RdsPort, Snapshot } from '../../src/ports/rds.ts';
+import { MAX_ALERTED_FAILURES } from '../../src/tasks/summarize-drills.ts';
 import { writeDrillReportTask } from '../../src/tasks/write-drill-report.ts';
 import type { ExecutionMeasure } from '../../src/workflow-runner/execution-limits.ts';
 import {
@@ -23,6 +24,9 @@ import {
   localFunctionArn,
 } from '../../src/workflow-runner/local-runner.ts';
 import { SOURCE_REGION, testConfig } from '../support/local-cloud.ts';
+
+/** The largest message SNS publishes (SNS Publish API reference, `Message`). */
+const SNS_MESSAGE_LIMIT = 262_144;
 
 /** Half the Step Functions limits: what a run of drills may use at most, at any fleet size. */
 const HALF_PAYLOAD_LIMIT = 131_072;
@@ -98,10 +102,12 @@ function rdsOf(databases: readonly Database[], config: Config) {
 
 let stateDir: string;
 let measures: ExecutionMeasure[];
+let alerts: { subject: string; message: string }[];
 
 beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'restorable-drill-fleet-'));
   measures = [];
+  alerts = [];
 });
 
 afterEach(async () => {
@@ -130,6 +136,9 @@ function fleet(databases: readonly Database[], drills: Partial<Config['drills']>
     },
     definitions: { 'drill-database': reportOnlyDrill },
     onExecutionMeasured: (measure) => measures.push(measure),
+    onAlert: (alert) => {
+      alerts.push(alert);
+    },
     logLevel: 'SILENT',
   });
   return {
@@ -226,5 +235,36 @@ describe('the state of a drill run at the per-run maximum', () => {
     const own = measures.filter((measure) => measure.workflow === 'drill').at(-1);
     expect(own?.largestPayloadBytes).toBeLessThanOrEqual(HALF_PAYLOAD_LIMIT);
     expect(own?.historyEvents).toBeLessThanOrEqual(HALF_HISTORY_LIMIT);
+    // And each drill's child is named from the drill, within 80 characters: a retried start finds it
+    const children = measures.filter((measure) => measure.workflow === 'drill-database');
+    expect(children).toHaveLength(MAX_DRILLS_PER_RUN);
+    expect(new Set(children.map((child) => child.executionName)).size).toBe(MAX_DRILLS_PER_RUN);
+    for (const child of children) expect(child.executionName).toMatch(/^drill-orders-x+[-0-9a-z]*$/);
+    for (const child of children) expect(child.executionName.length).toBeLessThanOrEqual(80);
+    // And its alert is a summary within SNS's 256 KiB, not the run's state
+    expect(alerts).toHaveLength(1);
+    const message = alerts[0]?.message ?? '';
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(SNS_MESSAGE_LIMIT);
+    const alert = JSON.parse(message) as Record<string, unknown>;
+    expect(Object.keys(alert).sort()).toEqual(
+      ['counts', 'failed', 'runId', 'skipped', 'status', 'unlistedFailed', 'unlistedSkipped'].sort(),
+    );
+    expect(alert).toMatchObject({
+      status: 'FAILED',
+      counts: {
+        drilled: MAX_DRILLS_PER_RUN,
+        passed: 0,
+        failed: MAX_DRILLS_PER_RUN,
+        heldBack: 20,
+        neverDrilled: 20,
+      },
+      unlistedFailed: MAX_DRILLS_PER_RUN - MAX_ALERTED_FAILURES,
+    });
+    const failed = alert.failed as { database: string; report: string; error?: string }[];
+    expect(failed).toHaveLength(MAX_ALERTED_FAILURES);
+    expect(failed[0]).toMatchObject({
+      database: summary.drills[0]?.database,
+      report: summary.drills[0]?.report?.json,
+    });
   }, 120_000);
 });

@@ -122,6 +122,25 @@ describe('the prune with the AWS adapters', () => {
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(6);
   });
 
+  it('tries a snapshot RDS says is busy (InvalidDBSnapshotState) again within the run, then leaves it for the next', async () => {
+    rdsMock.on(DeleteDBSnapshotCommand).rejects(
+      Object.assign(new Error('Cannot delete the snapshot because it is in use by a copy'), {
+        name: 'InvalidDBSnapshotStateFault',
+        $fault: 'client',
+      }),
+    );
+
+    const run = (await runner().run('prune', {}, 'prune-aws-busy')) as PruneRunResult;
+
+    // Five tries of each of the six, then none deleted, each said to be left for the next run.
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(30);
+    expect(run.deleted).toEqual([]);
+    expect(run.failed).toHaveLength(6);
+    for (const row of run.failed)
+      expect(row.error).toMatch(/still busy after 5 tries \(InvalidStateError: .*left for the next run/);
+    expect(existsInRds(SOURCE_REGION, 'restorable-orders-day-10')).toBe(true);
+  });
+
   it('alerts when the next backup would exceed a manual snapshot quota, though nothing violates the policy', async () => {
     // Each region holds 4 of orders' snapshots and the run deletes 3: with a
     // quota of 1, the next backup's snapshot and copy (2 in each) would not fit.

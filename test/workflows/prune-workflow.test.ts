@@ -187,4 +187,65 @@ describe('the prune workflow', () => {
     ]);
     expect(await snapshotIds(SOURCE_REGION)).toContain('manual-by-dba');
   });
+
+  describe('a snapshot RDS says is busy (InvalidDBSnapshotState)', () => {
+    const busy = (times?: number) =>
+      test.cloud.faults.add({
+        operation: 'deleteSnapshot',
+        effect: 'busy',
+        database: 'orders',
+        ...(times === undefined ? {} : { times }),
+      });
+
+    /** Backs up on day `n` and prunes: the prune deletes day n − 8's snapshots, past the 7 days. */
+    async function pruneOn(n: number) {
+      test.setNow(`${day(n)}T02:00:00Z`);
+      await test.runner().run('backup', {}, `backup-${day(n)}`);
+      const tries: unknown[] = [];
+      const runner = test.runner({
+        onEvent: (event) => {
+          if (event.type === 'task' && event.state === 'DeleteBatch') tries.push(event.input);
+        },
+      });
+      try {
+        return {
+          run: (await runner.run('prune', {}, `prune-${day(n)}`)) as PruneRunResult,
+          tries: tries.length,
+        };
+      } finally {
+        test.cloud.faults.clear();
+      }
+    }
+
+    it('is tried again within the run, after a pause, and deleted', async () => {
+      busy(2);
+
+      const { run, tries } = await pruneOn(12);
+
+      expect(tries).toBe(2);
+      expect(run.failed).toEqual([]);
+      expect(run.deleted.map((row) => `${row.region}/${row.snapshot}`).sort()).toEqual(
+        [COPY_REGION, SOURCE_REGION].map((region) => `${region}/restorable-orders-${day(4)}`).sort(),
+      );
+      expect(await snapshotIds(SOURCE_REGION)).not.toContain(`restorable-orders-${day(4)}`);
+    });
+
+    it('is left for the next run when still busy after the last try, reported and never counted as deleted', async () => {
+      busy();
+
+      const { run, tries } = await pruneOn(13);
+
+      expect(tries).toBe(5);
+      expect(run.deleted).toEqual([]);
+      expect(run.deletedTotal ?? 0).toBe(0);
+      expect(run.failed).toHaveLength(2);
+      for (const row of run.failed) {
+        expect(row).toMatchObject({ snapshot: `restorable-orders-${day(5)}` });
+        expect(row.error).toContain('still busy after 5 tries');
+        expect(row.error).toContain('left for the next run');
+      }
+      expect(run.status).toBe('FAILED');
+      expect(await snapshotIds(SOURCE_REGION)).toContain(`restorable-orders-${day(5)}`);
+    });
+  });
 });

@@ -1,13 +1,16 @@
 // The rules of a backup run's queue: what a step does now, and when it looks next.
 import { describe, expect, it } from 'vitest';
 import {
+  ABANDONED_AFTER_SECONDS,
   type ActionOutcome,
   actionsPerStep,
   applyBackupOutcome,
   type BackupAction,
   type BackupQueueLimits,
+  type EarlierRun,
   isProbe,
   nextStep,
+  overlapWith,
   PROBE_EVERY_DAYS,
   pagesToRead,
   planBackupActions,
@@ -15,6 +18,7 @@ import {
   queuedWork,
   stepTime,
   summarizePage,
+  UNCHANGED_LOOKS,
   type Work,
 } from '../../../src/domain/backup-queue.ts';
 
@@ -354,5 +358,50 @@ describe('the pages a step reads, and when it looks next', () => {
     expect(stepTime(NOW, { at: NOW.toISOString(), waitSeconds: 90 })).toEqual(later(90));
     expect(stepTime(later(200), { at: NOW.toISOString(), waitSeconds: 90 })).toEqual(later(200));
     expect(stepTime(NOW, undefined)).toEqual(NOW);
+  });
+});
+
+describe('a backup run that overlaps an earlier one', () => {
+  const now = new Date('2026-11-20T02:00:00Z');
+  const earlier = (overrides: Partial<EarlierRun> = {}): EarlierRun => ({
+    runId: 'backup-earlier',
+    startedAt: '2026-11-20T01:00:00.000Z',
+    databases: 10,
+    settled: 4,
+    lastActiveAt: '2026-11-20T01:50:00.000Z',
+    ...overrides,
+  });
+  const run = { runId: 'backup-now', now };
+
+  it('waits for an unfinished run of the same day, counting the looks that saw no step of it', () => {
+    const first = overlapWith(earlier(), run);
+    expect(first).toMatchObject({ decision: 'waits', watch: { runId: 'backup-earlier', looks: 1 } });
+    const second = overlapWith(earlier(), run, first?.watch);
+    expect(second?.watch?.looks).toBe(2);
+    // A step of the earlier run starts the count again.
+    const stepped = overlapWith(earlier({ lastActiveAt: '2026-11-20T01:59:00.000Z' }), run, second?.watch);
+    expect(stepped?.watch?.looks).toBe(1);
+  });
+
+  it('takes the earlier run as ended after UNCHANGED_LOOKS looks with no step of it', () => {
+    const watch = {
+      runId: 'backup-earlier',
+      lastActiveAt: '2026-11-20T01:50:00.000Z',
+      looks: UNCHANGED_LOOKS,
+    };
+    expect(overlapWith(earlier(), run, { ...watch, looks: UNCHANGED_LOOKS - 1 })?.decision).toBe('waits');
+    expect(overlapWith(earlier(), run, watch)).toBeUndefined();
+  });
+
+  it('proceeds past an unfinished run of an earlier day', () => {
+    expect(overlapWith(earlier({ startedAt: '2026-11-19T23:00:00.000Z' }), run)?.decision).toBe('proceeds');
+  });
+
+  it('takes no notice of a finished run, of itself, or of one with no step for ABANDONED_AFTER_SECONDS', () => {
+    expect(overlapWith(earlier({ settled: 10 }), run)).toBeUndefined();
+    expect(overlapWith(earlier({ runId: 'backup-now' }), run)).toBeUndefined();
+    const stale = new Date(now.getTime() - (ABANDONED_AFTER_SECONDS + 1) * 1000).toISOString();
+    expect(overlapWith(earlier({ lastActiveAt: stale }), run)).toBeUndefined();
+    expect(overlapWith(undefined, run)).toBeUndefined();
   });
 });

@@ -8,7 +8,9 @@ import { type ReportStore, unsafeKeyReason } from '../../../src/ports/report-sto
 import {
   readBackupQueue,
   readBackupQueuePage,
+  readBackupRoster,
   readBackupTimings,
+  readLatestBackupRun,
 } from '../../../src/reports/backup-queue.ts';
 import { readComplianceReport } from '../../../src/reports/compliance-report.ts';
 import {
@@ -37,6 +39,7 @@ import {
   backupQueuePageKey,
   backupRecordKey,
   backupRecordsOfDayPrefix,
+  backupRosterKey,
   batchIntentKey,
   batchOutcomeKey,
   COMPLIANCE_REPORTS_PREFIX,
@@ -58,6 +61,7 @@ import {
   INVENTORIES_PREFIX,
   inventoryKey,
   isCurrentLeaseKey,
+  LATEST_BACKUP_RUN_KEY,
   MANIFESTS_PREFIX,
   manifestKey,
   outcomeKeyOfIntentKey,
@@ -271,6 +275,24 @@ const KINDS: readonly Kind[] = [
     parsed: undefined,
     parse: () => undefined,
     read: (reports) => readBackupQueuePage(reports, 'backup-1', 2),
+  },
+  {
+    kind: 'backup roster',
+    key: backupRosterKey('backup-1'),
+    expected: 'work/backups/backup-1/databases.json',
+    prefixes: [BACKUP_WORK_PREFIX],
+    parsed: undefined,
+    parse: () => undefined,
+    read: (reports) => readBackupRoster(reports, 'backup-1'),
+  },
+  {
+    kind: 'latest backup run',
+    key: LATEST_BACKUP_RUN_KEY,
+    expected: 'work/backups/latest-run.json',
+    prefixes: [BACKUP_WORK_PREFIX],
+    parsed: undefined,
+    parse: () => undefined,
+    read: (reports) => readLatestBackupRun(reports),
   },
   {
     kind: 'backup timings',

@@ -8,6 +8,7 @@ import { CloudServiceError, ThrottlingError } from '../../../src/domain/errors.t
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
 import type { Database, RdsPort, Snapshot, SnapshotQuota } from '../../../src/ports/rds.ts';
 import { readBackupQueue } from '../../../src/reports/backup-queue.ts';
+import { LATEST_BACKUP_RUN_KEY } from '../../../src/reports/store-layout.ts';
 import { invokeTask, type TaskDependencies } from '../../../src/runtime/task.ts';
 import { readAllDatabases } from '../../../src/tasks/backup-queue-store.ts';
 import { discoverDatabasesTask } from '../../../src/tasks/discover-databases.ts';
@@ -103,12 +104,23 @@ const quotas =
     { kind: 'cluster', used: clusterUsed, max },
   ];
 
+/**
+ * Discovers with no earlier run in progress: the run's start, never a wait.
+ * The runs here share a store and a clock, and none steps: each would find
+ * the one before it in progress.
+ */
+async function discover(event: unknown, deps: TaskDependencies) {
+  await reports.delete(LATEST_BACKUP_RUN_KEY);
+  const result = await invokeTask(discoverDatabasesTask, event, deps);
+  if ('waiting' in result) throw new Error(`the discovery waits for ${result.overlap?.runId}`);
+  return result;
+}
+
 describe('the backup discovery', () => {
   const fleet = [database('orders'), database('shop'), database('billing', 'cluster')];
 
   it('reports the headroom of each region and kind for the snapshots the run takes', async () => {
-    const discovered = await invokeTask(
-      discoverDatabasesTask,
+    const discovered = await discover(
       { request: {}, executionName: 'backup-1' },
       dependencies({
         [SOURCE]: { databases: fleet, quotas: quotas(40, 100, 10) },
@@ -141,12 +153,8 @@ describe('the backup discovery', () => {
       [COPY]: { quotas: quotas(99) },
     });
 
-    const all = await invokeTask(discoverDatabasesTask, { request: {}, executionName: 'backup-2' }, deps);
-    const one = await invokeTask(
-      discoverDatabasesTask,
-      { request: { databaseIds: ['orders'] }, executionName: 'backup-3' },
-      deps,
-    );
+    const all = await discover({ request: {}, executionName: 'backup-2' }, deps);
+    const one = await discover({ request: { databaseIds: ['orders'] }, executionName: 'backup-3' }, deps);
 
     expect(all.findings).toEqual([
       expect.objectContaining({
@@ -163,8 +171,7 @@ describe('the backup discovery', () => {
   });
 
   it('still discovers the databases when a region’s quotas cannot be read, and says why they are unknown', async () => {
-    const discovered = await invokeTask(
-      discoverDatabasesTask,
+    const discovered = await discover(
       { request: {}, executionName: 'backup-4' },
       dependencies({
         [SOURCE]: { databases: fleet, quotas: quotas(0) },
@@ -191,8 +198,7 @@ describe('the backup discovery', () => {
   });
 
   it('lets throttling fail the step, for the workflow to retry it', async () => {
-    const discovering = invokeTask(
-      discoverDatabasesTask,
+    const discovering = discover(
       { request: {}, executionName: 'backup-5' },
       dependencies({
         [SOURCE]: { databases: fleet, quotas: quotas(0) },
@@ -208,8 +214,7 @@ describe('the backup discovery', () => {
   });
 
   it('hands the forecast to the run summary, which keeps it beside the databases', async () => {
-    const discovered = await invokeTask(
-      discoverDatabasesTask,
+    const discovered = await discover(
       { request: {}, executionName: 'backup-6' },
       dependencies({ [SOURCE]: { databases: fleet, quotas: quotas(99) }, [COPY]: { quotas: quotas(0) } }),
     );
