@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseConfig } from '../src/config/load.ts';
-import type { ReportStore, StoredObject } from '../src/ports/report-store.ts';
+import type { PutIfAbsentResult, ReportStore, StoredObject } from '../src/ports/report-store.ts';
 import { sealClosedDays } from '../src/reports/evidence-manifest.ts';
 import { invokeTask } from '../src/runtime/task.ts';
 import { writeComplianceReportTask } from '../src/tasks/write-compliance-report.ts';
@@ -61,6 +61,12 @@ class FleetEvidenceStore implements ReportStore {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
     this.#written.set(key, gzipSync(bytes));
     return { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: `memory://${key}` };
+  }
+
+  async putIfAbsent(key: string, body: string | Uint8Array): Promise<PutIfAbsentResult> {
+    const written = this.#written.get(key);
+    if (written !== undefined) return { written: false, existing: gunzipSync(written) };
+    return { written: true, object: await this.put(key, body) };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -200,6 +200,7 @@ describe('the backup of a fleet', () => {
       get: (key) => reports.get(key),
       list: (prefix) => reports.list(prefix),
       delete: (key) => reports.delete(key),
+      putIfAbsent: (key, body, contentType) => reports.putIfAbsent(key, body, contentType),
       put: async (key, body, contentType) => {
         // The first step has created every snapshot when it saves its page.
         if (!crashed && key.includes('/pages/') && rdsMock.commandCalls(CreateDBSnapshotCommand).length > 0) {

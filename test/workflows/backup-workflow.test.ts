@@ -150,6 +150,7 @@ describe('the backup workflow', () => {
       get: (key) => reports.get(key),
       list: (prefix) => reports.list(prefix),
       delete: (key) => reports.delete(key),
+      putIfAbsent: (key, body, contentType) => reports.putIfAbsent(key, body, contentType),
       put: async (key, body, contentType) => {
         if (key.startsWith('evidence/backups/2026-11-10/orders/')) {
           throw Object.assign(new Error(`access denied to ${key}`), { name: 'AccessDenied' });
