@@ -14,21 +14,42 @@
 // each sealed day's manifest with a listing of the day and reads what the
 // manifest lacks directly (`compliance-evidence.ts`), so nothing is lost.
 //
-// A manifest is a function of the day's evidence alone: two seals that run
-// at once (the daily seal and a report's own, say) write the same bytes for
-// a day, so whichever write lands last, the next day's link still matches.
-// Hence `sealedAt` is when the day closed, not the clock of the seal.
+// A manifest is written once: only if its key holds none (`putIfAbsent`).
+// Two seals may run at once (the daily seal and a report's own), and
+// evidence may land between their reads of a day, so they may compute
+// different manifests for it; the first write stands and the other seal
+// never replaces it (the next day's link would then point at bytes that are
+// gone). The seal that finds a manifest already there reads it, continues
+// the chain from it, and compares it with what it computed itself:
+// - documents it read that the stored manifest lacks landed after the other
+//   seal listed the day: the seal's result names them as evidence outside
+//   the manifest (`outside`), and a report reads them directly, as it reads
+//   any evidence that lands after its day was sealed; documents the stored
+//   manifest holds and it did not read landed before the other seal's
+//   listing: the stored manifest covers more, and nothing is said;
+// - anything else (another link to the day before, another digest for a
+//   document, a document that read for one seal and not for the other) means
+//   that stored evidence changed between the two reads: the seal's result
+//   names the day and why (`conflicts`), the task logs it as an error, and
+//   the stored manifest stays. A report judges the day by what is stored: a
+//   link that does not match shows as an altered manifest, a document gone
+//   since it was sealed as lost, and the digests the manifest holds are what
+//   later reports compare the documents with.
+// A manifest is also a function of the day's evidence alone (`sealedAt` is
+// when the day closed, not the clock of the seal), so two seals that read
+// the same evidence compute the same bytes.
 //
 // Key: `manifestKey` (store-layout.ts).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DrillReport } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
-import type { ReportStore, StoredObject } from '../ports/report-store.ts';
+import type { ReportStore } from '../ports/report-store.ts';
 import { type DeletionLogEntry, deletionOutcomeReader, listDeletionLog } from './deletion-log.ts';
 import { listDrillReportKeys, readDrillReports } from './drill-report.ts';
 import { backupRecordSchema, pruneLogSchema, sweepRecordSchema } from './evidence.ts';
 import {
+  decodeStored,
   isoTimeSchema as isoTime,
   readStoredDocument,
   readStoredDocuments,
@@ -156,15 +177,6 @@ export async function readManifest(
   day: string,
 ): Promise<{ key: string; sha256: string; value: EvidenceManifest } | undefined> {
   return readStoredDocument(reports, manifestKey(day), manifestSchema, 'evidence manifest');
-}
-
-/**
- * Writes a day's manifest. Compact JSON: a manifest of a large fleet holds
- * thousands of records, and people read the documents it lists, not it.
- */
-export function writeManifest(reports: ReportStore, manifest: EvidenceManifest): Promise<StoredObject> {
-  const valid = validateDocument(manifestSchema, manifest, 'evidence manifest');
-  return reports.put(manifestKey(manifest.day), `${JSON.stringify(valid)}\n`, 'application/json');
 }
 
 /** The store keys of a day's evidence of each kind (drill reports are listed per database). */
@@ -325,10 +337,112 @@ async function firstEvidenceDay(reports: ReportStore): Promise<string | undefine
   return days[0];
 }
 
-/** What one seal did: the days it sealed, and whether closed days remain unsealed. */
+/** Evidence a seal read that the day's stored manifest (written by another seal) lacks. */
+export interface OutsideManifest {
+  readonly day: string;
+  readonly paths: string[];
+}
+
+/** A day whose stored manifest differs from what the seal read beyond late evidence. */
+export interface ManifestConflict {
+  readonly day: string;
+  readonly reasons: string[];
+}
+
+/**
+ * What one seal did: the days it sealed (wrote, or found written by another
+ * seal), whether closed days remain unsealed, the evidence it read that a
+ * manifest found written lacks, and the manifests found that differ from
+ * what it read otherwise.
+ */
 export interface SealResult {
   readonly sealed: string[];
   readonly more: boolean;
+  readonly outside: OutsideManifest[];
+  readonly conflicts: ManifestConflict[];
+}
+
+type Sealed = Pick<EvidenceManifest, 'previous'> & DayEvidence;
+
+/**
+ * How a day's stored manifest stands to the one a seal computed: what the
+ * seal read that it lacks (`outside`), and what differs otherwise
+ * (`conflicts`). What the stored manifest holds beyond the computed one is
+ * neither: it landed before the other seal listed the day.
+ */
+export function compareManifests(
+  stored: Sealed,
+  computed: Sealed,
+): { outside: string[]; conflicts: string[] } {
+  const outside = new Set<string>();
+  const conflicts: string[] = [];
+  const same = (a: Sealed['previous'], b: Sealed['previous']) =>
+    a === null || b === null ? a === b : a.path === b.path && a.sha256 === b.sha256;
+  if (!same(stored.previous, computed.previous)) {
+    conflicts.push('it links to another manifest of the day before');
+  }
+  const documents = (manifest: Sealed) =>
+    new Map<string, string>(
+      [
+        ...manifest.backupRecords,
+        ...manifest.pruneLogs,
+        ...manifest.sweepRecords,
+        ...manifest.drillReports,
+      ].map((entry) => [entry.path, entry.sha256]),
+    );
+  const storedDocuments = documents(stored);
+  const storedCorrupt = new Map(stored.corrupt.map((file) => [file.path, file.sha256]));
+  for (const [path, sha256] of documents(computed)) {
+    const digest = storedDocuments.get(path);
+    if (storedCorrupt.has(path)) conflicts.push(`${path} did not read for the stored manifest`);
+    else if (digest === undefined) outside.add(path);
+    else if (digest !== sha256) conflicts.push(`${path} has another digest in the stored manifest`);
+  }
+  for (const file of computed.corrupt) {
+    const digest = storedCorrupt.get(file.path);
+    if (storedDocuments.has(file.path)) conflicts.push(`${file.path} does not read now`);
+    else if (digest === undefined) outside.add(file.path);
+    else if (digest !== file.sha256) conflicts.push(`${file.path} has another digest in the stored manifest`);
+  }
+  const deletionOf = (entry: LoggedDeletionSummary) =>
+    `${entry.intentKey}\n${entry.region}\n${entry.snapshot}`;
+  const storedDeletions = new Map(stored.deletions.map((entry) => [deletionOf(entry), entry]));
+  for (const entry of computed.deletions) {
+    const known = storedDeletions.get(deletionOf(entry));
+    // A new intent, or an outcome written since the other seal read the log.
+    if (known === undefined || (known.outcome === null && entry.outcome !== null))
+      outside.add(entry.intentKey);
+    else if (entry.outcome !== null && known.outcome !== entry.outcome) {
+      conflicts.push(`the outcome of ${entry.region}/${entry.snapshot} (${entry.intentKey}) differs`);
+    }
+  }
+  return { outside: [...outside].sort(), conflicts };
+}
+
+/**
+ * Writes a day's manifest unless the day has one already (compact JSON: a
+ * manifest of a large fleet lists thousands of documents, and people read
+ * the documents, not it); then reads that
+ * one and compares it with this one (`compareManifests`). Returns the
+ * stored manifest's reference, which the next day links to.
+ */
+async function sealDay(
+  reports: ReportStore,
+  manifest: EvidenceManifest,
+): Promise<{ ref: { path: string; sha256: string }; outside: string[]; conflicts: string[] }> {
+  const valid = validateDocument(manifestSchema, manifest, 'evidence manifest');
+  const key = manifestKey(manifest.day);
+  const result = await reports.putIfAbsent(key, `${JSON.stringify(valid)}\n`, 'application/json');
+  if (result.written) return { ref: { path: key, sha256: result.object.sha256 }, outside: [], conflicts: [] };
+  const ref = { path: key, sha256: digestOf(result.existing) };
+  let stored: EvidenceManifest;
+  try {
+    stored = decodeStored(key, result.existing, manifestSchema, 'evidence manifest').value;
+  } catch (error) {
+    if (!(error instanceof CorruptEvidenceError)) throw error;
+    return { ref, outside: [], conflicts: [`the stored manifest does not read: ${error.reason}`] };
+  }
+  return { ref, ...compareManifests(stored, valid) };
 }
 
 /**
@@ -351,7 +465,7 @@ export async function sealClosedDays(
     closed.push(day);
   }
   const days = closed.slice(0, options.maxDays);
-  if (days.length === 0) return { sealed: [], more: false };
+  if (days.length === 0) return { sealed: [], more: false, outside: [], conflicts: [] };
   const drillKeys = drillReportKeysByDay(
     (
       await mapWithConcurrency(options.databases, STORE_READ_CONCURRENCY, (id) =>
@@ -364,11 +478,15 @@ export async function sealClosedDays(
     const body = await reports.get(manifestKey(lastSealed));
     if (body !== undefined) previous = { path: manifestKey(lastSealed), sha256: digestOf(body) };
   }
+  const outside: OutsideManifest[] = [];
+  const conflicts: ManifestConflict[] = [];
   for (const day of days) {
     const evidence = await readDayEvidence(reports, day, drillKeys.get(day) ?? []);
     const sealedAt = `${addDays(day, 2)}T00:00:00.000Z`;
-    const stored = await writeManifest(reports, { schemaVersion: 1, day, sealedAt, previous, ...evidence });
-    previous = { path: stored.key, sha256: stored.sha256 };
+    const sealed = await sealDay(reports, { schemaVersion: 1, day, sealedAt, previous, ...evidence });
+    if (sealed.outside.length > 0) outside.push({ day, paths: sealed.outside });
+    if (sealed.conflicts.length > 0) conflicts.push({ day, reasons: sealed.conflicts });
+    previous = sealed.ref;
   }
-  return { sealed: days, more: closed.length > days.length };
+  return { sealed: days, more: closed.length > days.length, outside, conflicts };
 }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
+import type { ReportStore } from '../../src/ports/report-store.ts';
 import { writeBatchOutcome, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
 import { writeBackupRecord } from '../../src/reports/evidence.ts';
 import { isClosedDay, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
@@ -84,9 +85,10 @@ describe('when a day is sealed', () => {
     const second = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
     const third = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
 
-    expect(first).toEqual({ sealed: days('2026-11-01', '2026-11-06'), more: true });
-    expect(second).toEqual({ sealed: days('2026-11-07', '2026-11-10'), more: false });
-    expect(third).toEqual({ sealed: [], more: false });
+    const quiet = { outside: [], conflicts: [] };
+    expect(first).toEqual({ sealed: days('2026-11-01', '2026-11-06'), more: true, ...quiet });
+    expect(second).toEqual({ sealed: days('2026-11-07', '2026-11-10'), more: false, ...quiet });
+    expect(third).toEqual({ sealed: [], more: false, ...quiet });
     const manifest = (day: string) =>
       JSON.parse(Buffer.from(reports.objects.get(manifestKey(day)) ?? new Uint8Array()).toString('utf8'));
     expect(manifest('2026-11-01').previous).toBeNull();
@@ -275,7 +277,7 @@ describe('two seals at once', () => {
   const to = '2026-11-30';
   const from = '2026-11-21';
 
-  it('write the same manifest for a day whenever they run, so the chain holds whichever write lands last', async () => {
+  it('compute the same manifest for a day from the same evidence, whenever they run', async () => {
     const early = await fleetWithHistory('2026-11-01', to);
     const late = await fleetWithHistory('2026-11-01', to);
     await sealClosedDays(early, {
@@ -306,6 +308,176 @@ describe('two seals at once', () => {
     const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
     expect(stored.integrity.altered).toEqual([]);
     expect(run.result.status).toBe('compliant');
+  });
+});
+
+/**
+ * The store, with the writes of the given days' manifests held until the
+ * test lets each go: how two seals at once are made to interleave.
+ */
+function holdingManifestWrites(reports: CountingReportStore, days: readonly string[]) {
+  const gates = new Map(
+    days.map((day) => {
+      const reached = Promise.withResolvers<void>();
+      const released = Promise.withResolvers<void>();
+      return [manifestKey(day), { reached, released }] as const;
+    }),
+  );
+  const gateOf = (day: string) => {
+    const gate = gates.get(manifestKey(day));
+    if (gate === undefined) throw new Error(`no write of ${day} is held`);
+    return gate;
+  };
+  const waitFor = async (key: string) => {
+    const gate = gates.get(key);
+    if (gate === undefined) return;
+    gate.reached.resolve();
+    await gate.released.promise;
+  };
+  const store: ReportStore = {
+    get: (key) => reports.get(key),
+    list: (prefix) => reports.list(prefix),
+    delete: (key) => reports.delete(key),
+    put: async (key, body, contentType) => {
+      await waitFor(key);
+      return reports.put(key, body, contentType);
+    },
+    putIfAbsent: async (key, body, contentType) => {
+      await waitFor(key);
+      return reports.putIfAbsent(key, body, contentType);
+    },
+  };
+  return {
+    store,
+    /** Resolves once the seal has read the day and is about to write its manifest. */
+    reached: (day: string) => gateOf(day).reached.promise,
+    release: (day: string) => gateOf(day).released.resolve(),
+  };
+}
+
+describe('two seals interleaved, with evidence landing between them', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+  const day = '2026-11-24';
+  const now = dayAfter(to);
+
+  /** A backup record of `day` that is not in the fleet's evidence yet: it lands during the seals. */
+  async function lateRecord(
+    reports: CountingReportStore,
+  ): Promise<{ land: () => Promise<void>; key: string }> {
+    const key = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/${day}/${DATABASES[2]}/`),
+    );
+    const body = reports.objects.get(key ?? '');
+    if (key === undefined || body === undefined) throw new Error('no record to hold back');
+    reports.objects.delete(key);
+    return {
+      key,
+      land: async () => {
+        await writeBackupRecord(reports, JSON.parse(Buffer.from(body).toString('utf8')));
+      },
+    };
+  }
+
+  const manifestOf = (reports: CountingReportStore, of: string) =>
+    JSON.parse(Buffer.from(reports.objects.get(manifestKey(of)) ?? '').toString('utf8'));
+
+  it('leave one manifest a day whose chain holds, the late record in it, when the seal that saw it writes first', async () => {
+    // Prepare: A reads the day, the record lands, B reads the day and writes it, then A writes.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const late = await lateRecord(reports);
+    const a = holdingManifestWrites(reports, [day]);
+    const b = holdingManifestWrites(reports, [addDays(day, 1)]);
+
+    // Act
+    const first = sealClosedDays(a.store, { now, databases: DATABASES, maxDays: 100 });
+    await a.reached(day);
+    await late.land();
+    const second = sealClosedDays(b.store, { now, databases: DATABASES, maxDays: 100 });
+    await b.reached(addDays(day, 1));
+    a.release(day);
+    const sealedByA = await first;
+    b.release(addDays(day, 1));
+    const sealedByB = await second;
+
+    // Assess
+    expect(manifestOf(reports, day).backupRecords.map((entry: { path: string }) => entry.path)).toContain(
+      late.key,
+    );
+    expect(sealedByA.outside).toEqual([]);
+    expect(sealedByB.outside).toEqual([]);
+    expect(sealedByA.conflicts).toEqual([]);
+    expect(sealedByB.conflicts).toEqual([]);
+    const run = await reportOn(reports, from, to, now);
+    const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
+    expect(stored.integrity.altered).toEqual([]);
+    expect(run.result.status).toBe('compliant');
+  });
+
+  it('report the late record as evidence outside the manifest when the seal that missed it writes first, and the report still counts it', async () => {
+    // Prepare: A reads the day, the record lands, B reads the day; A writes, then B.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const late = await lateRecord(reports);
+    const a = holdingManifestWrites(reports, [day, addDays(day, 1)]);
+    const b = holdingManifestWrites(reports, [day]);
+
+    // Act
+    const first = sealClosedDays(a.store, { now, databases: DATABASES, maxDays: 100 });
+    await a.reached(day);
+    await late.land();
+    const second = sealClosedDays(b.store, { now, databases: DATABASES, maxDays: 100 });
+    await b.reached(day);
+    a.release(day);
+    await a.reached(addDays(day, 1));
+    b.release(day);
+    const sealedByB = await second;
+    a.release(addDays(day, 1));
+    const sealedByA = await first;
+
+    // Assess
+    expect(manifestOf(reports, day).backupRecords.map((entry: { path: string }) => entry.path)).not.toContain(
+      late.key,
+    );
+    expect(sealedByB.outside).toEqual([{ day, paths: [late.key] }]);
+    expect(sealedByA.outside).toEqual([]);
+    expect([...sealedByA.conflicts, ...sealedByB.conflicts]).toEqual([]);
+    for (const sealed of days('2026-11-02', addDays(to, -1))) {
+      expect(manifestOf(reports, sealed).previous.sha256).toBe(
+        createHash('sha256')
+          .update(reports.objects.get(manifestKey(addDays(sealed, -1))) ?? new Uint8Array())
+          .digest('hex'),
+      );
+    }
+    const run = await reportOn(reports, from, to, now);
+    const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
+    expect(stored.integrity.altered).toEqual([]);
+    expect(run.result.status).toBe('compliant');
+    expect(run.result.controls[0]?.evidence.map((ref) => ref.path)).toContain(late.key);
+  });
+
+  it('report a manifest that differs from what the seal read, beyond late evidence, and leave it as it is', async () => {
+    // Prepare: A reads the day; a record of it is rewritten; B seals the day first.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const a = holdingManifestWrites(reports, [day]);
+    const rewritten = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/${day}/${DATABASES[1]}/`),
+    );
+    const body = reports.objects.get(rewritten ?? '') ?? new Uint8Array();
+
+    // Act
+    const first = sealClosedDays(a.store, { now, databases: DATABASES, maxDays: 100 });
+    await a.reached(day);
+    reports.objects.set(rewritten ?? '', Buffer.from(`${Buffer.from(body).toString('utf8').trimEnd()} \n`));
+    await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 100 });
+    const stored = reports.objects.get(manifestKey(day));
+    a.release(day);
+    const sealedByA = await first;
+
+    // Assess
+    expect(sealedByA.conflicts).toEqual([
+      { day, reasons: [`${rewritten} has another digest in the stored manifest`] },
+    ]);
+    expect(reports.objects.get(manifestKey(day))).toBe(stored);
   });
 });
 
