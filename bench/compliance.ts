@@ -6,7 +6,8 @@
 // in a fake store that counts reads (a year of 1,000 databases is some two
 // million documents: too many to hold). The seal runs first, then the real
 // report task for the last 30 days, then for the next 30 days; each prints
-// its store reads (gets + lists) and seconds. Nothing here asserts.
+// its store reads (gets + lists) and seconds, and the bytes of a day's
+// manifest. Nothing here asserts.
 
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -41,6 +42,8 @@ class FleetEvidenceStore implements ReportStore {
   lastDay = YEAR_END;
   gets = 0;
   lists = 0;
+  /** The bytes of each manifest written, by day. */
+  readonly manifestBytes = new Map<string, number>();
   readonly #written = new Map<string, Buffer>();
   readonly #days = new Map<string, Map<string, Buffer>>();
 
@@ -59,6 +62,7 @@ class FleetEvidenceStore implements ReportStore {
 
   async put(key: string, body: string | Uint8Array): Promise<StoredObject> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
+    if (key.startsWith('evidence/manifests/')) this.manifestBytes.set(key, bytes.length);
     this.#written.set(key, gzipSync(bytes));
     return { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: `memory://${key}` };
   }
@@ -169,5 +173,9 @@ await report(
   addDays(YEAR_END, 1),
   store.lastDay,
   `report ${addDays(YEAR_END, 1)} to ${store.lastDay} (next)`,
+);
+const manifestSizes = [...store.manifestBytes.values()];
+console.log(
+  `manifest bytes per day: ${Math.round(manifestSizes.reduce((a, b) => a + b, 0) / manifestSizes.length)} on average, ${Math.max(...manifestSizes)} at most`,
 );
 console.log(`resident memory at the end ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);

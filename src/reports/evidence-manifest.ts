@@ -1,7 +1,11 @@
 // The evidence of one UTC day summarised in one stored document, the day's
-// manifest (schema version 1): every evidence document of the day with its
-// digest and the facts the compliance controls are computed from, so a
-// report reads one document per day instead of one per database per day.
+// manifest (schema version 2): every evidence document of the day with its
+// key, its digest and only the facts the compliance controls are computed
+// from (never the whole document: at 10,000 databases whole documents made
+// some 12 MB a day), so a report reads one document per day instead of one
+// per database per day. Manifests of schema version 1, which embedded the
+// whole backup records, prune logs and sweep records, are still read, as
+// the same facts.
 // Each manifest holds the digest of the previous day's manifest: the
 // manifests form a hash chain, and changing or removing one breaks the link
 // the next one holds.
@@ -47,7 +51,14 @@ import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { type DeletionLogEntry, deletionOutcomeReader, listDeletionLog } from './deletion-log.ts';
 import { listDrillReportKeys, readDrillReports } from './drill-report.ts';
-import { backupRecordSchema, pruneLogSchema, sweepRecordSchema } from './evidence.ts';
+import {
+  type BackupRecord,
+  backupRecordSchema,
+  type PruneLog,
+  pruneLogSchema,
+  type SweepRecord,
+  sweepRecordSchema,
+} from './evidence.ts';
 import {
   decodeStored,
   isoTimeSchema as isoTime,
@@ -126,33 +137,215 @@ const corruptSchema = z.strictObject({
   database: z.string().min(1).optional(),
 });
 
-/** What the evidence of one day says, as read from its documents. */
+/**
+ * What the controls read of a backup record (`BackupRecordEvidence`): the
+ * database, when its run started, and where each snapshot stood.
+ */
+const backupFactsSchema = z.strictObject({
+  id: z.string().min(1),
+  startedAt: isoTime,
+  snapshots: z.array(
+    z.strictObject({ region: z.string().min(1), id: z.string(), status: z.string().min(1) }),
+  ),
+});
+
+/**
+ * What the controls read of a prune log (`PruneLogEvidence`, and the run it
+ * accounts for): its deletions and the kinds of its findings, not its
+ * failures or the findings' wording.
+ */
+const pruneFactsSchema = z.strictObject({
+  runId: z.string().min(1),
+  startedAt: isoTime,
+  dryRun: z.boolean(),
+  deleted: z.array(
+    z.strictObject({
+      database: z.string().min(1),
+      region: z.string().min(1),
+      snapshot: z.string().min(1),
+      ageHours: z.number(),
+      status: z.string().optional(),
+    }),
+  ),
+  findings: z.array(z.strictObject({ kind: z.string().min(1), resource: z.string() })),
+});
+
+/** What the controls read of a sweep record (`SweepRecordEvidence`): when, and which sandboxes of what age. */
+const sweepFactsSchema = z.strictObject({
+  sweptAt: isoTime,
+  deleted: z.array(
+    z.strictObject({ region: z.string().min(1), id: z.string().min(1), createdAt: isoTime.nullable() }),
+  ),
+});
+
+type BackupFacts = z.output<typeof backupFactsSchema>;
+type PruneFacts = z.output<typeof pruneFactsSchema>;
+type SweepFacts = z.output<typeof sweepFactsSchema>;
+
+const factsOfBackup = (record: BackupRecord): BackupFacts => ({
+  id: record.id,
+  startedAt: record.startedAt,
+  snapshots: record.snapshots.map(({ region, id, status }) => ({ region, id, status })),
+});
+
+const factsOfPrune = (log: PruneLog): PruneFacts => ({
+  runId: log.runId,
+  startedAt: log.startedAt,
+  dryRun: log.dryRun,
+  deleted: log.deleted.map(({ database, region, snapshot, ageHours, status }) =>
+    status === undefined
+      ? { database, region, snapshot, ageHours }
+      : { database, region, snapshot, ageHours, status },
+  ),
+  findings: log.findings.map(({ kind, resource }) => ({ kind, resource })),
+});
+
+const factsOfSweep = (record: SweepRecord): SweepFacts => ({
+  sweptAt: record.sweptAt,
+  deleted: record.deleted.map(({ region, id, createdAt }) => ({ region, id, createdAt })),
+});
+
+/** What the evidence of one day says: each document's key, digest and facts. */
 const dayEvidenceShape = {
-  backupRecords: z.array(z.strictObject({ ...document, record: backupRecordSchema })),
-  pruneLogs: z.array(z.strictObject({ ...document, log: pruneLogSchema })),
-  sweepRecords: z.array(z.strictObject({ ...document, record: sweepRecordSchema })),
+  backupRecords: z.array(z.strictObject({ ...document, record: backupFactsSchema })),
+  pruneLogs: z.array(z.strictObject({ ...document, log: pruneFactsSchema })),
+  sweepRecords: z.array(z.strictObject({ ...document, record: sweepFactsSchema })),
   drillReports: z.array(z.strictObject({ ...document, report: drillFactsSchema })),
-  deletions: z.array(deletionSchema),
   /** Documents of the day that do not read: named, never left out silently. */
   corrupt: z.array(corruptSchema),
 };
 
-export const manifestSchema = z.strictObject({
-  schemaVersion: z.literal(1, {
-    error: 'must be 1: this version of restorable reads evidence manifests of schema version 1 only',
-  }),
+const manifestHead = {
   day: isoDay,
   /** When the day closed and could be sealed (`isClosedDay`): the same whichever seal wrote it. */
   sealedAt: isoTime,
   /** The manifest of the day before, as it was when this one was sealed; null for the first one. */
   previous: z.strictObject(document).nullable(),
+};
+
+/**
+ * The manifest as written now (schema version 2): per document its key,
+ * digest and facts, and the deletion log grouped by the intent document
+ * that holds each deletion (a batch holds hundreds).
+ */
+const manifestV2Schema = z.strictObject({
+  schemaVersion: z.literal(2),
+  ...manifestHead,
   ...dayEvidenceShape,
+  deletions: z.array(
+    z.strictObject({
+      intentKey: z.string().min(1),
+      runId: z.string().min(1),
+      /** Read only for a run without its own log: then the intent is evidence in its own right. */
+      intentSha256: sha256.nullable(),
+      deletions: z.array(deletionSchema.pick({ region: true, snapshot: true, outcome: true })),
+    }),
+  ),
 });
 
-export type EvidenceManifest = z.output<typeof manifestSchema>;
-export type DayEvidence = Omit<EvidenceManifest, 'schemaVersion' | 'day' | 'sealedAt' | 'previous'>;
+/**
+ * The manifest as earlier versions wrote it (schema version 1): whole
+ * backup records, prune logs and sweep records, and one entry per deletion.
+ * Still read, as the facts it holds: a store sealed by an earlier version
+ * keeps its manifests (they are evidence, and the next day links to them).
+ */
+const manifestV1Schema = z.strictObject({
+  schemaVersion: z.literal(1),
+  ...manifestHead,
+  backupRecords: z.array(z.strictObject({ ...document, record: backupRecordSchema })),
+  pruneLogs: z.array(z.strictObject({ ...document, log: pruneLogSchema })),
+  sweepRecords: z.array(z.strictObject({ ...document, record: sweepRecordSchema })),
+  drillReports: z.array(z.strictObject({ ...document, report: drillFactsSchema })),
+  deletions: z.array(deletionSchema),
+  corrupt: z.array(corruptSchema),
+});
+
+type StoredManifest = z.output<typeof manifestV2Schema>;
+
+/** A day's manifest as it is used: the facts, and one entry per deletion, whichever version wrote it. */
+export interface EvidenceManifest extends DayEvidence {
+  readonly schemaVersion: 1 | 2;
+  readonly day: string;
+  readonly sealedAt: string;
+  readonly previous: { readonly path: string; readonly sha256: string } | null;
+}
+
+export interface DayEvidence {
+  readonly backupRecords: { path: string; sha256: string; record: BackupFacts }[];
+  readonly pruneLogs: { path: string; sha256: string; log: PruneFacts }[];
+  readonly sweepRecords: { path: string; sha256: string; record: SweepFacts }[];
+  readonly drillReports: { path: string; sha256: string; report: z.output<typeof drillFactsSchema> }[];
+  readonly deletions: LoggedDeletionSummary[];
+  readonly corrupt: CorruptDayDocument[];
+}
+
 export type LoggedDeletionSummary = z.output<typeof deletionSchema>;
 export type CorruptDayDocument = z.output<typeof corruptSchema>;
+
+/** Reads a stored manifest of either version as the facts it holds. */
+export const manifestSchema = z
+  .discriminatedUnion('schemaVersion', [manifestV1Schema, manifestV2Schema], {
+    error:
+      'schemaVersion must be 1 or 2: this version of restorable reads evidence manifests of those versions',
+  })
+  .transform((stored): EvidenceManifest => {
+    const head = { day: stored.day, sealedAt: stored.sealedAt, previous: stored.previous };
+    if (stored.schemaVersion === 2) {
+      return {
+        schemaVersion: 2,
+        ...head,
+        backupRecords: stored.backupRecords,
+        pruneLogs: stored.pruneLogs,
+        sweepRecords: stored.sweepRecords,
+        drillReports: stored.drillReports,
+        deletions: stored.deletions.flatMap(({ intentKey, runId, intentSha256, deletions }) =>
+          deletions.map((entry) => ({ runId, ...entry, intentKey, intentSha256 })),
+        ),
+        corrupt: stored.corrupt,
+      };
+    }
+    return {
+      schemaVersion: 1,
+      ...head,
+      backupRecords: stored.backupRecords.map(({ record, ...ref }) => ({
+        ...ref,
+        record: factsOfBackup(record),
+      })),
+      pruneLogs: stored.pruneLogs.map(({ log, ...ref }) => ({ ...ref, log: factsOfPrune(log) })),
+      sweepRecords: stored.sweepRecords.map(({ record, ...ref }) => ({
+        ...ref,
+        record: factsOfSweep(record),
+      })),
+      drillReports: stored.drillReports,
+      deletions: stored.deletions,
+      corrupt: stored.corrupt,
+    };
+  });
+
+/** A manifest as it is written (schema version 2): deletions grouped by their intent document. */
+function storedManifestOf(manifest: Omit<EvidenceManifest, 'schemaVersion'>): StoredManifest {
+  const byIntent = new Map<string, StoredManifest['deletions'][number]>();
+  for (const { runId, region, snapshot, intentKey, intentSha256, outcome } of manifest.deletions) {
+    let group = byIntent.get(intentKey);
+    if (group === undefined) {
+      group = { intentKey, runId, intentSha256, deletions: [] };
+      byIntent.set(intentKey, group);
+    }
+    group.deletions.push({ region, snapshot, outcome });
+  }
+  return {
+    schemaVersion: 2,
+    day: manifest.day,
+    sealedAt: manifest.sealedAt,
+    previous: manifest.previous,
+    backupRecords: manifest.backupRecords,
+    pruneLogs: manifest.pruneLogs,
+    sweepRecords: manifest.sweepRecords,
+    drillReports: manifest.drillReports,
+    deletions: [...byIntent.values()],
+    corrupt: manifest.corrupt,
+  };
+}
 
 /** The day before or after, YYYY-MM-DD (UTC). */
 export function addDays(day: string, days: number): string {
@@ -285,9 +478,15 @@ export async function readEvidenceDocuments(
   const found = <T>(documents: readonly { key: string; sha256: string; value: T }[]) =>
     documents.map(({ key, sha256: digest, value }) => ({ path: key, sha256: digest, value }));
   return {
-    backupRecords: found(backups.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
-    pruneLogs: found(prunes.documents).map(({ value, ...ref }) => ({ ...ref, log: value })),
-    sweepRecords: found(sweeps.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
+    backupRecords: found(backups.documents).map(({ value, ...ref }) => ({
+      ...ref,
+      record: factsOfBackup(value),
+    })),
+    pruneLogs: found(prunes.documents).map(({ value, ...ref }) => ({ ...ref, log: factsOfPrune(value) })),
+    sweepRecords: found(sweeps.documents).map(({ value, ...ref }) => ({
+      ...ref,
+      record: factsOfSweep(value),
+    })),
     drillReports: found(drills.documents).map(({ value, ...ref }) => ({
       ...ref,
       report: factsOfDrill(value),
@@ -428,9 +627,9 @@ export function compareManifests(
  */
 async function sealDay(
   reports: ReportStore,
-  manifest: EvidenceManifest,
+  manifest: Omit<EvidenceManifest, 'schemaVersion'>,
 ): Promise<{ ref: { path: string; sha256: string }; outside: string[]; conflicts: string[] }> {
-  const valid = validateDocument(manifestSchema, manifest, 'evidence manifest');
+  const valid = validateDocument(manifestV2Schema, storedManifestOf(manifest), 'evidence manifest');
   const key = manifestKey(manifest.day);
   const result = await reports.putIfAbsent(key, `${JSON.stringify(valid)}\n`, 'application/json');
   if (result.written) return { ref: { path: key, sha256: result.object.sha256 }, outside: [], conflicts: [] };
@@ -442,7 +641,7 @@ async function sealDay(
     if (!(error instanceof CorruptEvidenceError)) throw error;
     return { ref, outside: [], conflicts: [`the stored manifest does not read: ${error.reason}`] };
   }
-  return { ref, ...compareManifests(stored, valid) };
+  return { ref, ...compareManifests(stored, manifest) };
 }
 
 /**
@@ -483,7 +682,7 @@ export async function sealClosedDays(
   for (const day of days) {
     const evidence = await readDayEvidence(reports, day, drillKeys.get(day) ?? []);
     const sealedAt = `${addDays(day, 2)}T00:00:00.000Z`;
-    const sealed = await sealDay(reports, { schemaVersion: 1, day, sealedAt, previous, ...evidence });
+    const sealed = await sealDay(reports, { day, sealedAt, previous, ...evidence });
     if (sealed.outside.length > 0) outside.push({ day, paths: sealed.outside });
     if (sealed.conflicts.length > 0) conflicts.push({ day, reasons: sealed.conflicts });
     previous = sealed.ref;

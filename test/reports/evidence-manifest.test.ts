@@ -481,6 +481,97 @@ describe('two seals interleaved, with evidence landing between them', () => {
   });
 });
 
+describe('manifests of schema version 1, which embedded whole documents', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+
+  /**
+   * Rewrites every sealed manifest as the earlier version wrote it: the
+   * whole backup records, prune logs and sweep records, one entry per
+   * deletion, each linked to the rewritten day before.
+   */
+  function asVersionOne(reports: CountingReportStore): void {
+    const json = (key: string) =>
+      JSON.parse(Buffer.from(reports.objects.get(key) ?? new Uint8Array()).toString('utf8'));
+    const keys = [...reports.objects.keys()].filter((key) => key.startsWith('evidence/manifests/')).sort();
+    let previous: { path: string; sha256: string } | null = null;
+    for (const key of keys) {
+      const manifest = json(key);
+      const whole = (entries: { path: string; sha256: string }[], field: string) =>
+        entries.map(({ path, sha256 }) => ({ path, sha256, [field]: json(path) }));
+      const v1: Record<string, unknown> = {
+        ...manifest,
+        schemaVersion: 1,
+        previous,
+        backupRecords: whole(manifest.backupRecords, 'record'),
+        pruneLogs: whole(manifest.pruneLogs, 'log'),
+        sweepRecords: whole(manifest.sweepRecords, 'record'),
+        deletions: manifest.deletions.flatMap(
+          (group: { intentKey: string; runId: string; intentSha256: string | null; deletions: object[] }) =>
+            group.deletions.map((entry) => ({
+              runId: group.runId,
+              ...entry,
+              intentKey: group.intentKey,
+              intentSha256: group.intentSha256,
+            })),
+        ),
+      };
+      const bytes: Buffer = Buffer.from(`${JSON.stringify(v1)}\n`);
+      reports.objects.set(key, bytes);
+      previous = { path: key, sha256: createHash('sha256').update(bytes).digest('hex') };
+    }
+  }
+
+  it('are written no more: a manifest holds per document its key, digest and facts, smaller than the documents', async () => {
+    const reports = await fleetWithHistory('2026-11-01', '2026-11-03');
+    await sealClosedDays(reports, {
+      now: new Date('2026-11-04T02:00:00Z'),
+      databases: DATABASES,
+      maxDays: 10,
+    });
+    const manifest = JSON.parse(Buffer.from(reports.objects.get(manifestKey('2026-11-01')) ?? '').toString());
+
+    expect(manifest.schemaVersion).toBe(2);
+    expect(Object.keys(manifest.backupRecords[0].record).sort()).toEqual(['id', 'snapshots', 'startedAt']);
+    expect(manifest.pruneLogs[0].log).not.toHaveProperty('failed');
+    expect(manifest.pruneLogs[0].log).not.toHaveProperty('schemaVersion');
+    const documents = [...manifest.backupRecords, ...manifest.pruneLogs, ...manifest.sweepRecords].reduce(
+      (total: number, { path }: { path: string }) => total + (reports.objects.get(path)?.length ?? 0),
+      0,
+    );
+    expect(JSON.stringify(manifest.backupRecords).length).toBeLessThan(documents);
+  });
+
+  it('still read: a report over them is compliant with its chain intact, and the next seal links to them', async () => {
+    const reports = await fleetWithHistory('2026-11-01', to);
+    await sealClosedDays(reports, {
+      now: new Date(`${addDays(to, -5)}T02:00:00Z`),
+      databases: DATABASES,
+      maxDays: 100,
+    });
+    asVersionOne(reports);
+    const lastOld = addDays(to, -7);
+    expect(
+      JSON.parse(Buffer.from(reports.objects.get(manifestKey(lastOld)) ?? '').toString()).schemaVersion,
+    ).toBe(1);
+
+    const run = await reportOn(reports, from, to, dayAfter(to));
+
+    const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
+    expect(stored.integrity.altered).toEqual([]);
+    expect(run.result.status).toBe('compliant');
+    const next = JSON.parse(
+      Buffer.from(reports.objects.get(manifestKey(addDays(lastOld, 1))) ?? '').toString(),
+    );
+    expect(next.schemaVersion).toBe(2);
+    expect(next.previous.sha256).toBe(
+      createHash('sha256')
+        .update(reports.objects.get(manifestKey(lastOld)) ?? new Uint8Array())
+        .digest('hex'),
+    );
+  });
+});
+
 describe('the chain of manifests and reports', () => {
   const to = '2026-11-30';
   const from = '2026-11-21';
