@@ -37,7 +37,7 @@ import {
   dayOfDrillReportKey,
   generatedAtOfComplianceReportKey,
   manifestKey,
-} from './store-layout.ts';
+} from './store/layout.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY } from './store-reads.ts';
 
 const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

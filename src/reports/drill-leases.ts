@@ -1,6 +1,3 @@
-// Reading and writing drill leases in the report store, each through the
-// lease's schema (domain/drill-leases.ts), at the keys of store-layout.ts.
-import { z } from 'zod';
 import { type DrillLease, drillLeaseSchema } from '../domain/drill-leases.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
@@ -11,16 +8,14 @@ import {
   isCurrentLeaseKey,
   isDatedLeaseKey,
   isLeaseKeyOf,
-} from './store-layout.ts';
+} from './store/layout.ts';
+import { salvageableLeaseSchema } from './store/schemas.ts';
 
 /** Compact, one line: the format leases have always had. */
 const serializeLease = (lease: DrillLease) =>
   `${JSON.stringify(validateDocument(drillLeaseSchema, lease, 'drill lease'))}\n`;
 
 const FOREVER = '9999-12-31T23:59:59.999Z';
-
-/** What can still be read from a lease that does not match its schema: the snapshot it protects. */
-const salvageableLeaseSchema = z.object({ snapshotArn: z.string().min(1) }).loose();
 
 /** Undefined for a document that does not read; any other error (the store's) goes on. */
 function ignoreCorrupt(error: unknown): undefined {

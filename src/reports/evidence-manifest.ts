@@ -43,30 +43,13 @@
 // when the day closed, not the clock of the seal), so two seals that read
 // the same evidence compute the same bytes.
 //
-// Key: `manifestKey` (store-layout.ts).
+// Key: `manifestKey` (store/layout.ts).
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { DrillReport } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { type DeletionLogEntry, deletionOutcomeReader, listDeletionLog } from './deletion-log.ts';
 import { listDrillReportKeys, readDrillReports } from './drill-report.ts';
-import {
-  type BackupRecord,
-  backupRecordSchema,
-  type PruneLog,
-  pruneLogSchema,
-  type SweepRecord,
-  sweepRecordSchema,
-} from './evidence.ts';
-import {
-  decodeStored,
-  isoTimeSchema as isoTime,
-  readStoredDocument,
-  readStoredDocuments,
-  sha256Schema as sha256,
-  validateDocument,
-} from './json-document.ts';
+import { decodeStored, readStoredDocument, readStoredDocuments, validateDocument } from './json-document.ts';
 import {
   backupRecordsOfDayPrefix,
   DRILL_REPORTS_PREFIX,
@@ -80,272 +63,31 @@ import {
   manifestKey,
   pruneLogsOfDayPrefix,
   sweepRecordsOfDayPrefix,
-} from './store-layout.ts';
+} from './store/layout.ts';
+import {
+  backupRecordSchema,
+  type CorruptDayDocument,
+  type DayEvidence,
+  type EvidenceManifest,
+  factsOfBackup,
+  factsOfDrill,
+  factsOfPrune,
+  factsOfSweep,
+  type LoggedDeletionSummary,
+  manifestSchema,
+  manifestV2Schema,
+  pruneLogSchema,
+  storedManifestOf,
+  sweepRecordSchema,
+} from './store/schemas.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY, withBoundedReads } from './store-reads.ts';
 
-const isoDay = z.iso.date();
+export type { CorruptDayDocument, DayEvidence, EvidenceManifest, LoggedDeletionSummary };
+export { manifestSchema };
+
 const DAY_MS = 86_400_000;
 
 const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-const document = { path: z.string().min(1), sha256 };
-
-const deletionSchema = z.strictObject({
-  runId: z.string().min(1),
-  region: z.string().min(1),
-  snapshot: z.string().min(1),
-  intentKey: z.string().min(1),
-  /** Read only for a run without its own log: then the intent is evidence in its own right. */
-  intentSha256: sha256.nullable(),
-  /** What the outcome says, null while there is none; `unreadable` leaves the intent standing, as no outcome does. */
-  outcome: z.enum(['deleted', 'not-deleted', 'unreadable']).nullable(),
-});
-
-/** What the compliance controls read of a drill report (`DrillFacts`): its verdict, times and checks, not its inventory. */
-const drillFactsSchema = z.strictObject({
-  drillId: z.string().min(1),
-  verdict: z.enum(['pass', 'fail']),
-  finishedAt: isoTime,
-  database: z.strictObject({ id: z.string().min(1) }),
-  snapshot: z.strictObject({ takenAt: isoTime.nullable() }),
-  sandbox: z.strictObject({ teardown: z.enum(['deleted', 'failed', 'not-created']) }),
-  targets: z.strictObject({ rpoSeconds: z.number().positive() }),
-  timings: z.strictObject({
-    rtoSeconds: z.number().nonnegative().nullable(),
-    rpoSeconds: z.number().nonnegative().nullable(),
-  }),
-  checks: z.array(z.strictObject({ name: z.string().min(1), status: z.enum(['pass', 'fail', 'error']) })),
-});
-
-const factsOfDrill = (report: DrillReport): z.output<typeof drillFactsSchema> => ({
-  drillId: report.drillId,
-  verdict: report.verdict,
-  finishedAt: report.finishedAt,
-  database: { id: report.database.id },
-  snapshot: { takenAt: report.snapshot.takenAt },
-  sandbox: { teardown: report.sandbox.teardown },
-  targets: { rpoSeconds: report.targets.rpoSeconds },
-  timings: { rtoSeconds: report.timings.rtoSeconds, rpoSeconds: report.timings.rpoSeconds },
-  checks: report.checks.map(({ name, status }) => ({ name, status })),
-});
-
-const corruptSchema = z.strictObject({
-  kind: z.string().min(1),
-  path: z.string().min(1),
-  sha256,
-  reason: z.string(),
-  database: z.string().min(1).optional(),
-});
-
-/**
- * What the controls read of a backup record (`BackupRecordEvidence`): the
- * database, when its run started, and where each snapshot stood.
- */
-const backupFactsSchema = z.strictObject({
-  id: z.string().min(1),
-  startedAt: isoTime,
-  snapshots: z.array(
-    z.strictObject({ region: z.string().min(1), id: z.string(), status: z.string().min(1) }),
-  ),
-});
-
-/**
- * What the controls read of a prune log (`PruneLogEvidence`, and the run it
- * accounts for): its deletions and the kinds of its findings, not its
- * failures or the findings' wording.
- */
-const pruneFactsSchema = z.strictObject({
-  runId: z.string().min(1),
-  startedAt: isoTime,
-  dryRun: z.boolean(),
-  deleted: z.array(
-    z.strictObject({
-      database: z.string().min(1),
-      region: z.string().min(1),
-      snapshot: z.string().min(1),
-      ageHours: z.number(),
-      status: z.string().optional(),
-    }),
-  ),
-  findings: z.array(z.strictObject({ kind: z.string().min(1), resource: z.string() })),
-});
-
-/** What the controls read of a sweep record (`SweepRecordEvidence`): when, and which sandboxes of what age. */
-const sweepFactsSchema = z.strictObject({
-  sweptAt: isoTime,
-  deleted: z.array(
-    z.strictObject({ region: z.string().min(1), id: z.string().min(1), createdAt: isoTime.nullable() }),
-  ),
-});
-
-type BackupFacts = z.output<typeof backupFactsSchema>;
-type PruneFacts = z.output<typeof pruneFactsSchema>;
-type SweepFacts = z.output<typeof sweepFactsSchema>;
-
-const factsOfBackup = (record: BackupRecord): BackupFacts => ({
-  id: record.id,
-  startedAt: record.startedAt,
-  snapshots: record.snapshots.map(({ region, id, status }) => ({ region, id, status })),
-});
-
-const factsOfPrune = (log: PruneLog): PruneFacts => ({
-  runId: log.runId,
-  startedAt: log.startedAt,
-  dryRun: log.dryRun,
-  deleted: log.deleted.map(({ database, region, snapshot, ageHours, status }) =>
-    status === undefined
-      ? { database, region, snapshot, ageHours }
-      : { database, region, snapshot, ageHours, status },
-  ),
-  findings: log.findings.map(({ kind, resource }) => ({ kind, resource })),
-});
-
-const factsOfSweep = (record: SweepRecord): SweepFacts => ({
-  sweptAt: record.sweptAt,
-  deleted: record.deleted.map(({ region, id, createdAt }) => ({ region, id, createdAt })),
-});
-
-/** What the evidence of one day says: each document's key, digest and facts. */
-const dayEvidenceShape = {
-  backupRecords: z.array(z.strictObject({ ...document, record: backupFactsSchema })),
-  pruneLogs: z.array(z.strictObject({ ...document, log: pruneFactsSchema })),
-  sweepRecords: z.array(z.strictObject({ ...document, record: sweepFactsSchema })),
-  drillReports: z.array(z.strictObject({ ...document, report: drillFactsSchema })),
-  /** Documents of the day that do not read: named, never left out silently. */
-  corrupt: z.array(corruptSchema),
-};
-
-const manifestHead = {
-  day: isoDay,
-  /** When the day closed and could be sealed (`isClosedDay`): the same whichever seal wrote it. */
-  sealedAt: isoTime,
-  /** The manifest of the day before, as it was when this one was sealed; null for the first one. */
-  previous: z.strictObject(document).nullable(),
-};
-
-/**
- * The manifest as written now (schema version 2): per document its key,
- * digest and facts, and the deletion log grouped by the intent document
- * that holds each deletion (a batch holds hundreds).
- */
-const manifestV2Schema = z.strictObject({
-  schemaVersion: z.literal(2),
-  ...manifestHead,
-  ...dayEvidenceShape,
-  deletions: z.array(
-    z.strictObject({
-      intentKey: z.string().min(1),
-      runId: z.string().min(1),
-      /** Read only for a run without its own log: then the intent is evidence in its own right. */
-      intentSha256: sha256.nullable(),
-      deletions: z.array(deletionSchema.pick({ region: true, snapshot: true, outcome: true })),
-    }),
-  ),
-});
-
-/**
- * The manifest as earlier versions wrote it (schema version 1): whole
- * backup records, prune logs and sweep records, and one entry per deletion.
- * Still read, as the facts it holds: a store sealed by an earlier version
- * keeps its manifests (they are evidence, and the next day links to them).
- */
-const manifestV1Schema = z.strictObject({
-  schemaVersion: z.literal(1),
-  ...manifestHead,
-  backupRecords: z.array(z.strictObject({ ...document, record: backupRecordSchema })),
-  pruneLogs: z.array(z.strictObject({ ...document, log: pruneLogSchema })),
-  sweepRecords: z.array(z.strictObject({ ...document, record: sweepRecordSchema })),
-  drillReports: z.array(z.strictObject({ ...document, report: drillFactsSchema })),
-  deletions: z.array(deletionSchema),
-  corrupt: z.array(corruptSchema),
-});
-
-type StoredManifest = z.output<typeof manifestV2Schema>;
-
-/** A day's manifest as it is used: the facts, and one entry per deletion, whichever version wrote it. */
-export interface EvidenceManifest extends DayEvidence {
-  readonly schemaVersion: 1 | 2;
-  readonly day: string;
-  readonly sealedAt: string;
-  readonly previous: { readonly path: string; readonly sha256: string } | null;
-}
-
-export interface DayEvidence {
-  readonly backupRecords: { path: string; sha256: string; record: BackupFacts }[];
-  readonly pruneLogs: { path: string; sha256: string; log: PruneFacts }[];
-  readonly sweepRecords: { path: string; sha256: string; record: SweepFacts }[];
-  readonly drillReports: { path: string; sha256: string; report: z.output<typeof drillFactsSchema> }[];
-  readonly deletions: LoggedDeletionSummary[];
-  readonly corrupt: CorruptDayDocument[];
-}
-
-export type LoggedDeletionSummary = z.output<typeof deletionSchema>;
-export type CorruptDayDocument = z.output<typeof corruptSchema>;
-
-/** Reads a stored manifest of either version as the facts it holds. */
-export const manifestSchema = z
-  .discriminatedUnion('schemaVersion', [manifestV1Schema, manifestV2Schema], {
-    error:
-      'schemaVersion must be 1 or 2: this version of restorable reads evidence manifests of those versions',
-  })
-  .transform((stored): EvidenceManifest => {
-    const head = { day: stored.day, sealedAt: stored.sealedAt, previous: stored.previous };
-    if (stored.schemaVersion === 2) {
-      return {
-        schemaVersion: 2,
-        ...head,
-        backupRecords: stored.backupRecords,
-        pruneLogs: stored.pruneLogs,
-        sweepRecords: stored.sweepRecords,
-        drillReports: stored.drillReports,
-        deletions: stored.deletions.flatMap(({ intentKey, runId, intentSha256, deletions }) =>
-          deletions.map((entry) => ({ runId, ...entry, intentKey, intentSha256 })),
-        ),
-        corrupt: stored.corrupt,
-      };
-    }
-    return {
-      schemaVersion: 1,
-      ...head,
-      backupRecords: stored.backupRecords.map(({ record, ...ref }) => ({
-        ...ref,
-        record: factsOfBackup(record),
-      })),
-      pruneLogs: stored.pruneLogs.map(({ log, ...ref }) => ({ ...ref, log: factsOfPrune(log) })),
-      sweepRecords: stored.sweepRecords.map(({ record, ...ref }) => ({
-        ...ref,
-        record: factsOfSweep(record),
-      })),
-      drillReports: stored.drillReports,
-      deletions: stored.deletions,
-      corrupt: stored.corrupt,
-    };
-  });
-
-/** A manifest as it is written (schema version 2): deletions grouped by their intent document. */
-function storedManifestOf(manifest: Omit<EvidenceManifest, 'schemaVersion'>): StoredManifest {
-  const byIntent = new Map<string, StoredManifest['deletions'][number]>();
-  for (const { runId, region, snapshot, intentKey, intentSha256, outcome } of manifest.deletions) {
-    let group = byIntent.get(intentKey);
-    if (group === undefined) {
-      group = { intentKey, runId, intentSha256, deletions: [] };
-      byIntent.set(intentKey, group);
-    }
-    group.deletions.push({ region, snapshot, outcome });
-  }
-  return {
-    schemaVersion: 2,
-    day: manifest.day,
-    sealedAt: manifest.sealedAt,
-    previous: manifest.previous,
-    backupRecords: manifest.backupRecords,
-    pruneLogs: manifest.pruneLogs,
-    sweepRecords: manifest.sweepRecords,
-    drillReports: manifest.drillReports,
-    deletions: [...byIntent.values()],
-    corrupt: manifest.corrupt,
-  };
-}
 
 /** The day before or after, YYYY-MM-DD (UTC). */
 export function addDays(day: string, days: number): string {

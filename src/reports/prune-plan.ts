@@ -1,52 +1,20 @@
-// A prune run's plan, as a work document of the report store: the workflow's
-// state is limited (256 KiB on Step Functions) and a fleet's deletions are
-// not, so the plan goes here and the state carries its key and counts. Each
-// deletion batch's slice is also written on its own, and read by that batch
-// alone (batches reading the whole plan made a fleet's prune quadratic); the
-// run's log reads the plan whole, once.
-//
-// Key: `prunePlanKey` (store-layout.ts).
-import { z } from 'zod';
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { readStoredDocument, serializeDocument } from './json-document.ts';
-import { prunePlanBatchKey, prunePlanKey } from './store-layout.ts';
+import { prunePlanBatchKey, prunePlanKey } from './store/layout.ts';
+import {
+  type PlannedDeletionDocument,
+  type PrunePlanDocument,
+  prunePlanBatchSchema,
+  prunePlanSchema,
+} from './store/schemas.ts';
+
+export { plannedDeletionSchema } from './store/schemas.ts';
+export type { PlannedDeletionDocument, PrunePlanDocument };
+export { prunePlanBatchSchema, prunePlanSchema };
 
 /** How many planned deletions one batch makes: what one Lambda invocation deletes. */
 export const DELETION_BATCH_SIZE = 500;
-
-const isoTime = z.iso.datetime({ offset: true });
-
-export const plannedDeletionSchema = z.strictObject({
-  database: z.string().min(1),
-  kind: z.enum(['instance', 'cluster']),
-  region: z.string().min(1),
-  snapshot: z.string().min(1),
-  arn: z.string().startsWith('arn:'),
-  ageHours: z.number(),
-  reason: z.enum(['expired', 'expired-failed', 'expired-proven-bad', 'expired-stuck-copy']),
-});
-
-export type PlannedDeletionDocument = z.infer<typeof plannedDeletionSchema>;
-
-export const prunePlanSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: z.string().min(1),
-  startedAt: isoTime,
-  /** What the run deletes, in the order the batches take them. */
-  deletions: z.array(plannedDeletionSchema),
-  /** Expired snapshots left for a later run (the cap, the brake). */
-  deferred: z.array(plannedDeletionSchema),
-});
-
-export type PrunePlanDocument = z.infer<typeof prunePlanSchema>;
-
-export const prunePlanBatchSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: z.string().min(1),
-  batch: z.number().int().min(0),
-  deletions: z.array(plannedDeletionSchema),
-});
 
 export const batchCountOf = (deletions: number) => Math.ceil(deletions / DELETION_BATCH_SIZE);
 

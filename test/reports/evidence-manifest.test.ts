@@ -9,7 +9,7 @@ import type { ReportStore } from '../../src/ports/report-store.ts';
 import { writeBatchOutcome, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
 import { writeBackupRecord } from '../../src/reports/evidence.ts';
 import { isClosedDay, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
-import { batchOutcomeKey, manifestKey } from '../../src/reports/store-layout.ts';
+import { batchOutcomeKey, manifestKey } from '../../src/reports/store/layout.ts';
 import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
 import { invokeTask } from '../../src/runtime/task.ts';
 import { writeComplianceReportTask } from '../../src/tasks/write-compliance-report.ts';

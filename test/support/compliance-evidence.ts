@@ -19,7 +19,7 @@ import {
 } from '../../src/reports/deletion-log.ts';
 import { serializeDrillReport } from '../../src/reports/drill-report.ts';
 import { writeBackupRecord, writePruneLog, writeSweepRecord } from '../../src/reports/evidence.ts';
-import { drillReportKeys } from '../../src/reports/store-layout.ts';
+import { drillReportKeys } from '../../src/reports/store/layout.ts';
 import type { TaskDependencies } from '../../src/runtime/task.ts';
 import { passingDrill } from '../reports/fixtures.ts';
 import { CountingReportStore } from './memory-report-store.ts';

@@ -1,4 +1,4 @@
-// Keys of the report store are spelled in one place, src/reports/store-layout.ts,
+// Keys of the report store are spelled in one place, src/reports/store/layout.ts,
 // and stored bodies are parsed in one, src/reports/json-document.ts, through
 // the document's schema. Tasks, commands and the other modules of
 // src/reports reach stored documents through those: they never spell a key,
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../../..');
 const GUARDED = ['src/tasks', 'src/cli', 'src/reports'];
 /** The one place each rule is about. */
-const KEY_LAYOUT = 'src/reports/store-layout.ts';
+const KEY_LAYOUT = 'src/reports/store/layout.ts';
 const STORED_BODY_DECODER = 'src/reports/json-document.ts';
 
 /** The JSON.parse calls of tasks and commands, none of a stored document. */
@@ -40,7 +40,7 @@ function sourceFiles(folder: string): string[] {
     .sort();
 }
 
-/** The code of a file without its comments: a comment may show the layout, as store-layout.ts's does. */
+/** The code of a file without its comments: a comment may show the layout, as store/layout.ts's does. */
 function codeOf(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }

@@ -77,7 +77,7 @@ import {
   sweepRecordKey,
   sweepRecordsOfDayPrefix,
   verificationKey,
-} from '../../../src/reports/store-layout.ts';
+} from '../../../src/reports/store/layout.ts';
 import { CountingReportStore } from '../../support/memory-report-store.ts';
 
 const STARTED = '2026-11-20T02:00:00.000Z';
