@@ -1,14 +1,8 @@
 import type { ComplianceReport, ControlResult } from '../domain/compliance-report.ts';
 import { PROMISES } from '../domain/compliance-report.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import {
-  type CorruptDocument,
-  parseDocument,
-  readStoredDocument,
-  readStoredDocuments,
-  type StoredDocument,
-  serializeDocument,
-} from './json-document.ts';
+import { type CorruptDocument, parseDocument, type StoredDocument } from './json-document.ts';
+import { readStored, readStoredMany, serializeStored } from './store/index.ts';
 import { COMPLIANCE_REPORTS_PREFIX } from './store/layout.ts';
 import { complianceReportSchema } from './store/schemas.ts';
 
@@ -17,7 +11,7 @@ export { complianceReportSchema };
 
 /** The report as pretty-printed JSON with a trailing newline; throws, naming the field, if it is invalid. */
 export function serializeComplianceReport(report: ComplianceReport): string {
-  return serializeDocument(complianceReportSchema, report, 'compliance report');
+  return serializeStored('compliance-report', report);
 }
 
 /** Reads a stored report back; throws an error naming the field when it does not match schema version 1. */
@@ -30,7 +24,7 @@ export async function readComplianceReports(
   reports: ReportStore,
 ): Promise<{ documents: StoredDocument<ComplianceReport>[]; corrupt: CorruptDocument[] }> {
   const keys = (await reports.list(COMPLIANCE_REPORTS_PREFIX)).filter((key) => key.endsWith('.json'));
-  return readStoredDocuments(reports, keys, complianceReportSchema, 'compliance report');
+  return readStoredMany(reports, 'compliance-report', keys);
 }
 
 /** One stored compliance report; CorruptEvidenceError naming the key when it does not read. */
@@ -38,7 +32,7 @@ export async function readComplianceReport(
   reports: ReportStore,
   key: string,
 ): Promise<ComplianceReport | undefined> {
-  return (await readStoredDocument(reports, key, complianceReportSchema, 'compliance report'))?.value;
+  return (await readStored(reports, 'compliance-report', key))?.value;
 }
 
 // ---------------------------------------------------------------------------

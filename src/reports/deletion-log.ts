@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { daysOf } from '../domain/compliance.ts';
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { readStoredDocument, serializeDocument } from './json-document.ts';
+import { readStored, serializeStored } from './store/index.ts';
 import {
   batchIntentKey,
   batchOutcomeKey,
@@ -68,7 +68,7 @@ export async function writeDeletionIntent(reports: ReportStore, intent: Deletion
   await putOrFail(
     reports,
     key,
-    serializeDocument(deletionIntentSchema, intent, 'deletion intent'),
+    serializeStored('deletion-intent', intent),
     `could not write the deletion intent ${key}, so ${intent.region}/${intent.snapshot} was not deleted`,
   );
   return key;
@@ -88,7 +88,7 @@ export async function writeDeletionOutcome(
   await putOrFail(
     reports,
     key,
-    serializeDocument(deletionOutcomeSchema, outcome, 'deletion outcome'),
+    serializeStored('deletion-outcome', outcome),
     `could not write the deletion outcome ${key}; the next prune completes it`,
   );
   return key;
@@ -103,7 +103,7 @@ export async function writeBatchIntent(reports: ReportStore, intent: BatchIntent
   await putOrFail(
     reports,
     key,
-    serializeDocument(batchIntentSchema, intent, 'deletion batch intent'),
+    serializeStored('deletion-batch-intent', intent),
     `could not write the deletion intent ${key}, so none of its ${intent.deletions.length} snapshots was deleted`,
   );
   return key;
@@ -119,18 +119,18 @@ export async function writeBatchOutcome(
   await putOrFail(
     reports,
     key,
-    serializeDocument(batchOutcomeSchema, outcome, 'deletion batch outcome'),
+    serializeStored('deletion-batch-outcome', outcome),
     `could not write the deletion outcome ${key}; the next prune completes it`,
   );
   return key;
 }
 
 export async function readBatchIntent(reports: ReportStore, key: string): Promise<BatchIntent | undefined> {
-  return (await readStoredDocument(reports, key, batchIntentSchema, 'deletion batch intent'))?.value;
+  return (await readStored(reports, 'deletion-batch-intent', key))?.value;
 }
 
 export async function readBatchOutcome(reports: ReportStore, key: string): Promise<BatchOutcome | undefined> {
-  return (await readStoredDocument(reports, key, batchOutcomeSchema, 'deletion batch outcome'))?.value;
+  return (await readStored(reports, 'deletion-batch-outcome', key))?.value;
 }
 
 /** Puts a document, turning the store's refusal into EvidenceWriteError (its cause the store's error). */
@@ -147,14 +147,14 @@ export async function readDeletionIntent(
   reports: ReportStore,
   key: string,
 ): Promise<DeletionIntent | undefined> {
-  return (await readStoredDocument(reports, key, deletionIntentSchema, 'deletion intent'))?.value;
+  return (await readStored(reports, 'deletion-intent', key))?.value;
 }
 
 export async function readDeletionOutcome(
   reports: ReportStore,
   key: string,
 ): Promise<DeletionOutcome | undefined> {
-  return (await readStoredDocument(reports, key, deletionOutcomeSchema, 'deletion outcome'))?.value;
+  return (await readStored(reports, 'deletion-outcome', key))?.value;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { type DrillLease, drillLeaseSchema } from '../domain/drill-leases.ts';
+import type { DrillLease } from '../domain/drill-leases.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { readStoredDocument, validateDocument } from './json-document.ts';
+import { readStoredDocument } from './json-document.ts';
+import { readStored, serializeStored } from './store/index.ts';
 import {
   DRILL_LEASE_PREFIX,
   drillLeaseKey,
@@ -12,8 +13,7 @@ import {
 import { salvageableLeaseSchema } from './store/schemas.ts';
 
 /** Compact, one line: the format leases have always had. */
-const serializeLease = (lease: DrillLease) =>
-  `${JSON.stringify(validateDocument(drillLeaseSchema, lease, 'drill lease'))}\n`;
+const serializeLease = (lease: DrillLease) => serializeStored('drill-lease', lease);
 
 const FOREVER = '9999-12-31T23:59:59.999Z';
 
@@ -25,7 +25,7 @@ function ignoreCorrupt(error: unknown): undefined {
 
 /** The lease, undefined when there is none; CorruptEvidenceError naming the key when it does not read. */
 function readLease(reports: ReportStore, key: string) {
-  return readStoredDocument(reports, key, drillLeaseSchema, 'drill lease');
+  return readStored(reports, 'drill-lease', key);
 }
 
 /**

@@ -1,12 +1,7 @@
 import type { DrillReport } from '../domain/drill.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import {
-  type CorruptDocument,
-  parseDocument,
-  readStoredDocuments,
-  type StoredDocument,
-  serializeDocument,
-} from './json-document.ts';
+import { type CorruptDocument, parseDocument, type StoredDocument } from './json-document.ts';
+import { readStoredMany, serializeStored } from './store/index.ts';
 import { drillReportsOfDatabasePrefix } from './store/layout.ts';
 import { drillReportSchema } from './store/schemas.ts';
 
@@ -14,7 +9,7 @@ export { drillReportSchema };
 
 /** The report as pretty-printed JSON with a trailing newline; throws, naming the field, if it is invalid. */
 export function serializeDrillReport(report: DrillReport): string {
-  return serializeDocument(drillReportSchema, report, 'drill report');
+  return serializeStored('drill-report', report);
 }
 
 /** Reads a stored report back; throws an error naming the field when it does not match schema version 1. */
@@ -34,5 +29,5 @@ export async function readDrillReports(
   reports: ReportStore,
   keys: readonly string[],
 ): Promise<{ documents: StoredDocument<DrillReport>[]; corrupt: CorruptDocument[] }> {
-  return readStoredDocuments(reports, keys, drillReportSchema, 'drill report');
+  return readStoredMany(reports, 'drill-report', keys);
 }

@@ -49,7 +49,8 @@ import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { type DeletionLogEntry, deletionOutcomeReader, listDeletionLog } from './deletion-log.ts';
 import { listDrillReportKeys, readDrillReports } from './drill-report.ts';
-import { decodeStored, readStoredDocument, readStoredDocuments, validateDocument } from './json-document.ts';
+import { decodeStored } from './json-document.ts';
+import { readStored, readStoredMany, serializeStored } from './store/index.ts';
 import {
   backupRecordsOfDayPrefix,
   DRILL_REPORTS_PREFIX,
@@ -65,7 +66,6 @@ import {
   sweepRecordsOfDayPrefix,
 } from './store/layout.ts';
 import {
-  backupRecordSchema,
   type CorruptDayDocument,
   type DayEvidence,
   type EvidenceManifest,
@@ -75,10 +75,7 @@ import {
   factsOfSweep,
   type LoggedDeletionSummary,
   manifestSchema,
-  manifestV2Schema,
-  pruneLogSchema,
   storedManifestOf,
-  sweepRecordSchema,
 } from './store/schemas.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY, withBoundedReads } from './store-reads.ts';
 
@@ -111,7 +108,7 @@ export async function readManifest(
   reports: ReportStore,
   day: string,
 ): Promise<{ key: string; sha256: string; value: EvidenceManifest } | undefined> {
-  return readStoredDocument(reports, manifestKey(day), manifestSchema, 'evidence manifest');
+  return readStored(reports, 'manifest', manifestKey(day));
 }
 
 /** The store keys of a day's evidence of each kind (drill reports are listed per database). */
@@ -161,9 +158,9 @@ export async function readEvidenceDocuments(
   options: { readonly loggedRuns?: ReadonlySet<string>; readonly outcomes?: 'every' | 'unless-logged' } = {},
 ): Promise<DayEvidence> {
   const [backups, prunes, sweeps, drills] = await Promise.all([
-    readStoredDocuments(reports, keys.backupRecords, backupRecordSchema, 'backup-record'),
-    readStoredDocuments(reports, keys.pruneLogs, pruneLogSchema, 'prune-log'),
-    readStoredDocuments(reports, keys.sweepRecords, sweepRecordSchema, 'sweep-record'),
+    readStoredMany(reports, 'backup-record', keys.backupRecords),
+    readStoredMany(reports, 'prune-log', keys.pruneLogs),
+    readStoredMany(reports, 'sweep-record', keys.sweepRecords),
     readDrillReports(reports, keys.drillReports),
   ]);
   const runsWithLog = new Set([
@@ -371,9 +368,9 @@ async function sealDay(
   reports: ReportStore,
   manifest: Omit<EvidenceManifest, 'schemaVersion'>,
 ): Promise<{ ref: { path: string; sha256: string }; outside: string[]; conflicts: string[] }> {
-  const valid = validateDocument(manifestV2Schema, storedManifestOf(manifest), 'evidence manifest');
   const key = manifestKey(manifest.day);
-  const result = await reports.putIfAbsent(key, `${JSON.stringify(valid)}\n`, 'application/json');
+  const body = serializeStored('manifest', storedManifestOf(manifest));
+  const result = await reports.putIfAbsent(key, body, 'application/json');
   if (result.written) return { ref: { path: key, sha256: result.object.sha256 }, outside: [], conflicts: [] };
   const ref = { path: key, sha256: digestOf(result.existing) };
   let stored: EvidenceManifest;

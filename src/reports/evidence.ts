@@ -1,5 +1,6 @@
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
-import { parseDocument, readStoredDocument, serializeDocument } from './json-document.ts';
+import { parseDocument } from './json-document.ts';
+import { readStored, serializeStored } from './store/index.ts';
 import {
   backupRecordKey,
   inventoryKey,
@@ -26,19 +27,15 @@ export { backupRecordSchema, inventorySchema, pruneLogSchema, sweepRecordSchema,
 const put = (reports: ReportStore, key: string, body: string) => reports.put(key, body, 'application/json');
 
 export function writeBackupRecord(reports: ReportStore, record: BackupRecord): Promise<StoredObject> {
-  return put(
-    reports,
-    backupRecordKey(record),
-    serializeDocument(backupRecordSchema, record, 'backup record'),
-  );
+  return put(reports, backupRecordKey(record), serializeStored('backup-record', record));
 }
 
 export function writePruneLog(reports: ReportStore, log: PruneLog): Promise<StoredObject> {
-  return put(reports, pruneLogKey(log), serializeDocument(pruneLogSchema, log, 'prune log'));
+  return put(reports, pruneLogKey(log), serializeStored('prune-log', log));
 }
 
 export function writeSweepRecord(reports: ReportStore, record: SweepRecord): Promise<StoredObject> {
-  return put(reports, sweepRecordKey(record), serializeDocument(sweepRecordSchema, record, 'sweep record'));
+  return put(reports, sweepRecordKey(record), serializeStored('sweep-record', record));
 }
 
 export function writeInventory(
@@ -47,7 +44,7 @@ export function writeInventory(
   reportId: string,
   inventory: InventoryDocument,
 ): Promise<StoredObject> {
-  return put(reports, inventoryKey(to, reportId), serializeDocument(inventorySchema, inventory, 'inventory'));
+  return put(reports, inventoryKey(to, reportId), serializeStored('inventory', inventory));
 }
 
 export function writeVerification(
@@ -55,11 +52,7 @@ export function writeVerification(
   drillId: string,
   verification: Verification,
 ): Promise<StoredObject> {
-  return put(
-    reports,
-    verificationKey(drillId),
-    serializeDocument(verificationSchema, verification, 'verification result'),
-  );
+  return put(reports, verificationKey(drillId), serializeStored('verification-result', verification));
 }
 
 /** A verification as another region's verifier returns it (InvalidInputError when it does not read). */
@@ -68,5 +61,5 @@ export function parseVerification(text: string, what: string): Verification {
 }
 
 export async function readVerification(reports: ReportStore, key: string): Promise<Verification | undefined> {
-  return (await readStoredDocument(reports, key, verificationSchema, 'verification result'))?.value;
+  return (await readStored(reports, 'verification-result', key))?.value;
 }

@@ -1,6 +1,6 @@
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { readStoredDocument, serializeDocument } from './json-document.ts';
+import { readStored, serializeStored } from './store/index.ts';
 import { prunePlanBatchKey, prunePlanKey } from './store/layout.ts';
 import {
   type PlannedDeletionDocument,
@@ -34,11 +34,11 @@ export async function writePrunePlan(reports: ReportStore, plan: PrunePlanDocume
       const slice = { schemaVersion: 1 as const, runId: plan.runId, batch, deletions: batchOf(plan, batch) };
       await reports.put(
         prunePlanBatchKey(plan, batch),
-        serializeDocument(prunePlanBatchSchema, slice, 'prune plan batch'),
+        serializeStored('prune-plan-batch', slice),
         'application/json',
       );
     }
-    await reports.put(key, serializeDocument(prunePlanSchema, plan, 'prune plan'), 'application/json');
+    await reports.put(key, serializeStored('prune-plan', plan), 'application/json');
   } catch (error) {
     const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new EvidenceWriteError(`could not write the prune plan ${key}, so nothing was deleted: ${why}`, {
@@ -50,7 +50,7 @@ export async function writePrunePlan(reports: ReportStore, plan: PrunePlanDocume
 
 /** The plan; CorruptEvidenceError naming the key when it is missing or does not read. */
 export async function readPrunePlan(reports: ReportStore, key: string): Promise<PrunePlanDocument> {
-  const read = await readStoredDocument(reports, key, prunePlanSchema, 'prune plan');
+  const read = await readStored(reports, 'prune-plan', key);
   if (read === undefined) throw new CorruptEvidenceError(key, 'the prune plan is missing');
   return read.value;
 }
@@ -66,7 +66,7 @@ export async function readPrunePlanBatch(
   batch: number,
 ): Promise<PlannedDeletionDocument[]> {
   const key = prunePlanBatchKey(plan, batch);
-  const slice = await readStoredDocument(reports, key, prunePlanBatchSchema, 'prune plan batch');
+  const slice = await readStored(reports, 'prune-plan-batch', key);
   if (slice !== undefined) {
     if (slice.value.runId !== plan.runId || slice.value.batch !== batch) {
       throw new CorruptEvidenceError(key, `holds batch ${slice.value.batch} of run ${slice.value.runId}`);
