@@ -3,7 +3,7 @@
 // away tampering, evidence that lands after its day was sealed still counts,
 // and reads run a bounded number at a time.
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import type { ReportStore } from '../../src/ports/report-store.ts';
 import { writeBatchOutcome, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
@@ -12,6 +12,7 @@ import { isClosedDay, sealClosedDays } from '../../src/reports/evidence-manifest
 import { batchOutcomeKey, manifestKey } from '../../src/reports/store/layout.ts';
 import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
 import { invokeTask } from '../../src/runtime/task.ts';
+import { sealEvidenceTask } from '../../src/tasks/seal-evidence.ts';
 import { writeComplianceReportTask } from '../../src/tasks/write-compliance-report.ts';
 import {
   addDays,
@@ -478,6 +479,37 @@ describe('two seals interleaved, with evidence landing between them', () => {
       { day, reasons: [`${rewritten} has another digest in the stored manifest`] },
     ]);
     expect(reports.objects.get(manifestKey(day))).toBe(stored);
+  });
+
+  it('are named by the seal task: a manifest that differs is listed in its output and logged as an error', async () => {
+    // Prepare: the task reads the day; a record of it is rewritten; another seal writes the day first.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const a = holdingManifestWrites(reports, [day]);
+    const rewritten = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/${day}/${DATABASES[1]}/`),
+    );
+    const body = reports.objects.get(rewritten ?? '') ?? new Uint8Array();
+    const dependencies = reportDependencies(config, a.store, DATABASES, to, now);
+    const errors = vi.spyOn(dependencies.logger, 'error');
+
+    // Act
+    const task = invokeTask(sealEvidenceTask, { maxDays: 31 }, dependencies);
+    await a.reached(day);
+    reports.objects.set(rewritten ?? '', Buffer.from(`${Buffer.from(body).toString('utf8').trimEnd()} \n`));
+    await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 100 });
+    a.release(day);
+    const output = await task;
+
+    // Assess
+    expect(output).toMatchObject({
+      more: false,
+      outside: 0,
+      conflicts: [{ day, reasons: [`${rewritten} has another digest in the stored manifest`] }],
+    });
+    expect(errors).toHaveBeenCalledWith(
+      'a sealed manifest differs from the evidence this seal read',
+      expect.objectContaining({ day }),
+    );
   });
 });
 
