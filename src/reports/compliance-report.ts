@@ -1,3 +1,12 @@
+// The compliance report as a stored document: JSON serialisation, validated
+// parsing through its schema (version 1, store/schemas.ts), where it lives in
+// the report store, and its CSV export for auditors' spreadsheets. The schema
+// mirrors `ComplianceReport` (domain/compliance-report.ts) field by field and
+// in the same order, which is the order of the fields in the JSON file.
+// Objects are strict, and the report may not contradict itself: a
+// "compliant" report cannot hold a failed control or altered evidence, a
+// passed control cannot hold a failed database, and the coverage grid has
+// exactly one cell per database per day of the period.
 import type { ComplianceReport, ControlResult } from '../domain/compliance-report.ts';
 import { PROMISES } from '../domain/compliance-report.ts';
 import type { ReportStore } from '../ports/report-store.ts';

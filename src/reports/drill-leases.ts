@@ -1,3 +1,6 @@
+// Reading and writing drill leases in the report store, each through the
+// lease's schema (domain/drill-leases.ts, in the catalog of store/index.ts),
+// at the keys of store/layout.ts.
 import type { DrillLease } from '../domain/drill-leases.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';

@@ -1,3 +1,10 @@
+// The drill report as a stored document: JSON serialisation and validated
+// parsing through its schema (version 1, store/schemas.ts); its keys are in
+// store/layout.ts. The schema mirrors `DrillReport` (domain/drill.ts) field
+// by field and in the same order, which is the order of the fields in the
+// JSON file. Objects are strict: a report holds exactly the documented fields
+// (counts, digests, timings, messages), and nothing else can ride along, such
+// as row contents.
 import type { DrillReport } from '../domain/drill.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { type CorruptDocument, parseDocument, type StoredDocument } from './json-document.ts';

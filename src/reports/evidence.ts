@@ -1,13 +1,15 @@
+// The evidence the workflows write for the compliance report, as stored
+// documents: writing each and reading them back, through the schema (version
+// 1) of each, which is in store/schemas.ts with those of every other stored
+// document. Every read goes through the schema, so a damaged file is a
+// CorruptEvidenceError naming its key, never a value cast blindly. Objects
+// are loose: fields added by later versions do not make a record unreadable,
+// and the fields the controls count on must be there.
+//
+// Their keys are in store/layout.ts, with those of every other stored document.
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
 import { parseDocument } from './json-document.ts';
-import { readStored, serializeStored } from './store/index.ts';
-import {
-  backupRecordKey,
-  inventoryKey,
-  pruneLogKey,
-  sweepRecordKey,
-  verificationKey,
-} from './store/layout.ts';
+import { readStored, writeStored } from './store/index.ts';
 import {
   type BackupRecord,
   backupRecordSchema,
@@ -24,18 +26,16 @@ import {
 export type { BackupRecord, InventoryDocument, PruneLog, SweepRecord, Verification };
 export { backupRecordSchema, inventorySchema, pruneLogSchema, sweepRecordSchema, verificationSchema };
 
-const put = (reports: ReportStore, key: string, body: string) => reports.put(key, body, 'application/json');
-
 export function writeBackupRecord(reports: ReportStore, record: BackupRecord): Promise<StoredObject> {
-  return put(reports, backupRecordKey(record), serializeStored('backup-record', record));
+  return writeStored(reports, 'backup-record', record, record);
 }
 
 export function writePruneLog(reports: ReportStore, log: PruneLog): Promise<StoredObject> {
-  return put(reports, pruneLogKey(log), serializeStored('prune-log', log));
+  return writeStored(reports, 'prune-log', log, log);
 }
 
 export function writeSweepRecord(reports: ReportStore, record: SweepRecord): Promise<StoredObject> {
-  return put(reports, sweepRecordKey(record), serializeStored('sweep-record', record));
+  return writeStored(reports, 'sweep-record', record, record);
 }
 
 export function writeInventory(
@@ -44,7 +44,7 @@ export function writeInventory(
   reportId: string,
   inventory: InventoryDocument,
 ): Promise<StoredObject> {
-  return put(reports, inventoryKey(to, reportId), serializeStored('inventory', inventory));
+  return writeStored(reports, 'inventory', inventory, to, reportId);
 }
 
 export function writeVerification(
@@ -52,7 +52,7 @@ export function writeVerification(
   drillId: string,
   verification: Verification,
 ): Promise<StoredObject> {
-  return put(reports, verificationKey(drillId), serializeStored('verification-result', verification));
+  return writeStored(reports, 'verification-result', verification, drillId);
 }
 
 /** A verification as another region's verifier returns it (InvalidInputError when it does not read). */

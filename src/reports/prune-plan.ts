@@ -1,3 +1,11 @@
+// A prune run's plan, as a work document of the report store: the workflow's
+// state is limited (256 KiB on Step Functions) and a fleet's deletions are
+// not, so the plan goes here and the state carries its key and counts. Each
+// deletion batch's slice is also written on its own, and read by that batch
+// alone (batches reading the whole plan made a fleet's prune quadratic); the
+// run's log reads the plan whole, once.
+//
+// Key: `prunePlanKey` (store/layout.ts); schema: `prunePlanSchema` (store/schemas.ts).
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { readStored, serializeStored } from './store/index.ts';
