@@ -6,13 +6,14 @@
 // in a fake store that counts reads (a year of 1,000 databases is some two
 // million documents: too many to hold). The seal runs first, then the real
 // report task for the last 30 days, then for the next 30 days; each prints
-// its store reads (gets + lists) and seconds. Nothing here asserts.
+// its store reads (gets + lists) and seconds, and the bytes of a day's
+// manifest. Nothing here asserts.
 
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseConfig } from '../src/config/load.ts';
-import type { ReportStore, StoredObject } from '../src/ports/report-store.ts';
+import type { PutIfAbsentResult, ReportStore, StoredObject } from '../src/ports/report-store.ts';
 import { sealClosedDays } from '../src/reports/evidence-manifest.ts';
 import { invokeTask } from '../src/runtime/task.ts';
 import { writeComplianceReportTask } from '../src/tasks/write-compliance-report.ts';
@@ -41,6 +42,8 @@ class FleetEvidenceStore implements ReportStore {
   lastDay = YEAR_END;
   gets = 0;
   lists = 0;
+  /** The bytes of each manifest written, by day. */
+  readonly manifestBytes = new Map<string, number>();
   readonly #written = new Map<string, Buffer>();
   readonly #days = new Map<string, Map<string, Buffer>>();
 
@@ -59,8 +62,15 @@ class FleetEvidenceStore implements ReportStore {
 
   async put(key: string, body: string | Uint8Array): Promise<StoredObject> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
+    if (key.startsWith('evidence/manifests/')) this.manifestBytes.set(key, bytes.length);
     this.#written.set(key, gzipSync(bytes));
     return { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: `memory://${key}` };
+  }
+
+  async putIfAbsent(key: string, body: string | Uint8Array): Promise<PutIfAbsentResult> {
+    const written = this.#written.get(key);
+    if (written !== undefined) return { written: false, existing: gunzipSync(written) };
+    return { written: true, object: await this.put(key, body) };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -163,5 +173,9 @@ await report(
   addDays(YEAR_END, 1),
   store.lastDay,
   `report ${addDays(YEAR_END, 1)} to ${store.lastDay} (next)`,
+);
+const manifestSizes = [...store.manifestBytes.values()];
+console.log(
+  `manifest bytes per day: ${Math.round(manifestSizes.reduce((a, b) => a + b, 0) / manifestSizes.length)} on average, ${Math.max(...manifestSizes)} at most`,
 );
 console.log(`resident memory at the end ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);

@@ -1,7 +1,7 @@
 // A drill holds a lease on the snapshot it restores from, so the prune never
 // deletes it mid-drill. Leases expire with the sandbox's time to live, so a
 // drill that crashed does not protect its snapshot for ever. A lease's key
-// starts with its expiry day (store-layout.ts): readers skip the past days
+// starts with its expiry day (store/layout.ts): readers skip the past days
 // without reading them.
 //
 // A lease names the deployment whose drill holds it. Every deployment honours

@@ -9,8 +9,23 @@ export interface StoredObject {
   readonly location: string;
 }
 
+/**
+ * What a conditional write did: wrote the object, or found one already under
+ * the key and left it as it was (its bytes, as stored then).
+ */
+export type PutIfAbsentResult =
+  | { readonly written: true; readonly object: StoredObject }
+  | { readonly written: false; readonly existing: Uint8Array };
+
 export interface ReportStore {
   put(key: string, body: string | Uint8Array, contentType: string): Promise<StoredObject>;
+  /**
+   * Writes the object only when the key holds none, atomically: of two
+   * writers at once, exactly one writes and the other is given what the
+   * first one wrote. For documents that must be written once whoever races
+   * (the daily evidence manifests, a hash chain).
+   */
+  putIfAbsent(key: string, body: string | Uint8Array, contentType: string): Promise<PutIfAbsentResult>;
   /** Undefined when there is no such object. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** Keys under the prefix, sorted. */

@@ -7,125 +7,46 @@
 // deployment's backup timings, how long each database's snapshot and copies
 // took last.
 //
-// Keys (store-layout.ts): the run's work document is rewritten by each step,
+// Keys (store/layout.ts): the run's work document is rewritten by each step,
 // a page by the steps that act on it, the timings once per run.
 //
 // A step reads the work document and only the pages its index says have
 // work due: what a step costs does not grow with the fleet. Documents are
 // written compact (not pretty-printed): they are read by every step.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore, StoredObject } from '../ports/report-store.ts';
-import { isoTimeSchema as isoTime, readStoredDocument, validateDocument } from './json-document.ts';
+import { readStoredDocument, validateDocument } from './json-document.ts';
 import {
   BACKUP_TIMINGS_KEY,
   backupQueueKey,
   backupQueuePageKey,
   backupRosterKey,
   LATEST_BACKUP_RUN_KEY,
-} from './store-layout.ts';
+} from './store/layout.ts';
+import {
+  type BackupQueue,
+  type BackupQueuePage,
+  type BackupRoster,
+  type BackupTimings,
+  backupQueuePageSchema,
+  backupQueueSchema,
+  backupRosterSchema,
+  backupTimingsSchema,
+  type LatestBackupRun,
+  latestBackupRunSchema,
+} from './store/schemas.ts';
 
-const version = z.literal(1, { error: 'must be 1: this version of restorable reads schema version 1 only' });
-const seconds = z.number().nonnegative();
-
-const pollState = z.object({
-  attempt: z.number().int().min(0),
-  delaySeconds: z.number().int().min(0),
-  deadline: isoTime,
-});
-
-const work = z.object({
-  state: z.enum(['queued', 'running', 'available', 'failed']),
-  snapshotId: z.string().min(1).optional(),
-  arn: z.string().min(1).optional(),
-  encrypted: z.boolean().optional(),
-  reused: z.boolean().optional(),
-  startedAt: isoTime.optional(),
-  poll: pollState.optional(),
-  dueAt: isoTime.optional(),
-  expectedAt: isoTime.optional(),
-  refusedForLimit: z.number().int().min(1).optional(),
-  tries: z.number().int().min(0),
-  seconds: seconds.optional(),
-  error: z.string().optional(),
-});
-
-const queueDatabase = z.object({
-  id: z.string().min(1),
-  kind: z.enum(['instance', 'cluster']),
-  expected: z.object({
-    snapshotSeconds: seconds.optional(),
-    copySeconds: z.record(z.string(), seconds).optional(),
-  }),
-  snapshot: work,
-  copies: z.record(z.string(), work),
-  record: z.object({
-    state: z.enum(['pending', 'written', 'failed']),
-    tries: z.number().int().min(0),
-    dueAt: isoTime.optional(),
-    error: z.string().optional(),
-  }),
-});
-
-const pageSummary = z.object({
-  databases: z.number().int().min(0),
-  settled: z.number().int().min(0),
-  dueAt: isoTime.optional(),
-  runningCopies: z.record(z.string(), z.number().int().min(0)),
-  readyCopies: z.record(z.string(), z.number().int().min(0)),
-  copiesDueAt: z.record(z.string(), isoTime),
-  /** Set once the page did not read: its databases failed, named by the run's roster. */
-  lost: z.object({ key: z.string().min(1), reason: z.string() }).optional(),
-});
-
-export const backupQueueSchema = z.object({
-  schemaVersion: version,
-  runId: z.string().min(1),
-  startedAt: isoTime,
-  sourceRegion: z.string().min(1),
-  copyRegions: z.array(z.object({ region: z.string().min(1), kmsKeyId: z.string().min(1) })),
-  snapshotTimeoutMinutes: z.number().int().positive(),
-  concurrentCopiesPerRegion: z.number().int().positive(),
-  /** The time of the last step and the wait it asked for (domain/backup-queue.ts `stepTime`). */
-  lastStep: z.object({ at: isoTime, waitSeconds: z.number().int().min(0) }).optional(),
-  /** What each page holds, in queue order (domain/backup-queue.ts `summarizePage`). */
-  pages: z.array(pageSummary),
-});
-export type BackupQueue = z.output<typeof backupQueueSchema>;
+export type { BackupQueue, BackupQueuePage, BackupRoster, BackupTimings, LatestBackupRun };
+export {
+  backupQueuePageSchema,
+  backupQueueSchema,
+  backupRosterSchema,
+  backupTimingsSchema,
+  latestBackupRunSchema,
+};
 
 export const BACKUP_QUEUE_PAGE_SIZE = 250;
-
-export const backupQueuePageSchema = z.object({
-  schemaVersion: version,
-  runId: z.string().min(1),
-  page: z.number().int().min(0),
-  databases: z.array(queueDatabase),
-});
-export type BackupQueuePage = z.output<typeof backupQueuePageSchema>;
-
-/**
- * The run's databases by page, written once with the queue: what names the
- * databases of a page that no longer reads, so that they are reported
- * failed by name rather than lost from the run.
- */
-export const backupRosterSchema = z.object({
-  schemaVersion: version,
-  runId: z.string().min(1),
-  pages: z.array(z.array(z.object({ id: z.string().min(1), kind: z.enum(['instance', 'cluster']) }))),
-});
-export type BackupRoster = z.output<typeof backupRosterSchema>;
-
-const timing = z.object({
-  snapshotSeconds: seconds.optional(),
-  copySeconds: z.record(z.string(), seconds).optional(),
-});
-
-export const backupTimingsSchema = z.object({
-  schemaVersion: version,
-  updatedAt: isoTime,
-  databases: z.record(z.string(), timing),
-});
-export type BackupTimings = z.output<typeof backupTimingsSchema>;
 
 const putJson = (reports: ReportStore, key: string, body: string) =>
   reports.put(key, body, 'application/json');
@@ -196,14 +117,6 @@ export async function readBackupRoster(
   return (await readStoredDocument(reports, backupRosterKey(runId), backupRosterSchema, 'backup roster'))
     ?.value;
 }
-
-/** The deployment's latest backup run to start: the one a new run may overlap. */
-export const latestBackupRunSchema = z.object({
-  schemaVersion: version,
-  runId: z.string().min(1),
-  startedAt: isoTime,
-});
-export type LatestBackupRun = z.output<typeof latestBackupRunSchema>;
 
 export function writeLatestBackupRun(reports: ReportStore, run: LatestBackupRun): Promise<StoredObject> {
   return putJson(

@@ -27,17 +27,17 @@ import {
   type EvidenceManifest,
   listDayKeys,
   listSealedDays,
-  manifestSchema,
   readDayEvidence,
   readEvidenceDocuments,
 } from './evidence-manifest.ts';
-import { decodeStored, readStoredDocument } from './json-document.ts';
+import { decodeStored } from './json-document.ts';
+import { readStored } from './store/index.ts';
 import {
   COMPLIANCE_REPORTS_PREFIX,
   dayOfDrillReportKey,
   generatedAtOfComplianceReportKey,
   manifestKey,
-} from './store-layout.ts';
+} from './store/layout.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY } from './store-reads.ts';
 
 const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -60,7 +60,7 @@ interface ManifestRead {
 async function readManifestOf(reports: ReportStore, day: string): Promise<ManifestRead | undefined> {
   const key = manifestKey(day);
   try {
-    const read = await readStoredDocument(reports, key, manifestSchema, 'evidence manifest');
+    const read = await readStored(reports, 'manifest', key);
     return read === undefined
       ? undefined
       : { ref: { kind: 'evidence-manifest', path: key, sha256: read.sha256 }, manifest: read.value };

@@ -7,14 +7,13 @@
 // A batch of deletions writes one intent for all it may delete before its
 // first delete, and one outcome after its last; earlier versions wrote one
 // pair per deletion, still read (and completed). The keys of both layouts are
-// in store-layout.ts. Readers go through `listDeletionLog`, which reads each
+// in store/layout.ts. Readers go through `listDeletionLog`, which reads each
 // batch intent once.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { daysOf } from '../domain/compliance.ts';
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { readStoredDocument, serializeDocument } from './json-document.ts';
+import { readStored, serializeStored } from './store/index.ts';
 import {
   batchIntentKey,
   batchOutcomeKey,
@@ -23,100 +22,21 @@ import {
   deletionOutcomeKey,
   outcomeKeyOfIntentKey,
   parseDeletionLogKey,
-} from './store-layout.ts';
+} from './store/layout.ts';
+import {
+  type BatchIntent,
+  type BatchOutcome,
+  batchIntentSchema,
+  batchOutcomeSchema,
+  type DeletionIntent,
+  type DeletionOutcome,
+  deletionIntentSchema,
+  deletionOutcomeSchema,
+} from './store/schemas.ts';
 
-const isoTime = z.iso.datetime({ offset: true });
-const keySegment = z
-  .string()
-  .min(1)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be letters, digits, ".", "_", ":" and "-" only');
-
-export const deletionIntentSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: keySegment,
-  runStartedAt: isoTime,
-  intendedAt: isoTime,
-  database: z.string().min(1),
-  kind: z.enum(['instance', 'cluster']),
-  region: keySegment,
-  snapshot: keySegment,
-  arn: z.string().startsWith('arn:'),
-  ageHours: z.number(),
-  reason: z.string().min(1),
-});
-
-export const deletionOutcomeSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: keySegment,
-  region: keySegment,
-  snapshot: keySegment,
-  /**
-   * deleted: this run deleted it; not-deleted: it did not (the delete failed,
-   * or the run stopped before it; `detail` says whether a later run did).
-   */
-  status: z.enum(['deleted', 'not-deleted']),
-  at: isoTime,
-  /** The later run that recorded this outcome for a run that stopped; null when the run itself did. */
-  completedBy: keySegment.nullable(),
-  detail: z.string().nullable(),
-});
-
-export type DeletionIntent = z.infer<typeof deletionIntentSchema>;
-export type DeletionOutcome = z.infer<typeof deletionOutcomeSchema>;
-
-const intendedDeletion = deletionIntentSchema.pick({
-  database: true,
-  kind: true,
-  region: true,
-  snapshot: true,
-  arn: true,
-  ageHours: true,
-  reason: true,
-});
-
-export const batchIntentSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: keySegment,
-  runStartedAt: isoTime,
-  intendedAt: isoTime,
-  batch: z.number().int().min(0),
-  /** Every deletion the batch may make, written before the first of them. */
-  deletions: z.array(intendedDeletion),
-});
-
-const batchOutcomeEntry = deletionOutcomeSchema.pick({
-  region: true,
-  snapshot: true,
-  status: true,
-  at: true,
-  detail: true,
-});
-
-export const batchOutcomeSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: keySegment,
-  batch: z.number().int().min(0),
-  at: isoTime,
-  completedBy: keySegment.nullable(),
-  /** One per deletion of the batch's intent. */
-  outcomes: z.array(batchOutcomeEntry),
-  /**
-   * The planned deletions the batch did not intend: gone before it looked, or
-   * refused by the check against the live state (`detail` says why).
-   */
-  skipped: z.array(
-    z.strictObject({
-      region: keySegment,
-      snapshot: keySegment,
-      status: z.enum(['already-gone', 'refused']),
-      detail: z.string(),
-    }),
-  ),
-});
-
-export type BatchIntent = z.infer<typeof batchIntentSchema>;
-export type BatchOutcome = z.infer<typeof batchOutcomeSchema>;
-export type BatchOutcomeEntry = z.infer<typeof batchOutcomeEntry>;
+export type { BatchOutcomeEntry } from './store/schemas.ts';
+export type { BatchIntent, BatchOutcome, DeletionIntent, DeletionOutcome };
+export { batchIntentSchema, batchOutcomeSchema, deletionIntentSchema, deletionOutcomeSchema };
 
 /** What a deletion log key names. */
 export interface DeletionLogEntry {
@@ -148,7 +68,7 @@ export async function writeDeletionIntent(reports: ReportStore, intent: Deletion
   await putOrFail(
     reports,
     key,
-    serializeDocument(deletionIntentSchema, intent, 'deletion intent'),
+    serializeStored('deletion-intent', intent),
     `could not write the deletion intent ${key}, so ${intent.region}/${intent.snapshot} was not deleted`,
   );
   return key;
@@ -168,7 +88,7 @@ export async function writeDeletionOutcome(
   await putOrFail(
     reports,
     key,
-    serializeDocument(deletionOutcomeSchema, outcome, 'deletion outcome'),
+    serializeStored('deletion-outcome', outcome),
     `could not write the deletion outcome ${key}; the next prune completes it`,
   );
   return key;
@@ -183,7 +103,7 @@ export async function writeBatchIntent(reports: ReportStore, intent: BatchIntent
   await putOrFail(
     reports,
     key,
-    serializeDocument(batchIntentSchema, intent, 'deletion batch intent'),
+    serializeStored('deletion-batch-intent', intent),
     `could not write the deletion intent ${key}, so none of its ${intent.deletions.length} snapshots was deleted`,
   );
   return key;
@@ -199,18 +119,18 @@ export async function writeBatchOutcome(
   await putOrFail(
     reports,
     key,
-    serializeDocument(batchOutcomeSchema, outcome, 'deletion batch outcome'),
+    serializeStored('deletion-batch-outcome', outcome),
     `could not write the deletion outcome ${key}; the next prune completes it`,
   );
   return key;
 }
 
 export async function readBatchIntent(reports: ReportStore, key: string): Promise<BatchIntent | undefined> {
-  return (await readStoredDocument(reports, key, batchIntentSchema, 'deletion batch intent'))?.value;
+  return (await readStored(reports, 'deletion-batch-intent', key))?.value;
 }
 
 export async function readBatchOutcome(reports: ReportStore, key: string): Promise<BatchOutcome | undefined> {
-  return (await readStoredDocument(reports, key, batchOutcomeSchema, 'deletion batch outcome'))?.value;
+  return (await readStored(reports, 'deletion-batch-outcome', key))?.value;
 }
 
 /** Puts a document, turning the store's refusal into EvidenceWriteError (its cause the store's error). */
@@ -227,14 +147,14 @@ export async function readDeletionIntent(
   reports: ReportStore,
   key: string,
 ): Promise<DeletionIntent | undefined> {
-  return (await readStoredDocument(reports, key, deletionIntentSchema, 'deletion intent'))?.value;
+  return (await readStored(reports, 'deletion-intent', key))?.value;
 }
 
 export async function readDeletionOutcome(
   reports: ReportStore,
   key: string,
 ): Promise<DeletionOutcome | undefined> {
-  return (await readStoredDocument(reports, key, deletionOutcomeSchema, 'deletion outcome'))?.value;
+  return (await readStored(reports, 'deletion-outcome', key))?.value;
 }
 
 /**

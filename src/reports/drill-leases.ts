@@ -1,26 +1,24 @@
 // Reading and writing drill leases in the report store, each through the
-// lease's schema (domain/drill-leases.ts), at the keys of store-layout.ts.
-import { z } from 'zod';
-import { type DrillLease, drillLeaseSchema } from '../domain/drill-leases.ts';
+// lease's schema (domain/drill-leases.ts, in the catalog of store/index.ts),
+// at the keys of store/layout.ts.
+import type { DrillLease } from '../domain/drill-leases.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { readStoredDocument, validateDocument } from './json-document.ts';
+import { readStoredDocument } from './json-document.ts';
+import { readStored, serializeStored } from './store/index.ts';
 import {
   DRILL_LEASE_PREFIX,
   drillLeaseKey,
   isCurrentLeaseKey,
   isDatedLeaseKey,
   isLeaseKeyOf,
-} from './store-layout.ts';
+} from './store/layout.ts';
+import { salvageableLeaseSchema } from './store/schemas.ts';
 
 /** Compact, one line: the format leases have always had. */
-const serializeLease = (lease: DrillLease) =>
-  `${JSON.stringify(validateDocument(drillLeaseSchema, lease, 'drill lease'))}\n`;
+const serializeLease = (lease: DrillLease) => serializeStored('drill-lease', lease);
 
 const FOREVER = '9999-12-31T23:59:59.999Z';
-
-/** What can still be read from a lease that does not match its schema: the snapshot it protects. */
-const salvageableLeaseSchema = z.object({ snapshotArn: z.string().min(1) }).loose();
 
 /** Undefined for a document that does not read; any other error (the store's) goes on. */
 function ignoreCorrupt(error: unknown): undefined {
@@ -30,7 +28,7 @@ function ignoreCorrupt(error: unknown): undefined {
 
 /** The lease, undefined when there is none; CorruptEvidenceError naming the key when it does not read. */
 function readLease(reports: ReportStore, key: string) {
-  return readStoredDocument(reports, key, drillLeaseSchema, 'drill lease');
+  return readStored(reports, 'drill-lease', key);
 }
 
 /**

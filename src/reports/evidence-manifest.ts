@@ -1,7 +1,11 @@
 // The evidence of one UTC day summarised in one stored document, the day's
-// manifest (schema version 1): every evidence document of the day with its
-// digest and the facts the compliance controls are computed from, so a
-// report reads one document per day instead of one per database per day.
+// manifest (schema version 2): every evidence document of the day with its
+// key, its digest and only the facts the compliance controls are computed
+// from (never the whole document: at 10,000 databases whole documents made
+// some 12 MB a day), so a report reads one document per day instead of one
+// per database per day. Manifests of schema version 1, which embedded the
+// whole backup records, prune logs and sweep records, are still read, as
+// the same facts.
 // Each manifest holds the digest of the previous day's manifest: the
 // manifests form a hash chain, and changing or removing one breaks the link
 // the next one holds.
@@ -14,27 +18,39 @@
 // each sealed day's manifest with a listing of the day and reads what the
 // manifest lacks directly (`compliance-evidence.ts`), so nothing is lost.
 //
-// A manifest is a function of the day's evidence alone: two seals that run
-// at once (the daily seal and a report's own, say) write the same bytes for
-// a day, so whichever write lands last, the next day's link still matches.
-// Hence `sealedAt` is when the day closed, not the clock of the seal.
+// A manifest is written once: only if its key holds none (`putIfAbsent`).
+// Two seals may run at once (the daily seal and a report's own), and
+// evidence may land between their reads of a day, so they may compute
+// different manifests for it; the first write stands and the other seal
+// never replaces it (the next day's link would then point at bytes that are
+// gone). The seal that finds a manifest already there reads it, continues
+// the chain from it, and compares it with what it computed itself:
+// - documents it read that the stored manifest lacks landed after the other
+//   seal listed the day: the seal's result names them as evidence outside
+//   the manifest (`outside`), and a report reads them directly, as it reads
+//   any evidence that lands after its day was sealed; documents the stored
+//   manifest holds and it did not read landed before the other seal's
+//   listing: the stored manifest covers more, and nothing is said;
+// - anything else (another link to the day before, another digest for a
+//   document, a document that read for one seal and not for the other) means
+//   that stored evidence changed between the two reads: the seal's result
+//   names the day and why (`conflicts`), the task logs it as an error, and
+//   the stored manifest stays. A report judges the day by what is stored: a
+//   link that does not match shows as an altered manifest, a document gone
+//   since it was sealed as lost, and the digests the manifest holds are what
+//   later reports compare the documents with.
+// A manifest is also a function of the day's evidence alone (`sealedAt` is
+// when the day closed, not the clock of the seal), so two seals that read
+// the same evidence compute the same bytes.
 //
-// Key: `manifestKey` (store-layout.ts).
+// Key: `manifestKey` (store/layout.ts).
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { DrillReport } from '../domain/drill.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
-import type { ReportStore, StoredObject } from '../ports/report-store.ts';
+import type { ReportStore } from '../ports/report-store.ts';
 import { type DeletionLogEntry, deletionOutcomeReader, listDeletionLog } from './deletion-log.ts';
 import { listDrillReportKeys, readDrillReports } from './drill-report.ts';
-import { backupRecordSchema, pruneLogSchema, sweepRecordSchema } from './evidence.ts';
-import {
-  isoTimeSchema as isoTime,
-  readStoredDocument,
-  readStoredDocuments,
-  sha256Schema as sha256,
-  validateDocument,
-} from './json-document.ts';
+import { decodeStored } from './json-document.ts';
+import { readStored, readStoredMany, serializeStored } from './store/index.ts';
 import {
   backupRecordsOfDayPrefix,
   DRILL_REPORTS_PREFIX,
@@ -48,90 +64,27 @@ import {
   manifestKey,
   pruneLogsOfDayPrefix,
   sweepRecordsOfDayPrefix,
-} from './store-layout.ts';
+} from './store/layout.ts';
+import {
+  type CorruptDayDocument,
+  type DayEvidence,
+  type EvidenceManifest,
+  factsOfBackup,
+  factsOfDrill,
+  factsOfPrune,
+  factsOfSweep,
+  type LoggedDeletionSummary,
+  manifestSchema,
+  storedManifestOf,
+} from './store/schemas.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY, withBoundedReads } from './store-reads.ts';
 
-const isoDay = z.iso.date();
+export type { CorruptDayDocument, DayEvidence, EvidenceManifest, LoggedDeletionSummary };
+export { manifestSchema };
+
 const DAY_MS = 86_400_000;
 
 const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-const document = { path: z.string().min(1), sha256 };
-
-const deletionSchema = z.strictObject({
-  runId: z.string().min(1),
-  region: z.string().min(1),
-  snapshot: z.string().min(1),
-  intentKey: z.string().min(1),
-  /** Read only for a run without its own log: then the intent is evidence in its own right. */
-  intentSha256: sha256.nullable(),
-  /** What the outcome says, null while there is none; `unreadable` leaves the intent standing, as no outcome does. */
-  outcome: z.enum(['deleted', 'not-deleted', 'unreadable']).nullable(),
-});
-
-/** What the compliance controls read of a drill report (`DrillFacts`): its verdict, times and checks, not its inventory. */
-const drillFactsSchema = z.strictObject({
-  drillId: z.string().min(1),
-  verdict: z.enum(['pass', 'fail']),
-  finishedAt: isoTime,
-  database: z.strictObject({ id: z.string().min(1) }),
-  snapshot: z.strictObject({ takenAt: isoTime.nullable() }),
-  sandbox: z.strictObject({ teardown: z.enum(['deleted', 'failed', 'not-created']) }),
-  targets: z.strictObject({ rpoSeconds: z.number().positive() }),
-  timings: z.strictObject({
-    rtoSeconds: z.number().nonnegative().nullable(),
-    rpoSeconds: z.number().nonnegative().nullable(),
-  }),
-  checks: z.array(z.strictObject({ name: z.string().min(1), status: z.enum(['pass', 'fail', 'error']) })),
-});
-
-const factsOfDrill = (report: DrillReport): z.output<typeof drillFactsSchema> => ({
-  drillId: report.drillId,
-  verdict: report.verdict,
-  finishedAt: report.finishedAt,
-  database: { id: report.database.id },
-  snapshot: { takenAt: report.snapshot.takenAt },
-  sandbox: { teardown: report.sandbox.teardown },
-  targets: { rpoSeconds: report.targets.rpoSeconds },
-  timings: { rtoSeconds: report.timings.rtoSeconds, rpoSeconds: report.timings.rpoSeconds },
-  checks: report.checks.map(({ name, status }) => ({ name, status })),
-});
-
-const corruptSchema = z.strictObject({
-  kind: z.string().min(1),
-  path: z.string().min(1),
-  sha256,
-  reason: z.string(),
-  database: z.string().min(1).optional(),
-});
-
-/** What the evidence of one day says, as read from its documents. */
-const dayEvidenceShape = {
-  backupRecords: z.array(z.strictObject({ ...document, record: backupRecordSchema })),
-  pruneLogs: z.array(z.strictObject({ ...document, log: pruneLogSchema })),
-  sweepRecords: z.array(z.strictObject({ ...document, record: sweepRecordSchema })),
-  drillReports: z.array(z.strictObject({ ...document, report: drillFactsSchema })),
-  deletions: z.array(deletionSchema),
-  /** Documents of the day that do not read: named, never left out silently. */
-  corrupt: z.array(corruptSchema),
-};
-
-export const manifestSchema = z.strictObject({
-  schemaVersion: z.literal(1, {
-    error: 'must be 1: this version of restorable reads evidence manifests of schema version 1 only',
-  }),
-  day: isoDay,
-  /** When the day closed and could be sealed (`isClosedDay`): the same whichever seal wrote it. */
-  sealedAt: isoTime,
-  /** The manifest of the day before, as it was when this one was sealed; null for the first one. */
-  previous: z.strictObject(document).nullable(),
-  ...dayEvidenceShape,
-});
-
-export type EvidenceManifest = z.output<typeof manifestSchema>;
-export type DayEvidence = Omit<EvidenceManifest, 'schemaVersion' | 'day' | 'sealedAt' | 'previous'>;
-export type LoggedDeletionSummary = z.output<typeof deletionSchema>;
-export type CorruptDayDocument = z.output<typeof corruptSchema>;
 
 /** The day before or after, YYYY-MM-DD (UTC). */
 export function addDays(day: string, days: number): string {
@@ -155,16 +108,7 @@ export async function readManifest(
   reports: ReportStore,
   day: string,
 ): Promise<{ key: string; sha256: string; value: EvidenceManifest } | undefined> {
-  return readStoredDocument(reports, manifestKey(day), manifestSchema, 'evidence manifest');
-}
-
-/**
- * Writes a day's manifest. Compact JSON: a manifest of a large fleet holds
- * thousands of records, and people read the documents it lists, not it.
- */
-export function writeManifest(reports: ReportStore, manifest: EvidenceManifest): Promise<StoredObject> {
-  const valid = validateDocument(manifestSchema, manifest, 'evidence manifest');
-  return reports.put(manifestKey(manifest.day), `${JSON.stringify(valid)}\n`, 'application/json');
+  return readStored(reports, 'manifest', manifestKey(day));
 }
 
 /** The store keys of a day's evidence of each kind (drill reports are listed per database). */
@@ -214,9 +158,9 @@ export async function readEvidenceDocuments(
   options: { readonly loggedRuns?: ReadonlySet<string>; readonly outcomes?: 'every' | 'unless-logged' } = {},
 ): Promise<DayEvidence> {
   const [backups, prunes, sweeps, drills] = await Promise.all([
-    readStoredDocuments(reports, keys.backupRecords, backupRecordSchema, 'backup-record'),
-    readStoredDocuments(reports, keys.pruneLogs, pruneLogSchema, 'prune-log'),
-    readStoredDocuments(reports, keys.sweepRecords, sweepRecordSchema, 'sweep-record'),
+    readStoredMany(reports, 'backup-record', keys.backupRecords),
+    readStoredMany(reports, 'prune-log', keys.pruneLogs),
+    readStoredMany(reports, 'sweep-record', keys.sweepRecords),
     readDrillReports(reports, keys.drillReports),
   ]);
   const runsWithLog = new Set([
@@ -273,9 +217,15 @@ export async function readEvidenceDocuments(
   const found = <T>(documents: readonly { key: string; sha256: string; value: T }[]) =>
     documents.map(({ key, sha256: digest, value }) => ({ path: key, sha256: digest, value }));
   return {
-    backupRecords: found(backups.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
-    pruneLogs: found(prunes.documents).map(({ value, ...ref }) => ({ ...ref, log: value })),
-    sweepRecords: found(sweeps.documents).map(({ value, ...ref }) => ({ ...ref, record: value })),
+    backupRecords: found(backups.documents).map(({ value, ...ref }) => ({
+      ...ref,
+      record: factsOfBackup(value),
+    })),
+    pruneLogs: found(prunes.documents).map(({ value, ...ref }) => ({ ...ref, log: factsOfPrune(value) })),
+    sweepRecords: found(sweeps.documents).map(({ value, ...ref }) => ({
+      ...ref,
+      record: factsOfSweep(value),
+    })),
     drillReports: found(drills.documents).map(({ value, ...ref }) => ({
       ...ref,
       report: factsOfDrill(value),
@@ -325,10 +275,112 @@ async function firstEvidenceDay(reports: ReportStore): Promise<string | undefine
   return days[0];
 }
 
-/** What one seal did: the days it sealed, and whether closed days remain unsealed. */
+/** Evidence a seal read that the day's stored manifest (written by another seal) lacks. */
+export interface OutsideManifest {
+  readonly day: string;
+  readonly paths: string[];
+}
+
+/** A day whose stored manifest differs from what the seal read beyond late evidence. */
+export interface ManifestConflict {
+  readonly day: string;
+  readonly reasons: string[];
+}
+
+/**
+ * What one seal did: the days it sealed (wrote, or found written by another
+ * seal), whether closed days remain unsealed, the evidence it read that a
+ * manifest found written lacks, and the manifests found that differ from
+ * what it read otherwise.
+ */
 export interface SealResult {
   readonly sealed: string[];
   readonly more: boolean;
+  readonly outside: OutsideManifest[];
+  readonly conflicts: ManifestConflict[];
+}
+
+type Sealed = Pick<EvidenceManifest, 'previous'> & DayEvidence;
+
+/**
+ * How a day's stored manifest stands to the one a seal computed: what the
+ * seal read that it lacks (`outside`), and what differs otherwise
+ * (`conflicts`). What the stored manifest holds beyond the computed one is
+ * neither: it landed before the other seal listed the day.
+ */
+export function compareManifests(
+  stored: Sealed,
+  computed: Sealed,
+): { outside: string[]; conflicts: string[] } {
+  const outside = new Set<string>();
+  const conflicts: string[] = [];
+  const same = (a: Sealed['previous'], b: Sealed['previous']) =>
+    a === null || b === null ? a === b : a.path === b.path && a.sha256 === b.sha256;
+  if (!same(stored.previous, computed.previous)) {
+    conflicts.push('it links to another manifest of the day before');
+  }
+  const documents = (manifest: Sealed) =>
+    new Map<string, string>(
+      [
+        ...manifest.backupRecords,
+        ...manifest.pruneLogs,
+        ...manifest.sweepRecords,
+        ...manifest.drillReports,
+      ].map((entry) => [entry.path, entry.sha256]),
+    );
+  const storedDocuments = documents(stored);
+  const storedCorrupt = new Map(stored.corrupt.map((file) => [file.path, file.sha256]));
+  for (const [path, sha256] of documents(computed)) {
+    const digest = storedDocuments.get(path);
+    if (storedCorrupt.has(path)) conflicts.push(`${path} did not read for the stored manifest`);
+    else if (digest === undefined) outside.add(path);
+    else if (digest !== sha256) conflicts.push(`${path} has another digest in the stored manifest`);
+  }
+  for (const file of computed.corrupt) {
+    const digest = storedCorrupt.get(file.path);
+    if (storedDocuments.has(file.path)) conflicts.push(`${file.path} does not read now`);
+    else if (digest === undefined) outside.add(file.path);
+    else if (digest !== file.sha256) conflicts.push(`${file.path} has another digest in the stored manifest`);
+  }
+  const deletionOf = (entry: LoggedDeletionSummary) =>
+    `${entry.intentKey}\n${entry.region}\n${entry.snapshot}`;
+  const storedDeletions = new Map(stored.deletions.map((entry) => [deletionOf(entry), entry]));
+  for (const entry of computed.deletions) {
+    const known = storedDeletions.get(deletionOf(entry));
+    // A new intent, or an outcome written since the other seal read the log.
+    if (known === undefined || (known.outcome === null && entry.outcome !== null))
+      outside.add(entry.intentKey);
+    else if (entry.outcome !== null && known.outcome !== entry.outcome) {
+      conflicts.push(`the outcome of ${entry.region}/${entry.snapshot} (${entry.intentKey}) differs`);
+    }
+  }
+  return { outside: [...outside].sort(), conflicts };
+}
+
+/**
+ * Writes a day's manifest unless the day has one already (compact JSON: a
+ * manifest of a large fleet lists thousands of documents, and people read
+ * the documents, not it); then reads that
+ * one and compares it with this one (`compareManifests`). Returns the
+ * stored manifest's reference, which the next day links to.
+ */
+async function sealDay(
+  reports: ReportStore,
+  manifest: Omit<EvidenceManifest, 'schemaVersion'>,
+): Promise<{ ref: { path: string; sha256: string }; outside: string[]; conflicts: string[] }> {
+  const key = manifestKey(manifest.day);
+  const body = serializeStored('manifest', storedManifestOf(manifest));
+  const result = await reports.putIfAbsent(key, body, 'application/json');
+  if (result.written) return { ref: { path: key, sha256: result.object.sha256 }, outside: [], conflicts: [] };
+  const ref = { path: key, sha256: digestOf(result.existing) };
+  let stored: EvidenceManifest;
+  try {
+    stored = decodeStored(key, result.existing, manifestSchema, 'evidence manifest').value;
+  } catch (error) {
+    if (!(error instanceof CorruptEvidenceError)) throw error;
+    return { ref, outside: [], conflicts: [`the stored manifest does not read: ${error.reason}`] };
+  }
+  return { ref, ...compareManifests(stored, manifest) };
 }
 
 /**
@@ -351,7 +403,7 @@ export async function sealClosedDays(
     closed.push(day);
   }
   const days = closed.slice(0, options.maxDays);
-  if (days.length === 0) return { sealed: [], more: false };
+  if (days.length === 0) return { sealed: [], more: false, outside: [], conflicts: [] };
   const drillKeys = drillReportKeysByDay(
     (
       await mapWithConcurrency(options.databases, STORE_READ_CONCURRENCY, (id) =>
@@ -364,11 +416,15 @@ export async function sealClosedDays(
     const body = await reports.get(manifestKey(lastSealed));
     if (body !== undefined) previous = { path: manifestKey(lastSealed), sha256: digestOf(body) };
   }
+  const outside: OutsideManifest[] = [];
+  const conflicts: ManifestConflict[] = [];
   for (const day of days) {
     const evidence = await readDayEvidence(reports, day, drillKeys.get(day) ?? []);
     const sealedAt = `${addDays(day, 2)}T00:00:00.000Z`;
-    const stored = await writeManifest(reports, { schemaVersion: 1, day, sealedAt, previous, ...evidence });
-    previous = { path: stored.key, sha256: stored.sha256 };
+    const sealed = await sealDay(reports, { day, sealedAt, previous, ...evidence });
+    if (sealed.outside.length > 0) outside.push({ day, paths: sealed.outside });
+    if (sealed.conflicts.length > 0) conflicts.push({ day, reasons: sealed.conflicts });
+    previous = sealed.ref;
   }
-  return { sealed: days, more: closed.length > days.length };
+  return { sealed: days, more: closed.length > days.length, outside, conflicts };
 }

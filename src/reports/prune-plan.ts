@@ -5,48 +5,24 @@
 // alone (batches reading the whole plan made a fleet's prune quadratic); the
 // run's log reads the plan whole, once.
 //
-// Key: `prunePlanKey` (store-layout.ts).
-import { z } from 'zod';
+// Key: `prunePlanKey` (store/layout.ts); schema: `prunePlanSchema` (store/schemas.ts).
 import { CorruptEvidenceError, EvidenceWriteError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
-import { readStoredDocument, serializeDocument } from './json-document.ts';
-import { prunePlanBatchKey, prunePlanKey } from './store-layout.ts';
+import { readStored, serializeStored } from './store/index.ts';
+import { prunePlanBatchKey, prunePlanKey } from './store/layout.ts';
+import {
+  type PlannedDeletionDocument,
+  type PrunePlanDocument,
+  prunePlanBatchSchema,
+  prunePlanSchema,
+} from './store/schemas.ts';
+
+export { plannedDeletionSchema } from './store/schemas.ts';
+export type { PlannedDeletionDocument, PrunePlanDocument };
+export { prunePlanBatchSchema, prunePlanSchema };
 
 /** How many planned deletions one batch makes: what one Lambda invocation deletes. */
 export const DELETION_BATCH_SIZE = 500;
-
-const isoTime = z.iso.datetime({ offset: true });
-
-export const plannedDeletionSchema = z.strictObject({
-  database: z.string().min(1),
-  kind: z.enum(['instance', 'cluster']),
-  region: z.string().min(1),
-  snapshot: z.string().min(1),
-  arn: z.string().startsWith('arn:'),
-  ageHours: z.number(),
-  reason: z.enum(['expired', 'expired-failed', 'expired-proven-bad', 'expired-stuck-copy']),
-});
-
-export type PlannedDeletionDocument = z.infer<typeof plannedDeletionSchema>;
-
-export const prunePlanSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: z.string().min(1),
-  startedAt: isoTime,
-  /** What the run deletes, in the order the batches take them. */
-  deletions: z.array(plannedDeletionSchema),
-  /** Expired snapshots left for a later run (the cap, the brake). */
-  deferred: z.array(plannedDeletionSchema),
-});
-
-export type PrunePlanDocument = z.infer<typeof prunePlanSchema>;
-
-export const prunePlanBatchSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  runId: z.string().min(1),
-  batch: z.number().int().min(0),
-  deletions: z.array(plannedDeletionSchema),
-});
 
 export const batchCountOf = (deletions: number) => Math.ceil(deletions / DELETION_BATCH_SIZE);
 
@@ -66,11 +42,11 @@ export async function writePrunePlan(reports: ReportStore, plan: PrunePlanDocume
       const slice = { schemaVersion: 1 as const, runId: plan.runId, batch, deletions: batchOf(plan, batch) };
       await reports.put(
         prunePlanBatchKey(plan, batch),
-        serializeDocument(prunePlanBatchSchema, slice, 'prune plan batch'),
+        serializeStored('prune-plan-batch', slice),
         'application/json',
       );
     }
-    await reports.put(key, serializeDocument(prunePlanSchema, plan, 'prune plan'), 'application/json');
+    await reports.put(key, serializeStored('prune-plan', plan), 'application/json');
   } catch (error) {
     const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new EvidenceWriteError(`could not write the prune plan ${key}, so nothing was deleted: ${why}`, {
@@ -82,7 +58,7 @@ export async function writePrunePlan(reports: ReportStore, plan: PrunePlanDocume
 
 /** The plan; CorruptEvidenceError naming the key when it is missing or does not read. */
 export async function readPrunePlan(reports: ReportStore, key: string): Promise<PrunePlanDocument> {
-  const read = await readStoredDocument(reports, key, prunePlanSchema, 'prune plan');
+  const read = await readStored(reports, 'prune-plan', key);
   if (read === undefined) throw new CorruptEvidenceError(key, 'the prune plan is missing');
   return read.value;
 }
@@ -98,7 +74,7 @@ export async function readPrunePlanBatch(
   batch: number,
 ): Promise<PlannedDeletionDocument[]> {
   const key = prunePlanBatchKey(plan, batch);
-  const slice = await readStoredDocument(reports, key, prunePlanBatchSchema, 'prune plan batch');
+  const slice = await readStored(reports, 'prune-plan-batch', key);
   if (slice !== undefined) {
     if (slice.value.runId !== plan.runId || slice.value.batch !== batch) {
       throw new CorruptEvidenceError(key, `holds batch ${slice.value.batch} of run ${slice.value.runId}`);

@@ -47,6 +47,7 @@ export function withBoundedReads(reports: ReportStore, limit: number = STORE_REA
   };
   return {
     put: (key, body, contentType) => reports.put(key, body, contentType),
+    putIfAbsent: (key, body, contentType) => reports.putIfAbsent(key, body, contentType),
     get: (key) => bounded(() => reports.get(key)),
     list: (prefix) => bounded(() => reports.list(prefix)),
     delete: (key) => reports.delete(key),

@@ -18,7 +18,7 @@ import {
 } from '../reports/deletion-log.ts';
 import { readCurrentLeases } from '../reports/drill-leases.ts';
 import { type PlannedDeletionDocument, readPrunePlanBatch } from '../reports/prune-plan.ts';
-import { batchIntentKey, prunePlanKey } from '../reports/store-layout.ts';
+import { batchIntentKey, prunePlanKey } from '../reports/store/layout.ts';
 import { defineTask, type TaskDependencies } from '../runtime/task.ts';
 import { isoTime } from './shapes.ts';
 

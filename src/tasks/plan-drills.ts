@@ -19,7 +19,7 @@ import { isProvenBad } from '../domain/tags.ts';
 import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { listDrillReportKeys } from '../reports/drill-report.ts';
-import { parseDrillReportKey } from '../reports/store-layout.ts';
+import { parseDrillReportKey } from '../reports/store/layout.ts';
 import { defineTask } from '../runtime/task.ts';
 import { cutMessage, type DrillBacklog, type PlannedDrill } from './drill-shapes.ts';
 

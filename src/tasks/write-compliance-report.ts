@@ -13,7 +13,7 @@ import {
 import { renderComplianceCsv, serializeComplianceReport } from '../reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../reports/compliance-report-html.ts';
 import { writeInventory } from '../reports/evidence.ts';
-import { complianceReportKeys } from '../reports/store-layout.ts';
+import { complianceReportKeys } from '../reports/store/layout.ts';
 import { withBoundedReads } from '../reports/store-reads.ts';
 import { defineTask } from '../runtime/task.ts';
 

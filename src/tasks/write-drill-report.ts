@@ -15,7 +15,7 @@ import { listDrillReportKeys, readDrillReports, serializeDrillReport } from '../
 import { renderDrillReportHtml } from '../reports/drill-report-html.ts';
 import { readVerification, type Verification } from '../reports/evidence.ts';
 import type { CorruptDocument } from '../reports/json-document.ts';
-import { drillReportKeys, parseDrillReportKey } from '../reports/store-layout.ts';
+import { drillReportKeys, parseDrillReportKey } from '../reports/store/layout.ts';
 import { defineTask } from '../runtime/task.ts';
 import type { CheckResult, Inventory } from '../verifier/types.ts';
 import { plannedDrill, restoreOutcome } from './drill-shapes.ts';

@@ -17,7 +17,7 @@ import {
 } from '../reports/deletion-log.ts';
 import { writePruneLog } from '../reports/evidence.ts';
 import { batchCountOf, batchOf, readPrunePlan } from '../reports/prune-plan.ts';
-import { batchOutcomeKey } from '../reports/store-layout.ts';
+import { batchOutcomeKey } from '../reports/store/layout.ts';
 import { defineTask } from '../runtime/task.ts';
 import { MAX_LISTED, MAX_LISTED_DELETIONS } from './plan-prune.ts';
 import {

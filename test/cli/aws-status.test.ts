@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain/tags.ts';
-import { drillReportKeys } from '../../src/reports/store-layout.ts';
+import { drillReportKeys } from '../../src/reports/store/layout.ts';
 import { passingDrill, restoreFailedDrill } from '../reports/fixtures.ts';
 import { runCli } from '../support/cli.ts';
 import { installFakeRds } from '../support/fake-rds-sdk.ts';

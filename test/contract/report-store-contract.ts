@@ -115,6 +115,86 @@ export function describeReportStoreContract(
       });
     });
 
+    describe('putIfAbsent', () => {
+      it('writes a key that holds nothing, with the SHA-256 the caller computes', async () => {
+        // Prepare
+        const key = 'evidence/manifests/2026-03-01.json';
+        const text = '{"day":"2026-03-01"}\n';
+
+        // Act
+        const result = await store.putIfAbsent(key, text, 'application/json');
+
+        // Assess
+        expect(result).toEqual({
+          written: true,
+          object: {
+            key,
+            sha256: sha256Hex(utf8(text)),
+            location: expect.stringContaining('2026-03-01.json'),
+          },
+        });
+        expect(await store.get(key)).toEqual(utf8(text));
+      });
+
+      it('leaves an existing object as it is and gives back its bytes', async () => {
+        // Prepare
+        const key = 'evidence/manifests/2026-03-01.json';
+        await store.put(key, '{"first":true}', 'application/json');
+
+        // Act
+        const result = await store.putIfAbsent(key, '{"second":true}', 'application/json');
+
+        // Assess
+        expect(result).toEqual({ written: false, existing: utf8('{"first":true}') });
+        expect(await store.get(key)).toEqual(utf8('{"first":true}'));
+        expect(await store.list('evidence/manifests/')).toEqual([key]);
+      });
+
+      it('of several writers at once, lets exactly one write, and the others read what it wrote', async () => {
+        // Prepare
+        const key = 'evidence/manifests/2026-03-02.json';
+        const bodies = ['{"writer":0}', '{"writer":1}', '{"writer":2}', '{"writer":3}'];
+
+        // Act
+        const results = await Promise.all(
+          bodies.map((body) => store.putIfAbsent(key, body, 'application/json')),
+        );
+
+        // Assess
+        const winners = results.filter((result) => result.written);
+        expect(winners).toHaveLength(1);
+        const stored = await store.get(key);
+        expect(stored).toBeDefined();
+        expect(winners[0]?.written === true ? winners[0].object.sha256 : undefined).toBe(
+          sha256Hex(stored ?? new Uint8Array()),
+        );
+        for (const result of results) {
+          if (!result.written) expect(result.existing).toEqual(stored);
+        }
+      });
+
+      it('writes again a key whose object was deleted', async () => {
+        // Prepare
+        const key = 'leases/drills/2026-03-01/drill-1.json';
+        await store.put(key, '{"old":true}', 'application/json');
+        await store.delete(key);
+
+        // Act
+        const result = await store.putIfAbsent(key, '{"new":true}', 'application/json');
+
+        // Assess
+        expect(result.written).toBe(true);
+        expect(await store.get(key)).toEqual(utf8('{"new":true}'));
+      });
+
+      it('refuses a key that could leave the store, and stores nothing', async () => {
+        await expect(
+          store.putIfAbsent('drills/../escaped.json', '{}', 'application/json'),
+        ).rejects.toBeInstanceOf(InvalidInputError);
+        expect(await store.list('')).toEqual([]);
+      });
+    });
+
     describe('delete', () => {
       it('removes an object: it no longer reads or lists, and its neighbours stay', async () => {
         // Prepare

@@ -12,7 +12,7 @@ import {
 } from '../../src/reports/compliance-report.ts';
 import { renderComplianceReportHtml } from '../../src/reports/compliance-report-html.ts';
 import { escapeHtml } from '../../src/reports/html.ts';
-import { COMPLIANCE_REPORTS_PREFIX, complianceReportKeys } from '../../src/reports/store-layout.ts';
+import { COMPLIANCE_REPORTS_PREFIX, complianceReportKeys } from '../../src/reports/store/layout.ts';
 import {
   CATALOG_PROTECTED_FROM,
   compliantReport,

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../src/domain/errors.ts';
 import { drillReportSchema, parseDrillReport, serializeDrillReport } from '../../src/reports/drill-report.ts';
 import { renderDrillReportHtml, shownDetails } from '../../src/reports/drill-report-html.ts';
 import { escapeHtml, html, trustedHtml } from '../../src/reports/html.ts';
-import { DRILL_REPORTS_PREFIX, drillReportKeys } from '../../src/reports/store-layout.ts';
+import { DRILL_REPORTS_PREFIX, drillReportKeys } from '../../src/reports/store/layout.ts';
 import {
   failingConsistencyDetail,
   failingDrill,

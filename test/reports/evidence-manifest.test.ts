@@ -3,14 +3,16 @@
 // away tampering, evidence that lands after its day was sealed still counts,
 // and reads run a bounded number at a time.
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
+import type { ReportStore } from '../../src/ports/report-store.ts';
 import { writeBatchOutcome, writeDeletionOutcome } from '../../src/reports/deletion-log.ts';
 import { writeBackupRecord } from '../../src/reports/evidence.ts';
 import { isClosedDay, sealClosedDays } from '../../src/reports/evidence-manifest.ts';
-import { batchOutcomeKey, manifestKey } from '../../src/reports/store-layout.ts';
+import { batchOutcomeKey, manifestKey } from '../../src/reports/store/layout.ts';
 import { STORE_READ_CONCURRENCY } from '../../src/reports/store-reads.ts';
 import { invokeTask } from '../../src/runtime/task.ts';
+import { sealEvidenceTask } from '../../src/tasks/seal-evidence.ts';
 import { writeComplianceReportTask } from '../../src/tasks/write-compliance-report.ts';
 import {
   addDays,
@@ -84,9 +86,10 @@ describe('when a day is sealed', () => {
     const second = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
     const third = await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 6 });
 
-    expect(first).toEqual({ sealed: days('2026-11-01', '2026-11-06'), more: true });
-    expect(second).toEqual({ sealed: days('2026-11-07', '2026-11-10'), more: false });
-    expect(third).toEqual({ sealed: [], more: false });
+    const quiet = { outside: [], conflicts: [] };
+    expect(first).toEqual({ sealed: days('2026-11-01', '2026-11-06'), more: true, ...quiet });
+    expect(second).toEqual({ sealed: days('2026-11-07', '2026-11-10'), more: false, ...quiet });
+    expect(third).toEqual({ sealed: [], more: false, ...quiet });
     const manifest = (day: string) =>
       JSON.parse(Buffer.from(reports.objects.get(manifestKey(day)) ?? new Uint8Array()).toString('utf8'));
     expect(manifest('2026-11-01').previous).toBeNull();
@@ -275,7 +278,7 @@ describe('two seals at once', () => {
   const to = '2026-11-30';
   const from = '2026-11-21';
 
-  it('write the same manifest for a day whenever they run, so the chain holds whichever write lands last', async () => {
+  it('compute the same manifest for a day from the same evidence, whenever they run', async () => {
     const early = await fleetWithHistory('2026-11-01', to);
     const late = await fleetWithHistory('2026-11-01', to);
     await sealClosedDays(early, {
@@ -306,6 +309,298 @@ describe('two seals at once', () => {
     const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
     expect(stored.integrity.altered).toEqual([]);
     expect(run.result.status).toBe('compliant');
+  });
+});
+
+/**
+ * The store, with the writes of the given days' manifests held until the
+ * test lets each go: how two seals at once are made to interleave.
+ */
+function holdingManifestWrites(reports: CountingReportStore, days: readonly string[]) {
+  const gates = new Map(
+    days.map((day) => {
+      const reached = Promise.withResolvers<void>();
+      const released = Promise.withResolvers<void>();
+      return [manifestKey(day), { reached, released }] as const;
+    }),
+  );
+  const gateOf = (day: string) => {
+    const gate = gates.get(manifestKey(day));
+    if (gate === undefined) throw new Error(`no write of ${day} is held`);
+    return gate;
+  };
+  const waitFor = async (key: string) => {
+    const gate = gates.get(key);
+    if (gate === undefined) return;
+    gate.reached.resolve();
+    await gate.released.promise;
+  };
+  const store: ReportStore = {
+    get: (key) => reports.get(key),
+    list: (prefix) => reports.list(prefix),
+    delete: (key) => reports.delete(key),
+    put: async (key, body, contentType) => {
+      await waitFor(key);
+      return reports.put(key, body, contentType);
+    },
+    putIfAbsent: async (key, body, contentType) => {
+      await waitFor(key);
+      return reports.putIfAbsent(key, body, contentType);
+    },
+  };
+  return {
+    store,
+    /** Resolves once the seal has read the day and is about to write its manifest. */
+    reached: (day: string) => gateOf(day).reached.promise,
+    release: (day: string) => gateOf(day).released.resolve(),
+  };
+}
+
+describe('two seals interleaved, with evidence landing between them', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+  const day = '2026-11-24';
+  const now = dayAfter(to);
+
+  /** A backup record of `day` that is not in the fleet's evidence yet: it lands during the seals. */
+  async function lateRecord(
+    reports: CountingReportStore,
+  ): Promise<{ land: () => Promise<void>; key: string }> {
+    const key = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/${day}/${DATABASES[2]}/`),
+    );
+    const body = reports.objects.get(key ?? '');
+    if (key === undefined || body === undefined) throw new Error('no record to hold back');
+    reports.objects.delete(key);
+    return {
+      key,
+      land: async () => {
+        await writeBackupRecord(reports, JSON.parse(Buffer.from(body).toString('utf8')));
+      },
+    };
+  }
+
+  const manifestOf = (reports: CountingReportStore, of: string) =>
+    JSON.parse(Buffer.from(reports.objects.get(manifestKey(of)) ?? '').toString('utf8'));
+
+  it('leave one manifest a day whose chain holds, the late record in it, when the seal that saw it writes first', async () => {
+    // Prepare: A reads the day, the record lands, B reads the day and writes it, then A writes.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const late = await lateRecord(reports);
+    const a = holdingManifestWrites(reports, [day]);
+    const b = holdingManifestWrites(reports, [addDays(day, 1)]);
+
+    // Act
+    const first = sealClosedDays(a.store, { now, databases: DATABASES, maxDays: 100 });
+    await a.reached(day);
+    await late.land();
+    const second = sealClosedDays(b.store, { now, databases: DATABASES, maxDays: 100 });
+    await b.reached(addDays(day, 1));
+    a.release(day);
+    const sealedByA = await first;
+    b.release(addDays(day, 1));
+    const sealedByB = await second;
+
+    // Assess
+    expect(manifestOf(reports, day).backupRecords.map((entry: { path: string }) => entry.path)).toContain(
+      late.key,
+    );
+    expect(sealedByA.outside).toEqual([]);
+    expect(sealedByB.outside).toEqual([]);
+    expect(sealedByA.conflicts).toEqual([]);
+    expect(sealedByB.conflicts).toEqual([]);
+    const run = await reportOn(reports, from, to, now);
+    const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
+    expect(stored.integrity.altered).toEqual([]);
+    expect(run.result.status).toBe('compliant');
+  });
+
+  it('report the late record as evidence outside the manifest when the seal that missed it writes first, and the report still counts it', async () => {
+    // Prepare: A reads the day, the record lands, B reads the day; A writes, then B.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const late = await lateRecord(reports);
+    const a = holdingManifestWrites(reports, [day, addDays(day, 1)]);
+    const b = holdingManifestWrites(reports, [day]);
+
+    // Act
+    const first = sealClosedDays(a.store, { now, databases: DATABASES, maxDays: 100 });
+    await a.reached(day);
+    await late.land();
+    const second = sealClosedDays(b.store, { now, databases: DATABASES, maxDays: 100 });
+    await b.reached(day);
+    a.release(day);
+    await a.reached(addDays(day, 1));
+    b.release(day);
+    const sealedByB = await second;
+    a.release(addDays(day, 1));
+    const sealedByA = await first;
+
+    // Assess
+    expect(manifestOf(reports, day).backupRecords.map((entry: { path: string }) => entry.path)).not.toContain(
+      late.key,
+    );
+    expect(sealedByB.outside).toEqual([{ day, paths: [late.key] }]);
+    expect(sealedByA.outside).toEqual([]);
+    expect([...sealedByA.conflicts, ...sealedByB.conflicts]).toEqual([]);
+    for (const sealed of days('2026-11-02', addDays(to, -1))) {
+      expect(manifestOf(reports, sealed).previous.sha256).toBe(
+        createHash('sha256')
+          .update(reports.objects.get(manifestKey(addDays(sealed, -1))) ?? new Uint8Array())
+          .digest('hex'),
+      );
+    }
+    const run = await reportOn(reports, from, to, now);
+    const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
+    expect(stored.integrity.altered).toEqual([]);
+    expect(run.result.status).toBe('compliant');
+    expect(run.result.controls[0]?.evidence.map((ref) => ref.path)).toContain(late.key);
+  });
+
+  it('report a manifest that differs from what the seal read, beyond late evidence, and leave it as it is', async () => {
+    // Prepare: A reads the day; a record of it is rewritten; B seals the day first.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const a = holdingManifestWrites(reports, [day]);
+    const rewritten = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/${day}/${DATABASES[1]}/`),
+    );
+    const body = reports.objects.get(rewritten ?? '') ?? new Uint8Array();
+
+    // Act
+    const first = sealClosedDays(a.store, { now, databases: DATABASES, maxDays: 100 });
+    await a.reached(day);
+    reports.objects.set(rewritten ?? '', Buffer.from(`${Buffer.from(body).toString('utf8').trimEnd()} \n`));
+    await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 100 });
+    const stored = reports.objects.get(manifestKey(day));
+    a.release(day);
+    const sealedByA = await first;
+
+    // Assess
+    expect(sealedByA.conflicts).toEqual([
+      { day, reasons: [`${rewritten} has another digest in the stored manifest`] },
+    ]);
+    expect(reports.objects.get(manifestKey(day))).toBe(stored);
+  });
+
+  it('are named by the seal task: a manifest that differs is listed in its output and logged as an error', async () => {
+    // Prepare: the task reads the day; a record of it is rewritten; another seal writes the day first.
+    const reports = await fleetWithHistory('2026-11-01', to);
+    const a = holdingManifestWrites(reports, [day]);
+    const rewritten = [...reports.objects.keys()].find((candidate) =>
+      candidate.startsWith(`evidence/backups/${day}/${DATABASES[1]}/`),
+    );
+    const body = reports.objects.get(rewritten ?? '') ?? new Uint8Array();
+    const dependencies = reportDependencies(config, a.store, DATABASES, to, now);
+    const errors = vi.spyOn(dependencies.logger, 'error');
+
+    // Act
+    const task = invokeTask(sealEvidenceTask, { maxDays: 31 }, dependencies);
+    await a.reached(day);
+    reports.objects.set(rewritten ?? '', Buffer.from(`${Buffer.from(body).toString('utf8').trimEnd()} \n`));
+    await sealClosedDays(reports, { now, databases: DATABASES, maxDays: 100 });
+    a.release(day);
+    const output = await task;
+
+    // Assess
+    expect(output).toMatchObject({
+      more: false,
+      outside: 0,
+      conflicts: [{ day, reasons: [`${rewritten} has another digest in the stored manifest`] }],
+    });
+    expect(errors).toHaveBeenCalledWith(
+      'a sealed manifest differs from the evidence this seal read',
+      expect.objectContaining({ day }),
+    );
+  });
+});
+
+describe('manifests of schema version 1, which embedded whole documents', () => {
+  const to = '2026-11-30';
+  const from = '2026-11-21';
+
+  /**
+   * Rewrites every sealed manifest as the earlier version wrote it: the
+   * whole backup records, prune logs and sweep records, one entry per
+   * deletion, each linked to the rewritten day before.
+   */
+  function asVersionOne(reports: CountingReportStore): void {
+    const json = (key: string) =>
+      JSON.parse(Buffer.from(reports.objects.get(key) ?? new Uint8Array()).toString('utf8'));
+    const keys = [...reports.objects.keys()].filter((key) => key.startsWith('evidence/manifests/')).sort();
+    let previous: { path: string; sha256: string } | null = null;
+    for (const key of keys) {
+      const manifest = json(key);
+      const whole = (entries: { path: string; sha256: string }[], field: string) =>
+        entries.map(({ path, sha256 }) => ({ path, sha256, [field]: json(path) }));
+      const v1: Record<string, unknown> = {
+        ...manifest,
+        schemaVersion: 1,
+        previous,
+        backupRecords: whole(manifest.backupRecords, 'record'),
+        pruneLogs: whole(manifest.pruneLogs, 'log'),
+        sweepRecords: whole(manifest.sweepRecords, 'record'),
+        deletions: manifest.deletions.flatMap(
+          (group: { intentKey: string; runId: string; intentSha256: string | null; deletions: object[] }) =>
+            group.deletions.map((entry) => ({
+              runId: group.runId,
+              ...entry,
+              intentKey: group.intentKey,
+              intentSha256: group.intentSha256,
+            })),
+        ),
+      };
+      const bytes: Buffer = Buffer.from(`${JSON.stringify(v1)}\n`);
+      reports.objects.set(key, bytes);
+      previous = { path: key, sha256: createHash('sha256').update(bytes).digest('hex') };
+    }
+  }
+
+  it('are written no more: a manifest holds per document its key, digest and facts, smaller than the documents', async () => {
+    const reports = await fleetWithHistory('2026-11-01', '2026-11-03');
+    await sealClosedDays(reports, {
+      now: new Date('2026-11-04T02:00:00Z'),
+      databases: DATABASES,
+      maxDays: 10,
+    });
+    const manifest = JSON.parse(Buffer.from(reports.objects.get(manifestKey('2026-11-01')) ?? '').toString());
+
+    expect(manifest.schemaVersion).toBe(2);
+    expect(Object.keys(manifest.backupRecords[0].record).sort()).toEqual(['id', 'snapshots', 'startedAt']);
+    expect(manifest.pruneLogs[0].log).not.toHaveProperty('failed');
+    expect(manifest.pruneLogs[0].log).not.toHaveProperty('schemaVersion');
+    const documents = [...manifest.backupRecords, ...manifest.pruneLogs, ...manifest.sweepRecords].reduce(
+      (total: number, { path }: { path: string }) => total + (reports.objects.get(path)?.length ?? 0),
+      0,
+    );
+    expect(JSON.stringify(manifest.backupRecords).length).toBeLessThan(documents);
+  });
+
+  it('still read: a report over them is compliant with its chain intact, and the next seal links to them', async () => {
+    const reports = await fleetWithHistory('2026-11-01', to);
+    await sealClosedDays(reports, {
+      now: new Date(`${addDays(to, -5)}T02:00:00Z`),
+      databases: DATABASES,
+      maxDays: 100,
+    });
+    asVersionOne(reports);
+    const lastOld = addDays(to, -7);
+    expect(
+      JSON.parse(Buffer.from(reports.objects.get(manifestKey(lastOld)) ?? '').toString()).schemaVersion,
+    ).toBe(1);
+
+    const run = await reportOn(reports, from, to, dayAfter(to));
+
+    const stored = JSON.parse(Buffer.from(reports.objects.get(run.result.report.key) ?? '').toString('utf8'));
+    expect(stored.integrity.altered).toEqual([]);
+    expect(run.result.status).toBe('compliant');
+    const next = JSON.parse(
+      Buffer.from(reports.objects.get(manifestKey(addDays(lastOld, 1))) ?? '').toString(),
+    );
+    expect(next.schemaVersion).toBe(2);
+    expect(next.previous.sha256).toBe(
+      createHash('sha256')
+        .update(reports.objects.get(manifestKey(lastOld)) ?? new Uint8Array())
+        .digest('hex'),
+    );
   });
 });
 

@@ -9,7 +9,7 @@ import { deploymentOf } from '../../src/domain/deployment.ts';
 import type { DrillReport } from '../../src/domain/drill.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain/tags.ts';
 import type { Database, RdsPort, Snapshot } from '../../src/ports/rds.ts';
-import type { ReportStore, StoredObject } from '../../src/ports/report-store.ts';
+import type { PutIfAbsentResult, ReportStore, StoredObject } from '../../src/ports/report-store.ts';
 import type { SandboxPort } from '../../src/ports/sandbox.ts';
 import {
   writeBatchIntent,
@@ -19,7 +19,7 @@ import {
 } from '../../src/reports/deletion-log.ts';
 import { serializeDrillReport } from '../../src/reports/drill-report.ts';
 import { writeBackupRecord, writePruneLog, writeSweepRecord } from '../../src/reports/evidence.ts';
-import { drillReportKeys } from '../../src/reports/store-layout.ts';
+import { drillReportKeys } from '../../src/reports/store/layout.ts';
 import type { TaskDependencies } from '../../src/runtime/task.ts';
 import { passingDrill } from '../reports/fixtures.ts';
 import { CountingReportStore } from './memory-report-store.ts';
@@ -43,6 +43,9 @@ class CapturingStore implements ReportStore {
   async put(key: string, body: string | Uint8Array): Promise<StoredObject> {
     this.written.push({ key, body: typeof body === 'string' ? body : Buffer.from(body).toString('utf8') });
     return { key, sha256: '', location: key };
+  }
+  async putIfAbsent(key: string, body: string | Uint8Array): Promise<PutIfAbsentResult> {
+    return { written: true, object: await this.put(key, body) };
   }
   async get(): Promise<undefined> {
     return undefined;

@@ -1,7 +1,8 @@
 // An in-memory S3 bucket at the SDK boundary: PutObject, GetObject and
 // ListObjectsV2 answered from a map, as S3 answers them (NoSuchKey for a
 // missing object, NoSuchBucket for another bucket, BadDigest for a body that
-// does not match its checksum, listings in key order and pages of `pageSize`
+// does not match its checksum, PreconditionFailed for a conditional write
+// (IfNoneMatch '*') of a key that has an object, listings in key order and pages of `pageSize`
 // keys with continuation tokens). Installed on a `mockClient(S3Client)`.
 import { createHash } from 'node:crypto';
 import {
@@ -58,6 +59,14 @@ export function installFakeS3(
       const checksumSha256 = createHash('sha256').update(body).digest('base64');
       if (input.ChecksumSHA256 !== undefined && input.ChecksumSHA256 !== checksumSha256) {
         throw s3Error('BadDigest', 400, 'The SHA256 you specified did not match the calculated checksum.');
+      }
+      // A conditional write (IfNoneMatch '*') of a key that has an object: 412.
+      if (input.IfNoneMatch === '*' && objects.has(key)) {
+        throw s3Error(
+          'PreconditionFailed',
+          412,
+          'At least one of the pre-conditions you specified did not hold',
+        );
       }
       objects.set(key, { body: new Uint8Array(body), contentType: input.ContentType, checksumSha256 });
       return { ChecksumSHA256: checksumSha256 };

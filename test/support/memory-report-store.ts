@@ -1,6 +1,6 @@
 // A report store in memory, for tests that need a store but not its adapter.
 import { createHash } from 'node:crypto';
-import type { ReportStore, StoredObject } from '../../src/ports/report-store.ts';
+import type { PutIfAbsentResult, ReportStore, StoredObject } from '../../src/ports/report-store.ts';
 
 /** A report store in memory that counts reads (gets and lists) and how many are in flight at once. */
 export class CountingReportStore implements ReportStore {
@@ -24,6 +24,16 @@ export class CountingReportStore implements ReportStore {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     this.objects.set(key, bytes);
     return { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: `memory://${key}` };
+  }
+
+  async putIfAbsent(
+    key: string,
+    body: string | Uint8Array,
+    contentType?: string,
+  ): Promise<PutIfAbsentResult> {
+    const existing = this.objects.get(key);
+    if (existing !== undefined) return { written: false, existing };
+    return { written: true, object: await this.put(key, body, contentType) };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -19,7 +19,7 @@ import type { BackupRunSummary } from '../../src/domain/backup.ts';
 import { isProbe } from '../../src/domain/backup-queue.ts';
 import type { ReportStore } from '../../src/ports/report-store.ts';
 import { readBackupTimings, writeBackupTimings } from '../../src/reports/backup-queue.ts';
-import { backupQueuePageKey, backupRecordsOfDayPrefix } from '../../src/reports/store-layout.ts';
+import { backupQueuePageKey, backupRecordsOfDayPrefix } from '../../src/reports/store/layout.ts';
 import type { ExecutionMeasure } from '../../src/workflow-runner/execution-limits.ts';
 import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';
 import { SimulatedTime } from '../../src/workflow-runner/simulated-time.ts';
@@ -201,6 +201,7 @@ describe('the backup of a fleet', () => {
       get: (key) => reports.get(key),
       list: (prefix) => reports.list(prefix),
       delete: (key) => reports.delete(key),
+      putIfAbsent: (key, body, contentType) => reports.putIfAbsent(key, body, contentType),
       put: async (key, body, contentType) => {
         // The first step has created every snapshot when it saves its page.
         if (!crashed && key.includes('/pages/') && rdsMock.commandCalls(CreateDBSnapshotCommand).length > 0) {
@@ -231,6 +232,7 @@ describe('the backup of a fleet', () => {
       list: (prefix) => reports.list(prefix),
       delete: (key) => reports.delete(key),
       put: (key, body, contentType) => reports.put(key, body, contentType),
+      putIfAbsent: (key, body, contentType) => reports.putIfAbsent(key, body, contentType),
     };
 
     const summary = await backUp(configWith(''), { store: corrupting });

@@ -10,7 +10,7 @@ import {
   writeBackupQueue,
   writeLatestBackupRun,
 } from '../../src/reports/backup-queue.ts';
-import { backupQueueKey } from '../../src/reports/store-layout.ts';
+import { backupQueueKey } from '../../src/reports/store/layout.ts';
 import type { ExecutionMeasure } from '../../src/workflow-runner/execution-limits.ts';
 import {
   type Definition,
@@ -162,6 +162,7 @@ describe('the backup workflow', () => {
       get: (key) => reports.get(key),
       list: (prefix) => reports.list(prefix),
       delete: (key) => reports.delete(key),
+      putIfAbsent: (key, body, contentType) => reports.putIfAbsent(key, body, contentType),
       put: async (key, body, contentType) => {
         if (key.startsWith('evidence/backups/2026-11-10/orders/')) {
           throw Object.assign(new Error(`access denied to ${key}`), { name: 'AccessDenied' });
@@ -397,6 +398,7 @@ describe('a backup run that starts while an earlier one is in progress', () => {
       list: (prefix) => store.list(prefix),
       delete: (key) => store.delete(key),
       put: (key, body, contentType) => store.put(key, body, contentType),
+      putIfAbsent: (key, body, contentType) => store.putIfAbsent(key, body, contentType),
     };
     const runner = new LocalWorkflowRunner({
       dependencies: { ...test.dependencies, reports },

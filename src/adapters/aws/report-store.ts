@@ -40,7 +40,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidInputError, ThrottlingError } from '../../domain/errors.ts';
-import { type ReportStore, type StoredObject, unsafeKeyReason } from '../../ports/report-store.ts';
+import {
+  type PutIfAbsentResult,
+  type ReportStore,
+  type StoredObject,
+  unsafeKeyReason,
+} from '../../ports/report-store.ts';
 
 /** Error codes of S3 (and of the SDK's generic AWS errors) that mean "slow down". */
 const THROTTLING = new Set(['SlowDown', 'ThrottlingException', 'RequestLimitExceeded']);
@@ -52,6 +57,9 @@ const THROTTLING = new Set(['SlowDown', 'ThrottlingException', 'RequestLimitExce
  */
 const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound']);
 
+/** How many times a conditional write is sent while S3 answers ConditionalRequestConflict. */
+const CONDITIONAL_ATTEMPTS = 5;
+
 export class S3ReportStore implements ReportStore {
   readonly #client: S3Client;
   readonly #bucket: string;
@@ -62,6 +70,43 @@ export class S3ReportStore implements ReportStore {
   }
 
   async put(key: string, body: string | Uint8Array, contentType: string): Promise<StoredObject> {
+    const object = await this.#put(key, body, contentType, false);
+    if (object === undefined) throw new Error(`PutObject ${this.#uri(key)}: refused without a condition`);
+    return object;
+  }
+
+  /**
+   * A PutObject with `IfNoneMatch: '*'` (S3 conditional writes): S3 answers
+   * 412 PreconditionFailed when the key has an object, and 409
+   * ConditionalRequestConflict while another conditional write of the key is
+   * under way, which S3 says to retry (PutObject, Amazon S3 API Reference).
+   */
+  async putIfAbsent(key: string, body: string | Uint8Array, contentType: string): Promise<PutIfAbsentResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const object = await this.#put(key, body, contentType, true);
+        if (object !== undefined) return { written: true, object };
+        // An object that is gone again (a delete marker) between the 412 and
+        // the read: the key is free, so try to write once more.
+        const existing = await this.get(key);
+        if (existing !== undefined) return { written: false, existing };
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ConditionalRequestConflict')) throw error;
+      }
+      if (attempt >= CONDITIONAL_ATTEMPTS) {
+        throw new Error(`PutObject ${this.#uri(key)}: ${CONDITIONAL_ATTEMPTS} conditional writes conflicted`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt * Math.random()));
+    }
+  }
+
+  /** Writes the object; undefined when `ifAbsent` and the key already has one. */
+  async #put(
+    key: string,
+    body: string | Uint8Array,
+    contentType: string,
+    ifAbsent: boolean,
+  ): Promise<StoredObject | undefined> {
     assertSafeKey(key, 'key');
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const digest = createHash('sha256').update(bytes).digest();
@@ -72,18 +117,24 @@ export class S3ReportStore implements ReportStore {
     // evidence out from under the stack's key policy. Left out, the bucket
     // default (SSE-KMS with the stack's key, bucket key enabled) applies to
     // every object, and the key ARN stays configuration of the stack alone.
-    await call('PutObject', location, () =>
-      this.#client.send(
-        new PutObjectCommand({
-          Bucket: this.#bucket,
-          Key: key,
-          Body: bytes,
-          ContentType: contentType,
-          ChecksumAlgorithm: 'SHA256',
-          ChecksumSHA256: digest.toString('base64'),
-        }),
-      ),
-    );
+    try {
+      await call('PutObject', location, () =>
+        this.#client.send(
+          new PutObjectCommand({
+            Bucket: this.#bucket,
+            Key: key,
+            Body: bytes,
+            ContentType: contentType,
+            ChecksumAlgorithm: 'SHA256',
+            ChecksumSHA256: digest.toString('base64'),
+            ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
+          }),
+        ),
+      );
+    } catch (error) {
+      if (ifAbsent && error instanceof Error && isPreconditionFailed(error)) return undefined;
+      throw error;
+    }
     return { key, sha256: digest.toString('hex'), location };
   }
 
@@ -156,6 +207,10 @@ async function call<T>(operation: string, resource: string, send: () => Promise<
     }
     throw error;
   }
+}
+
+function isPreconditionFailed(error: Error): boolean {
+  return error.name === 'PreconditionFailed' || httpStatusOf(error) === 412;
 }
 
 function isMissingObject(error: unknown): boolean {

@@ -3,7 +3,12 @@
 // reports bucket with its 400-day COMPLIANCE retention. A queue rewritten at
 // each step of a run would otherwise keep every one of its versions, locked,
 // for 400 days. Tasks see one store and keep their keys.
-import { type ReportStore, type StoredObject, WORK_DOCUMENT_PREFIX } from '../../ports/report-store.ts';
+import {
+  type PutIfAbsentResult,
+  type ReportStore,
+  type StoredObject,
+  WORK_DOCUMENT_PREFIX,
+} from '../../ports/report-store.ts';
 
 export class RoutedReportStore implements ReportStore {
   readonly #reports: ReportStore;
@@ -16,6 +21,10 @@ export class RoutedReportStore implements ReportStore {
 
   put(key: string, body: string | Uint8Array, contentType: string): Promise<StoredObject> {
     return this.#storeOf(key).put(key, body, contentType);
+  }
+
+  putIfAbsent(key: string, body: string | Uint8Array, contentType: string): Promise<PutIfAbsentResult> {
+    return this.#storeOf(key).putIfAbsent(key, body, contentType);
   }
 
   get(key: string): Promise<Uint8Array | undefined> {

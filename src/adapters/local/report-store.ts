@@ -7,9 +7,20 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../../domain/errors.ts';
-import { errorCode, isTempFile, readDirIfExists, writeFileAtomic } from '../../local-cloud/files.ts';
+import {
+  errorCode,
+  isTempFile,
+  readDirIfExists,
+  writeFileAtomic,
+  writeFileExclusive,
+} from '../../local-cloud/files.ts';
 import { StateLayout } from '../../local-cloud/layout.ts';
-import { type ReportStore, type StoredObject, unsafeKeyReason } from '../../ports/report-store.ts';
+import {
+  type PutIfAbsentResult,
+  type ReportStore,
+  type StoredObject,
+  unsafeKeyReason,
+} from '../../ports/report-store.ts';
 
 export class LocalReportStore implements ReportStore {
   /** The folder holding the objects: `<stateDir>/reports`. */
@@ -26,6 +37,31 @@ export class LocalReportStore implements ReportStore {
     await mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, bytes);
     return { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: path };
+  }
+
+  async putIfAbsent(
+    key: string,
+    body: string | Uint8Array,
+    _contentType: string,
+  ): Promise<PutIfAbsentResult> {
+    const path = this.#path(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    await mkdir(dirname(path), { recursive: true });
+    // A hard link of a complete temporary file: it appears whole or not at
+    // all, and of two writers at once the second one's link fails (EEXIST).
+    // A file removed between that failure and the read is written again.
+    for (let attempt = 1; ; attempt += 1) {
+      if (await writeFileExclusive(path, bytes)) {
+        return {
+          written: true,
+          object: { key, sha256: createHash('sha256').update(bytes).digest('hex'), location: path },
+        };
+      }
+      const existing = await this.get(key);
+      if (existing !== undefined) return { written: false, existing };
+      if (attempt >= 3)
+        throw new Error(`${path} exists but does not read: it was removed while being written`);
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -6,7 +6,7 @@
 // asks and at the end, and the compliance report of the replayed period.
 import { formatDuration } from '../../domain/drill.ts';
 import { DEMO_DATABASES, seedDemoDatabases, simulateBusinessDay } from '../../local-cloud/demo-data.ts';
-import { DELETION_LOG_PREFIX, PRUNE_LOGS_PREFIX } from '../../reports/store-layout.ts';
+import { DELETION_LOG_PREFIX, PRUNE_LOGS_PREFIX } from '../../reports/store/layout.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { cloudExists, openLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';

@@ -173,6 +173,72 @@ describe('S3ReportStore (mocked S3Client)', () => {
     });
   });
 
+  describe('putIfAbsent', () => {
+    it('sends the put with IfNoneMatch "*", the checksum algorithm and the SHA-256', async () => {
+      // Prepare
+      s3Mock.on(PutObjectCommand).resolves({});
+
+      // Act
+      const result = await store.putIfAbsent('evidence/manifests/2026-03-01.json', 'abc', 'application/json');
+
+      // Assess
+      expect(result).toEqual({
+        written: true,
+        object: {
+          key: 'evidence/manifests/2026-03-01.json',
+          sha256: ABC_SHA256_HEX,
+          location: `s3://${BUCKET}/evidence/manifests/2026-03-01.json`,
+        },
+      });
+      expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
+        Bucket: BUCKET,
+        Key: 'evidence/manifests/2026-03-01.json',
+        IfNoneMatch: '*',
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: ABC_SHA256_BASE64,
+      });
+    });
+
+    it('takes a 412 PreconditionFailed for an existing object and reads it', async () => {
+      // Prepare
+      s3Mock.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412));
+      s3Mock.on(GetObjectCommand).resolves({ Body: bodyOf(new Uint8Array(Buffer.from('first'))) } as never);
+
+      // Act
+      const result = await store.putIfAbsent('evidence/manifests/2026-03-01.json', 'abc', 'application/json');
+
+      // Assess
+      expect(result).toEqual({ written: false, existing: new Uint8Array(Buffer.from('first')) });
+    });
+
+    it('sends the put again while S3 answers 409 ConditionalRequestConflict', async () => {
+      // Prepare
+      s3Mock
+        .on(PutObjectCommand)
+        .rejectsOnce(s3Error('ConditionalRequestConflict', 409))
+        .rejectsOnce(s3Error('ConditionalRequestConflict', 409))
+        .resolves({});
+
+      // Act
+      const result = await store.putIfAbsent('evidence/manifests/2026-03-01.json', 'abc', 'application/json');
+
+      // Assess
+      expect(result.written).toBe(true);
+      expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(3);
+    });
+
+    it('rethrows any other error of the put', async () => {
+      // Prepare
+      s3Mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
+
+      // Act
+      const result = store.putIfAbsent('evidence/manifests/2026-03-01.json', 'abc', 'application/json');
+
+      // Assess
+      await expect(result).rejects.toMatchObject({ name: 'AccessDenied' });
+    });
+  });
+
   describe('get', () => {
     it('asks for the stored checksum (ChecksumMode ENABLED) and returns the body bytes', async () => {
       // Prepare

@@ -45,6 +45,24 @@ describe('RoutedReportStore', () => {
   });
 
   it.each([
+    ['evidence/manifests/2026-03-01.json', 'reports'],
+    ['work/backups/run-1/queue.json', 'work'],
+  ] as const)('writes %s only if absent in the %s store alone', async (key, where) => {
+    // Prepare
+    const [target, other] = where === 'work' ? [work, reports] : [reports, work];
+    await other.put(key, '{"elsewhere":true}', 'application/json');
+
+    // Act
+    const first = await store.putIfAbsent(key, '{"first":true}', 'application/json');
+    const second = await store.putIfAbsent(key, '{"second":true}', 'application/json');
+
+    // Assess
+    expect(first.written).toBe(true);
+    expect(second).toEqual({ written: false, existing: new Uint8Array(Buffer.from('{"first":true}')) });
+    expect(Buffer.from((await target.get(key)) ?? '').toString()).toBe('{"first":true}');
+  });
+
+  it.each([
     'evidence/backups/orders/2026-03-01.json',
     'drills/orders/2026-03-01T02-00-00Z.json',
     'leases/drills/orders.json',

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptEvidenceError } from '../../../src/domain/errors.ts';
 import { readBackupQueuePage, writeBackupQueuePage } from '../../../src/reports/backup-queue.ts';
-import { backupQueueKey, backupQueuePageKey } from '../../../src/reports/store-layout.ts';
+import { backupQueueKey, backupQueuePageKey } from '../../../src/reports/store/layout.ts';
 import { CountingReportStore } from '../../support/memory-report-store.ts';
 
 describe("a backup run's work documents", () => {

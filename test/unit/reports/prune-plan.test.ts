@@ -10,7 +10,7 @@ import {
   readPrunePlanBatch,
   writePrunePlan,
 } from '../../../src/reports/prune-plan.ts';
-import { prunePlanKey } from '../../../src/reports/store-layout.ts';
+import { prunePlanKey } from '../../../src/reports/store/layout.ts';
 import { CountingReportStore } from '../../support/compliance-evidence.ts';
 
 const run = { runId: 'prune-1', startedAt: '2026-11-20T04:00:00.000Z' };

@@ -1,4 +1,5 @@
-// Keys of the report store are spelled in one place, src/reports/store-layout.ts,
+// Keys of the report store are spelled in one place, src/reports/store/layout.ts,
+// the schemas of its documents are defined in one, src/reports/store/schemas.ts,
 // and stored bodies are parsed in one, src/reports/json-document.ts, through
 // the document's schema. Tasks, commands and the other modules of
 // src/reports reach stored documents through those: they never spell a key,
@@ -11,8 +12,12 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../../..');
 const GUARDED = ['src/tasks', 'src/cli', 'src/reports'];
 /** The one place each rule is about. */
-const KEY_LAYOUT = 'src/reports/store-layout.ts';
+const KEY_LAYOUT = 'src/reports/store/layout.ts';
 const STORED_BODY_DECODER = 'src/reports/json-document.ts';
+/** Where the schema of every stored document is defined. */
+const STORED_SCHEMAS = 'src/reports/store/schemas.ts';
+/** A zod object schema being defined. */
+const DEFINES_OBJECT_SCHEMA = /\bz\s*\.\s*(?:object|strictObject|looseObject)\s*\(/;
 
 /** The JSON.parse calls of tasks and commands, none of a stored document. */
 const PARSES_OF_OTHER_JSON: Readonly<Record<string, { readonly count: number; readonly what: string }>> = {
@@ -26,6 +31,7 @@ const PARSES_OF_OTHER_JSON: Readonly<Record<string, { readonly count: number; re
     what: "the input and output of an execution's history events",
   },
   'src/cli/aws-workflows.ts': { count: 1, what: "a Step Functions execution's output" },
+  'src/cli/version.ts': { count: 1, what: "the package's own package.json" },
 };
 
 /** A quoted string or template that starts with a top-level folder of the report store. */
@@ -40,7 +46,7 @@ function sourceFiles(folder: string): string[] {
     .sort();
 }
 
-/** The code of a file without its comments: a comment may show the layout, as store-layout.ts's does. */
+/** The code of a file without its comments: a comment may show the layout, as store/layout.ts's does. */
 function codeOf(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
@@ -53,6 +59,9 @@ function storeLayoutViolations(sources: ReadonlyMap<string, string>): string[] {
     const code = codeOf(text);
     for (const line of code.split('\n')) {
       if (KEY_LITERAL.test(line)) violations.push(`${file}: spells a store key: ${line.trim()}`);
+    }
+    if (file.startsWith('src/reports/') && file !== STORED_SCHEMAS && DEFINES_OBJECT_SCHEMA.test(code)) {
+      violations.push(`${file}: defines a document schema outside ${STORED_SCHEMAS}`);
     }
     const parses = code.split('JSON.parse(').length - 1;
     const allowed = PARSES_OF_OTHER_JSON[file];
@@ -86,7 +95,12 @@ describe('tasks, commands and reports, and the report store', () => {
 
   it('name every file whose other JSON they parse, and each still parses it', () => {
     const sources = readSources();
-    for (const file of [...Object.keys(PARSES_OF_OTHER_JSON), KEY_LAYOUT, STORED_BODY_DECODER]) {
+    for (const file of [
+      ...Object.keys(PARSES_OF_OTHER_JSON),
+      KEY_LAYOUT,
+      STORED_BODY_DECODER,
+      STORED_SCHEMAS,
+    ]) {
       expect(sources.has(file), file).toBe(true);
     }
   });
@@ -102,6 +116,18 @@ describe('tasks, commands and reports, and the report store', () => {
       ['a compliance report', "const prefix = 'compliance/';"],
     ])('finds %s', (_, code) => {
       expect(storeLayoutViolations(task(code))).toEqual([expect.stringContaining('spells a store key')]);
+    });
+
+    it('finds a document schema defined in a module of src/reports other than store/schemas.ts', () => {
+      const sources = new Map([
+        ['src/reports/notes.ts', 'const noteSchema = z.strictObject({ id: z.string() });'],
+        ['src/reports/store/schemas.ts', 'export const noteSchema = z.strictObject({ id: z.string() });'],
+        ['src/tasks/example.ts', 'const input = z.object({ id: z.string() });'],
+      ]);
+
+      expect(storeLayoutViolations(sources)).toEqual([
+        'src/reports/notes.ts: defines a document schema outside src/reports/store/schemas.ts',
+      ]);
     });
 
     it('finds a stored body parsed by hand', () => {

@@ -3,6 +3,7 @@
 // versions must keep reading), what its key says, the prefix its listings
 // take, and that what is stored there reads only through its schema.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { CorruptEvidenceError } from '../../../src/domain/errors.ts';
 import { type ReportStore, unsafeKeyReason } from '../../../src/ports/report-store.ts';
 import {
@@ -31,6 +32,8 @@ import {
 import { readManifest } from '../../../src/reports/evidence-manifest.ts';
 import { readStoredDocument } from '../../../src/reports/json-document.ts';
 import { readPrunePlan, readPrunePlanBatch } from '../../../src/reports/prune-plan.ts';
+import { readStored, STORED_DOCUMENTS, type StoredKindName } from '../../../src/reports/store/index.ts';
+import * as layout from '../../../src/reports/store/layout.ts';
 import {
   BACKUP_RECORDS_PREFIX,
   BACKUP_TIMINGS_KEY,
@@ -81,7 +84,7 @@ import {
   sweepRecordKey,
   sweepRecordsOfDayPrefix,
   verificationKey,
-} from '../../../src/reports/store-layout.ts';
+} from '../../../src/reports/store/layout.ts';
 import { CountingReportStore } from '../../support/memory-report-store.ts';
 
 const STARTED = '2026-11-20T02:00:00.000Z';
@@ -92,6 +95,8 @@ type Read = (reports: ReportStore, key: string) => Promise<unknown>;
 
 interface Kind {
   readonly kind: string;
+  /** Its kind in the catalog of stored documents (store/index.ts). */
+  readonly catalog: StoredKindName;
   readonly key: string;
   /** The literal key: the format stored by every version so far. */
   readonly expected: string;
@@ -128,6 +133,7 @@ const complianceReport = complianceReportKeys({
 const KINDS: readonly Kind[] = [
   {
     kind: 'backup record',
+    catalog: 'backup-record',
     key: backupRecordKey({ startedAt: STARTED, id: 'orders', runId: 'backup-1' }),
     expected: 'evidence/backups/2026-11-20/orders/backup-1.json',
     prefixes: [BACKUP_RECORDS_PREFIX, backupRecordsOfDayPrefix('2026-11-20')],
@@ -137,6 +143,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'prune log',
+    catalog: 'prune-log',
     key: pruneLogKey({ startedAt: STARTED, runId: 'prune-1' }),
     expected: 'evidence/prunes/2026-11-20/prune-1.json',
     prefixes: [PRUNE_LOGS_PREFIX, pruneLogsOfDayPrefix('2026-11-20')],
@@ -146,6 +153,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'sweep record',
+    catalog: 'sweep-record',
     key: sweepRecordKey({ sweptAt: STARTED, runId: 'sweep-1' }),
     expected: 'evidence/sweeps/2026-11-20/sweep-1.json',
     prefixes: [SWEEP_RECORDS_PREFIX, sweepRecordsOfDayPrefix('2026-11-20')],
@@ -155,6 +163,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'deletion batch intent',
+    catalog: 'deletion-batch-intent',
     key: batchIntentKey({ runId: 'prune-1', runStartedAt: STARTED, batch: 3 }),
     expected: 'evidence/deletions/2026-11-20/prune-1/batch-00003.intent.json',
     prefixes: [DELETION_LOG_PREFIX, deletionLogOfDayPrefix('2026-11-20')],
@@ -164,6 +173,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'deletion batch outcome',
+    catalog: 'deletion-batch-outcome',
     key: batchOutcomeKey({ runId: 'prune-1', runStartedAt: STARTED, batch: 3 }),
     expected: 'evidence/deletions/2026-11-20/prune-1/batch-00003.outcome.json',
     prefixes: [DELETION_LOG_PREFIX, deletionLogOfDayPrefix('2026-11-20')],
@@ -173,6 +183,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: "an earlier version's deletion intent",
+    catalog: 'deletion-intent',
     key: deletionIntentKey({
       runId: 'prune-1',
       runStartedAt: STARTED,
@@ -194,6 +205,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: "an earlier version's deletion outcome",
+    catalog: 'deletion-outcome',
     key: deletionOutcomeKey({
       runId: 'prune-1',
       runStartedAt: STARTED,
@@ -215,6 +227,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'inventory',
+    catalog: 'inventory',
     key: inventoryKey('2026-10-31', 'compliance-1'),
     expected: 'evidence/inventories/2026-10-31/compliance-1.json',
     prefixes: [INVENTORIES_PREFIX],
@@ -224,6 +237,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'manifest',
+    catalog: 'manifest',
     key: manifestKey('2026-11-20'),
     expected: 'evidence/manifests/2026-11-20.json',
     prefixes: [MANIFESTS_PREFIX],
@@ -233,6 +247,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'drill report',
+    catalog: 'drill-report',
     key: drillReport.json,
     expected: 'drills/orders/2026-11-20/drill-orders-20261120T020000Z.json',
     prefixes: [DRILL_REPORTS_PREFIX, drillReportsOfDatabasePrefix('orders')],
@@ -242,6 +257,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'compliance report',
+    catalog: 'compliance-report',
     key: complianceReport.json,
     expected: 'compliance/2026-10-31/compliance-2026-10-01-to-2026-10-31-20261101T030000Z.json',
     prefixes: [COMPLIANCE_REPORTS_PREFIX],
@@ -251,6 +267,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'drill lease',
+    catalog: 'drill-lease',
     key: drillLeaseKey({ drillId: 'drill-orders-1', expiresAt: '2026-11-20T08:00:00Z' }),
     expected: 'leases/drills/2026-11-20/drill-orders-1.json',
     prefixes: [DRILL_LEASE_PREFIX],
@@ -260,6 +277,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'backup queue',
+    catalog: 'backup-queue',
     key: backupQueueKey('backup-1'),
     expected: 'work/backups/backup-1/queue.json',
     prefixes: [BACKUP_WORK_PREFIX],
@@ -269,6 +287,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'backup queue page',
+    catalog: 'backup-queue-page',
     key: backupQueuePageKey('backup-1', 2),
     expected: 'work/backups/backup-1/pages/2.json',
     prefixes: [BACKUP_WORK_PREFIX],
@@ -278,6 +297,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'backup roster',
+    catalog: 'backup-roster',
     key: backupRosterKey('backup-1'),
     expected: 'work/backups/backup-1/databases.json',
     prefixes: [BACKUP_WORK_PREFIX],
@@ -287,6 +307,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'latest backup run',
+    catalog: 'latest-backup-run',
     key: LATEST_BACKUP_RUN_KEY,
     expected: 'work/backups/latest-run.json',
     prefixes: [BACKUP_WORK_PREFIX],
@@ -296,6 +317,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'backup timings',
+    catalog: 'backup-timings',
     key: BACKUP_TIMINGS_KEY,
     expected: 'work/backups/timings.json',
     prefixes: [BACKUP_WORK_PREFIX],
@@ -305,6 +327,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'prune plan',
+    catalog: 'prune-plan',
     key: prunePlanKey({ runId: 'prune-1', startedAt: STARTED }),
     expected: 'work/prunes/2026-11-20/prune-1/plan.json',
     prefixes: [PRUNE_WORK_PREFIX],
@@ -314,6 +337,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'prune plan batch',
+    catalog: 'prune-plan-batch',
     key: prunePlanBatchKey({ runId: 'prune-1', startedAt: STARTED }, 3),
     expected: 'work/prunes/2026-11-20/prune-1/batches/00003.json',
     prefixes: [PRUNE_WORK_PREFIX],
@@ -323,6 +347,7 @@ const KINDS: readonly Kind[] = [
   },
   {
     kind: 'verification result',
+    catalog: 'verification-result',
     key: verificationKey('drill-orders-1'),
     expected: 'work/drills/drill-orders-1/verification.json',
     prefixes: [DRILL_WORK_PREFIX],
@@ -332,8 +357,84 @@ const KINDS: readonly Kind[] = [
   },
 ];
 
+/**
+ * The layout's key builders (a function whose name ends in Key or Keys and
+ * that builds a key rather than reads one, or a constant key) that no kind
+ * of the catalog takes its key from: a document kind with no schema.
+ */
+function uncataloguedKeys(
+  exports: Readonly<Record<string, unknown>>,
+  catalog: Readonly<Record<string, { key: unknown; builtBy?: unknown }>>,
+): string[] {
+  const entries = Object.values(catalog);
+  const constants = new Set(
+    entries.map(({ key }) => (typeof key === 'function' && key.length === 0 ? key() : undefined)),
+  );
+  return Object.entries(exports)
+    .filter(([name, value]) =>
+      typeof value === 'function'
+        ? /Keys?$/.test(name) && !/^(parse|is)/.test(name) && !/Of[A-Z]/.test(name)
+        : /_KEY$/.test(name),
+    )
+    .filter(([, value]) =>
+      typeof value === 'function'
+        ? !entries.some((entry) => entry.key === value || entry.builtBy === value)
+        : !constants.has(value),
+    )
+    .map(([name]) => name)
+    .sort();
+}
+
+describe('the catalog of stored documents', () => {
+  it('holds every kind of this specification, and nothing else', () => {
+    expect(Object.keys(STORED_DOCUMENTS).sort()).toEqual(KINDS.map(({ catalog }) => catalog).sort());
+  });
+
+  it('gives every key the layout builds to a kind with a schema: a new kind without one fails here', () => {
+    expect(uncataloguedKeys(layout, STORED_DOCUMENTS)).toEqual([]);
+  });
+
+  it.each(Object.entries(STORED_DOCUMENTS))('has a schema and a description for %s', (_, entry) => {
+    expect(entry.schema).toBeInstanceOf(z.ZodType);
+    expect(entry.description).not.toBe('');
+  });
+
+  describe('the rule', () => {
+    it('finds a key builder, or a constant key, that no kind takes its key from', () => {
+      const extended = {
+        ...layout,
+        snapshotNoteKey: (id: string) => `evidence/notes/${id}.json`,
+        NOTES_INDEX_KEY: 'evidence/notes/index.json',
+      };
+
+      expect(uncataloguedKeys(extended, STORED_DOCUMENTS)).toEqual(['NOTES_INDEX_KEY', 'snapshotNoteKey']);
+    });
+
+    it('leaves the functions that read keys', () => {
+      expect(
+        uncataloguedKeys(
+          { parseNoteKey: () => undefined, dayOfNoteKey: () => undefined, isNoteKey: () => false },
+          {},
+        ),
+      ).toEqual([]);
+    });
+  });
+});
+
 describe('the report store layout', () => {
-  describe.each(KINDS)('a $kind', ({ key, expected, prefixes, parsed, parse, read }) => {
+  describe.each(KINDS)('a $kind', ({ catalog, key, expected, prefixes, parsed, parse, read }) => {
+    it('is a kind of the catalog, whose listings find it, and reads through its schema only', async () => {
+      const entry = STORED_DOCUMENTS[catalog];
+      expect(key.startsWith(entry.prefix)).toBe(true);
+      const reports = new CountingReportStore();
+      await reports.put(key, `${JSON.stringify({ schemaVersion: 99 })}\n`, 'application/json');
+
+      await expect(readStored(reports, catalog, key)).rejects.toMatchObject({
+        name: 'CorruptEvidenceError',
+        path: key,
+      });
+    });
+
     it('lives at the key every version has stored it at', () => {
       expect(key).toBe(expected);
     });

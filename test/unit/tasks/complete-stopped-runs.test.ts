@@ -17,7 +17,7 @@ import {
   writeDeletionIntent,
   writeDeletionOutcome,
 } from '../../../src/reports/deletion-log.ts';
-import { batchOutcomeKey, deletionIntentKey } from '../../../src/reports/store-layout.ts';
+import { batchOutcomeKey, deletionIntentKey } from '../../../src/reports/store/layout.ts';
 import { completeStoppedRuns } from '../../../src/tasks/write-prune-log.ts';
 
 const NOW = new Date('2026-11-20T04:00:00Z');

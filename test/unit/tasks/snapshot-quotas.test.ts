@@ -8,7 +8,7 @@ import { CloudServiceError, ThrottlingError } from '../../../src/domain/errors.t
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
 import type { Database, RdsPort, Snapshot, SnapshotQuota } from '../../../src/ports/rds.ts';
 import { readBackupQueue } from '../../../src/reports/backup-queue.ts';
-import { LATEST_BACKUP_RUN_KEY } from '../../../src/reports/store-layout.ts';
+import { LATEST_BACKUP_RUN_KEY } from '../../../src/reports/store/layout.ts';
 import { invokeTask, type TaskDependencies } from '../../../src/runtime/task.ts';
 import { readAllDatabases } from '../../../src/tasks/backup-queue-store.ts';
 import { discoverDatabasesTask } from '../../../src/tasks/discover-databases.ts';

@@ -1,9 +1,10 @@
 // Where every document of the report store lives: the one definition of each
 // key, of the prefix its listings take, and of what a key says (its day, its
-// database, its run). The modules of the documents (evidence.ts,
-// deletion-log.ts, drill-report.ts, …) hold their schemas and their reading
-// and writing, and take their keys from here; tasks and commands go through
-// those functions and never spell a key. Keys only ever gain new kinds: a
+// database, its run). Their schemas are store/schemas.ts, and the catalog
+// of kinds (key, schema, description) store/index.ts. The modules of the
+// documents (evidence.ts, deletion-log.ts, drill-report.ts, …) hold their
+// reading and writing and take their keys from here; tasks and commands go
+// through those functions and never spell a key. Keys only ever gain new kinds: a
 // store written by an earlier version reads with the same keys.
 //
 // Evidence (kept; the compliance report reads it):
@@ -29,12 +30,12 @@
 //   work/prunes/<run day>/<run>/plan.json                      a prune's plan
 //   work/drills/<drill>/verification.json                      a verifier's result, read by the drill report
 import { z } from 'zod';
-import type { ComplianceReport } from '../domain/compliance-report.ts';
-import type { DrillReport } from '../domain/drill.ts';
-import { InvalidInputError } from '../domain/errors.ts';
-import { fnv1a } from '../domain/hash.ts';
-import { WORK_DOCUMENT_PREFIX } from '../ports/report-store.ts';
-import { KEY_SEGMENT } from './json-document.ts';
+import type { ComplianceReport } from '../../domain/compliance-report.ts';
+import type { DrillReport } from '../../domain/drill.ts';
+import { InvalidInputError } from '../../domain/errors.ts';
+import { fnv1a } from '../../domain/hash.ts';
+import { WORK_DOCUMENT_PREFIX } from '../../ports/report-store.ts';
+import { KEY_SEGMENT } from '../json-document.ts';
 
 const DAY = '(\\d{4}-\\d{2}-\\d{2})';
 const SEGMENT = '([^/]+)';
