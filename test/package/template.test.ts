@@ -2610,6 +2610,7 @@ describe('alerts', () => {
     ['ExecutionsFailed', 'drill'],
     ['ExecutionsFailed', 'sweeper'],
     ['ExecutionsFailed', 'report'],
+    ['ExecutionsFailed', 'seal'],
   ])('are raised by an alarm on %s of the %s workflow', (metric, workflow) => {
     const [machineId] = stateMachineNamed(workflow);
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
