@@ -13,6 +13,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { stackNameOf } from './aws-stack.ts';
+import { EXIT_FAILURE } from './errors.ts';
 import { ChildNarrator, endsExecution, ParentNarrator } from './execution-progress.ts';
 import type { CommandContext } from './main.ts';
 
@@ -336,7 +337,7 @@ export async function runDeployedWorkflow(
   const run = await runAwsWorkflow(workflow, input, {
     client: awsSfnClient(config.aws.region ?? config.sourceRegion),
     stage: config.aws.stage,
-    wait: flags.wait,
+    wait: flags.wait.follow,
     onProgress: (line) => output.progress(line),
   });
   if (run.status === 'RUNNING') {
@@ -346,4 +347,15 @@ export async function runDeployedWorkflow(
     output.warn(`${workflow} execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
   }
   return run;
+}
+
+/**
+ * A deployed execution that did not succeed, as the command's --json document
+ * (the error object, named by the execution's error) and exit code 1.
+ */
+export function reportFailedExecution(output: CommandContext['output'], run: AwsRunResult): number {
+  output.error(run.error ?? `Execution${run.status}`, run.cause ?? `the execution ended ${run.status}`, {
+    executionArn: run.executionArn,
+  });
+  return EXIT_FAILURE;
 }

@@ -1,7 +1,7 @@
 import type { BackupRunSummary } from '../../domain/backup.ts';
 import { countStatuses, selectProtectedDatabases } from '../../domain/backup.ts';
 import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
-import { runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
@@ -136,13 +136,7 @@ async function runAwsBackup(context: CommandContext): Promise<number> {
   if (run.status !== 'SUCCEEDED') {
     if (run.error === 'DatabaseNotFoundError')
       throw new UsageError(`--db: ${run.cause ?? 'not a protected database'}`);
-    context.output.result({
-      status: 'FAILED',
-      databases: [],
-      executionArn: run.executionArn,
-      error: run.error ?? run.status,
-    });
-    return EXIT_FAILURE;
+    return reportFailedExecution(context.output, run);
   }
   const summary = withQuotaForecast(run.output as DeployedBackupSummary);
   printBackupSummary(context, summary);

@@ -1,7 +1,7 @@
 import type { DrillBacklog } from '../../tasks/drill-shapes.ts';
 import { describeCaughtError } from '../../tasks/shapes.ts';
 import { type WorkflowEvent, WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
-import { runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import {
   executionName,
@@ -13,7 +13,7 @@ import type { CommandContext } from '../main.ts';
 import { formatTable } from '../table.ts';
 import { assertProtected } from './backup.ts';
 
-/** One drill's outcome: the `drill --json` contract (write-drill-report's output). */
+/** One drill's outcome (write-drill-report's output). */
 export interface DrillOutcome {
   readonly drillId?: string;
   readonly verdict: 'pass' | 'fail';
@@ -39,6 +39,11 @@ export interface DrillRunSummary {
 /** Errors of the planning step that mean the request itself was wrong. */
 const BAD_REQUEST_ERRORS = new Set(['DatabaseNotFoundError', 'SnapshotNotFoundError', 'InvalidStateError']);
 
+/**
+ * A drill in the `drill --json` document. `checks` is null when the run's
+ * output does not carry them (a run of several databases keeps its outcomes
+ * compact): they are in the drill's report.
+ */
 export function drillResult(outcome: DrillOutcome) {
   return {
     verdict: outcome.verdict,
@@ -47,32 +52,29 @@ export function drillResult(outcome: DrillOutcome) {
     region: outcome.region ?? null,
     rtoSeconds: outcome.rtoSeconds ?? null,
     rpoSeconds: outcome.rpoSeconds ?? null,
-    checks: outcome.checks ?? [],
+    checks: outcome.checks ?? null,
     report: outcome.report === undefined ? null : { json: outcome.report.json, html: outcome.report.html },
     ...(outcome.error === undefined ? {} : { error: outcome.error }),
   };
 }
 
 /**
- * One drill prints the single-drill contract; several print `{ verdict,
- * drills: [...] }`, whose drills carry no checks (a run of many keeps compact
- * outcomes: the checks are in each drill's report), and the backlog when the
- * per-run maximum held databases back.
+ * The `drill --json` contract, one shape however many databases the run
+ * drilled: `{ verdict, drills: [...], backlog }`, a database that could not be
+ * drilled listed as a failed drill with its error, and `backlog` null unless
+ * the per-run maximum held databases back.
  */
 export function drillsResult(summary: DrillRunSummary) {
-  const drills = [
-    ...summary.drills.map(drillResult),
-    ...summary.skipped.map((skipped) =>
-      drillResult({ verdict: 'fail', database: skipped.database, error: skipped.error }),
-    ),
-  ];
-  const [only] = drills;
   const heldBack = summary.backlog?.heldBack ?? 0;
-  if (drills.length === 1 && only !== undefined && heldBack === 0) return only;
   return {
-    verdict: summary.status === 'OK' ? 'pass' : 'fail',
-    drills: drills.map(({ checks, ...drill }) => (checks.length === 0 ? drill : { ...drill, checks })),
-    ...(heldBack === 0 ? {} : { backlog: summary.backlog }),
+    verdict: summary.status === 'OK' ? ('pass' as const) : ('fail' as const),
+    drills: [
+      ...summary.drills.map(drillResult),
+      ...summary.skipped.map((skipped) =>
+        drillResult({ verdict: 'fail', database: skipped.database, error: skipped.error }),
+      ),
+    ],
+    backlog: heldBack === 0 ? null : (summary.backlog ?? null),
   };
 }
 
@@ -169,12 +171,7 @@ async function runAwsDrill(context: CommandContext, request: object): Promise<nu
   if (run.status !== 'SUCCEEDED') {
     if (run.error !== undefined && BAD_REQUEST_ERRORS.has(run.error))
       throw badRequest(run.error, run.cause ?? '');
-    context.output.result({
-      verdict: 'fail',
-      executionArn: run.executionArn,
-      error: run.error ?? run.status,
-    });
-    return EXIT_FAILURE;
+    return reportFailedExecution(context.output, run);
   }
   const summary = run.output as DrillRunSummary;
   printDrillSummary(context, summary);

@@ -1,7 +1,7 @@
 import type { Finding } from '../../domain/prune.ts';
 import type { SnapshotQuotaHeadroom } from '../../domain/snapshot-quota.ts';
 import type { CompletedDeletion } from '../../tasks/write-prune-log.ts';
-import { runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
@@ -129,7 +129,7 @@ export function printPruneSummary(context: CommandContext, run: PruneRunResult):
 async function runAwsPrune(context: CommandContext): Promise<number> {
   const run = await runDeployedWorkflow(context, 'prune', { dryRun: context.flags['dry-run'] });
   if (run.status === 'RUNNING') return EXIT_OK;
-  if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
+  if (run.status !== 'SUCCEEDED') return reportFailedExecution(context.output, run);
   // A stack deployed before the quota forecast, or before stopped runs were
   // completed, returns no such fields: each is then empty, never missing
   // from the --json contract.

@@ -3,7 +3,7 @@ import type { ReportStore } from '../../ports/report-store.ts';
 import { readComplianceReport } from '../../reports/compliance-report.ts';
 import { describeCaughtError } from '../../tasks/shapes.ts';
 import { WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
-import { runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
@@ -115,7 +115,7 @@ export async function runReportCommand(context: CommandContext): Promise<number>
   if (context.target === 'aws') {
     const run = await runDeployedWorkflow(context, 'report', request);
     if (run.status === 'RUNNING') return EXIT_OK;
-    if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
+    if (run.status !== 'SUCCEEDED') return reportFailedExecution(context.output, run);
     const result = run.output as ComplianceRunResult;
     printComplianceSummary(context, result);
     context.output.result(reportResult(result));

@@ -1,4 +1,4 @@
-import { runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { executionName, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
@@ -25,7 +25,7 @@ export async function runSweepCommand(context: CommandContext): Promise<number> 
   if (context.target === 'aws') {
     const run = await runDeployedWorkflow(context, 'sweeper', {});
     if (run.status === 'RUNNING') return EXIT_OK;
-    if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
+    if (run.status !== 'SUCCEEDED') return reportFailedExecution(context.output, run);
     const result = run.output as SweepResult;
     printSweep(context, result);
     return result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE;

@@ -56,13 +56,13 @@ const warning: Finding = {
 function humanContext(): { context: CommandContext; said: () => string } {
   const chunks: Buffer[] = [];
   // Collects each write as it is made: the summaries print synchronously.
-  const stderr = new Writable({
+  const stdout = new Writable({
     write(chunk: Buffer, _encoding, done) {
       chunks.push(chunk);
       done();
     },
   });
-  const output = new Output(false, { stdout: new PassThrough(), stderr });
+  const output = new Output(false, { stdout, stderr: new PassThrough() });
   return {
     context: { output } as unknown as CommandContext,
     said: () => Buffer.concat(chunks).toString('utf8'),
