@@ -326,19 +326,26 @@ function formatDuration(ms: number): string {
 /**
  * Runs a deployed workflow for a CLI command: starts it, follows it with
  * progress on a terminal, and with --no-wait prints the execution ARN (as
- * people's output and as the JSON result) and returns at once.
+ * people's output and as the JSON result) and returns at once. Interrupted
+ * while it follows, it throws the interruption (InterruptedError) and leaves
+ * the execution running: stopping it would skip the workflow's own cleanup.
  */
 export async function runDeployedWorkflow(
-  context: Pick<CommandContext, 'config' | 'flags' | 'output'>,
+  context: Pick<CommandContext, 'config' | 'flags' | 'output' | 'interruption'>,
   workflow: string,
   input: unknown,
 ): Promise<AwsRunResult> {
-  const { config, flags, output } = context;
+  const { config, flags, output, interruption } = context;
   const run = await runAwsWorkflow(workflow, input, {
     client: awsSfnClient(config.aws.region ?? config.sourceRegion),
     stage: config.aws.stage,
     wait: flags.wait.follow,
     onProgress: (line) => output.progress(line),
+    // Interrupted, it stops following; the execution goes on in Step Functions.
+    sleep: (ms) =>
+      delay(ms, undefined, { signal: interruption }).catch((error: unknown) => {
+        throw interruption.aborted ? interruption.reason : error;
+      }),
   });
   if (run.status === 'RUNNING') {
     output.say(`started ${run.executionArn}`);

@@ -7,10 +7,12 @@ import {
   ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
+import { InterruptedError } from '../../src/cli/errors.ts';
+import { runCli, startCliInterruptible } from '../support/cli.ts';
 import {
   drillDatabaseHistory,
   drillRunHistory,
@@ -155,6 +157,20 @@ describe('restorable backup --target aws', () => {
 
     expect(run.code).toBe(1);
     expect(run.json()).toMatchObject({ status: 'PARTIAL' });
+  });
+
+  it('stops following on an interruption, exit 130, and leaves the execution running', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', executionArn });
+    const interruption = new AbortController();
+
+    const cli = startCliInterruptible(interruption.signal, 'backup', '--target', 'aws');
+    await cli.stderrLine(new RegExp(`started ${executionArn}`));
+    interruption.abort(new InterruptedError('SIGINT'));
+    const run = await cli.done;
+
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('restorable: interrupted by SIGINT');
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
   });
 
   it('refuses the local virtual clock', async () => {

@@ -18,6 +18,11 @@ export interface StartedCli {
 
 /** Starts the CLI in-process with captured output, as a user would from a shell. */
 export function startCli(...argv: string[]): StartedCli {
+  return startCliInterruptible(new AbortController().signal, ...argv);
+}
+
+/** Starts the CLI in-process, `interruption` standing for SIGINT and SIGTERM. */
+export function startCliInterruptible(interruption: AbortSignal, ...argv: string[]): StartedCli {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
@@ -37,12 +42,8 @@ export function startCli(...argv: string[]): StartedCli {
     chunks.stderr.push(chunk);
     matchWatchers();
   });
-  // Never interrupted: signals are for the CLI's own process, not the test's.
-  const done = main(
-    argv,
-    new Output(argv.includes('--json'), { stdout, stderr }),
-    new AbortController().signal,
-  )
+  // The test's process signals are its own: the CLI gets `interruption` instead.
+  const done = main(argv, new Output(argv.includes('--json'), { stdout, stderr }), interruption)
     .then((code) => {
       const out = Buffer.concat(chunks.stdout).toString();
       return { code, stdout: out, stderr: stderrText(), json: <T>() => JSON.parse(out) as T };
