@@ -2,13 +2,14 @@
 // command takes (command-line.ts; exit 2 with a message naming the option on
 // bad usage), loads the configuration (exit 2 on an invalid file), and
 // dispatches to the command. Commands return their exit code.
+
+import { ReportBucketNotFoundError } from '../adapters/aws/stack.ts';
+import { StateMachineNotFoundError } from '../adapters/aws/step-functions.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
 import { StateDirBusyError } from '../local-cloud/lock.ts';
 import { ForeignStateDirError } from '../local-cloud/state-dir.ts';
-import { ReportBucketNotFoundError } from './aws-stack.ts';
-import { StateMachineNotFoundError } from './aws-workflows.ts';
 import { type CommandName, type Flags, parseCommandLine } from './command-line.ts';
 import { runBackupCommand } from './commands/backup.ts';
 import { runDemoCommand } from './commands/demo.ts';

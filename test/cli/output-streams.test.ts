@@ -32,8 +32,8 @@ async function runRedirected(name: string, ...argv: string[]) {
       stdio: ['ignore', handle.fd, 'pipe'],
     });
     let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
       stderr += chunk;
     });
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));

@@ -1,7 +1,7 @@
 import type { BackupRunSummary } from '../../domain/backup.ts';
 import { countStatuses, selectProtectedDatabases } from '../../domain/backup.ts';
 import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
-import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';

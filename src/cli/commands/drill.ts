@@ -1,7 +1,7 @@
 import type { DrillBacklog } from '../../tasks/drill-shapes.ts';
 import { describeCaughtError } from '../../tasks/shapes.ts';
 import { type WorkflowEvent, WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
-import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import {
   executionName,

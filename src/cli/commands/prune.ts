@@ -1,7 +1,7 @@
 import type { Finding } from '../../domain/prune.ts';
 import type { SnapshotQuotaHeadroom } from '../../domain/snapshot-quota.ts';
 import type { CompletedDeletion } from '../../tasks/write-prune-log.ts';
-import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';

@@ -3,7 +3,7 @@ import type { ReportStore } from '../../ports/report-store.ts';
 import { readComplianceReport } from '../../reports/compliance-report.ts';
 import { describeCaughtError } from '../../tasks/shapes.ts';
 import { WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
-import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { executionName, type LocalEnvironment, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';

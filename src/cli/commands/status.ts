@@ -1,5 +1,6 @@
 import { awsRdsPortProvider } from '../../adapters/aws/rds.ts';
 import { S3ReportStore } from '../../adapters/aws/report-store.ts';
+import { awsS3Client, findReportBucket } from '../../adapters/aws/stack.ts';
 import type { Config } from '../../config/schema.ts';
 import { isDailySnapshotOf, selectProtectedDatabases } from '../../domain/backup.ts';
 import { deploymentOf } from '../../domain/deployment.ts';
@@ -16,7 +17,6 @@ import type { UnreadableSnapshotRecord } from '../../local-cloud/records.ts';
 import type { RdsPortProvider } from '../../ports/rds.ts';
 import type { ReportStore } from '../../ports/report-store.ts';
 import { listDrillReportKeys, readDrillReports } from '../../reports/drill-report.ts';
-import { awsS3Client, findReportBucket } from '../aws-stack.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { openLocalEnvironment, regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';

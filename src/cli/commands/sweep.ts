@@ -1,4 +1,4 @@
-import { reportFailedExecution, runDeployedWorkflow } from '../aws-workflows.ts';
+import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
 import { executionName, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
