@@ -1,7 +1,10 @@
 // The `restorable` command line. Parses the command line against what the
 // command takes (command-line.ts; exit 2 with a message naming the option on
 // bad usage), loads the configuration (exit 2 on an invalid file), and
-// dispatches to the command. Commands return their exit code.
+// dispatches to the command. Commands return their exit code; an error is
+// reported on stderr (and with --json as the error object) with its own exit
+// code: 2 bad usage, 75 a busy state directory, 130/143 an interruption by
+// SIGINT/SIGTERM (which the command cleans up after), else 1.
 
 import { ReportBucketNotFoundError } from '../adapters/aws/stack.ts';
 import { StateMachineNotFoundError } from '../adapters/aws/step-functions.ts';

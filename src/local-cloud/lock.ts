@@ -86,8 +86,7 @@ export class StateDirLock {
       try {
         return await StateDirLock.#tryAcquire(path, stateDir);
       } catch (error) {
-        if (!(error instanceof StateDirBusyError) || error.holderPid === process.pid || seconds <= 0)
-          throw error;
+        if (!(error instanceof StateDirBusyError) || seconds <= 0) throw error;
         if (Date.now() >= deadline) throw new StateDirBusyError(stateDir, path, error.holderPid, seconds);
         if (!told) wait.onWait?.(error);
         told = true;

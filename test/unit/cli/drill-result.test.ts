@@ -1,7 +1,7 @@
 // What `drill --json` prints of a drill run: one shape, `{ verdict, drills,
 // backlog }`, whether the run drilled one database or several.
 import { describe, expect, it } from 'vitest';
-import { type DrillRunSummary, drillsResult } from '../../../src/cli/commands/drill.ts';
+import { type DrillRunSummary, drillsResult } from '../../../src/cli/services/drill.ts';
 
 const compact = (database: string) => ({
   drillId: `drill-${database}-20261102T060000Z`,

@@ -2,10 +2,10 @@
 // in --json.
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { backupResult, printBackupSummary } from '../../../src/cli/commands/backup.ts';
-import { type PruneRunResult, printPruneSummary, pruneResult } from '../../../src/cli/commands/prune.ts';
 import type { CommandContext } from '../../../src/cli/main.ts';
 import { Output } from '../../../src/cli/output.ts';
+import { backupResult, printBackupSummary } from '../../../src/cli/services/backup.ts';
+import { type PruneRunResult, printPruneSummary, pruneResult } from '../../../src/cli/services/prune.ts';
 import type { BackupRunSummary } from '../../../src/domain/backup.ts';
 import type { Finding } from '../../../src/domain/prune.ts';
 import type { SnapshotQuotaHeadroom } from '../../../src/domain/snapshot-quota.ts';
