@@ -1,11 +1,7 @@
 import type { BackupRunSummary } from '../../domain/backup.ts';
 import { countStatuses } from '../../domain/backup.ts';
-import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
-import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { executionName, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
-
 import {
   assertProtected,
   backupResult,
@@ -13,6 +9,7 @@ import {
   printBackupSummary,
   runLocalBackup,
 } from '../services/backup.ts';
+import { runWorkflowCommand, type WorkflowCommand } from '../workflow-command.ts';
 
 /**
  * What a deployed backup returns: a stack deployed before the quota forecast
@@ -32,36 +29,27 @@ function withQuotaForecast(output: DeployedBackupSummary): BackupRunSummary {
   };
 }
 
-/** `--target aws`: starts the deployed workflow in Step Functions and follows it. */
-async function runAwsBackup(context: CommandContext): Promise<number> {
-  const run = await runDeployedWorkflow(context, 'backup', { databaseIds: context.flags.db });
-  if (run.status === 'RUNNING') return EXIT_OK;
-  if (run.status !== 'SUCCEEDED') {
-    if (run.error === 'DatabaseNotFoundError')
-      throw new UsageError(`--db: ${run.cause ?? 'not a protected database'}`);
-    return reportFailedExecution(context.output, run);
-  }
-  const summary = withQuotaForecast(run.output as DeployedBackupSummary);
-  printBackupSummary(context, summary);
-  context.output.result(backupResult(summary));
-  return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-}
+/** `restorable backup`: the backup workflow, of every protected database or the given ones. */
+const BACKUP: WorkflowCommand<{ databaseIds: string[] }, BackupRunSummary> = {
+  workflow: 'backup',
+  request: (context) => ({ databaseIds: context.flags.db }),
+  print: printBackupSummary,
+  result: backupResult,
+  exitCode: (summary) => (summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE),
+  local: {
+    describeProgress,
+    run: async (environment, { databaseIds }, executionName) => {
+      await assertProtected(environment, databaseIds);
+      return runLocalBackup(environment, databaseIds, executionName);
+    },
+  },
+  aws: {
+    summaryOf: (output) => withQuotaForecast(output as DeployedBackupSummary),
+    badRequest: (error, cause) =>
+      error === 'DatabaseNotFoundError'
+        ? new UsageError(`--db: ${cause || 'not a protected database'}`)
+        : undefined,
+  },
+};
 
-export async function runBackupCommand(context: CommandContext): Promise<number> {
-  if (context.target === 'aws') return runAwsBackup(context);
-  const onEvent = (event: WorkflowEvent) => {
-    const line = describeProgress(event);
-    if (line !== undefined) context.output.progress(line);
-  };
-  return withLocalEnvironment(context, { onEvent }, async (environment) => {
-    await assertProtected(environment, context, context.flags.db);
-    const summary = await runLocalBackup(
-      environment,
-      context.flags.db,
-      executionName('backup', context.clock()),
-    );
-    printBackupSummary(context, summary);
-    context.output.result(backupResult(summary));
-    return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-  });
-}
+export const runBackupCommand = (context: CommandContext) => runWorkflowCommand(BACKUP, context);

@@ -1,7 +1,5 @@
-import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
-import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { executionName, regionsOf, withLocalEnvironment } from '../local-environment.ts';
+import { regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { assertProtected } from '../services/backup.ts';
 import {
@@ -13,8 +11,16 @@ import {
   printDrillSummary,
   runLocalDrills,
 } from '../services/drill.ts';
+import { runWorkflowCommand, type WorkflowCommand } from '../workflow-command.ts';
 
-function drillRequest(context: CommandContext) {
+interface DrillRequest {
+  readonly all?: true;
+  readonly databaseId?: string;
+  readonly snapshotId?: string;
+  readonly region?: string;
+}
+
+function drillRequest(context: CommandContext): DrillRequest {
   const { flags } = context;
   const [databaseId, ...others] = flags.db;
   if (others.length > 0) throw new UsageError('--db: one database per drill');
@@ -33,32 +39,24 @@ function drillRequest(context: CommandContext) {
   };
 }
 
-async function runAwsDrill(context: CommandContext, request: object): Promise<number> {
-  const run = await runDeployedWorkflow(context, 'drill', request);
-  if (run.status === 'RUNNING') return EXIT_OK;
-  if (run.status !== 'SUCCEEDED') {
-    if (run.error !== undefined && BAD_REQUEST_ERRORS.has(run.error))
-      throw badRequest(run.error, run.cause ?? '');
-    return reportFailedExecution(context.output, run);
-  }
-  const summary = run.output as DrillRunSummary;
-  printDrillSummary(context, summary);
-  context.output.result(drillsResult(summary));
-  return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-}
+/** `restorable drill`: restore drills of one protected database or of those that are due. */
+const DRILL: WorkflowCommand<DrillRequest, DrillRunSummary> = {
+  workflow: 'drill',
+  request: drillRequest,
+  print: printDrillSummary,
+  result: drillsResult,
+  exitCode: (summary) => (summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE),
+  local: {
+    describeProgress: describeDrillProgress,
+    run: async (environment, request, executionName) => {
+      await assertProtected(environment, request.databaseId === undefined ? [] : [request.databaseId]);
+      return runLocalDrills(environment, request, executionName);
+    },
+  },
+  aws: {
+    summaryOf: (output) => output as DrillRunSummary,
+    badRequest: (error, cause) => (BAD_REQUEST_ERRORS.has(error) ? badRequest(error, cause) : undefined),
+  },
+};
 
-export async function runDrillCommand(context: CommandContext): Promise<number> {
-  const request = drillRequest(context);
-  if (context.target === 'aws') return runAwsDrill(context, request);
-  const onEvent = (event: WorkflowEvent) => {
-    const line = describeDrillProgress(event);
-    if (line !== undefined) context.output.progress(line);
-  };
-  return withLocalEnvironment(context, { onEvent }, async (environment) => {
-    await assertProtected(environment, context, context.flags.db);
-    const summary = await runLocalDrills(environment, request, executionName('drill', context.clock()));
-    printDrillSummary(context, summary);
-    context.output.result(drillsResult(summary));
-    return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-  });
-}
+export const runDrillCommand = (context: CommandContext) => runWorkflowCommand(DRILL, context);

@@ -1,8 +1,5 @@
-import { reportFailedExecution, runDeployedWorkflow } from '../deployed-workflow.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { executionName, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
-
 import {
   type ComplianceRunResult,
   printComplianceSummary,
@@ -10,8 +7,14 @@ import {
   reportResult,
   runLocalReport,
 } from '../services/compliance-report.ts';
+import { runWorkflowCommand, type WorkflowCommand } from '../workflow-command.ts';
 
-function reportRequest(context: CommandContext) {
+interface ReportRequest {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+function reportRequest(context: CommandContext): ReportRequest {
   const { from, to } = context.flags;
   if (from !== undefined && to !== undefined && from > to) {
     throw new UsageError(`--from ${from} is after --to ${to}`);
@@ -19,24 +22,22 @@ function reportRequest(context: CommandContext) {
   return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
 
-export async function runReportCommand(context: CommandContext): Promise<number> {
-  const request = reportRequest(context);
-  if (context.target === 'aws') {
-    const run = await runDeployedWorkflow(context, 'report', request);
-    if (run.status === 'RUNNING') return EXIT_OK;
-    if (run.status !== 'SUCCEEDED') return reportFailedExecution(context.output, run);
-    const result = run.output as ComplianceRunResult;
-    printComplianceSummary(context, result);
-    context.output.result(reportResult(result));
-    return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
-  }
-  return withLocalEnvironment(context, {}, async (environment) => {
-    context.output.progress('gathering evidence and evaluating the controls…');
-    const result = await runLocalReport(environment, request, executionName('report', context.clock()));
-    printComplianceSummary(context, result);
-    context.output.result(
-      reportResult(result, await readFullReport(environment.dependencies.reports, result)),
-    );
-    return result.status === 'compliant' ? EXIT_OK : EXIT_FAILURE;
-  });
-}
+/** `restorable report`: the compliance report of a period. */
+const REPORT: WorkflowCommand<ReportRequest, ComplianceRunResult> = {
+  workflow: 'report',
+  request: reportRequest,
+  print: printComplianceSummary,
+  // Where the report store can be read (local), the document lists every
+  // database and evidence file; from the workflow's output alone, the lists
+  // may be cut and their totals say by how much.
+  result: async (summary, reports) =>
+    reportResult(summary, reports === undefined ? undefined : await readFullReport(reports, summary)),
+  exitCode: (summary) => (summary.status === 'compliant' ? EXIT_OK : EXIT_FAILURE),
+  local: {
+    startingProgress: 'gathering evidence and evaluating the controls…',
+    run: runLocalReport,
+  },
+  aws: { summaryOf: (output) => output as ComplianceRunResult },
+};
+
+export const runReportCommand = (context: CommandContext) => runWorkflowCommand(REPORT, context);

@@ -51,16 +51,11 @@ export function describeProgress(event: WorkflowEvent): string | undefined {
 }
 
 /** Unknown ids are bad usage: checked before anything runs, so nothing is changed. */
-export async function assertProtected(
-  environment: LocalEnvironment,
-  context: CommandContext,
-  ids: readonly string[],
-) {
+export async function assertProtected(environment: LocalEnvironment, ids: readonly string[]) {
   if (ids.length === 0) return;
-  const databases = await environment.dependencies.rds(context.config.sourceRegion).listDatabases();
-  const protectedIds = selectProtectedDatabases(databases, context.config.selection).map(
-    (database) => database.id,
-  );
+  const { config, rds } = environment.dependencies;
+  const databases = await rds(config.sourceRegion).listDatabases();
+  const protectedIds = selectProtectedDatabases(databases, config.selection).map((database) => database.id);
   const unknown = ids.filter((id) => !protectedIds.includes(id));
   if (unknown.length > 0) {
     throw new UsageError(
