@@ -123,7 +123,7 @@ export class LocalCloud {
   readonly #databases = new Map<string, Promise<PGlite>>();
   readonly #ports = new Map<string, RdsPort>();
   readonly #apis = new Map<string, LocalRdsApi>();
-  readonly #sandboxPorts = new Map<string, SandboxPort>();
+  readonly #sandboxPorts = new Map<string, LocalSandboxes>();
   readonly #liveSandboxes = new Map<string, LiveSandbox>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #context: LocalCloudContext;
@@ -259,8 +259,7 @@ export class LocalCloud {
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
     const deleted: string[] = [];
     for (const region of this.regions()) {
-      const sandboxes = this.sandboxes(region) as LocalSandboxes;
-      for (const id of await sandboxes.deleteOwnSandboxes()) deleted.push(`${region}/${id}`);
+      for (const id of await this.#sandboxes(region).deleteOwnSandboxes()) deleted.push(`${region}/${id}`);
     }
     return deleted;
   }
@@ -297,6 +296,10 @@ export class LocalCloud {
 
   /** The restore sandboxes of a region (PGlite served on loopback ports). */
   sandboxes(region: string): SandboxPort {
+    return this.#sandboxes(region);
+  }
+
+  #sandboxes(region: string): LocalSandboxes {
     assertRegion(region);
     let port = this.#sandboxPorts.get(region);
     if (port === undefined) {
