@@ -1,11 +1,11 @@
 // What each command accepts, and the parsing that holds every command to it.
 // The table of commands below is the single source of truth: the usage text
-// is written from it, and an option a command does not take is refused
-// (exit 2) before anything runs. An ignored option is never harmless: an
-// ignored --dry-run means real deletions.
+// and each command's own help are written from it, and an option a command
+// does not take is refused (exit 2) before anything runs. An ignored option is
+// never harmless: an ignored --dry-run means real deletions.
 import { type ParseArgsOptionDescriptor, parseArgs } from 'node:util';
 import { z } from 'zod';
-import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { EXIT_BUSY, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 
 interface OptionSpec {
   readonly parse: ParseArgsOptionDescriptor;
@@ -38,29 +38,36 @@ const OPTIONS = {
   json: {
     parse: { type: 'boolean' },
     label: '--json',
-    help: "machine-readable result on stdout; people's output is suppressed",
+    help: 'one JSON document on stdout: the result, or {"error":{"name","message"}}',
+  },
+  // A string so that it can carry seconds; a bare --wait is given the value ''
+  // before parsing (see withBareWait).
+  wait: {
+    parse: { type: 'string' },
+    label: '--wait[=SECONDS]',
+    help: "local: wait for a busy state directory's lock (at most SECONDS; without, as long as it takes)",
   },
   help: { parse: { type: 'boolean', short: 'h' }, label: '-h, --help', help: 'this help' },
-  days: { parse: { type: 'string' }, label: '--days N', help: 'demo: how many days to replay (default 10)' },
+  days: { parse: { type: 'string' }, label: '--days N', help: 'how many days to replay (default 10)' },
   db: {
     parse: { type: 'string', multiple: true },
     label: '--db ID',
-    help: 'a protected database (backup: repeatable; drill: one)',
+    help: 'a protected database',
   },
   'dry-run': {
     parse: { type: 'boolean' },
     label: '--dry-run',
-    help: 'prune: list what would be deleted, delete nothing',
+    help: 'list what would be deleted, delete nothing',
   },
   snapshot: {
     parse: { type: 'string' },
     label: '--snapshot ID',
-    help: 'drill: the snapshot to restore (needs --db)',
+    help: 'the snapshot to restore (needs --db)',
   },
-  region: { parse: { type: 'string' }, label: '--region R', help: 'drill: the region to restore in' },
-  from: { parse: { type: 'string' }, label: '--from DATE', help: 'report: first day of the period' },
-  to: { parse: { type: 'string' }, label: '--to DATE', help: 'report: last day of the period' },
-  wait: {
+  region: { parse: { type: 'string' }, label: '--region R', help: 'the region to restore in' },
+  from: { parse: { type: 'string' }, label: '--from DATE', help: 'first day of the period' },
+  to: { parse: { type: 'string' }, label: '--to DATE', help: 'last day of the period' },
+  'no-wait': {
     parse: { type: 'boolean' },
     label: '--no-wait',
     help: 'aws: start the workflow, print its execution ARN and return',
@@ -70,7 +77,15 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 /** Options every command takes. */
-const COMMON_OPTIONS: readonly OptionName[] = ['config', 'target', 'state-dir', 'now', 'json', 'help'];
+const COMMON_OPTIONS: readonly OptionName[] = [
+  'config',
+  'target',
+  'state-dir',
+  'now',
+  'json',
+  'wait',
+  'help',
+];
 
 interface CommandSpec {
   /** The options it takes besides the common ones. */
@@ -79,56 +94,110 @@ interface CommandSpec {
   readonly repeatable?: readonly OptionName[];
   /** Its lines in the usage text. */
   readonly help: readonly [string, ...string[]];
+  /** What an option means for this command, where the option's own help is not enough. */
+  readonly optionHelp?: Readonly<Partial<Record<OptionName, string>>>;
+  /** Command lines that show what it does, each with what it does. */
+  readonly examples: readonly (readonly [string, string])[];
   /** Why it refuses an option that a user could expect it to take. */
   readonly refusals?: Readonly<Partial<Record<OptionName, string>>>;
 }
 
-// Only the commands that start a deployed workflow take `wait` (--no-wait).
 const COMMANDS = {
   demo: {
     options: ['days'],
     help: ['local: seed demo databases, replay N days of daily backups, print a summary'],
+    optionHelp: { days: 'how many days to replay, 1 to 60 (default 10)' },
+    examples: [
+      ['restorable demo', 'ten days of backups, prunes and drills on a fresh local cloud'],
+      ['restorable demo --days 2 --state-dir /tmp/try', 'two days, in a directory of its own'],
+    ],
   },
   backup: {
-    options: ['db', 'wait'],
+    options: ['db', 'no-wait'],
     repeatable: ['db'],
     help: ['run the backup workflow (every protected database, or the given ones)'],
+    optionHelp: { db: 'back up this protected database only (repeatable)' },
+    examples: [
+      ['restorable backup', 'every protected database'],
+      ['restorable backup --db orders --json', 'one database, the result as JSON'],
+      ['restorable backup --now 2026-12-01T02:00:00Z', "the day's backup on the virtual clock"],
+    ],
   },
   prune: {
-    options: ['dry-run', 'wait'],
+    options: ['dry-run', 'no-wait'],
     help: ["delete the tool's snapshots older than the retention, in every region, and audit"],
+    examples: [
+      ['restorable prune --dry-run', 'what would be deleted; nothing is'],
+      ['restorable prune --target aws --no-wait', 'start the deployed prune and return'],
+    ],
     refusals: {
       db: 'the prune is planned fleet-wide, over every protected database in every region; it cannot be limited to one',
     },
   },
   drill: {
-    options: ['db', 'snapshot', 'region', 'wait'],
+    options: ['db', 'snapshot', 'region', 'no-wait'],
     help: [
       'restore a snapshot into a sandbox, verify it, tear it down, write the report',
       '(default: the newest available snapshot in the first copy region; without',
       '--db, every protected database)',
     ],
+    optionHelp: { db: 'drill this protected database only (one)' },
+    examples: [
+      ['restorable drill --db orders', 'the newest copy of orders in the DR region'],
+      ['restorable drill --db billing --region eu-west-1 --json', 'in the source region, as JSON'],
+      ['restorable drill', 'every protected database that is due, the most overdue first'],
+    ],
   },
   report: {
-    options: ['from', 'to', 'wait'],
+    options: ['from', 'to', 'no-wait'],
     help: ['write the compliance report for a period (default: the last 30 days)'],
+    examples: [
+      ['restorable report', 'the last 30 days'],
+      ['restorable report --from 2026-11-01 --to 2026-11-30 --json', 'November, as JSON'],
+    ],
   },
   sweep: {
-    options: ['wait'],
+    options: ['no-wait'],
     help: ['delete restore sandboxes past their time to live, and failed ones'],
+    examples: [['restorable sweep', 'remove what drills left behind']],
   },
   status: {
     options: [],
     help: ['protected databases: snapshots kept and newest age per region, last drill'],
+    examples: [
+      ['restorable status', 'the table, on stdout'],
+      ['restorable status --json > status.json', 'the same as JSON'],
+      ['restorable status --wait=60', 'while another command holds the local cloud, wait up to a minute'],
+    ],
   },
   'local init': {
     options: [],
     help: ['create the embedded local cloud in the state directory (an empty or new one)'],
+    examples: [['restorable local init --state-dir /tmp/cloud', 'a local cloud in /tmp/cloud']],
   },
-  'local seed': { options: [], help: ['create the demo databases in the local cloud'] },
+  'local seed': {
+    options: [],
+    help: ['create the demo databases in the local cloud'],
+    examples: [['restorable local seed', 'orders, billing and an unprotected one']],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
+
+/** What `--wait` and `--no-wait` ask for. */
+export interface WaitFlag {
+  /** aws: follow the started workflow to its end (false with --no-wait). */
+  readonly follow: boolean;
+  /** local: how long to wait for a busy state directory's lock; undefined: do not wait. */
+  readonly lockSeconds: number | undefined;
+}
+
+/** --wait's seconds: '' for a bare --wait, which waits as long as it takes. */
+const lockWaitSchema = z
+  .string()
+  .regex(/^\d*$/, { error: 'must be a whole number of seconds, as in --wait=60' })
+  .transform((value) => (value === '' ? Number.POSITIVE_INFINITY : Number(value)))
+  .optional();
 
 const flagsSchema = z.object({
   config: z.string().min(1).optional(),
@@ -139,6 +208,7 @@ const flagsSchema = z.object({
     .transform((value) => new Date(value))
     .optional(),
   json: z.boolean().default(false),
+  wait: lockWaitSchema,
   help: z.boolean().default(false),
   days: z.coerce
     .number({ error: 'must be a whole number' })
@@ -152,16 +222,21 @@ const flagsSchema = z.object({
   region: z.string().min(1).optional(),
   from: z.iso.date({ error: 'must be a date such as 2026-11-01' }).optional(),
   to: z.iso.date({ error: 'must be a date such as 2026-11-30' }).optional(),
-  wait: z.boolean().default(true),
+  'no-wait': z.boolean().default(false),
 } satisfies Record<OptionName, z.ZodType>);
 
 /** Every option with its value or default; a command reads only the options it takes. */
-export type Flags = z.infer<typeof flagsSchema>;
+export type Flags = Omit<z.infer<typeof flagsSchema>, 'wait' | 'no-wait'> & { readonly wait: WaitFlag };
 
-/** What the command line asks for: a command to run, or the usage text. */
+/** What the command line asks for: a command to run, or a help text. */
 export type CommandLine =
   | { readonly kind: 'run'; readonly command: CommandName; readonly flags: Flags }
-  | { readonly kind: 'usage'; readonly exitCode: number };
+  | {
+      readonly kind: 'help';
+      readonly text: string;
+      /** 0 when help was asked for (printed on stdout), 2 when no command was given (on stderr). */
+      readonly exitCode: number;
+    };
 
 /**
  * Parses and validates the command line, and refuses (UsageError) what the
@@ -171,34 +246,78 @@ export type CommandLine =
 export function parseCommandLine(argv: readonly string[], realNow: Date = new Date()): CommandLine {
   const { values, positionals, tokens } = parseSyntax(argv);
   const [first] = positionals;
-  if (values.help === true || first === undefined || first === 'help') {
-    return { kind: 'usage', exitCode: first === undefined && values.help !== true ? EXIT_USAGE : EXIT_OK };
+  if (first === undefined && values.help !== true) return { kind: 'help', text: USAGE, exitCode: EXIT_USAGE };
+  if (values.help === true || first === 'help') {
+    const topic = first === 'help' ? positionals.slice(1) : positionals;
+    return { kind: 'help', text: helpOf(topic), exitCode: EXIT_OK };
   }
   const command = commandOf(positionals);
   refuseOptionsNotTaken(command, tokens);
   const result = flagsSchema.safeParse(values);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new UsageError(`--${String(issue?.path[0] ?? '')} ${issue?.message ?? 'is invalid'}`);
+    throw new UsageError(`--${String(issue?.path[0] ?? '')} ${issue?.message ?? 'is invalid'}`, {
+      helpCommand: `restorable ${command} --help`,
+    });
   }
-  if (result.data.now !== undefined) assertPlausibleNow(result.data.now, realNow);
-  return { kind: 'run', command, flags: result.data };
+  const { wait: lockSeconds, 'no-wait': noWait, ...flags } = result.data;
+  if (flags.now !== undefined) assertPlausibleNow(flags.now, realNow);
+  if (noWait && lockSeconds !== undefined) {
+    throw new UsageError('--wait and --no-wait: choose one', { helpCommand: `restorable ${command} --help` });
+  }
+  return { kind: 'run', command, flags: { ...flags, wait: { follow: !noWait, lockSeconds } } };
 }
 
+/** The help asked for by `restorable help [topic]` or `restorable [topic] --help`. */
+function helpOf(topic: readonly string[]): string {
+  if (topic.length === 0) return USAGE;
+  if (topic.length === 1 && topic[0] === 'local') {
+    return [commandHelp('local init'), '', commandHelp('local seed')].join('\n');
+  }
+  return commandHelp(commandOf(topic));
+}
+
+/** A bare `--wait` (no `=SECONDS`) as the empty value, so that it never takes the next argument as its value. */
+function withBareWait(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((arg, index) => (arg === '--wait' && (end === -1 || index < end) ? '--wait=' : arg));
+}
+
+const PARSE_OPTIONS = Object.fromEntries(Object.entries(OPTIONS).map(([name, { parse }]) => [name, parse]));
+
 function parseSyntax(argv: readonly string[]) {
-  const options = Object.fromEntries(Object.entries(OPTIONS).map(([name, { parse }]) => [name, parse]));
+  const args = withBareWait(argv);
   try {
     return parseArgs({
-      args: [...argv],
-      options,
+      args,
+      options: PARSE_OPTIONS,
       allowPositionals: true,
-      allowNegative: true,
       strict: true,
       tokens: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const helpCommand = helpCommandFor(args);
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+    if (unknown?.[1] !== undefined) {
+      const command =
+        helpCommand === 'restorable --help' ? 'restorable' : helpCommand.slice(0, -' --help'.length);
+      throw new UsageError(`unknown option ${unknown[1]} (${command} takes no such option)`, { helpCommand });
+    }
+    throw new UsageError((error as Error).message, { helpCommand });
   }
+}
+
+/** `restorable <command> --help` for a command line that names a command, else `restorable --help`. */
+function helpCommandFor(args: readonly string[]): string {
+  const { positionals } = parseArgs({
+    args: [...args],
+    options: PARSE_OPTIONS,
+    allowPositionals: true,
+    strict: false,
+  });
+  const [first = '', second = ''] = positionals;
+  const name = first === 'local' ? `local ${second}` : first;
+  return isCommandName(name) ? `restorable ${name} --help` : 'restorable --help';
 }
 
 function isCommandName(name: string): name is CommandName {
@@ -220,11 +339,15 @@ function commandOf(positionals: readonly string[]): CommandName {
         : `unknown command: ${first}`,
     );
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra.join(' ')}`);
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument: ${extra.join(' ')}`, {
+      helpCommand: `restorable ${name} --help`,
+    });
+  }
   return name;
 }
 
-/** Names every refused option as it was typed (`--no-wait`, not `wait`), with the reason when there is one. */
+/** Names every refused option as it was typed (`--db=orders` as `--db`), with the reason when there is one. */
 function refuseOptionsNotTaken(command: CommandName, tokens: ReturnType<typeof parseSyntax>['tokens']): void {
   const spec: CommandSpec = COMMANDS[command];
   const taken = new Set<string>([...COMMON_OPTIONS, ...spec.options]);
@@ -234,7 +357,11 @@ function refuseOptionsNotTaken(command: CommandName, tokens: ReturnType<typeof p
     const reason = isOptionName(token.name) ? spec.refusals?.[token.name] : undefined;
     refused.add(reason === undefined ? token.rawName : `${token.rawName} (${reason})`);
   }
-  if (refused.size > 0) throw new UsageError(`${command} does not take ${[...refused].join(', ')}`);
+  if (refused.size > 0) {
+    throw new UsageError(`${command} does not take ${[...refused].join(', ')}`, {
+      helpCommand: `restorable ${command} --help`,
+    });
+  }
 }
 
 /** Snapshot and report times before this are typos, not replays. */
@@ -267,12 +394,60 @@ function usageEntry(label: string, [first, ...rest]: readonly [string, ...string
   return [...opening, ...rest.map((line) => indent + line)];
 }
 
+/** The command's own options as the usage shows them. */
+function ownOptions(spec: CommandSpec): { label: string; help: string; repeatable: boolean }[] {
+  return spec.options.map((name) => ({
+    label: OPTIONS[name].label,
+    help: spec.optionHelp?.[name] ?? OPTIONS[name].help,
+    repeatable: spec.repeatable?.includes(name) === true,
+  }));
+}
+
 function synopsis(name: CommandName): string {
+  return [
+    name,
+    ...ownOptions(COMMANDS[name]).map(
+      (option) => `[${option.label}]${option.repeatable === true ? '...' : ''}`,
+    ),
+  ].join(' ');
+}
+
+const EXIT_CODES = [
+  `Exit codes: ${EXIT_OK} success; ${EXIT_FAILURE} the job ran and found a failure (a backup not OK, a failed`,
+  'deletion, a failed drill, a policy violation); ' +
+    `${EXIT_USAGE} bad usage or invalid configuration; ${EXIT_BUSY} the`,
+  "local cloud's state directory is in use by another process (nothing ran; see --wait);",
+  `${EXIT_INTERRUPTED.SIGINT} or ${EXIT_INTERRUPTED.SIGTERM} interrupted by SIGINT (Ctrl-C) or SIGTERM, after cleaning up.`,
+];
+
+const commonOptionLines = () =>
+  COMMON_OPTIONS.flatMap((option) => usageEntry(OPTIONS[option].label, [OPTIONS[option].help]));
+
+/** `restorable <command> --help`: what it does, its own options, those of every command, examples. */
+export function commandHelp(name: CommandName): string {
   const spec: CommandSpec = COMMANDS[name];
-  const options = spec.options.map(
-    (option) => `[${OPTIONS[option].label}]${spec.repeatable?.includes(option) ? '...' : ''}`,
-  );
-  return [name, ...options].join(' ');
+  const [summary, ...more] = spec.help;
+  const own = ownOptions(spec);
+  const width = Math.max(...spec.examples.map(([line]) => line.length));
+  return [
+    `Usage: restorable ${synopsis(name)} [options of every command]`,
+    '',
+    `${summary.charAt(0).toUpperCase()}${summary.slice(1)}`,
+    ...more,
+    '',
+    ...(own.length === 0
+      ? [`${name} takes only the options of every command.`]
+      : ['Options:', ...own.flatMap((option) => usageEntry(option.label, [option.help]))]),
+    '',
+    'Options of every command:',
+    ...commonOptionLines(),
+    '',
+    'Examples:',
+    ...spec.examples.map(([line, what]) => `  ${line.padEnd(width)}  # ${what}`),
+    '',
+    `Any other option is refused with exit code ${EXIT_USAGE}, before anything changes.`,
+    ...EXIT_CODES,
+  ].join('\n');
 }
 
 const commandOptions = (Object.keys(OPTIONS) as OptionName[]).filter(
@@ -288,13 +463,12 @@ export const USAGE = [
   ),
   '',
   'Options of every command:',
-  ...COMMON_OPTIONS.flatMap((option) => usageEntry(OPTIONS[option].label, [OPTIONS[option].help])),
+  ...commonOptionLines(),
   '',
-  'Options of some commands (see above which):',
+  'Options of some commands (see above which; `restorable <command> --help` says what each means there):',
   ...commandOptions.flatMap((option) => usageEntry(OPTIONS[option].label, [OPTIONS[option].help])),
   '',
-  'A command refuses any other option with exit code 2, naming it, before it changes anything.',
+  `A command refuses any other option with exit code ${EXIT_USAGE}, naming it, before it changes anything.`,
   '',
-  'Exit codes: 0 success, 1 the job ran and found a failure (a backup not OK, a failed deletion,',
-  'a policy violation), 2 bad usage or invalid configuration.',
+  ...EXIT_CODES,
 ].join('\n');

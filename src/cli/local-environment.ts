@@ -62,7 +62,22 @@ export async function openLocalEnvironment(
     );
   }
   const clock = options.clock ?? context.clock;
-  const cloud = await LocalCloud.open({ stateDir, clock, reset: options.reset === true });
+  const { lockSeconds } = context.flags.wait;
+  const cloud = await LocalCloud.open({
+    stateDir,
+    clock,
+    reset: options.reset === true,
+    interruption: context.interruption,
+    lockWait: {
+      ...(lockSeconds === undefined ? {} : { seconds: lockSeconds }),
+      signal: context.interruption,
+      onWait: (busy) =>
+        context.output.warn(
+          `restorable: the state directory ${busy.stateDir} is in use by process ${busy.holderPid}; waiting for it` +
+            (Number.isFinite(lockSeconds) ? ` (at most ${lockSeconds} s)` : ''),
+        ),
+    },
+  });
   let missingKeys: MissingKey[];
   try {
     // Missing key files are checked here, up front, for every command, rather
@@ -94,13 +109,24 @@ export async function openLocalEnvironment(
   const alertsFile = new StateLayout(stateDir).alertsFile;
   const runner = new LocalWorkflowRunner({
     dependencies,
+    interruption: context.interruption,
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     onAlert: async (alert) => {
       await appendFile(alertsFile, `${JSON.stringify({ at: clock().toISOString(), ...alert })}\n`);
       context.output.warn(`alert: ${alert.subject} (recorded in ${alertsFile})`);
     },
   });
-  return { stateDir, cloud, dependencies, runner, missingKeys, close: () => cloud.close() };
+  // Interrupted, the executions stopped where they were: the sandboxes of the
+  // drills they ran are torn down here, before the lock is released.
+  const close = async () => {
+    if (context.interruption.aborted) {
+      for (const sandbox of await cloud.tearDownForInterruption()) {
+        context.output.warn(`restorable: deleted the sandbox ${sandbox} of the interrupted drill`);
+      }
+    }
+    await cloud.close();
+  };
+  return { stateDir, cloud, dependencies, runner, missingKeys, close };
 }
 
 /** Runs `work` with the local cloud open, and always closes it (releasing the state directory). */

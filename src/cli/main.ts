@@ -1,14 +1,19 @@
 // The `restorable` command line. Parses the command line against what the
 // command takes (command-line.ts; exit 2 with a message naming the option on
 // bad usage), loads the configuration (exit 2 on an invalid file), and
-// dispatches to the command. Commands return their exit code.
+// dispatches to the command. Commands return their exit code; an error is
+// reported on stderr (and with --json as the error object) with its own exit
+// code: 2 bad usage, 75 a busy state directory, 130/143 an interruption by
+// SIGINT/SIGTERM (which the command cleans up after), else 1.
+
+import { ReportBucketNotFoundError } from '../adapters/aws/stack.ts';
+import { StateMachineNotFoundError } from '../adapters/aws/step-functions.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
+import { StateDirBusyError } from '../local-cloud/lock.ts';
 import { ForeignStateDirError } from '../local-cloud/state-dir.ts';
-import { ReportBucketNotFoundError } from './aws-stack.ts';
-import { StateMachineNotFoundError } from './aws-workflows.ts';
-import { type CommandName, type Flags, parseCommandLine, USAGE } from './command-line.ts';
+import { type CommandName, type Flags, parseCommandLine } from './command-line.ts';
 import { runBackupCommand } from './commands/backup.ts';
 import { runDemoCommand } from './commands/demo.ts';
 import { runDrillCommand } from './commands/drill.ts';
@@ -17,7 +22,16 @@ import { runPruneCommand } from './commands/prune.ts';
 import { runReportCommand } from './commands/report.ts';
 import { runStatusCommand } from './commands/status.ts';
 import { runSweepCommand } from './commands/sweep.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import {
+  EXIT_BUSY,
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  InterruptedError,
+  type InterruptSignal,
+  UsageError,
+} from './errors.ts';
 import { Output } from './output.ts';
 import { packageVersion } from './version.ts';
 
@@ -31,6 +45,8 @@ export interface CommandContext {
   readonly stateDir: string;
   readonly clock: () => Date;
   readonly output: Output;
+  /** Aborted on SIGINT or SIGTERM, its reason an InterruptedError: the command cleans up and stops. */
+  readonly interruption: AbortSignal;
 }
 
 const RUN_COMMAND: Readonly<Record<CommandName, (context: CommandContext) => Promise<number>>> = {
@@ -45,20 +61,66 @@ const RUN_COMMAND: Readonly<Record<CommandName, (context: CommandContext) => Pro
   'local seed': runLocalSeedCommand,
 };
 
-export async function main(argv: readonly string[], output?: Output): Promise<number> {
+/**
+ * Runs a command line and returns its exit code. `interruption` stops the
+ * command (cleaning up first); by default it is this process's SIGINT and
+ * SIGTERM, with a second signal ending the process at once.
+ */
+export async function main(
+  argv: readonly string[],
+  output?: Output,
+  interruption?: AbortSignal,
+): Promise<number> {
   // Before the command line is parsed: it names no command and needs no
-  // configuration. Scripts read it, so it goes to stdout, where Output sends
-  // only --json results.
+  // configuration. Scripts read it, so it goes to stdout.
   if (argv.length === 1 && argv[0] === '--version') {
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT_OK;
   }
   const json = argv.includes('--json');
   const out = output ?? new Output(json);
+  const signals = interruption === undefined ? listenForSignals(out) : undefined;
+  try {
+    return await runCommandLine(argv, out, interruption ?? signals?.signal ?? new AbortController().signal);
+  } finally {
+    signals?.stop();
+  }
+}
+
+/**
+ * The first SIGINT or SIGTERM aborts the returned signal (the command then
+ * cleans up and exits 130 or 143); a second one exits at once, leaving a
+ * stale lock that the next run takes over.
+ */
+function listenForSignals(out: Output): { signal: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  const onSignal = (signal: InterruptSignal) => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED[signal]);
+    out.warn(`restorable: ${signal}: stopping (cleaning up first; send it again to stop at once)`);
+    controller.abort(new InterruptedError(signal));
+  };
+  const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+  process.on('SIGINT', handlers.SIGINT);
+  process.on('SIGTERM', handlers.SIGTERM);
+  return {
+    signal: controller.signal,
+    stop: () => {
+      process.off('SIGINT', handlers.SIGINT);
+      process.off('SIGTERM', handlers.SIGTERM);
+    },
+  };
+}
+
+async function runCommandLine(
+  argv: readonly string[],
+  out: Output,
+  interruption: AbortSignal,
+): Promise<number> {
   try {
     const commandLine = parseCommandLine(argv);
-    if (commandLine.kind === 'usage') {
-      out.warn(USAGE);
+    if (commandLine.kind === 'help') {
+      if (commandLine.exitCode === EXIT_OK) out.help(commandLine.text);
+      else out.warn(commandLine.text);
       return commandLine.exitCode;
     }
     const { command, flags } = commandLine;
@@ -72,9 +134,19 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
       stateDir: flags['state-dir'] ?? loaded.config.local.stateDir,
       clock: flags.now === undefined ? () => new Date() : runningClock(flags.now),
       output: out,
+      interruption,
     };
     if (flags.now !== undefined && context.target === 'aws') {
       throw new UsageError('--now sets the local virtual clock; it cannot be used with --target aws');
+    }
+    if (
+      flags.wait.lockSeconds !== undefined &&
+      Number.isFinite(flags.wait.lockSeconds) &&
+      context.target === 'aws'
+    ) {
+      throw new UsageError(
+        '--wait=SECONDS waits for the local state directory; with --target aws a command follows its workflow unless --no-wait',
+      );
     }
     return await RUN_COMMAND[command](context);
   } catch (error) {
@@ -92,8 +164,18 @@ export function runningClock(start: Date): () => Date {
 }
 
 function reportError(error: unknown, out: Output): number {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  out.error(failure.name, failure.message);
+  if (error instanceof InterruptedError) {
+    out.warn(`restorable: ${error.message}; stopped after cleaning up`);
+    return EXIT_INTERRUPTED[error.signal];
+  }
+  if (error instanceof StateDirBusyError) {
+    out.warn(`restorable: ${error.message}`);
+    return EXIT_BUSY;
+  }
   if (error instanceof UsageError) {
-    out.warn(`restorable: ${error.message}\nRun restorable --help for usage.`);
+    out.warn(`restorable: ${error.message}\nRun ${error.helpCommand} for usage.`);
     return EXIT_USAGE;
   }
   if (
@@ -106,6 +188,6 @@ function reportError(error: unknown, out: Output): number {
     out.warn(`restorable: ${error.message}`);
     return EXIT_USAGE;
   }
-  out.warn(`restorable: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  out.warn(`restorable: ${failure.name}: ${failure.message}`);
   return EXIT_FAILURE;
 }

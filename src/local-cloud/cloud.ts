@@ -51,7 +51,7 @@ import { gzipTarball } from './archive.ts';
 import { FAULTS_ENV_VAR, FaultInjector, type FaultRule, parseFaultRules } from './faults.ts';
 import { canonicalKeyName, DEFAULT_RDS_KEY_ID, LocalKms, type MissingKey, missingKeysError } from './kms.ts';
 import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
-import { StateDirLock } from './lock.ts';
+import { type LockWaitOptions, StateDirLock } from './lock.ts';
 import { Mutex } from './mutex.ts';
 import { DEFAULT_LIMITS, type LocalCloudContext, type LocalCloudLimits, LocalRdsApi } from './rds-api.ts';
 import {
@@ -84,6 +84,14 @@ export interface LocalCloudOptions {
    * Done with the lock held, so a directory another process uses is never reset.
    */
   readonly reset?: boolean;
+  /** Whether and how long to wait for the state directory when another process holds it. */
+  readonly lockWait?: LockWaitOptions;
+  /**
+   * Aborted when the process is asked to stop (SIGINT, SIGTERM): the cloud then
+   * refuses new operations, its paused faults end, and
+   * tearDownForInterruption deletes the sandboxes this process made.
+   */
+  readonly interruption?: AbortSignal;
 }
 
 export type LocalEngine = 'postgres' | 'aurora-postgresql';
@@ -115,13 +123,14 @@ export class LocalCloud {
   readonly #databases = new Map<string, Promise<PGlite>>();
   readonly #ports = new Map<string, RdsPort>();
   readonly #apis = new Map<string, LocalRdsApi>();
-  readonly #sandboxPorts = new Map<string, SandboxPort>();
+  readonly #sandboxPorts = new Map<string, LocalSandboxes>();
   readonly #liveSandboxes = new Map<string, LiveSandbox>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #context: LocalCloudContext;
   /** A freshly initialised data directory, so only the first database pays for initdb. */
   #template: Blob | undefined;
   #closing: Promise<void> | undefined;
+  readonly #interruption: AbortSignal | undefined;
 
   private constructor(init: {
     layout: StateLayout;
@@ -130,7 +139,9 @@ export class LocalCloud {
     limits: LocalCloudLimits;
     faults: FaultInjector;
     regions: string[];
+    interruption?: AbortSignal;
   }) {
+    this.#interruption = init.interruption;
     this.#layout = init.layout;
     this.stateDir = init.layout.root;
     this.#lock = init.lock;
@@ -165,7 +176,7 @@ export class LocalCloud {
   static async open(options: LocalCloudOptions): Promise<LocalCloud> {
     const layout = new StateLayout(options.stateDir);
     const limits = resolveLimits(options.limits);
-    const faults = new FaultInjector();
+    const faults = new FaultInjector(options.interruption);
     for (const rule of options.faults ?? []) faults.add(rule);
     const fromEnv = (options.env ?? process.env)[FAULTS_ENV_VAR];
     if (fromEnv !== undefined && fromEnv.trim() !== '') {
@@ -174,7 +185,7 @@ export class LocalCloud {
 
     if ((await inspectStateDir(layout)) === 'foreign') throw new ForeignStateDirError(layout.root);
     await mkdir(layout.root, { recursive: true });
-    const lock = await StateDirLock.acquire(layout.lockFile, layout.root);
+    const lock = await StateDirLock.acquire(layout.lockFile, layout.root, options.lockWait);
     try {
       let existing = await readCloudRecord(layout);
       if (existing !== undefined && options.reset === true) {
@@ -196,7 +207,15 @@ export class LocalCloud {
       await removeTemporaryFiles(layout);
       await mkdir(layout.regionsDir, { recursive: true });
       const regions = await listRegionNames(layout);
-      return new LocalCloud({ layout, lock, clock: options.clock, limits, faults, regions });
+      return new LocalCloud({
+        layout,
+        lock,
+        clock: options.clock,
+        limits,
+        faults,
+        regions,
+        ...(options.interruption === undefined ? {} : { interruption: options.interruption }),
+      });
     } catch (error) {
       await lock.release();
       throw error;
@@ -231,6 +250,20 @@ export class LocalCloud {
     return this.#closing;
   }
 
+  /**
+   * After an interruption: waits for the operations in flight to end (new
+   * ones are refused), then deletes every sandbox this process made, as the
+   * drill's own teardown would have. Returns them as `region/id`.
+   */
+  async tearDownForInterruption(): Promise<string[]> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    const deleted: string[] = [];
+    for (const region of this.regions()) {
+      for (const id of await this.#sandboxes(region).deleteOwnSandboxes()) deleted.push(`${region}/${id}`);
+    }
+    return deleted;
+  }
+
   get closed(): boolean {
     return this.#closing !== undefined;
   }
@@ -263,6 +296,10 @@ export class LocalCloud {
 
   /** The restore sandboxes of a region (PGlite served on loopback ports). */
   sandboxes(region: string): SandboxPort {
+    return this.#sandboxes(region);
+  }
+
+  #sandboxes(region: string): LocalSandboxes {
     assertRegion(region);
     let port = this.#sandboxPorts.get(region);
     if (port === undefined) {
@@ -273,6 +310,7 @@ export class LocalCloud {
           faults: this.faults,
           mutex: (name) => this.#mutex(name),
           live: this.#liveSandboxes,
+          track: (operation) => this.#track(operation),
         },
         region,
       );
@@ -482,6 +520,7 @@ export class LocalCloud {
     if (this.#closing !== undefined) {
       return Promise.reject(new Error(`the local cloud of ${this.stateDir} is closed`));
     }
+    if (this.#interruption?.aborted === true) return Promise.reject(this.#interruption.reason);
     const running = operation();
     this.#inflight.add(running);
     const forget = () => this.#inflight.delete(running);

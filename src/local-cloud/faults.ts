@@ -14,7 +14,11 @@
 //   crash-after (deleteSnapshot) the call completes, then the process is killed;
 //   busy      (deleteSnapshot) the call throws InvalidStateError, changing
 //             nothing, as RDS's InvalidDBSnapshotState for a snapshot a copy
-//             is being made from.
+//             is being made from;
+//   pause     (copySnapshot, connectSandbox) the call announces on stderr
+//             `restorable: paused at <operation> … (injected fault)` and waits
+//             until the cloud is interrupted (SIGINT, SIGTERM), then throws the
+//             interruption: a test can signal a run at a known point.
 // `after: N` lets the first N matching calls through untouched, so a test can
 // stop a run at a chosen point (e.g. after the fifth deletion).
 // Rules can also be given as a JSON array in RESTORABLE_FAULTS, which
@@ -39,13 +43,17 @@ export const FAULT_OPERATIONS = [
   'describeSnapshotQuotas',
   'restoreSandbox',
   'deleteSandbox',
+  'connectSandbox',
 ] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
+
+/** The operations that check for a `pause` rule (see FaultInjector.pauseIfAsked). */
+const PAUSE_OPERATIONS: ReadonlySet<string> = new Set(['copySnapshot', 'connectSandbox']);
 
 export const faultRuleSchema = z
   .object({
     operation: z.enum(FAULT_OPERATIONS),
-    effect: z.enum(['throttle', 'error', 'fail', 'crash', 'crash-after', 'busy']),
+    effect: z.enum(['throttle', 'error', 'fail', 'crash', 'crash-after', 'busy', 'pause']),
     database: z.string().min(1).optional(),
     region: z.string().min(1).optional(),
     times: z.number().int().min(1).optional(),
@@ -67,6 +75,9 @@ export const faultRuleSchema = z
   })
   .refine((rule) => rule.effect !== 'busy' || rule.operation === 'deleteSnapshot', {
     message: 'effect "busy" applies only to deleteSnapshot',
+  })
+  .refine((rule) => rule.effect !== 'pause' || PAUSE_OPERATIONS.has(rule.operation), {
+    message: 'effect "pause" applies only to copySnapshot and connectSandbox',
   });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -93,6 +104,12 @@ export function crashNow(): never {
 
 export class FaultInjector {
   readonly #rules: ActiveRule[] = [];
+  readonly #interruption: AbortSignal | undefined;
+
+  /** `interruption` ends a pause (without one, a pause lasts until the process ends). */
+  constructor(interruption?: AbortSignal) {
+    this.#interruption = interruption;
+  }
 
   /** Adds a rule after the existing ones; the first matching rule applies. */
   add(rule: FaultRule): void {
@@ -122,16 +139,9 @@ export class FaultInjector {
    * would), and returns undefined when no rule matches.
    */
   apply(operation: FaultOperation, target: FaultTarget): 'fail' | 'crash-after' | 'busy' | undefined {
-    const entry = this.#rules.find(
-      (candidate) => candidate.remaining > 0 && matches(candidate.rule, operation, target),
-    );
+    const entry = this.#take(operation, target, (effect) => effect !== 'pause');
     if (entry === undefined) return undefined;
-    if (entry.skip > 0) {
-      entry.skip -= 1;
-      return undefined;
-    }
-    entry.remaining -= 1;
-    const where = `${operation} in ${target.region}${target.database === undefined ? '' : ` for ${target.database}`}`;
+    const where = describeTarget(operation, target);
     switch (entry.rule.effect) {
       case 'throttle':
         throw new ThrottlingError(`Rate exceeded (injected fault: ${where})`);
@@ -145,9 +155,52 @@ export class FaultInjector {
         return 'crash-after';
       case 'busy':
         return 'busy';
+      case 'pause':
+        throw new Error('unreachable: pause rules are taken by pauseIfAsked');
     }
   }
+
+  /**
+   * Applies the first matching `pause` rule: says so on stderr and waits until
+   * the interruption, then throws its reason. Returns at once when none matches.
+   */
+  async pauseIfAsked(operation: FaultOperation, target: FaultTarget): Promise<void> {
+    const entry = this.#take(operation, target, (effect) => effect === 'pause');
+    if (entry === undefined) return;
+    const interruption = this.#interruption;
+    process.stderr.write(`restorable: paused at ${describeTarget(operation, target)} (injected fault)\n`);
+    await new Promise<void>((resolve) => {
+      if (interruption === undefined) return;
+      if (interruption.aborted) resolve();
+      else interruption.addEventListener('abort', () => resolve(), { once: true });
+    });
+    throw interruption?.reason;
+  }
+
+  /** The first rule of the effects asked for that matches and applies now, with one of its times used up. */
+  #take(
+    operation: FaultOperation,
+    target: FaultTarget,
+    isEffect: (effect: FaultEffect) => boolean,
+  ): ActiveRule | undefined {
+    const entry = this.#rules.find(
+      (candidate) =>
+        candidate.remaining > 0 &&
+        isEffect(candidate.rule.effect) &&
+        matches(candidate.rule, operation, target),
+    );
+    if (entry === undefined) return undefined;
+    if (entry.skip > 0) {
+      entry.skip -= 1;
+      return undefined;
+    }
+    entry.remaining -= 1;
+    return entry;
+  }
 }
+
+const describeTarget = (operation: FaultOperation, target: FaultTarget) =>
+  `${operation} in ${target.region}${target.database === undefined ? '' : ` for ${target.database}`}`;
 
 function matches(rule: FaultRule, operation: FaultOperation, target: FaultTarget): boolean {
   if (rule.operation !== operation) return false;

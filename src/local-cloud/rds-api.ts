@@ -87,7 +87,7 @@ export interface LocalCloudContext {
   ensureRegion(region: string): Promise<void>;
   /** The gzip tarball of the database's data directory. */
   dumpDatabase(region: string, id: string): Promise<Uint8Array>;
-  /** Runs an operation, refusing it once the cloud is closing, and lets close() wait for it. */
+  /** Runs an operation, refusing it once the cloud is closing or interrupted, and lets close() wait for it. */
   track<T>(operation: () => Promise<T>): Promise<T>;
 }
 
@@ -261,6 +261,10 @@ export class LocalRdsApi {
         return { record, archive };
       });
       const fault = this.#ctx.faults.apply('copySnapshot', {
+        region: this.region,
+        database: source.record.databaseId,
+      });
+      await this.#ctx.faults.pauseIfAsked('copySnapshot', {
         region: this.region,
         database: source.record.databaseId,
       });

@@ -58,6 +58,8 @@ export interface LocalSandboxContext {
   readonly mutex: (region: string) => Mutex;
   /** Sandboxes served by this process, by `region/id`. */
   readonly live: Map<string, LiveSandbox>;
+  /** Runs an operation, refusing it once the cloud is closing or interrupted, and lets close() wait for it. */
+  track<T>(operation: () => Promise<T>): Promise<T>;
 }
 
 const liveKey = (region: string, id: string) => `${region}/${id}`;
@@ -77,7 +79,11 @@ export class LocalSandboxes implements SandboxPort {
     this.region = assertRegion(region);
   }
 
-  async restoreSandbox(request: RestoreSandboxRequest): Promise<Sandbox> {
+  restoreSandbox(request: RestoreSandboxRequest): Promise<Sandbox> {
+    return this.#ctx.track(() => this.#restoreSandbox(request));
+  }
+
+  async #restoreSandbox(request: RestoreSandboxRequest): Promise<Sandbox> {
     const id = normalizeIdentifier('database', request.sandboxId);
     const record: SandboxRecord = await this.#ctx.mutex(this.region).run(async () => {
       if ((await this.#read(id)) !== undefined) {
@@ -170,9 +176,33 @@ export class LocalSandboxes implements SandboxPort {
     return sandboxes;
   }
 
-  async deleteSandbox(ref: SandboxRef, options: { readonly drillId?: string } = {}): Promise<void> {
+  deleteSandbox(ref: SandboxRef, options: { readonly drillId?: string } = {}): Promise<void> {
+    return this.#ctx.track(async () => {
+      this.#ctx.faults.apply('deleteSandbox', { region: this.region });
+      await this.#delete(ref, options);
+    });
+  }
+
+  /**
+   * Deletes the sandboxes of the region that this process made (their records
+   * name its pid), stopping those it serves; returns their ids. For a process
+   * that stops before its drills could tear their sandboxes down.
+   */
+  async deleteOwnSandboxes(): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const name of (await readdir(this.#ctx.layout.sandboxesDir(this.region)).catch(() => [])).sort()) {
+      if (!name.endsWith('.json')) continue;
+      const id = name.slice(0, -'.json'.length);
+      const record = await this.#read(id);
+      if (record?.pid !== process.pid) continue;
+      await this.#delete({ region: this.region, kind: record.kind, id });
+      deleted.push(id);
+    }
+    return deleted;
+  }
+
+  async #delete(ref: SandboxRef, options: { readonly drillId?: string } = {}): Promise<void> {
     const id = normalizeIdentifier('database', ref.id);
-    this.#ctx.faults.apply('deleteSandbox', { region: this.region });
     const record = await this.#read(id);
     if (record === undefined) return;
     if (options.drillId !== undefined && record.tags[SANDBOX_DRILL_TAG] !== options.drillId) {
@@ -189,8 +219,13 @@ export class LocalSandboxes implements SandboxPort {
     await rm(this.#ctx.layout.sandboxFile(this.region, id), { force: true });
   }
 
-  async connectionFor(ref: SandboxRef): Promise<ConnectionSettings> {
+  connectionFor(ref: SandboxRef): Promise<ConnectionSettings> {
+    return this.#ctx.track(() => this.#connectionFor(ref));
+  }
+
+  async #connectionFor(ref: SandboxRef): Promise<ConnectionSettings> {
     const id = normalizeIdentifier('database', ref.id);
+    await this.#ctx.faults.pauseIfAsked('connectSandbox', { region: this.region });
     const sandbox = await this.describeSandbox(ref);
     const live = this.#ctx.live.get(liveKey(this.region, id));
     if (sandbox?.status !== 'available' || live === undefined) {

@@ -215,6 +215,12 @@ export interface LocalRunnerOptions {
   readonly simulatedClock?: SimulatedClock;
   /** Definitions run instead of `workflows/<name>.asl.json`, by workflow name. */
   readonly definitions?: Readonly<Record<string, Definition>>;
+  /**
+   * Stops every execution in progress (child executions too), as StopExecution
+   * would: no further state starts, and run() throws the signal's reason. A
+   * Task already running is not cut short; the caller cleans up after it.
+   */
+  readonly interruption?: AbortSignal;
 }
 
 /**
@@ -423,6 +429,13 @@ export class LocalWorkflowRunner {
       },
     });
     abort = execution.abort;
+    const { interruption } = this.#options;
+    const stop = () => {
+      aborted = true;
+      execution.abort();
+    };
+    if (interruption?.aborted === true) stop();
+    else interruption?.addEventListener('abort', stop, { once: true });
     const following = this.#follow(workflow, execution.eventLogs, meter);
     let output: unknown;
     let failure: unknown;
@@ -430,8 +443,11 @@ export class LocalWorkflowRunner {
       output = await execution.result;
     } catch (error) {
       failure = error;
+    } finally {
+      interruption?.removeEventListener('abort', stop);
     }
     await following;
+    if (interruption?.aborted === true) throw interruption.reason;
     this.#options.onExecutionMeasured?.(meter.measure());
     const violation = enforce ? meter.violation : undefined;
     if (violation !== undefined)

@@ -160,12 +160,12 @@ describe('restorable status --target aws', () => {
 
     // Assess: no drill report yet.
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(
       /database\s+kind\s+engine\s+eu-west-1 \(kept, newest\)\s+eu-central-1 \(kept, newest\)\s+last drill/,
     );
-    expect(run.stderr).toMatch(/orders\s+instance\s+postgres\s+2, 5\.0 h\s+1, 4\.0 h\s+never/);
-    expect(run.stderr).not.toContain('scratch');
+    expect(run.stdout).toMatch(/orders\s+instance\s+postgres\s+2, 5\.0 h\s+1, 4\.0 h\s+never/);
+    expect(run.stdout).not.toContain('scratch');
   });
 
   it('exits 1 naming a drill report that does not read, and still prints the others', async () => {

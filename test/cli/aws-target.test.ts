@@ -7,10 +7,12 @@ import {
   ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
+import { InterruptedError } from '../../src/cli/errors.ts';
+import { runCli, startCliInterruptible } from '../support/cli.ts';
 import {
   drillDatabaseHistory,
   drillRunHistory,
@@ -113,8 +115,8 @@ describe('restorable backup --target aws', () => {
     const human = await runCli('backup', '--target', 'aws');
 
     expect(json.json()).toMatchObject({ snapshotQuotas: [quota], findings: [warning] });
-    expect(human.stderr).toMatch(/eu-central-1\s+ManualSnapshots\s+100 of 100\s+\+1\s+-1 \(exceeded\)/);
-    expect(human.stderr).toContain('warning: snapshot-quota-too-low eu-central-1/ManualSnapshots');
+    expect(human.stdout).toMatch(/eu-central-1\s+ManualSnapshots\s+100 of 100\s+\+1\s+-1 \(exceeded\)/);
+    expect(human.stdout).toContain('warning: snapshot-quota-too-low eu-central-1/ManualSnapshots');
   });
 
   it('returns at once with the execution ARN when asked not to wait', async () => {
@@ -155,6 +157,20 @@ describe('restorable backup --target aws', () => {
 
     expect(run.code).toBe(1);
     expect(run.json()).toMatchObject({ status: 'PARTIAL' });
+  });
+
+  it('stops following on an interruption, exit 130, and leaves the execution running', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', executionArn });
+    const interruption = new AbortController();
+
+    const cli = startCliInterruptible(interruption.signal, 'backup', '--target', 'aws');
+    await cli.stderrLine(new RegExp(`started ${executionArn}`));
+    interruption.abort(new InterruptedError('SIGINT'));
+    const run = await cli.done;
+
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('restorable: interrupted by SIGINT');
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
   });
 
   it('refuses the local virtual clock', async () => {
@@ -251,13 +267,19 @@ describe('restorable drill --target aws', () => {
     });
     expect(run.json()).toEqual({
       verdict: 'pass',
-      database: 'orders',
-      snapshot: 'restorable-orders-2026-11-22',
-      region: 'eu-central-1',
-      rtoSeconds: 1260,
-      rpoSeconds: 3600,
-      checks: [{ name: 'restore', status: 'pass', detail: 'restored' }],
-      report: { json: 's3://reports/drills/orders/x.json', html: 's3://reports/drills/orders/x.html' },
+      drills: [
+        {
+          verdict: 'pass',
+          database: 'orders',
+          snapshot: 'restorable-orders-2026-11-22',
+          region: 'eu-central-1',
+          rtoSeconds: 1260,
+          rpoSeconds: 3600,
+          checks: [{ name: 'restore', status: 'pass', detail: 'restored' }],
+          report: { json: 's3://reports/drills/orders/x.json', html: 's3://reports/drills/orders/x.html' },
+        },
+      ],
+      backlog: null,
     });
   });
 
@@ -301,7 +323,7 @@ describe('restorable drill --target aws', () => {
 
     // Assess
     expect(people.code).toBe(0);
-    expect(people.stdout).toBe('');
+    expect(people.stdout).toBe('no drill was due\n');
     for (const database of ['orders', 'billing']) {
       expect(people.stderr).toContain(
         `  ${database}: restore started from restorable-${database}-2026-11-22 in eu-central-1\n`,
@@ -313,7 +335,7 @@ describe('restorable drill --target aws', () => {
     expect(people.stderr).toContain('  DrillEachDatabase: 2/2 done, 0 failed\n');
     expect(machine.code).toBe(0);
     expect(machine.stderr).toBe('');
-    expect(machine.json()).toEqual({ verdict: 'pass', drills: [] });
+    expect(machine.json()).toEqual({ verdict: 'pass', drills: [], backlog: null });
   });
 
   it('exits 2 when the workflow rejects the snapshot, before any sandbox', async () => {

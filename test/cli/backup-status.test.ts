@@ -81,11 +81,12 @@ describe('restorable backup', () => {
     });
   });
 
-  it('prints a table for people on stderr and nothing on stdout without --json', async () => {
+  it('prints a table for people on stdout without --json, and its progress on stderr', async () => {
     const run = await runCli('backup', '--db', 'orders', ...at('2026-11-21T02:00:00Z'));
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/orders\s+OK\s+eu-west-1: restorable-orders-2026-11-21 \(available\)/);
+    expect(run.stderr).toContain('  discovering the protected databases\n');
+    expect(run.stderr).not.toContain('restorable-orders-2026-11-21');
+    expect(run.stdout).toMatch(/orders\s+OK\s+eu-west-1: restorable-orders-2026-11-21 \(available\)/);
   });
 
   it('exits 2 for a database that is not protected, and takes no snapshot', async () => {
@@ -188,7 +189,7 @@ describe('a lost key file', () => {
     const run = await runCli('status', ...at('2026-11-23T14:00:00Z'));
 
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(
+    expect(run.stdout).toMatch(
       /orders\s.*0, none; 3 unrestorable: key file \S+alias%2Frestorable-eu-central-1\.key missing/,
     );
   });
@@ -253,7 +254,7 @@ describe('bad input', () => {
     [['frobnicate'], 'unknown command: frobnicate'],
     [['status', '--now', 'yesterday'], '--now must be an ISO 8601 time'],
     [['status', '--target', 'gcp'], '--target must be local or aws'],
-    [['status', '--bogus'], "Unknown option '--bogus'"],
+    [['status', '--bogus'], 'unknown option --bogus'],
     [['demo', '--days', '0'], '--days must be at least 1'],
     [['local', 'destroy'], 'unknown local command: destroy'],
   ])('restorable %j exits 2: %s', async (argv, message) => {

@@ -135,11 +135,10 @@ describe('a drill report that does not read', () => {
     const run = await runCli('drill', '--db', 'orders', '--json', ...at('2026-11-20T08:00:00Z'));
 
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    const drill = run.json<{
-      verdict: string;
-      checks: { name: string; detail: string }[];
-      report: { json: string };
-    }>();
+    const [drill] = run.json<{
+      drills: { verdict: string; checks: { name: string; detail: string }[]; report: { json: string } }[];
+    }>().drills;
+    if (drill === undefined) throw new Error('the drill run lists no drill');
     expect(drill.verdict).toBe('pass');
     expect(drill.checks.find((check) => check.name === 'inventory')?.detail).toContain(
       `skipped unreadable earlier reports as baseline: ${path.replace(`${stateDir}/reports/`, '')}`,

@@ -199,7 +199,7 @@ describe('restorable demo', () => {
 
       const refused = await runCli('demo', '--days', '1', '--state-dir', stateDir);
 
-      expect(refused.code).toBe(1);
+      expect(refused.code).toBe(75);
       expect(refused.stderr).toContain(`the state directory ${stateDir} is in use by process ${holder.pid}`);
       expect((await readdir(stateDir, { recursive: true })).sort()).toEqual(before);
     } finally {

@@ -106,7 +106,7 @@ describe('an option the command does not take', () => {
     expect(await changesSince(before)).toEqual([]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`restorable: ${message}`);
-    expect(run.stdout).toBe('');
+    expect(run.json()).toEqual({ error: { name: 'UsageError', message: expect.stringContaining(message) } });
   });
 
   it('is refused before the local cloud is created', async () => {

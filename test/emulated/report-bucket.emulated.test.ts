@@ -1,12 +1,12 @@
-// Finding the stack's report bucket (src/cli/aws-stack.ts) over moto_server's
+// Finding the stack's report bucket (src/adapters/aws/stack.ts) over moto_server's
 // S3: ListBuckets with a name prefix and a region, and GetBucketTagging,
 // whose answer for a bucket without tags is the NoSuchTagSet error
 // (GetBucketTagging, Amazon S3 API Reference). The bucket that is found is
-// tested with aws-sdk-client-mock (test/unit/cli/aws-stack.test.ts): its
+// tested with aws-sdk-client-mock (test/unit/adapters/aws-stack.test.ts): its
 // `aws:cloudformation:*` tags can only be set by CloudFormation.
 import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findReportBucket, ReportBucketNotFoundError } from '../../src/cli/aws-stack.ts';
+import { findReportBucket, ReportBucketNotFoundError } from '../../src/adapters/aws/stack.ts';
 import { credentials, motoEndpoint, resetMoto } from './moto.ts';
 
 const REGION = 'eu-west-1';

@@ -6,8 +6,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalReportStore } from '../../src/adapters/local/report-store.ts';
-import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
-import { collectStatus } from '../../src/cli/commands/status.ts';
+import type { PruneRunResult } from '../../src/cli/services/prune.ts';
+import { collectStatus } from '../../src/cli/services/status.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { BackupRunSummary } from '../../src/domain/backup.ts';
 import { deploymentOf } from '../../src/domain/deployment.ts';

@@ -2,7 +2,7 @@
 // cloud: the inventory of the drill of an older-or-equal snapshot, and the
 // newest row at that drill, which tells an idle database from a stale backup.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
+import type { DrillRunSummary } from '../../src/cli/services/drill.ts';
 import type { DrillReport } from '../../src/domain/drill.ts';
 import { parseDrillReport } from '../../src/reports/drill-report.ts';
 import { createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalReportStore } from '../../src/adapters/local/report-store.ts';
-import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
+import type { DrillRunSummary } from '../../src/cli/services/drill.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { MAX_DRILLS_PER_RUN } from '../../src/config/schema.ts';
 import { deploymentOf } from '../../src/domain/deployment.ts';

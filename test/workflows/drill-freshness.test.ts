@@ -2,7 +2,7 @@
 // tags has them: the verifier finds the newest row itself, and the drill
 // passes with the RPO measured and its source named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
+import type { DrillRunSummary } from '../../src/cli/services/drill.ts';
 import { createTestCloud, type TestCloud } from '../support/local-cloud.ts';
 
 let test: TestCloud;

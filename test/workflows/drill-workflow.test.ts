@@ -4,7 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
+import type { DrillRunSummary } from '../../src/cli/services/drill.ts';
 import type { DrillLease } from '../../src/domain/drill-leases.ts';
 import { SANDBOX_EXPIRES_TAG, SANDBOX_TAG } from '../../src/domain/sandbox.ts';
 import { DEPLOYMENT_TAG } from '../../src/domain/tags.ts';

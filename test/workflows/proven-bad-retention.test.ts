@@ -2,8 +2,8 @@
 // the real drill and prune workflows, run by the local ASL interpreter on the
 // embedded local cloud, after daily backups that then stop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillRunSummary } from '../../src/cli/commands/drill.ts';
-import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
+import type { DrillRunSummary } from '../../src/cli/services/drill.ts';
+import type { PruneRunResult } from '../../src/cli/services/prune.ts';
 import { PROVEN_BAD_TAG } from '../../src/domain/tags.ts';
 import { corruptSnapshotArchive } from '../../src/local-cloud/faults.ts';
 import { parseDrillReport } from '../../src/reports/drill-report.ts';

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
-import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
+import type { PruneRunResult } from '../../src/cli/services/prune.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { ThrottlingError } from '../../src/domain/errors.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG } from '../../src/domain/tags.ts';

@@ -16,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsRdsPortProvider } from '../../src/adapters/aws/rds.ts';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
-import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
+import type { PruneRunResult } from '../../src/cli/services/prune.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG } from '../../src/domain/tags.ts';
 import { readBatchIntent, readBatchOutcome } from '../../src/reports/deletion-log.ts';
 import { LocalWorkflowRunner } from '../../src/workflow-runner/local-runner.ts';

@@ -2,7 +2,7 @@
 // against the embedded local cloud, after backups replayed day by day.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PruneRunResult } from '../../src/cli/commands/prune.ts';
+import type { PruneRunResult } from '../../src/cli/services/prune.ts';
 import { writeLease } from '../../src/reports/drill-leases.ts';
 import { COPY_REGION, createTestCloud, SOURCE_REGION, type TestCloud } from '../support/local-cloud.ts';
 import { deleteInOneBatch } from '../support/prune-batches.ts';

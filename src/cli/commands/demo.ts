@@ -10,11 +10,11 @@ import { DELETION_LOG_PREFIX, PRUNE_LOGS_PREFIX } from '../../reports/store/layo
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { cloudExists, openLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
-import { backupResult, runLocalBackup } from './backup.ts';
-import { drillsResult, runLocalDrills } from './drill.ts';
-import { type PruneRunResult, pruneResult, runLocalPrune } from './prune.ts';
-import { readFullReport, reportResult, runLocalReport } from './report.ts';
-import { collectStatus, printStatus } from './status.ts';
+import { backupResult, runLocalBackup } from '../services/backup.ts';
+import { readFullReport, reportResult, runLocalReport } from '../services/compliance-report.ts';
+import { drillsResult, runLocalDrills } from '../services/drill.ts';
+import { type PruneRunResult, pruneResult, runLocalPrune } from '../services/prune.ts';
+import { collectStatus, printStatus } from '../services/status.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;

@@ -1,135 +1,26 @@
-import type { DrillBacklog } from '../../tasks/drill-shapes.ts';
-import { describeCaughtError } from '../../tasks/shapes.ts';
-import { type WorkflowEvent, WorkflowExecutionFailedError } from '../../workflow-runner/local-runner.ts';
-import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import {
-  executionName,
-  type LocalEnvironment,
-  regionsOf,
-  withLocalEnvironment,
-} from '../local-environment.ts';
+import { regionsOf } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
-import { formatTable } from '../table.ts';
-import { assertProtected } from './backup.ts';
+import { assertProtected } from '../services/backup.ts';
+import {
+  BAD_REQUEST_ERRORS,
+  badRequest,
+  type DrillRunSummary,
+  describeDrillProgress,
+  drillsResult,
+  printDrillSummary,
+  runLocalDrills,
+} from '../services/drill.ts';
+import { runWorkflowCommand, type WorkflowCommand } from '../workflow-command.ts';
 
-/** One drill's outcome: the `drill --json` contract (write-drill-report's output). */
-export interface DrillOutcome {
-  readonly drillId?: string;
-  readonly verdict: 'pass' | 'fail';
-  readonly database: string;
-  readonly snapshot?: string;
+interface DrillRequest {
+  readonly all?: true;
+  readonly databaseId?: string;
+  readonly snapshotId?: string;
   readonly region?: string;
-  readonly rtoSeconds?: number | null;
-  readonly rpoSeconds?: number | null;
-  readonly checks?: { name: string; status: string; detail: string }[];
-  readonly report?: { json: string; html: string };
-  readonly error?: string;
 }
 
-export interface DrillRunSummary {
-  readonly runId: string;
-  readonly status: 'OK' | 'FAILED';
-  readonly drills: DrillOutcome[];
-  readonly skipped: { database: string; error: string }[];
-  /** What the run left for later runs; absent from runs of a stack deployed before there was a per-run maximum. */
-  readonly backlog?: DrillBacklog;
-}
-
-/** Errors of the planning step that mean the request itself was wrong. */
-const BAD_REQUEST_ERRORS = new Set(['DatabaseNotFoundError', 'SnapshotNotFoundError', 'InvalidStateError']);
-
-export function drillResult(outcome: DrillOutcome) {
-  return {
-    verdict: outcome.verdict,
-    database: outcome.database,
-    snapshot: outcome.snapshot ?? null,
-    region: outcome.region ?? null,
-    rtoSeconds: outcome.rtoSeconds ?? null,
-    rpoSeconds: outcome.rpoSeconds ?? null,
-    checks: outcome.checks ?? [],
-    report: outcome.report === undefined ? null : { json: outcome.report.json, html: outcome.report.html },
-    ...(outcome.error === undefined ? {} : { error: outcome.error }),
-  };
-}
-
-/**
- * One drill prints the single-drill contract; several print `{ verdict,
- * drills: [...] }`, whose drills carry no checks (a run of many keeps compact
- * outcomes: the checks are in each drill's report), and the backlog when the
- * per-run maximum held databases back.
- */
-export function drillsResult(summary: DrillRunSummary) {
-  const drills = [
-    ...summary.drills.map(drillResult),
-    ...summary.skipped.map((skipped) =>
-      drillResult({ verdict: 'fail', database: skipped.database, error: skipped.error }),
-    ),
-  ];
-  const [only] = drills;
-  const heldBack = summary.backlog?.heldBack ?? 0;
-  if (drills.length === 1 && only !== undefined && heldBack === 0) return only;
-  return {
-    verdict: summary.status === 'OK' ? 'pass' : 'fail',
-    drills: drills.map(({ checks, ...drill }) => (checks.length === 0 ? drill : { ...drill, checks })),
-    ...(heldBack === 0 ? {} : { backlog: summary.backlog }),
-  };
-}
-
-export function describeDrillProgress(event: WorkflowEvent): string | undefined {
-  if (event.type === 'failed') return `${event.state}: ${event.error}`;
-  if (event.type !== 'task') return undefined;
-  const input = event.input as { database?: { id?: string }; drill?: { database?: { id?: string } } } | null;
-  const database = input?.database?.id ?? input?.drill?.database?.id ?? '';
-  const steps: Record<string, string> = {
-    SweepSandboxes: 'removing expired sandboxes',
-    PlanDrills: 'choosing snapshots',
-    RestoreSandbox: `${database}: restoring into a sandbox`,
-    VerifySandbox: `${database}: verifying (consistency, inventory, assertions, freshness)`,
-    StartRegionalVerification: `${database}: verifying in the sandbox's region (consistency, inventory, assertions, freshness)`,
-    TeardownSandbox: `${database}: tearing the sandbox down`,
-    WriteDrillReport: `${database}: writing the drill report`,
-  };
-  return steps[event.state];
-}
-
-export function printDrillSummary(context: CommandContext, summary: DrillRunSummary): void {
-  const { output } = context;
-  for (const drill of summary.drills) {
-    output.say(`drill of ${drill.database}: ${drill.verdict.toUpperCase()}`);
-    if (drill.snapshot !== undefined) output.say(`  snapshot ${drill.snapshot} in ${drill.region}`);
-    if (drill.checks !== undefined) {
-      output.say(
-        formatTable(
-          ['check', 'status', 'detail'],
-          drill.checks.map((check) => [check.name, check.status, check.detail]),
-        )
-          .split('\n')
-          .map((line) => `  ${line}`)
-          .join('\n'),
-      );
-    }
-    if (drill.error !== undefined) output.say(`  ${drill.error}`);
-    if (drill.report !== undefined) output.say(`  report: ${drill.report.html}`);
-  }
-  for (const skipped of summary.skipped) output.say(`drill of ${skipped.database}: FAIL (${skipped.error})`);
-  const backlog = summary.backlog;
-  if (backlog !== undefined && backlog.heldBack > 0) {
-    output.say(
-      `${backlog.heldBack} more databases wait for the next run (drills.maxPerRun): ` +
-        `${backlog.overdue} overdue, ${backlog.neverDrilled} never drilled; the most overdue: ` +
-        backlog.mostOverdue
-          .map((held) =>
-            held.dueBy === null ? held.database : `${held.database} (due by ${held.dueBy.slice(0, 10)})`,
-          )
-          .join(', '),
-    );
-  }
-  if (summary.drills.length === 0 && summary.skipped.length === 0 && (backlog?.heldBack ?? 0) === 0)
-    output.say('no drill was due');
-}
-
-function drillRequest(context: CommandContext) {
+function drillRequest(context: CommandContext): DrillRequest {
   const { flags } = context;
   const [databaseId, ...others] = flags.db;
   if (others.length > 0) throw new UsageError('--db: one database per drill');
@@ -148,52 +39,24 @@ function drillRequest(context: CommandContext) {
   };
 }
 
-function badRequest(error: string, cause: string): UsageError {
-  return new UsageError(`${describeCaughtError({ Error: error, Cause: cause })} (no sandbox was created)`);
-}
+/** `restorable drill`: restore drills of one protected database or of those that are due. */
+const DRILL: WorkflowCommand<DrillRequest, DrillRunSummary> = {
+  workflow: 'drill',
+  request: drillRequest,
+  print: printDrillSummary,
+  result: drillsResult,
+  exitCode: (summary) => (summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE),
+  local: {
+    describeProgress: describeDrillProgress,
+    run: async (environment, request, executionName) => {
+      await assertProtected(environment, request.databaseId === undefined ? [] : [request.databaseId]);
+      return runLocalDrills(environment, request, executionName);
+    },
+  },
+  aws: {
+    summaryOf: (output) => output as DrillRunSummary,
+    badRequest: (error, cause) => (BAD_REQUEST_ERRORS.has(error) ? badRequest(error, cause) : undefined),
+  },
+};
 
-export async function runLocalDrills(environment: LocalEnvironment, request: object, executionName: string) {
-  try {
-    return (await environment.runner.run('drill', request, executionName)) as DrillRunSummary;
-  } catch (error) {
-    if (error instanceof WorkflowExecutionFailedError && BAD_REQUEST_ERRORS.has(error.error)) {
-      throw badRequest(error.error, error.executionCause);
-    }
-    throw error;
-  }
-}
-
-async function runAwsDrill(context: CommandContext, request: object): Promise<number> {
-  const run = await runDeployedWorkflow(context, 'drill', request);
-  if (run.status === 'RUNNING') return EXIT_OK;
-  if (run.status !== 'SUCCEEDED') {
-    if (run.error !== undefined && BAD_REQUEST_ERRORS.has(run.error))
-      throw badRequest(run.error, run.cause ?? '');
-    context.output.result({
-      verdict: 'fail',
-      executionArn: run.executionArn,
-      error: run.error ?? run.status,
-    });
-    return EXIT_FAILURE;
-  }
-  const summary = run.output as DrillRunSummary;
-  printDrillSummary(context, summary);
-  context.output.result(drillsResult(summary));
-  return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-}
-
-export async function runDrillCommand(context: CommandContext): Promise<number> {
-  const request = drillRequest(context);
-  if (context.target === 'aws') return runAwsDrill(context, request);
-  const onEvent = (event: WorkflowEvent) => {
-    const line = describeDrillProgress(event);
-    if (line !== undefined) context.output.progress(line);
-  };
-  return withLocalEnvironment(context, { onEvent }, async (environment) => {
-    await assertProtected(environment, context, context.flags.db);
-    const summary = await runLocalDrills(environment, request, executionName('drill', context.clock()));
-    printDrillSummary(context, summary);
-    context.output.result(drillsResult(summary));
-    return summary.status === 'OK' ? EXIT_OK : EXIT_FAILURE;
-  });
-}
+export const runDrillCommand = (context: CommandContext) => runWorkflowCommand(DRILL, context);

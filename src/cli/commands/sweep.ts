@@ -1,7 +1,6 @@
-import { runDeployedWorkflow } from '../aws-workflows.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
-import { executionName, withLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
+import { runWorkflowCommand, type WorkflowCommand } from '../workflow-command.ts';
 
 interface SweepResult {
   readonly deleted: { region: string; id: string; reason: string }[];
@@ -9,34 +8,26 @@ interface SweepResult {
   readonly remaining: number;
 }
 
-function printSweep(context: CommandContext, result: SweepResult): void {
-  for (const sandbox of result.deleted)
-    context.output.say(`deleted sandbox ${sandbox.region}/${sandbox.id}: ${sandbox.reason}`);
-  for (const sandbox of result.notYet)
-    context.output.say(`could not delete ${sandbox.region}/${sandbox.id} yet: ${sandbox.error}`);
-  context.output.say(
-    `swept ${result.deleted.length} sandboxes; ${result.remaining} within their time to live remain`,
-  );
-  context.output.result({ deleted: result.deleted, notYet: result.notYet, remaining: result.remaining });
-}
+/** `restorable sweep`: the sweeper workflow now, removing sandboxes past their time to live, and failed ones. */
+const SWEEP: WorkflowCommand<Record<string, never>, SweepResult> = {
+  workflow: 'sweeper',
+  request: () => ({}),
+  print: (context, result) => {
+    for (const sandbox of result.deleted)
+      context.output.say(`deleted sandbox ${sandbox.region}/${sandbox.id}: ${sandbox.reason}`);
+    for (const sandbox of result.notYet)
+      context.output.say(`could not delete ${sandbox.region}/${sandbox.id} yet: ${sandbox.error}`);
+    context.output.say(
+      `swept ${result.deleted.length} sandboxes; ${result.remaining} within their time to live remain`,
+    );
+  },
+  result: ({ deleted, notYet, remaining }) => ({ deleted, notYet, remaining }),
+  exitCode: (result) => (result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE),
+  local: {
+    run: async (environment, request, executionName) =>
+      (await environment.runner.run('sweeper', request, executionName)) as SweepResult,
+  },
+  aws: { summaryOf: (output) => output as SweepResult },
+};
 
-/** Runs the sweeper workflow now: removes sandboxes past their time to live, and failed ones. */
-export async function runSweepCommand(context: CommandContext): Promise<number> {
-  if (context.target === 'aws') {
-    const run = await runDeployedWorkflow(context, 'sweeper', {});
-    if (run.status === 'RUNNING') return EXIT_OK;
-    if (run.status !== 'SUCCEEDED') return EXIT_FAILURE;
-    const result = run.output as SweepResult;
-    printSweep(context, result);
-    return result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE;
-  }
-  return withLocalEnvironment(context, {}, async (environment) => {
-    const result = (await environment.runner.run(
-      'sweeper',
-      {},
-      executionName('sweeper', context.clock()),
-    )) as SweepResult;
-    printSweep(context, result);
-    return result.notYet.length === 0 ? EXIT_OK : EXIT_FAILURE;
-  });
-}
+export const runSweepCommand = (context: CommandContext) => runWorkflowCommand(SWEEP, context);

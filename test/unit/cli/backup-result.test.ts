@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupResult } from '../../../src/cli/commands/backup.ts';
+import { backupResult } from '../../../src/cli/services/backup.ts';
 import { type BackupRunSummary, UNENCRYPTED_COPY_NOTE } from '../../../src/domain/backup.ts';
 
 describe('the backup --json result', () => {

@@ -2,7 +2,7 @@
 // table in command-line.ts: every other option is refused, naming it and the
 // command, and --now is held to a plausible range around the real clock.
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, USAGE } from '../../../src/cli/command-line.ts';
+import { commandHelp, parseCommandLine, USAGE } from '../../../src/cli/command-line.ts';
 import { UsageError } from '../../../src/cli/errors.ts';
 
 const REAL_NOW = new Date('2026-12-01T15:00:00Z');
@@ -55,17 +55,16 @@ const OPTIONS: Record<string, { argv: string[]; flags: object }> = {
   '--region': { argv: ['--region', 'eu-west-1'], flags: { region: 'eu-west-1' } },
   '--from': { argv: ['--from', '2026-11-01'], flags: { from: '2026-11-01' } },
   '--to': { argv: ['--to', '2026-11-30'], flags: { to: '2026-11-30' } },
-  '--no-wait': { argv: ['--no-wait'], flags: { wait: false } },
-  '--wait': { argv: ['--wait'], flags: { wait: true } },
+  '--no-wait': { argv: ['--no-wait'], flags: { wait: { follow: false, lockSeconds: undefined } } },
 };
 
 const TAKES: Record<string, string[]> = {
   demo: ['--days'],
-  backup: ['--db', '--no-wait', '--wait'],
-  prune: ['--dry-run', '--no-wait', '--wait'],
-  drill: ['--db', '--snapshot', '--region', '--no-wait', '--wait'],
-  report: ['--from', '--to', '--no-wait', '--wait'],
-  sweep: ['--no-wait', '--wait'],
+  backup: ['--db', '--no-wait'],
+  prune: ['--dry-run', '--no-wait'],
+  drill: ['--db', '--snapshot', '--region', '--no-wait'],
+  report: ['--from', '--to', '--no-wait'],
+  sweep: ['--no-wait'],
   status: [],
   'local init': [],
   'local seed': [],
@@ -122,14 +121,134 @@ describe('the options of each command', () => {
   it('refuses an option before judging its value', () => {
     expect(refusalOf(['sweep', '--days', '0'])).toBe('sweep does not take --days');
   });
+});
+
+describe('--wait', () => {
+  it.each([
+    [['--wait'], Number.POSITIVE_INFINITY],
+    [['--wait=90'], 90],
+    [['--wait=0'], 0],
+    [[], undefined],
+  ])('%j waits for a busy state directory %s seconds, and follows a workflow', (argv, lockSeconds) => {
+    for (const command of Object.keys(TAKES)) {
+      expect(parse([...command.split(' '), ...argv])).toMatchObject({
+        kind: 'run',
+        flags: { wait: { follow: true, lockSeconds } },
+      });
+    }
+  });
+
+  it('never takes the next argument as its seconds', () => {
+    expect(parse(['backup', '--wait', '--db', 'orders'])).toMatchObject({
+      flags: { db: ['orders'], wait: { lockSeconds: Number.POSITIVE_INFINITY } },
+    });
+    expect(refusalOf(['status', '--wait', '30'])).toBe('unexpected argument: 30');
+  });
+
+  it.each([['--wait=soon'], ['--wait=-1'], ['--wait=1.5']])('%s is refused', (wait) => {
+    expect(refusalOf(['status', wait])).toBe('--wait must be a whole number of seconds, as in --wait=60');
+  });
+
+  it('is refused beside --no-wait', () => {
+    expect(refusalOf(['backup', '--wait=5', '--no-wait'])).toBe('--wait and --no-wait: choose one');
+  });
+});
+
+describe('help', () => {
+  const COMMAND_NAMES = Object.keys(TAKES);
+
+  it.each([[['help']], [['--help']], [['-h']]])('restorable %j prints the usage, exit 0', (argv) => {
+    expect(parse(argv)).toEqual({ kind: 'help', text: USAGE, exitCode: 0 });
+  });
+
+  it('restorable with no command prints the usage, exit 2', () => {
+    expect(parse([])).toEqual({ kind: 'help', text: USAGE, exitCode: 2 });
+  });
+
+  it.each(COMMAND_NAMES)('%s --help and help %s print its own help, exit 0', (command) => {
+    const words = command.split(' ');
+    const help = { kind: 'help', text: commandHelp(command as never), exitCode: 0 };
+
+    expect(parse([...words, '--help'])).toEqual(help);
+    expect(parse(['help', ...words])).toEqual(help);
+    // Help wins over what the line would be refused for.
+    expect(parse([...words, '--dry-run', '--days', '0', '-h'])).toEqual(help);
+  });
+
+  it.each(Object.entries(TAKES))(
+    'the help of %s lists its own options and examples of it',
+    (command, takes) => {
+      const text = commandHelp(command as never);
+      const lines = text.split('\n');
+
+      expect(lines[0]).toMatch(new RegExp(`^Usage: restorable ${escapeRegExp(command)}( |$)`));
+      for (const name of takes)
+        expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  ${name}\\b`)));
+      for (const name of Object.keys(OPTIONS).filter((other) => !takes.includes(other))) {
+        expect(lines).not.toContainEqual(expect.stringMatching(new RegExp(`^  ${name}\\b`)));
+      }
+      const examples = lines
+        .slice(lines.indexOf('Examples:') + 1)
+        .filter((line) => line.startsWith('  restorable'));
+      expect(examples.length).toBeGreaterThan(0);
+      for (const example of examples)
+        expect(example).toMatch(new RegExp(`^  restorable ${escapeRegExp(command)}\\b`));
+      for (const example of examples) {
+        const argv = example.trim().split('  #')[0]?.trim().split(/\s+/).slice(1) ?? [];
+        // Every example is a command line the parser accepts (redirections aside).
+        expect(parse(argv.filter((word) => word !== '>' && !word.endsWith('.json')))).toMatchObject({
+          kind: 'run',
+          command,
+        });
+      }
+    },
+  );
+
+  it('restorable local --help gives the help of both local commands', () => {
+    expect(parse(['local', '--help'])).toEqual({
+      kind: 'help',
+      text: `${commandHelp('local init')}\n\n${commandHelp('local seed')}`,
+      exitCode: 0,
+    });
+  });
+
+  it('of an unknown command is refused, naming it', () => {
+    expect(refusalOf(['frobnicate', '--help'])).toBe('unknown command: frobnicate');
+  });
+});
+
+describe('an unknown command or option', () => {
+  /** The UsageError the command line is refused with. */
+  function usageErrorOf(argv: readonly string[]): UsageError {
+    try {
+      parse(argv);
+    } catch (error) {
+      if (error instanceof UsageError) return error;
+      throw error;
+    }
+    throw new Error(`restorable ${argv.join(' ')} was accepted`);
+  }
 
   it.each([
-    [['backup', '--help'], 0],
-    [['help'], 0],
-    [['--help'], 0],
-    [[], 2],
-  ])('restorable %j prints the usage and exits %i', (argv, exitCode) => {
-    expect(parse(argv)).toEqual({ kind: 'usage', exitCode });
+    [['frobnicate'], 'unknown command: frobnicate', 'restorable --help'],
+    [['local', 'wipe'], 'unknown local command: wipe; expected init or seed', 'restorable --help'],
+    [
+      ['backup', '--bogus'],
+      'unknown option --bogus (restorable backup takes no such option)',
+      'restorable backup --help',
+    ],
+    [
+      ['local', 'seed', '--force'],
+      'unknown option --force (restorable local seed takes no such option)',
+      'restorable local seed --help',
+    ],
+    [['--bogus'], 'unknown option --bogus (restorable takes no such option)', 'restorable --help'],
+    [['status', '--dry-run'], 'status does not take --dry-run', 'restorable status --help'],
+  ])('restorable %j is refused: %s, with a hint to %s', (argv, message, helpCommand) => {
+    const error = usageErrorOf(argv);
+
+    expect(error.message).toBe(message);
+    expect(error.helpCommand).toBe(helpCommand);
   });
 });
 

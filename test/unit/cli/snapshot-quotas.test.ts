@@ -2,10 +2,10 @@
 // in --json.
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { backupResult, printBackupSummary } from '../../../src/cli/commands/backup.ts';
-import { type PruneRunResult, printPruneSummary, pruneResult } from '../../../src/cli/commands/prune.ts';
 import type { CommandContext } from '../../../src/cli/main.ts';
 import { Output } from '../../../src/cli/output.ts';
+import { backupResult, printBackupSummary } from '../../../src/cli/services/backup.ts';
+import { type PruneRunResult, printPruneSummary, pruneResult } from '../../../src/cli/services/prune.ts';
 import type { BackupRunSummary } from '../../../src/domain/backup.ts';
 import type { Finding } from '../../../src/domain/prune.ts';
 import type { SnapshotQuotaHeadroom } from '../../../src/domain/snapshot-quota.ts';
@@ -56,13 +56,13 @@ const warning: Finding = {
 function humanContext(): { context: CommandContext; said: () => string } {
   const chunks: Buffer[] = [];
   // Collects each write as it is made: the summaries print synchronously.
-  const stderr = new Writable({
+  const stdout = new Writable({
     write(chunk: Buffer, _encoding, done) {
       chunks.push(chunk);
       done();
     },
   });
-  const output = new Output(false, { stdout: new PassThrough(), stderr });
+  const output = new Output(false, { stdout, stderr: new PassThrough() });
   return {
     context: { output } as unknown as CommandContext,
     said: () => Buffer.concat(chunks).toString('utf8'),

@@ -71,6 +71,32 @@ describe('FaultInjector', () => {
     expect(() => faults.add({ operation: 'describeSnapshot', effect: 'fail' })).toThrow(InvalidInputError);
   });
 
+  it('given the effect pause on an operation that cannot pause, then the rule is refused', () => {
+    const faults = new FaultInjector();
+
+    expect(() => faults.add({ operation: 'deleteSnapshot', effect: 'pause' })).toThrow(InvalidInputError);
+  });
+
+  it('given a pause, when the call reaches it, then it waits until the interruption and throws its reason', async () => {
+    const interruption = new AbortController();
+    const faults = new FaultInjector(interruption.signal);
+    faults.add({ operation: 'connectSandbox', effect: 'pause', after: 1 });
+    let settled = false;
+
+    await faults.pauseIfAsked('connectSandbox', { region: WEST });
+    const paused = faults.pauseIfAsked('connectSandbox', { region: WEST }).finally(() => {
+      settled = true;
+    });
+    // A pause is not one of the effects that apply() gives.
+    expect(faults.apply('connectSandbox', { region: WEST })).toBeUndefined();
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    const reason = new Error('interrupted by SIGINT');
+    interruption.abort(reason);
+
+    await expect(paused).rejects.toBe(reason);
+  });
+
   it('given RESTORABLE_FAULTS text, then it parses into rules, and bad text is a ConfigError naming the problem', () => {
     expect(
       parseFaultRules('[{"operation":"createSnapshot","effect":"throttle","times":2,"database":"billing"}]'),

@@ -23,7 +23,7 @@
 // few fields named below and never printed whole (they may be large).
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { caughtError, describeCaughtError } from '../tasks/shapes.ts';
+import { caughtError, describeCaughtError } from '../../tasks/shapes.ts';
 
 const EXECUTION_END_EVENTS: ReadonlySet<string> = new Set([
   'ExecutionSucceeded',

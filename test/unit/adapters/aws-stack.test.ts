@@ -1,7 +1,7 @@
 import { GetBucketTaggingCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findReportBucket, ReportBucketNotFoundError } from '../../../src/cli/aws-stack.ts';
+import { findReportBucket, ReportBucketNotFoundError } from '../../../src/adapters/aws/stack.ts';
 import { s3Error } from '../../support/fake-s3-sdk.ts';
 
 const s3Mock = mockClient(S3Client);

@@ -1,5 +1,5 @@
-// Finds the deployed stack's report bucket for `--target aws` commands that
-// read reports (status). The stack does not name the bucket (serverless.yml,
+// Finds the deployed stack's report bucket for the CLI's `--target aws`
+// commands that read reports (status). The stack does not name the bucket (serverless.yml,
 // ReportsBucket): CloudFormation generates the name from the stack name and
 // the logical id, and tags the bucket with `aws:cloudformation:stack-name` and
 // `aws:cloudformation:logical-id` ("CloudFormation resource tagging", AWS
@@ -7,7 +7,7 @@
 // the buckets of the stack's region whose name starts with the stack's, with
 // the S3 client the report store uses: no CloudFormation client is needed.
 import { GetBucketTaggingCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { clientForRegion } from '../adapters/aws/clients.ts';
+import { clientForRegion } from './clients.ts';
 
 /** The logical id of the report bucket in serverless.yml. */
 const REPORT_BUCKET_LOGICAL_ID = 'ReportsBucket';
@@ -38,7 +38,7 @@ export function stackNameOf(stage: string): string {
 
 const s3Client = (region: string) => new S3Client({ region, maxAttempts: 5 });
 
-/** The one S3 client of a region for the command line. */
+/** The one S3 client of a region for the command line (and whatever else in the process reads the stack's reports). */
 export function awsS3Client(region: string): S3Client {
   return clientForRegion(s3Client, region);
 }

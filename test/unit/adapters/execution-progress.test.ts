@@ -3,7 +3,7 @@ import {
   ChildNarrator,
   ParentNarrator,
   submittedChildExecution,
-} from '../../../src/cli/execution-progress.ts';
+} from '../../../src/adapters/aws/execution-progress.ts';
 import {
   drillDatabaseHistory,
   executionArnOf,

@@ -20,7 +20,7 @@ import {
   findStateMachineArn,
   runAwsWorkflow,
   StateMachineNotFoundError,
-} from '../../../src/cli/aws-workflows.ts';
+} from '../../../src/adapters/aws/step-functions.ts';
 import {
   drillDatabaseHistory,
   executionArnOf,

@@ -1,4 +1,4 @@
-// Runs a deployed workflow in AWS Step Functions for `--target aws`: finds the
+// Runs a deployed workflow in AWS Step Functions (the CLI's `--target aws`): finds the
 // state machine `restorable-<stage>-<workflow>`, starts an execution and, when
 // asked to wait, follows it and the child executions it starts (one per
 // database) to the end, with one progress line per meaningful transition
@@ -12,9 +12,8 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { stackNameOf } from './aws-stack.ts';
 import { ChildNarrator, endsExecution, ParentNarrator } from './execution-progress.ts';
-import type { CommandContext } from './main.ts';
+import { stackNameOf } from './stack.ts';
 
 export type AwsExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -320,30 +319,4 @@ function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1_000} s`;
-}
-
-/**
- * Runs a deployed workflow for a CLI command: starts it, follows it with
- * progress on a terminal, and with --no-wait prints the execution ARN (as
- * people's output and as the JSON result) and returns at once.
- */
-export async function runDeployedWorkflow(
-  context: Pick<CommandContext, 'config' | 'flags' | 'output'>,
-  workflow: string,
-  input: unknown,
-): Promise<AwsRunResult> {
-  const { config, flags, output } = context;
-  const run = await runAwsWorkflow(workflow, input, {
-    client: awsSfnClient(config.aws.region ?? config.sourceRegion),
-    stage: config.aws.stage,
-    wait: flags.wait,
-    onProgress: (line) => output.progress(line),
-  });
-  if (run.status === 'RUNNING') {
-    output.say(`started ${run.executionArn}`);
-    output.result({ executionArn: run.executionArn });
-  } else if (run.status !== 'SUCCEEDED') {
-    output.warn(`${workflow} execution ${run.status}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
-  }
-  return run;
 }
