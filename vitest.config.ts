@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { HeavyFixturesFirstSequencer } from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -14,5 +15,6 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     setupFiles: ['test/support/setup.ts'],
+    sequence: { sequencer: HeavyFixturesFirstSequencer },
   },
 });
