@@ -2,9 +2,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { HeavyFixturesFirstSequencer } from './test/support/sequencer.ts';
 
 /**
- * Tests of pure functions, which touch no process state (environment, mocked
- * SDK clients, child processes, the clock): they share a worker and its
- * loaded modules instead of paying a process and the imports per file.
+ * Tests of pure functions and quick ones of local files, which touch no
+ * process state (environment, mocked SDK clients, child processes, local
+ * clouds): they share a worker and its loaded modules instead of paying a
+ * process and the imports per file. Long files stay isolated, where they
+ * start first.
  */
 const PURE = [
   'test/unit/domain/**/*.test.ts',
@@ -12,6 +14,10 @@ const PURE = [
   'test/unit/reports/**/*.test.ts',
   'test/unit/tasks/**/*.test.ts',
   'test/reports/**/*.test.ts',
+  'test/unit/cli/{backup-result,command-line,demo-schedule,drill-result,execution-progress,snapshot-quotas}.test.ts',
+  'test/unit/adapters/{local-regional-verifier,routed-report-store}.test.ts',
+  'test/contract/{local-report-store,routed-report-store}.contract.test.ts',
+  'test/workflows/{error-names,local-runner,simulated-clock}.test.ts',
 ];
 
 export default defineConfig({
