@@ -48,6 +48,7 @@ import { DatabaseNotFoundError, InvalidInputError } from '../domain/errors.ts';
 import type { DatabaseKind, RdsPort, RdsPortProvider, Tags } from '../ports/rds.ts';
 import type { SandboxPort, SandboxPortProvider } from '../ports/sandbox.ts';
 import { gzipTarball } from './archive.ts';
+import { suppliedDataDirTemplate } from './data-dir-template.ts';
 import { FAULTS_ENV_VAR, FaultInjector, type FaultRule, parseFaultRules } from './faults.ts';
 import { canonicalKeyName, DEFAULT_RDS_KEY_ID, LocalKms, type MissingKey, missingKeysError } from './kms.ts';
 import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
@@ -457,6 +458,7 @@ export class LocalCloud {
   }
 
   async #initialiseDataDir(dataDir: string): Promise<PGlite> {
+    this.#template ??= await suppliedDataDirTemplate();
     if (this.#template !== undefined) return PGlite.create({ dataDir, loadDataDir: this.#template });
     const db = await PGlite.create({ dataDir });
     // Kept uncompressed: it lives in memory only, and loads faster so.
