@@ -14,8 +14,8 @@ const PURE = [
   'test/unit/reports/**/*.test.ts',
   'test/unit/tasks/**/*.test.ts',
   'test/reports/**/*.test.ts',
-  'test/unit/cli/{backup-result,command-line,demo-schedule,drill-result,execution-progress,snapshot-quotas}.test.ts',
-  'test/unit/adapters/{local-regional-verifier,routed-report-store}.test.ts',
+  'test/unit/cli/{backup-result,command-line,demo-schedule,drill-result,snapshot-quotas}.test.ts',
+  'test/unit/adapters/{execution-progress,local-regional-verifier,routed-report-store}.test.ts',
   'test/contract/{local-report-store,routed-report-store}.contract.test.ts',
   'test/workflows/{error-names,local-runner,simulated-clock}.test.ts',
 ];
