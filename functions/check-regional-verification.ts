@@ -3,4 +3,7 @@ import { awsRegionalVerifiers } from '../src/runtime/aws-ports/regional-verifier
 import { awsReports } from '../src/runtime/aws-ports/reports.ts';
 import { checkRegionalVerificationTask } from '../src/tasks/check-regional-verification.ts';
 
-export const handler = lambdaHandlerFor(checkRegionalVerificationTask, { regionalVerifiers: awsRegionalVerifiers, reports: awsReports });
+export const handler = lambdaHandlerFor(checkRegionalVerificationTask, {
+  regionalVerifiers: awsRegionalVerifiers,
+  reports: awsReports,
+});

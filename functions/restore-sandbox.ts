@@ -4,4 +4,8 @@ import { awsReports } from '../src/runtime/aws-ports/reports.ts';
 import { awsSandboxes } from '../src/runtime/aws-ports/sandboxes.ts';
 import { restoreSandboxTask } from '../src/tasks/restore-sandbox.ts';
 
-export const handler = lambdaHandlerFor(restoreSandboxTask, { rds: awsRds, sandboxes: awsSandboxes, reports: awsReports });
+export const handler = lambdaHandlerFor(restoreSandboxTask, {
+  rds: awsRds,
+  sandboxes: awsSandboxes,
+  reports: awsReports,
+});
