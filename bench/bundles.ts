@@ -10,6 +10,7 @@
 // `import()` to its end, so Node's own start is left out; the median of five
 // fresh processes is printed.
 import { execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -61,6 +62,10 @@ export function formatBundleFigures(figures: readonly BundleFigures[]): string {
     `${name.padEnd(width)}  ${bytes.padStart(10)}  ${zipped.padStart(10)}  ${imported.padStart(10)}`;
   return [
     `handler bundles (${relative(ROOT, FUNCTIONS_DIST)}/): size, deflated as in the zip, median cold import of ${RUNS} fresh node processes`,
+    // Import times scale with the machine's load: say what it was.
+    `load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')} on ${availableParallelism()} cores`,
     row('handler', 'bundle', 'zipped', 'import'),
     ...figures.map((figure) =>
       row(
