@@ -10,6 +10,7 @@ import { LocalCloud } from '../src/local-cloud/cloud.ts';
 import { seedDemoDatabases } from '../src/local-cloud/demo-data.ts';
 import type { Snapshot } from '../src/ports/rds.ts';
 import { verifierFor } from '../src/verifier/index.ts';
+import { formatBundleFigures, measureBundles } from './bundles.ts';
 
 const benchDeployment = deploymentOf({ sourceRegion: 'eu-west-1', aws: { stage: 'prod' } });
 
@@ -45,6 +46,10 @@ function prunePlannerFleet(size: number): Snapshot[] {
     } satisfies Snapshot;
   });
 }
+
+// First, before any PGlite instance loads the machine.
+console.log(formatBundleFigures(await measureBundles()));
+console.log();
 
 const stateDir = await mkdtemp(join(tmpdir(), 'restorable-bench-'));
 const now = new Date('2026-11-22T02:00:00Z');

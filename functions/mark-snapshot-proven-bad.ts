@@ -1,4 +1,5 @@
 import { lambdaHandlerFor } from '../src/runtime/aws-lambda.ts';
+import { awsRds } from '../src/runtime/aws-ports/rds.ts';
 import { markSnapshotProvenBadTask } from '../src/tasks/mark-snapshot-proven-bad.ts';
 
-export const handler = lambdaHandlerFor(markSnapshotProvenBadTask);
+export const handler = lambdaHandlerFor(markSnapshotProvenBadTask, { rds: awsRds });

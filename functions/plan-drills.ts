@@ -1,4 +1,6 @@
 import { lambdaHandlerFor } from '../src/runtime/aws-lambda.ts';
+import { awsRds } from '../src/runtime/aws-ports/rds.ts';
+import { awsReports } from '../src/runtime/aws-ports/reports.ts';
 import { planDrillsTask } from '../src/tasks/plan-drills.ts';
 
-export const handler = lambdaHandlerFor(planDrillsTask);
+export const handler = lambdaHandlerFor(planDrillsTask, { rds: awsRds, reports: awsReports });

@@ -1,4 +1,5 @@
 import { lambdaHandlerFor } from '../src/runtime/aws-lambda.ts';
+import { awsReports } from '../src/runtime/aws-ports/reports.ts';
 import { writeDrillReportTask } from '../src/tasks/write-drill-report.ts';
 
-export const handler = lambdaHandlerFor(writeDrillReportTask);
+export const handler = lambdaHandlerFor(writeDrillReportTask, { reports: awsReports });

@@ -1,13 +1,16 @@
 // Builds what `serverless package` ships (`npm run bundle`):
 //
 // - one minified ESM bundle per Lambda handler, `functions/<name>.ts` →
-//   `dist/functions/<name>.mjs` (+ source map), the AWS SDK bundled in at the
-//   versions pinned in package-lock.json rather than whatever the runtime has,
-//   and the regional verifier stack's handler (serverless-verifier.yml),
+//   `dist/functions/<name>.mjs` (+ source map), holding only the adapters of
+//   the ports its task needs (src/runtime/task.ts) and leaving the AWS SDK to
+//   the one the Lambda runtime ships (see `external` below), and the regional
+//   verifier stack's handler (serverless-verifier.yml),
 //   `functions/regional/verify-sandbox-in-region.ts` →
 //   `dist/functions/regional/verify-sandbox-in-region.mjs`;
-// - `dist/config.yml`, a copy of the chosen configuration file, which every
-//   function's package includes and reads at start (RESTORABLE_CONFIG_PATH);
+// - `dist/config.json`, the chosen configuration file validated, with the
+//   schema's defaults filled in, which every function's package includes and
+//   reads at start (RESTORABLE_CONFIG_PATH, src/config/shipped.ts): the
+//   functions parse no YAML;
 // - `dist/stack-settings.json`, the same configuration validated, with the
 //   schema's defaults filled in, plus the few values serverless.yml cannot
 //   derive itself (IAM statements for the copy regions' KMS keys, the ARNs of
@@ -41,6 +44,7 @@ import { deflateRawSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { loadConfig, resolveConfigPath } from '../src/config/load.ts';
 import type { Config, CopyRegion } from '../src/config/schema.ts';
+import { shippedConfigText } from '../src/config/shipped.ts';
 import { deploymentOf } from '../src/domain/deployment.ts';
 import { ConfigError } from '../src/domain/errors.ts';
 import { SANDBOX_ID_PREFIX } from '../src/domain/sandbox.ts';
@@ -55,7 +59,7 @@ import {
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const FUNCTIONS_DIST = join(DIST, 'functions');
-export const CONFIG_DIST = join(DIST, 'config.yml');
+export const CONFIG_DIST = join(DIST, 'config.json');
 export const STACK_SETTINGS_DIST = join(DIST, 'stack-settings.json');
 export const WORKFLOWS_DIST = join(DIST, 'workflows.json');
 /** The regional verifier stack's workflow (workflows/regional/), as WORKFLOWS_DIST for the main stack. */
@@ -743,6 +747,12 @@ export async function bundleHandlers(entryPoints: Record<string, string>): Promi
     metafile: true,
     logLevel: 'warning',
     plugins: [leaveOutZodLocales],
+    // The nodejs24.x runtime ships the AWS SDK v3, and loads it from its own
+    // directory faster than a bundle of it would parse: bundled, the RDS and
+    // S3 clients alone are some 150 KB of each zip. The functions use the
+    // runtime's SDK release, not the one package-lock.json pins (the tests
+    // run on that one); see "Lambda bundles" in the README.
+    external: ['@aws-sdk/*'],
     // ESM has no `require`; bundled CommonJS dependencies still call it for
     // Node built-ins.
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
@@ -789,7 +799,7 @@ function writeStackInputs(configFile: string): { settings: StackSettings; config
     caBundle ? { rdsCaBundlePath: RDS_CA_BUNDLE_PACKAGED } : {},
   );
   writeFileSync(STACK_SETTINGS_DIST, `${JSON.stringify(settings, null, 2)}\n`);
-  copyFileSync(configFile, CONFIG_DIST);
+  writeFileSync(CONFIG_DIST, shippedConfigText(config));
   writeFileSync(WORKFLOWS_DIST, `${JSON.stringify(workflowDefinitions(), null, 2)}\n`);
   writeFileSync(
     REGIONAL_WORKFLOWS_DIST,
@@ -843,7 +853,7 @@ async function main(): Promise<number> {
   console.log(formatReport(reports));
   console.log(
     `${reports.length} bundles in ${relative(ROOT, FUNCTIONS_DIST)}/ in ${Math.round(performance.now() - started)} ms;` +
-      ` configuration ${relative(ROOT, configFile)} copied to ${relative(ROOT, CONFIG_DIST)}`,
+      ` configuration ${relative(ROOT, configFile)} validated and written to ${relative(ROOT, CONFIG_DIST)}`,
   );
   for (const warning of drillWarnings(built.settings, configFile, built.config)) console.warn(warning);
   return 0;

@@ -2,9 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../domain/errors.ts';
+import { formatIssues } from './issues.ts';
 import { type Config, configSchema } from './schema.ts';
+
+export { formatIssues } from './issues.ts';
 
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../../config/demo.yml', import.meta.url));
 export const DEFAULT_CONFIG_FILE = 'restorable.yml';
@@ -51,13 +53,4 @@ export function parseConfig(text: string, source = 'configuration'): Config {
     throw new ConfigError(`${source} is invalid:\n${formatIssues(result.error.issues)}`);
   }
   return result.data;
-}
-
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
-      return `  - ${field}: ${issue.message}`;
-    })
-    .join('\n');
 }

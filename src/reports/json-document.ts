@@ -4,7 +4,7 @@
 // document that does not read is a CorruptEvidenceError naming its key.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { mapWithConcurrency, STORE_READ_CONCURRENCY } from './store-reads.ts';

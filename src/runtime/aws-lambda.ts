@@ -1,23 +1,27 @@
 // Dependencies of the deployed Lambda functions: built once per container, on
-// the first invocation, from the configuration file shipped in the package.
+// the first invocation, from the configuration shipped in the package. Each
+// handler (`functions/<name>.ts`) passes the aws adapters of the ports its
+// task needs (src/runtime/aws-ports/), and imports no other: its bundle holds
+// those adapters and their SDK clients only.
 import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
-import { awsRdsPortProvider } from '../adapters/aws/rds.ts';
-import { awsRegionalVerifierProvider } from '../adapters/aws/regional-verifier.ts';
-import { S3ReportStore } from '../adapters/aws/report-store.ts';
-import { RoutedReportStore } from '../adapters/aws/routed-report-store.ts';
-import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
-import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { readShippedConfig } from '../config/shipped.ts';
 import { ConfigError } from '../domain/errors.ts';
-import { sandboxNetworks } from '../domain/sandbox-network.ts';
 import { createLambdaHandler, type LambdaHandler } from './lambda-handler.ts';
-import { readRdsCaBundle } from './rds-ca-bundle.ts';
-import type { Task, TaskDependencies } from './task.ts';
+import type { Port, ProvidedDependencies, Task, TaskDependencies } from './task.ts';
 
-let dependencies: Promise<Omit<TaskDependencies, 'logger'>> | undefined;
+/** What an aws adapter of a port is built from: the deployed configuration and the function's environment. */
+export interface AwsSettings {
+  readonly config: Config;
+  readonly environment: NodeJS.ProcessEnv;
+}
+
+export type AwsPortFactory<P extends Port> = (settings: AwsSettings) => TaskDependencies[P];
+
+/** The aws adapter of each port a task needs, and of no other. */
+export type AwsPorts<Needs extends Port> = { readonly [P in Needs]: AwsPortFactory<P> };
 
 /**
  * The configuration with the stack's own stage and region, which make the
@@ -38,49 +42,30 @@ export function asDeployed(config: Config, environment: NodeJS.ProcessEnv): Conf
   return { ...config, aws: { ...config.aws, stage, region } };
 }
 
-function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
-  const bucket = process.env.REPORT_BUCKET;
-  if (bucket === undefined || bucket === '') {
-    return Promise.reject(new ConfigError('REPORT_BUCKET is not set in the function environment'));
-  }
-  const workBucket = process.env.WORK_BUCKET;
-  if (workBucket === undefined || workBucket === '') {
-    return Promise.reject(new ConfigError('WORK_BUCKET is not set in the function environment'));
-  }
-  const s3 = new S3Client({});
-  const root = process.env.LAMBDA_TASK_ROOT ?? '.';
-  const configPath = resolve(root, process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml');
-  const caBundle = readRdsCaBundle(process.env);
-  const config = asDeployed(loadConfig(configPath).config, process.env);
-  return Promise.resolve({
-    config,
-    rds: awsRdsPortProvider(),
-    sandboxes: awsSandboxPortProvider({
-      networks: sandboxNetworks(config),
-      ...(caBundle === undefined ? {} : { caBundle }),
-    }),
-    regionalVerifiers: awsRegionalVerifierProvider({
-      stateMachineArnPattern: nonEmpty(process.env.REGIONAL_VERIFIER_ARN),
-    }),
-    reports: new RoutedReportStore({
-      reports: new S3ReportStore(s3, bucket),
-      work: new S3ReportStore(s3, workBucket),
-    }),
-    clock: () => new Date(),
-  });
+function buildDependencies<Needs extends Port>(
+  ports: AwsPorts<Needs>,
+  environment: NodeJS.ProcessEnv,
+): ProvidedDependencies<Needs> {
+  const root = environment.LAMBDA_TASK_ROOT ?? '.';
+  const configPath = resolve(root, environment.RESTORABLE_CONFIG_PATH ?? 'config.json');
+  const config = asDeployed(readShippedConfig(configPath), environment);
+  const settings: AwsSettings = { config, environment };
+  const adapters = Object.fromEntries(
+    Object.entries<AwsPortFactory<Port>>(ports).map(([port, factory]) => [port, factory(settings)]),
+  ) as Pick<TaskDependencies, Needs>;
+  return { ...adapters, config, clock: () => new Date() };
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
-export function awsDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
-  dependencies ??= buildDependencies();
-  return dependencies;
-}
-
-export function lambdaHandlerFor<Schema extends z.ZodType, Output>(
-  task: Task<Schema, Output>,
+export function lambdaHandlerFor<Schema extends z.ZodType, Output, Needs extends Port>(
+  task: Task<Schema, Output, Needs>,
+  ports: AwsPorts<Needs>,
 ): LambdaHandler<Output> {
-  return createLambdaHandler(task, awsDependencies, new Logger({ serviceName: 'restorable' }));
+  let dependencies: Promise<ProvidedDependencies<Needs>> | undefined;
+  const provide = () => {
+    dependencies ??= new Promise((resolveDependencies) =>
+      resolveDependencies(buildDependencies(ports, process.env)),
+    );
+    return dependencies;
+  };
+  return createLambdaHandler(task, provide, new Logger({ serviceName: 'restorable' }));
 }

@@ -6,15 +6,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { invokeTask, type Task, type TaskDependencies } from './task.ts';
+import { invokeTask, type Port, type ProvidedDependencies, type Task } from './task.ts';
 
-export type DependencyProvider = () => Promise<Omit<TaskDependencies, 'logger'>>;
+export type DependencyProvider<Needs extends Port = Port> = () => Promise<ProvidedDependencies<Needs>>;
 
 export type LambdaHandler<Output> = (event: unknown, context: Context) => Promise<Output>;
 
-export function createLambdaHandler<Schema extends z.ZodType, Output>(
-  task: Task<Schema, Output>,
-  provideDependencies: DependencyProvider,
+export function createLambdaHandler<Schema extends z.ZodType, Output, Needs extends Port>(
+  task: Task<Schema, Output, Needs>,
+  provideDependencies: DependencyProvider<Needs>,
   logger: Logger,
 ): LambdaHandler<Output> {
   const handler = middy<unknown, Output, Error, Context>().use(

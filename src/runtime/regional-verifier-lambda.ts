@@ -11,7 +11,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
 import type { Verification } from '../reports/evidence.ts';

@@ -30,7 +30,7 @@ import type { DatabaseRef, RdsPort, Snapshot } from '../ports/rds.ts';
 import { type BackupQueue, readBackupQueue, writeBackupQueue } from '../reports/backup-queue.ts';
 import { writeBackupRecord } from '../reports/evidence.ts';
 import { mapWithConcurrency } from '../reports/store-reads.ts';
-import { defineTask, type TaskDependencies } from '../runtime/task.ts';
+import { type DependenciesOf, defineTask } from '../runtime/task.ts';
 import { readPagesOrLost, writePages } from './backup-queue-store.ts';
 
 /**
@@ -109,7 +109,7 @@ async function startOrAdopt(
 
 interface StepContext {
   readonly queue: BackupQueue;
-  readonly dependencies: TaskDependencies;
+  readonly dependencies: DependenciesOf<'rds' | 'reports'>;
   readonly deployment: Deployment;
   readonly now: Date;
 }
@@ -238,6 +238,7 @@ async function outcomeOf(
  */
 export const advanceBackupTask = defineTask({
   name: 'advance-backup',
+  needs: ['rds', 'reports'],
   input: z.object({
     runId: z.string().min(1),
     /** The step's number in its child execution: returned, for the workflow to count. */

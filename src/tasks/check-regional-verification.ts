@@ -14,6 +14,7 @@ import { pollState } from './shapes.ts';
  */
 export const checkRegionalVerificationTask = defineTask({
   name: 'check-regional-verification',
+  needs: ['regionalVerifiers', 'reports'],
   input: z.object({ drill: plannedDrill, poll: pollState }),
   async run({ drill, poll }, { regionalVerifiers, reports, clock }) {
     const region = drill.snapshot.region;

@@ -8,6 +8,7 @@ import { pollState } from './shapes.ts';
 /** One status poll of a restoring sandbox; the workflow waits between polls. */
 export const checkSandboxTask = defineTask({
   name: 'check-sandbox',
+  needs: ['sandboxes'],
   input: z.object({ drill: plannedDrill, poll: pollState }),
   async run({ drill, poll }, { sandboxes, clock }) {
     const ref = sandboxRefOf(drill);

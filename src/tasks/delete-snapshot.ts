@@ -19,7 +19,7 @@ import {
 import { readCurrentLeases } from '../reports/drill-leases.ts';
 import { type PlannedDeletionDocument, readPrunePlanBatch } from '../reports/prune-plan.ts';
 import { batchIntentKey, prunePlanKey } from '../reports/store/layout.ts';
-import { defineTask, type TaskDependencies } from '../runtime/task.ts';
+import { type DependenciesOf, defineTask } from '../runtime/task.ts';
 import { isoTime } from './shapes.ts';
 
 /** Calls to RDS in flight at once within a batch. */
@@ -66,7 +66,7 @@ export interface BatchResult {
   readonly retry?: { readonly tries: number; readonly waitSeconds: number };
 }
 
-type BatchDependencies = Pick<TaskDependencies, 'config' | 'rds' | 'reports' | 'clock' | 'logger'>;
+type BatchDependencies = DependenciesOf<'rds' | 'reports'>;
 
 /**
  * Deletes one batch of planned snapshots, each after checking the policy
@@ -249,6 +249,7 @@ const batchProgress = z.object({
  */
 export const deleteSnapshotTask = defineTask({
   name: 'delete-snapshot',
+  needs: ['rds', 'reports'],
   input: z.object({
     runId: z.string().min(1),
     runStartedAt: isoTime,

@@ -18,6 +18,7 @@ import { readSnapshotQuotas } from './snapshot-quotas.ts';
  */
 export const discoverDatabasesTask = defineTask({
   name: 'discover-databases',
+  needs: ['rds', 'reports'],
   input: z.object({
     /** The workflow's own input: `{}` from the schedule, `{ databaseIds: [...] }` on demand. */
     request: z

@@ -12,6 +12,7 @@ import { drillSnapshot } from './drill-shapes.ts';
  */
 export const markSnapshotProvenBadTask = defineTask({
   name: 'mark-snapshot-proven-bad',
+  needs: ['rds'],
   input: z.object({
     drillId: z.string().min(1),
     reason: z.string().min(1),

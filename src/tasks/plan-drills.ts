@@ -201,6 +201,7 @@ function misplacedSettings(
  */
 export const planDrillsTask = defineTask({
   name: 'plan-drills',
+  needs: ['rds', 'reports'],
   input: z.object({
     request: z
       .object({

@@ -27,6 +27,7 @@ import { readSnapshotQuotas } from './snapshot-quotas.ts';
  */
 export const planPruneTask = defineTask({
   name: 'plan-prune',
+  needs: ['rds', 'reports'],
   input: z.object({
     request: z.object({ dryRun: z.boolean().optional() }).loose(),
     executionName: z.string().min(1),

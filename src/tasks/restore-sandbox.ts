@@ -35,6 +35,7 @@ function multiAzSandboxSettings(
  */
 export const restoreSandboxTask = defineTask({
   name: 'restore-sandbox',
+  needs: ['rds', 'sandboxes', 'reports'],
   input: plannedDrill,
   async run(drill, { config, rds, sandboxes, reports, clock, logger }): Promise<RestoreOutcome> {
     const region = drill.snapshot.region;

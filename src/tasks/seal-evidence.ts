@@ -13,6 +13,7 @@ const MAX_LISTED_CONFLICTS = 10;
  */
 export const sealEvidenceTask = defineTask({
   name: 'seal-evidence',
+  needs: ['rds', 'reports'],
   input: z.object({
     /**
      * How many days one invocation seals (the workflow says, and calls again

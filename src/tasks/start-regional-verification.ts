@@ -19,6 +19,7 @@ const REGIONAL_VERIFICATION_TIMEOUT_MINUTES = 60;
  */
 export const startRegionalVerificationTask = defineTask({
   name: 'start-regional-verification',
+  needs: ['regionalVerifiers'],
   input: z.object({ drill: plannedDrill }),
   async run({ drill }, { config, regionalVerifiers, clock, logger }) {
     const region = drill.snapshot.region;

@@ -54,6 +54,7 @@ export function updatedTimings(
  */
 export const summarizeBackupRunTask = defineTask({
   name: 'summarize-backup-run',
+  needs: ['reports'],
   input: z.object({
     runId: z.string().min(1),
     startedAt: isoTime,

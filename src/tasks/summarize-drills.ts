@@ -82,6 +82,7 @@ export function drillAlert(input: {
  */
 export const summarizeDrillsTask = defineTask({
   name: 'summarize-drills',
+  needs: [],
   input: z.object({
     runId: z.string().min(1),
     startedAt: z.string(),

@@ -14,6 +14,7 @@ import { defineTask } from '../runtime/task.ts';
  */
 export const sweepSandboxesTask = defineTask({
   name: 'sweep-sandboxes',
+  needs: ['sandboxes', 'reports'],
   input: z.object({ executionName: z.string().min(1) }).loose(),
   async run(input, { config, sandboxes, reports, clock, logger }) {
     const now = clock();

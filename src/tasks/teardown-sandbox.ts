@@ -10,6 +10,7 @@ import { plannedDrill, sandboxRefOf } from './drill-shapes.ts';
  */
 export const teardownSandboxTask = defineTask({
   name: 'teardown-sandbox',
+  needs: ['sandboxes', 'reports'],
   input: z.object({ drill: plannedDrill }),
   async run({ drill }, { sandboxes, reports, clock, logger }) {
     const ref = sandboxRefOf(drill);

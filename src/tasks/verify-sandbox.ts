@@ -12,6 +12,7 @@ import { verificationRequestFor } from './verification-request.ts';
  */
 export const verifySandboxTask = defineTask({
   name: 'verify-sandbox',
+  needs: ['sandboxes', 'reports'],
   input: z.object({ drill: plannedDrill }),
   async run({ drill }, { config, sandboxes, reports, clock }) {
     const verification = await verifySandbox(verificationRequestFor(drill, config), sandboxes, clock);

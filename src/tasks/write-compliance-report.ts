@@ -56,6 +56,7 @@ export function reportPeriod(
  */
 export const writeComplianceReportTask = defineTask({
   name: 'write-compliance-report',
+  needs: ['rds', 'sandboxes', 'reports'],
   input: z.object({
     request: z
       .object({

@@ -54,6 +54,7 @@ async function earlierDrills(
  */
 export const writeDrillReportTask = defineTask({
   name: 'write-drill-report',
+  needs: ['reports'],
   input: plannedDrill.extend({
     restore: restoreOutcome.optional(),
     availability: z.object({ availableAt: isoTime.optional() }).loose().optional(),

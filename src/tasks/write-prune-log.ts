@@ -224,6 +224,7 @@ async function readBatchResults(
  */
 export const writePruneLogTask = defineTask({
   name: 'write-prune-log',
+  needs: ['rds', 'reports'],
   input: z.object({
     runId: z.string().min(1),
     startedAt: isoTime,

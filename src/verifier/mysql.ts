@@ -2,7 +2,7 @@
 // MySQL). A session is one database (schema): consistency is CHECK TABLE on
 // every base table of it. MySQL and MariaDB differ in how a statement timeout is set; the
 // server's version string says which one this is.
-import mysql from 'mysql2/promise';
+import type * as mysql from 'mysql2/promise';
 import type { ConnectionSettings } from '../ports/sandbox.ts';
 import type { ScalarResult, ScalarValue } from './assertions.ts';
 import type { TimestampColumn } from './freshness.ts';
@@ -41,7 +41,10 @@ export const mysqlEngine: Engine = {
         ...(connection.tls.ca === undefined ? {} : { ca: connection.tls.ca }),
       };
     }
-    const client = await mysql.createConnection(options);
+    // Loaded on the first connection, not with the module: the verifier's
+    // Lambda bundle holds both drivers, and a PostgreSQL drill never parses mysql2.
+    const { default: driver } = await import('mysql2/promise');
+    const client = await driver.createConnection(options);
     // A dropped connection is reported by the query in flight; without a listener it would crash the process.
     client.on('error', () => undefined);
     try {

@@ -2,7 +2,7 @@
 // served on a loopback port by the local cloud). A session is one database:
 // consistency is amcheck (bt_index_check with heapallindexed on every B-tree
 // index and verify_heapam on every table of the user schemas) in it.
-import pg from 'pg';
+import type * as pg from 'pg';
 import type { ConnectionSettings } from '../ports/sandbox.ts';
 import type { ScalarResult, ScalarValue } from './assertions.ts';
 import type { TimestampColumn } from './freshness.ts';
@@ -28,7 +28,10 @@ type ExtendedQuery = pg.QueryArrayConfig & { readonly queryMode: 'extended' };
 export const postgresEngine: Engine = {
   maintenanceDatabases: new Set(['postgres']),
   async connect(connection: ConnectionSettings): Promise<EngineSession> {
-    const client = new pg.Client({
+    // Loaded on the first connection, not with the module: the verifier's
+    // Lambda bundle holds both drivers, and a MySQL or MariaDB drill never parses pg.
+    const { default: driver } = await import('pg');
+    const client = new driver.Client({
       host: connection.host,
       port: connection.port,
       user: connection.user,

@@ -150,11 +150,7 @@ describe('a Multi-AZ DB cluster over moto_server', () => {
       { executionName: 'sweep-multi-az' },
       {
         config: testConfig,
-        rds: (region) => new AwsRdsAdapter(rdsClient(region), region),
         sandboxes: sandboxAdapter,
-        regionalVerifiers: () => {
-          throw new Error('the sweeper verifies no sandbox');
-        },
         reports: new LocalReportStore(stateDir),
         clock: () => new Date(NOW.getTime() + 2 * 60 * 60_000),
         logger: new Logger({ logLevel: 'SILENT' }),

@@ -33,6 +33,8 @@ import {
   PROVEN_BAD_TAG,
   SOURCE_REGION_TAG,
 } from '../../src/domain/tags.ts';
+import type { AnyTask, Port } from '../../src/runtime/task.ts';
+import { tasksByPlaceholder } from '../../src/tasks/registry.ts';
 import {
   allowing,
   asList,
@@ -59,6 +61,13 @@ import { placeholders, taskStates, workflowFiles } from './workflow.ts';
 import { zipEntryNames } from './zip.ts';
 
 const HANDLERS = Object.keys(handlerEntryPoints());
+
+/** The task behind the handler `functions/<name>.ts`. */
+function taskNamed(name: string): AnyTask {
+  const task = Object.values(tasksByPlaceholder).find((candidate) => candidate.name === name);
+  if (task === undefined) throw new Error(`no task is named ${name}`);
+  return task;
+}
 
 let service: PackagedService;
 let template: Template;
@@ -320,10 +329,36 @@ describe('the function bundles', () => {
 
   it.each(HANDLERS)('keeps the error class names in the minified %s bundle', (name) => {
     const code = readFileSync(join(ROOT, 'dist', 'functions', `${name}.mjs`), 'utf8');
-    for (const errorName of ['ThrottlingError', 'InvalidInputError']) {
+    // Every task validates its input; a task that calls AWS also translates
+    // throttling (a task of no port, summarize-drills, bundles no such error).
+    const errorNames =
+      taskNamed(name).needs.length > 0 ? ['ThrottlingError', 'InvalidInputError'] : ['InvalidInputError'];
+    for (const errorName of errorNames) {
       expect(code.includes(`"${errorName}"`), `${name} names ${errorName}`).toBe(true);
     }
   });
+
+  it.each(HANDLERS)(
+    '%s bundles the adapters of the ports its task needs and no other, and no YAML parser',
+    (name) => {
+      // Given the ports the task declares, and the SDK clients their aws adapters use;
+      const clientsOfPort: Record<Port, readonly string[]> = {
+        rds: ['@aws-sdk/client-rds'],
+        reports: ['@aws-sdk/client-s3'],
+        sandboxes: ['@aws-sdk/client-rds', '@aws-sdk/client-secrets-manager'],
+        regionalVerifiers: ['@aws-sdk/client-sfn'],
+      };
+      const expected = [...new Set(taskNamed(name).needs.flatMap((port) => clientsOfPort[port]))].sort();
+      // when the bundle is read, the SDK being left to the runtime's;
+      const code = readFileSync(join(ROOT, 'dist', 'functions', `${name}.mjs`), 'utf8');
+      const imported = [
+        ...new Set([...code.matchAll(/from\s*"(@aws-sdk\/[a-z0-9-]+)"/g)].map((match) => match[1])),
+      ];
+      // then it imports exactly those clients, and holds no YAML parser.
+      expect(imported.sort()).toEqual(expected);
+      expect(code).not.toContain('YAMLParseError');
+    },
+  );
 
   it.each(HANDLERS)('throws errors named after their class from the %s bundle', (name) => {
     // Given the bundle as Lambda loads it, with the configuration it ships;
@@ -396,9 +431,10 @@ describe('the Lambda functions', () => {
     expect(zipEntryNames(zip)).toEqual(
       [String(variables.RESTORABLE_CONFIG_PATH), `dist/functions/${name}.mjs`, ...caBundle].sort(),
     );
-    expect(variables.RESTORABLE_CONFIG_PATH).toBe('dist/config.yml');
-    expect(readFileSync(join(ROOT, 'dist', 'config.yml'), 'utf8')).toBe(
-      readFileSync(chooseConfigFile(), 'utf8'),
+    // The configuration ships validated, as JSON: the functions parse no YAML.
+    expect(variables.RESTORABLE_CONFIG_PATH).toBe('dist/config.json');
+    expect(JSON.parse(readFileSync(join(ROOT, 'dist', 'config.json'), 'utf8'))).toEqual(
+      loadConfig(chooseConfigFile()).config,
     );
   });
 
@@ -1670,7 +1706,7 @@ describe('verify-sandbox network and TLS', () => {
       `${id.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase())}.zip`,
     );
     expect(zipEntryNames(zip)).toEqual(
-      ['dist/config.yml', 'dist/functions/verify-sandbox.mjs', RDS_CA_BUNDLE_PACKAGED].sort(),
+      ['dist/config.json', 'dist/functions/verify-sandbox.mjs', RDS_CA_BUNDLE_PACKAGED].sort(),
     );
     for (const [otherId, other] of resourcesOfType(variant.template, 'AWS::Lambda::Function')) {
       if (other !== fn) expect(environmentOf(other).RDS_CA_BUNDLE_PATH, otherId).toBeUndefined();

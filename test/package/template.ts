@@ -93,7 +93,7 @@ export function packageVariant(
   const service = mkdtempSync(join(tmpdir(), 'restorable-variant-'));
   mkdirSync(join(service, 'dist', 'functions'), { recursive: true });
   copyFileSync(join(ROOT, 'serverless.yml'), join(service, 'serverless.yml'));
-  for (const file of ['config.yml', 'workflows.json']) {
+  for (const file of ['config.json', 'workflows.json']) {
     copyFileSync(join(ROOT, 'dist', file), join(service, 'dist', file));
   }
   for (const bundle of readdirSync(join(ROOT, 'dist', 'functions')).filter((file) => file.endsWith('.mjs'))) {

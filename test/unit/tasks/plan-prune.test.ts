@@ -45,12 +45,6 @@ describe('planning a prune with a long list of findings', () => {
         config,
         rds: (region) =>
           region === 'eu-west-1' ? port : ({ listSnapshots: async () => [] } as unknown as RdsPort),
-        sandboxes: () => {
-          throw new Error('not used');
-        },
-        regionalVerifiers: () => {
-          throw new Error('not used');
-        },
         reports,
         clock: () => new Date('2026-11-22T04:00:00Z'),
         logger: new Logger({ logLevel: 'SILENT' }),
