@@ -11,9 +11,11 @@ import { RoutedReportStore } from '../adapters/aws/routed-report-store.ts';
 import { awsSandboxPortProvider } from '../adapters/aws/sandbox.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { sandboxNetworks } from '../domain/sandbox-network.ts';
 import { createLambdaHandler, type LambdaHandler } from './lambda-handler.ts';
+import { powertoolsTaskMetrics } from './metrics.ts';
 import { readRdsCaBundle } from './rds-ca-bundle.ts';
 import type { Task, TaskDependencies } from './task.ts';
 
@@ -67,6 +69,7 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
       work: new S3ReportStore(s3, workBucket),
     }),
     clock: () => new Date(),
+    metrics: powertoolsTaskMetrics({ deployment: deploymentOf(config).id }),
   });
 }
 

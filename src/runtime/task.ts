@@ -11,6 +11,7 @@ import type { RdsPortProvider } from '../ports/rds.ts';
 import type { RegionalVerifierProvider } from '../ports/regional-verifier.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
+import type { TaskMetrics } from './metrics.ts';
 
 export interface TaskDependencies {
   readonly config: Config;
@@ -22,6 +23,11 @@ export interface TaskDependencies {
   /** Wall-clock time on AWS; the virtual clock locally. */
   readonly clock: () => Date;
   readonly logger: Logger;
+  /**
+   * The metrics operators watch (src/runtime/metrics.ts), written as EMF on
+   * AWS; absent locally, where nothing reads them.
+   */
+  readonly metrics?: TaskMetrics;
 }
 
 export interface Task<Schema extends z.ZodType, Output> {
