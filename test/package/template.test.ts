@@ -2715,6 +2715,28 @@ backup:
     }
   });
 
+  const XRAY_WRITE = { 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess` };
+
+  it('traces every function with X-Ray, each role allowed to write the traces', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties?.TracingConfig, id).toEqual({ Mode: 'Active' });
+      const role = referencedId(fn.Properties?.Role);
+      expect(properties(template, String(role)).ManagedPolicyArns, id).toEqual([XRAY_WRITE]);
+    }
+  });
+
+  it('traces every state machine with X-Ray, each role allowed to write the traces', () => {
+    const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(8);
+    for (const [id, machine] of machines) {
+      expect(machine.Properties?.TracingConfiguration, id).toEqual({ Enabled: true });
+      const role = referencedId(machine.Properties?.RoleArn);
+      expect(properties(template, String(role)).ManagedPolicyArns, id).toEqual([XRAY_WRITE]);
+    }
+  });
+
   describe('the dashboard', () => {
     const body = () => {
       const sub = properties(template, 'Dashboard').DashboardBody as { 'Fn::Sub': [string, JsonObject] };
