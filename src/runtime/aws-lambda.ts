@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
+import { instrumented } from '../adapters/aws/clients.ts';
 import { awsRdsPortProvider } from '../adapters/aws/rds.ts';
 import { awsRegionalVerifierProvider } from '../adapters/aws/regional-verifier.ts';
 import { S3ReportStore } from '../adapters/aws/report-store.ts';
@@ -18,6 +19,7 @@ import { createLambdaHandler, type LambdaHandler } from './lambda-handler.ts';
 import { powertoolsTaskMetrics } from './metrics.ts';
 import { readRdsCaBundle } from './rds-ca-bundle.ts';
 import type { Task, TaskDependencies } from './task.ts';
+import { traceAwsClients } from './tracing.ts';
 
 let dependencies: Promise<Omit<TaskDependencies, 'logger'>> | undefined;
 
@@ -49,27 +51,30 @@ function buildDependencies(): Promise<Omit<TaskDependencies, 'logger'>> {
   if (workBucket === undefined || workBucket === '') {
     return Promise.reject(new ConfigError('WORK_BUCKET is not set in the function environment'));
   }
-  const s3 = new S3Client({});
   const root = process.env.LAMBDA_TASK_ROOT ?? '.';
   const configPath = resolve(root, process.env.RESTORABLE_CONFIG_PATH ?? 'config.yml');
   const caBundle = readRdsCaBundle(process.env);
   const config = asDeployed(loadConfig(configPath).config, process.env);
-  return Promise.resolve({
-    config,
-    rds: awsRdsPortProvider(),
-    sandboxes: awsSandboxPortProvider({
-      networks: sandboxNetworks(config),
-      ...(caBundle === undefined ? {} : { caBundle }),
-    }),
-    regionalVerifiers: awsRegionalVerifierProvider({
-      stateMachineArnPattern: nonEmpty(process.env.REGIONAL_VERIFIER_ARN),
-    }),
-    reports: new RoutedReportStore({
-      reports: new S3ReportStore(s3, bucket),
-      work: new S3ReportStore(s3, workBucket),
-    }),
-    clock: () => new Date(),
-    metrics: powertoolsTaskMetrics({ deployment: deploymentOf(config).id }),
+  // Before any adapter makes a client, so that every client is traced.
+  return traceAwsClients().then(() => {
+    const s3 = instrumented(new S3Client({}));
+    return {
+      config,
+      rds: awsRdsPortProvider(),
+      sandboxes: awsSandboxPortProvider({
+        networks: sandboxNetworks(config),
+        ...(caBundle === undefined ? {} : { caBundle }),
+      }),
+      regionalVerifiers: awsRegionalVerifierProvider({
+        stateMachineArnPattern: nonEmpty(process.env.REGIONAL_VERIFIER_ARN),
+      }),
+      reports: new RoutedReportStore({
+        reports: new S3ReportStore(s3, bucket),
+        work: new S3ReportStore(s3, workBucket),
+      }),
+      clock: () => new Date(),
+      metrics: powertoolsTaskMetrics({ deployment: deploymentOf(config).id }),
+    };
   });
 }
 
