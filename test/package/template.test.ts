@@ -1531,6 +1531,20 @@ describe('verify-sandbox network and TLS', () => {
     const verifierStatements = () =>
       roleStatements(regional.template, String(referencedId(verifierFunction()[1].Properties?.Role)));
 
+    it('traces its function and its state machine with X-Ray, each role allowed to write the traces', () => {
+      const xrayWrite = [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess` }];
+      const [, fn] = verifierFunction();
+      expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(
+        properties(regional.template, String(referencedId(fn.Properties?.Role))).ManagedPolicyArns,
+      ).toEqual(xrayWrite);
+      const [, machine] = resourcesOfType(regional.template, 'AWS::StepFunctions::StateMachine')[0] ?? [];
+      expect(machine?.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+      expect(
+        properties(regional.template, String(referencedId(machine?.Properties?.RoleArn))).ManagedPolicyArns,
+      ).toEqual(xrayWrite);
+    });
+
     it('is packaged for the drill region and the stage of the main stack', () => {
       expect(regional.provider.region).toBe(drillRegion);
       expect(variant.provider.stage).toBe(DEPLOYED_STAGE);
