@@ -36,10 +36,15 @@ export const DASHBOARD_ALARMS = [
   'BackupExecutionsFailedAlarm',
   'BackupExecutionsTimedOutAlarm',
   'PruneExecutionsFailedAlarm',
+  'PruneExecutionsTimedOutAlarm',
   'DrillExecutionsFailedAlarm',
+  'DrillExecutionsTimedOutAlarm',
   'SealExecutionsFailedAlarm',
+  'SealExecutionsTimedOutAlarm',
   'SweeperExecutionsFailedAlarm',
+  'SweeperExecutionsTimedOutAlarm',
   'ReportExecutionsFailedAlarm',
+  'ReportExecutionsTimedOutAlarm',
 ] as const;
 
 const DAY = 86400;

@@ -2626,6 +2626,11 @@ describe('alerts', () => {
     ['ExecutionsFailed', 'sweeper'],
     ['ExecutionsFailed', 'report'],
     ['ExecutionsFailed', 'seal'],
+    ['ExecutionsTimedOut', 'prune'],
+    ['ExecutionsTimedOut', 'drill'],
+    ['ExecutionsTimedOut', 'sweeper'],
+    ['ExecutionsTimedOut', 'report'],
+    ['ExecutionsTimedOut', 'seal'],
   ])('are raised by an alarm on %s of the %s workflow', (metric, workflow) => {
     const [machineId] = stateMachineNamed(workflow);
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
