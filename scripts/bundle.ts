@@ -55,6 +55,7 @@ import {
   sandboxNetworks,
   scheduledDrillRegion,
 } from '../src/domain/sandbox-network.ts';
+import { type ObservabilitySettings, observabilitySettings } from './observability.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -108,6 +109,8 @@ export interface StackSettings {
   /** Every region the tool writes snapshots to: the source region first, then the copy regions. */
   readonly snapshotRegions: readonly string[];
   readonly schedules: Config['schedules'];
+  /** The metrics' namespace, the dead-man's switch and the dashboard (scripts/observability.ts). */
+  readonly observability: ObservabilitySettings;
   /** Empty when no address is configured: a CloudFormation condition skips the subscription then. */
   readonly alertEmail: string;
   /**
@@ -540,6 +543,7 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     copyRegions,
     snapshotRegions,
     schedules: config.schedules,
+    observability: observabilitySettings(config),
     alertEmail: config.alerts.email ?? '',
     alertTopicArn: config.alerts.topicArn ?? '',
     // The branch not taken is a value all the same: IAM refuses a statement

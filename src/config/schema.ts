@@ -185,8 +185,11 @@ const backup = z
     maxAgeHours: z
       .number()
       .positive()
+      .max(168)
       .default(26)
-      .describe('A protected database whose newest snapshot in a region is older than this is overdue.'),
+      .describe(
+        'A protected database whose newest snapshot in a region is older than this is overdue; with no OK backup run of the whole fleet for this long, the fleet-backup-overdue alarm fires (at most 168: an alarm looks back 7 days).',
+      ),
   })
   .strict();
 

@@ -8,9 +8,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { readShippedConfig } from '../config/shipped.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { createLambdaHandler, type LambdaHandler } from './lambda-handler.ts';
+import { powertoolsTaskMetrics } from './metrics.ts';
 import type { Port, ProvidedDependencies, Task, TaskDependencies } from './task.ts';
+import { traceAwsClients } from './tracing.ts';
 
 /** What an aws adapter of a port is built from: the deployed configuration and the function's environment. */
 export interface AwsSettings {
@@ -42,18 +45,25 @@ export function asDeployed(config: Config, environment: NodeJS.ProcessEnv): Conf
   return { ...config, aws: { ...config.aws, stage, region } };
 }
 
-function buildDependencies<Needs extends Port>(
+async function buildDependencies<Needs extends Port>(
   ports: AwsPorts<Needs>,
   environment: NodeJS.ProcessEnv,
-): ProvidedDependencies<Needs> {
+): Promise<ProvidedDependencies<Needs>> {
   const root = environment.LAMBDA_TASK_ROOT ?? '.';
   const configPath = resolve(root, environment.RESTORABLE_CONFIG_PATH ?? 'config.json');
   const config = asDeployed(readShippedConfig(configPath), environment);
   const settings: AwsSettings = { config, environment };
+  // Before any adapter makes a client, so that every client is traced.
+  await traceAwsClients();
   const adapters = Object.fromEntries(
     Object.entries<AwsPortFactory<Port>>(ports).map(([port, factory]) => [port, factory(settings)]),
   ) as Pick<TaskDependencies, Needs>;
-  return { ...adapters, config, clock: () => new Date() };
+  return {
+    ...adapters,
+    config,
+    clock: () => new Date(),
+    metrics: powertoolsTaskMetrics({ deployment: deploymentOf(config).id }),
+  };
 }
 
 export function lambdaHandlerFor<Schema extends z.ZodType, Output, Needs extends Port>(

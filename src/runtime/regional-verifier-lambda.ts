@@ -19,6 +19,7 @@ import { verifySandbox } from '../tasks/verification.ts';
 import { type VerificationRequest, verificationRequest } from '../tasks/verification-request.ts';
 import { type PackedVerification, packVerification } from '../tasks/verification-result.ts';
 import { readRdsCaBundle } from './rds-ca-bundle.ts';
+import { traceAwsClients } from './tracing.ts';
 
 /** Verifies the sandbox a request names: `verifySandbox` over the sandboxes of this region. */
 export type RegionalVerify = (request: VerificationRequest) => Promise<Verification>;
@@ -57,5 +58,8 @@ function regionalSandboxes(): SandboxPortProvider {
 }
 
 /** The deployed verification: this region's sandboxes, on the wall clock. */
-export const verifyRegionalSandbox: RegionalVerify = (request) =>
-  verifySandbox(request, regionalSandboxes(), () => new Date());
+export const verifyRegionalSandbox: RegionalVerify = async (request) => {
+  // Before the adapters make their clients, so that their calls are traced.
+  await traceAwsClients();
+  return verifySandbox(request, regionalSandboxes(), () => new Date());
+};

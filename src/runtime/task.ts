@@ -11,6 +11,7 @@ import type { RdsPortProvider } from '../ports/rds.ts';
 import type { RegionalVerifierProvider } from '../ports/regional-verifier.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
+import type { TaskMetrics } from './metrics.ts';
 
 export interface TaskDependencies {
   readonly config: Config;
@@ -22,6 +23,11 @@ export interface TaskDependencies {
   /** Wall-clock time on AWS; the virtual clock locally. */
   readonly clock: () => Date;
   readonly logger: Logger;
+  /**
+   * The metrics operators watch (src/runtime/metrics.ts), written as EMF on
+   * AWS; absent locally, where nothing reads them.
+   */
+  readonly metrics?: TaskMetrics;
 }
 
 /**
@@ -70,10 +76,43 @@ export function parseTaskInput<Schema extends z.ZodType>(
   return result.data;
 }
 
+/**
+ * The keys that tie a log line to its run, database and drill, from a
+ * task's input: `runId` (or the `executionName` a run is named by, for the
+ * first step of a run), `drillId`, and `database` (an id, or a database with
+ * its id).
+ */
+export function correlationKeys(input: unknown): Record<string, string> {
+  if (typeof input !== 'object' || input === null) return {};
+  const fields = input as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const database = fields.database;
+  const keys = {
+    runId: text(fields.runId) ?? text(fields.executionName),
+    drillId: text(fields.drillId),
+    database:
+      text(database) ??
+      (typeof database === 'object' && database !== null
+        ? text((database as { id?: unknown }).id)
+        : undefined),
+  };
+  return Object.fromEntries(
+    Object.entries(keys).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
 export async function invokeTask<Schema extends z.ZodType, Output, Needs extends Port>(
   task: Task<Schema, Output, Needs>,
   event: unknown,
   dependencies: DependenciesOf<Needs>,
 ): Promise<Output> {
-  return task.run(parseTaskInput(task, event), dependencies);
+  const input = parseTaskInput(task, event);
+  // Every line the task logs carries them: a child logger, so that tasks
+  // running at once on one logger (the local runner's) never share keys.
+  const keys = correlationKeys(input);
+  const logger =
+    Object.keys(keys).length === 0
+      ? dependencies.logger
+      : dependencies.logger.createChild({ persistentKeys: keys });
+  return task.run(input, { ...dependencies, logger });
 }

@@ -7,6 +7,7 @@ import {
   SnapshotNotFoundError,
   ThrottlingError,
 } from '../domain/errors.ts';
+import { METRIC } from '../domain/metrics.ts';
 import { busySnapshotRetry, recheckRefusal, sourceRegionsOf } from '../domain/prune.ts';
 import type { DatabaseKind, Snapshot } from '../ports/rds.ts';
 import {
@@ -271,6 +272,10 @@ export const deleteSnapshotTask = defineTask({
     });
     // The same batch again after the pause (the workflow's Wait): nothing counted yet.
     if (result.retry !== undefined) return { ...batches, busy: result.retry };
+    dependencies.metrics?.record([
+      { name: METRIC.snapshotsDeleted, unit: 'Count', value: result.deleted },
+      { name: METRIC.deletionsFailed, unit: 'Count', value: result.failed },
+    ]);
     return {
       ...batches,
       next: batches.next + 1,

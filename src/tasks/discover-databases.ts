@@ -95,6 +95,8 @@ export const discoverDatabasesTask = defineTask({
       runId: input.executionName,
       startedAt,
       databases: databases.length,
+      /** A run of every protected database, not of some asked for: what the dead-man's switch counts. */
+      wholeFleet: wanted === undefined || wanted.length === 0,
       /** No round run yet: the first child of backup-rounds starts after round 0. */
       rounds: { done: false, round: 0 },
       /** The start of the name of each child of backup-rounds: the run's, within the name's 80 characters. */

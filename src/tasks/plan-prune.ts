@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
-import { deploymentOf } from '../domain/deployment.ts';
+import { deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
 import { activeLeaseArns } from '../domain/drill-leases.ts';
+import { METRIC, quotaHeadroomPoints, snapshotAgePoints } from '../domain/metrics.ts';
 import { isViolation, planPrune } from '../domain/prune.ts';
 import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
 
@@ -32,7 +33,7 @@ export const planPruneTask = defineTask({
     request: z.object({ dryRun: z.boolean().optional() }).loose(),
     executionName: z.string().min(1),
   }),
-  async run(input, { config, rds, reports, clock }) {
+  async run(input, { config, rds, reports, clock, metrics }) {
     const now = clock();
     const copyRegions = config.copyRegions.map((copy) => copy.region);
     const regions = [config.sourceRegion, ...copyRegions];
@@ -77,6 +78,23 @@ export const planPruneTask = defineTask({
     const findings = [...plan.findings, ...snapshotQuota.findings].sort(
       (a, b) => Number(isViolation(b)) - Number(isViolation(a)),
     );
+    const deployment = deploymentOf(config);
+    const protectedIds = new Set(protectedDatabases.map((database) => database.id));
+    metrics?.record([
+      ...snapshotAgePoints(
+        now,
+        snapshotsByRegion
+          .flat()
+          .filter((snapshot) => protectedIds.has(snapshot.database.id) && ownsSnapshot(deployment, snapshot)),
+      ),
+      ...quotaHeadroomPoints(snapshotQuota.headroom),
+      ...(dryRun
+        ? []
+        : [
+            { name: METRIC.deletionsPlanned, unit: 'Count' as const, value: plan.deletions.length },
+            { name: METRIC.deletionBacklog, unit: 'Count' as const, value: plan.deferred.length },
+          ]),
+    ]);
     const runId = input.executionName;
     const startedAt = now.toISOString();
     const planKey =

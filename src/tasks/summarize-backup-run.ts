@@ -9,6 +9,7 @@ import {
 } from '../domain/backup.ts';
 import { databaseOutcome, lostDatabaseOutcome, type QueueDatabase } from '../domain/backup-queue.ts';
 import { CorruptEvidenceError } from '../domain/errors.ts';
+import { backupRunPoints } from '../domain/metrics.ts';
 import type { Finding } from '../domain/prune.ts';
 import {
   type BackupTimings,
@@ -65,8 +66,10 @@ export const summarizeBackupRunTask = defineTask({
      */
     snapshotQuotas: z.array(snapshotQuotaHeadroom).default([]),
     findings: z.array(finding).default([]),
+    /** Whether the run backed up every protected database; absent from a run started before it was said. */
+    wholeFleet: z.boolean().default(false),
   }),
-  async run(input, { reports, clock }): Promise<BackupRunSummary> {
+  async run(input, { reports, clock, metrics }): Promise<BackupRunSummary> {
     const queue = await readBackupQueue(reports, input.runId);
     const pages = await readAllPages(reports, queue);
     const queued = pages.flatMap((page) => ('lost' in page ? [] : page.databases));
@@ -95,10 +98,14 @@ export const summarizeBackupRunTask = defineTask({
     });
     const counts = countStatuses(outcomes);
     const databases = listedDatabases(outcomes);
+    const status = statusOfCounts(counts);
+    metrics?.record(
+      backupRunPoints({ status, wholeFleet: input.wholeFleet, counts, snapshotQuotas: input.snapshotQuotas }),
+    );
     return {
       runId: input.runId,
       startedAt: input.startedAt,
-      status: statusOfCounts(counts),
+      status,
       counts,
       databases,
       unlisted: outcomes.length - databases.length,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { drillRunPoints } from '../domain/metrics.ts';
 import { defineTask } from '../runtime/task.ts';
 import { cutMessage, type DrillBacklog, drillBacklog } from './drill-shapes.ts';
 import { caughtError, describeCaughtError } from './shapes.ts';
@@ -91,7 +92,8 @@ export const summarizeDrillsTask = defineTask({
     /** Absent from a run started by a definition from before the per-run maximum. */
     backlog: drillBacklog.optional(),
   }),
-  async run(input) {
+  async run(input, { metrics }) {
+    metrics?.record(drillRunPoints({ ...input, skipped: input.skipped.length }));
     const failed =
       input.results.filter((result) => result.verdict !== 'pass').length +
       input.skipped.length +

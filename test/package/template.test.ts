@@ -25,6 +25,7 @@ import { loadConfig, parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { deploymentOf } from '../../src/domain/deployment.ts';
 import { ConfigError } from '../../src/domain/errors.ts';
+import { METRIC, METRICS_NAMESPACE } from '../../src/domain/metrics.ts';
 import { SANDBOX_ID_PREFIX, SANDBOX_TAG, SANDBOX_TAG_VALUE } from '../../src/domain/sandbox.ts';
 import {
   DEPLOYMENT_TAG,
@@ -1566,6 +1567,20 @@ describe('verify-sandbox network and TLS', () => {
     const verifierStatements = () =>
       roleStatements(regional.template, String(referencedId(verifierFunction()[1].Properties?.Role)));
 
+    it('traces its function and its state machine with X-Ray, each role allowed to write the traces', () => {
+      const xrayWrite = [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess` }];
+      const [, fn] = verifierFunction();
+      expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(
+        properties(regional.template, String(referencedId(fn.Properties?.Role))).ManagedPolicyArns,
+      ).toEqual(xrayWrite);
+      const [, machine] = resourcesOfType(regional.template, 'AWS::StepFunctions::StateMachine')[0] ?? [];
+      expect(machine?.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+      expect(
+        properties(regional.template, String(referencedId(machine?.Properties?.RoleArn))).ManagedPolicyArns,
+      ).toEqual(xrayWrite);
+    });
+
     it('is packaged for the drill region and the stage of the main stack', () => {
       expect(regional.provider.region).toBe(drillRegion);
       expect(variant.provider.stage).toBe(DEPLOYED_STAGE);
@@ -2647,6 +2662,11 @@ describe('alerts', () => {
     ['ExecutionsFailed', 'sweeper'],
     ['ExecutionsFailed', 'report'],
     ['ExecutionsFailed', 'seal'],
+    ['ExecutionsTimedOut', 'prune'],
+    ['ExecutionsTimedOut', 'drill'],
+    ['ExecutionsTimedOut', 'sweeper'],
+    ['ExecutionsTimedOut', 'report'],
+    ['ExecutionsTimedOut', 'seal'],
   ])('are raised by an alarm on %s of the %s workflow', (metric, workflow) => {
     const [machineId] = stateMachineNamed(workflow);
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
@@ -2665,6 +2685,152 @@ describe('alerts', () => {
       Statistic: 'Sum',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
+    });
+  });
+});
+
+describe('observability on AWS', () => {
+  const alarms = () => resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+  const deployment = () => ({ 'Fn::Sub': `${config.aws.stage}-\${AWS::Region}` });
+
+  it('writes its metrics in the one namespace Restorable', () => {
+    expect(METRICS_NAMESPACE).toBe('Restorable');
+    const own = alarms().filter(([, alarm]) => alarm.Properties?.Namespace !== 'AWS/States');
+    expect(own.map(([id]) => id)).toEqual(['FleetBackupOverdueAlarm']);
+    expect(own[0]?.[1].Properties?.Namespace).toBe('Restorable');
+  });
+
+  it("has a dead-man's switch: no OK backup run of the whole fleet in backup.maxAgeHours alarms", () => {
+    const alarm = properties(template, 'FleetBackupOverdueAlarm');
+    const hours = Math.ceil(config.backup.maxAgeHours);
+    expect(alarm).toMatchObject({
+      MetricName: METRIC.fleetBackupSucceeded,
+      Dimensions: [
+        { Name: 'service', Value: 'restorable' },
+        { Name: 'Deployment', Value: deployment() },
+      ],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: hours,
+      DatapointsToAlarm: hours,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      // No run at all is the case it exists for.
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+      OKActions: [{ Ref: 'AlertTopic' }],
+    });
+    // CloudWatch refuses an alarm of hourly periods that looks back more than 7 days.
+    expect(Number(alarm.Period) * Number(alarm.EvaluationPeriods)).toBeLessThanOrEqual(7 * 86400);
+  });
+
+  it.each([
+    [26, 26],
+    [30.5, 31],
+    [168, 168],
+  ])('waits backup.maxAgeHours %s as %s hourly periods', (maxAgeHours, hours) => {
+    const configured = parseConfig(`
+sourceRegion: eu-west-1
+copyRegions:
+  - region: eu-central-1
+    kmsKeyId: alias/backups
+selection:
+  ids: [orders]
+backup:
+  maxAgeHours: ${maxAgeHours}
+`);
+    expect(stackSettings(configured, 'restorable.yml').observability.backupOverdueHours).toBe(hours);
+  });
+
+  it('refuses a backup.maxAgeHours longer than an alarm can look back', () => {
+    expect(() =>
+      parseConfig(`
+sourceRegion: eu-west-1
+copyRegions:
+  - region: eu-central-1
+    kmsKeyId: alias/backups
+selection:
+  ids: [orders]
+backup:
+  maxAgeHours: 169
+`),
+    ).toThrow(/backup\.maxAgeHours/);
+  });
+
+  it('times out every workflow an ExecutionsTimedOut alarm watches', () => {
+    const watched = alarms().filter(([, alarm]) => alarm.Properties?.MetricName === 'ExecutionsTimedOut');
+    expect(watched.length).toBeGreaterThan(0);
+    for (const [id, alarm] of watched) {
+      const dimension = asList(alarm.Properties?.Dimensions)[0];
+      const machine = isObject(dimension) ? referencedId(dimension.Value) : undefined;
+      const definition = JSON.parse(String(properties(template, String(machine)).DefinitionString)) as {
+        TimeoutSeconds?: unknown;
+      };
+      expect(definition.TimeoutSeconds, id).toEqual(expect.any(Number));
+    }
+  });
+
+  const XRAY_WRITE = { 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess` };
+
+  it('traces every function with X-Ray, each role allowed to write the traces', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties?.TracingConfig, id).toEqual({ Mode: 'Active' });
+      const role = referencedId(fn.Properties?.Role);
+      expect(properties(template, String(role)).ManagedPolicyArns, id).toEqual([XRAY_WRITE]);
+    }
+  });
+
+  it('traces every state machine with X-Ray, each role allowed to write the traces', () => {
+    const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(8);
+    for (const [id, machine] of machines) {
+      expect(machine.Properties?.TracingConfiguration, id).toEqual({ Enabled: true });
+      const role = referencedId(machine.Properties?.RoleArn);
+      expect(properties(template, String(role)).ManagedPolicyArns, id).toEqual([XRAY_WRITE]);
+    }
+  });
+
+  describe('the dashboard', () => {
+    const body = () => {
+      const sub = properties(template, 'Dashboard').DashboardBody as { 'Fn::Sub': [string, JsonObject] };
+      return { text: sub['Fn::Sub'][0], variables: sub['Fn::Sub'][1] };
+    };
+
+    it('is named after the stack and reads its own deployment', () => {
+      expect(resource(template, 'Dashboard').Type).toBe('AWS::CloudWatch::Dashboard');
+      expect(properties(template, 'Dashboard').DashboardName).toBe(`restorable-${config.aws.stage}`);
+      expect(body().variables).toEqual({ Deployment: deployment() });
+    });
+
+    it('shows every alarm of the stack', () => {
+      const widgets = (JSON.parse(body().text) as { widgets: { type: string; properties: JsonObject }[] })
+        .widgets;
+      const shown = widgets
+        .filter((widget) => widget.type === 'alarm')
+        .flatMap((widget) => widget.properties.alarms);
+      expect(new Set(shown)).toEqual(new Set(alarms().map(([id]) => `\${${id}.Arn}`)));
+    });
+
+    it('graphs every metric the tasks write, and the failed and timed-out executions of each scheduled workflow', () => {
+      const { text } = body();
+      for (const name of Object.values(METRIC)) expect(text, name).toContain(`"${name}`);
+      for (const workflow of ['backup', 'prune', 'drill', 'sweeper', 'seal', 'report']) {
+        const [machineId] = stateMachineNamed(workflow);
+        expect(text).toContain(`"ExecutionsFailed","StateMachineArn","\${${machineId}}"`);
+        expect(text).toContain(`"ExecutionsTimedOut","StateMachineArn","\${${machineId}}"`);
+      }
+    });
+
+    it('substitutes only resources of the stack, its region and its deployment', () => {
+      const ids = new Set(Object.keys(template.Resources));
+      const placeholders = [...body().text.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1] ?? '');
+      expect(placeholders.length).toBeGreaterThan(0);
+      for (const placeholder of placeholders) {
+        if (placeholder === 'AWS::Region' || placeholder === 'Deployment') continue;
+        expect(ids.has(placeholder.replace(/\.Arn$/, '')), placeholder).toBe(true);
+      }
     });
   });
 });

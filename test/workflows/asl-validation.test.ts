@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import validateStateMachine from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { type Definition, loadDefinition } from '../../src/workflow-runner/local-runner.ts';
+import { allStates, type Definition, loadDefinition } from '../../src/workflow-runner/local-runner.ts';
 
 const workflows = readdirSync(new URL('../../workflows/', import.meta.url))
   .filter((file) => file.endsWith('.asl.json'))
@@ -77,3 +77,59 @@ describe('workflow definitions, checked by asl-validator', () => {
     expect(errorsOf(definition)).toContainEqual(expect.stringMatching(error));
   });
 });
+
+// The ExecutionsTimedOut alarms watch for executions that outlive their
+// TimeoutSeconds: a workflow without one can run a year and never time out.
+describe('workflow time limits', () => {
+  interface Limited {
+    readonly TimeoutSeconds?: unknown;
+    readonly States: Record<string, unknown>;
+  }
+  const definitions = [
+    ...workflows.map((name) => ({ name, definition: loadDefinition(name) as unknown as Limited })),
+    {
+      name: 'regional/verify-sandbox-in-region',
+      definition: JSON.parse(
+        readFileSync(
+          new URL('../../workflows/regional/verify-sandbox-in-region.asl.json', import.meta.url),
+          'utf8',
+        ),
+      ) as Limited,
+    },
+  ];
+  // The local interpreter times an execution with setTimeout, whose delay
+  // wraps past 2^31 - 1 ms (24.8 days) and then fires at once.
+  const LONGEST_LOCAL_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+  it.each(definitions)('$name sets a TimeoutSeconds the local interpreter can time', ({ definition }) => {
+    expect(definition.TimeoutSeconds).toEqual(expect.any(Number));
+    expect(Number.isInteger(definition.TimeoutSeconds)).toBe(true);
+    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+    expect(definition.TimeoutSeconds).toBeLessThanOrEqual(LONGEST_LOCAL_TIMER_SECONDS);
+  });
+
+  it.each(definitions)('$name lets each of its Tasks run its own TimeoutSeconds', ({ definition }) => {
+    for (const [state, timeout] of taskTimeouts(definition as unknown as Definition)) {
+      expect(timeout, state).toBeLessThanOrEqual(Number(definition.TimeoutSeconds));
+    }
+  });
+
+  it('a child execution times out as itself, within the Task that waits for it', () => {
+    const children = [
+      { parent: 'backup', state: 'RunBackupRounds', child: 'backup-rounds' },
+      { parent: 'drill', state: 'DrillDatabase', child: 'drill-database' },
+    ];
+    for (const { parent, state, child } of children) {
+      const parentTimeouts = new Map(taskTimeouts(loadDefinition(parent)));
+      const childTimeout = (loadDefinition(child) as unknown as Limited).TimeoutSeconds;
+      expect(parentTimeouts.get(state), `${parent}.${state}`).toBeGreaterThanOrEqual(Number(childTimeout));
+    }
+  });
+});
+
+function taskTimeouts(definition: Definition): [string, number][] {
+  return allStates(definition).flatMap(([name, state]) => {
+    const timeout = (state as { TimeoutSeconds?: unknown }).TimeoutSeconds;
+    return state.Type === 'Task' && typeof timeout === 'number' ? [[name, timeout] as [string, number]] : [];
+  });
+}

@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupRunSummary } from '../../src/domain/backup.ts';
 import { UNCHANGED_LOOKS } from '../../src/domain/backup-queue.ts';
+import { METRIC, type MetricPoint } from '../../src/domain/metrics.ts';
 import { DATABASE_KIND_TAG, DATABASE_TAG, DEPLOYMENT_TAG, MANAGED_TAG } from '../../src/domain/tags.ts';
 import type { ReportStore } from '../../src/ports/report-store.ts';
 import {
@@ -467,5 +468,28 @@ describe('a backup run that starts while an earlier one is in progress', () => {
     expect(summary.status).toBe('OK');
     expect(alerts).toHaveLength(1);
     expect(discoveries).toBe(UNCHANGED_LOOKS + 1);
+  });
+});
+
+describe("the backup workflow's metrics", () => {
+  const fleetSuccesses = async (day: string, databaseIds: string[]) => {
+    const points: MetricPoint[] = [];
+    test.setNow(`${day}T02:00:00Z`);
+    const runner = new LocalWorkflowRunner({
+      dependencies: { ...test.dependencies, metrics: { record: (recorded) => points.push(...recorded) } },
+    });
+    const summary = (await runner.run('backup', { databaseIds }, `backup-${day}`)) as BackupRunSummary;
+    expect(summary.status).toBe('OK');
+    return points.filter((point) => point.name === METRIC.fleetBackupSucceeded);
+  };
+
+  it('count an OK run of every protected database as a backup of the fleet', async () => {
+    expect(await fleetSuccesses('2026-12-01', [])).toEqual([
+      { name: 'FleetBackupSucceeded', unit: 'Count', value: 1 },
+    ]);
+  });
+
+  it('do not count an OK run of the databases asked for', async () => {
+    expect(await fleetSuccesses('2026-12-02', ['orders'])).toEqual([]);
   });
 });

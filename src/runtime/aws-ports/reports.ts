@@ -1,6 +1,7 @@
 // The reports port on AWS: the stack's reports bucket, and its work bucket for
 // the work documents (serverless.yml, WorkBucket).
 import { S3Client } from '@aws-sdk/client-s3';
+import { instrumented } from '../../adapters/aws/clients.ts';
 import { S3ReportStore } from '../../adapters/aws/report-store.ts';
 import { RoutedReportStore } from '../../adapters/aws/routed-report-store.ts';
 import { ConfigError } from '../../domain/errors.ts';
@@ -17,7 +18,7 @@ function requiredVariable(environment: NodeJS.ProcessEnv, name: string): string 
 export const awsReports: AwsPortFactory<'reports'> = ({ environment }) => {
   const bucket = requiredVariable(environment, 'REPORT_BUCKET');
   const workBucket = requiredVariable(environment, 'WORK_BUCKET');
-  const s3 = new S3Client({});
+  const s3 = instrumented(new S3Client({}));
   return new RoutedReportStore({
     reports: new S3ReportStore(s3, bucket),
     work: new S3ReportStore(s3, workBucket),
