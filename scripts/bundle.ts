@@ -111,6 +111,14 @@ export interface StackSettings {
   readonly schedules: Config['schedules'];
   /** The metrics' namespace, the dead-man's switch and the dashboard (scripts/observability.ts). */
   readonly observability: ObservabilitySettings;
+  /**
+   * The public SSM parameter that names, in the stack's region, the ARN of
+   * the Powertools for AWS Lambda (TypeScript) layer of the release
+   * package.json pins: every function runs with that layer (the stack's
+   * PowertoolsLayerArn parameter), and the bundles leave Powertools out
+   * (see `external`).
+   */
+  readonly powertoolsLayerParameter: string;
   /** Empty when no address is configured: a CloudFormation condition skips the subscription then. */
   readonly alertEmail: string;
   /**
@@ -529,6 +537,35 @@ function onAlertTopic<T>(own: T, existing: T | undefined): CfnIf<T> {
   return { 'Fn::If': ['CreatesAlertTopic', own, existing ?? noValue] };
 }
 
+/**
+ * The release of Powertools the functions use: the one package.json pins
+ * for every Powertools package (the tests and local runs use those), which
+ * must agree, as the layer holds them all at one release.
+ */
+export function powertoolsVersionOf(dependencies: Readonly<Record<string, string>>): string {
+  const versions = new Set(
+    Object.entries(dependencies)
+      .filter(([name]) => name.startsWith('@aws-lambda-powertools/'))
+      .map(([, version]) => version),
+  );
+  const [version, ...others] = [...versions];
+  if (version === undefined || others.length > 0 || !/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new Error(
+      `package.json must pin every @aws-lambda-powertools package to one exact release (found: ${[...versions].join(', ') || 'none'}): the Lambda layer holds them at one release`,
+    );
+  }
+  return version;
+}
+
+/** "Lambda layers", Powertools for AWS Lambda (TypeScript): the layer's ARN of a release, in each region's public parameters. */
+export const powertoolsLayerParameter = (version: string) =>
+  `/aws/service/powertools/typescript/generic/all/${version}`;
+
+const POWERTOOLS_VERSION = powertoolsVersionOf(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
+    .dependencies,
+);
+
 export function stackSettings(config: Config, configFile: string, inputs: StackInputs = {}): StackSettings {
   const copyRegions = config.copyRegions.map((copy) => copy.region);
   const snapshotRegions = [config.sourceRegion, ...copyRegions];
@@ -544,6 +581,7 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     snapshotRegions,
     schedules: config.schedules,
     observability: observabilitySettings(config),
+    powertoolsLayerParameter: powertoolsLayerParameter(POWERTOOLS_VERSION),
     alertEmail: config.alerts.email ?? '',
     alertTopicArn: config.alerts.topicArn ?? '',
     // The branch not taken is a value all the same: IAM refuses a statement
@@ -755,8 +793,10 @@ export async function bundleHandlers(entryPoints: Record<string, string>): Promi
     // directory faster than a bundle of it would parse: bundled, the RDS and
     // S3 clients alone are some 150 KB of each zip. The functions use the
     // runtime's SDK release, not the one package-lock.json pins (the tests
-    // run on that one); see "Lambda bundles" in the README.
-    external: ['@aws-sdk/*'],
+    // run on that one); see "Lambda bundles" in the README. Powertools
+    // (logger, metrics, tracer and the X-Ray SDK) comes from its Lambda
+    // layer, at the release package.json pins (`powertoolsLayer`).
+    external: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
     // ESM has no `require`; bundled CommonJS dependencies still call it for
     // Node built-ins.
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },

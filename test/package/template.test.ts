@@ -14,6 +14,7 @@ import {
   drillWarnings,
   handlerEntryPoints,
   ownSnapshotArns,
+  powertoolsVersionOf,
   RDS_CA_BUNDLE_PACKAGED,
   restoreKeyStatements,
   type StackSettings,
@@ -398,6 +399,40 @@ describe('the function bundles', () => {
 });
 
 describe('the Lambda functions', () => {
+  const pinned = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const powertoolsParameter = `/aws/service/powertools/typescript/generic/all/${pinned.dependencies['@aws-lambda-powertools/logger']}`;
+
+  it.each(HANDLERS)(
+    '%s runs with the Powertools layer of the release package.json pins, and bundles none of it',
+    (name) => {
+      const [, fn] = lambdaFunction(name);
+      expect(fn.Properties?.Layers).toEqual([{ Ref: 'PowertoolsLayerArn' }]);
+      expect(template.Parameters?.PowertoolsLayerArn).toEqual({
+        Type: 'AWS::SSM::Parameter::Value<String>',
+        Default: powertoolsParameter,
+      });
+      const code = readFileSync(join(ROOT, 'dist', 'functions', `${name}.mjs`), 'utf8');
+      expect(code).not.toContain('POWERTOOLS_DEV');
+    },
+  );
+
+  it('pins one release for every Powertools package, the one the layer names', () => {
+    expect(powertoolsVersionOf(pinned.dependencies)).toBe(
+      pinned.dependencies['@aws-lambda-powertools/logger'],
+    );
+    expect(() =>
+      powertoolsVersionOf({
+        '@aws-lambda-powertools/logger': '2.36.0',
+        '@aws-lambda-powertools/tracer': '2.35.0',
+      }),
+    ).toThrow(/one exact release/);
+    expect(() => powertoolsVersionOf({ '@aws-lambda-powertools/logger': '^2.36.0' })).toThrow(
+      /one exact release/,
+    );
+  });
+
   it('are deployed in the region and stage of the configuration', () => {
     expect(service.provider.region).toBe(config.aws.region ?? config.sourceRegion);
     expect(service.provider.stage).toBe(config.aws.stage);
@@ -1566,6 +1601,14 @@ describe('verify-sandbox network and TLS', () => {
     };
     const verifierStatements = () =>
       roleStatements(regional.template, String(referencedId(verifierFunction()[1].Properties?.Role)));
+
+    it('runs its function with the Powertools layer of the main stack', () => {
+      const [, fn] = verifierFunction();
+      expect(fn.Properties?.Layers).toEqual([{ Ref: 'PowertoolsLayerArn' }]);
+      expect(regional.template.Parameters?.PowertoolsLayerArn).toEqual(
+        template.Parameters?.PowertoolsLayerArn,
+      );
+    });
 
     it('traces its function and its state machine with X-Ray, each role allowed to write the traces', () => {
       const xrayWrite = [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess` }];

@@ -22,6 +22,7 @@ export interface CfnResource {
 export interface Template {
   readonly Resources: Readonly<Record<string, CfnResource>>;
   readonly Conditions?: JsonObject;
+  readonly Parameters?: JsonObject;
   readonly Outputs?: Readonly<Record<string, { readonly Value: Json }>>;
 }
 
