@@ -2,6 +2,7 @@
 // followed by the Step Functions adapter, with its progress, its --no-wait
 // result and its failure in the command's output.
 import { setTimeout as delay } from 'node:timers/promises';
+import { awsStackOutputs, type DeployedWorkflow, stateMachineArnOf } from '../adapters/aws/stack.ts';
 import { type AwsRunResult, awsSfnClient, runAwsWorkflow } from '../adapters/aws/step-functions.ts';
 import { EXIT_FAILURE } from './errors.ts';
 import type { CommandContext } from './main.ts';
@@ -15,13 +16,14 @@ import type { CommandContext } from './main.ts';
  */
 export async function runDeployedWorkflow(
   context: Pick<CommandContext, 'config' | 'flags' | 'output' | 'interruption'>,
-  workflow: string,
+  workflow: DeployedWorkflow,
   input: unknown,
 ): Promise<AwsRunResult> {
   const { config, flags, output, interruption } = context;
-  const run = await runAwsWorkflow(workflow, input, {
-    client: awsSfnClient(config.aws.region ?? config.sourceRegion),
-    stage: config.aws.stage,
+  const stackRegion = config.aws.region ?? config.sourceRegion;
+  const outputs = await awsStackOutputs(config.aws.stage, stackRegion);
+  const run = await runAwsWorkflow(stateMachineArnOf(outputs, workflow), input, {
+    client: awsSfnClient(stackRegion),
     wait: flags.wait.follow,
     onProgress: (line) => output.progress(line),
     // Interrupted, it stops following; the execution goes on in Step Functions.

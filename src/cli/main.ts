@@ -6,8 +6,7 @@
 // code: 2 bad usage, 75 a busy state directory, 130/143 an interruption by
 // SIGINT/SIGTERM (which the command cleans up after), else 1.
 
-import { ReportBucketNotFoundError } from '../adapters/aws/stack.ts';
-import { StateMachineNotFoundError } from '../adapters/aws/step-functions.ts';
+import { StackNotFoundError, StackOutputMissingError } from '../adapters/aws/stack.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
@@ -181,8 +180,8 @@ function reportError(error: unknown, out: Output): number {
   if (
     error instanceof ConfigError ||
     error instanceof DatabaseNotFoundError ||
-    error instanceof StateMachineNotFoundError ||
-    error instanceof ReportBucketNotFoundError ||
+    error instanceof StackNotFoundError ||
+    error instanceof StackOutputMissingError ||
     error instanceof ForeignStateDirError
   ) {
     out.warn(`restorable: ${error.message}`);

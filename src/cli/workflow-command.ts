@@ -4,6 +4,7 @@
 // backends behind one interface: the local cloud's workflow runner, or the
 // deployed state machine in Step Functions. runWorkflowCommand holds what
 // every such command does the same way on either.
+import type { DeployedWorkflow } from '../adapters/aws/stack.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import type { WorkflowEvent } from '../workflow-runner/local-runner.ts';
 import { reportFailedExecution, runDeployedWorkflow } from './deployed-workflow.ts';
@@ -12,8 +13,8 @@ import { executionName, type LocalEnvironment, withLocalEnvironment } from './lo
 import type { CommandContext } from './main.ts';
 
 export interface WorkflowCommand<Request extends object, Summary> {
-  /** The workflow: `workflows/<name>.asl.json`, deployed as `restorable-<stage>-<name>`. */
-  readonly workflow: string;
+  /** The workflow: `workflows/<name>.asl.json`, deployed as the state machine of the stack's `<Name>StateMachineArn` output. */
+  readonly workflow: DeployedWorkflow;
   /** Its input, from the flags; throws UsageError before anything runs. */
   request(context: CommandContext): Request;
   /** The summary for people, on stdout. */

@@ -406,7 +406,7 @@ const aws = z
       .min(1)
       .default(DEFAULT_STAGE)
       .describe(
-        'Serverless stage: state machines are named restorable-<stage>-<workflow>. With the stack region, it identifies the deployment, which touches only what it made.',
+        'Serverless stage: the stack is restorable-<stage>, whose outputs name the state machines and the report bucket. With the stack region, it identifies the deployment, which touches only what it made.',
       ),
     region: region.optional().describe('Region of the deployed stack; defaults to sourceRegion.'),
   })

@@ -1,48 +1,29 @@
 // `restorable status --target aws`: the snapshots from RDS in every region,
-// the last drill from the stack's report bucket, both through the real SDK
-// clients mocked at the SDK boundary (an in-memory RDS and S3 bucket).
+// the last drill from the stack's report bucket (the stack's ReportsBucketName
+// output), all through the real SDK clients mocked at the SDK boundary (an
+// in-memory RDS and S3 bucket, a stack's outputs).
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { RDSClient } from '@aws-sdk/client-rds';
-import {
-  GetBucketTaggingCommand,
-  type GetBucketTaggingCommandInput,
-  ListBucketsCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { S3ReportStore } from '../../src/adapters/aws/report-store.ts';
+import { forgetStackOutputs } from '../../src/adapters/aws/stack.ts';
 import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../../src/domain/tags.ts';
 import { drillReportKeys } from '../../src/reports/store/layout.ts';
 import { passingDrill, restoreFailedDrill } from '../reports/fixtures.ts';
 import { runCli } from '../support/cli.ts';
 import { installFakeRds } from '../support/fake-rds-sdk.ts';
-import { installFakeS3, s3Error } from '../support/fake-s3-sdk.ts';
+import { installFakeS3 } from '../support/fake-s3-sdk.ts';
+import { installFakeStack, stackOutputsOf } from '../support/fake-stack-sdk.ts';
 
 // The demo configuration: stage prod, stack and source region eu-west-1, copies to eu-central-1.
-const BUCKET = 'restorable-prod-reportsbucket-1x2y3z4w5v6u';
+// The bucket named by the stack's ReportsBucketName output (test/support/fake-stack-sdk.ts).
+const BUCKET = stackOutputsOf('prod').ReportsBucketName;
 const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
+const cloudFormationMock = mockClient(CloudFormationClient);
 const HOUR_MS = 3_600_000;
-
-/** The buckets of the account, with the tags CloudFormation put on them (none: not one it made). */
-function accountBuckets(buckets: { name: string; createdAt: Date; tags?: Record<string, string> }[]) {
-  s3Mock.on(ListBucketsCommand).callsFake((input: { Prefix?: string }) => ({
-    Buckets: buckets
-      .filter((bucket) => bucket.name.startsWith(input.Prefix ?? ''))
-      .map((bucket) => ({ Name: bucket.name, CreationDate: bucket.createdAt, BucketRegion: 'eu-west-1' })),
-  }));
-  s3Mock.on(GetBucketTaggingCommand).callsFake((input: GetBucketTaggingCommandInput) => {
-    const tags = buckets.find((bucket) => bucket.name === input.Bucket)?.tags;
-    if (tags === undefined) throw s3Error('NoSuchTagSet', 404, 'The TagSet does not exist');
-    return { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
-  });
-}
-
-const stackTags = (stackName: string) => ({
-  'aws:cloudformation:stack-name': stackName,
-  'aws:cloudformation:logical-id': 'ReportsBucket',
-  'aws:cloudformation:stack-id': `arn:aws:cloudformation:eu-west-1:123456789012:stack/${stackName}/1a2b`,
-});
 
 function seedFleet(hoursAgo: (hours: number) => Date) {
   const rds = installFakeRds(rdsMock);
@@ -90,6 +71,9 @@ async function storeDrillReports(...reports: (typeof passingDrill)[]) {
 beforeEach(() => {
   rdsMock.reset();
   s3Mock.reset();
+  cloudFormationMock.reset();
+  forgetStackOutputs();
+  installFakeStack(cloudFormationMock);
 });
 
 afterEach(() => {
@@ -99,19 +83,10 @@ afterEach(() => {
 
 describe('restorable status --target aws', () => {
   it('prints, per protected database and region, the snapshots kept and the last drill from the stack’s bucket', async () => {
-    // Prepare: the stack's bucket among others whose names start alike; two drills of orders, the later failed.
+    // Prepare: the bucket the stack's output names; two drills of orders, the later failed.
     const now = Date.now();
     seedFleet((hours) => new Date(now - hours * HOUR_MS));
     installFakeS3(s3Mock, { bucket: BUCKET });
-    accountBuckets([
-      { name: 'restorable-prod-notes', createdAt: new Date('2026-01-01T00:00:00Z') },
-      {
-        name: 'restorable-prod-old-reportsbucket-9z8y7x',
-        createdAt: new Date('2026-03-01T00:00:00Z'),
-        tags: stackTags('restorable-prod-old'),
-      },
-      { name: BUCKET, createdAt: new Date('2026-02-01T00:00:00Z'), tags: stackTags('restorable-prod') },
-    ]);
     await storeDrillReports(restoreFailedDrill, passingDrill);
 
     // Act
@@ -140,9 +115,8 @@ describe('restorable status --target aws', () => {
         },
       },
     ]);
-    expect(s3Mock).toHaveReceivedCommandWith(ListBucketsCommand, {
-      Prefix: 'restorable-prod-',
-      BucketRegion: 'eu-west-1',
+    expect(cloudFormationMock).toHaveReceivedCommandExactlyOnceWith(DescribeStacksCommand, {
+      StackName: 'restorable-prod',
     });
   });
 
@@ -151,9 +125,6 @@ describe('restorable status --target aws', () => {
     const now = Date.now();
     seedFleet((hours) => new Date(now - hours * HOUR_MS));
     installFakeS3(s3Mock, { bucket: BUCKET });
-    accountBuckets([
-      { name: BUCKET, createdAt: new Date('2026-02-01T00:00:00Z'), tags: stackTags('restorable-prod') },
-    ]);
 
     // Act
     const run = await runCli('status', '--target', 'aws');
@@ -173,9 +144,6 @@ describe('restorable status --target aws', () => {
     const now = Date.now();
     seedFleet((hours) => new Date(now - hours * HOUR_MS));
     installFakeS3(s3Mock, { bucket: BUCKET });
-    accountBuckets([
-      { name: BUCKET, createdAt: new Date('2026-02-01T00:00:00Z'), tags: stackTags('restorable-prod') },
-    ]);
     const broken = drillReportKeys({
       ...passingDrill,
       drillId: 'drill-orders-20991231T000000Z',
@@ -198,23 +166,33 @@ describe('restorable status --target aws', () => {
     });
   });
 
-  it('exits 2 saying how to fix it when the stage has no report bucket in the region', async () => {
+  it('exits 2 saying how to fix it when the stage has no stack in the region', async () => {
     // Prepare: only another stage's stack is deployed.
     installFakeRds(rdsMock);
-    accountBuckets([
-      {
-        name: 'restorable-staging-reportsbucket-abc',
-        createdAt: new Date('2026-02-01T00:00:00Z'),
-        tags: stackTags('restorable-staging'),
-      },
-    ]);
+    cloudFormationMock.reset();
+    installFakeStack(cloudFormationMock, 'staging');
 
     // Act
     const run = await runCli('status', '--target', 'aws');
 
     // Assess
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('no report bucket of stack restorable-prod in region eu-west-1');
+    expect(run.stderr).toContain('stack restorable-prod not found in region eu-west-1');
     expect(run.stderr).toContain('aws.stage');
+  });
+
+  it('exits 2 naming the output and the stack when the stack has no report bucket output', async () => {
+    // Prepare: a stack deployed without the ReportsBucketName output.
+    installFakeRds(rdsMock);
+    const { ReportsBucketName: _, ...older } = stackOutputsOf('prod');
+    cloudFormationMock.reset();
+    installFakeStack(cloudFormationMock, 'prod', older);
+
+    // Act
+    const run = await runCli('status', '--target', 'aws');
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('stack restorable-prod has no output ReportsBucketName');
   });
 });

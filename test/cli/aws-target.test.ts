@@ -1,18 +1,21 @@
 // `--target aws`: the deployed workflows, started and followed
-// through the real Step Functions client, mocked at the SDK boundary.
+// through the real Step Functions client, mocked at the SDK boundary; the
+// state machines are the deployed stack's outputs.
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type GetExecutionHistoryInput,
-  ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { forgetStackOutputs } from '../../src/adapters/aws/stack.ts';
 import { InterruptedError } from '../../src/cli/errors.ts';
 import { runCli, startCliInterruptible } from '../support/cli.ts';
+import { installFakeStack, stackOutputsOf } from '../support/fake-stack-sdk.ts';
 import {
   drillDatabaseHistory,
   drillRunHistory,
@@ -21,16 +24,15 @@ import {
 } from '../support/sfn-history.ts';
 
 const sfn = mockClient(SFNClient);
+const cloudFormation = mockClient(CloudFormationClient);
 const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:restorable-prod-backup';
 const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:restorable-prod-backup:run-1';
 
 beforeEach(() => {
   sfn.reset();
-  sfn.on(ListStateMachinesCommand).resolves({
-    stateMachines: [
-      { name: 'restorable-prod-backup', stateMachineArn, type: 'STANDARD', creationDate: new Date() },
-    ],
-  });
+  cloudFormation.reset();
+  forgetStackOutputs();
+  installFakeStack(cloudFormation);
   sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
   sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
 });
@@ -173,6 +175,39 @@ describe('restorable backup --target aws', () => {
     expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
   });
 
+  it('reads the stack once, and exits 2 saying how to fix it when the stage has no stack in the region', async () => {
+    // Prepare: only the staging stack is deployed.
+    cloudFormation.reset();
+    installFakeStack(cloudFormation, 'staging');
+
+    // Act
+    const run = await runCli('backup', '--target', 'aws', '--db', 'orders');
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('stack restorable-prod not found in region eu-west-1');
+    expect(run.stderr).toContain('aws.stage');
+    expect(cloudFormation).toHaveReceivedCommandExactlyOnceWith(DescribeStacksCommand, {
+      StackName: 'restorable-prod',
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('exits 2 naming the output and the stack when the stack was deployed without the workflow', async () => {
+    // Prepare: a stack of an older version, without the backup workflow's output.
+    const { BackupStateMachineArn: _, ...older } = stackOutputsOf('prod');
+    cloudFormation.reset();
+    installFakeStack(cloudFormation, 'prod', older);
+
+    // Act
+    const run = await runCli('backup', '--target', 'aws', '--db', 'orders');
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('stack restorable-prod has no output BackupStateMachineArn');
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
   it('refuses the local virtual clock', async () => {
     const run = await runCli('backup', '--target', 'aws', '--now', '2026-11-22T02:00:00Z');
     expect(run.code).toBe(2);
@@ -183,16 +218,6 @@ describe('restorable backup --target aws', () => {
 describe('restorable prune --target aws', () => {
   it('prints the result of a stack deployed before the quota forecast and the completion of stopped runs: those fields empty, never missing', async () => {
     const pruneMachine = stateMachineArn.replace(/backup$/, 'prune');
-    sfn.on(ListStateMachinesCommand).resolves({
-      stateMachines: [
-        {
-          name: 'restorable-prod-prune',
-          stateMachineArn: pruneMachine,
-          type: 'STANDARD',
-          creationDate: new Date(),
-        },
-      ],
-    });
     sfn.on(DescribeExecutionCommand).resolves({
       status: 'SUCCEEDED',
       output: JSON.stringify({
@@ -215,6 +240,7 @@ describe('restorable prune --target aws', () => {
     const run = await runCli('prune', '--target', 'aws', '--json');
 
     expect(run.code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: pruneMachine });
     expect(run.json()).toMatchObject({
       kept: 4,
       snapshotQuotas: [],
@@ -242,16 +268,6 @@ describe('restorable drill --target aws', () => {
         sha256: 'ab',
       },
     };
-    sfn.on(ListStateMachinesCommand).resolves({
-      stateMachines: [
-        {
-          name: 'restorable-prod-drill',
-          stateMachineArn: stateMachineArn.replace('backup', 'drill'),
-          type: 'STANDARD',
-          creationDate: new Date(),
-        },
-      ],
-    });
     sfn.on(DescribeExecutionCommand).resolves({
       status: 'SUCCEEDED',
       output: JSON.stringify({ runId: 'r', status: 'OK', drills: [drill], skipped: [] }),
@@ -286,16 +302,6 @@ describe('restorable drill --target aws', () => {
   it('prints each database’s steps from its child execution on stderr, and only the result on stdout', async () => {
     // Prepare: a drill of orders and billing that has ended by the first poll.
     const drillArn = stateMachineArn.replace('backup', 'drill');
-    sfn.on(ListStateMachinesCommand).resolves({
-      stateMachines: [
-        {
-          name: 'restorable-prod-drill',
-          stateMachineArn: drillArn,
-          type: 'STANDARD',
-          creationDate: new Date(),
-        },
-      ],
-    });
     const children = ['orders', 'billing'].map((database) => ({
       database,
       executionArn: executionArnOf('restorable-prod-drill-database', `child-${database}`),
@@ -323,6 +329,7 @@ describe('restorable drill --target aws', () => {
 
     // Assess
     expect(people.code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: drillArn });
     expect(people.stdout).toBe('no drill was due\n');
     for (const database of ['orders', 'billing']) {
       expect(people.stderr).toContain(
@@ -339,16 +346,6 @@ describe('restorable drill --target aws', () => {
   });
 
   it('exits 2 when the workflow rejects the snapshot, before any sandbox', async () => {
-    sfn.on(ListStateMachinesCommand).resolves({
-      stateMachines: [
-        {
-          name: 'restorable-prod-drill',
-          stateMachineArn: stateMachineArn.replace('backup', 'drill'),
-          type: 'STANDARD',
-          creationDate: new Date(),
-        },
-      ],
-    });
     sfn.on(DescribeExecutionCommand).resolves({
       status: 'FAILED',
       error: 'SnapshotNotFoundError',
@@ -363,16 +360,6 @@ describe('restorable drill --target aws', () => {
   });
 
   it('prints the execution ARN with --no-wait', async () => {
-    sfn.on(ListStateMachinesCommand).resolves({
-      stateMachines: [
-        {
-          name: 'restorable-prod-drill',
-          stateMachineArn: stateMachineArn.replace('backup', 'drill'),
-          type: 'STANDARD',
-          creationDate: new Date(),
-        },
-      ],
-    });
     const run = await runCli('drill', '--target', 'aws', '--db', 'orders', '--no-wait', '--json');
     expect(run.code).toBe(0);
     expect(run.json()).toEqual({ executionArn });
@@ -382,16 +369,6 @@ describe('restorable drill --target aws', () => {
 
 describe('restorable report --target aws', () => {
   it('prints the contract from the workflow’s output, saying when a list was cut', async () => {
-    sfn.on(ListStateMachinesCommand).resolves({
-      stateMachines: [
-        {
-          name: 'restorable-prod-report',
-          stateMachineArn: stateMachineArn.replace('backup', 'report'),
-          type: 'STANDARD',
-          creationDate: new Date(),
-        },
-      ],
-    });
     const evidence = Array.from({ length: 50 }, (_, index) => ({
       kind: 'backup-record',
       path: `evidence/backups/2026-11-0${index % 9}/orders/r${index}.json`,

@@ -1,35 +1,88 @@
-// Finds the deployed stack's report bucket for the CLI's `--target aws`
-// commands that read reports (status). The stack does not name the bucket (serverless.yml,
-// ReportsBucket): CloudFormation generates the name from the stack name and
-// the logical id, and tags the bucket with `aws:cloudformation:stack-name` and
-// `aws:cloudformation:logical-id` ("CloudFormation resource tagging", AWS
-// CloudFormation Template Reference). The bucket is found by those tags among
-// the buckets of the stack's region whose name starts with the stack's, with
-// the S3 client the report store uses: no CloudFormation client is needed.
-import { GetBucketTaggingCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+// What the CLI's `--target aws` commands know of the deployed stack: its
+// outputs (serverless.yml, `Outputs`), read with one DescribeStacks of
+// `restorable-<stage>` in the stack's region. The state machines and the
+// report bucket are taken from them rather than found by listing every state
+// machine or bucket of the account: one request, the caller needs only
+// cloudformation:DescribeStacks on the stack, and a bucket left behind by a
+// deleted stack of the same name is never taken for the current one.
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { clientForRegion } from './clients.ts';
 
-/** The logical id of the report bucket in serverless.yml. */
-const REPORT_BUCKET_LOGICAL_ID = 'ReportsBucket';
-const STACK_NAME_TAG = 'aws:cloudformation:stack-name';
-const LOGICAL_ID_TAG = 'aws:cloudformation:logical-id';
+const HOW_TO_FIX =
+  'Deploy the stack first (npm run package, then serverless deploy with the same stage and region), ' +
+  'or set aws.stage and aws.region in the configuration to those of the deployed stack.';
 
-/** No bucket of the stack in the region: the stack is not deployed there, or under another stage. */
-export class ReportBucketNotFoundError extends Error {
+/** No stack of that name in the region: it is not deployed, or the configuration points elsewhere. */
+export class StackNotFoundError extends Error {
   readonly stackName: string;
   readonly region: string;
 
-  constructor(stackName: string, region: string) {
-    super(
-      `no report bucket of stack ${stackName} in region ${region} ` +
-        `(a bucket tagged ${STACK_NAME_TAG}=${stackName} and ${LOGICAL_ID_TAG}=${REPORT_BUCKET_LOGICAL_ID}). ` +
-        'Deploy the stack first, or set aws.stage and aws.region in the configuration to those of the deployed stack.',
-    );
-    this.name = 'ReportBucketNotFoundError';
+  constructor(stackName: string, region: string, options?: ErrorOptions) {
+    super(`stack ${stackName} not found in region ${region}. ${HOW_TO_FIX}`, options);
+    this.name = 'StackNotFoundError';
     this.stackName = stackName;
     this.region = region;
   }
 }
+
+/** The stack lacks an output the command needs, or has one that is not what it should be: a stack deployed by another version. */
+export class StackOutputMissingError extends Error {
+  readonly stackName: string;
+  readonly output: string;
+
+  constructor(stackName: string, output: string, problem = 'has no output') {
+    super(
+      `stack ${stackName} ${problem} ${output}; it was deployed by another version of restorable. ` +
+        'Deploy this version (npm run package, then serverless deploy with the same stage and region).',
+    );
+    this.name = 'StackOutputMissingError';
+    this.stackName = stackName;
+    this.output = output;
+  }
+}
+
+const stateMachineArn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/);
+
+/**
+ * The outputs the CLI reads. Each is optional here so that a stack deployed
+ * before an output existed still runs the commands that do not need it; the
+ * one a command needs is required when it is taken (`stackOutput`).
+ */
+const stackOutputsSchema = z.object({
+  ReportsBucketName: z.string().min(3).optional(),
+  BackupStateMachineArn: stateMachineArn.optional(),
+  PruneStateMachineArn: stateMachineArn.optional(),
+  DrillStateMachineArn: stateMachineArn.optional(),
+  SweeperStateMachineArn: stateMachineArn.optional(),
+  SealStateMachineArn: stateMachineArn.optional(),
+  ReportStateMachineArn: stateMachineArn.optional(),
+});
+
+export type StackOutputName = keyof z.infer<typeof stackOutputsSchema>;
+
+/** The outputs of one deployed stack, validated. */
+export interface StackOutputs {
+  readonly stackName: string;
+  readonly values: Readonly<Partial<Record<StackOutputName, string>>>;
+}
+
+/** The workflows the CLI starts, and the output holding each one's state machine ARN. */
+const STATE_MACHINE_OUTPUTS = {
+  backup: 'BackupStateMachineArn',
+  prune: 'PruneStateMachineArn',
+  drill: 'DrillStateMachineArn',
+  sweeper: 'SweeperStateMachineArn',
+  seal: 'SealStateMachineArn',
+  report: 'ReportStateMachineArn',
+} as const satisfies Record<string, StackOutputName>;
+
+export type DeployedWorkflow = keyof typeof STATE_MACHINE_OUTPUTS;
 
 /** The stack of a stage: osls names it `<service>-<stage>`, and the service is `restorable`. */
 export function stackNameOf(stage: string): string {
@@ -37,52 +90,103 @@ export function stackNameOf(stage: string): string {
 }
 
 const s3Client = (region: string) => new S3Client({ region, maxAttempts: 5 });
+const cloudFormationClient = (region: string) => new CloudFormationClient({ region, maxAttempts: 5 });
 
 /** The one S3 client of a region for the command line (and whatever else in the process reads the stack's reports). */
 export function awsS3Client(region: string): S3Client {
   return clientForRegion(s3Client, region);
 }
 
-/**
- * Name of the report bucket of `restorable-<stage>` in `region`. When
- * several carry the stack's tags (the bucket is kept when its stack is
- * deleted, so a stack deployed again under the same name has a new one),
- * the newest is the current stack's.
- */
-export async function findReportBucket(client: S3Client, stage: string, region: string): Promise<string> {
-  const stackName = stackNameOf(stage);
-  const candidates: { name: string; createdAt: number }[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await client.send(
-      new ListBucketsCommand({
-        // Generated names are lower case: `<stack name>-<logical id>-<suffix>`.
-        Prefix: `${stackName.toLowerCase()}-`,
-        BucketRegion: region,
-        MaxBuckets: 1000,
-        ContinuationToken: continuationToken,
-      }),
-    );
-    for (const bucket of page.Buckets ?? []) {
-      if (bucket.Name !== undefined && (await isStackReportBucket(client, bucket.Name, stackName))) {
-        candidates.push({ name: bucket.Name, createdAt: bucket.CreationDate?.getTime() ?? 0 });
-      }
-    }
-    continuationToken = page.ContinuationToken;
-  } while (continuationToken !== undefined && continuationToken !== '');
-  const [newest] = candidates.sort((a, b) => b.createdAt - a.createdAt);
-  if (newest === undefined) throw new ReportBucketNotFoundError(stackName, region);
-  return newest.name;
+/** The one CloudFormation client of a region for the command line. */
+export function awsCloudFormationClient(region: string): CloudFormationClient {
+  return clientForRegion(cloudFormationClient, region);
 }
 
-async function isStackReportBucket(client: S3Client, bucket: string, stackName: string): Promise<boolean> {
+/**
+ * Reads and validates the outputs of `stackName` with one DescribeStacks.
+ * CloudFormation answers a stack that does not exist with a ValidationError
+ * "Stack with id <name> does not exist" (DescribeStacks, AWS CloudFormation
+ * API Reference): that one is StackNotFoundError, any other failure is rethrown.
+ */
+export async function readStackOutputs(
+  client: CloudFormationClient,
+  stackName: string,
+): Promise<StackOutputs> {
+  let stacks: DescribeStacksCommandOutput['Stacks'];
   try {
-    const { TagSet = [] } = await client.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-    const tag = (key: string) => TagSet.find((candidate) => candidate.Key === key)?.Value;
-    return tag(STACK_NAME_TAG) === stackName && tag(LOGICAL_ID_TAG) === REPORT_BUCKET_LOGICAL_ID;
+    ({ Stacks: stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName })));
   } catch (error) {
-    // A bucket without tags is not one CloudFormation made.
-    if (error instanceof Error && error.name === 'NoSuchTagSet') return false;
+    if (isStackMissing(error))
+      throw new StackNotFoundError(stackName, await regionOf(client), { cause: error });
     throw error;
+  }
+  const [stack] = stacks ?? [];
+  if (stack === undefined) throw new StackNotFoundError(stackName, await regionOf(client));
+  const raw: Record<string, string> = {};
+  for (const output of stack.Outputs ?? []) {
+    if (output.OutputKey !== undefined && output.OutputValue !== undefined)
+      raw[output.OutputKey] = output.OutputValue;
+  }
+  const parsed = stackOutputsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    throw new StackOutputMissingError(
+      stackName,
+      String(issue?.path[0] ?? '(unknown)'),
+      'has an invalid output',
+    );
+  }
+  return { stackName, values: parsed.data };
+}
+
+const cache = new Map<string, Promise<StackOutputs>>();
+
+/**
+ * The outputs of `restorable-<stage>` in `region`, read once a process: a
+ * command that needs several of them asks once. A failed read is not kept,
+ * so the next asks again.
+ */
+export function awsStackOutputs(stage: string, region: string): Promise<StackOutputs> {
+  const stackName = stackNameOf(stage);
+  const key = `${region}/${stackName}`;
+  let outputs = cache.get(key);
+  if (outputs === undefined) {
+    outputs = readStackOutputs(awsCloudFormationClient(region), stackName);
+    cache.set(key, outputs);
+    outputs.catch(() => cache.delete(key));
+  }
+  return outputs;
+}
+
+/** Forgets the outputs read so far: for a process that deploys or switches stacks, and for tests. */
+export function forgetStackOutputs(): void {
+  cache.clear();
+}
+
+/** The output a command needs; StackOutputMissingError names it and the stack when the stack has none. */
+export function stackOutput(outputs: StackOutputs, name: StackOutputName): string {
+  const value = outputs.values[name];
+  if (value === undefined) throw new StackOutputMissingError(outputs.stackName, name);
+  return value;
+}
+
+/** ARN of the state machine of a workflow, from the stack's outputs. */
+export function stateMachineArnOf(outputs: StackOutputs, workflow: DeployedWorkflow): string {
+  return stackOutput(outputs, STATE_MACHINE_OUTPUTS[workflow]);
+}
+
+function isStackMissing(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationError' &&
+    /Stack with id .* does not exist/.test(error.message)
+  );
+}
+
+async function regionOf(client: CloudFormationClient): Promise<string> {
+  try {
+    return await client.config.region();
+  } catch {
+    return '(unknown region)';
   }
 }

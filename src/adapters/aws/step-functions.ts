@@ -1,5 +1,5 @@
-// Runs a deployed workflow in AWS Step Functions (the CLI's `--target aws`): finds the
-// state machine `restorable-<stage>-<workflow>`, starts an execution and, when
+// Runs a deployed workflow in AWS Step Functions (the CLI's `--target aws`): starts an
+// execution of its state machine (its ARN is one of the stack's outputs) and, when
 // asked to wait, follows it and the child executions it starts (one per
 // database) to the end, with one progress line per meaningful transition
 // (execution-progress.ts says which; never inputs or outputs whole).
@@ -8,12 +8,10 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ChildNarrator, endsExecution, ParentNarrator } from './execution-progress.ts';
-import { stackNameOf } from './stack.ts';
 
 export type AwsExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -28,8 +26,6 @@ export interface AwsRunResult {
 
 export interface AwsRunOptions {
   readonly client: SFNClient;
-  /** Serverless stage of the deployed stack: state machines are named restorable-<stage>-<workflow>. */
-  readonly stage: string;
   /** Follow the execution to its end; otherwise return as soon as it has started. */
   readonly wait: boolean;
   /** Receives one human-readable line per progress event, and warnings. */
@@ -66,26 +62,6 @@ const MAX_THROTTLED_POLL_INTERVAL_MS = 60_000;
 const DEFAULT_MAX_WAIT_MS = 6 * 60 * 60 * 1_000;
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 
-/** No state machine of that name in the account and region: the stack is not deployed, or the config points elsewhere. */
-export class StateMachineNotFoundError extends Error {
-  readonly stateMachineName: string;
-  readonly region: string;
-  readonly stage: string | undefined;
-
-  constructor(stateMachineName: string, region: string, stage?: string) {
-    super(
-      `state machine ${stateMachineName} not found in region ${region}` +
-        `${stage === undefined ? '' : ` (stage ${stage})`}. ` +
-        'Deploy the stack first (npm run package, then serverless deploy with the same stage and region), ' +
-        'or set aws.stage and aws.region in the configuration to those of the deployed stack.',
-    );
-    this.name = 'StateMachineNotFoundError';
-    this.stateMachineName = stateMachineName;
-    this.region = region;
-    this.stage = stage;
-  }
-}
-
 /** Gave up following an execution after maxWaitMs; the execution was left running. */
 export class AwsWorkflowWaitTimeoutError extends Error {
   readonly executionArn: string;
@@ -113,33 +89,16 @@ export function awsSfnClient(region: string): SFNClient {
   return client;
 }
 
-/** ARN of the state machine with exactly this name, looking through every page of ListStateMachines. */
-export async function findStateMachineArn(client: SFNClient, name: string, stage?: string): Promise<string> {
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new ListStateMachinesCommand({ maxResults: 1000, nextToken }));
-    const found = page.stateMachines?.find((stateMachine) => stateMachine.name === name);
-    if (found?.stateMachineArn !== undefined) return found.stateMachineArn;
-    nextToken = page.nextToken;
-  } while (nextToken !== undefined && nextToken !== '');
-  throw new StateMachineNotFoundError(name, await regionOf(client), stage);
-}
-
 /**
- * Starts `restorable-<stage>-<workflow>` with the input; with `wait`, follows the
- * execution until it ends and returns its status, parsed output, error and cause.
+ * Starts the state machine with the input; with `wait`, follows the execution
+ * until it ends and returns its status, parsed output, error and cause.
  */
 export async function runAwsWorkflow(
-  workflow: string,
+  stateMachineArn: string,
   input: unknown,
   options: AwsRunOptions,
 ): Promise<AwsRunResult> {
   const { client } = options;
-  const stateMachineArn = await findStateMachineArn(
-    client,
-    `${stackNameOf(options.stage)}-${workflow}`,
-    options.stage,
-  );
   const started = await client.send(
     new StartExecutionCommand({
       stateMachineArn,
@@ -305,14 +264,6 @@ function isThrottling(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const retryable = (error as { $retryable?: { throttling?: boolean } }).$retryable;
   return error.name === 'ThrottlingException' || retryable?.throttling === true;
-}
-
-async function regionOf(client: SFNClient): Promise<string> {
-  try {
-    return await client.config.region();
-  } catch {
-    return '(unknown region)';
-  }
 }
 
 function formatDuration(ms: number): string {

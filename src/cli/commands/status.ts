@@ -1,6 +1,6 @@
 import { awsRdsPortProvider } from '../../adapters/aws/rds.ts';
 import { S3ReportStore } from '../../adapters/aws/report-store.ts';
-import { awsS3Client, findReportBucket } from '../../adapters/aws/stack.ts';
+import { awsS3Client, awsStackOutputs, stackOutput } from '../../adapters/aws/stack.ts';
 import type { DatabaseStatus, UnreadableFile } from '../../domain/status.ts';
 import { describeMissingKey } from '../../local-cloud/kms.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.ts';
@@ -47,8 +47,8 @@ const localStatus: StatusBackend = (context) =>
 const awsStatus: StatusBackend = async (context) => {
   const { config } = context;
   const stackRegion = config.aws.region ?? config.sourceRegion;
-  const s3 = awsS3Client(stackRegion);
-  const reports = new S3ReportStore(s3, await findReportBucket(s3, config.aws.stage, stackRegion));
+  const outputs = await awsStackOutputs(config.aws.stage, stackRegion);
+  const reports = new S3ReportStore(awsS3Client(stackRegion), stackOutput(outputs, 'ReportsBucketName'));
   const statuses = await collectStatus(config, awsRdsPortProvider(), reports, context.clock());
   return { statuses, unrestorable: [], otherUnreadable: [] };
 };

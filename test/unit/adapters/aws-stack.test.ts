@@ -1,94 +1,177 @@
-import { GetBucketTaggingCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStacksCommand,
+  type Output,
+} from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findReportBucket, ReportBucketNotFoundError } from '../../../src/adapters/aws/stack.ts';
-import { s3Error } from '../../support/fake-s3-sdk.ts';
+import {
+  awsStackOutputs,
+  forgetStackOutputs,
+  readStackOutputs,
+  StackNotFoundError,
+  StackOutputMissingError,
+  stackOutput,
+  stateMachineArnOf,
+} from '../../../src/adapters/aws/stack.ts';
 
-const s3Mock = mockClient(S3Client);
-const client = () => new S3Client({ region: 'eu-west-1' });
+const cloudFormationMock = mockClient(CloudFormationClient);
+const client = () => new CloudFormationClient({ region: 'eu-west-1' });
+const DRILL_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:restorable-prod-drill';
 
-const stackTags = (stackName: string, logicalId = 'ReportsBucket') => ({
-  TagSet: [
-    { Key: 'aws:cloudformation:stack-name', Value: stackName },
-    { Key: 'aws:cloudformation:logical-id', Value: logicalId },
-  ],
-});
+function deployed(outputs: Record<string, string>): void {
+  const Outputs: Output[] = Object.entries(outputs).map(([OutputKey, OutputValue]) => ({
+    OutputKey,
+    OutputValue,
+  }));
+  cloudFormationMock.on(DescribeStacksCommand, { StackName: 'restorable-prod' }).resolves({
+    Stacks: [
+      {
+        StackName: 'restorable-prod',
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date('2026-02-01T00:00:00Z'),
+        Outputs,
+      },
+    ],
+  });
+}
+
+/** What CloudFormation answers for a stack that does not exist (DescribeStacks, AWS CloudFormation API Reference). */
+function noStack(stackName: string): CloudFormationServiceException {
+  return new CloudFormationServiceException({
+    name: 'ValidationError',
+    $fault: 'client',
+    message: `Stack with id ${stackName} does not exist`,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
 
 beforeEach(() => {
-  s3Mock.reset();
+  cloudFormationMock.reset();
+  forgetStackOutputs();
 });
 
-describe('findReportBucket', () => {
-  it('finds the bucket tagged with the stack and the ReportsBucket logical id, on any page', async () => {
-    // Prepare: the first page holds a bucket of the stack that is another resource.
-    s3Mock
-      .on(ListBucketsCommand)
-      .resolvesOnce({
-        Buckets: [
-          { Name: 'restorable-prod-serverlessdeploymentbucket-1a', CreationDate: new Date('2026-02-01') },
-        ],
-        ContinuationToken: 'page-2',
-      })
-      .resolvesOnce({
-        Buckets: [{ Name: 'restorable-prod-reportsbucket-2b', CreationDate: new Date('2026-02-01') }],
-      });
-    s3Mock
-      .on(GetBucketTaggingCommand, { Bucket: 'restorable-prod-serverlessdeploymentbucket-1a' })
-      .resolves(stackTags('restorable-prod', 'ServerlessDeploymentBucket'))
-      .on(GetBucketTaggingCommand, { Bucket: 'restorable-prod-reportsbucket-2b' })
-      .resolves(stackTags('restorable-prod'));
-
-    // Act
-    const bucket = await findReportBucket(client(), 'prod', 'eu-west-1');
-
-    // Assess
-    expect(bucket).toBe('restorable-prod-reportsbucket-2b');
-    expect(s3Mock).toHaveReceivedNthCommandWith(ListBucketsCommand, 1, {
-      Prefix: 'restorable-prod-',
-      BucketRegion: 'eu-west-1',
-    });
-    expect(s3Mock).toHaveReceivedNthCommandWith(ListBucketsCommand, 2, { ContinuationToken: 'page-2' });
-  });
-
-  it('takes the newest when a deleted stack of the same name left its bucket behind', async () => {
-    // Prepare: the bucket is retained when its stack is deleted (DeletionPolicy: Retain).
-    s3Mock.on(ListBucketsCommand).resolves({
-      Buckets: [
-        { Name: 'restorable-prod-reportsbucket-old', CreationDate: new Date('2025-01-01') },
-        { Name: 'restorable-prod-reportsbucket-new', CreationDate: new Date('2026-06-01') },
-      ],
-    });
-    s3Mock.on(GetBucketTaggingCommand).resolves(stackTags('restorable-prod'));
-
-    // Act / Assess
-    expect(await findReportBucket(client(), 'prod', 'eu-west-1')).toBe('restorable-prod-reportsbucket-new');
-  });
-
-  it('passes over a bucket without tags and says which stack it looked for when none is left', async () => {
+describe('readStackOutputs', () => {
+  it('takes the state machines and the report bucket from one DescribeStacks of the stack', async () => {
     // Prepare
-    s3Mock
-      .on(ListBucketsCommand)
-      .resolves({ Buckets: [{ Name: 'restorable-prod-mine', CreationDate: new Date() }] });
-    s3Mock.on(GetBucketTaggingCommand).rejects(s3Error('NoSuchTagSet', 404, 'The TagSet does not exist'));
+    deployed({ ReportsBucketName: 'restorable-prod-reportsbucket-1a', DrillStateMachineArn: DRILL_ARN });
 
     // Act
-    const error = await findReportBucket(client(), 'prod', 'eu-west-1').catch((caught: unknown) => caught);
+    const outputs = await readStackOutputs(client(), 'restorable-prod');
 
     // Assess
-    expect(error).toBeInstanceOf(ReportBucketNotFoundError);
-    expect((error as Error).message).toContain(
-      'no report bucket of stack restorable-prod in region eu-west-1',
+    expect(stateMachineArnOf(outputs, 'drill')).toBe(DRILL_ARN);
+    expect(stackOutput(outputs, 'ReportsBucketName')).toBe('restorable-prod-reportsbucket-1a');
+    expect(cloudFormationMock).toHaveReceivedCommandTimes(DescribeStacksCommand, 1);
+  });
+
+  it('raises StackNotFoundError naming the stack and region, and how to fix it, when the stack does not exist', async () => {
+    // Prepare
+    cloudFormationMock.on(DescribeStacksCommand).rejects(noStack('restorable-staging'));
+
+    // Act
+    const error = await readStackOutputs(client(), 'restorable-staging').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(StackNotFoundError);
+    expect(error).toMatchObject({ name: 'StackNotFoundError', stackName: 'restorable-staging' });
+    const message = (error as Error).message;
+    expect(message).toContain('stack restorable-staging not found in region eu-west-1');
+    expect(message).toContain('serverless deploy');
+    expect(message).toContain('aws.stage');
+    expect(message).toContain('aws.region');
+  });
+
+  it('rethrows any other failure, such as a denied DescribeStacks', async () => {
+    // Prepare
+    cloudFormationMock.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        message: 'not authorized to perform: cloudformation:DescribeStacks',
+        $metadata: { httpStatusCode: 403 },
+      }),
     );
+
+    // Act
+    const lookup = readStackOutputs(client(), 'restorable-prod');
+
+    // Assess
+    await expect(lookup).rejects.toThrow(/cloudformation:DescribeStacks/);
+    await expect(lookup).rejects.not.toBeInstanceOf(StackNotFoundError);
   });
 
-  it('fails on an error other than a missing tag set, such as a denied GetBucketTagging', async () => {
-    // Prepare
-    s3Mock.on(ListBucketsCommand).resolves({ Buckets: [{ Name: 'restorable-prod-reportsbucket-2b' }] });
-    s3Mock
-      .on(GetBucketTaggingCommand)
-      .rejects(s3Error('AccessDenied', 403, 'not authorized: s3:GetBucketTagging'));
+  it('names the output and the stack when a stack of an older version lacks the one a command needs', async () => {
+    // Prepare: deployed before the seal workflow existed.
+    deployed({ DrillStateMachineArn: DRILL_ARN });
 
-    // Act / Assess
-    await expect(findReportBucket(client(), 'prod', 'eu-west-1')).rejects.toThrow(/s3:GetBucketTagging/);
+    // Act
+    const outputs = await readStackOutputs(client(), 'restorable-prod');
+    const error = (() => {
+      try {
+        return stateMachineArnOf(outputs, 'seal');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+
+    // Assess: what it has still serves.
+    expect(error).toBeInstanceOf(StackOutputMissingError);
+    expect((error as Error).message).toContain('stack restorable-prod has no output SealStateMachineArn');
+    expect(stateMachineArnOf(outputs, 'drill')).toBe(DRILL_ARN);
+  });
+
+  it('refuses an output that is not a state machine ARN, naming it', async () => {
+    // Prepare
+    deployed({ DrillStateMachineArn: 'restorable-prod-drill' });
+
+    // Act
+    const lookup = readStackOutputs(client(), 'restorable-prod');
+
+    // Assess
+    await expect(lookup).rejects.toThrow(StackOutputMissingError);
+    await expect(lookup).rejects.toThrow('stack restorable-prod has an invalid output DrillStateMachineArn');
+  });
+});
+
+describe('awsStackOutputs', () => {
+  it('reads the stack once a process, whatever the number of commands that ask', async () => {
+    // Prepare
+    deployed({ DrillStateMachineArn: DRILL_ARN });
+
+    // Act
+    const first = await awsStackOutputs('prod', 'eu-west-1');
+    const second = await awsStackOutputs('prod', 'eu-west-1');
+
+    // Assess
+    expect(second).toBe(first);
+    expect(cloudFormationMock).toHaveReceivedCommandTimes(DescribeStacksCommand, 1);
+  });
+
+  it('reads again after a failed read', async () => {
+    // Prepare: the stack is deployed after the first read.
+    cloudFormationMock
+      .on(DescribeStacksCommand)
+      .rejectsOnce(noStack('restorable-prod'))
+      .resolves({
+        Stacks: [
+          {
+            StackName: 'restorable-prod',
+            StackStatus: 'CREATE_COMPLETE',
+            CreationTime: new Date(),
+            Outputs: [{ OutputKey: 'DrillStateMachineArn', OutputValue: DRILL_ARN }],
+          },
+        ],
+      });
+
+    // Act
+    const failed = await awsStackOutputs('prod', 'eu-west-1').catch((caught: unknown) => caught);
+    const outputs = await awsStackOutputs('prod', 'eu-west-1');
+
+    // Assess
+    expect(failed).toBeInstanceOf(StackNotFoundError);
+    expect(stateMachineArnOf(outputs, 'drill')).toBe(DRILL_ARN);
+    expect(cloudFormationMock).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
   });
 });

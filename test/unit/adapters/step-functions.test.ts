@@ -5,7 +5,6 @@ import {
   type GetExecutionHistoryInput,
   type HistoryEvent,
   type HistoryEventType,
-  ListStateMachinesCommand,
   SFNClient,
   SFNServiceException,
   StartExecutionCommand,
@@ -17,9 +16,7 @@ import {
   type AwsRunOptions,
   AwsWorkflowWaitTimeoutError,
   awsSfnClient,
-  findStateMachineArn,
   runAwsWorkflow,
-  StateMachineNotFoundError,
 } from '../../../src/adapters/aws/step-functions.ts';
 import {
   drillDatabaseHistory,
@@ -31,9 +28,7 @@ import {
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
-const STAGE = 'prod';
 const BACKUP_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:restorable-prod-backup`;
-const BACKUP_ROUNDS_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:restorable-prod-backup-rounds`;
 const EXECUTION_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:execution:restorable-prod-backup:backup-2026-11-22`;
 const STARTED = new Date('2026-11-22T02:00:00Z');
 
@@ -43,18 +38,8 @@ function client(): SFNClient {
   return new SFNClient({ region: REGION });
 }
 
-function stateMachine(name: string, arn: string) {
-  return { name, stateMachineArn: arn, type: 'STANDARD' as const, creationDate: STARTED };
-}
-
-/** The deployed stack: the backup and backup-rounds state machines, on one page. */
-function deployedStack(): void {
-  sfnMock.on(ListStateMachinesCommand).resolves({
-    stateMachines: [
-      stateMachine('restorable-prod-backup-rounds', BACKUP_ROUNDS_ARN),
-      stateMachine('restorable-prod-backup', BACKUP_ARN),
-    ],
-  });
+/** The deployed backup state machine starts an execution. */
+function backupStarts(): void {
   sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: STARTED });
 }
 
@@ -120,7 +105,6 @@ function following(overrides: Partial<AwsRunOptions> = {}) {
   const sleep = vi.fn(async (_ms: number) => {});
   const options: AwsRunOptions = {
     client: client(),
-    stage: STAGE,
     wait: true,
     pollIntervalMs: 1_500,
     sleep,
@@ -135,81 +119,15 @@ beforeEach(() => {
   nextEventId = 1;
 });
 
-describe('findStateMachineArn', () => {
-  it('finds the state machine of exactly that name on a later page of ListStateMachines', async () => {
-    // Prepare: the first page holds only names that start like the wanted one.
-    sfnMock
-      .on(ListStateMachinesCommand)
-      .resolvesOnce({
-        stateMachines: [
-          stateMachine('restorable-prod-backup-rounds', BACKUP_ROUNDS_ARN),
-          stateMachine('restorable-prod-backup-old', `${BACKUP_ARN}-old`),
-        ],
-        nextToken: 'page-2',
-      })
-      .resolvesOnce({ stateMachines: [stateMachine('restorable-prod-backup', BACKUP_ARN)] });
-
-    // Act
-    const arn = await findStateMachineArn(client(), 'restorable-prod-backup');
-
-    // Assess
-    expect(arn).toBe(BACKUP_ARN);
-    expect(sfnMock).toHaveReceivedCommandTimes(ListStateMachinesCommand, 2);
-    expect(sfnMock).toHaveReceivedNthCommandWith(ListStateMachinesCommand, 2, { nextToken: 'page-2' });
-  });
-
-  it('raises StateMachineNotFoundError naming the state machine and the region when no page has it', async () => {
-    // Prepare
-    sfnMock
-      .on(ListStateMachinesCommand)
-      .resolvesOnce({
-        stateMachines: [stateMachine('other-app', `${BACKUP_ARN}-other`)],
-        nextToken: 'page-2',
-      })
-      .resolvesOnce({ stateMachines: [] });
-
-    // Act
-    const lookup = findStateMachineArn(client(), 'restorable-prod-drill');
-
-    // Assess
-    await expect(lookup).rejects.toThrow(StateMachineNotFoundError);
-    await expect(lookup).rejects.toThrow(/restorable-prod-drill.*eu-west-1/);
-    expect(sfnMock).toHaveReceivedCommandTimes(ListStateMachinesCommand, 2);
-  });
-});
-
 describe('runAwsWorkflow', () => {
-  it('reports an undeployed stage as StateMachineNotFoundError with the stage, region and how to fix it', async () => {
-    // Prepare: only the prod stage is deployed.
-    deployedStack();
-
-    // Act
-    const run = runAwsWorkflow('backup', {}, { client: client(), stage: 'staging', wait: false });
-
-    // Assess
-    const error = await run.catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(StateMachineNotFoundError);
-    expect(error).toMatchObject({ name: 'StateMachineNotFoundError' });
-    const message = (error as Error).message;
-    expect(message).toContain('restorable-staging-backup');
-    expect(message).toContain('region eu-west-1');
-    expect(message).toContain('stage staging');
-    expect(message).toContain('npm run package');
-    expect(message).toContain('serverless deploy');
-    expect(message).toContain('aws.stage');
-    expect(message).toContain('aws.region');
-    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
-  });
-
   it('starts the execution with the exact input as JSON and the given name, and without wait returns at once', async () => {
     // Prepare
-    deployedStack();
+    backupStarts();
     const input = { databaseIds: ['orders', 'billing'], note: 'ünïcode & "quotes"' };
 
     // Act
-    const result = await runAwsWorkflow('backup', input, {
+    const result = await runAwsWorkflow(BACKUP_ARN, input, {
       client: client(),
-      stage: STAGE,
       wait: false,
       executionName: 'backup-2026-11-22',
     });
@@ -227,7 +145,7 @@ describe('runAwsWorkflow', () => {
 
   it('follows a running execution to SUCCEEDED, reporting each history event once as it happens', async () => {
     // Prepare: the backup workflow's history grows over three polls and is read 4 events a page.
-    deployedStack();
+    backupStarts();
     executionStatuses(
       { status: 'RUNNING' },
       { status: 'RUNNING' },
@@ -272,7 +190,7 @@ describe('runAwsWorkflow', () => {
     const { options, progress, sleep } = following({ executionName: 'backup-2026-11-22' });
 
     // Act
-    const result = await runAwsWorkflow('backup', { databaseIds: [] }, options);
+    const result = await runAwsWorkflow(BACKUP_ARN, { databaseIds: [] }, options);
 
     // Assess
     expect(result).toEqual({
@@ -303,7 +221,7 @@ describe('runAwsWorkflow', () => {
 
   it('returns FAILED with the error and cause, reporting the failed state and the failed execution', async () => {
     // Prepare
-    deployedStack();
+    backupStarts();
     executionStatuses(
       { status: 'RUNNING' },
       { status: 'FAILED', error: 'States.TaskFailed', cause: 'DiscoverDatabases failed: AccessDenied' },
@@ -330,7 +248,7 @@ describe('runAwsWorkflow', () => {
     const { options, progress } = following();
 
     // Act
-    const result = await runAwsWorkflow('backup', {}, options);
+    const result = await runAwsWorkflow(BACKUP_ARN, {}, options);
 
     // Assess
     expect(result).toEqual({
@@ -350,7 +268,7 @@ describe('runAwsWorkflow', () => {
 
   it('never reports a history event twice, and a poll with nothing new costs one history request', async () => {
     // Prepare: nothing new happens during three polls; the history is read 1 event a page.
-    deployedStack();
+    backupStarts();
     executionStatuses({ status: 'RUNNING' }, { status: 'RUNNING' }, { status: 'SUCCEEDED', output: '{}' });
     const start = event('ExecutionStarted', undefined);
     const discover = entered('TaskStateEntered', 'DiscoverDatabases', start.id);
@@ -358,7 +276,7 @@ describe('runAwsWorkflow', () => {
     const { options, progress } = following();
 
     // Act
-    await runAwsWorkflow('backup', {}, options);
+    await runAwsWorkflow(BACKUP_ARN, {}, options);
 
     // Assess: 2 pages at the first poll, then the newest event, already seen, ends each read.
     expect(sfnMock).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 4);
@@ -367,7 +285,7 @@ describe('runAwsWorkflow', () => {
 
   it('keeps following after a throttled DescribeExecution, with a warning, instead of failing the run', async () => {
     // Prepare
-    deployedStack();
+    backupStarts();
     sfnMock.on(DescribeExecutionCommand).rejectsOnce(throttling()).resolvesOnce({
       executionArn: EXECUTION_ARN,
       stateMachineArn: BACKUP_ARN,
@@ -378,7 +296,7 @@ describe('runAwsWorkflow', () => {
     const { options, progress, sleep } = following();
 
     // Act
-    const result = await runAwsWorkflow('backup', {}, options);
+    const result = await runAwsWorkflow(BACKUP_ARN, {}, options);
 
     // Assess
     expect(result.status).toBe('SUCCEEDED');
@@ -389,7 +307,7 @@ describe('runAwsWorkflow', () => {
 
   it('reads the history again after a throttled page, so no event is lost or repeated', async () => {
     // Prepare: the second page of the first read is throttled.
-    deployedStack();
+    backupStarts();
     executionStatuses({ status: 'RUNNING' }, { status: 'SUCCEEDED', output: '{}' });
     const start = event('ExecutionStarted', undefined);
     const discover = entered('TaskStateEntered', 'DiscoverDatabases', start.id);
@@ -404,7 +322,7 @@ describe('runAwsWorkflow', () => {
     const { options, progress } = following();
 
     // Act
-    const result = await runAwsWorkflow('backup', {}, options);
+    const result = await runAwsWorkflow(BACKUP_ARN, {}, options);
 
     // Assess
     expect(result.status).toBe('SUCCEEDED');
@@ -417,7 +335,7 @@ describe('runAwsWorkflow', () => {
 
   it('fails the run on an error other than throttling while following', async () => {
     // Prepare
-    deployedStack();
+    backupStarts();
     const denied = new SFNServiceException({
       name: 'AccessDeniedException',
       $fault: 'client',
@@ -428,7 +346,7 @@ describe('runAwsWorkflow', () => {
     const { options } = following();
 
     // Act
-    const run = runAwsWorkflow('backup', {}, options);
+    const run = runAwsWorkflow(BACKUP_ARN, {}, options);
 
     // Assess
     await expect(run).rejects.toThrow(/states:DescribeExecution/);
@@ -436,7 +354,7 @@ describe('runAwsWorkflow', () => {
 
   it('stops following after maxWaitMs with the execution ARN, leaving the execution running', async () => {
     // Prepare: the execution never ends; each sleep advances the clock.
-    deployedStack();
+    backupStarts();
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, status: 'RUNNING' });
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
     let clock = 0;
@@ -449,7 +367,7 @@ describe('runAwsWorkflow', () => {
     });
 
     // Act
-    const error = await runAwsWorkflow('backup', {}, options).catch((caught: unknown) => caught);
+    const error = await runAwsWorkflow(BACKUP_ARN, {}, options).catch((caught: unknown) => caught);
 
     // Assess
     expect(error).toBeInstanceOf(AwsWorkflowWaitTimeoutError);
@@ -464,10 +382,7 @@ describe('runAwsWorkflow following child executions', () => {
   const DRILL_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:restorable-prod-drill:drill-run`;
   const childArn = (name: string) => executionArnOf('restorable-prod-drill-database', name);
 
-  function deployedDrill(): void {
-    sfnMock.on(ListStateMachinesCommand).resolves({
-      stateMachines: [stateMachine('restorable-prod-drill', DRILL_ARN)],
-    });
+  function drillStarts(): void {
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: DRILL_EXECUTION, startDate: STARTED });
   }
 
@@ -571,14 +486,14 @@ describe('runAwsWorkflow following child executions', () => {
 
   it('prints each database’s drill steps from its child execution, once each, beside the parent’s', async () => {
     // Prepare: orders and billing drill in two children; the parent ends at the third poll.
-    deployedDrill();
+    drillStarts();
     const endAtPoll = { orders: 3, billing: 3 };
     const run = drillRun(['orders', 'billing'], endAtPoll);
     serve(run, endAtPoll);
     const { options, progress } = following();
 
     // Act
-    const result = await runAwsWorkflow('drill', { all: true }, options);
+    const result = await runAwsWorkflow(DRILL_ARN, { all: true }, options);
 
     // Assess
     expect(result).toEqual({ executionArn: DRILL_EXECUTION, status: 'SUCCEEDED', output: { status: 'OK' } });
@@ -608,14 +523,14 @@ describe('runAwsWorkflow following child executions', () => {
 
   it('reads a few children a poll, those the parent saw end first, then the least recently read', async () => {
     // Prepare: four children, two reads a poll; d's task ends at poll 3, the others' at poll 5.
-    deployedDrill();
+    drillStarts();
     const endAtPoll = { a: 5, b: 5, c: 5, d: 3 };
     const run = drillRun(['a', 'b', 'c', 'd'], endAtPoll);
     serve(run, endAtPoll);
     const { options } = following({ childReadsPerPoll: 2 });
 
     // Act
-    await runAwsWorkflow('drill', { all: true }, options);
+    await runAwsWorkflow(DRILL_ARN, { all: true }, options);
 
     // Assess: d is read as soon as its task ends; once the parent has ended,
     // the children not yet complete get one last read each, and no more.
@@ -631,7 +546,7 @@ describe('runAwsWorkflow following child executions', () => {
 
   it('costs at most five requests a poll with 300 databases running, and reads each within 100 polls', async () => {
     // Prepare: 300 children start at the first poll and run for 120 polls.
-    deployedDrill();
+    drillStarts();
     const databases = Array.from({ length: 300 }, (_, index) => `db${index}`);
     const endAtPoll = Object.fromEntries(databases.map((database) => [database, 120]));
     const run = drillRun(databases, endAtPoll);
@@ -639,7 +554,7 @@ describe('runAwsWorkflow following child executions', () => {
     const { options } = following();
 
     // Act
-    await runAwsWorkflow('drill', { all: true }, options);
+    await runAwsWorkflow(DRILL_ARN, { all: true }, options);
 
     // Assess
     const requestsByPoll: number[] = [];
@@ -658,7 +573,7 @@ describe('runAwsWorkflow following child executions', () => {
 
   it('backs off while Step Functions throttles, doubling the interval, and polls at the usual pace after', async () => {
     // Prepare: the second and third polls are throttled.
-    deployedStack();
+    backupStarts();
     sfnMock
       .on(DescribeExecutionCommand)
       .resolvesOnce({ executionArn: EXECUTION_ARN, status: 'RUNNING' })
@@ -670,7 +585,7 @@ describe('runAwsWorkflow following child executions', () => {
     const { options, sleep, progress } = following();
 
     // Act
-    await runAwsWorkflow('backup', {}, options);
+    await runAwsWorkflow(BACKUP_ARN, {}, options);
 
     // Assess
     expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([1_500, 3_000, 6_000, 1_500]);
