@@ -38,6 +38,8 @@ export default defineConfig({
         test: {
           name: 'isolated',
           include: ['test/**/*.test.ts'],
+          // The local clouds several command-line files start from, built once.
+          globalSetup: ['test/support/seeded-clouds.global-setup.ts'],
           // The emulated suites need moto_server; `npm run test:emulated` runs them.
           exclude: [...configDefaults.exclude, 'test/emulated/**', ...PURE],
         },

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
+import { copyOfSeededCloud } from '../support/seeded-clouds.ts';
 
 let workDir: string;
 let fixtureDir: string;
@@ -30,11 +31,9 @@ interface ReportJson {
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'restorable-corrupt-'));
-  fixtureDir = join(workDir, 'fixture');
+  // Seeded on 2026-11-19 and backed up at 2026-11-20T02:00Z, then a drill.
+  fixtureDir = await copyOfSeededCloud('backedUp', join(workDir, 'fixture'));
   const at = (time: string) => ['--state-dir', fixtureDir, '--now', time];
-  expect((await runCli('local', 'init', ...at('2026-11-19T12:00:00Z'))).code).toBe(0);
-  expect((await runCli('local', 'seed', ...at('2026-11-19T12:00:00Z'))).code).toBe(0);
-  expect((await runCli('backup', ...at('2026-11-20T02:00:00Z'))).code).toBe(0);
   expect((await runCli('drill', '--db', 'orders', ...at('2026-11-20T06:00:00Z'))).code).toBe(0);
 });
 

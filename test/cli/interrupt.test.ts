@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../../src/local-cloud/faults.ts';
 import { runCli } from '../support/cli.ts';
+import { copyOfSeededCloud } from '../support/seeded-clouds.ts';
 
 const SOURCE_REGION = 'eu-west-1';
 const COPY_REGION = 'eu-central-1';
@@ -21,11 +22,8 @@ let fixtureDir: string;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'restorable-interrupt-'));
-  fixtureDir = join(workDir, 'fixture');
-  const at = (time: string) => ['--state-dir', fixtureDir, '--now', time];
-  expect((await runCli('local', 'init', ...at('2026-11-19T12:00:00Z'))).code).toBe(0);
-  expect((await runCli('local', 'seed', ...at('2026-11-19T12:00:00Z'))).code).toBe(0);
-  expect((await runCli('backup', ...at('2026-11-20T02:00:00Z'))).code).toBe(0);
+  // Seeded on 2026-11-19 and backed up at 2026-11-20T02:00Z.
+  fixtureDir = await copyOfSeededCloud('backedUp', join(workDir, 'fixture'));
 });
 
 afterAll(async () => {

@@ -6,17 +6,15 @@ import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
+import { copyOfSeededCloud } from '../support/seeded-clouds.ts';
 
 let workDir: string;
 let stateDir: string;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'restorable-streams-'));
-  stateDir = join(workDir, 'state');
-  const at = (time: string) => ['--state-dir', stateDir, '--now', time];
-  expect((await runCli('local', 'init', ...at('2026-11-19T12:00:00Z'))).code).toBe(0);
-  expect((await runCli('local', 'seed', ...at('2026-11-19T12:00:00Z'))).code).toBe(0);
+  // Seeded on 2026-11-19.
+  stateDir = await copyOfSeededCloud('seeded', join(workDir, 'state'));
 });
 
 afterAll(async () => {
