@@ -6,7 +6,7 @@
 // code: 2 bad usage, 75 a busy state directory, 130/143 an interruption by
 // SIGINT/SIGTERM (which the command cleans up after), else 1.
 
-import { StackNotFoundError, StackOutputMissingError } from '../adapters/aws/stack.ts';
+import { StackNotFoundError, StackNotReadyError, StackOutputMissingError } from '../adapters/aws/stack.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
@@ -181,6 +181,7 @@ function reportError(error: unknown, out: Output): number {
     error instanceof ConfigError ||
     error instanceof DatabaseNotFoundError ||
     error instanceof StackNotFoundError ||
+    error instanceof StackNotReadyError ||
     error instanceof StackOutputMissingError ||
     error instanceof ForeignStateDirError
   ) {

@@ -31,6 +31,45 @@ export class StackNotFoundError extends Error {
   }
 }
 
+/**
+ * The stack exists but has no outputs to use: it is being created, its
+ * creation failed (CloudFormation rolls such a stack back and keeps it,
+ * outputless, in ROLLBACK_COMPLETE until it is deleted), or it is being
+ * deleted. A stack whose update failed keeps the outputs of its last
+ * deployment, and is used.
+ */
+export class StackNotReadyError extends Error {
+  readonly stackName: string;
+  readonly status: string;
+
+  constructor(stackName: string, status: string) {
+    super(`stack ${stackName} is ${status}: ${whyNotReady(status)}`);
+    this.name = 'StackNotReadyError';
+    this.stackName = stackName;
+    this.status = status;
+  }
+}
+
+function whyNotReady(status: string): string {
+  if (status === 'CREATE_IN_PROGRESS' || status === 'REVIEW_IN_PROGRESS') {
+    return 'it is being created and has no outputs yet; run the command again once it is CREATE_COMPLETE.';
+  }
+  if (status.startsWith('DELETE_')) {
+    return 'it is being deleted, or its deletion failed; deploy it again once it is gone.';
+  }
+  return (
+    'its creation failed, so it has no outputs; see its events for why (CloudFormation console or ' +
+    '`aws cloudformation describe-stack-events`), delete it, and deploy again.'
+  );
+}
+
+/** The statuses of a stack with no outputs to use: everything but a completed creation and what follows it. */
+const isNotReady = (status: string) =>
+  status === 'REVIEW_IN_PROGRESS' ||
+  (status !== 'CREATE_COMPLETE' && status.startsWith('CREATE_')) ||
+  status.startsWith('ROLLBACK_') ||
+  status.startsWith('DELETE_');
+
 /** The stack lacks an output the command needs, or has one that is not what it should be: a stack deployed by another version. */
 export class StackOutputMissingError extends Error {
   readonly stackName: string;
@@ -122,6 +161,9 @@ export async function readStackOutputs(
   }
   const [stack] = stacks ?? [];
   if (stack === undefined) throw new StackNotFoundError(stackName, await regionOf(client));
+  if (stack.StackStatus !== undefined && isNotReady(stack.StackStatus)) {
+    throw new StackNotReadyError(stackName, stack.StackStatus);
+  }
   const raw: Record<string, string> = {};
   for (const output of stack.Outputs ?? []) {
     if (output.OutputKey !== undefined && output.OutputValue !== undefined)

@@ -3,6 +3,7 @@ import {
   CloudFormationServiceException,
   DescribeStacksCommand,
   type Output,
+  type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   forgetStackOutputs,
   readStackOutputs,
   StackNotFoundError,
+  StackNotReadyError,
   StackOutputMissingError,
   stackOutput,
   stateMachineArnOf,
@@ -20,7 +22,7 @@ const cloudFormationMock = mockClient(CloudFormationClient);
 const client = () => new CloudFormationClient({ region: 'eu-west-1' });
 const DRILL_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:restorable-prod-drill';
 
-function deployed(outputs: Record<string, string>): void {
+function deployed(outputs: Record<string, string>, StackStatus: StackStatus = 'UPDATE_COMPLETE'): void {
   const Outputs: Output[] = Object.entries(outputs).map(([OutputKey, OutputValue]) => ({
     OutputKey,
     OutputValue,
@@ -29,7 +31,7 @@ function deployed(outputs: Record<string, string>): void {
     Stacks: [
       {
         StackName: 'restorable-prod',
-        StackStatus: 'UPDATE_COMPLETE',
+        StackStatus,
         CreationTime: new Date('2026-02-01T00:00:00Z'),
         Outputs,
       },
@@ -81,6 +83,36 @@ describe('readStackOutputs', () => {
     expect(message).toContain('serverless deploy');
     expect(message).toContain('aws.stage');
     expect(message).toContain('aws.region');
+  });
+
+  it.each([
+    ['ROLLBACK_COMPLETE', 'its creation failed'],
+    ['CREATE_IN_PROGRESS', 'being created'],
+    ['DELETE_IN_PROGRESS', 'being deleted'],
+  ] as const)(
+    'says a stack that is %s has no outputs to use, and why, rather than blaming its version',
+    async (status, why) => {
+      // Prepare: a stack whose creation failed keeps no outputs
+      deployed({}, status);
+
+      // Act
+      const error = await readStackOutputs(client(), 'restorable-prod').catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(StackNotReadyError);
+      expect(error).toMatchObject({ name: 'StackNotReadyError', stackName: 'restorable-prod', status });
+      expect((error as Error).message).toContain(`stack restorable-prod is ${status}`);
+      expect((error as Error).message).toContain(why);
+      expect((error as Error).message).not.toContain('another version');
+    },
+  );
+
+  it('uses a stack whose update failed and rolled back: it still has the outputs of its last deployment', async () => {
+    deployed({ DrillStateMachineArn: DRILL_ARN }, 'UPDATE_ROLLBACK_COMPLETE');
+
+    const outputs = await readStackOutputs(client(), 'restorable-prod');
+
+    expect(stateMachineArnOf(outputs, 'drill')).toBe(DRILL_ARN);
   });
 
   it('rethrows any other failure, such as a denied DescribeStacks', async () => {
