@@ -6,21 +6,17 @@
 // code: 2 bad usage, 75 a busy state directory, 130/143 an interruption by
 // SIGINT/SIGTERM (which the command cleans up after), else 1.
 
-import { StackNotFoundError, StackNotReadyError, StackOutputMissingError } from '../adapters/aws/stack.ts';
+import {
+  StackNotFoundError,
+  StackNotReadyError,
+  StackOutputMissingError,
+} from '../adapters/aws/stack-errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, DatabaseNotFoundError } from '../domain/errors.ts';
 import { StateDirBusyError } from '../local-cloud/lock.ts';
 import { ForeignStateDirError } from '../local-cloud/state-dir.ts';
 import { type CommandName, type Flags, parseCommandLine } from './command-line.ts';
-import { runBackupCommand } from './commands/backup.ts';
-import { runDemoCommand } from './commands/demo.ts';
-import { runDrillCommand } from './commands/drill.ts';
-import { runLocalInitCommand, runLocalSeedCommand } from './commands/local.ts';
-import { runPruneCommand } from './commands/prune.ts';
-import { runReportCommand } from './commands/report.ts';
-import { runStatusCommand } from './commands/status.ts';
-import { runSweepCommand } from './commands/sweep.ts';
 import {
   EXIT_BUSY,
   EXIT_FAILURE,
@@ -48,16 +44,23 @@ export interface CommandContext {
   readonly interruption: AbortSignal;
 }
 
-const RUN_COMMAND: Readonly<Record<CommandName, (context: CommandContext) => Promise<number>>> = {
-  demo: runDemoCommand,
-  backup: runBackupCommand,
-  prune: runPruneCommand,
-  drill: runDrillCommand,
-  report: runReportCommand,
-  sweep: runSweepCommand,
-  status: runStatusCommand,
-  'local init': runLocalInitCommand,
-  'local seed': runLocalSeedCommand,
+type RunCommand = (context: CommandContext) => Promise<number>;
+
+/**
+ * Each command's module, loaded when that command runs: a command pays for
+ * its own dependencies only (PGlite, the AWS SDK clients), and --help or a
+ * refused flag for none.
+ */
+const RUN_COMMAND: Readonly<Record<CommandName, () => Promise<RunCommand>>> = {
+  demo: async () => (await import('./commands/demo.ts')).runDemoCommand,
+  backup: async () => (await import('./commands/backup.ts')).runBackupCommand,
+  prune: async () => (await import('./commands/prune.ts')).runPruneCommand,
+  drill: async () => (await import('./commands/drill.ts')).runDrillCommand,
+  report: async () => (await import('./commands/report.ts')).runReportCommand,
+  sweep: async () => (await import('./commands/sweep.ts')).runSweepCommand,
+  status: async () => (await import('./commands/status.ts')).runStatusCommand,
+  'local init': async () => (await import('./commands/local.ts')).runLocalInitCommand,
+  'local seed': async () => (await import('./commands/local.ts')).runLocalSeedCommand,
 };
 
 /**
@@ -147,7 +150,8 @@ async function runCommandLine(
         '--wait=SECONDS waits for the local state directory; with --target aws a command follows its workflow unless --no-wait',
       );
     }
-    return await RUN_COMMAND[command](context);
+    const run = await RUN_COMMAND[command]();
+    return await run(context);
   } catch (error) {
     return reportError(error, out);
   }

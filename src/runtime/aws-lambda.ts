@@ -72,9 +72,7 @@ export function lambdaHandlerFor<Schema extends z.ZodType, Output, Needs extends
 ): LambdaHandler<Output> {
   let dependencies: Promise<ProvidedDependencies<Needs>> | undefined;
   const provide = () => {
-    dependencies ??= new Promise((resolveDependencies) =>
-      resolveDependencies(buildDependencies(ports, process.env)),
-    );
+    dependencies ??= buildDependencies(ports, process.env);
     return dependencies;
   };
   return createLambdaHandler(task, provide, new Logger({ serviceName: 'restorable' }));
