@@ -55,6 +55,7 @@ import {
   sandboxNetworks,
   scheduledDrillRegion,
 } from '../src/domain/sandbox-network.ts';
+import { workflowDefinitionAt } from '../src/workflow-runner/definitions.ts';
 import { type ObservabilitySettings, observabilitySettings } from './observability.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -744,7 +745,7 @@ const leaveOutZodLocales: Plugin = {
   },
 };
 
-/** Each workflow definition as compact JSON text, by name (`backup` for workflows/backup.asl.json). */
+/** Each workflow definition as compact JSON text, its shared retriers expanded, by name (`backup` for workflows/backup.asl.json). */
 export function workflowDefinitions(directory: string = join(ROOT, 'workflows')): Record<string, string> {
   const files = readdirSync(directory)
     .filter((file) => file.endsWith('.asl.json'))
@@ -752,7 +753,7 @@ export function workflowDefinitions(directory: string = join(ROOT, 'workflows'))
   return Object.fromEntries(
     files.map((file) => [
       basename(file, '.asl.json'),
-      JSON.stringify(JSON.parse(readFileSync(join(directory, file), 'utf8'))),
+      JSON.stringify(workflowDefinitionAt(join(directory, file), relative(ROOT, join(directory, file)))),
     ]),
   );
 }

@@ -14,23 +14,17 @@
 // after the one that broke it, and fails with the limit's error, whatever
 // its Catch blocks say.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { createLambdaHandler } from '../runtime/lambda-handler.ts';
 import type { AnyTask, TaskDependencies } from '../runtime/task.ts';
 import { ALERT_TOPIC_PLACEHOLDER, tasksByPlaceholder, workflowsByPlaceholder } from '../tasks/registry.ts';
+import { workflowText } from './definitions.ts';
 import { type ExecutionMeasure, ExecutionMeter, type StateKind } from './execution-limits.ts';
 
 const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_REGION = 'local';
-
-export function workflowPath(name: string): string {
-  // A URL's pathname keeps its escapes (a space is %20): only the file path names the file.
-  return fileURLToPath(new URL(`../../workflows/${name}.asl.json`, import.meta.url));
-}
 
 export const localFunctionArn = (task: AnyTask) =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:restorable-${task.name}`;
@@ -56,7 +50,7 @@ export function placeholdersOf(definitionText: string): string[] {
 }
 
 export function loadDefinition(name: string, substitutions = localSubstitutions()): Definition {
-  const text = readFileSync(workflowPath(name), 'utf8').replace(PLACEHOLDER, (whole, placeholder: string) => {
+  const text = workflowText(name).replace(PLACEHOLDER, (whole, placeholder: string) => {
     const value = substitutions[placeholder];
     if (value === undefined) throw new Error(`workflows/${name}.asl.json: no local binding for ${whole}`);
     return value;

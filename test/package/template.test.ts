@@ -37,6 +37,7 @@ import {
 } from '../../src/domain/tags.ts';
 import type { AnyTask, Port } from '../../src/runtime/task.ts';
 import { tasksByPlaceholder } from '../../src/tasks/registry.ts';
+import { workflowText } from '../../src/workflow-runner/definitions.ts';
 import {
   allowing,
   asList,
@@ -1730,9 +1731,7 @@ describe('verify-sandbox network and TLS', () => {
       expect(machine.Properties?.StateMachineType).toBe('STANDARD');
       const definition = machine.Properties?.DefinitionString;
       expect(JSON.parse(typeof definition === 'string' ? definition : '{}')).toEqual(
-        JSON.parse(
-          readFileSync(join(ROOT, 'workflows', 'regional', 'verify-sandbox-in-region.asl.json'), 'utf8'),
-        ),
+        JSON.parse(workflowText('regional/verify-sandbox-in-region')),
       );
       const [functionId] = verifierFunction();
       expect(machine.Properties?.DefinitionSubstitutions).toEqual({

@@ -1,7 +1,9 @@
-// Reads workflows/*.asl.json as the deployed stack sees them: their
-// `${Placeholder}` references and their Task states, nested ones included.
-import { readdirSync, readFileSync } from 'node:fs';
+// Reads workflows/*.asl.json as the deployed stack sees them (their shared
+// retriers expanded): their `${Placeholder}` references and their Task
+// states, nested ones included.
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { workflowTextAt } from '../../src/workflow-runner/definitions.ts';
 import { isObject, type Json, ROOT } from './template.ts';
 
 export interface WorkflowFile {
@@ -17,7 +19,7 @@ export function workflowFiles(): WorkflowFile[] {
     .filter((file) => file.endsWith('.asl.json'))
     .sort()
     .map((file) => {
-      const text = readFileSync(join(directory, file), 'utf8');
+      const text = workflowTextAt(join(directory, file), `workflows/${file}`);
       return { name: basename(file, '.asl.json'), text, definition: JSON.parse(text) as Json };
     });
 }

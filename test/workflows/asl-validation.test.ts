@@ -4,9 +4,10 @@
 // resources. The definitions are read as the local runner reads them, with
 // each `${Placeholder}` bound to the ARN it takes locally, so the ARN check
 // applies to the values a deployment substitutes too.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import validateStateMachine from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { workflowText } from '../../src/workflow-runner/definitions.ts';
 import { allStates, type Definition, loadDefinition } from '../../src/workflow-runner/local-runner.ts';
 
 const workflows = readdirSync(new URL('../../workflows/', import.meta.url))
@@ -43,10 +44,7 @@ describe('workflow definitions, checked by asl-validator', () => {
   it("workflows/regional/verify-sandbox-in-region.asl.json (the regional verifier stack's) has no errors", () => {
     // Deployed by serverless-verifier.yml, not run locally: its one function
     // bound to an ARN of the shape CloudFormation substitutes.
-    const text = readFileSync(
-      new URL('../../workflows/regional/verify-sandbox-in-region.asl.json', import.meta.url),
-      'utf8',
-    ).replace(
+    const text = workflowText('regional/verify-sandbox-in-region').replace(
       `\${VerifySandboxInRegionFunctionArn}`,
       'arn:aws:lambda:eu-central-1:123456789012:function:restorable-prod-verify-sandbox-in-region',
     );
@@ -89,12 +87,7 @@ describe('workflow time limits', () => {
     ...workflows.map((name) => ({ name, definition: loadDefinition(name) as unknown as Limited })),
     {
       name: 'regional/verify-sandbox-in-region',
-      definition: JSON.parse(
-        readFileSync(
-          new URL('../../workflows/regional/verify-sandbox-in-region.asl.json', import.meta.url),
-          'utf8',
-        ),
-      ) as Limited,
+      definition: JSON.parse(workflowText('regional/verify-sandbox-in-region')) as Limited,
     },
   ];
   // The local interpreter times an execution with setTimeout, whose delay

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../src/domain/errors.ts';
+import { workflowText } from '../../src/workflow-runner/definitions.ts';
 import { allStates, type Definition } from '../../src/workflow-runner/local-runner.ts';
 
 const workflowsDir = new URL('../../workflows/', import.meta.url);
@@ -16,7 +17,7 @@ describe('error names in the workflows', () => {
   });
 
   it.each(files)('%s matches only errors the handlers can throw', (file) => {
-    const definition = JSON.parse(readFileSync(new URL(file, workflowsDir), 'utf8')) as Definition;
+    const definition = JSON.parse(workflowText(file.slice(0, -'.asl.json'.length))) as Definition;
     const names = allStates(definition).flatMap(([, state]) => {
       const withHandlers = state as {
         Retry?: { ErrorEquals: string[] }[];
