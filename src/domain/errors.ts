@@ -97,6 +97,16 @@ export class InvalidRequestError extends RestorableError {
   readonly retryable = false;
 }
 
+/**
+ * The caller's identity may not make the call (IAM `AccessDenied`, RDS
+ * `AccessDeniedException`, KMS `AccessDeniedException`): a vault account's
+ * role refusing a delete from the source account is one. Retrying the same
+ * call as the same identity never helps.
+ */
+export class AccessDeniedError extends RestorableError {
+  readonly retryable = false;
+}
+
 /** Any other failure of the cloud API that the adapter does not know. */
 export class CloudServiceError extends RestorableError {
   readonly retryable = false;
