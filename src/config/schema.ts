@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   arnRegionProblem,
   KMS_KEY_PATTERN,
+  parseArn,
   partitionOf,
   REGION_PATTERN,
   SNS_TOPIC_ARN_PATTERN,
@@ -83,6 +84,55 @@ const copyRegion = z
       .regex(new RegExp(KMS_KEY_PATTERN), 'must be a KMS key id, alias/<name>, or the ARN of either')
       .describe(
         'KMS key (key id, alias/<name>, or the ARN of either) of that region that encrypts the copies.',
+      ),
+  })
+  .strict();
+
+/**
+ * The vault account's key of one vault region. Named by ARN: the copies are
+ * made in the vault account, by a role the source account assumes there, and
+ * an ARN says whose key it is (an alias or a bare key id would be looked up
+ * in whichever account makes the call).
+ */
+const vaultRegion = z
+  .object({
+    region: region.describe("Region of the vault account that keeps a copy of every day's snapshot."),
+    kmsKeyArn: z
+      .string()
+      .regex(new RegExp(KMS_KEY_PATTERN), 'must be the ARN of a KMS key or alias of the vault account')
+      .refine((key) => key.startsWith('arn:'), 'must be the ARN of a KMS key or alias of the vault account')
+      .describe(
+        "ARN of the vault account's KMS key (or alias) of that region that encrypts the vault copies: a customer-managed key of the vault account, which the source account never holds.",
+      ),
+  })
+  .strict();
+
+/** A separate AWS account that keeps copies the source account cannot delete. */
+const vaultSchema = z
+  .object({
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quoted in YAML, so that leading zeros stay)')
+      .describe("The vault account's id."),
+    regions: z
+      .array(vaultRegion)
+      .min(1)
+      .describe('Regions of the vault account that keep a copy of every snapshot, each with its key.'),
+    retentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .optional()
+      .describe(
+        "Vault copies are kept this many days by the vault stack's own prune; default: retention.days.",
+      ),
+    roleName: z
+      .string()
+      .regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'must be an IAM role name')
+      .default('restorable-vault-writer')
+      .describe(
+        'The role of the vault account the source account assumes to copy into the vault: it may describe, copy and tag, and delete nothing (the vault stack creates it).',
       ),
   })
   .strict();
@@ -371,6 +421,12 @@ const drills = z
       .describe(
         'Region scheduled drills restore in: the source region or a copy region; default: the first copy region.',
       ),
+    fromVault: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Scheduled drills restore the vault account's copy (in the first vault region) instead of the source account's: the proof that the copy an attacker of the source account cannot reach is restorable. Needs vault.",
+      ),
     databases: z
       .record(identifier, databaseDrill)
       .default({})
@@ -484,6 +540,62 @@ function checkAlertTopic(
   }
 }
 
+function checkVault(
+  vault: z.infer<typeof vaultSchema> | undefined,
+  drillsFromVault: boolean,
+  partition: string,
+  context: z.RefinementCtx,
+): void {
+  if (vault === undefined) {
+    if (drillsFromVault) {
+      context.addIssue({
+        code: 'custom',
+        path: ['drills', 'fromVault'],
+        message:
+          'drills restore from the vault, and no vault is configured: add vault, or leave out drills.fromVault',
+      });
+    }
+    return;
+  }
+  const seen = new Set<string>();
+  vault.regions.forEach((vaultRegion, index) => {
+    if (partitionOf(vaultRegion.region) !== partition) {
+      context.addIssue({
+        code: 'custom',
+        path: ['vault', 'regions', index, 'region'],
+        message: `${vaultRegion.region} is in partition ${partitionOf(vaultRegion.region)}, and sourceRegion in ${partition}: snapshots are copied within a partition only`,
+      });
+    }
+    if (seen.has(vaultRegion.region)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['vault', 'regions', index, 'region'],
+        message: `${vaultRegion.region} is listed twice`,
+      });
+    }
+    seen.add(vaultRegion.region);
+    const keyProblem = arnRegionProblem(
+      vaultRegion.kmsKeyArn,
+      vaultRegion.region,
+      `its vault region ${vaultRegion.region}`,
+    );
+    const keyAccount = parseArn(vaultRegion.kmsKeyArn)?.account;
+    if (keyProblem !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['vault', 'regions', index, 'kmsKeyArn'],
+        message: `${vaultRegion.kmsKeyArn} ${keyProblem}: a vault copy is encrypted with a key of its own region`,
+      });
+    } else if (keyAccount !== undefined && keyAccount !== vault.accountId) {
+      context.addIssue({
+        code: 'custom',
+        path: ['vault', 'regions', index, 'kmsKeyArn'],
+        message: `${vaultRegion.kmsKeyArn} is a key of account ${keyAccount}, not of the vault account ${vault.accountId}: the vault's copies must be encrypted with a key the source account does not hold`,
+      });
+    }
+  });
+}
+
 export const configSchema = z
   .object({
     sourceRegion: region.describe('Region of the protected databases.'),
@@ -495,6 +607,11 @@ export const configSchema = z
     sandbox: sandbox.prefault({}),
     drills: drills.prefault({}),
     alerts: alerts.prefault({}),
+    vault: vaultSchema
+      .optional()
+      .describe(
+        "A separate AWS account that keeps a copy of every day's snapshot, which the source account can create but never delete (see the README, Vault account).",
+      ),
     target: z
       .enum(['local', 'aws'])
       .default('local')
@@ -556,6 +673,7 @@ export const configSchema = z
       });
     }
     checkAlertTopic(config.alerts, stackRegion, context);
+    checkVault(config.vault, config.drills.fromVault, partition, context);
     // Selected by ids alone, the protected databases are among those ids: a
     // key outside them can never apply. Selected by tags too, which databases
     // are protected is known only from RDS, when drills are planned.
@@ -595,3 +713,4 @@ export type Config = z.infer<typeof configSchema>;
 export type CopyRegion = Config['copyRegions'][number];
 export type DrillAssertion = z.infer<typeof drillAssertion>;
 export type RegionalNetwork = z.infer<typeof regionalNetwork>;
+export type VaultConfig = NonNullable<Config['vault']>;

@@ -308,6 +308,86 @@ sandbox:
     });
   });
 
+  describe('a vault account', () => {
+    const key = (region: string, account = '111122223333') =>
+      `arn:aws:kms:${region}:${account}:key/0f0e0d0c-0b0a-4900-8800-770066005500`;
+    const vault = (regions: string) =>
+      `${minimal}vault:\n  accountId: "111122223333"\n  regions:\n${regions}`;
+    const vaultRegion = (region: string, kmsKeyArn = key(region)) =>
+      `    - region: ${region}\n      kmsKeyArn: ${kmsKeyArn}\n`;
+
+    it('is optional, and drills restore from the source account by default', () => {
+      const config = parseConfig(minimal);
+      expect(config.vault).toBeUndefined();
+      expect(config.drills.fromVault).toBe(false);
+    });
+
+    it('reads the account, its regions with their keys, and the role the source account assumes', () => {
+      const config = parseConfig(vault(vaultRegion('eu-central-1') + vaultRegion('eu-north-1')));
+      expect(config.vault).toEqual({
+        accountId: '111122223333',
+        regions: [
+          { region: 'eu-central-1', kmsKeyArn: key('eu-central-1') },
+          { region: 'eu-north-1', kmsKeyArn: key('eu-north-1') },
+        ],
+        roleName: 'restorable-vault-writer',
+      });
+    });
+
+    it.each([
+      [
+        'an account id that is no 12 digits',
+        `${minimal}vault: { accountId: "1111", regions: [{ region: eu-central-1, kmsKeyArn: "${key('eu-central-1')}" }] }\n`,
+        'vault.accountId',
+        '12-digit',
+      ],
+      [
+        'an unquoted account id YAML reads as a number',
+        `${minimal}vault: { accountId: 111122223333, regions: [{ region: eu-central-1, kmsKeyArn: "${key('eu-central-1')}" }] }\n`,
+        'vault.accountId',
+      ],
+      [
+        "a key named by alias, which would be looked up in the caller's account",
+        vault(vaultRegion('eu-central-1', 'alias/vault')),
+        'vault.regions.0.kmsKeyArn',
+        'ARN',
+      ],
+      [
+        'a key of another region',
+        vault(vaultRegion('eu-central-1', key('eu-west-1'))),
+        'vault.regions.0.kmsKeyArn',
+        'is in eu-west-1',
+      ],
+      [
+        'a key of another account (the source account would hold it)',
+        vault(vaultRegion('eu-central-1', key('eu-central-1', '999988887777'))),
+        'vault.regions.0.kmsKeyArn',
+        'not of the vault account 111122223333',
+      ],
+      [
+        'a region listed twice',
+        vault(vaultRegion('eu-central-1') + vaultRegion('eu-central-1')),
+        'vault.regions.1.region',
+        'listed twice',
+      ],
+      [
+        'a region of another partition',
+        vault(vaultRegion('cn-north-1', key('cn-north-1').replace('arn:aws:', 'arn:aws-cn:'))),
+        'vault.regions.0.region',
+        'partition aws-cn',
+      ],
+      ['no region at all', `${minimal}vault: { accountId: "111122223333", regions: [] }\n`, 'vault.regions'],
+      [
+        'drills from a vault that is not configured',
+        `${minimal}drills: { fromVault: true }\n`,
+        'drills.fromVault',
+        'no vault is configured',
+      ],
+    ])('refuses %s, naming the setting', (_, text, ...fragments) => {
+      expectConfigError(text, ...fragments);
+    });
+  });
+
   it('names a missing file', () => {
     expect(() => loadConfig('/nonexistent/restorable.yml')).toThrow(
       /cannot read configuration file \/nonexistent/,
