@@ -7,20 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { copyKeyScope, copyKeyStatements, ownSnapshotArns, restoreKeyStatements } from '../../infra/iam.ts';
+import { powertoolsVersionOf, type StackSettings, stackSettings, verifierVpc } from '../../infra/settings.ts';
 import {
   chooseConfigFile,
-  copyKeyScope,
-  copyKeyStatements,
   drillWarnings,
   handlerEntryPoints,
-  ownSnapshotArns,
-  powertoolsVersionOf,
   RDS_CA_BUNDLE_PACKAGED,
-  restoreKeyStatements,
-  type StackSettings,
   shipRdsCaBundle,
-  stackSettings,
-  verifierVpc,
 } from '../../scripts/bundle.ts';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
