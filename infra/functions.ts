@@ -55,6 +55,14 @@ import {
 import { allow, type IamStatement, type PolicyStatement, type VerifierVpc } from './iam.ts';
 import type { StackSettings } from './settings.ts';
 
+export type PolicyStatements =
+  | readonly PolicyStatement[]
+  | CfnIf<readonly PolicyStatement[]>
+  | ServerlessVariable;
+
+/** A value serverless resolves when it packages (`${self:…}`): one that depends on its command line. */
+export type ServerlessVariable = `\${${string}}`;
+
 export interface LambdaFunction {
   /** The task it runs: `functions/<name>.ts`, bundled as `dist/functions/<name>.mjs`. */
   readonly task: { readonly name: string };
@@ -62,8 +70,8 @@ export interface LambdaFunction {
   /** Seconds. */
   readonly timeout: number;
   readonly memorySize?: number;
-  readonly vpc?: VerifierVpc | false;
-  readonly environment?: Readonly<Record<string, CfnArn>>;
+  readonly vpc?: VerifierVpc | false | ServerlessVariable;
+  readonly environment?: Readonly<Record<string, CfnArn>> | ServerlessVariable;
   /** What the package ships besides the bundle and dist/config.json. */
   readonly files?: readonly string[];
   /** What the role allows, in a sentence: the role's description. */
@@ -72,7 +80,7 @@ export interface LambdaFunction {
    * The role's policies by the suffix of their name (`''`: the policy named
    * as the task), statements or statements on a condition of the stack.
    */
-  readonly policies: Readonly<Record<string, readonly PolicyStatement[] | CfnIf<readonly PolicyStatement[]>>>;
+  readonly policies: Readonly<Record<string, PolicyStatements>>;
 }
 
 const reports = (path: string) => sub(`\${ReportsBucket.Arn}/${path}`);
@@ -112,11 +120,11 @@ const writeVerificationResults = allow('WriteVerificationResults', 's3:PutObject
  * one statement per key, as both keys cannot match at once.
  */
 export function verifierReads(secrets: {
-  readonly rdsSecretArns: readonly CfnString[];
-  readonly sandboxInstanceArns: readonly CfnString[];
-  readonly sandboxClusterArns: readonly CfnString[];
+  readonly rdsSecretArns: CfnString | readonly CfnString[];
+  readonly sandboxInstanceArns: CfnString | readonly CfnString[];
+  readonly sandboxClusterArns: CfnString | readonly CfnString[];
 }): IamStatement[] {
-  const readSecrets = (Sid: string, tagKey: string, sandboxes: readonly CfnString[]) =>
+  const readSecrets = (Sid: string, tagKey: string, sandboxes: CfnString | readonly CfnString[]) =>
     allow(Sid, 'secretsmanager:GetSecretValue', secrets.rdsSecretArns, {
       StringLike: { [`aws:ResourceTag/aws:rds:${tagKey}`]: sandboxes },
     });

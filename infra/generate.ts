@@ -2,7 +2,7 @@
 // from one entry of the tables: a function and its role (infra/functions.ts),
 // a state machine and what it comes with (infra/workflows.ts).
 import { type CfnIf, getAtt, LOG_RETENTION_DAYS, onlyIf, PREFIX, pascalCase, ref, sub } from './cfn.ts';
-import type { LambdaFunction } from './functions.ts';
+import type { LambdaFunction, PolicyStatements } from './functions.ts';
 import {
   allow,
   type IamPolicy,
@@ -84,10 +84,13 @@ export function lambdaFunction(
   );
   const policies = Object.entries(fn.policies).map(([suffix, statements], index) => {
     const policyName = suffix === '' ? name : `${name}-${suffix}`;
-    if (!isConditional(statements))
-      return policy(policyName, index === 0 ? [writeOwnLogs, ...statements] : statements);
-    if (index === 0)
-      throw new Error(`${name}: the role's first policy, which writes its logs, holds on no condition`);
+    if (index === 0) {
+      if (typeof statements === 'string' || isConditional(statements)) {
+        throw new Error(`${name}: the role's first policy, which writes its logs, is a list of statements`);
+      }
+      return policy(policyName, [writeOwnLogs, ...statements]);
+    }
+    if (!isConditional(statements)) return policy(policyName, statements);
     const [condition, whenTrue] = statements['Fn::If'];
     return onlyIf(condition, policy(policyName, whenTrue));
   });
@@ -118,10 +121,8 @@ export function lambdaFunction(
   };
 }
 
-function isConditional(
-  statements: readonly PolicyStatement[] | CfnIf<readonly PolicyStatement[]>,
-): statements is CfnIf<readonly PolicyStatement[]> {
-  return !Array.isArray(statements);
+function isConditional(statements: PolicyStatements): statements is CfnIf<readonly PolicyStatement[]> {
+  return typeof statements === 'object' && 'Fn::If' in statements;
 }
 
 // Step Functions sets up its log delivery with these calls, which support no

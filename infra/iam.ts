@@ -33,10 +33,14 @@ export function allow(
 
 export interface IamPolicy {
   readonly PolicyName: string;
-  readonly PolicyDocument: { readonly Version: '2012-10-17'; readonly Statement: readonly PolicyStatement[] };
+  readonly PolicyDocument: {
+    readonly Version: '2012-10-17';
+    /** The statements, or a serverless variable that resolves to them. */
+    readonly Statement: readonly PolicyStatement[] | string;
+  };
 }
 
-export function policy(name: string, statements: readonly PolicyStatement[]): IamPolicy {
+export function policy(name: string, statements: readonly PolicyStatement[] | string): IamPolicy {
   return { PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: statements } };
 }
 

@@ -3,7 +3,7 @@
 # offline. First the main stack built with the default configuration; then,
 # built with the README's worked example (config/examples/two-regions.yml),
 # the main stack again and the regional verifier stack of its drill region
-# (serverless-verifier.yml), which the default configuration has none of.
+# (serverless-verifier.mjs), which the default configuration has none of.
 #
 # Ignored checks (the README, "Template lint", says why in full):
 #   W3005  DependsOn already implied by a Ref/GetAtt: the framework writes
@@ -24,6 +24,6 @@ lint .serverless/cloudformation-template-update-stack.json
 export RESTORABLE_CONFIG=config/examples/two-regions.yml
 npm run --silent package -- --package .serverless-two-regions
 lint .serverless-two-regions/cloudformation-template-update-stack.json
-npx serverless package --config serverless-verifier.yml --region eu-central-1 --package .serverless-verifier-eu-central-1
+npx serverless package --config serverless-verifier.mjs --region eu-central-1 --package .serverless-verifier-eu-central-1
 lint .serverless-verifier-eu-central-1/cloudformation-template-update-stack.json
 echo "cfn-lint: 3 templates, no errors"

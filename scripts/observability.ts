@@ -1,6 +1,6 @@
 // What the stack's dashboard and alarms need of the configuration and of the
 // metrics' names (src/domain/metrics.ts): the namespace, the hours of the
-// dead-man's switch and the dashboard's body. serverless.yml substitutes
+// dead-man's switch and the dashboard's body. The stack (infra/resources.ts) substitutes
 // ${Deployment} (the stack's deployment), ${AWS::Region} and the logical ids
 // of the state machines and alarms into the body with Fn::Sub.
 import type { Config } from '../src/config/schema.ts';

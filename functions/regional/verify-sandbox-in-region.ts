@@ -1,5 +1,5 @@
-// Deployed by the regional verifier stack (serverless-verifier.yml), not by
-// serverless.yml: see src/runtime/regional-verifier-lambda.ts.
+// Deployed by the regional verifier stack (infra/verifier.ts), not by
+// the main stack (infra/stack.ts): see src/runtime/regional-verifier-lambda.ts.
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   createRegionalVerifierHandler,

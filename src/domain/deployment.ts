@@ -5,7 +5,7 @@
 // in the deployment tag and its discriminator in their names.
 //
 // The id's format is part of the deployed contract: the IAM conditions of
-// serverless.yml build the same `<stage>-<region>` from the stack's stage and
+// the stack (infra/functions.ts) build the same `<stage>-<region>` from the stack's stage and
 // region, and tags already set cannot be renamed.
 import type { Config } from '../config/schema.ts';
 import type { Snapshot } from '../ports/rds.ts';

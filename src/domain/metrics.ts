@@ -1,6 +1,6 @@
 // The metrics operators watch, as points computed from what the tasks know:
 // the runtime writes them (src/runtime/metrics.ts, as EMF on AWS), the
-// stack's dashboard and alarms read them (serverless.yml, from the stack
+// stack's dashboard and alarms read them (infra/resources.ts, from the stack
 // settings' names). Names and dimensions are the contract with both.
 import type { SnapshotQuotaHeadroom } from './snapshot-quota.ts';
 

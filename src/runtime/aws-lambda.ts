@@ -31,7 +31,7 @@ export type AwsPorts<Needs extends Port> = { readonly [P in Needs]: AwsPortFacto
  * deployment (src/domain/deployment.ts): `serverless deploy --stage` may
  * override the file's aws.stage, and the IAM conditions name the deployment
  * of the stack's stage and region, so the functions must tag and match with
- * that one. RESTORABLE_STAGE is set by serverless.yml, AWS_REGION by Lambda.
+ * that one. RESTORABLE_STAGE is set by the stack (infra/stack.ts), AWS_REGION by Lambda.
  */
 export function asDeployed(config: Config, environment: NodeJS.ProcessEnv): Config {
   const stage = environment.RESTORABLE_STAGE;

@@ -1,4 +1,4 @@
-// The handler of the regional verifier stack (serverless-verifier.yml), which
+// The handler of the regional verifier stack (infra/verifier.ts), which
 // runs in a region drills restore in besides the stack region, in that
 // region's VPC. It ships no configuration file and writes nothing: the
 // request carries the drill's verification settings, and the result goes

@@ -48,7 +48,7 @@ export type ProvidedDependencies<Needs extends Port> = Pick<TaskDependencies, Ne
   Omit<CommonDependencies, 'logger'>;
 
 export interface Task<Schema extends z.ZodType, Output, Needs extends Port = Port> {
-  /** The function's name: `functions/<name>.ts`, and the Lambda function in serverless.yml. */
+  /** The function's name: `functions/<name>.ts`, and the Lambda function of the stack (infra/functions.ts). */
   readonly name: string;
   /** The ports `run` uses, and nothing else: what its Lambda handler builds and bundles. */
   readonly needs: readonly Needs[];

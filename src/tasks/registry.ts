@@ -1,5 +1,5 @@
 // Which task runs behind each Lambda ARN placeholder of `workflows/*.asl.json`.
-// serverless.yml substitutes the same placeholders with the deployed functions;
+// The stack (infra/workflows.ts) substitutes the same placeholders with the deployed functions;
 // the local runner binds them to these tasks in-process.
 import type { AnyTask } from '../runtime/task.ts';
 import { advanceBackupTask } from './advance-backup.ts';

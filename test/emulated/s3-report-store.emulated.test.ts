@@ -2,7 +2,7 @@
 // real S3Client (path-style, dummy credentials) and, for each test, a fresh
 // versioned bucket.
 //
-// The stack's ReportsBucket (serverless.yml) also has Object Lock with a
+// The stack's ReportsBucket (infra/resources.ts) also has Object Lock with a
 // default COMPLIANCE retention, and so does every bucket here. S3 requires
 // every PutObject into such a bucket to carry Content-MD5 or the
 // x-amz-sdk-checksum-algorithm header

@@ -20,7 +20,7 @@ const REGION = 'eu-west-1';
 const DRILL_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:restorable-prod-drill';
 let client: CloudFormationClient;
 
-/** The report bucket and the drill workflow's output, as serverless.yml declares them. */
+/** The report bucket and the drill workflow's output, as the stack (infra/) declares them. */
 const TEMPLATE = JSON.stringify({
   AWSTemplateFormatVersion: '2010-09-09',
   Resources: { ReportsBucket: { Type: 'AWS::S3::Bucket' } },

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -41,7 +41,7 @@ export function offlineEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJ
     CI: 'true',
     AWS_SHARED_CREDENTIALS_FILE: join(nowhere, 'credentials'),
     AWS_CONFIG_FILE: join(nowhere, 'config'),
-    // A deprecated setting in serverless.yml fails the packaging.
+    // A deprecated setting in the service definition fails the packaging.
     SLS_DEPRECATION_NOTIFICATION_MODE: 'error',
   };
 }
@@ -80,7 +80,17 @@ function readPackage(outputDirectory: string): PackagedService {
 }
 
 /**
- * `serverless package` of the repository's serverless.yml and of the bundles
+ * A service definition in a copy of the service directory: the repository's
+ * stack module (infra/), which reads the copy's dist/ (the directory
+ * serverless runs in).
+ */
+function writeServiceDefinition(service: string, file: string, module: string): void {
+  const href = pathToFileURL(join(ROOT, 'infra', module)).href;
+  writeFileSync(join(service, file), `export { default } from ${JSON.stringify(href)};\n`);
+}
+
+/**
+ * `serverless package` of the repository's stack definition and of the bundles
  * already built in dist/ (by `packageService`), with the stack settings
  * changed as `change` says: another configuration's stack, packaged in a
  * directory of its own so that dist/ stays as the build left it. `files` are
@@ -93,7 +103,7 @@ export function packageVariant(
   const env = offlineEnvironment();
   const service = mkdtempSync(join(tmpdir(), 'restorable-variant-'));
   mkdirSync(join(service, 'dist', 'functions'), { recursive: true });
-  copyFileSync(join(ROOT, 'serverless.yml'), join(service, 'serverless.yml'));
+  writeServiceDefinition(service, 'serverless.mjs', 'stack.ts');
   for (const file of ['config.json', 'workflows.json']) {
     copyFileSync(join(ROOT, 'dist', file), join(service, 'dist', file));
   }
@@ -111,7 +121,7 @@ export function packageVariant(
 }
 
 /**
- * `serverless package --config serverless-verifier.yml --region <region>` of
+ * `serverless package --config serverless-verifier.mjs --region <region>` of
  * the regional verifier stack, over the bundle and the regional workflow
  * already built in dist/ (by `packageService`) and the given stack settings,
  * in a directory of its own.
@@ -124,7 +134,7 @@ export function packageRegionalVerifier(
   const env = offlineEnvironment();
   const service = mkdtempSync(join(tmpdir(), 'restorable-regional-'));
   mkdirSync(join(service, 'dist', 'functions', 'regional'), { recursive: true });
-  copyFileSync(join(ROOT, 'serverless-verifier.yml'), join(service, 'serverless-verifier.yml'));
+  writeServiceDefinition(service, 'serverless-verifier.mjs', 'verifier.ts');
   copyFileSync(
     join(ROOT, 'dist', 'regional-workflows.json'),
     join(service, 'dist', 'regional-workflows.json'),
@@ -138,7 +148,7 @@ export function packageRegionalVerifier(
   runIn(
     service,
     process.execPath,
-    [cli, 'package', '--config', 'serverless-verifier.yml', '--region', region, '--package', outputDirectory],
+    [cli, 'package', '--config', 'serverless-verifier.mjs', '--region', region, '--package', outputDirectory],
     env,
   );
   return readPackage(outputDirectory);

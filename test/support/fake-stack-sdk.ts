@@ -1,6 +1,6 @@
 // The deployed stack as CloudFormation describes it, for tests of the
 // `--target aws` commands: DescribeStacks of `restorable-<stage>` answers its
-// outputs (serverless.yml, `Outputs`); any other stack does not exist, with
+// outputs (infra/resources.ts and infra/workflows.ts, `Outputs`); any other stack does not exist, with
 // the ValidationError CloudFormation gives (DescribeStacks, AWS CloudFormation
 // API Reference).
 import {

@@ -42,7 +42,7 @@ describe('workflow definitions, checked by asl-validator', () => {
   });
 
   it("workflows/regional/verify-sandbox-in-region.asl.json (the regional verifier stack's) has no errors", () => {
-    // Deployed by serverless-verifier.yml, not run locally: its one function
+    // Deployed by the regional verifier stack (infra/verifier.ts), not run locally: its one function
     // bound to an ARN of the shape CloudFormation substitutes.
     const text = workflowText('regional/verify-sandbox-in-region').replace(
       `\${VerifySandboxInRegionFunctionArn}`,

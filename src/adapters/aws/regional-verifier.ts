@@ -1,5 +1,5 @@
 // The regional verifier port over Step Functions: the regional verifier stack
-// (serverless-verifier.yml) deploys, in each region drills restore in besides
+// (infra/verifier.ts) deploys, in each region drills restore in besides
 // the stack region, a state machine `restorable-<stage>-verify-sandbox` whose
 // one Task runs the verifier function in that region's VPC. Step Functions
 // calls services in its own region only (a Task cannot invoke a Lambda
@@ -31,7 +31,7 @@ import type { VerificationRequest } from '../../tasks/verification-request.ts';
 import { unpackVerification } from '../../tasks/verification-result.ts';
 import { clientForRegion } from './clients.ts';
 
-/** Where `{region}` stands for the region in REGIONAL_VERIFIER_ARN (see serverless.yml). */
+/** Where `{region}` stands for the region in REGIONAL_VERIFIER_ARN (see infra/functions.ts). */
 export const REGION_PLACEHOLDER = '{region}';
 
 const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);

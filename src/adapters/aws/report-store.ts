@@ -1,6 +1,6 @@
 // The report store on AWS: one S3 bucket whose encryption (SSE-KMS with the
 // stack's key), versioning and Object Lock are bucket defaults set by the stack
-// (serverless.yml, ReportsBucket). The work documents' bucket (WorkBucket) is
+// (infra/resources.ts, ReportsBucket). The work documents' bucket (WorkBucket) is
 // one of these stores too, with the same encryption and neither versioning
 // nor Object Lock (routed-report-store.ts).
 //

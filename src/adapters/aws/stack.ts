@@ -1,5 +1,5 @@
 // What the CLI's `--target aws` commands know of the deployed stack: its
-// outputs (serverless.yml, `Outputs`), read with one DescribeStacks of
+// outputs (infra/resources.ts and infra/workflows.ts, `Outputs`), read with one DescribeStacks of
 // `restorable-<stage>` in the stack's region. The state machines and the
 // report bucket are taken from them rather than found by listing every state
 // machine or bucket of the account: one request, the caller needs only

@@ -1,5 +1,5 @@
 // The reports port on AWS: the stack's reports bucket, and its work bucket for
-// the work documents (serverless.yml, WorkBucket).
+// the work documents (infra/resources.ts, WorkBucket).
 import { S3Client } from '@aws-sdk/client-s3';
 import { instrumented } from '../../adapters/aws/clients.ts';
 import { S3ReportStore } from '../../adapters/aws/report-store.ts';
