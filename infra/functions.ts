@@ -91,7 +91,7 @@ const listPrefix = (Sid: string, bucket: string, prefix: string | readonly strin
   allow(Sid, 's3:ListBucket', getAtt(bucket), { StringLike: { 's3:prefix': prefix } });
 const onDeployment = { 'aws:ResourceTag/restorable:deployment': DEPLOYMENT };
 
-export const useReportsKey = allow(
+const useReportsKey = allow(
   'UseReportsKey',
   ['kms:GenerateDataKey', 'kms:Decrypt'],
   getAtt('ReportsKey'),

@@ -86,7 +86,9 @@ export function lambdaFunction(
     const policyName = suffix === '' ? name : `${name}-${suffix}`;
     if (index === 0) {
       if (typeof statements === 'string' || isConditional(statements)) {
-        throw new Error(`${name}: the role's first policy, which writes its logs, is a list of statements`);
+        throw new Error(
+          `${name}: the role's first policy, which writes its logs, must be a list of statements`,
+        );
       }
       return policy(policyName, [writeOwnLogs, ...statements]);
     }

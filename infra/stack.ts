@@ -28,6 +28,7 @@
 // one entry each, in infra/workflows.ts; what is generated from an entry in
 // infra/generate.ts; the buckets, keys, topic, dashboard, conditions and
 // outputs in infra/resources.ts.
+import { ref } from './cfn.ts';
 import { lambdaFunctions } from './functions.ts';
 import {
   lambdaFunction,
@@ -56,6 +57,7 @@ export default {
   service: 'restorable',
   frameworkVersion: '4',
   configValidationMode: 'error',
+  // The configuration's stage (aws.stage), which --stage overrides.
   custom: { stage: settings.stage },
   provider: {
     ...PROVIDER,
@@ -66,9 +68,9 @@ export default {
     environment: {
       // Relative to LAMBDA_TASK_ROOT: the package keeps the repository layout.
       RESTORABLE_CONFIG_PATH: 'dist/config.json',
-      REPORT_BUCKET: { Ref: 'ReportsBucket' },
+      REPORT_BUCKET: ref('ReportsBucket'),
       // Work documents (work/...): see WorkBucket.
-      WORK_BUCKET: { Ref: 'WorkBucket' },
+      WORK_BUCKET: ref('WorkBucket'),
       // The stack's stage, which --stage may set apart from aws.stage: with
       // the region, the deployment the functions tag and match with.
       RESTORABLE_STAGE: '${sls:stage}',
