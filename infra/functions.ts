@@ -91,11 +91,7 @@ const listPrefix = (Sid: string, bucket: string, prefix: string | readonly strin
   allow(Sid, 's3:ListBucket', getAtt(bucket), { StringLike: { 's3:prefix': prefix } });
 const onDeployment = { 'aws:ResourceTag/restorable:deployment': DEPLOYMENT };
 
-const useReportsKey = allow(
-  'UseReportsKey',
-  ['kms:GenerateDataKey', 'kms:Decrypt'],
-  getAtt('ReportsKey'),
-);
+const useReportsKey = allow('UseReportsKey', ['kms:GenerateDataKey', 'kms:Decrypt'], getAtt('ReportsKey'));
 const encryptReports = allow('EncryptReports', 'kms:GenerateDataKey', getAtt('ReportsKey'));
 const listRunQueues = listPrefix('ListRunQueues', 'WorkBucket', 'work/backups/*');
 const listDrillLeases = listPrefix('ListDrillLeases', 'ReportsBucket', 'leases/drills/*');
