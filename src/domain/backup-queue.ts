@@ -25,7 +25,12 @@
 //   record is retried on any error, a bounded number of times. A copy RDS
 //   refuses for its copy limit (counting copies this run does not know of)
 //   waits, backing off, however long it takes;
-// - a database whose snapshot and copies are all final gets its record.
+// - a database of a run with a vault account gets the day's snapshot into
+//   the vault too (see "Vault transfer" below): a copy the vault may use,
+//   shared with it, copied by the vault account with its own key into each
+//   vault region, then the share taken back and the shareable copy removed;
+// - a database whose snapshot, copies and vault transfer are all final gets
+//   its record.
 import { databaseStatus, firstPoll, nextPoll, type PollState } from './backup.ts';
 import { fnv1a } from './hash.ts';
 
@@ -69,12 +74,49 @@ export interface QueueDatabase {
   readonly snapshot: Work;
   /** By copy region. */
   readonly copies: Readonly<Record<string, Work>>;
+  /** Present in a run with a vault account: the day's snapshot on its way into the vault. */
+  readonly vault?: VaultTransfer;
   readonly record: {
     readonly state: 'pending' | 'written' | 'failed';
     readonly tries: number;
     readonly dueAt?: string;
     readonly error?: string;
   };
+}
+
+/** A vault transfer's step of one call: sharing, taking the share back, removing the shareable copy. */
+export interface VaultStep {
+  readonly state: 'pending' | 'done' | 'failed';
+  /** Failed tries, for the retry limit. */
+  readonly tries: number;
+  readonly dueAt?: string;
+  readonly error?: string;
+}
+
+/**
+ * The day's snapshot on its way into the vault account. RDS shares an
+ * encrypted snapshot only if its key is not the account's default one, and
+ * the other account copies it only where the key's policy lets it; so the
+ * vault gets a copy made for it (`staging`: in the source region, under the
+ * stack's share key, whose policy lets the vault account use it for copies)
+ * and never the snapshot itself or the source's own key. In order: staging
+ * copy, share with the vault account, the vault account's copy into each
+ * vault region with its own key, then (every vault copy final) the share
+ * taken back and the staging copy deleted. Each step is safe to repeat, so
+ * a step that dies midway is done again by the next.
+ */
+export interface VaultTransfer {
+  /**
+   * The copy the vault may use. For an unencrypted cluster snapshot, which
+   * no copy can encrypt, the snapshot itself, shared as it is (`direct`).
+   */
+  readonly staging: Work;
+  readonly direct?: boolean;
+  readonly share: VaultStep;
+  /** By vault region: the vault account's copy, under that region's vault key. */
+  readonly copies: Readonly<Record<string, Work>>;
+  readonly unshare: VaultStep;
+  readonly removeStaging: VaultStep;
 }
 
 export interface BackupQueueLimits {
@@ -91,7 +133,14 @@ export type BackupAction =
   | { readonly type: 'check-snapshot'; readonly index: number }
   | { readonly type: 'copy'; readonly index: number; readonly region: string }
   | { readonly type: 'check-copy'; readonly index: number; readonly region: string }
-  | { readonly type: 'record'; readonly index: number };
+  | { readonly type: 'record'; readonly index: number }
+  | { readonly type: 'vault-stage'; readonly index: number }
+  | { readonly type: 'check-vault-stage'; readonly index: number }
+  | { readonly type: 'vault-share'; readonly index: number }
+  | { readonly type: 'vault-copy'; readonly index: number; readonly region: string }
+  | { readonly type: 'check-vault-copy'; readonly index: number; readonly region: string }
+  | { readonly type: 'vault-unshare'; readonly index: number }
+  | { readonly type: 'vault-remove-stage'; readonly index: number };
 
 /** What a snapshot looked like to the call that started or checked it. */
 export interface ObservedSnapshot {
@@ -105,6 +154,8 @@ export type ActionOutcome =
   | { readonly type: 'started'; readonly snapshot: ObservedSnapshot; readonly reused: boolean }
   | { readonly type: 'checked'; readonly snapshot: ObservedSnapshot | undefined }
   | { readonly type: 'recorded' }
+  /** A vault step of one call went through (or had nothing left to do). */
+  | { readonly type: 'done' }
   | { readonly type: 'error'; readonly name: string; readonly message: string };
 
 const FIRST_CHECK_MIN_SECONDS = 1;
@@ -196,7 +247,11 @@ export function isSettled(database: QueueDatabase): boolean {
 /** Whether every RDS call of the database is done: what its record then says will not change. */
 export function isReadyToRecord(database: QueueDatabase): boolean {
   if (database.snapshot.state === 'failed') return true;
-  return isFinal(database.snapshot) && Object.values(database.copies).every(isFinal);
+  return (
+    isFinal(database.snapshot) &&
+    Object.values(database.copies).every(isFinal) &&
+    (database.vault === undefined || isVaultTransferFinal(database.vault))
+  );
 }
 
 /**
@@ -230,8 +285,15 @@ export function planBackupActions(
 ): BackupAction[] {
   const checks: BackupAction[] = [];
   const copies: BackupAction[] = [];
+  const vaultSteps: BackupAction[] = [];
   const creates: BackupAction[] = [];
   const records: BackupAction[] = [];
+  const vaultRunning = (lane: string) =>
+    (runningElsewhere[lane] ?? 0) +
+    databases.filter((database) => {
+      const region = lane.slice(VAULT_LANE_PREFIX.length);
+      return database.vault?.share.state === 'done' && database.vault.copies[region]?.state === 'running';
+    }).length;
   const running = new Map(copyRegions.map((region) => [region, runningElsewhere[region] ?? 0]));
   for (const database of databases) {
     for (const region of copyRegions) {
@@ -260,13 +322,22 @@ export function planBackupActions(
         }
       }
     }
+    planVaultTransfer(database, index, now, { checks, copies, steps: vaultSteps }, (lane) => {
+      const free = freeSlots.get(lane) ?? limits.concurrentCopiesPerRegion - vaultRunning(lane);
+      if (free <= 0) return false;
+      freeSlots.set(lane, free - 1);
+      return true;
+    });
     if (isReadyToRecord(database) && isDue(database.record.dueAt, now))
       records.push({ type: 'record', index });
   });
-  return [...checks, ...copies, ...creates.slice(0, limits.maxSnapshotStartsPerStep), ...records].slice(
-    0,
-    Math.max(0, budget),
-  );
+  return [
+    ...checks,
+    ...copies,
+    ...vaultSteps,
+    ...creates.slice(0, limits.maxSnapshotStartsPerStep),
+    ...records,
+  ].slice(0, Math.max(0, budget));
 }
 
 function retryOrFail(
@@ -427,7 +498,7 @@ export function applyBackupOutcome(
       } else {
         next = snapshot;
       }
-      return { ...database, snapshot: next };
+      return withDirectVaultStaging({ ...database, snapshot: next });
     }
     case 'copy':
     case 'check-copy': {
@@ -453,6 +524,14 @@ export function applyBackupOutcome(
       }
       return { ...database, copies: { ...database.copies, [action.region]: next } };
     }
+    case 'vault-stage':
+    case 'check-vault-stage':
+    case 'vault-copy':
+    case 'check-vault-copy':
+    case 'vault-share':
+    case 'vault-unshare':
+    case 'vault-remove-stage':
+      return applyVaultOutcome(database, action, outcome, now, limits, sourceRegion);
     case 'record': {
       const record = database.record;
       if (outcome.type === 'recorded')
@@ -549,6 +628,17 @@ export function summarizePage(
         copiesDueAt[region] = earlier(copiesDueAt[region], copy.dueAt ?? EPOCH);
       }
     }
+    if (database.vault !== undefined && snapshot.state === 'available') {
+      const vault = summarizeVaultTransfer(database.vault);
+      if (vault.dueAt !== undefined) dueAt = earlier(dueAt, vault.dueAt);
+      for (const [lane, count] of Object.entries(vault.running)) {
+        runningCopies[lane] = (runningCopies[lane] ?? 0) + count;
+      }
+      for (const [lane, ready] of Object.entries(vault.ready)) {
+        readyCopies[lane] = (readyCopies[lane] ?? 0) + ready.count;
+        copiesDueAt[lane] = earlier(copiesDueAt[lane], ready.dueAt);
+      }
+    }
     if (isReadyToRecord(database)) dueAt = earlier(dueAt, database.record.dueAt ?? EPOCH);
   }
   return {
@@ -575,6 +665,21 @@ function freeCopySlots(
   );
 }
 
+/**
+ * The copy lanes whose slots the pages share: each copy region, and each
+ * vault region the pages hold vault copies for (`vault:<region>`: the vault
+ * account's copies into that region).
+ */
+function lanesOf(pages: readonly PageSummary[], copyRegions: readonly string[]): string[] {
+  const lanes = new Set(copyRegions);
+  for (const page of pages) {
+    for (const lane of [...Object.keys(page.runningCopies), ...Object.keys(page.readyCopies)]) {
+      if (lane.startsWith(VAULT_LANE_PREFIX)) lanes.add(lane);
+    }
+  }
+  return [...lanes];
+}
+
 const isDueNow = (time: string | undefined, now: Date) =>
   time !== undefined && Date.parse(time) <= now.getTime();
 
@@ -591,7 +696,7 @@ export function pagesToRead(
   maxPages: number,
 ): number[] {
   const chosen = new Set<number>();
-  for (const region of copyRegions) {
+  for (const region of lanesOf(pages, copyRegions)) {
     let wanted = freeCopySlots(pages, [region], limits).get(region) ?? 0;
     for (let index = 0; index < pages.length && wanted > 0; index++) {
       const page = pages[index] as PageSummary;
@@ -621,10 +726,11 @@ export function nextStep(
 ): { readonly done: boolean; readonly waitSeconds: number } {
   if (pages.every((page) => page.settled === page.databases)) return { done: true, waitSeconds: 0 };
   let earliest: string | undefined;
-  const free = freeCopySlots(pages, copyRegions, limits);
+  const lanes = lanesOf(pages, copyRegions);
+  const free = freeCopySlots(pages, lanes, limits);
   for (const page of pages) {
     if (page.dueAt !== undefined) earliest = earlier(earliest, page.dueAt);
-    for (const region of copyRegions) {
+    for (const region of lanes) {
       const dueAt = page.copiesDueAt[region];
       if ((free.get(region) ?? 0) > 0 && (page.readyCopies[region] ?? 0) > 0 && dueAt !== undefined) {
         earliest = earlier(earliest, dueAt);
@@ -642,6 +748,8 @@ export interface DatabaseOutcome {
   readonly kind: 'instance' | 'cluster';
   readonly status: 'OK' | 'PARTIAL' | 'FAILED';
   readonly snapshots: { region: string; id: string; status: string; note?: string }[];
+  /** In a run with a vault account: the vault account's copy in each vault region. */
+  readonly vaultCopies?: VaultCopyOutcome[];
   readonly error?: string;
 }
 
@@ -655,6 +763,7 @@ export function databaseOutcome(
   sourceRegion: string,
   copyRegions: readonly string[],
   notes: { readonly unencryptedSource: string; readonly unencryptedCopy: string },
+  vaultRegions: readonly string[] = [],
 ): DatabaseOutcome {
   const { snapshot } = database;
   const sourceAvailable = snapshot.state === 'available';
@@ -681,25 +790,34 @@ export function databaseOutcome(
       ...(copy.state === 'available' && copy.encrypted === false ? { note: notes.unencryptedCopy } : {}),
     });
   }
+  const vault =
+    sourceAvailable && database.vault !== undefined
+      ? vaultTransferOutcome(database.vault, vaultRegions, notes.unencryptedCopy)
+      : undefined;
   const errors = [
     ...(snapshot.error === undefined ? [] : [snapshot.error]),
     ...copies.flatMap(({ region, copy }) =>
       copy.error === undefined ? [] : [`copy to ${region}: ${copy.error}`],
     ),
+    ...(vault?.errors ?? []),
     ...(database.record.error === undefined ? [] : [database.record.error]),
   ];
+  const copyStatus = databaseStatus(sourceAvailable, [
+    ...copies.map(({ copy }) => ({ status: copy.state })),
+    ...(vault?.copies ?? []).map((copy) => ({ status: copy.status })),
+  ]);
   const status =
     database.record.state === 'failed'
       ? 'FAILED'
-      : databaseStatus(
-          sourceAvailable,
-          copies.map(({ copy }) => ({ status: copy.state })),
-        );
+      : copyStatus === 'OK' && (vault?.errors.length ?? 0) > 0
+        ? 'PARTIAL'
+        : copyStatus;
   return {
     id: database.id,
     kind: database.kind,
     status,
     snapshots,
+    ...(vault === undefined ? {} : { vaultCopies: vault.copies }),
     ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
   };
 }
@@ -788,4 +906,307 @@ export function overlapMessage(overlap: Overlap): string {
   return overlap.decision === 'waits'
     ? `${what} It drives this day's snapshots, so this run waits for it to end, looking again every ${OVERLAP_WAIT_SECONDS / 60} minutes, then backs up what is left, adopting what it made.`
     : `${what} It drives an earlier day's snapshots, so this run takes today's now; the copies of both runs share each region's copy limit.`;
+}
+
+// ---------------------------------------------------------------------------
+// Vault transfer (see VaultTransfer)
+
+/** The page summaries' lanes of the vault copies start with this, then the vault region. */
+export const VAULT_LANE_PREFIX = 'vault:';
+/** The lane of the vault account's copies into `region`: they share its copy limit there. */
+export const vaultLane = (region: string) => `${VAULT_LANE_PREFIX}${region}`;
+
+const pendingStep = (): VaultStep => ({ state: 'pending', tries: 0 });
+const isStepFinal = (step: VaultStep) => step.state !== 'pending';
+
+/**
+ * Which errors of a share, an unshare or a removal pass with time: a
+ * throttled call, and a snapshot not yet in a state that allows it.
+ */
+const VAULT_STEP_RETRIES: Readonly<Record<string, RetryRule>> = {
+  ThrottlingError: { intervalSeconds: 5, maxTries: 8, maxDelaySeconds: 120 },
+  InvalidStateError: { intervalSeconds: 30, maxTries: 6, maxDelaySeconds: 300 },
+};
+
+/** A database's vault transfer at the start of a run: nothing done, a copy to make into each vault region. */
+export function queuedVaultTransfer(vaultRegions: readonly string[]): VaultTransfer {
+  return {
+    staging: queuedWork(),
+    share: pendingStep(),
+    copies: Object.fromEntries(vaultRegions.map((region) => [region, queuedWork()])),
+    unshare: pendingStep(),
+    removeStaging: pendingStep(),
+  };
+}
+
+/** Whether no vault copy will start or change any more: each is final, or none can start. */
+function vaultCopiesFinal(transfer: VaultTransfer): boolean {
+  return (
+    transfer.staging.state === 'failed' ||
+    transfer.share.state === 'failed' ||
+    Object.values(transfer.copies).every(isFinal)
+  );
+}
+
+/** A share is taken back whenever it may have been made, a failed call included. */
+const needsUnshare = (transfer: VaultTransfer) => transfer.share.state !== 'pending';
+/** The staging copy is deleted once one was started; never the snapshot itself (`direct`). */
+const needsStagingRemoved = (transfer: VaultTransfer) =>
+  transfer.direct !== true && transfer.staging.snapshotId !== undefined;
+const unshareSettled = (transfer: VaultTransfer) => !needsUnshare(transfer) || isStepFinal(transfer.unshare);
+
+/** Whether the transfer needs no more calls: the vault copies final, nothing left shared or staged that could be. */
+export function isVaultTransferFinal(transfer: VaultTransfer): boolean {
+  return (
+    vaultCopiesFinal(transfer) &&
+    unshareSettled(transfer) &&
+    (!needsStagingRemoved(transfer) || isStepFinal(transfer.removeStaging))
+  );
+}
+
+/**
+ * The vault actions due now, into the step's buckets: checks, copies (the
+ * staging copy, and each vault copy that `takeSlot` lets start in its lane),
+ * and the single-call steps. Nothing before the day's snapshot is available.
+ */
+function planVaultTransfer(
+  database: QueueDatabase,
+  index: number,
+  now: Date,
+  buckets: {
+    readonly checks: BackupAction[];
+    readonly copies: BackupAction[];
+    readonly steps: BackupAction[];
+  },
+  takeSlot: (lane: string) => boolean,
+): void {
+  const transfer = database.vault;
+  if (transfer === undefined || database.snapshot.state !== 'available') return;
+  const { staging, share } = transfer;
+  if (staging.state === 'queued' && isDue(staging.dueAt, now))
+    buckets.copies.push({ type: 'vault-stage', index });
+  if (staging.state === 'running' && isDue(staging.dueAt, now)) {
+    buckets.checks.push({ type: 'check-vault-stage', index });
+  }
+  if (staging.state === 'available' && share.state === 'pending' && isDue(share.dueAt, now)) {
+    buckets.steps.push({ type: 'vault-share', index });
+  }
+  if (share.state === 'done') {
+    for (const [region, copy] of Object.entries(transfer.copies)) {
+      if (copy.state === 'running' && isDue(copy.dueAt, now)) {
+        buckets.checks.push({ type: 'check-vault-copy', index, region });
+      } else if (copy.state === 'queued' && isDue(copy.dueAt, now) && takeSlot(vaultLane(region))) {
+        buckets.copies.push({ type: 'vault-copy', index, region });
+      }
+    }
+  }
+  if (!vaultCopiesFinal(transfer)) return;
+  if (needsUnshare(transfer) && transfer.unshare.state === 'pending') {
+    if (isDue(transfer.unshare.dueAt, now)) buckets.steps.push({ type: 'vault-unshare', index });
+    return;
+  }
+  if (needsStagingRemoved(transfer) && transfer.removeStaging.state === 'pending') {
+    if (isDue(transfer.removeStaging.dueAt, now)) buckets.steps.push({ type: 'vault-remove-stage', index });
+  }
+}
+
+/**
+ * What a page summary counts of a transfer: the earliest time anything but a
+ * vault copy waiting for a slot is due, and by lane the vault copies running
+ * and those ready to start (with the earliest time one may).
+ */
+function summarizeVaultTransfer(transfer: VaultTransfer): {
+  readonly dueAt?: string;
+  readonly running: Readonly<Record<string, number>>;
+  readonly ready: Readonly<Record<string, { readonly count: number; readonly dueAt: string }>>;
+} {
+  let dueAt: string | undefined;
+  const running: Record<string, number> = {};
+  const ready: Record<string, { count: number; dueAt: string }> = {};
+  const { staging, share } = transfer;
+  if (staging.state === 'queued' || staging.state === 'running')
+    dueAt = earlier(dueAt, staging.dueAt ?? EPOCH);
+  if (staging.state === 'available' && share.state === 'pending')
+    dueAt = earlier(dueAt, share.dueAt ?? EPOCH);
+  if (share.state === 'done') {
+    for (const [region, copy] of Object.entries(transfer.copies)) {
+      const lane = vaultLane(region);
+      if (copy.state === 'running') {
+        running[lane] = (running[lane] ?? 0) + 1;
+        dueAt = earlier(dueAt, copy.dueAt ?? EPOCH);
+      } else if (copy.state === 'queued') {
+        const before = ready[lane];
+        ready[lane] = {
+          count: (before?.count ?? 0) + 1,
+          dueAt: earlier(before?.dueAt, copy.dueAt ?? EPOCH),
+        };
+      }
+    }
+  }
+  if (vaultCopiesFinal(transfer)) {
+    if (needsUnshare(transfer) && transfer.unshare.state === 'pending') {
+      dueAt = earlier(dueAt, transfer.unshare.dueAt ?? EPOCH);
+    } else if (needsStagingRemoved(transfer) && transfer.removeStaging.state === 'pending') {
+      dueAt = earlier(dueAt, transfer.removeStaging.dueAt ?? EPOCH);
+    }
+  }
+  return { ...(dueAt === undefined ? {} : { dueAt }), running, ready };
+}
+
+/**
+ * An unencrypted cluster snapshot cannot be encrypted by a copy, so the
+ * vault gets the snapshot itself, shared as it is: once it is available, it
+ * is the transfer's staging (reported unencrypted, as it is).
+ */
+function withDirectVaultStaging(database: QueueDatabase): QueueDatabase {
+  const { vault, snapshot } = database;
+  if (vault === undefined || vault.staging.state !== 'queued') return database;
+  if (snapshot.state !== 'available' || snapshot.encrypted !== false || database.kind !== 'cluster') {
+    return database;
+  }
+  const staging: Work = {
+    state: 'available',
+    tries: 0,
+    reused: true,
+    ...(snapshot.snapshotId === undefined ? {} : { snapshotId: snapshot.snapshotId }),
+    ...(snapshot.arn === undefined ? {} : { arn: snapshot.arn }),
+    encrypted: false,
+  };
+  return { ...database, vault: { ...vault, staging, direct: true } };
+}
+
+function applyVaultStep(step: VaultStep, outcome: ActionOutcome, now: Date): VaultStep {
+  if (outcome.type === 'done') return { state: 'done', tries: step.tries };
+  if (outcome.type !== 'error') return step;
+  const tries = step.tries + 1;
+  const rule = VAULT_STEP_RETRIES[outcome.name];
+  if (rule === undefined || tries > rule.maxTries) {
+    return { state: 'failed', tries, error: `${outcome.name}: ${outcome.message}` };
+  }
+  const delay = Math.min(rule.intervalSeconds * 2 ** (tries - 1), rule.maxDelaySeconds);
+  return { state: 'pending', tries, dueAt: at(now, delay) };
+}
+
+/** A staging or vault copy after its start or check, as copies go (a copy limit waits, a check is retried). */
+function applyVaultCopy(
+  work: Work,
+  action: { readonly type: string },
+  outcome: ActionOutcome,
+  now: Date,
+  limits: BackupQueueLimits,
+  what: string,
+): Work {
+  const isCheck = action.type.startsWith('check-');
+  if (outcome.type === 'error' && outcome.name === COPY_LIMIT_ERROR && !isCheck) {
+    const refused = (work.refusedForLimit ?? 0) + 1;
+    const delay = Math.min(COPY_LIMIT_RETRY_SECONDS * 2 ** (refused - 1), COPY_LIMIT_RETRY_MAX_SECONDS);
+    return { ...work, refusedForLimit: refused, dueAt: at(now, delay) };
+  }
+  if (outcome.type === 'error') {
+    return isCheck ? checkFailed(work, outcome, now, what) : retryOrFail(work, RETRIES.copy, outcome, now);
+  }
+  if (outcome.type === 'started') return started(work, outcome, undefined, false, now, limits);
+  if (outcome.type === 'checked') return checked(work, outcome.snapshot, now, what);
+  return work;
+}
+
+function applyVaultOutcome(
+  database: QueueDatabase,
+  action: BackupAction,
+  outcome: ActionOutcome,
+  now: Date,
+  limits: BackupQueueLimits,
+  sourceRegion: string,
+): QueueDatabase {
+  const transfer = database.vault;
+  if (transfer === undefined) return database;
+  let next: VaultTransfer = transfer;
+  switch (action.type) {
+    case 'vault-stage':
+    case 'check-vault-stage': {
+      const what = `vault staging copy ${transfer.staging.snapshotId ?? ''} in ${sourceRegion}`;
+      next = { ...transfer, staging: applyVaultCopy(transfer.staging, action, outcome, now, limits, what) };
+      break;
+    }
+    case 'vault-copy':
+    case 'check-vault-copy': {
+      const copy = transfer.copies[action.region];
+      if (copy === undefined) return database;
+      const what = `vault copy ${copy.snapshotId ?? ''} in ${action.region}`;
+      const copies = {
+        ...transfer.copies,
+        [action.region]: applyVaultCopy(copy, action, outcome, now, limits, what),
+      };
+      next = { ...transfer, copies };
+      break;
+    }
+    case 'vault-share':
+      next = { ...transfer, share: applyVaultStep(transfer.share, outcome, now) };
+      break;
+    case 'vault-unshare':
+      next = { ...transfer, unshare: applyVaultStep(transfer.unshare, outcome, now) };
+      break;
+    case 'vault-remove-stage':
+      next = { ...transfer, removeStaging: applyVaultStep(transfer.removeStaging, outcome, now) };
+      break;
+    default:
+      return database;
+  }
+  return { ...database, vault: next };
+}
+
+/** A vault copy in a database's record: where, under which id, and whether it is there. */
+export interface VaultCopyOutcome {
+  readonly region: string;
+  readonly id: string;
+  readonly status: 'available' | 'failed';
+  readonly note?: string;
+}
+
+/**
+ * What the record says of the transfer: each vault region's copy, and every
+ * error (a copy that failed, and a share not taken back or a staging copy
+ * not removed, which the prune then takes care of). Any of them makes the
+ * database PARTIAL.
+ */
+export function vaultTransferOutcome(
+  transfer: VaultTransfer,
+  vaultRegions: readonly string[],
+  unencryptedNote: string,
+): { readonly copies: VaultCopyOutcome[]; readonly errors: string[] } {
+  const reason =
+    transfer.staging.state === 'failed'
+      ? `vault staging copy: ${transfer.staging.error ?? 'failed'}`
+      : transfer.share.state === 'failed'
+        ? `sharing with the vault account: ${transfer.share.error ?? 'failed'}`
+        : undefined;
+  const copies = vaultRegions.flatMap((region): VaultCopyOutcome[] => {
+    const copy = transfer.copies[region];
+    if (copy === undefined) return [];
+    const available = reason === undefined && copy.state === 'available';
+    return [
+      {
+        region,
+        id: available ? (copy.snapshotId ?? '') : '',
+        status: available ? 'available' : 'failed',
+        ...(available && copy.encrypted === false ? { note: unencryptedNote } : {}),
+      },
+    ];
+  });
+  const errors = [
+    ...(reason === undefined ? [] : [reason]),
+    ...(reason !== undefined
+      ? []
+      : vaultRegions.flatMap((region) => {
+          const error = transfer.copies[region]?.error;
+          return error === undefined ? [] : [`vault copy to ${region}: ${error}`];
+        })),
+    ...(transfer.unshare.state === 'failed'
+      ? [`the share with the vault account was not taken back: ${transfer.unshare.error ?? 'failed'}`]
+      : []),
+    ...(transfer.removeStaging.state === 'failed'
+      ? [`the vault staging copy was not removed: ${transfer.removeStaging.error ?? 'failed'}`]
+      : []),
+  ];
+  return { copies, errors };
 }

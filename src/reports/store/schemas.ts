@@ -399,6 +399,23 @@ const work = z.object({
   error: z.string().optional(),
 });
 
+const vaultStep = z.object({
+  state: z.enum(['pending', 'done', 'failed']),
+  tries: z.number().int().min(0),
+  dueAt: isoTime.optional(),
+  error: z.string().optional(),
+});
+
+/** A database's snapshot on its way into the vault account (domain/backup-queue.ts `VaultTransfer`). */
+const vaultTransfer = z.object({
+  staging: work,
+  direct: z.boolean().optional(),
+  share: vaultStep,
+  copies: z.record(z.string(), work),
+  unshare: vaultStep,
+  removeStaging: vaultStep,
+});
+
 const queueDatabase = z.object({
   id: z.string().min(1),
   kind: z.enum(['instance', 'cluster']),
@@ -408,6 +425,7 @@ const queueDatabase = z.object({
   }),
   snapshot: work,
   copies: z.record(z.string(), work),
+  vault: vaultTransfer.optional(),
   record: z.object({
     state: z.enum(['pending', 'written', 'failed']),
     tries: z.number().int().min(0),
