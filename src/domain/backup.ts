@@ -154,6 +154,21 @@ export function copySnapshotId(source: SnapshotRef, attempt: number): string {
   );
 }
 
+/**
+ * The id of the copy of a day's snapshot made for the vault account (a vault
+ * transfer's staging copy, in the source region): the snapshot's id and
+ * `-vault`, then `-<attempt>` for an attempt after a failed one. Never a
+ * daily snapshot's or a copy's id, so it is never taken for one.
+ */
+export function vaultStagingSnapshotId(source: SnapshotRef, attempt: number): string {
+  const tailAt = source.id.search(DAILY_SNAPSHOT_TAIL);
+  return fitSnapshotId(
+    source.id.slice(0, tailAt),
+    `${source.id.slice(tailAt)}-vault${attempt === 1 ? '' : `-${attempt}`}`,
+    SNAPSHOT_ID_MAX_LENGTH[source.kind],
+  );
+}
+
 const RECOPY_SUFFIX = /-recopy-(\d+)$/;
 
 /**

@@ -32,3 +32,17 @@ export function isProvenBad(tags: Tags): boolean {
   const value = tags[PROVEN_BAD_TAG];
   return value !== undefined && value !== '';
 }
+
+/**
+ * On a vault transfer's staging copy (domain/backup-queue.ts `VaultTransfer`),
+ * the copy made for the vault account to copy: the value is the run that
+ * made it. It is never a database's good copy, and it is deleted once the
+ * vault has its copies (or by the prune, when a run ended without).
+ */
+export const VAULT_STAGING_TAG = 'restorable:vault-staging';
+
+/** On a vault copy: the days the vault keeps it (vault.retentionDays, else retention.days), for the vault's own prune. */
+export const VAULT_RETENTION_TAG = 'restorable:vault-retention-days';
+
+/** On a vault copy: the account whose database it is a copy of. */
+export const SOURCE_ACCOUNT_TAG = 'restorable:source-account';

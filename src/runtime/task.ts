@@ -11,6 +11,7 @@ import type { RdsPortProvider } from '../ports/rds.ts';
 import type { RegionalVerifierProvider } from '../ports/regional-verifier.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import type { SandboxPortProvider } from '../ports/sandbox.ts';
+import type { VaultAccess } from '../ports/vault.ts';
 import type { TaskMetrics } from './metrics.ts';
 
 export interface TaskDependencies {
@@ -20,6 +21,8 @@ export interface TaskDependencies {
   readonly sandboxes: SandboxPortProvider;
   /** The verifiers of the regions other than the stack region, for their sandboxes. */
   readonly regionalVerifiers: RegionalVerifierProvider;
+  /** The vault account (ports/vault.ts); undefined when the configuration names none. */
+  readonly vault?: VaultAccess;
   /** Wall-clock time on AWS; the virtual clock locally. */
   readonly clock: () => Date;
   readonly logger: Logger;
@@ -35,7 +38,7 @@ export interface TaskDependencies {
  * a `local` adapter. A task names those it uses (`needs`), and its Lambda
  * handler (`functions/<name>.ts`) builds and bundles those adapters only.
  */
-export type Port = 'rds' | 'reports' | 'sandboxes' | 'regionalVerifiers';
+export type Port = 'rds' | 'reports' | 'sandboxes' | 'regionalVerifiers' | 'vault';
 
 /** What every task gets, whatever it needs: the configuration, the clock and the logger. */
 type CommonDependencies = Omit<TaskDependencies, Port>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseArn } from '../domain/aws-partition.ts';
 import {
   copySnapshotId,
   dailySnapshotId,
@@ -6,6 +7,7 @@ import {
   snapshotTags,
   UNENCRYPTED_COPY_NOTE,
   UNENCRYPTED_SOURCE_NOTE,
+  vaultStagingSnapshotId,
 } from '../domain/backup.ts';
 import {
   type ActionOutcome,
@@ -24,8 +26,20 @@ import {
   summarizePage,
 } from '../domain/backup-queue.ts';
 import { type Deployment, deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
-import { SnapshotAlreadyExistsError, SnapshotFailedError, SnapshotNotFoundError } from '../domain/errors.ts';
-import { DATABASE_TAG, SOURCE_REGION_TAG } from '../domain/tags.ts';
+import {
+  InvalidInputError,
+  PruneRefusedError,
+  SnapshotAlreadyExistsError,
+  SnapshotFailedError,
+  SnapshotNotFoundError,
+} from '../domain/errors.ts';
+import {
+  DATABASE_TAG,
+  SOURCE_ACCOUNT_TAG,
+  SOURCE_REGION_TAG,
+  VAULT_RETENTION_TAG,
+  VAULT_STAGING_TAG,
+} from '../domain/tags.ts';
 import type { DatabaseRef, RdsPort, Snapshot } from '../ports/rds.ts';
 import { type BackupQueue, readBackupQueue, writeBackupQueue } from '../reports/backup-queue.ts';
 import { writeBackupRecord } from '../reports/evidence.ts';
@@ -109,7 +123,7 @@ async function startOrAdopt(
 
 interface StepContext {
   readonly queue: BackupQueue;
-  readonly dependencies: DependenciesOf<'rds' | 'reports'>;
+  readonly dependencies: DependenciesOf<'rds' | 'reports' | 'vault'>;
   readonly deployment: Deployment;
   readonly now: Date;
 }
@@ -186,12 +200,24 @@ async function act(
       const current = await rds(region).describeSnapshot({ kind: database.kind, id });
       return { type: 'checked', snapshot: current === undefined ? undefined : observed(current) };
     }
+    case 'vault-stage':
+    case 'check-vault-stage':
+    case 'vault-share':
+    case 'vault-copy':
+    case 'check-vault-copy':
+    case 'vault-unshare':
+    case 'vault-remove-stage':
+      return actInVault(action, database, context);
     case 'record': {
       const copyRegions = queue.copyRegions.map((copy) => copy.region);
-      const outcome = databaseOutcome(database, queue.sourceRegion, copyRegions, {
-        unencryptedSource: UNENCRYPTED_SOURCE_NOTE,
-        unencryptedCopy: UNENCRYPTED_COPY_NOTE,
-      });
+      const vaultRegions = queue.vault?.regions.map((vault) => vault.region) ?? [];
+      const outcome = databaseOutcome(
+        database,
+        queue.sourceRegion,
+        copyRegions,
+        { unencryptedSource: UNENCRYPTED_SOURCE_NOTE, unencryptedCopy: UNENCRYPTED_COPY_NOTE },
+        vaultRegions,
+      );
       const copySeconds = Object.fromEntries(
         copyRegions.flatMap((region) => {
           const seconds = database.copies[region]?.seconds;
@@ -212,6 +238,140 @@ async function act(
       return { type: 'recorded' };
     }
   }
+}
+
+/**
+ * The calls of a vault transfer (domain/backup-queue.ts `VaultTransfer`):
+ * the staging copy, its share and its removal in the source account, the
+ * vault copies through the vault account's assumed role. Each is safe to
+ * make again: a copy already made is adopted, sharing or taking back a share
+ * twice changes nothing, and a staging copy already gone is removed.
+ */
+async function actInVault(
+  action: BackupAction,
+  database: QueueDatabase,
+  context: StepContext,
+): Promise<ActionOutcome> {
+  const { queue, dependencies, deployment } = context;
+  const { rds, vault: access } = dependencies;
+  const vault = queue.vault;
+  const transfer = database.vault;
+  if (vault === undefined || transfer === undefined) {
+    throw new InvalidInputError(`${database.id}: the run ${queue.runId} has no vault account`);
+  }
+  if (access === undefined || access.accountId !== vault.accountId) {
+    throw new InvalidInputError(
+      `${database.id}: the run copies into vault account ${vault.accountId}, and this function has no access to it (is vault.accountId the one the run started with?)`,
+    );
+  }
+  const ref = { kind: database.kind, id: database.id };
+  const source = rds(queue.sourceRegion);
+  const { snapshot } = database;
+  const staging = transfer.staging;
+  const stagingRef = () => {
+    if (staging.snapshotId === undefined)
+      throw new SnapshotNotFoundError(`vault staging copy of ${database.id}`);
+    return { kind: database.kind, id: staging.snapshotId };
+  };
+  switch (action.type) {
+    case 'vault-stage': {
+      if (snapshot.snapshotId === undefined || snapshot.arn === undefined) {
+        throw new Error(`${database.id}: no available snapshot to stage for the vault`);
+      }
+      const daily = { kind: database.kind, id: snapshot.snapshotId };
+      return startOrAdopt(
+        source,
+        ref,
+        deployment,
+        (attempt) => vaultStagingSnapshotId(daily, attempt),
+        (targetSnapshotId) =>
+          source.copySnapshot({
+            kind: database.kind,
+            sourceSnapshotArn: snapshot.arn ?? '',
+            sourceRegion: queue.sourceRegion,
+            targetSnapshotId,
+            sourceEncrypted: snapshot.encrypted ?? true,
+            // An unencrypted instance snapshot's staging copy is encrypted
+            // by it: the vault never gets an unencrypted copy of one.
+            kmsKeyId: vault.shareKeyId,
+            tags: { ...snapshotTags(ref, queue.runId, deployment), [VAULT_STAGING_TAG]: queue.runId },
+          }),
+        `vault staging copies of ${snapshot.snapshotId}`,
+      );
+    }
+    case 'check-vault-stage': {
+      const current = await source.describeSnapshot(stagingRef());
+      return { type: 'checked', snapshot: current === undefined ? undefined : observed(current) };
+    }
+    case 'vault-share':
+      await source.shareSnapshot(stagingRef(), vault.accountId);
+      return { type: 'done' };
+    case 'vault-copy': {
+      const target = vault.regions.find((candidate) => candidate.region === action.region);
+      if (staging.arn === undefined || snapshot.snapshotId === undefined || target === undefined) {
+        throw new Error(`${database.id}: nothing shared to copy into the vault in ${action.region}`);
+      }
+      const daily = { kind: database.kind, id: snapshot.snapshotId };
+      const port = access.rds(action.region);
+      return startOrAdopt(
+        port,
+        ref,
+        deployment,
+        (attempt) => copySnapshotId(daily, attempt),
+        (targetSnapshotId) =>
+          port.copySnapshot({
+            kind: database.kind,
+            sourceSnapshotArn: staging.arn ?? '',
+            sourceRegion: queue.sourceRegion,
+            targetSnapshotId,
+            sourceEncrypted: staging.encrypted ?? true,
+            kmsKeyId: target.kmsKeyArn,
+            tags: {
+              ...snapshotTags(ref, queue.runId, deployment),
+              [SOURCE_REGION_TAG]: queue.sourceRegion,
+              [VAULT_RETENTION_TAG]: String(vault.retentionDays),
+              ...sourceAccountTag(snapshot.arn),
+            },
+          }),
+        `vault copies of ${snapshot.snapshotId} to ${action.region}`,
+      );
+    }
+    case 'check-vault-copy': {
+      const id = transfer.copies[action.region]?.snapshotId;
+      if (id === undefined)
+        throw new SnapshotNotFoundError(`vault copy of ${database.id} in ${action.region}`);
+      const current = await access.rds(action.region).describeSnapshot({ kind: database.kind, id });
+      return { type: 'checked', snapshot: current === undefined ? undefined : observed(current) };
+    }
+    case 'vault-unshare':
+      await source.unshareSnapshot(stagingRef(), vault.accountId);
+      return { type: 'done' };
+    case 'vault-remove-stage': {
+      const current = await source.describeSnapshot(stagingRef());
+      if (current === undefined) return { type: 'done' };
+      // Only ever the staging copy this deployment made for the vault: never
+      // the day's snapshot or anything else under that name.
+      if (current.tags[VAULT_STAGING_TAG] === undefined || !ownsSnapshot(deployment, current)) {
+        throw new PruneRefusedError(
+          `${current.id} in ${queue.sourceRegion} is not a vault staging copy of deployment ${deployment.id}: it is left alone`,
+        );
+      }
+      try {
+        await source.deleteSnapshot(stagingRef());
+      } catch (error) {
+        if (!(error instanceof SnapshotNotFoundError)) throw error;
+      }
+      return { type: 'done' };
+    }
+    default:
+      throw new Error(`${action.type} is no vault action`);
+  }
+}
+
+/** The source account named in a snapshot's ARN, as the vault copy's tag; nothing when the ARN does not say. */
+function sourceAccountTag(arn: string | undefined): Record<string, string> {
+  const account = arn === undefined ? undefined : parseArn(arn)?.account;
+  return account === undefined || account === '' ? {} : { [SOURCE_ACCOUNT_TAG]: account };
 }
 
 /** An error of the database's own call is its outcome; the task fails only on what is not (see `act`). */
@@ -238,7 +398,7 @@ async function outcomeOf(
  */
 export const advanceBackupTask = defineTask({
   name: 'advance-backup',
-  needs: ['rds', 'reports'],
+  needs: ['rds', 'reports', 'vault'],
   input: z.object({
     runId: z.string().min(1),
     /** The step's number in its child execution: returned, for the workflow to count. */

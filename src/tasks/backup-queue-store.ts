@@ -3,7 +3,13 @@
 // document, so that a step that dies between the two leaves pages that the
 // document still points the next step to (any page a step changed had work
 // due, which the old index still says).
-import { type EarlierRun, type QueueDatabase, queuedWork, summarizePage } from '../domain/backup-queue.ts';
+import {
+  type EarlierRun,
+  type QueueDatabase,
+  queuedVaultTransfer,
+  queuedWork,
+  summarizePage,
+} from '../domain/backup-queue.ts';
 import { CorruptEvidenceError, InvalidInputError } from '../domain/errors.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import {
@@ -30,6 +36,7 @@ export type NewBackupQueue = Omit<BackupQueue, 'schemaVersion' | 'pages' | 'last
 export async function writeNewBackupQueue(reports: ReportStore, run: NewBackupQueue): Promise<void> {
   const { databases, ...parameters } = run;
   const copyRegions = run.copyRegions.map((copy) => copy.region);
+  const vaultRegions = run.vault?.regions.map((vault) => vault.region);
   const pages: QueueDatabase[][] = [];
   for (let start = 0; start < databases.length; start += BACKUP_QUEUE_PAGE_SIZE) {
     pages.push(
@@ -37,6 +44,7 @@ export async function writeNewBackupQueue(reports: ReportStore, run: NewBackupQu
         ...database,
         snapshot: queuedWork(),
         copies: Object.fromEntries(copyRegions.map((region) => [region, queuedWork()])),
+        ...(vaultRegions === undefined ? {} : { vault: queuedVaultTransfer(vaultRegions) }),
         record: { state: 'pending', tries: 0 },
       })),
     );

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { OVERLAP_WAIT_SECONDS, overlapMessage, overlapWith } from '../domain/backup-queue.ts';
+import { deploymentOf } from '../domain/deployment.ts';
 import { DatabaseNotFoundError } from '../domain/errors.ts';
 import { backupRoundsNamePrefix } from '../domain/execution-name.ts';
 import { forecastSnapshotQuotas } from '../domain/snapshot-quota.ts';
+import { vaultRetentionDays, vaultShareKeyAlias } from '../domain/vault.ts';
 import { readBackupTimings, writeLatestBackupRun } from '../reports/backup-queue.ts';
 import { defineTask } from '../runtime/task.ts';
 import { readEarlierRun, writeNewBackupQueue } from './backup-queue-store.ts';
@@ -87,6 +89,16 @@ export const discoverDatabasesTask = defineTask({
       copyRegions: config.copyRegions,
       snapshotTimeoutMinutes: config.backup.snapshotTimeoutMinutes,
       concurrentCopiesPerRegion: config.backup.concurrentCopiesPerRegion,
+      ...(config.vault === undefined
+        ? {}
+        : {
+            vault: {
+              accountId: config.vault.accountId,
+              shareKeyId: vaultShareKeyAlias(deploymentOf(config)),
+              retentionDays: vaultRetentionDays(config),
+              regions: config.vault.regions,
+            },
+          }),
       databases: databases.map(({ kind, id }) => ({ kind, id, expected: timings[id] ?? {} })),
     });
     // After the queue, so that a run which finds this one finds its queue.

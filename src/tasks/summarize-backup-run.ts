@@ -80,10 +80,13 @@ export const summarizeBackupRunTask = defineTask({
     const outcomes = pages.flatMap((page) => {
       if (!('lost' in page)) {
         return page.databases.map((database) =>
-          databaseOutcome(database, queue.sourceRegion, copyRegions, {
-            unencryptedSource: UNENCRYPTED_SOURCE_NOTE,
-            unencryptedCopy: UNENCRYPTED_COPY_NOTE,
-          }),
+          databaseOutcome(
+            database,
+            queue.sourceRegion,
+            copyRegions,
+            { unencryptedSource: UNENCRYPTED_SOURCE_NOTE, unencryptedCopy: UNENCRYPTED_COPY_NOTE },
+            queue.vault?.regions.map((vault) => vault.region) ?? [],
+          ),
         );
       }
       const named = roster?.pages[page.page];

@@ -354,6 +354,7 @@ describe('the function bundles', () => {
         reports: ['@aws-sdk/client-s3'],
         sandboxes: ['@aws-sdk/client-rds', '@aws-sdk/client-secrets-manager'],
         regionalVerifiers: ['@aws-sdk/client-sfn'],
+        vault: ['@aws-sdk/client-rds', '@aws-sdk/client-sts'],
       };
       const expected = [...new Set(taskNamed(name).needs.flatMap((port) => clientsOfPort[port]))].sort();
       // when the bundle is read, the SDK being left to the runtime's;

@@ -45,6 +45,17 @@ export const backupRecordSchema = z
       }),
     ),
     error: z.string().optional(),
+    /** In a run with a vault account: its copy in each vault region (absent before vault copies existed). */
+    vaultCopies: z
+      .array(
+        z.object({
+          region: z.string().min(1),
+          id: z.string(),
+          status: z.enum(['available', 'failed']),
+          note: z.string().optional(),
+        }),
+      )
+      .optional(),
     /**
      * How long the snapshot and each copy took, in seconds, where this run
      * started and timed them: the evidence the next run schedules its checks by.
@@ -453,6 +464,16 @@ export const backupQueueSchema = z.object({
   copyRegions: z.array(z.object({ region: z.string().min(1), kmsKeyId: z.string().min(1) })),
   snapshotTimeoutMinutes: z.number().int().positive(),
   concurrentCopiesPerRegion: z.number().int().positive(),
+  /** The run's vault account, when the configuration names one (domain/backup-queue.ts `VaultTransfer`). */
+  vault: z
+    .object({
+      accountId: z.string().regex(/^\d{12}$/),
+      /** The share key the staging copies are made under (domain/vault.ts `vaultShareKeyAlias`). */
+      shareKeyId: z.string().min(1),
+      retentionDays: z.number().int().positive(),
+      regions: z.array(z.object({ region: z.string().min(1), kmsKeyArn: z.string().min(1) })),
+    })
+    .optional(),
   /** The time of the last step and the wait it asked for (domain/backup-queue.ts `stepTime`). */
   lastStep: z.object({ at: isoTime, waitSeconds: z.number().int().min(0) }).optional(),
   /** What each page holds, in queue order (domain/backup-queue.ts `summarizePage`). */
