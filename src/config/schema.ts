@@ -421,12 +421,6 @@ const drills = z
       .describe(
         'Region scheduled drills restore in: the source region or a copy region; default: the first copy region.',
       ),
-    fromVault: z
-      .boolean()
-      .default(false)
-      .describe(
-        "Scheduled drills restore the vault account's copy (in the first vault region) instead of the source account's: the proof that the copy an attacker of the source account cannot reach is restorable. Needs vault.",
-      ),
     databases: z
       .record(identifier, databaseDrill)
       .default({})
@@ -542,21 +536,10 @@ function checkAlertTopic(
 
 function checkVault(
   vault: z.infer<typeof vaultSchema> | undefined,
-  drillsFromVault: boolean,
   partition: string,
   context: z.RefinementCtx,
 ): void {
-  if (vault === undefined) {
-    if (drillsFromVault) {
-      context.addIssue({
-        code: 'custom',
-        path: ['drills', 'fromVault'],
-        message:
-          'drills restore from the vault, and no vault is configured: add vault, or leave out drills.fromVault',
-      });
-    }
-    return;
-  }
+  if (vault === undefined) return;
   const seen = new Set<string>();
   vault.regions.forEach((vaultRegion, index) => {
     if (partitionOf(vaultRegion.region) !== partition) {
@@ -673,7 +656,7 @@ export const configSchema = z
       });
     }
     checkAlertTopic(config.alerts, stackRegion, context);
-    checkVault(config.vault, config.drills.fromVault, partition, context);
+    checkVault(config.vault, partition, context);
     // Selected by ids alone, the protected databases are among those ids: a
     // key outside them can never apply. Selected by tags too, which databases
     // are protected is known only from RDS, when drills are planned.

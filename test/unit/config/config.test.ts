@@ -316,10 +316,8 @@ sandbox:
     const vaultRegion = (region: string, kmsKeyArn = key(region)) =>
       `    - region: ${region}\n      kmsKeyArn: ${kmsKeyArn}\n`;
 
-    it('is optional, and drills restore from the source account by default', () => {
-      const config = parseConfig(minimal);
-      expect(config.vault).toBeUndefined();
-      expect(config.drills.fromVault).toBe(false);
+    it('is optional', () => {
+      expect(parseConfig(minimal).vault).toBeUndefined();
     });
 
     it('reads the account, its regions with their keys, and the role the source account assumes', () => {
@@ -377,12 +375,6 @@ sandbox:
         'partition aws-cn',
       ],
       ['no region at all', `${minimal}vault: { accountId: "111122223333", regions: [] }\n`, 'vault.regions'],
-      [
-        'drills from a vault that is not configured',
-        `${minimal}drills: { fromVault: true }\n`,
-        'drills.fromVault',
-        'no vault is configured',
-      ],
     ])('refuses %s, naming the setting', (_, text, ...fragments) => {
       expectConfigError(text, ...fragments);
     });
