@@ -135,6 +135,55 @@ export function verifierReads(secrets: {
   ];
 }
 
+/**
+ * What a backup step needs of a vault transfer (src/domain/backup-queue.ts,
+ * VaultTransfer) in the source account: the staging copies tagged as such,
+ * shares of the deployment's own snapshots (RDS has no condition key for the
+ * account a share names, so it is the code that names only the vault
+ * account), deletes of its staging copies and of nothing else, the share
+ * key through RDS, and the one role of the vault account it assumes, which
+ * may describe, copy and tag there and delete nothing (the vault stack).
+ */
+function vaultTransferStatements(vault: NonNullable<StackSettings['vault']>, source: string): IamStatement[] {
+  const own = [
+    arn('rds', source, 'snapshot:restorable-*'),
+    arn('rds', source, 'cluster-snapshot:restorable-*'),
+  ];
+  const stagingTag = 'restorable:vault-staging';
+  return [
+    allow('TagStagingCopies', 'rds:AddTagsToResource', own, {
+      StringEquals: {
+        'aws:RequestTag/restorable:managed': 'true',
+        'aws:RequestTag/restorable:deployment': DEPLOYMENT,
+      },
+      Null: { [`aws:RequestTag/${stagingTag}`]: 'false' },
+    }),
+    allow(
+      'ShareOwnSnapshotsWithTheVault',
+      [
+        'rds:ModifyDBSnapshotAttribute',
+        'rds:ModifyDBClusterSnapshotAttribute',
+        'rds:DescribeDBSnapshotAttributes',
+        'rds:DescribeDBClusterSnapshotAttributes',
+      ],
+      own,
+      { StringEquals: onDeployment },
+    ),
+    allow('DeleteOwnStagingCopies', ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], own, {
+      StringEquals: onDeployment,
+      Null: { [`aws:ResourceTag/${stagingTag}`]: 'false' },
+    }),
+    allow('UseShareKeyThroughRds', ['kms:CreateGrant', 'kms:DescribeKey'], getAtt('VaultShareKey'), {
+      StringEquals: { 'kms:ViaService': `rds.${source}.amazonaws.com` },
+    }),
+    allow(
+      'AssumeTheVaultWriterRole',
+      'sts:AssumeRole',
+      sub(`arn:\${AWS::Partition}:iam::${vault.accountId}:role/${vault.roleName}`),
+    ),
+  ];
+}
+
 /** A verification connects, checks and stores within this: the drill's Task allows 900 seconds. */
 export const VERIFIER_TIMEOUT = 840;
 
@@ -364,6 +413,7 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
         // kms:CreateGrant (for AWS resources only) and kms:DescribeKey on
         // exactly the configured key of each copy region.
         'copy-keys': settings.copyKeyStatements,
+        ...(settings.vault === undefined ? {} : { vault: vaultTransferStatements(settings.vault, source) }),
         queue: [
           listRunQueues,
           allow('KeepRunQueues', ['s3:GetObject', 's3:PutObject'], work('work/backups/*')),

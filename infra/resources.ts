@@ -52,6 +52,80 @@ const useThrough = (service: 's3' | 'sns') => ({
   },
 });
 
+/**
+ * The share key of a stack with a vault account (configuration `vault`): the
+ * key of the source region under which advance-backup makes the staging
+ * copies it shares with the vault account (src/domain/backup-queue.ts,
+ * VaultTransfer). RDS shares an encrypted snapshot only if its key is not
+ * the account's default one, and the other account copies it only where
+ * the key's policy lets it: this policy lets the vault account use the key
+ * through RDS to copy the shared snapshots (decrypt, describe, and grants
+ * for RDS only), and for nothing else. The source's own keys are never
+ * shared.
+ */
+function vaultShareKey(vault: NonNullable<StackSettings['vault']>): Resources {
+  const throughRds = { StringLike: { 'kms:ViaService': 'rds.*.amazonaws.com' } };
+  const vaultAccount = { AWS: sub(`arn:\${AWS::Partition}:iam::${vault.accountId}:root`) };
+  return {
+    VaultShareKey: {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: sub(
+          `Encrypts the staging copies \${AWS::StackName} shares with its vault account ${vault.accountId}`,
+        ),
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            administerThroughIam,
+            {
+              Sid: 'UseForStagingCopiesThroughRds',
+              Effect: 'Allow',
+              Principal: ACCOUNT_ROOT,
+              Action: [
+                'kms:CreateGrant',
+                'kms:DescribeKey',
+                'kms:Encrypt',
+                'kms:Decrypt',
+                'kms:GenerateDataKey*',
+                'kms:ReEncrypt*',
+              ],
+              Resource: '*',
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': sub('rds.${AWS::Region}.amazonaws.com'),
+                  'kms:CallerAccount': ref('AWS::AccountId'),
+                },
+              },
+            },
+            {
+              Sid: 'VaultAccountCopiesThroughRds',
+              Effect: 'Allow',
+              Principal: vaultAccount,
+              Action: ['kms:Decrypt', 'kms:DescribeKey'],
+              Resource: '*',
+              Condition: throughRds,
+            },
+            {
+              Sid: 'VaultAccountGrantsForRds',
+              Effect: 'Allow',
+              Principal: vaultAccount,
+              Action: 'kms:CreateGrant',
+              Resource: '*',
+              Condition: { ...throughRds, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+            },
+          ],
+        },
+      },
+    },
+    VaultShareKeyAlias: {
+      Type: 'AWS::KMS::Alias',
+      // src/domain/vault.ts vaultShareKeyAlias: the functions name the key by it.
+      Properties: { AliasName: `alias/${PREFIX}-vault-share`, TargetKeyId: ref('VaultShareKey') },
+    },
+  };
+}
+
 const encryptedPrivateBucket = {
   BucketEncryption: {
     ServerSideEncryptionConfiguration: [
@@ -99,6 +173,7 @@ function tlsOnlyPolicy(bucket: string) {
 export function oneOffResources(settings: StackSettings): Resources {
   const { observability } = settings;
   return {
+    ...(settings.vault === undefined ? {} : vaultShareKey(settings.vault)),
     // Reports and evidence: an S3 bucket encrypted with a key of its own.
     ReportsKey: {
       Type: 'AWS::KMS::Key',

@@ -32,6 +32,14 @@ import {
   verifierNetworkStatements,
 } from './iam.ts';
 
+/** The vault account the backups copy into (configuration `vault`), as the source stack grants it. */
+export interface VaultStackSettings {
+  readonly accountId: string;
+  /** The vault account's role the advance-backup function assumes (vault.roleName). */
+  readonly roleName: string;
+  readonly regions: readonly { readonly region: string; readonly kmsKeyArn: string }[];
+}
+
 export interface StackSettings {
   /** The configuration file the stack and the functions were built from. */
   readonly configFile: string;
@@ -126,6 +134,8 @@ export interface StackSettings {
   readonly regionalVerifierExecutionArns: readonly CfnString[];
   /** What the regional verifier stack (infra/verifier.ts) deploys in each of those regions (`--region`), by region. */
   readonly regionalVerifiers: Readonly<Record<string, RegionalVerifierSettings>>;
+  /** Set when the configuration names a vault account: the share key, and what advance-backup may do there. */
+  readonly vault?: VaultStackSettings;
 }
 
 /** The settings of the regional verifier stack of one region (infra/verifier.ts). */
@@ -277,6 +287,15 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     verifierEnvironment:
       inputs.rdsCaBundlePath === undefined ? {} : { RDS_CA_BUNDLE_PATH: inputs.rdsCaBundlePath },
     ...regionalVerifierSettings(config, inputs),
+    ...(config.vault === undefined
+      ? {}
+      : {
+          vault: {
+            accountId: config.vault.accountId,
+            roleName: config.vault.roleName,
+            regions: config.vault.regions,
+          },
+        }),
   };
 }
 

@@ -657,6 +657,13 @@ export const configSchema = z
     }
     checkAlertTopic(config.alerts, stackRegion, context);
     checkVault(config.vault, partition, context);
+    if (config.vault !== undefined && stackRegion !== config.sourceRegion) {
+      context.addIssue({
+        code: 'custom',
+        path: ['aws', 'region'],
+        message: `${stackRegion} is not the source region ${config.sourceRegion}: a stack with a vault account runs in the source region, where it keeps the key of the copies it shares with the vault`,
+      });
+    }
     // Selected by ids alone, the protected databases are among those ids: a
     // key outside them can never apply. Selected by tags too, which databases
     // are protected is known only from RDS, when drills are planned.

@@ -375,6 +375,12 @@ sandbox:
         'partition aws-cn',
       ],
       ['no region at all', `${minimal}vault: { accountId: "111122223333", regions: [] }\n`, 'vault.regions'],
+      [
+        'a stack outside the source region, which keeps the key of the shared copies',
+        `${vault(vaultRegion('eu-central-1'))}aws: { region: eu-central-1 }\n`,
+        'aws.region',
+        'runs in the source region',
+      ],
     ])('refuses %s, naming the setting', (_, text, ...fragments) => {
       expectConfigError(text, ...fragments);
     });
