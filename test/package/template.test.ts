@@ -2955,6 +2955,116 @@ describe('alerts to an existing topic (alerts.topicArn)', () => {
   });
 });
 
+describe('a stack with a vault account (vault)', () => {
+  const VAULT_ACCOUNT = '111122223333';
+  const VAULT_KEY = `arn:aws:kms:eu-central-1:${VAULT_ACCOUNT}:key/0f0e0d0c-0b0a-4900-8800-770066005500`;
+  let variant: Template;
+
+  beforeAll(() => {
+    const configured = stackSettings(
+      {
+        ...config,
+        vault: {
+          accountId: VAULT_ACCOUNT,
+          roleName: 'restorable-vault-writer',
+          regions: [{ region: 'eu-central-1', kmsKeyArn: VAULT_KEY }],
+        },
+      },
+      'restorable.yml',
+    );
+    variant = packageVariant((settings) => ({
+      ...settings,
+      vault: configured.vault as unknown as Json,
+    })).template;
+  }, 120_000);
+
+  const advanceBackup = () => {
+    const [, fn] = lambdaFunction('advance-backup');
+    return roleStatements(variant, String(referencedId(fn.Properties?.Role)));
+  };
+
+  it('keeps a share key whose policy lets the vault account use it through RDS, to copy, and nothing else', () => {
+    expect(resource(variant, 'VaultShareKey').Type).toBe('AWS::KMS::Key');
+    expect(properties(variant, 'VaultShareKeyAlias').AliasName).toBe(
+      `alias/restorable-${config.aws.stage}-vault-share`,
+    );
+    const forVault = policyStatements(variant)
+      .filter((located) => located.holder === 'VaultShareKey')
+      .map((located) => located.statement)
+      .filter((statement) =>
+        render(isObject(statement.Principal) ? statement.Principal.AWS : undefined).includes(VAULT_ACCOUNT),
+      );
+    expect(forVault.flatMap((statement) => statement.actions).sort()).toEqual([
+      'kms:CreateGrant',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+    ]);
+    for (const statement of forVault) {
+      expect(statement.Condition.StringLike?.['kms:ViaService']).toBe('rds.*.amazonaws.com');
+    }
+    const grants = forVault.find((statement) => statement.actions.includes('kms:CreateGrant'));
+    expect(grants?.Condition.Bool?.['kms:GrantIsForAWSResource']).toBe('true');
+  });
+
+  it('lets advance-backup assume the vault writer role of the vault account, and no other role', () => {
+    const assumes = allowing(advanceBackup(), 'sts:AssumeRole');
+    expect(assumes.flatMap((statement) => statement.resources)).toEqual([
+      `arn:\${AWS::Partition}:iam::${VAULT_ACCOUNT}:role/restorable-vault-writer`,
+    ]);
+    const others = policyStatements(variant).filter(
+      (located) =>
+        located.kind === 'identity' && located.statement.actions.some((action) => action.startsWith('sts:')),
+    );
+    expect(others.map((located) => located.holder)).toEqual([String(roleOf('advance-backup'))]);
+  });
+
+  it('lets advance-backup delete its own staging copies only, in the source region', () => {
+    const deletes = advanceBackup().filter((statement) =>
+      statement.actions.some((action) => action.startsWith('rds:Delete')),
+    );
+    expect(deletes).toHaveLength(1);
+    const [staging] = deletes;
+    expect(staging?.actions.sort()).toEqual(['rds:DeleteDBClusterSnapshot', 'rds:DeleteDBSnapshot']);
+    expect(
+      staging?.resources.every((arn) => arn.includes(`:rds:${config.sourceRegion}:\${AWS::AccountId}:`)),
+    ).toBe(true);
+    expect(staging?.Condition.Null).toEqual({ 'aws:ResourceTag/restorable:vault-staging': 'false' });
+    expect(render(staging?.Condition.StringEquals?.['aws:ResourceTag/restorable:deployment'])).toBe(
+      `${config.aws.stage}-\${AWS::Region}`,
+    );
+  });
+
+  it('gives no role of the stack a delete of anything in another account', () => {
+    const deletes = policyStatements(variant).filter(
+      (located) =>
+        located.kind === 'identity' &&
+        located.statement.Effect === 'Allow' &&
+        located.statement.actions.some((action) =>
+          /^rds:Delete|^s3:Delete|^kms:ScheduleKeyDeletion/.test(action),
+        ),
+    );
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const { holder, statement } of deletes) {
+      for (const arn of statement.resources) {
+        expect(arn, `${holder} ${statement.Sid ?? ''}`).not.toContain(VAULT_ACCOUNT);
+        if (arn.startsWith('arn:'))
+          expect(arn, `${holder} ${statement.Sid ?? ''}`).toMatch(
+            /\$\{AWS::AccountId\}|^arn:\$\{AWS::Partition\}:s3:::/,
+          );
+      }
+    }
+  });
+
+  it('has no share key, no shares and no assumed role without a vault', () => {
+    expect(template.Resources.VaultShareKey).toBeUndefined();
+    const [, fn] = lambdaFunction('advance-backup');
+    const statements = roleStatements(template, String(referencedId(fn.Properties?.Role)));
+    expect(allowing(statements, 'sts:AssumeRole')).toEqual([]);
+    expect(allowing(statements, 'rds:ModifyDBSnapshotAttribute')).toEqual([]);
+    expect(allowing(statements, 'rds:DeleteDBSnapshot')).toEqual([]);
+  });
+});
+
 describe('stack settings derived from the configuration', () => {
   const minimal = `
 sourceRegion: eu-west-1
