@@ -175,6 +175,24 @@ export interface RdsPort {
    * cloud reports; a kind it does not report is left out (its quota is unknown).
    */
   describeSnapshotQuotas(): Promise<SnapshotQuota[]>;
+  /**
+   * Lets another account copy and restore a manual snapshot of this account
+   * (ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute, attribute
+   * `restore`, ValuesToAdd). Sharing it again is no error. Throws
+   * `SnapshotNotFoundError`; an encrypted snapshot can be shared only if its
+   * KMS key is not the account's default `aws/rds` key (`InvalidRequestError`
+   * otherwise), and the other account can use it only where the key's policy
+   * lets it.
+   */
+  shareSnapshot(ref: SnapshotRef, accountId: string): Promise<void>;
+  /**
+   * Takes a share back (ValuesToRemove). Taking back a share that is not
+   * there, or one of a snapshot that no longer exists, is no error: either
+   * way nothing is shared after the call.
+   */
+  unshareSnapshot(ref: SnapshotRef, accountId: string): Promise<void>;
+  /** The accounts a manual snapshot is shared with (DescribeDBSnapshotAttributes, `restore`). Throws `SnapshotNotFoundError`. */
+  snapshotSharedWith(ref: SnapshotRef): Promise<string[]>;
 }
 
 /** Gives the port of a region; adapters keep one client per region. */
