@@ -87,6 +87,13 @@ export interface RdsContractFixture {
    * back. Default true.
    */
   readonly refusesSharesUnderDefaultKey?: boolean;
+  /**
+   * Whether sharing a snapshot again with an account it is shared with
+   * leaves that account listed once, as the `restore` attribute is a set of
+   * accounts. When false, the test compares the accounts listed, not how
+   * often. Default true.
+   */
+  readonly listsEachShareOnce?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -545,7 +552,9 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
         await target.shareSnapshot(ref, SHARE_ACCOUNT);
         await target.shareSnapshot(ref, OTHER_SHARE_ACCOUNT);
 
-        expect((await target.snapshotSharedWith(ref)).sort()).toEqual([SHARE_ACCOUNT, OTHER_SHARE_ACCOUNT]);
+        const sharedWith = await target.snapshotSharedWith(ref);
+        const listed = fixture.listsEachShareOnce === false ? [...new Set(sharedWith)] : sharedWith;
+        expect(listed.sort()).toEqual([SHARE_ACCOUNT, OTHER_SHARE_ACCOUNT]);
         await target.unshareSnapshot(ref, SHARE_ACCOUNT);
         expect(await target.snapshotSharedWith(ref)).toEqual([OTHER_SHARE_ACCOUNT]);
         await target.unshareSnapshot(ref, SHARE_ACCOUNT);

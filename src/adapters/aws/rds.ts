@@ -378,7 +378,7 @@ export class AwsRdsAdapter implements RdsPort {
       );
       return { items: page.DBSnapshots ?? [], marker: page.Marker };
     });
-    return snapshots.map((snapshot) => this.#fromDbSnapshot(snapshot));
+    return snapshots.map((snapshot) => sharedIfListedAsShared(this.#fromDbSnapshot(snapshot), filter));
   }
 
   async #listClusterSnapshots(filter: SnapshotFilter): Promise<Snapshot[]> {
@@ -402,7 +402,7 @@ export class AwsRdsAdapter implements RdsPort {
       );
       return { items: page.DBClusterSnapshots ?? [], marker: page.Marker };
     });
-    return snapshots.map((snapshot) => this.#fromClusterSnapshot(snapshot));
+    return snapshots.map((snapshot) => sharedIfListedAsShared(this.#fromClusterSnapshot(snapshot), filter));
   }
 
   #fromDbSnapshot(snapshot: DBSnapshot): Snapshot {
@@ -449,6 +449,17 @@ export class AwsRdsAdapter implements RdsPort {
       tags: fromTagList(snapshot.TagList),
     };
   }
+}
+
+/**
+ * A listing of `SnapshotType` `shared` holds only "manual DB snapshots that
+ * have been shared to my AWS account" (DescribeDBSnapshots,
+ * DescribeDBClusterSnapshots, SnapshotType, Amazon RDS API Reference): each
+ * is reported as shared, whatever type the response gives it (the owner's
+ * own `manual`, as some emulators answer).
+ */
+function sharedIfListedAsShared(snapshot: Snapshot, filter: SnapshotFilter): Snapshot {
+  return filter.type === 'shared' ? { ...snapshot, type: 'shared' } : snapshot;
 }
 
 /** The snapshot attribute that lists the accounts allowed to copy and restore a manual snapshot. */

@@ -610,6 +610,33 @@ describe('AwsRdsAdapter.listSnapshots', () => {
     expect(rdsMock).not.toHaveReceivedCommand(ListTagsForResourceCommand);
   });
 
+  it('lists the snapshots shared with the account as shared, whatever type the response gives them', async () => {
+    // Prepare
+    const owner = '999988887777';
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({
+      DBSnapshots: [
+        dbSnapshot({
+          DBSnapshotArn: `arn:aws:rds:${REGION}:${owner}:snapshot:orders-intermediate`,
+          SnapshotType: 'manual',
+        }),
+      ],
+    });
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [clusterSnapshot({ SnapshotType: 'shared' })],
+    });
+
+    // Act
+    const snapshots = await adapter().listSnapshots({ type: 'shared' });
+
+    // Assess
+    expect(snapshots.map(({ type, arn }) => ({ type, arn }))).toEqual([
+      { type: 'shared', arn: `arn:aws:rds:${REGION}:${owner}:snapshot:orders-intermediate` },
+      { type: 'shared', arn: clusterSnapshot().DBClusterSnapshotArn },
+    ]);
+    expect(rdsMock).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' });
+    expect(rdsMock).toHaveReceivedCommandWith(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' });
+  });
+
   it('lists only the snapshots of the DB instance and type asked for', async () => {
     // Prepare
     rdsMock
