@@ -74,7 +74,9 @@ describeCrossAccountContract('AWS adapters over moto_server', async () => {
     },
     sourceRegion: SOURCE_REGION,
     vaultRegion: VAULT_REGION,
-    // moto evaluates no key policy: any key of the source account will do.
+    // moto's RDS never consults a key policy (moto/rds/models.py
+    // _validate_kms_key only looks the key up, in the account its ARN names):
+    // any key of the source account will do as the share key.
     shareKeyId: await createKmsKey(SOURCE_REGION, 'restorable share key'),
     vaultKeyId: await createKmsKey(VAULT_REGION, 'restorable vault key', vaultAdminCredentials),
     // moto's CopyDBSnapshot looks the source ARN up in the calling account
