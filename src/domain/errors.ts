@@ -30,7 +30,10 @@ export class SnapshotAlreadyExistsError extends RestorableError {
   }
 }
 
-/** The account's manual snapshot quota in the region is used up. */
+/**
+ * The account's manual snapshot quota in the region is used up, or a
+ * snapshot is already shared with as many accounts as RDS allows (20).
+ */
 export class SnapshotQuotaExceededError extends RestorableError {
   readonly retryable = false;
 }

@@ -10,9 +10,10 @@
 //     lock                            pid of the process using the directory
 //     alerts.jsonl                    alerts the workflows published (written by the CLI's runner)
 //     reports/<key>                   the local report store (adapters/local/report-store.ts)
-//     regions/<region>/
+//     regions/<region>/               the regions of the local cloud's own account (000000000000)
 //       kms/<key-file>.key            32 random bytes (AES-256), mode 0600; the file name is the
 //                                     URI-encoded key name, e.g. alias%2Faws%2Frds.key
+//       kms/<key-file>.users.json     the other accounts the key's owner lets use it (kms.ts)
 //       databases/<id>/
 //         database.json               kind, engine, engineVersion, tags, multiAz,
 //                                     storageEncrypted, backupRetentionDays, createdAt
@@ -24,7 +25,18 @@
 //         <snapshot-id>.json          metadata: id, arn, kind, database, engine, status, type,
 //                                     createdAt, originalCreatedAt, kmsKeyId, sourceSnapshotArn,
 //                                     sha256 and sizeBytes of the archive, tags, pollsUntilNext,
-//                                     outcome and statusReason (why it failed)
+//                                     outcome and statusReason (why it failed), sharedWith (the
+//                                     other accounts it is shared with, when any)
+//     accounts/<12 digits>/regions/<region>/
+//                                     another account's regions (a vault account), laid out as
+//                                     `regions/` is, created on first use; its ARNs carry its id
+//
+// Accounts: `rds(region)` is the local cloud's own account, with every right;
+// `rds(region, { account })` another account's own port, with every right
+// too; `rds(region, { account, as: 'assumed-role' })` the role the own
+// account assumes in that account, which may describe, list, copy and tag
+// only (assumed-role.ts). Snapshots are shared between accounts and their
+// keys' use allowed as rds-api.ts and kms.ts describe.
 //
 // Temporary files end in `.restorable-tmp`. Identifiers are stored lower-cased
 // as RDS does; instance and cluster snapshots share one namespace per region.
@@ -48,15 +60,29 @@ import { DatabaseNotFoundError, InvalidInputError } from '../domain/errors.ts';
 import type { DatabaseKind, RdsPort, RdsPortProvider, Tags } from '../ports/rds.ts';
 import type { SandboxPort, SandboxPortProvider } from '../ports/sandbox.ts';
 import { gzipTarball } from './archive.ts';
+import { AssumedRoleRdsPort } from './assumed-role.ts';
 import { suppliedDataDirTemplate } from './data-dir-template.ts';
 import { FAULTS_ENV_VAR, FaultInjector, type FaultRule, parseFaultRules } from './faults.ts';
 import { canonicalKeyName, DEFAULT_RDS_KEY_ID, LocalKms, type MissingKey, missingKeysError } from './kms.ts';
-import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
+import {
+  assertAccountId,
+  assertRegion,
+  LOCAL_ACCOUNT_ID,
+  normalizeIdentifier,
+  StateLayout,
+} from './layout.ts';
 import { type LockWaitOptions, StateDirLock } from './lock.ts';
 import { Mutex } from './mutex.ts';
-import { DEFAULT_LIMITS, type LocalCloudContext, type LocalCloudLimits, LocalRdsApi } from './rds-api.ts';
+import {
+  type AccountStorage,
+  DEFAULT_LIMITS,
+  type LocalCloudContext,
+  type LocalCloudLimits,
+  LocalRdsApi,
+} from './rds-api.ts';
 import {
   isUnreadable,
+  listAccountIds,
   listRegionNames,
   listSnapshotIds,
   readCloudRecord,
@@ -110,6 +136,21 @@ export interface DatabaseSpec {
   readonly backupRetentionDays?: number;
 }
 
+/** Which account a call is about: the local cloud's own (LOCAL_ACCOUNT_ID) when absent. */
+export interface AccountOption {
+  readonly account?: string;
+}
+
+/**
+ * Who calls RDS: an account itself (`as: 'account'`, the default), with
+ * every right, or, in another account, the role the local cloud's own
+ * account assumes there (`as: 'assumed-role'`), which may only describe,
+ * list, copy and tag.
+ */
+export interface RdsPrincipal extends AccountOption {
+  readonly as?: 'account' | 'assumed-role';
+}
+
 export class LocalCloud {
   readonly stateDir: string;
   readonly clock: () => Date;
@@ -118,6 +159,8 @@ export class LocalCloud {
   readonly #layout: StateLayout;
   readonly #lock: StateDirLock;
   readonly #kms: LocalKms;
+  readonly #storages = new Map<string, AccountStorage>();
+  readonly #contexts = new Map<string, LocalCloudContext>();
   readonly #knownRegions: Set<string>;
   readonly #ensuredRegions = new Set<string>();
   readonly #mutexes = new Map<string, Mutex>();
@@ -127,7 +170,6 @@ export class LocalCloud {
   readonly #sandboxPorts = new Map<string, LocalSandboxes>();
   readonly #liveSandboxes = new Map<string, LiveSandbox>();
   readonly #inflight = new Set<Promise<unknown>>();
-  readonly #context: LocalCloudContext;
   /** A freshly initialised data directory, so only the first database pays for initdb. */
   #template: Blob | undefined;
   #closing: Promise<void> | undefined;
@@ -150,21 +192,48 @@ export class LocalCloud {
     this.limits = init.limits;
     this.faults = init.faults;
     this.#kms = new LocalKms(init.layout);
-    this.#knownRegions = new Set(init.regions);
-    this.#context = {
+    this.#storages.set(LOCAL_ACCOUNT_ID, {
+      accountId: LOCAL_ACCOUNT_ID,
       layout: this.#layout,
-      clock: this.clock,
-      limits: this.limits,
-      faults: this.faults,
       kms: this.#kms,
-      regionMutex: (region) => this.#mutex(region),
-      ensureRegion: (region) => this.#ensureRegion(region),
-      dumpDatabase: async (region, id) => {
-        const tar = await this.#withDatabase(region, id, (db) => db.dumpDataDir('none'));
-        return gzipTarball(new Uint8Array(await tar.arrayBuffer()));
-      },
-      track: (operation) => this.#track(operation),
-    };
+    });
+    this.#knownRegions = new Set(init.regions);
+  }
+
+  /** Where an account keeps its regions and keys (its directory is created on first use). */
+  #storageOf(accountId: string): AccountStorage {
+    let storage = this.#storages.get(accountId);
+    if (storage === undefined) {
+      const layout = this.#layout.forAccount(assertAccountId(accountId));
+      storage = { accountId, layout, kms: new LocalKms(layout) };
+      this.#storages.set(accountId, storage);
+    }
+    return storage;
+  }
+
+  #contextOf(accountId: string): LocalCloudContext {
+    let context = this.#contexts.get(accountId);
+    if (context === undefined) {
+      context = {
+        ...this.#storageOf(accountId),
+        clock: this.clock,
+        limits: this.limits,
+        faults: this.faults,
+        regionMutex: (region) => this.#mutex(region),
+        ensureRegion: (region) => this.#ensureRegion(region, accountId),
+        storageOf: (other) => this.#storageOf(other),
+        listAccounts: async () => [LOCAL_ACCOUNT_ID, ...(await listAccountIds(this.#layout))],
+        // Databases exist in the local cloud's own account only: another
+        // account has none to snapshot (createDatabase makes them there).
+        dumpDatabase: async (region, id) => {
+          const tar = await this.#withDatabase(region, id, (db) => db.dumpDataDir('none'));
+          return gzipTarball(new Uint8Array(await tar.arrayBuffer()));
+        },
+        track: (operation) => this.#track(operation),
+      };
+      this.#contexts.set(accountId, context);
+    }
+    return context;
   }
 
   /**
@@ -269,30 +338,46 @@ export class LocalCloud {
     return this.#closing !== undefined;
   }
 
-  /** The RDS port of a region (one per region, created on first use). */
-  rds(region: string): RdsPort {
+  /**
+   * The RDS port of a region (one per region and principal, created on first
+   * use): of the local cloud's own account by default, else of
+   * `principal.account`, as that account itself or as the role assumed there.
+   */
+  rds(region: string, principal: RdsPrincipal = {}): RdsPort {
     assertRegion(region);
-    let port = this.#ports.get(region);
+    const account = assertAccountId(principal.account ?? LOCAL_ACCOUNT_ID);
+    const as = principal.as ?? 'account';
+    if (as === 'assumed-role' && account === LOCAL_ACCOUNT_ID) {
+      throw new InvalidInputError(
+        `the local cloud's own account ${LOCAL_ACCOUNT_ID} assumes a role in another account only: name the account`,
+      );
+    }
+    const key = `${account}/${as}/${region}`;
+    let port = this.#ports.get(key);
     if (port === undefined) {
-      port = new LocalRdsAdapter(this.rdsApi(region));
-      this.#ports.set(region, port);
+      const own = new LocalRdsAdapter(this.rdsApi(region, { account }));
+      port = as === 'assumed-role' ? new AssumedRoleRdsPort(own, account) : own;
+      this.#ports.set(key, port);
     }
     return port;
   }
 
   /** The RDS service behind `rds(region)`, with RDS's paged calls (for tests and tools). */
-  rdsApi(region: string): LocalRdsApi {
+  rdsApi(region: string, options: AccountOption = {}): LocalRdsApi {
     assertRegion(region);
-    let api = this.#apis.get(region);
+    const account = assertAccountId(options.account ?? LOCAL_ACCOUNT_ID);
+    const key = `${account}/${region}`;
+    let api = this.#apis.get(key);
     if (api === undefined) {
-      api = new LocalRdsApi(this.#context, region);
-      this.#apis.set(region, api);
+      api = new LocalRdsApi(this.#contextOf(account), region);
+      this.#apis.set(key, api);
     }
     return api;
   }
 
-  rdsProvider(): RdsPortProvider {
-    return (region) => this.rds(region);
+  /** The ports of every region for one principal (the local cloud's own account by default). */
+  rdsProvider(principal: RdsPrincipal = {}): RdsPortProvider {
+    return (region) => this.rds(region, principal);
   }
 
   /** The restore sandboxes of a region (PGlite served on loopback ports). */
@@ -324,29 +409,51 @@ export class LocalCloud {
     return (region) => this.sandboxes(region);
   }
 
-  /** Regions that exist in the state directory, sorted. */
+  /** Regions of the local cloud's own account that exist in the state directory, sorted. */
   regions(): string[] {
     return [...this.#knownRegions].sort();
   }
 
   /**
    * Creates the region's directories and its default KMS key (alias/aws/rds)
-   * if missing. Throws EncryptionKeyError when that key's file is missing and
-   * snapshots of the region are encrypted under it.
+   * if missing, in the local cloud's own account or `options.account`.
+   * Throws EncryptionKeyError when that key's file is missing and snapshots
+   * of the region are encrypted under it.
    */
-  ensureRegion(region: string): Promise<void> {
-    return this.#track(() => this.#ensureRegion(region));
+  ensureRegion(region: string, options: AccountOption = {}): Promise<void> {
+    return this.#track(() => this.#ensureRegion(region, options.account));
   }
 
   /**
-   * Creates a KMS key (32 random bytes) in the region unless it exists. Throws
+   * Creates a KMS key (32 random bytes) in the region, of the local cloud's
+   * own account or `options.account`, unless it exists. Throws
    * EncryptionKeyError, naming the key file, when it is missing and snapshots
    * of the region are encrypted under it.
    */
-  ensureKmsKey(region: string, keyId: string): Promise<void> {
+  ensureKmsKey(region: string, keyId: string, options: AccountOption = {}): Promise<void> {
     return this.#track(async () => {
-      await this.#ensureRegion(region);
-      await this.#ensureKey(region, keyId);
+      await this.#ensureRegion(region, options.account);
+      await this.#ensureKey(region, keyId, options.account);
+    });
+  }
+
+  /**
+   * Lets `userAccountId` use a KMS key of the local cloud's own account (or
+   * of `options.account`), as a key policy naming that account does: it can
+   * then copy the snapshots encrypted under the key that are shared with it.
+   * Persisted; allowing it again is no error. Throws EncryptionKeyError when
+   * the key does not exist, InvalidRequestError for alias/aws/rds (an AWS
+   * managed key, whose policy cannot be changed).
+   */
+  allowKeyUse(
+    region: string,
+    keyId: string,
+    userAccountId: string,
+    options: AccountOption = {},
+  ): Promise<void> {
+    return this.#track(async () => {
+      const { kms } = this.#storageOf(assertAccountId(options.account ?? LOCAL_ACCOUNT_ID));
+      await kms.allowUse(assertRegion(region), keyId, userAccountId);
     });
   }
 
@@ -466,45 +573,49 @@ export class LocalCloud {
     return db;
   }
 
-  async #ensureRegion(region: string): Promise<void> {
+  async #ensureRegion(region: string, account: string = LOCAL_ACCOUNT_ID): Promise<void> {
     assertRegion(region);
-    if (this.#ensuredRegions.has(region)) return;
+    const ensured = `${account}/${region}`;
+    if (this.#ensuredRegions.has(ensured)) return;
+    const { layout } = this.#storageOf(account);
     for (const dir of [
-      this.#layout.databasesDir(region),
-      this.#layout.snapshotsDir(region),
-      this.#layout.sandboxesDir(region),
+      layout.databasesDir(region),
+      layout.snapshotsDir(region),
+      layout.sandboxesDir(region),
     ]) {
       await mkdir(dir, { recursive: true });
     }
-    await this.#ensureKey(region, DEFAULT_RDS_KEY_ID);
-    this.#ensuredRegions.add(region);
-    this.#knownRegions.add(region);
+    await this.#ensureKey(region, DEFAULT_RDS_KEY_ID, account);
+    this.#ensuredRegions.add(ensured);
+    if (account === LOCAL_ACCOUNT_ID) this.#knownRegions.add(region);
   }
 
-  async #ensureKey(region: string, keyId: string): Promise<void> {
-    if (this.#kms.hasKey(region, keyId)) return;
+  async #ensureKey(region: string, keyId: string, account: string = LOCAL_ACCOUNT_ID): Promise<void> {
+    const { kms } = this.#storageOf(account);
+    if (kms.hasKey(region, keyId)) return;
     // A new key cannot decrypt what the lost one encrypted: creating one would
     // hide the loss until a restore fails, so only a key no snapshot uses is created.
     const name = canonicalKeyName(region, keyId);
-    const lost = (await this.#findMissingKeys(region)).find((key) => key.keyId === name);
+    const lost = (await this.#findMissingKeys(region, account)).find((key) => key.keyId === name);
     if (lost !== undefined) throw missingKeysError([lost]);
-    await this.#kms.ensureKey(region, keyId);
+    await kms.ensureKey(region, keyId);
   }
 
-  async #findMissingKeys(region: string): Promise<MissingKey[]> {
+  async #findMissingKeys(region: string, account: string = LOCAL_ACCOUNT_ID): Promise<MissingKey[]> {
+    const { layout, kms } = this.#storageOf(account);
     const encrypted: { id: string; kmsKeyId: string }[] = [];
-    for (const id of await listSnapshotIds(this.#layout, region)) {
-      const record = await tryReadSnapshotRecord(this.#layout, region, id);
+    for (const id of await listSnapshotIds(layout, region)) {
+      const record = await tryReadSnapshotRecord(layout, region, id);
       // A snapshot without an archive (a failed one) holds nothing to decrypt;
       // one whose record does not read names no key (findUnreadableSnapshotRecords names it).
       if (record !== undefined && !isUnreadable(record) && record.sha256 !== null) encrypted.push(record);
     }
     return [...snapshotIdsByKey(region, encrypted)]
-      .filter(([keyId]) => !this.#kms.hasKey(region, keyId))
+      .filter(([keyId]) => !kms.hasKey(region, keyId))
       .map(([keyId, snapshotIds]) => ({
         region,
         keyId,
-        keyFile: this.#kms.keyFile(region, keyId),
+        keyFile: kms.keyFile(region, keyId),
         snapshotIds,
       }));
   }

@@ -1,9 +1,13 @@
 // Fault injection for the local cloud: rules that make RDS operations fail the
 // way RDS can, so the workflows' error handling is exercised locally. A rule
 // matches an operation, optionally only for one region (the region of the
-// port called; for a copy, the destination) and one database (for snapshot
-// operations, the snapshot's database), and applies `times` times (forever
-// when omitted). Effects:
+// port called; for a copy, the destination), one account (the account of the
+// port called, the local cloud's own 000000000000 or e.g. a vault account;
+// for a copy, the destination's) and one database (for snapshot operations,
+// the snapshot's database), and applies `times` times (forever when omitted).
+// The account lets a test stop a transfer to another account at any step:
+// the copy in the source account and the copy in the vault account are both
+// `copySnapshot`, told apart by `account`. Effects:
 //   throttle  the call throws ThrottlingError, changing nothing;
 //   error     the call throws CloudServiceError, changing nothing;
 //   fail      (createSnapshot, copySnapshot) the snapshot or copy is created
@@ -11,7 +15,8 @@
 //             created but ends in status `failed`;
 //   crash     the process is killed (SIGKILL) at the call, before it changes
 //             anything, as a power cut or an OOM kill would;
-//   crash-after (deleteSnapshot) the call completes, then the process is killed;
+//   crash-after (deleteSnapshot, shareSnapshot, unshareSnapshot) the call
+//             completes, then the process is killed;
 //   busy      (deleteSnapshot) the call throws InvalidStateError, changing
 //             nothing, as RDS's InvalidDBSnapshotState for a snapshot a copy
 //             is being made from;
@@ -28,7 +33,7 @@ import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { CloudServiceError, ConfigError, InvalidInputError, ThrottlingError } from '../domain/errors.ts';
 import { ARCHIVE_HEADER_BYTES } from './archive.ts';
-import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
+import { assertRegion, LOCAL_ACCOUNT_ID, normalizeIdentifier, StateLayout } from './layout.ts';
 
 export const FAULTS_ENV_VAR = 'RESTORABLE_FAULTS';
 
@@ -41,11 +46,21 @@ export const FAULT_OPERATIONS = [
   'deleteSnapshot',
   'tagSnapshot',
   'describeSnapshotQuotas',
+  'shareSnapshot',
+  'unshareSnapshot',
+  'snapshotSharedWith',
   'restoreSandbox',
   'deleteSandbox',
   'connectSandbox',
 ] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
+
+/** The operations whose call can complete before the process is killed (`crash-after`). */
+const CRASH_AFTER_OPERATIONS: ReadonlySet<string> = new Set([
+  'deleteSnapshot',
+  'shareSnapshot',
+  'unshareSnapshot',
+]);
 
 /** The operations that check for a `pause` rule (see FaultInjector.pauseIfAsked). */
 const PAUSE_OPERATIONS: ReadonlySet<string> = new Set(['copySnapshot', 'connectSandbox']);
@@ -56,6 +71,10 @@ export const faultRuleSchema = z
     effect: z.enum(['throttle', 'error', 'fail', 'crash', 'crash-after', 'busy', 'pause']),
     database: z.string().min(1).optional(),
     region: z.string().min(1).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
     times: z.number().int().min(1).optional(),
     after: z.number().int().min(0).optional(),
   })
@@ -70,8 +89,8 @@ export const faultRuleSchema = z
       message: 'effect "fail" applies only to createSnapshot, copySnapshot and restoreSandbox',
     },
   )
-  .refine((rule) => rule.effect !== 'crash-after' || rule.operation === 'deleteSnapshot', {
-    message: 'effect "crash-after" applies only to deleteSnapshot',
+  .refine((rule) => rule.effect !== 'crash-after' || CRASH_AFTER_OPERATIONS.has(rule.operation), {
+    message: 'effect "crash-after" applies only to deleteSnapshot, shareSnapshot and unshareSnapshot',
   })
   .refine((rule) => rule.effect !== 'busy' || rule.operation === 'deleteSnapshot', {
     message: 'effect "busy" applies only to deleteSnapshot',
@@ -83,9 +102,13 @@ export const faultRuleSchema = z
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultEffect = FaultRule['effect'];
 
-/** What a fault check is about: the region of the call and, when known, the database. */
+/**
+ * What a fault check is about: the region of the call, the account (the
+ * local cloud's own when absent) and, when known, the database.
+ */
 export interface FaultTarget {
   readonly region: string;
+  readonly account?: string;
   readonly database?: string;
 }
 
@@ -200,11 +223,14 @@ export class FaultInjector {
 }
 
 const describeTarget = (operation: FaultOperation, target: FaultTarget) =>
-  `${operation} in ${target.region}${target.database === undefined ? '' : ` for ${target.database}`}`;
+  `${operation} in ${target.region}` +
+  `${target.account === undefined || target.account === LOCAL_ACCOUNT_ID ? '' : ` of account ${target.account}`}` +
+  `${target.database === undefined ? '' : ` for ${target.database}`}`;
 
 function matches(rule: FaultRule, operation: FaultOperation, target: FaultTarget): boolean {
   if (rule.operation !== operation) return false;
   if (rule.region !== undefined && rule.region !== target.region) return false;
+  if (rule.account !== undefined && rule.account !== (target.account ?? LOCAL_ACCOUNT_ID)) return false;
   if (rule.database !== undefined && rule.database.toLowerCase() !== target.database) return false;
   return true;
 }

@@ -4,13 +4,21 @@
 // (`arn:aws:kms:<region>:<account>:alias/...` or `...:key/<id>`); an ARN must
 // name the key's own region. `alias/aws/rds`, the key RDS uses by default,
 // exists in every region of the local cloud.
+//
+// Each account has its own keys (its layout's `kms/` directories). A key may
+// be used by other accounts only where its owner allowed it, as a key policy
+// naming them would: the allowed accounts are kept beside the key, in
+// `<key-file-name>.users.json` (`{"accounts": [...]}`). `alias/aws/rds` is an
+// AWS managed key, whose policy no one can change: it is never usable by
+// another account.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EncryptionKeyError } from '../domain/errors.ts';
-import { readFileIfExists, writeFileExclusive } from './files.ts';
-import type { StateLayout } from './layout.ts';
+import { z } from 'zod';
+import { CorruptEvidenceError, EncryptionKeyError, InvalidRequestError } from '../domain/errors.ts';
+import { readFileIfExists, writeFileExclusive, writeJsonAtomic } from './files.ts';
+import { assertAccountId, type StateLayout } from './layout.ts';
 
 export const DEFAULT_RDS_KEY_ID = 'alias/aws/rds';
 export const KEY_BYTES = 32;
@@ -69,11 +77,79 @@ export function missingKeysError(keys: readonly MissingKey[]): EncryptionKeyErro
   );
 }
 
+const keyUsersSchema = z.object({ accounts: z.array(z.string().regex(/^\d{12}$/)) }).strict();
+
+/** Whether the key is the AWS managed key RDS encrypts with by default. */
+export function isDefaultRdsKey(region: string, keyId: string): boolean {
+  return canonicalKeyName(region, keyId) === DEFAULT_RDS_KEY_ID;
+}
+
+/** The KMS of one account (the account of its layout). */
 export class LocalKms {
   readonly #layout: StateLayout;
 
   constructor(layout: StateLayout) {
     this.#layout = layout;
+  }
+
+  get accountId(): string {
+    return this.#layout.accountId;
+  }
+
+  /** Full path of the file of the other accounts that may use the key. */
+  keyUsersFile(region: string, keyId: string): string {
+    return join(
+      this.#layout.kmsDir(region),
+      `${encodeURIComponent(canonicalKeyName(region, keyId))}.users.json`,
+    );
+  }
+
+  /**
+   * Lets another account use the key (decrypt what it encrypts, as a copy of
+   * a shared snapshot does). Allowing it again is no error. Throws
+   * EncryptionKeyError when the key does not exist, InvalidRequestError for
+   * the default RDS key (an AWS managed key's policy cannot be changed).
+   */
+  async allowUse(region: string, keyId: string, accountId: string): Promise<void> {
+    assertAccountId(accountId);
+    if (isDefaultRdsKey(region, keyId)) {
+      throw new InvalidRequestError(
+        `the policy of ${DEFAULT_RDS_KEY_ID}, an AWS managed key, cannot be changed to let account ${accountId} use it`,
+      );
+    }
+    await this.getKey(region, keyId);
+    const accounts = await this.#keyUsers(region, keyId);
+    if (accounts.includes(accountId)) return;
+    await writeJsonAtomic(this.keyUsersFile(region, keyId), { accounts: [...accounts, accountId].sort() });
+  }
+
+  /** Whether the account may use the key: its own account always may, another only where allowed. */
+  async allowsUse(region: string, keyId: string, accountId: string): Promise<boolean> {
+    if (accountId === this.accountId) return true;
+    if (isDefaultRdsKey(region, keyId)) return false;
+    return (await this.#keyUsers(region, keyId)).includes(accountId);
+  }
+
+  async #keyUsers(region: string, keyId: string): Promise<string[]> {
+    const path = this.keyUsersFile(region, keyId);
+    const bytes = await readFileIfExists(path);
+    if (bytes === undefined) return [];
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString('utf8'));
+    } catch (error) {
+      throw new CorruptEvidenceError(
+        path,
+        `the key's users are not valid JSON: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const parsed = keyUsersSchema.safeParse(json);
+    if (!parsed.success)
+      throw new CorruptEvidenceError(path, `the key's users are invalid: ${z.prettifyError(parsed.error)}`);
+    return parsed.data.accounts;
   }
 
   /** Full path of the key's file (whether or not it exists). */

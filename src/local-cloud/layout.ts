@@ -6,8 +6,22 @@ import { join, resolve } from 'node:path';
 import { InvalidInputError } from '../domain/errors.ts';
 import type { DatabaseKind } from '../ports/rds.ts';
 
-/** The account id that appears in every local ARN. */
+/**
+ * The account of the local cloud's own resources: what `LocalCloud.rds(region)`
+ * acts as, and the id in their ARNs. Other accounts (a vault account) have
+ * their own directory (`accounts/<id>/`) and carry their own id in ARNs.
+ */
 export const LOCAL_ACCOUNT_ID = '000000000000';
+
+const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+
+/** Checks an AWS account id (12 digits) and returns it. */
+export function assertAccountId(accountId: string): string {
+  if (!ACCOUNT_ID_PATTERN.test(accountId)) {
+    throw new InvalidInputError(`invalid account id ${JSON.stringify(accountId)}: expected 12 digits`);
+  }
+  return accountId;
+}
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** RDS identifiers: a letter, then letters, digits and single hyphens, no trailing hyphen. */
@@ -42,16 +56,27 @@ export function isValidIdentifier(id: string): boolean {
   return IDENTIFIER_PATTERN.test(id);
 }
 
-export function databaseArn(region: string, kind: DatabaseKind, id: string): string {
-  return `arn:aws:rds:${region}:${LOCAL_ACCOUNT_ID}:${kind === 'cluster' ? 'cluster' : 'db'}:${id}`;
+export function databaseArn(
+  region: string,
+  kind: DatabaseKind,
+  id: string,
+  accountId: string = LOCAL_ACCOUNT_ID,
+): string {
+  return `arn:aws:rds:${region}:${accountId}:${kind === 'cluster' ? 'cluster' : 'db'}:${id}`;
 }
 
-export function snapshotArn(region: string, kind: DatabaseKind, id: string): string {
-  return `arn:aws:rds:${region}:${LOCAL_ACCOUNT_ID}:${kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'}:${id}`;
+export function snapshotArn(
+  region: string,
+  kind: DatabaseKind,
+  id: string,
+  accountId: string = LOCAL_ACCOUNT_ID,
+): string {
+  return `arn:aws:rds:${region}:${accountId}:${kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'}:${id}`;
 }
 
 export interface ParsedSnapshotArn {
   readonly region: string;
+  readonly accountId: string;
   readonly kind: DatabaseKind;
   readonly id: string;
 }
@@ -62,8 +87,8 @@ const SNAPSHOT_ARN_PATTERN = /^arn:aws:rds:([^:]+):(\d{12}):(snapshot|cluster-sn
 export function parseSnapshotArn(arn: string): ParsedSnapshotArn | undefined {
   const match = SNAPSHOT_ARN_PATTERN.exec(arn);
   if (!match) return undefined;
-  const [, region = '', , type, id = ''] = match;
-  return { region, kind: type === 'cluster-snapshot' ? 'cluster' : 'instance', id };
+  const [, region = '', accountId = '', type, id = ''] = match;
+  return { region, accountId, kind: type === 'cluster-snapshot' ? 'cluster' : 'instance', id };
 }
 
 /**
@@ -76,17 +101,36 @@ export const STATE_DIR_ENTRIES = {
   lockFile: 'lock',
   alertsFile: 'alerts.jsonl',
   regionsDir: 'regions',
+  /** Accounts other than the local cloud's own (`accounts/<id>/regions/...`), created on first use. */
+  accountsDir: 'accounts',
   reportsDir: 'reports',
   /** The report stores of deployments other than the default one (`reportsDirOf`). */
   deploymentsDir: 'deployments',
 } as const;
 
-/** Paths of the state directory. Names must have been validated by the caller. */
+/**
+ * Paths of the state directory, for one account: the local cloud's own
+ * (LOCAL_ACCOUNT_ID, whose regions are `regions/`) unless another is given,
+ * whose regions are `accounts/<id>/regions/`, laid out alike. The root's own
+ * files (cloud.json, the lock, reports) are the same whatever the account.
+ * Names must have been validated by the caller.
+ */
 export class StateLayout {
   readonly root: string;
+  readonly accountId: string;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, accountId: string = LOCAL_ACCOUNT_ID) {
     this.root = resolve(stateDir);
+    this.accountId = assertAccountId(accountId);
+  }
+
+  /** The same state directory, seen as another account's. */
+  forAccount(accountId: string): StateLayout {
+    return accountId === this.accountId ? this : new StateLayout(this.root, accountId);
+  }
+
+  get accountsDir(): string {
+    return join(this.root, STATE_DIR_ENTRIES.accountsDir);
   }
 
   get cloudFile(): string {
@@ -103,7 +147,8 @@ export class StateLayout {
   }
 
   get regionsDir(): string {
-    return join(this.root, STATE_DIR_ENTRIES.regionsDir);
+    if (this.accountId === LOCAL_ACCOUNT_ID) return join(this.root, STATE_DIR_ENTRIES.regionsDir);
+    return join(this.accountsDir, this.accountId, STATE_DIR_ENTRIES.regionsDir);
   }
 
   get reportsDir(): string {

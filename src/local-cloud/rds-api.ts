@@ -14,14 +14,23 @@
 // The data work happens in the create/copy call itself: by the time the call
 // returns the archive is written (or, for a snapshot that will fail, not).
 //
+// Accounts: one service per account and region. An account shares a manual
+// snapshot with another (RDS's `restore` attribute), which then lists it
+// (`type: 'shared'`) and can copy it by its ARN: only while it is shared,
+// only if the owner's KMS key lets the other account use it, and only under
+// a key of the copying account (re-encrypted, as every copy is).
+//
 // Deviation from RDS: snapshot identifiers form one namespace per region for
 // instance and cluster snapshots alike (they share a directory), and so do
-// database identifiers.
+// database identifiers. A listing of the snapshots shared with an account is
+// one page.
 import { rm, unlink } from 'node:fs/promises';
 import {
   CopyLimitExceededError,
   DatabaseNotFoundError,
+  EncryptionKeyError,
   InvalidInputError,
+  InvalidRequestError,
   InvalidStateError,
   SnapshotAlreadyExistsError,
   SnapshotNotFoundError,
@@ -31,8 +40,9 @@ import type { DatabaseKind, SnapshotType, Tags } from '../ports/rds.ts';
 import { decryptArchive, encryptArchive, sha256Hex } from './archive.ts';
 import { crashNow, type FaultInjector } from './faults.ts';
 import { readFileIfExists, writeFileAtomic } from './files.ts';
-import { DEFAULT_RDS_KEY_ID, type LocalKms } from './kms.ts';
+import { DEFAULT_RDS_KEY_ID, isDefaultRdsKey, type LocalKms } from './kms.ts';
 import {
+  assertAccountId,
   assertRegion,
   isValidIdentifier,
   normalizeIdentifier,
@@ -66,6 +76,8 @@ export interface LocalCloudLimits {
   readonly listPageSize: number;
   /** How many describes each transitional snapshot state lasts. */
   readonly describesPerState: number;
+  /** Accounts one manual snapshot may be shared with (RDS: 20). */
+  readonly sharedAccountsQuota: number;
 }
 
 /** RDS's defaults: 100 manual snapshots, 20 copies in flight per destination region. */
@@ -74,17 +86,29 @@ export const DEFAULT_LIMITS: LocalCloudLimits = {
   copiesInFlightQuota: 20,
   listPageSize: 20,
   describesPerState: 1,
+  sharedAccountsQuota: 20,
 };
 
-/** What the RDS service needs of the cloud that hosts it. */
-export interface LocalCloudContext {
+/** Where an account keeps its regions, and its KMS. */
+export interface AccountStorage {
+  readonly accountId: string;
   readonly layout: StateLayout;
+  readonly kms: LocalKms;
+}
+
+/** What the RDS service of one account needs of the cloud that hosts it. */
+export interface LocalCloudContext extends AccountStorage {
   readonly clock: () => Date;
   readonly limits: LocalCloudLimits;
   readonly faults: FaultInjector;
-  readonly kms: LocalKms;
+  /** The lock of a region's records, one for every account (a copy reads a source before it locks its own region). */
   regionMutex(region: string): Mutex;
+  /** Creates this account's region directories and default key if missing. */
   ensureRegion(region: string): Promise<void>;
+  /** The storage of any account (this one included), whether or not it has a directory yet. */
+  storageOf(accountId: string): AccountStorage;
+  /** Every account with a directory, the local cloud's own included. */
+  listAccounts(): Promise<string[]>;
   /** The gzip tarball of the database's data directory. */
   dumpDatabase(region: string, id: string): Promise<Uint8Array>;
   /** Runs an operation, refusing it once the cloud is closing or interrupted, and lets close() wait for it. */
@@ -102,6 +126,12 @@ export interface PageRequest {
   readonly maxRecords?: number;
 }
 
+/**
+ * A snapshot as the service describes it: its own (`manual`), or, in a
+ * listing of `type: 'shared'`, another account's that is shared with this one.
+ */
+export type DescribedSnapshot = Omit<SnapshotRecord, 'type'> & { readonly type: 'manual' | 'shared' };
+
 export interface SnapshotQuery extends PageRequest {
   readonly kind?: DatabaseKind;
   readonly databaseId?: string;
@@ -117,7 +147,10 @@ export interface CreateSnapshotInput {
 
 export interface CopySnapshotInput {
   readonly kind: DatabaseKind;
-  /** The source's ARN; a bare id is accepted for a copy within the region. */
+  /**
+   * The source's ARN (another account's for a snapshot shared with this
+   * one); a bare id is accepted for a copy within the region and account.
+   */
   readonly sourceSnapshotArn: string;
   readonly sourceRegion: string;
   readonly targetSnapshotId: string;
@@ -135,13 +168,20 @@ interface Reservation {
 
 export class LocalRdsApi {
   readonly region: string;
+  readonly accountId: string;
   readonly #ctx: LocalCloudContext;
   /** Snapshot ids being created or copied right now, not yet on disk. */
   readonly #reserved = new Map<string, Reservation>();
 
   constructor(ctx: LocalCloudContext, region: string) {
     this.region = assertRegion(region);
+    this.accountId = ctx.accountId;
     this.#ctx = ctx;
+  }
+
+  /** The fault target of a call of this service. */
+  #target(database?: string): { region: string; account: string; database?: string } {
+    return { region: this.region, account: this.accountId, ...(database === undefined ? {} : { database }) };
   }
 
   get #mutex(): Mutex {
@@ -150,7 +190,7 @@ export class LocalRdsApi {
 
   describeDatabases(request: PageRequest = {}): Promise<Page<DatabaseRecord>> {
     return this.#ctx.track(async () => {
-      this.#ctx.faults.apply('listDatabases', { region: this.region });
+      this.#ctx.faults.apply('listDatabases', this.#target());
       const ids = await listDatabaseIds(this.#ctx.layout, this.region);
       return this.#page(ids, request, (id) => readDatabaseRecord(this.#ctx.layout, this.region, id));
     });
@@ -161,7 +201,7 @@ export class LocalRdsApi {
       const snapshotId = normalizeIdentifier('snapshot', input.snapshotId);
       const databaseId = normalizeIdentifier('database', input.databaseId);
       await this.#ctx.ensureRegion(this.region);
-      const fault = this.#ctx.faults.apply('createSnapshot', { region: this.region, database: databaseId });
+      const fault = this.#ctx.faults.apply('createSnapshot', this.#target(databaseId));
       const database = await readDatabaseRecord(this.#ctx.layout, this.region, databaseId);
       if (database === undefined || database.kind !== input.kind) throw new DatabaseNotFoundError(databaseId);
       const createdAt = this.#ctx.clock().toISOString();
@@ -176,7 +216,7 @@ export class LocalRdsApi {
         const record: SnapshotRecord = {
           formatVersion: STATE_FORMAT_VERSION,
           id: snapshotId,
-          arn: snapshotArn(this.region, input.kind, snapshotId),
+          arn: snapshotArn(this.region, input.kind, snapshotId, this.accountId),
           region: this.region,
           kind: input.kind,
           databaseId,
@@ -210,7 +250,7 @@ export class LocalRdsApi {
       const snapshotId = normalizeIdentifier('snapshot', id);
       return this.#mutex.run(async () => {
         const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
-        this.#ctx.faults.apply('describeSnapshot', { region: this.region, database: record?.databaseId });
+        this.#ctx.faults.apply('describeSnapshot', this.#target(record?.databaseId));
         if (record === undefined || record.kind !== kind) return undefined;
         const next = advance(record, this.#ctx.limits.describesPerState);
         if (next !== record) await writeSnapshotRecord(this.#ctx.layout, next);
@@ -223,22 +263,42 @@ export class LocalRdsApi {
    * One page of the region's snapshots matching the query, in identifier
    * order. Advances nothing. A record that does not read is left out (its
    * database is unknown), so one damaged file never hides the others; it is
-   * named when that snapshot is described by id, and by `status`.
+   * named when that snapshot is described by id, and by `status`. With
+   * `type: 'shared'`, the snapshots of other accounts in this region that are
+   * shared with this one, as DescribeDBSnapshots with SnapshotType `shared`
+   * lists them (in one page).
    */
-  describeSnapshots(query: SnapshotQuery = {}): Promise<Page<SnapshotRecord>> {
+  describeSnapshots(query: SnapshotQuery = {}): Promise<Page<DescribedSnapshot>> {
     return this.#ctx.track(async () => {
-      this.#ctx.faults.apply('listSnapshots', { region: this.region });
+      this.#ctx.faults.apply('listSnapshots', this.#target());
       const databaseId = query.databaseId === undefined ? undefined : query.databaseId.toLowerCase();
+      const matches = (record: SnapshotRecord) =>
+        (query.kind === undefined || record.kind === query.kind) &&
+        (databaseId === undefined || record.databaseId === databaseId);
+      if (query.type === 'shared')
+        return { items: await this.#sharedWithThisAccount(matches), marker: undefined };
       const ids = await listSnapshotIds(this.#ctx.layout, this.region);
       return this.#page(ids, query, async (id) => {
         const record = await tryReadSnapshotRecord(this.#ctx.layout, this.region, id);
-        if (record === undefined || isUnreadable(record)) return undefined;
-        if (query.kind !== undefined && record.kind !== query.kind) return undefined;
-        if (databaseId !== undefined && record.databaseId !== databaseId) return undefined;
+        if (record === undefined || isUnreadable(record) || !matches(record)) return undefined;
         if (query.type !== undefined && record.type !== query.type) return undefined;
         return record;
       });
     });
+  }
+
+  async #sharedWithThisAccount(matches: (record: SnapshotRecord) => boolean): Promise<DescribedSnapshot[]> {
+    const shared: DescribedSnapshot[] = [];
+    for (const owner of await this.#ctx.listAccounts()) {
+      if (owner === this.accountId) continue;
+      const { layout } = this.#ctx.storageOf(owner);
+      for (const id of await listSnapshotIds(layout, this.region)) {
+        const record = await tryReadSnapshotRecord(layout, this.region, id);
+        if (record === undefined || isUnreadable(record) || !matches(record)) continue;
+        if ((record.sharedWith ?? []).includes(this.accountId)) shared.push({ ...record, type: 'shared' });
+      }
+    }
+    return shared;
   }
 
   /** Starts a copy into this region from `sourceRegion` (possibly this region). */
@@ -246,28 +306,46 @@ export class LocalRdsApi {
     return this.#ctx.track(async () => {
       const targetId = normalizeIdentifier('snapshot', input.targetSnapshotId);
       const sourceRegion = assertRegion(input.sourceRegion);
-      const sourceId = this.#sourceId(input, sourceRegion);
+      const { id: sourceId, accountId: sourceAccount } = this.#sourceOf(input, sourceRegion);
+      const owner = this.#ctx.storageOf(sourceAccount);
+      const crossAccount = sourceAccount !== this.accountId;
+      if (crossAccount && input.kmsKeyId === '') {
+        // CopyDBSnapshot, KmsKeyId: "If you copy an encrypted snapshot that
+        // is shared from another Amazon Web Services account, then you must
+        // specify a value for KmsKeyId." (Every local snapshot is encrypted.)
+        throw new InvalidRequestError(
+          `copying ${input.sourceSnapshotArn}, an encrypted snapshot shared by account ${sourceAccount}, needs a KMS key of account ${this.accountId}`,
+        );
+      }
       await this.#ctx.ensureRegion(this.region);
 
       // Read the source under its own region's lock, released before this
       // region's is taken: two regions copying to each other cannot deadlock.
       const source = await this.#ctx.regionMutex(sourceRegion).run(async () => {
-        const record = await readSnapshotRecord(this.#ctx.layout, sourceRegion, sourceId);
-        if (record === undefined || record.kind !== input.kind) throw new SnapshotNotFoundError(sourceId);
+        const record = await readSnapshotRecord(owner.layout, sourceRegion, sourceId);
+        // Another account's snapshot that is not shared with this one is, to
+        // this account, not there: RDS answers DBSnapshotNotFound alike.
+        const visible =
+          record !== undefined &&
+          record.kind === input.kind &&
+          (!crossAccount || (record.sharedWith ?? []).includes(this.accountId));
+        if (!visible) throw new SnapshotNotFoundError(crossAccount ? input.sourceSnapshotArn : sourceId);
         if (record.status !== 'available') {
           throw new InvalidStateError(`source snapshot ${sourceId} is ${record.status}, not available`);
         }
-        const archive = await readFileIfExists(this.#ctx.layout.snapshotArchive(sourceRegion, sourceId));
+        if (!(await owner.kms.allowsUse(sourceRegion, record.kmsKeyId, this.accountId))) {
+          // What RDS answers when the key's policy does not let the copying
+          // account decrypt the source: KMSKeyNotAccessibleFault (CopyDBSnapshot, Errors).
+          throw new EncryptionKeyError(
+            `account ${this.accountId} may not use KMS key ${record.kmsKeyId} of account ${sourceAccount} ` +
+              `(region ${sourceRegion}), which encrypts ${record.arn}: its owner has not allowed it`,
+          );
+        }
+        const archive = await readFileIfExists(owner.layout.snapshotArchive(sourceRegion, sourceId));
         return { record, archive };
       });
-      const fault = this.#ctx.faults.apply('copySnapshot', {
-        region: this.region,
-        database: source.record.databaseId,
-      });
-      await this.#ctx.faults.pauseIfAsked('copySnapshot', {
-        region: this.region,
-        database: source.record.databaseId,
-      });
+      const fault = this.#ctx.faults.apply('copySnapshot', this.#target(source.record.databaseId));
+      await this.#ctx.faults.pauseIfAsked('copySnapshot', this.#target(source.record.databaseId));
       const targetKey = await this.#ctx.kms.getKey(this.region, input.kmsKeyId);
       const createdAt = this.#ctx.clock().toISOString();
       await this.#reserve(input.kind, targetId, true);
@@ -283,14 +361,14 @@ export class LocalRdsApi {
         ) {
           statusReason = `the archive of the source snapshot ${source.record.arn} does not match its recorded SHA-256`;
         } else {
-          const sourceKey = await this.#ctx.kms.getKey(sourceRegion, source.record.kmsKeyId);
+          const sourceKey = await owner.kms.getKey(sourceRegion, source.record.kmsKeyId);
           const tarball = decryptArchive(source.archive, sourceKey, sourceId);
           archive = encryptArchive(tarball, targetKey, targetId);
         }
         const record: SnapshotRecord = {
           formatVersion: STATE_FORMAT_VERSION,
           id: targetId,
-          arn: snapshotArn(this.region, input.kind, targetId),
+          arn: snapshotArn(this.region, input.kind, targetId, this.accountId),
           region: this.region,
           kind: input.kind,
           databaseId: source.record.databaseId,
@@ -331,10 +409,7 @@ export class LocalRdsApi {
       const snapshotId = normalizeIdentifier('snapshot', id);
       await this.#mutex.run(async () => {
         const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
-        const fault = this.#ctx.faults.apply('deleteSnapshot', {
-          region: this.region,
-          database: record?.databaseId,
-        });
+        const fault = this.#ctx.faults.apply('deleteSnapshot', this.#target(record?.databaseId));
         if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
         if (record.status === 'creating') {
           throw new InvalidStateError(`snapshot ${snapshotId} is ${record.status} and cannot be deleted yet`);
@@ -358,18 +433,19 @@ export class LocalRdsApi {
       const snapshotId = normalizeIdentifier('snapshot', id);
       await this.#mutex.run(async () => {
         const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
-        this.#ctx.faults.apply('tagSnapshot', { region: this.region, database: record?.databaseId });
+        this.#ctx.faults.apply('tagSnapshot', this.#target(record?.databaseId));
         if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
         await writeSnapshotRecord(this.#ctx.layout, { ...record, tags: { ...record.tags, ...tags } });
       });
     });
   }
 
-  #sourceId(input: CopySnapshotInput, sourceRegion: string): string {
+  /** The source snapshot's id and account: an ARN's, or this account's for a bare id. */
+  #sourceOf(input: CopySnapshotInput, sourceRegion: string): { id: string; accountId: string } {
     const parsed = parseSnapshotArn(input.sourceSnapshotArn);
     if (parsed === undefined) {
       if (sourceRegion === this.region && isValidIdentifier(input.sourceSnapshotArn.toLowerCase())) {
-        return normalizeIdentifier('snapshot', input.sourceSnapshotArn);
+        return { id: normalizeIdentifier('snapshot', input.sourceSnapshotArn), accountId: this.accountId };
       }
       throw new InvalidInputError(`invalid source snapshot ARN ${JSON.stringify(input.sourceSnapshotArn)}`);
     }
@@ -380,7 +456,93 @@ export class LocalRdsApi {
     }
     const id = normalizeIdentifier('snapshot', parsed.id);
     if (parsed.kind !== input.kind) throw new SnapshotNotFoundError(id);
-    return id;
+    return { id, accountId: parsed.accountId };
+  }
+
+  /**
+   * Shares a manual snapshot with another account (ModifyDBSnapshotAttribute,
+   * `restore`, ValuesToAdd). Sharing it again is no error. RDS refuses to
+   * share a snapshot encrypted under the account's default key ("You can't
+   * share a snapshot that has been encrypted using the default KMS key of the
+   * AWS account that shared the snapshot", Sharing encrypted snapshots,
+   * Amazon RDS User Guide), and to share one with more accounts than its
+   * quota (SharedSnapshotQuotaExceeded).
+   */
+  shareSnapshot(kind: DatabaseKind, id: string, accountId: string): Promise<void> {
+    return this.#ctx.track(async () => {
+      const snapshotId = normalizeIdentifier('snapshot', id);
+      assertAccountId(accountId);
+      await this.#mutex.run(async () => {
+        const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
+        const fault = this.#ctx.faults.apply('shareSnapshot', this.#target(record?.databaseId));
+        if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
+        if (record.status !== 'available') {
+          throw new InvalidStateError(`snapshot ${snapshotId} is ${record.status} and cannot be shared yet`);
+        }
+        if (isDefaultRdsKey(this.region, record.kmsKeyId)) {
+          throw new InvalidRequestError(
+            `snapshot ${snapshotId} is encrypted under the default KMS key ${DEFAULT_RDS_KEY_ID}, ` +
+              'and a snapshot encrypted under the default key of the account cannot be shared: ' +
+              'copy it under a customer managed key and share the copy',
+          );
+        }
+        if (accountId === this.accountId) {
+          throw new InvalidRequestError(
+            `snapshot ${snapshotId} belongs to account ${accountId}: it cannot be shared with it`,
+          );
+        }
+        const sharedWith = record.sharedWith ?? [];
+        if (!sharedWith.includes(accountId)) {
+          const quota = this.#ctx.limits.sharedAccountsQuota;
+          if (sharedWith.length >= quota) {
+            throw new SnapshotQuotaExceededError(
+              `snapshot ${snapshotId} is already shared with ${quota} accounts, the most a manual snapshot can be shared with`,
+            );
+          }
+          await writeSnapshotRecord(this.#ctx.layout, {
+            ...record,
+            sharedWith: [...sharedWith, accountId].sort(),
+          });
+        }
+        if (fault === 'crash-after') crashNow();
+      });
+    });
+  }
+
+  /**
+   * Takes a share back (ValuesToRemove). A share that is not there, or a
+   * snapshot that is gone, is no error: nothing is shared after the call.
+   */
+  unshareSnapshot(kind: DatabaseKind, id: string, accountId: string): Promise<void> {
+    return this.#ctx.track(async () => {
+      const snapshotId = normalizeIdentifier('snapshot', id);
+      assertAccountId(accountId);
+      await this.#mutex.run(async () => {
+        const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
+        const fault = this.#ctx.faults.apply('unshareSnapshot', this.#target(record?.databaseId));
+        if (record !== undefined && record.kind === kind && (record.sharedWith ?? []).includes(accountId)) {
+          const { sharedWith = [], ...unshared } = record;
+          const remaining = sharedWith.filter((account) => account !== accountId);
+          // With no share left the record is as it was before any.
+          await writeSnapshotRecord(
+            this.#ctx.layout,
+            remaining.length === 0 ? unshared : { ...unshared, sharedWith: remaining },
+          );
+        }
+        if (fault === 'crash-after') crashNow();
+      });
+    });
+  }
+
+  /** The accounts the snapshot is shared with, sorted (DescribeDBSnapshotAttributes, `restore`). */
+  snapshotSharedWith(kind: DatabaseKind, id: string): Promise<string[]> {
+    return this.#ctx.track(async () => {
+      const snapshotId = normalizeIdentifier('snapshot', id);
+      const record = await readSnapshotRecord(this.#ctx.layout, this.region, snapshotId);
+      this.#ctx.faults.apply('snapshotSharedWith', this.#target(record?.databaseId));
+      if (record === undefined || record.kind !== kind) throw new SnapshotNotFoundError(snapshotId);
+      return [...(record.sharedWith ?? [])];
+    });
   }
 
   /** Claims a snapshot id, checking uniqueness and quotas, under the region's lock. */
@@ -412,7 +574,7 @@ export class LocalRdsApi {
    */
   describeSnapshotQuotas(): Promise<{ kind: DatabaseKind; used: number; max: number }[]> {
     return this.#ctx.track(async () => {
-      this.#ctx.faults.apply('describeSnapshotQuotas', { region: this.region });
+      this.#ctx.faults.apply('describeSnapshotQuotas', this.#target());
       const records = await this.#mutex.run(async () =>
         this.#quotaRecords(await listSnapshotIds(this.#ctx.layout, this.region)),
       );

@@ -64,6 +64,11 @@ export const snapshotRecordSchema = z.object({
   sha256: z.string().nullable(),
   sizeBytes: z.number().int().min(0).nullable(),
   tags,
+  /**
+   * The other accounts the snapshot is shared with (RDS's `restore`
+   * attribute), sorted; absent when it is shared with none.
+   */
+  sharedWith: z.array(z.string().regex(/^\d{12}$/)).optional(),
 });
 export type SnapshotRecord = z.infer<typeof snapshotRecordSchema>;
 
@@ -177,7 +182,13 @@ export async function listDatabaseIds(layout: StateLayout, region: string): Prom
   return names.filter(isValidIdentifier).sort();
 }
 
-/** Regions that exist in the state directory, sorted. */
+/** The accounts other than the local cloud's own that have a directory (`accounts/<id>`), sorted. */
+export async function listAccountIds(layout: StateLayout): Promise<string[]> {
+  const names = await listNames(layout.accountsDir);
+  return names.filter((name) => /^\d{12}$/.test(name)).sort();
+}
+
+/** Regions that exist in the state directory (for the layout's account), sorted. */
 export async function listRegionNames(layout: StateLayout): Promise<string[]> {
   const names = await listNames(layout.regionsDir);
   return names.filter((name) => !name.startsWith('.')).sort();

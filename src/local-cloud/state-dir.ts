@@ -4,13 +4,13 @@
 // STATE_DIR_ENTRIES: it refuses to create a cloud in a directory that holds
 // anything else and is not already a cloud, a reset deletes those entries and
 // no others, and the removal of a crash's temporary files looks only inside
-// the cloud's own directories. LocalCloud.open runs both deletions with the
+// the cloud's own directories (every account's). LocalCloud.open runs both deletions with the
 // state directory's lock held, so no live writer can own what they remove.
 import { readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCode, isTempFile, readDirIfExists, temporaryFileTarget } from './files.ts';
 import { STATE_DIR_ENTRIES, type StateLayout } from './layout.ts';
-import { listDatabaseIds, listRegionNames } from './records.ts';
+import { listAccountIds, listDatabaseIds, listRegionNames } from './records.ts';
 
 /** What a state directory holds, judged by the names in its root. */
 export type StateDirContents = 'empty' | 'local-cloud' | 'foreign';
@@ -76,7 +76,7 @@ export async function resetStateDir(layout: StateLayout): Promise<void> {
 /**
  * Removes the temporary files that writes interrupted by a crash left behind,
  * wherever the local cloud writes them: in the root (only those of the root's
- * own files), in each region's kms, snapshots, sandboxes and database
+ * own files), in each region's (of every account) kms, snapshots, sandboxes and database
  * directories, and anywhere in the report store. The caller must hold the
  * lock. PGlite's data directories are PGlite's own and are not looked into.
  */
@@ -88,10 +88,13 @@ export async function removeTemporaryFiles(layout: StateLayout): Promise<void> {
     (name) => isRootTemporary(name) && temporaryFileTarget(name) !== STATE_DIR_ENTRIES.lockFile,
     false,
   );
-  for (const region of await listRegionNames(layout)) {
-    const dirs = [layout.kmsDir(region), layout.snapshotsDir(region), layout.sandboxesDir(region)];
-    for (const id of await listDatabaseIds(layout, region)) dirs.push(layout.databaseDir(region, id));
-    for (const dir of dirs) await removeTemporariesIn(dir, isTempFile, false);
+  const accounts = [layout, ...(await listAccountIds(layout)).map((id) => layout.forAccount(id))];
+  for (const account of accounts) {
+    for (const region of await listRegionNames(account)) {
+      const dirs = [account.kmsDir(region), account.snapshotsDir(region), account.sandboxesDir(region)];
+      for (const id of await listDatabaseIds(account, region)) dirs.push(account.databaseDir(region, id));
+      for (const dir of dirs) await removeTemporariesIn(dir, isTempFile, false);
+    }
   }
   await removeTemporariesIn(layout.reportsDir, isTempFile, true);
   await removeTemporariesIn(layout.deploymentsDir, isTempFile, true);

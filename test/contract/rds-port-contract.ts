@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DatabaseNotFoundError,
+  InvalidRequestError,
   SnapshotAlreadyExistsError,
   SnapshotNotFoundError,
 } from '../../src/domain/errors.ts';
@@ -77,8 +78,28 @@ export interface RdsContractFixture {
    * describing them fails rather than reporting a quota. Default true.
    */
   readonly reportsSnapshotQuotas?: boolean;
+  /**
+   * Whether sharing a snapshot encrypted under the account's default RDS key
+   * fails, as RDS documents ("You can't share a snapshot that has been
+   * encrypted using the default KMS key of the AWS account that shared the
+   * snapshot"). The source region's snapshots are under that key. When
+   * false, the test checks only that such a share, if accepted, can be taken
+   * back. Default true.
+   */
+  readonly refusesSharesUnderDefaultKey?: boolean;
+  /**
+   * Whether sharing a snapshot again with an account it is shared with
+   * leaves that account listed once, as the `restore` attribute is a set of
+   * accounts. When false, the test compares the accounts listed, not how
+   * often. Default true.
+   */
+  readonly listsEachShareOnce?: boolean;
   cleanup(): Promise<void>;
 }
+
+/** Accounts the suite shares snapshots with (any 12 digits: sharing does not check they exist). */
+const SHARE_ACCOUNT = '210987654321';
+const OTHER_SHARE_ACCOUNT = '310987654321';
 
 /** How many describes a snapshot may take to settle before the suite gives up. */
 const MAX_POLLS = 10;
@@ -498,6 +519,89 @@ export function describeRdsPortContract(name: string, setup: () => Promise<RdsCo
 
       await source.deleteSnapshot({ kind: 'instance', id: 'contract-quota-instance' });
       expect(await quotaUsage(source)).toEqual({ ...sourceBefore, cluster: sourceBefore.cluster + 1 });
+    });
+
+    /** A copy in the copy region under the fixture's key, which is not the default one: a snapshot that can be shared. */
+    async function shareableSnapshot(database: DatabaseRef, id: string): Promise<Snapshot> {
+      const original = await availableSnapshot(database, `${id}-original`);
+      await target.copySnapshot({
+        kind: database.kind,
+        sourceSnapshotArn: original.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: id,
+        sourceEncrypted: original.encrypted,
+        kmsKeyId: fixture.copyKmsKeyId,
+        tags: {},
+      });
+      const copy = await settle(target, { kind: database.kind, id });
+      expect(copy.status).toBe('available');
+      return copy;
+    }
+
+    it.each([
+      ['instance', instance],
+      ['cluster', cluster],
+    ] as const)(
+      'given a manual %s snapshot under a customer managed key, when it is shared twice and with another account, then it is shared with each once, and taking the shares back leaves it shared with no one',
+      async (_kind, database) => {
+        const snapshot = await shareableSnapshot(database, `contract-share-${database.kind}`);
+        const ref = { kind: database.kind, id: snapshot.id };
+        expect(await target.snapshotSharedWith(ref)).toEqual([]);
+
+        await target.shareSnapshot(ref, SHARE_ACCOUNT);
+        await target.shareSnapshot(ref, SHARE_ACCOUNT);
+        await target.shareSnapshot(ref, OTHER_SHARE_ACCOUNT);
+
+        const sharedWith = await target.snapshotSharedWith(ref);
+        const listed = fixture.listsEachShareOnce === false ? [...new Set(sharedWith)] : sharedWith;
+        expect(listed.sort()).toEqual([SHARE_ACCOUNT, OTHER_SHARE_ACCOUNT]);
+        await target.unshareSnapshot(ref, SHARE_ACCOUNT);
+        expect(await target.snapshotSharedWith(ref)).toEqual([OTHER_SHARE_ACCOUNT]);
+        await target.unshareSnapshot(ref, SHARE_ACCOUNT);
+        await target.unshareSnapshot(ref, OTHER_SHARE_ACCOUNT);
+        expect(await target.snapshotSharedWith(ref)).toEqual([]);
+        // Sharing changes who may use it, nothing else.
+        expect(await target.describeSnapshot(ref)).toMatchObject({
+          status: 'available',
+          kmsKeyId: snapshot.kmsKeyId,
+        });
+      },
+    );
+
+    it('given a snapshot under the default key, when it is shared, then InvalidRequestError is thrown and it stays shared with no one', async () => {
+      const snapshot = await availableSnapshot(instance, 'contract-share-default-key');
+      const ref = { kind: 'instance' as const, id: snapshot.id };
+
+      const sharing = source.shareSnapshot(ref, SHARE_ACCOUNT);
+
+      if (fixture.refusesSharesUnderDefaultKey === false) {
+        await sharing;
+        await source.unshareSnapshot(ref, SHARE_ACCOUNT);
+      } else {
+        await expect(sharing).rejects.toBeInstanceOf(InvalidRequestError);
+      }
+      expect(await source.snapshotSharedWith(ref)).toEqual([]);
+    });
+
+    it('given no such snapshot, when it is shared or its shares are described, then SnapshotNotFoundError is thrown, and taking a share back is no error', async () => {
+      for (const kind of ['instance', 'cluster'] as const) {
+        const ref = { kind, id: 'contract-share-nothing' };
+
+        await expect(target.shareSnapshot(ref, SHARE_ACCOUNT)).rejects.toBeInstanceOf(SnapshotNotFoundError);
+        await expect(target.snapshotSharedWith(ref)).rejects.toBeInstanceOf(SnapshotNotFoundError);
+        await expect(target.unshareSnapshot(ref, SHARE_ACCOUNT)).resolves.toBeUndefined();
+      }
+    });
+
+    it('given a shared snapshot, when it is deleted, then taking its share back is no error', async () => {
+      const snapshot = await shareableSnapshot(instance, 'contract-share-deleted');
+      const ref = { kind: 'instance' as const, id: snapshot.id };
+      await target.shareSnapshot(ref, SHARE_ACCOUNT);
+
+      await target.deleteSnapshot(ref);
+
+      await expect(target.unshareSnapshot(ref, SHARE_ACCOUNT)).resolves.toBeUndefined();
+      expect(await target.describeSnapshot(ref)).toBeUndefined();
     });
   });
 }

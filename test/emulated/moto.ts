@@ -20,14 +20,27 @@ export async function resetMoto(): Promise<void> {
 }
 
 /** Sends a SigV4-signed POST to the emulator, as the SDK client of `service` would. */
+/** Credentials to sign with; moto tells accounts apart by them (those of an assumed role are the role's account). */
+export interface SigningCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
 async function signedPost(
   service: string,
   region: string,
   headers: Record<string, string>,
   body: string,
+  signingCredentials: SigningCredentials = credentials,
 ): Promise<Response> {
   const endpoint = new URL(motoEndpoint());
-  const signer = new SignatureV4({ service, region, credentials, sha256: Hash.bind(null, 'sha256') });
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials: signingCredentials,
+    sha256: Hash.bind(null, 'sha256'),
+  });
   const signed = await signer.sign({
     method: 'POST',
     protocol: endpoint.protocol,
@@ -42,16 +55,22 @@ async function signedPost(
 }
 
 /**
- * Creates a symmetric KMS key in `region` and returns its ARN. A signed
+ * Creates a symmetric KMS key in `region` (of the account of the signing
+ * credentials, the default one unless told) and returns its ARN. A signed
  * `TrentService.CreateKey` request, as @aws-sdk/client-kms sends it: the
  * project does not depend on the KMS client (the stack creates its keys).
  */
-export async function createKmsKey(region: string, description: string): Promise<string> {
+export async function createKmsKey(
+  region: string,
+  description: string,
+  signingCredentials: SigningCredentials = credentials,
+): Promise<string> {
   const response = await signedPost(
     'kms',
     region,
     { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.CreateKey' },
     JSON.stringify({ Description: description, KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT' }),
+    signingCredentials,
   );
   const answer: unknown = await response.json();
   const arn = keyArnOf(answer);

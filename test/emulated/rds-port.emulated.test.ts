@@ -66,6 +66,19 @@ describeRdsPortContract('AWS adapter over moto_server', async () => {
     // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeAccountAttributes.html
     // and https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_AccountQuota.html
     reportsSnapshotQuotas: false,
+    // moto 5.2 shares a snapshot under the account's default key
+    // (moto/rds/models.py, SnapshotAttributesMixin.modify_attribute checks
+    // only the attribute name and the quota). RDS refuses: "You can't share a
+    // snapshot that has been encrypted using the default KMS key of the AWS
+    // account that shared the snapshot"
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html).
+    refusesSharesUnderDefaultKey: false,
+    // moto appends ValuesToAdd to the restore attribute without looking at
+    // what it holds, so an account shared with twice is listed twice. RDS
+    // lists "the IDs of the AWS accounts that are authorized to copy or
+    // restore the manual DB snapshot" (DBSnapshotAttribute, AttributeValues,
+    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshotAttribute.html).
+    listsEachShareOnce: false,
     cleanup: async () => {
       for (const client of clients) client.destroy();
     },

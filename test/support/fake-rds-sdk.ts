@@ -12,7 +12,9 @@
 //   given durations, once that long has passed on its clock (`now`);
 // - pages of at most MaxRecords (and the fake's `pageSize`) with a Marker;
 // - faults are the SDK's own exception classes (their `name` is the RDS
-//   exception name, e.g. `DBSnapshotAlreadyExistsFault`).
+//   exception name, e.g. `DBSnapshotAlreadyExistsFault`);
+// - a manual snapshot's `restore` attribute lists the accounts it is shared
+//   with (at most 20); one under the region's default key cannot be shared.
 //
 // Every call costs time in proportion to what it returns, never to what is
 // stored: snapshots are indexed by id and by database, and copies in flight
@@ -44,12 +46,16 @@ import {
   DeleteDBSnapshotCommand,
   type DeleteDBSnapshotCommandInput,
   DescribeAccountAttributesCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  type DescribeDBClusterSnapshotAttributesCommandInput,
   DescribeDBClusterSnapshotsCommand,
   type DescribeDBClusterSnapshotsCommandInput,
   DescribeDBClustersCommand,
   type DescribeDBClustersCommandInput,
   DescribeDBInstancesCommand,
   type DescribeDBInstancesCommandInput,
+  DescribeDBSnapshotAttributesCommand,
+  type DescribeDBSnapshotAttributesCommandInput,
   DescribeDBSnapshotsCommand,
   type DescribeDBSnapshotsCommandInput,
   InvalidDBClusterSnapshotStateFault,
@@ -57,8 +63,13 @@ import {
   InvalidDBInstanceStateFault,
   InvalidDBSnapshotStateFault,
   KMSKeyNotAccessibleFault,
+  ModifyDBClusterSnapshotAttributeCommand,
+  type ModifyDBClusterSnapshotAttributeCommandInput,
+  ModifyDBSnapshotAttributeCommand,
+  type ModifyDBSnapshotAttributeCommandInput,
   type RDSClient,
   RDSServiceException,
+  SharedSnapshotQuotaExceededFault,
   SnapshotQuotaExceededFault,
   type Tag,
 } from '@aws-sdk/client-rds';
@@ -193,6 +204,8 @@ interface StoredSnapshot {
   readonly sourceArn: string | undefined;
   readonly sourceRegion: string | undefined;
   readonly tags: Tags;
+  /** The accounts of its `restore` attribute. */
+  readonly sharedWith: Set<string>;
 }
 
 type SnapshotsById = Map<string, StoredSnapshot>;
@@ -503,6 +516,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       sourceArn: undefined,
       sourceRegion: undefined,
       tags: fromTagList(tags),
+      sharedWith: new Set(),
     };
     putSnapshot(region, snapshot);
     return snapshot;
@@ -581,12 +595,51 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
       sourceArn: original.arn,
       sourceRegion: sourceRegion === region ? undefined : sourceRegion,
       tags: copiedTags(original.tags, input),
+      sharedWith: new Set(),
     };
     putSnapshot(region, copy);
     if (copy.sourceRegion !== undefined) {
       peakCopies.set(region, Math.max(peakCopies.get(region) ?? 0, copiesInFlight(region)));
     }
     return copy;
+  }
+
+  /** RDS's limit of accounts one manual snapshot is shared with. */
+  const SHARED_ACCOUNTS_QUOTA = 20;
+
+  function modifyRestoreAttribute(
+    region: string,
+    kind: Kind,
+    snapshotId: string | undefined,
+    input: { AttributeName?: string | undefined; ValuesToAdd?: string[]; ValuesToRemove?: string[] },
+  ): StoredSnapshot {
+    const id = required(snapshotId, 'snapshot identifier').toLowerCase();
+    const snapshot = store(region).snapshots[kind].get(id);
+    if (snapshot === undefined) throw notFound(kind, id);
+    if (input.AttributeName !== 'restore')
+      throw invalidParameterValue(`Invalid snapshot attribute ${input.AttributeName}`);
+    if (snapshot.type !== 'manual')
+      throw invalidSnapshotState(kind, `Only manual snapshots can be shared, not ${id}.`);
+    const adding = (input.ValuesToAdd ?? []).filter((account) => !snapshot.sharedWith.has(account));
+    if (adding.length > 0 && snapshot.encrypted && snapshot.kmsKeyId === defaultKey(region)) {
+      // RDS documents the refusal, not its code (see the adapter): a parameter error here.
+      throw invalidParameterValue(
+        `The snapshot ${id} is encrypted with the default KMS key and cannot be shared.`,
+      );
+    }
+    if (snapshot.sharedWith.size + adding.length > SHARED_ACCOUNTS_QUOTA) {
+      throw new SharedSnapshotQuotaExceededFault({
+        message: `The snapshot ${id} cannot be shared with more than ${SHARED_ACCOUNTS_QUOTA} accounts.`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    for (const account of adding) snapshot.sharedWith.add(account);
+    for (const account of input.ValuesToRemove ?? []) snapshot.sharedWith.delete(account);
+    return snapshot;
+  }
+
+  function restoreAttribute(snapshot: StoredSnapshot) {
+    return [{ AttributeName: 'restore', AttributeValues: [...snapshot.sharedWith] }];
   }
 
   function deleteSnapshot(region: string, kind: Kind, snapshotId: string | undefined): StoredSnapshot {
@@ -833,6 +886,62 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         return { DBClusterSnapshot: toClusterSnapshot(snapshot) };
       });
 
+    mock
+      .on(ModifyDBSnapshotAttributeCommand)
+      .callsFake(async (input: ModifyDBSnapshotAttributeCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const snapshot = modifyRestoreAttribute(region, 'instance', input.DBSnapshotIdentifier, input);
+        return {
+          DBSnapshotAttributesResult: {
+            DBSnapshotIdentifier: snapshot.id,
+            DBSnapshotAttributes: restoreAttribute(snapshot),
+          },
+        };
+      });
+
+    mock
+      .on(ModifyDBClusterSnapshotAttributeCommand)
+      .callsFake(async (input: ModifyDBClusterSnapshotAttributeCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const snapshot = modifyRestoreAttribute(region, 'cluster', input.DBClusterSnapshotIdentifier, input);
+        return {
+          DBClusterSnapshotAttributesResult: {
+            DBClusterSnapshotIdentifier: snapshot.id,
+            DBClusterSnapshotAttributes: restoreAttribute(snapshot),
+          },
+        };
+      });
+
+    mock
+      .on(DescribeDBSnapshotAttributesCommand)
+      .callsFake(async (input: DescribeDBSnapshotAttributesCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const id = required(input.DBSnapshotIdentifier, 'DBSnapshotIdentifier').toLowerCase();
+        const snapshot = store(region).snapshots.instance.get(id);
+        if (snapshot === undefined) throw notFound('instance', id);
+        return {
+          DBSnapshotAttributesResult: {
+            DBSnapshotIdentifier: snapshot.id,
+            DBSnapshotAttributes: restoreAttribute(snapshot),
+          },
+        };
+      });
+
+    mock
+      .on(DescribeDBClusterSnapshotAttributesCommand)
+      .callsFake(async (input: DescribeDBClusterSnapshotAttributesCommandInput, getClient) => {
+        const region = await regionOf(getClient);
+        const id = required(input.DBClusterSnapshotIdentifier, 'DBClusterSnapshotIdentifier').toLowerCase();
+        const snapshot = store(region).snapshots.cluster.get(id);
+        if (snapshot === undefined) throw notFound('cluster', id);
+        return {
+          DBClusterSnapshotAttributesResult: {
+            DBClusterSnapshotIdentifier: snapshot.id,
+            DBClusterSnapshotAttributes: restoreAttribute(snapshot),
+          },
+        };
+      });
+
     // RDS lists every account quota of the region; the snapshot quotas are two of them.
     mock.on(DescribeAccountAttributesCommand).callsFake(async (_input: unknown, getClient) => {
       const region = await regionOf(getClient);
@@ -976,6 +1085,7 @@ export function installFakeRds(mock: AwsClientStub<RDSClient>, options: FakeRdsO
         sourceArn: undefined,
         sourceRegion: undefined,
         tags: { ...(seed.tags ?? {}) },
+        sharedWith: new Set(),
       });
     },
 
@@ -1091,4 +1201,13 @@ function fromTagList(tagList: Tag[] | undefined): Tags {
     if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
   }
   return tags;
+}
+
+function invalidParameterValue(message: string): RDSServiceException {
+  return new RDSServiceException({
+    name: 'InvalidParameterValue',
+    $fault: 'client',
+    message,
+    $metadata: { httpStatusCode: 400 },
+  });
 }

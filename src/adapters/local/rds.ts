@@ -3,7 +3,7 @@
 // domain/errors.ts. Like the AWS adapter, it follows every page of a listing.
 
 import { databaseArn } from '../../local-cloud/layout.ts';
-import type { LocalRdsApi } from '../../local-cloud/rds-api.ts';
+import type { DescribedSnapshot, LocalRdsApi } from '../../local-cloud/rds-api.ts';
 import type { DatabaseRecord, SnapshotRecord } from '../../local-cloud/records.ts';
 import type {
   CopySnapshotRequest,
@@ -29,7 +29,7 @@ export class LocalRdsAdapter implements RdsPort {
 
   async listDatabases(): Promise<Database[]> {
     const records = await collectPages((marker) => this.#api.describeDatabases({ marker }));
-    return records.map((record) => toDatabase(this.region, record));
+    return records.map((record) => toDatabase(this.region, record, this.#api.accountId));
   }
 
   async createSnapshot(request: CreateSnapshotRequest): Promise<Snapshot> {
@@ -78,6 +78,18 @@ export class LocalRdsAdapter implements RdsPort {
   describeSnapshotQuotas(): Promise<SnapshotQuota[]> {
     return this.#api.describeSnapshotQuotas();
   }
+
+  shareSnapshot(ref: SnapshotRef, accountId: string): Promise<void> {
+    return this.#api.shareSnapshot(ref.kind, ref.id, accountId);
+  }
+
+  unshareSnapshot(ref: SnapshotRef, accountId: string): Promise<void> {
+    return this.#api.unshareSnapshot(ref.kind, ref.id, accountId);
+  }
+
+  snapshotSharedWith(ref: SnapshotRef): Promise<string[]> {
+    return this.#api.snapshotSharedWith(ref.kind, ref.id);
+  }
 }
 
 const PROGRESS: Record<SnapshotRecord['status'], number> = {
@@ -88,7 +100,7 @@ const PROGRESS: Record<SnapshotRecord['status'], number> = {
   failed: 0,
 };
 
-export function toSnapshot(record: SnapshotRecord): Snapshot {
+export function toSnapshot(record: DescribedSnapshot): Snapshot {
   return {
     id: record.id,
     arn: record.arn,
@@ -109,11 +121,11 @@ export function toSnapshot(record: SnapshotRecord): Snapshot {
   };
 }
 
-export function toDatabase(region: string, record: DatabaseRecord): Database {
+export function toDatabase(region: string, record: DatabaseRecord, accountId?: string): Database {
   return {
     kind: record.kind,
     id: record.id,
-    arn: databaseArn(region, record.kind, record.id),
+    arn: databaseArn(region, record.kind, record.id, accountId),
     engine: record.engine,
     engineVersion: record.engineVersion,
     status: 'available',

@@ -10,11 +10,15 @@ import {
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeAccountAttributesCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
   RDSClient,
   RDSServiceException,
 } from '@aws-sdk/client-rds';
@@ -23,6 +27,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsRdsAdapter, awsRdsPortProvider } from '../../../src/adapters/aws/rds.ts';
 import { databaseTypeOf } from '../../../src/domain/database-type.ts';
 import {
+  AccessDeniedError,
   CopyLimitExceededError,
   DatabaseNotFoundError,
   EncryptionKeyError,
@@ -41,6 +46,7 @@ const REGION = 'eu-west-1';
 const SOURCE_REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const KMS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-4333-8444-555555555555`;
+const VAULT_ACCOUNT = '111122223333';
 const TAKEN_AT = new Date('2025-03-01T02:00:00Z');
 const ORIGINAL_TAKEN_AT = new Date('2025-02-28T02:00:00Z');
 
@@ -604,6 +610,33 @@ describe('AwsRdsAdapter.listSnapshots', () => {
     expect(rdsMock).not.toHaveReceivedCommand(ListTagsForResourceCommand);
   });
 
+  it('lists the snapshots shared with the account as shared, whatever type the response gives them', async () => {
+    // Prepare
+    const owner = '999988887777';
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({
+      DBSnapshots: [
+        dbSnapshot({
+          DBSnapshotArn: `arn:aws:rds:${REGION}:${owner}:snapshot:orders-intermediate`,
+          SnapshotType: 'manual',
+        }),
+      ],
+    });
+    rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [clusterSnapshot({ SnapshotType: 'shared' })],
+    });
+
+    // Act
+    const snapshots = await adapter().listSnapshots({ type: 'shared' });
+
+    // Assess
+    expect(snapshots.map(({ type, arn }) => ({ type, arn }))).toEqual([
+      { type: 'shared', arn: `arn:aws:rds:${REGION}:${owner}:snapshot:orders-intermediate` },
+      { type: 'shared', arn: clusterSnapshot().DBClusterSnapshotArn },
+    ]);
+    expect(rdsMock).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { SnapshotType: 'shared' });
+    expect(rdsMock).toHaveReceivedCommandWith(DescribeDBClusterSnapshotsCommand, { SnapshotType: 'shared' });
+  });
+
   it('lists only the snapshots of the DB instance and type asked for', async () => {
     // Prepare
     rdsMock
@@ -939,23 +972,26 @@ describe('AwsRdsAdapter.describeSnapshotQuotas', () => {
     expect(quotas).toEqual([{ kind: 'cluster', used: 0, max: 100 }]);
   });
 
-  it('translates throttling and rethrows what it does not know, such as a missing permission', async () => {
+  it('translates throttling and a missing permission, and rethrows what it does not know', async () => {
     // Prepare
     rdsMock
       .on(DescribeAccountAttributesCommand)
       .rejectsOnce(rdsError('Throttling'))
-      .rejectsOnce(rdsError('AccessDenied'));
+      .rejectsOnce(rdsError('AccessDenied'))
+      .rejectsOnce(rdsError('InternalFailure'));
 
     // Act
     const throttled = adapter().describeSnapshotQuotas();
     await expect(throttled).rejects.toBeInstanceOf(ThrottlingError);
-    const denied = await adapter()
+    const denied = adapter().describeSnapshotQuotas();
+    await expect(denied).rejects.toBeInstanceOf(AccessDeniedError);
+    const unknown = await adapter()
       .describeSnapshotQuotas()
       .catch((error: unknown) => error);
 
     // Assess
-    expect(denied).toBeInstanceOf(RDSServiceException);
-    expect((denied as Error).name).toBe('AccessDenied');
+    expect(unknown).toBeInstanceOf(RDSServiceException);
+    expect((unknown as Error).name).toBe('InternalFailure');
   });
 });
 
@@ -986,6 +1022,10 @@ describe('AwsRdsAdapter error translation', () => {
     port.deleteSnapshot({ kind: 'instance', id: 'orders-snap' });
   const deleteClusterSnapshot = (port: RdsPort) =>
     port.deleteSnapshot({ kind: 'cluster', id: 'billing-snap' });
+  const shareInstanceSnapshot = (port: RdsPort) =>
+    port.shareSnapshot({ kind: 'instance', id: 'orders-snap' }, VAULT_ACCOUNT);
+  const shareClusterSnapshot = (port: RdsPort) =>
+    port.shareSnapshot({ kind: 'cluster', id: 'billing-snap' }, VAULT_ACCOUNT);
 
   type Case = {
     sdkName: string;
@@ -1142,6 +1182,62 @@ describe('AwsRdsAdapter error translation', () => {
       operation: 'DeleteDBSnapshot',
       resource: 'orders-snap',
     },
+    // Sharing, and what a vault account's role may not do.
+    ...['AccessDenied', 'AccessDeniedException'].map(
+      (sdkName): Case => ({
+        sdkName,
+        act: deleteInstanceSnapshot,
+        expected: AccessDeniedError,
+        operation: 'DeleteDBSnapshot',
+        resource: 'orders-snap',
+      }),
+    ),
+    {
+      sdkName: 'AccessDenied',
+      act: shareClusterSnapshot,
+      expected: AccessDeniedError,
+      operation: 'ModifyDBClusterSnapshotAttribute',
+      resource: `billing-snap with account ${VAULT_ACCOUNT}`,
+    },
+    ...['InvalidParameterValue', 'InvalidParameterCombination'].map(
+      (sdkName): Case => ({
+        sdkName,
+        act: shareInstanceSnapshot,
+        expected: InvalidRequestError,
+        operation: 'ModifyDBSnapshotAttribute',
+        resource: `orders-snap with account ${VAULT_ACCOUNT}`,
+      }),
+    ),
+    ...['SharedSnapshotQuotaExceededFault', 'SharedSnapshotQuotaExceeded'].map(
+      (sdkName): Case => ({
+        sdkName,
+        act: shareInstanceSnapshot,
+        expected: SnapshotQuotaExceededError,
+        operation: 'ModifyDBSnapshotAttribute',
+        resource: 'orders-snap',
+      }),
+    ),
+    {
+      sdkName: 'DBSnapshotNotFound',
+      act: shareInstanceSnapshot,
+      expected: SnapshotNotFoundError,
+      operation: 'ModifyDBSnapshotAttribute',
+      resource: 'orders-snap',
+    },
+    {
+      sdkName: 'InvalidDBClusterSnapshotStateFault',
+      act: shareClusterSnapshot,
+      expected: InvalidStateError,
+      operation: 'ModifyDBClusterSnapshotAttribute',
+      resource: 'billing-snap',
+    },
+    {
+      sdkName: 'DBClusterSnapshotNotFoundFault',
+      act: (port) => port.snapshotSharedWith({ kind: 'cluster', id: 'billing-snap' }),
+      expected: SnapshotNotFoundError,
+      operation: 'DescribeDBClusterSnapshotAttributes',
+      resource: 'billing-snap',
+    },
   ];
 
   it.each(cases)(
@@ -1189,6 +1285,99 @@ describe('AwsRdsAdapter error translation', () => {
 
     // Assess
     await expect(listing).rejects.toBeInstanceOf(SnapshotNotFoundError);
+  });
+});
+
+describe('AwsRdsAdapter sharing', () => {
+  it('shares an instance snapshot by adding the account to its restore attribute, and a cluster snapshot likewise', async () => {
+    // Prepare
+    rdsMock.on(ModifyDBSnapshotAttributeCommand).resolves({});
+    rdsMock.on(ModifyDBClusterSnapshotAttributeCommand).resolves({});
+
+    // Act
+    await adapter().shareSnapshot({ kind: 'instance', id: 'orders-share' }, VAULT_ACCOUNT);
+    await adapter().shareSnapshot({ kind: 'cluster', id: 'billing-share' }, VAULT_ACCOUNT);
+
+    // Assess
+    expect(inputsOf(ModifyDBSnapshotAttributeCommand)).toEqual([
+      { DBSnapshotIdentifier: 'orders-share', AttributeName: 'restore', ValuesToAdd: [VAULT_ACCOUNT] },
+    ]);
+    expect(inputsOf(ModifyDBClusterSnapshotAttributeCommand)).toEqual([
+      {
+        DBClusterSnapshotIdentifier: 'billing-share',
+        AttributeName: 'restore',
+        ValuesToAdd: [VAULT_ACCOUNT],
+      },
+    ]);
+  });
+
+  it('takes a share back by removing the account, and treats a snapshot that is gone as shared with no one', async () => {
+    // Prepare
+    rdsMock
+      .on(ModifyDBSnapshotAttributeCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new DBSnapshotNotFoundFault({ message: 'gone', $metadata: {} }));
+    rdsMock
+      .on(ModifyDBClusterSnapshotAttributeCommand)
+      .rejectsOnce(new DBClusterSnapshotNotFoundFault({ message: 'gone', $metadata: {} }));
+
+    // Act
+    await adapter().unshareSnapshot({ kind: 'instance', id: 'orders-share' }, VAULT_ACCOUNT);
+    const gone = adapter().unshareSnapshot({ kind: 'instance', id: 'orders-gone' }, VAULT_ACCOUNT);
+    const goneCluster = adapter().unshareSnapshot({ kind: 'cluster', id: 'billing-gone' }, VAULT_ACCOUNT);
+
+    // Assess
+    await expect(gone).resolves.toBeUndefined();
+    await expect(goneCluster).resolves.toBeUndefined();
+    expect(inputsOf(ModifyDBSnapshotAttributeCommand)[0]).toEqual({
+      DBSnapshotIdentifier: 'orders-share',
+      AttributeName: 'restore',
+      ValuesToRemove: [VAULT_ACCOUNT],
+    });
+  });
+
+  it('does not absorb any other failure of taking a share back', async () => {
+    // Prepare
+    rdsMock.on(ModifyDBSnapshotAttributeCommand).rejects(rdsError('AccessDenied'));
+
+    // Act
+    const unsharing = adapter().unshareSnapshot({ kind: 'instance', id: 'orders-share' }, VAULT_ACCOUNT);
+
+    // Assess
+    await expect(unsharing).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+
+  it('reports the accounts of the restore attribute, sorted, and none when the attribute is empty or absent', async () => {
+    // Prepare
+    rdsMock
+      .on(DescribeDBSnapshotAttributesCommand)
+      .resolvesOnce({
+        DBSnapshotAttributesResult: {
+          DBSnapshotIdentifier: 'orders-share',
+          DBSnapshotAttributes: [
+            { AttributeName: 'other', AttributeValues: ['999999999999'] },
+            { AttributeName: 'restore', AttributeValues: ['333333333333', VAULT_ACCOUNT] },
+          ],
+        },
+      })
+      .resolvesOnce({ DBSnapshotAttributesResult: { DBSnapshotAttributes: [{ AttributeName: 'restore' }] } });
+    rdsMock.on(DescribeDBClusterSnapshotAttributesCommand).resolves({});
+
+    // Act
+    const shared = await adapter().snapshotSharedWith({ kind: 'instance', id: 'orders-share' });
+    const empty = await adapter().snapshotSharedWith({ kind: 'instance', id: 'orders-share' });
+    const absent = await adapter().snapshotSharedWith({ kind: 'cluster', id: 'billing-share' });
+
+    // Assess
+    expect(shared).toEqual([VAULT_ACCOUNT, '333333333333']);
+    expect(empty).toEqual([]);
+    expect(absent).toEqual([]);
+    expect(inputsOf(DescribeDBSnapshotAttributesCommand)[0]).toEqual({
+      DBSnapshotIdentifier: 'orders-share',
+    });
+    expect(inputsOf(DescribeDBClusterSnapshotAttributesCommand)).toEqual([
+      { DBClusterSnapshotIdentifier: 'billing-share' },
+    ]);
   });
 });
 
