@@ -7,10 +7,13 @@ import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { localRegionalVerifierProvider } from '../adapters/local/regional-verifier.ts';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
+import type { Config, VaultConfig } from '../config/schema.ts';
 import { deploymentOf } from '../domain/deployment.ts';
+import { vaultShareKeyAlias } from '../domain/vault.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';
 import { type MissingKey, missingKeysError } from '../local-cloud/kms.ts';
 import { StateLayout } from '../local-cloud/layout.ts';
+import type { VaultAccess } from '../ports/vault.ts';
 import type { TaskDependencies } from '../runtime/task.ts';
 import { LocalWorkflowRunner, type WorkflowEvent } from '../workflow-runner/local-runner.ts';
 import { UsageError } from './errors.ts';
@@ -38,6 +41,32 @@ export interface LocalEnvironmentOptions {
   readonly reportMissingKeys?: boolean;
   readonly clock?: () => Date;
   readonly onEvent?: (event: WorkflowEvent) => void;
+}
+
+/**
+ * What a deployment with a vault account sets up on AWS, here: the share key
+ * of the source region, which the vault account may use (the stack's
+ * VaultShareKey and its key policy), and the vault account's regions with
+ * their keys (which the vault account's owner creates).
+ */
+async function prepareLocalVault(cloud: LocalCloud, config: Config): Promise<void> {
+  const { vault } = config;
+  if (vault === undefined) return;
+  const shareKey = vaultShareKeyAlias(deploymentOf(config));
+  await cloud.ensureKmsKey(config.sourceRegion, shareKey);
+  await cloud.allowKeyUse(config.sourceRegion, shareKey, vault.accountId);
+  for (const { region, kmsKeyArn } of vault.regions) {
+    await cloud.ensureRegion(region, { account: vault.accountId });
+    await cloud.ensureKmsKey(region, kmsKeyArn, { account: vault.accountId });
+  }
+}
+
+/** The vault account as the backup reaches it: through the role the source account assumes there. */
+function localVaultAccess(cloud: LocalCloud, vault: VaultConfig): VaultAccess {
+  return {
+    accountId: vault.accountId,
+    rds: (region) => cloud.rds(region, { account: vault.accountId, as: 'assumed-role' }),
+  };
 }
 
 export function regionsOf(context: Pick<CommandContext, 'config'>): string[] {
@@ -92,6 +121,7 @@ export async function openLocalEnvironment(
       if (missingKeys.length > 0) throw missingKeysError(missingKeys);
       for (const region of regionsOf(context)) await cloud.ensureRegion(region);
       for (const copy of context.config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+      if (context.config.vault !== undefined) await prepareLocalVault(cloud, context.config);
     }
   } catch (error) {
     await cloud.close();
@@ -104,6 +134,7 @@ export async function openLocalEnvironment(
     sandboxes,
     regionalVerifiers: localRegionalVerifierProvider(sandboxes, clock),
     reports: new LocalReportStore(stateDir, deploymentOf(context.config)),
+    ...(context.config.vault === undefined ? {} : { vault: localVaultAccess(cloud, context.config.vault) }),
     clock,
   };
   const alertsFile = new StateLayout(stateDir).alertsFile;

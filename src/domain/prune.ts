@@ -19,13 +19,19 @@
 //    drill holds a lease on, at most `maxDeletionsPerRun` per run.
 //    `deletionRefusal` is the rule for one snapshot, shared by this planner
 //    and the re-check made just before each delete.
+//    A vault transfer's staging copy (the copy made for a vault account,
+//    tagged restorable:vault-staging) is never a good copy, and is deleted
+//    once its backup run is over: VAULT_STAGING_MAX_AGE_HOURS after the day's
+//    snapshot, whatever the retention. Its run removes it when it is done;
+//    the prune removes the ones of runs that ended without (and, deleting
+//    it, ends its share with the vault account).
 // 4. A run never deletes more than `maxDeletionShare` of the deployment's own
 //    snapshots: one that would is refused whole (the mass-deletion brake), as
 //    a clock, a config or a listing gone wrong looks like exactly that.
 //    What a run leaves expired (the cap, the brake) is a violation.
 import type { Database, DatabaseKind, Snapshot } from '../ports/rds.ts';
 import { type Deployment, ownsSnapshot } from './deployment.ts';
-import { isManaged, isProvenBad, PROVEN_BAD_TAG } from './tags.ts';
+import { isManaged, isProvenBad, isVaultStaging, PROVEN_BAD_TAG } from './tags.ts';
 
 export interface PrunePolicy {
   readonly retentionDays: number;
@@ -57,7 +63,12 @@ export interface PruneInput {
   readonly inUseSnapshotArns: ReadonlySet<string>;
 }
 
-export type DeletionReason = 'expired' | 'expired-failed' | 'expired-proven-bad' | 'expired-stuck-copy';
+export type DeletionReason =
+  | 'expired'
+  | 'expired-failed'
+  | 'expired-proven-bad'
+  | 'expired-stuck-copy'
+  | 'expired-vault-staging';
 
 export interface PlannedDeletion {
   readonly database: string;
@@ -216,9 +227,17 @@ export function isStuckCopy(
   return started !== undefined && now.getTime() - started.getTime() > timeoutMinutes * 60_000;
 }
 
-/** An available snapshot that no drill proved bad: what "a good copy" means. */
+/** An available snapshot that no drill proved bad, and no vault staging copy: what "a good copy" means. */
 export const isGoodCopy = (snapshot: Snapshot) =>
-  snapshot.status === 'available' && !isProvenBad(snapshot.tags);
+  snapshot.status === 'available' && !isProvenBad(snapshot.tags) && !isVaultStaging(snapshot.tags);
+
+/**
+ * How long after the day's snapshot its vault staging copy may stay: a
+ * backup run's transfer into the vault takes hours; one left after two days
+ * is of a run that ended without removing it (its execution failed or was
+ * stopped), and the vault has its copies or never will from it.
+ */
+export const VAULT_STAGING_MAX_AGE_HOURS = 48;
 
 const resourceOf = (snapshot: Snapshot) => `${snapshot.region}/${snapshot.id}`;
 const databaseKey = (region: string, kind: DatabaseKind, id: string) => `${region}|${kind}|${id}`;
@@ -242,6 +261,23 @@ export function deletionRefusal(
     return { rule: 'not-owned', detail: `not a snapshot made by restorable deployment ${deployment.id}` };
   }
   const taken = context.takenAtOf(snapshot);
+  if (isVaultStaging(snapshot.tags)) {
+    if (taken === undefined || now.getTime() - taken.getTime() <= VAULT_STAGING_MAX_AGE_HOURS * HOUR_MS) {
+      return {
+        rule: 'in-retention',
+        detail: `it is a vault staging copy of the last ${VAULT_STAGING_MAX_AGE_HOURS} hours, which its backup run may still be copying`,
+      };
+    }
+    if (
+      COPY_IN_FLIGHT.has(snapshot.status) &&
+      !isStuckCopy(snapshot, taken, now, context.snapshotTimeoutMinutes)
+    ) {
+      return { rule: 'in-progress', detail: `it is ${snapshot.status}` };
+    }
+    return context.inUseSnapshotArns.has(snapshot.arn)
+      ? { rule: 'in-use', detail: 'a restore drill is using it' }
+      : undefined;
+  }
   if (taken === undefined || now.getTime() - taken.getTime() <= context.retentionDays * 24 * HOUR_MS) {
     return {
       rule: 'in-retention',
@@ -318,6 +354,7 @@ export function sourceRegionsOf(listing: readonly Snapshot[]): string[] {
 }
 
 function deletionReason(snapshot: Snapshot): DeletionReason {
+  if (isVaultStaging(snapshot.tags)) return 'expired-vault-staging';
   if (snapshot.status === 'failed') return 'expired-failed';
   if (COPY_IN_FLIGHT.has(snapshot.status)) return 'expired-stuck-copy';
   return isProvenBad(snapshot.tags) ? 'expired-proven-bad' : 'expired';

@@ -41,6 +41,10 @@ export function isProvenBad(tags: Tags): boolean {
  */
 export const VAULT_STAGING_TAG = 'restorable:vault-staging';
 
+export function isVaultStaging(tags: Tags): boolean {
+  return tags[VAULT_STAGING_TAG] !== undefined;
+}
+
 /** On a vault copy: the days the vault keeps it (vault.retentionDays, else retention.days), for the vault's own prune. */
 export const VAULT_RETENTION_TAG = 'restorable:vault-retention-days';
 

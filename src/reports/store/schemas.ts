@@ -361,7 +361,13 @@ export const plannedDeletionSchema = z.strictObject({
   snapshot: z.string().min(1),
   arn: z.string().startsWith('arn:'),
   ageHours: z.number(),
-  reason: z.enum(['expired', 'expired-failed', 'expired-proven-bad', 'expired-stuck-copy']),
+  reason: z.enum([
+    'expired',
+    'expired-failed',
+    'expired-proven-bad',
+    'expired-stuck-copy',
+    'expired-vault-staging',
+  ]),
 });
 
 export type PlannedDeletionDocument = z.infer<typeof plannedDeletionSchema>;

@@ -6,8 +6,15 @@ import {
   type PruneInput,
   type PrunePolicy,
   planPrune,
+  VAULT_STAGING_MAX_AGE_HOURS,
 } from '../../../src/domain/prune.ts';
-import { DEPLOYMENT_TAG, MANAGED_TAG, PROVEN_BAD_TAG, SOURCE_REGION_TAG } from '../../../src/domain/tags.ts';
+import {
+  DEPLOYMENT_TAG,
+  MANAGED_TAG,
+  PROVEN_BAD_TAG,
+  SOURCE_REGION_TAG,
+  VAULT_STAGING_TAG,
+} from '../../../src/domain/tags.ts';
 import type { Database, Snapshot } from '../../../src/ports/rds.ts';
 import { DEFAULT_DEPLOYMENT, STAGING_DEPLOYMENT } from '../../support/deployments.ts';
 
@@ -430,5 +437,54 @@ describe('planning the prune of one deployment among several in the account', ()
     expect(result.findings).toEqual([
       expect.objectContaining({ kind: 'backup-overdue', resource: 'eu-west-1/orders' }),
     ]);
+  });
+});
+
+describe('vault staging copies (the copies made for a vault account)', () => {
+  const staging = (id: string, ageHours: number, overrides: Partial<Snapshot> = {}) =>
+    snapshot(id, ageHours, {
+      ...overrides,
+      tags: {
+        [MANAGED_TAG]: 'true',
+        [DEPLOYMENT_TAG]: DEFAULT_DEPLOYMENT.id,
+        [VAULT_STAGING_TAG]: 'backup-run',
+      },
+    });
+
+  it('deletes one left by a run that ended without, two days after its snapshot, well inside the retention', () => {
+    const result = plan([
+      snapshot('daily', 2),
+      staging('recent-staging', VAULT_STAGING_MAX_AGE_HOURS - 1),
+      staging('left-staging', VAULT_STAGING_MAX_AGE_HOURS + 1),
+    ]);
+
+    expect(result.deletions.map((deletion) => [deletion.snapshot, deletion.reason])).toEqual([
+      ['left-staging', 'expired-vault-staging'],
+    ]);
+  });
+
+  it('never keeps one as the last good copy: the database’s own expired snapshot is that', () => {
+    const result = plan([snapshot('old-daily', 300), staging('left-staging', 100)]);
+
+    expect(result.deletions.map((deletion) => deletion.snapshot)).toEqual(['left-staging']);
+    expect(kinds(result)).toContain('newest-snapshot-expired');
+  });
+
+  it('does not count one as a good copy that would let the newest daily snapshot go', () => {
+    const result = plan([snapshot('old-daily', 200), staging('newer-staging', 20)]);
+
+    expect(result.deletions).toEqual([]);
+  });
+
+  it('leaves one a drill restores from, and one still being copied', () => {
+    const inUse = staging('drilled', 100);
+    const result = plan(
+      [snapshot('daily', 2), inUse, staging('copying', 100, { status: 'copying', createdAt: hoursAgo(1) })],
+      {
+        inUseSnapshotArns: new Set([inUse.arn]),
+      },
+    );
+
+    expect(result.deletions).toEqual([]);
   });
 });
