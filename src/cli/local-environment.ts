@@ -7,13 +7,11 @@ import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { localRegionalVerifierProvider } from '../adapters/local/regional-verifier.ts';
 import { LocalReportStore } from '../adapters/local/report-store.ts';
-import type { Config, VaultConfig } from '../config/schema.ts';
 import { deploymentOf } from '../domain/deployment.ts';
-import { vaultShareKeyAlias } from '../domain/vault.ts';
 import { LocalCloud } from '../local-cloud/cloud.ts';
 import { type MissingKey, missingKeysError } from '../local-cloud/kms.ts';
 import { StateLayout } from '../local-cloud/layout.ts';
-import type { VaultAccess } from '../ports/vault.ts';
+import { localVaultAccess, prepareLocalVault } from '../local-cloud/vault-account.ts';
 import type { TaskDependencies } from '../runtime/task.ts';
 import { LocalWorkflowRunner, type WorkflowEvent } from '../workflow-runner/local-runner.ts';
 import { UsageError } from './errors.ts';
@@ -41,32 +39,6 @@ export interface LocalEnvironmentOptions {
   readonly reportMissingKeys?: boolean;
   readonly clock?: () => Date;
   readonly onEvent?: (event: WorkflowEvent) => void;
-}
-
-/**
- * What a deployment with a vault account sets up on AWS, here: the share key
- * of the source region, which the vault account may use (the stack's
- * VaultShareKey and its key policy), and the vault account's regions with
- * their keys (which the vault account's owner creates).
- */
-async function prepareLocalVault(cloud: LocalCloud, config: Config): Promise<void> {
-  const { vault } = config;
-  if (vault === undefined) return;
-  const shareKey = vaultShareKeyAlias(deploymentOf(config));
-  await cloud.ensureKmsKey(config.sourceRegion, shareKey);
-  await cloud.allowKeyUse(config.sourceRegion, shareKey, vault.accountId);
-  for (const { region, kmsKeyArn } of vault.regions) {
-    await cloud.ensureRegion(region, { account: vault.accountId });
-    await cloud.ensureKmsKey(region, kmsKeyArn, { account: vault.accountId });
-  }
-}
-
-/** The vault account as the backup reaches it: through the role the source account assumes there. */
-function localVaultAccess(cloud: LocalCloud, vault: VaultConfig): VaultAccess {
-  return {
-    accountId: vault.accountId,
-    rds: (region) => cloud.rds(region, { account: vault.accountId, as: 'assumed-role' }),
-  };
 }
 
 export function regionsOf(context: Pick<CommandContext, 'config'>): string[] {

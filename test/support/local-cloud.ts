@@ -9,6 +9,7 @@ import { LocalReportStore } from '../../src/adapters/local/report-store.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { LocalCloud } from '../../src/local-cloud/cloud.ts';
+import { localVaultAccess, prepareLocalVault } from '../../src/local-cloud/vault-account.ts';
 import type { DatabaseKind } from '../../src/ports/rds.ts';
 import type { TaskDependencies } from '../../src/runtime/task.ts';
 import { LocalWorkflowRunner, type WorkflowEvent } from '../../src/workflow-runner/local-runner.ts';
@@ -90,6 +91,7 @@ export async function createTestCloud(
     await cloud.ensureRegion(region);
   }
   for (const copy of config.copyRegions) await cloud.ensureKmsKey(copy.region, copy.kmsKeyId);
+  await prepareLocalVault(cloud, config);
   for (const database of databases) {
     await cloud.createDatabase({
       region: config.sourceRegion,
@@ -112,6 +114,7 @@ export async function createTestCloud(
     sandboxes,
     regionalVerifiers: localRegionalVerifierProvider(sandboxes, clock),
     reports: new LocalReportStore(stateDir),
+    ...(config.vault === undefined ? {} : { vault: localVaultAccess(cloud, config.vault) }),
     clock,
   };
   return {
