@@ -44,6 +44,8 @@ export interface DatabaseBackupResult {
   readonly kind: DatabaseKind;
   readonly status: BackupStatus;
   readonly snapshots: SnapshotOutcome[];
+  /** In a deployment with a vault account: the vault account's copy in each vault region. */
+  readonly vaultCopies?: SnapshotOutcome[];
   readonly error?: string;
 }
 

@@ -49,6 +49,8 @@ export interface DatabaseStatus {
   readonly kind: DatabaseKind;
   readonly engine: string;
   readonly regions: Record<string, RegionStatus>;
+  /** In a deployment with a vault account: its copies in each vault region, by region. */
+  readonly vault?: Record<string, RegionStatus>;
   /** The newest drill report that reads; null when there is none. */
   readonly lastDrill: LastDrill | null;
   /** Present when files of the database do not read: left out of the counts and of the last drill. */

@@ -78,6 +78,8 @@ describe('restorable backup', () => {
         { region: 'eu-west-1', id: 'restorable-orders-2026-11-20', status: 'available' },
         { region: 'eu-central-1', id: 'restorable-orders-2026-11-20', status: 'available' },
       ],
+      // The demo configuration copies into a vault account too.
+      vaultCopies: [{ region: 'eu-central-1', id: 'restorable-orders-2026-11-20', status: 'available' }],
     });
   });
 
@@ -144,6 +146,7 @@ describe('restorable status', () => {
         'eu-west-1': { snapshots: 3, newestAgeHours: 12, oldestAgeHours: 84 },
         'eu-central-1': { snapshots: 3, newestAgeHours: 12, oldestAgeHours: 84 },
       },
+      vault: { 'eu-central-1': { snapshots: 3, newestAgeHours: 12, oldestAgeHours: 84 } },
       lastDrill: null,
     });
     expect(databases.find((database) => database.id === 'billing')).toMatchObject({

@@ -136,6 +136,9 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       environment.dependencies.rds,
       environment.dependencies.reports,
       end,
+      [],
+      [],
+      environment.dependencies.vault,
     );
     context.output.say('');
     context.output.say(`protected databases as of ${end.toISOString()}:`);

@@ -33,6 +33,7 @@ const localStatus: StatusBackend = (context) =>
       context.clock(),
       missingKeys,
       unreadableSnapshots,
+      environment.dependencies.vault,
     );
     return {
       statuses,

@@ -2,7 +2,7 @@
 // day): running the workflow on the local cloud, the `--json` result, the
 // summary for people and the progress lines. Commands share this service
 // layer instead of importing each other.
-import type { BackupRunSummary } from '../../domain/backup.ts';
+import type { BackupRunSummary, SnapshotOutcome } from '../../domain/backup.ts';
 import { selectProtectedDatabases } from '../../domain/backup.ts';
 import type { WorkflowEvent } from '../../workflow-runner/local-runner.ts';
 import { UsageError } from '../errors.ts';
@@ -24,6 +24,16 @@ export function backupResult(summary: BackupRunSummary) {
         status,
         ...(note === undefined ? {} : { note }),
       })),
+      ...(database.vaultCopies === undefined
+        ? {}
+        : {
+            vaultCopies: database.vaultCopies.map(({ region, id, status, note }) => ({
+              region,
+              id,
+              status,
+              ...(note === undefined ? {} : { note }),
+            })),
+          }),
       ...(database.error === undefined ? {} : { error: database.error }),
     })),
     // A large run lists only the databases that are not OK: the counts say the rest.
@@ -72,6 +82,11 @@ export async function runLocalBackup(
   return (await environment.runner.run('backup', { databaseIds }, executionName)) as BackupRunSummary;
 }
 
+function describeSnapshot(where: string, snapshot: SnapshotOutcome): string {
+  const state = snapshot.note === undefined ? snapshot.status : `${snapshot.status}; ${snapshot.note}`;
+  return `${where}: ${snapshot.id} (${state})`;
+}
+
 export function printBackupSummary(context: CommandContext, summary: BackupRunSummary): void {
   const { output } = context;
   output.say(`backup ${summary.runId}: ${summary.status}`);
@@ -81,13 +96,10 @@ export function printBackupSummary(context: CommandContext, summary: BackupRunSu
       summary.databases.map((database) => [
         database.id,
         database.status,
-        database.snapshots
-          .map((snapshot) => {
-            const state =
-              snapshot.note === undefined ? snapshot.status : `${snapshot.status}; ${snapshot.note}`;
-            return `${snapshot.region}: ${snapshot.id} (${state})`;
-          })
-          .join(', '),
+        [
+          ...database.snapshots.map((snapshot) => describeSnapshot(snapshot.region, snapshot)),
+          ...(database.vaultCopies ?? []).map((copy) => describeSnapshot(`vault ${copy.region}`, copy)),
+        ].join(', '),
       ]),
     ),
   );
