@@ -145,17 +145,29 @@ export function verifierReads(secrets: {
  * may describe, copy and tag there and delete nothing (the vault stack).
  */
 function vaultTransferStatements(vault: NonNullable<StackSettings['vault']>, source: string): IamStatement[] {
-  const own = [
-    arn('rds', source, 'snapshot:restorable-*'),
-    arn('rds', source, 'cluster-snapshot:restorable-*'),
-  ];
+  const snapshots = arn('rds', source, 'snapshot:restorable-*');
+  const clusterSnapshots = arn('rds', source, 'cluster-snapshot:restorable-*');
   const stagingTag = 'restorable:vault-staging';
+  // As every delete of a snapshot (see delete-snapshot): one statement per
+  // snapshot type, RDS's own ownership key of that type, the deployment tag;
+  // and the staging tag, so that no daily snapshot or copy is ever one.
+  const deleteStaging = (type: 'Snapshot' | 'ClusterSnapshot') => {
+    const [action, key, resource] =
+      type === 'Snapshot'
+        ? ['rds:DeleteDBSnapshot', 'snapshot', snapshots]
+        : ['rds:DeleteDBClusterSnapshot', 'cluster-snapshot', clusterSnapshots];
+    return allow(`DeleteOwnStaging${type}s`, action, resource, {
+      StringEquals: { [`rds:${key}-tag/restorable:managed`]: 'true', ...onDeployment },
+      Null: { [`aws:ResourceTag/${stagingTag}`]: 'false' },
+    });
+  };
   return [
-    allow('TagStagingCopies', 'rds:AddTagsToResource', own, {
+    allow('TagStagingCopies', 'rds:AddTagsToResource', [snapshots, clusterSnapshots], {
       StringEquals: {
         'aws:RequestTag/restorable:managed': 'true',
         'aws:RequestTag/restorable:deployment': DEPLOYMENT,
       },
+      StringEqualsIfExists: onDeployment,
       Null: { [`aws:RequestTag/${stagingTag}`]: 'false' },
     }),
     allow(
@@ -166,14 +178,18 @@ function vaultTransferStatements(vault: NonNullable<StackSettings['vault']>, sou
         'rds:DescribeDBSnapshotAttributes',
         'rds:DescribeDBClusterSnapshotAttributes',
       ],
-      own,
+      [snapshots, clusterSnapshots],
       { StringEquals: onDeployment },
     ),
-    allow('DeleteOwnStagingCopies', ['rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], own, {
-      StringEquals: onDeployment,
-      Null: { [`aws:ResourceTag/${stagingTag}`]: 'false' },
+    deleteStaging('Snapshot'),
+    deleteStaging('ClusterSnapshot'),
+    // The staging copy is encrypted under the share key through a grant RDS
+    // creates in the caller's name.
+    allow('ShareKeyGrantThroughRds', 'kms:CreateGrant', getAtt('VaultShareKey'), {
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      StringEquals: { 'kms:ViaService': `rds.${source}.amazonaws.com` },
     }),
-    allow('UseShareKeyThroughRds', ['kms:CreateGrant', 'kms:DescribeKey'], getAtt('VaultShareKey'), {
+    allow('ShareKeyDescribeThroughRds', 'kms:DescribeKey', getAtt('VaultShareKey'), {
       StringEquals: { 'kms:ViaService': `rds.${source}.amazonaws.com` },
     }),
     allow(

@@ -87,8 +87,10 @@ function vaultShareKey(vault: NonNullable<StackSettings['vault']>): Resources {
                 'kms:DescribeKey',
                 'kms:Encrypt',
                 'kms:Decrypt',
-                'kms:GenerateDataKey*',
-                'kms:ReEncrypt*',
+                'kms:GenerateDataKey',
+                'kms:GenerateDataKeyWithoutPlaintext',
+                'kms:ReEncryptFrom',
+                'kms:ReEncryptTo',
               ],
               Resource: '*',
               Condition: {
