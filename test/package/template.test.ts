@@ -1441,7 +1441,7 @@ describe('verify-sandbox network and TLS', () => {
     // security groups added to its file, built with a CA bundle, as a
     // deployer would: the configuration file is chosen through
     // RESTORABLE_CONFIG and the settings come from the bundle script's own
-    // functions; the rest is the real serverless.yml.
+    // functions; the rest is the real stack definition (infra/).
     const document = parseDocument(readFileSync(chooseConfigFile(), 'utf8'));
     document.setIn(['sandbox', 'verifierSubnetIds'], SUBNETS);
     document.setIn(['sandbox', 'verifierSecurityGroupIds'], GROUPS);
