@@ -65,6 +65,11 @@ const OPTIONS = {
     help: 'the snapshot to restore (needs --db)',
   },
   region: { parse: { type: 'string' }, label: '--region R', help: 'the region to restore in' },
+  vault: {
+    parse: { type: 'boolean' },
+    label: '--vault',
+    help: "restore the vault account's copy (configuration vault), in the first vault region unless --region",
+  },
   from: { parse: { type: 'string' }, label: '--from DATE', help: 'first day of the period' },
   to: { parse: { type: 'string' }, label: '--to DATE', help: 'last day of the period' },
   'no-wait': {
@@ -135,7 +140,7 @@ const COMMANDS = {
     },
   },
   drill: {
-    options: ['db', 'snapshot', 'region', 'no-wait'],
+    options: ['db', 'snapshot', 'region', 'vault', 'no-wait'],
     help: [
       'restore a snapshot into a sandbox, verify it, tear it down, write the report',
       '(default: the newest available snapshot in the first copy region; without',
@@ -145,6 +150,7 @@ const COMMANDS = {
     examples: [
       ['restorable drill --db orders', 'the newest copy of orders in the DR region'],
       ['restorable drill --db billing --region eu-west-1 --json', 'in the source region, as JSON'],
+      ['restorable drill --db orders --vault', "the vault account's newest copy of orders"],
       ['restorable drill', 'every protected database that is due, the most overdue first'],
     ],
   },
@@ -220,6 +226,7 @@ const flagsSchema = z.object({
   'dry-run': z.boolean().default(false),
   snapshot: z.string().min(1).optional(),
   region: z.string().min(1).optional(),
+  vault: z.boolean().default(false),
   from: z.iso.date({ error: 'must be a date such as 2026-11-01' }).optional(),
   to: z.iso.date({ error: 'must be a date such as 2026-11-30' }).optional(),
   'no-wait': z.boolean().default(false),

@@ -421,6 +421,12 @@ const drills = z
       .describe(
         'Region scheduled drills restore in: the source region or a copy region; default: the first copy region.',
       ),
+    fromVault: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Scheduled drills restore the vault account's copy (in the first vault region) instead of this account's: the proof that the copy an attacker of this account cannot reach is restorable. Needs vault, and a sandbox network in that region.",
+      ),
     databases: z
       .record(identifier, databaseDrill)
       .default({})
@@ -657,6 +663,14 @@ export const configSchema = z
     }
     checkAlertTopic(config.alerts, stackRegion, context);
     checkVault(config.vault, partition, context);
+    if (config.drills.fromVault && config.vault === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['drills', 'fromVault'],
+        message:
+          'drills restore from the vault, and no vault is configured: add vault, or leave out drills.fromVault',
+      });
+    }
     if (config.vault !== undefined && stackRegion !== config.sourceRegion) {
       context.addIssue({
         code: 'custom',
@@ -688,12 +702,14 @@ export const configSchema = z
         message: `${share} would refuse every normal prune: with retention.days ${config.retention.days} a day's run deletes about ${steadyShare.toFixed(3)} of the snapshots (1 / (days + 1)); set it above that, or auto`,
       });
     }
+    // Drills from the vault restore in a vault region.
+    const restorable = [...drillable, ...(config.vault?.regions.map((vault) => vault.region) ?? [])];
     for (const networkRegion of Object.keys(config.sandbox.regions)) {
-      if (!drillable.includes(networkRegion)) {
+      if (!restorable.includes(networkRegion)) {
         context.addIssue({
           code: 'custom',
           path: ['sandbox', 'regions', networkRegion],
-          message: `drills never restore in ${networkRegion}: name the source region or a copy region (${drillable.join(', ')})`,
+          message: `drills never restore in ${networkRegion}: name the source region, a copy region or a vault region (${[...new Set(restorable)].join(', ')})`,
         });
       }
     }

@@ -69,7 +69,8 @@ export interface DrillFacts {
   readonly verdict: DrillReport['verdict'];
   readonly finishedAt: string;
   readonly database: { readonly id: string };
-  readonly snapshot: { readonly takenAt: string | null };
+  /** `account`: the vault account, for a drill of its copy. */
+  readonly snapshot: { readonly takenAt: string | null; readonly account?: string };
   readonly sandbox: { readonly teardown: DrillReport['sandbox']['teardown'] };
   readonly targets: { readonly rpoSeconds: number };
   readonly timings: { readonly rtoSeconds: number | null; readonly rpoSeconds: number | null };
@@ -412,12 +413,18 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
       : [
           control(
             'vault-copy',
-            `A copy of every backup in the vault account, in every vault region (${(policy.vaultRegions ?? []).join(', ')})`,
+            `A copy of every backup in the vault account, in every vault region (${(policy.vaultRegions ?? []).join(', ')}), the latest restore-tested within the drill interval`,
             'replication',
             input.databases.map((database) =>
-              vaultCopyResult(input, database.id, coverage[database.id] ?? [], policy.vaultRegions ?? []),
+              vaultCopyResult(
+                input,
+                database.id,
+                coverage[database.id] ?? [],
+                policy.vaultRegions ?? [],
+                periodEnd,
+              ),
             ),
-            backupEvidence,
+            [...backupEvidence, ...drillEvidence],
             (failed, total) =>
               failed === 0
                 ? `every backup of ${total} databases in the vault`
@@ -648,6 +655,7 @@ function vaultCopyResult(
   databaseId: string,
   cells: readonly CoverageCell[],
   vaultRegions: readonly string[],
+  periodEnd: number,
 ): DatabaseControlResult {
   const records = indexOf(input)
     .backupRecordsOf(databaseId)
@@ -682,13 +690,52 @@ function vaultCopyResult(
       .filter((region) => !(inVault.get(cell.day)?.has(region) ?? false))
       .map((region) => `${cell.day} in ${region}`),
   );
-  return gaps.length === 0
+  const problems = [
+    ...(gaps.length === 0 ? [] : [`not in the vault: ${gaps.join(', ')}`]),
+    ...vaultDrillProblems(input, databaseId, firstVaultDay, periodEnd),
+  ];
+  const drilled = lastVaultDrill(input, databaseId, periodEnd);
+  const lastDrill = drilled === undefined ? '' : `; last drill of a vault copy ${dayOf(drilled)}`;
+  return problems.length === 0
     ? {
         id: databaseId,
         status: 'pass',
-        detail: `every backup in the vault in ${vaultRegions.join(', ')}${note}`,
+        detail: `every backup in the vault in ${vaultRegions.join(', ')}${lastDrill}${note}`,
       }
-    : { id: databaseId, status: 'fail', detail: `not in the vault: ${gaps.join(', ')}${note}` };
+    : { id: databaseId, status: 'fail', detail: `${problems.join('; ')}${note}` };
+}
+
+/** When the last drill of one of the database's vault copies finished, by the end of the period. */
+function lastVaultDrill(input: ComplianceInput, databaseId: string, periodEnd: number): number | undefined {
+  return indexOf(input)
+    .drillReportsOf(databaseId)
+    .filter(({ report }) => report.snapshot.account !== undefined)
+    .map(({ report }) => Date.parse(report.finishedAt))
+    .filter((time) => time <= periodEnd)
+    .sort((a, b) => a - b)
+    .at(-1);
+}
+
+/**
+ * The latest vault copy restore-tested within the drill interval: a drill of
+ * a vault copy no more than the interval before the end of the period. A
+ * vault set up less than an interval before is not held to it yet.
+ */
+function vaultDrillProblems(
+  input: ComplianceInput,
+  databaseId: string,
+  firstVaultDay: string | undefined,
+  periodEnd: number,
+): string[] {
+  if (firstVaultDay === undefined) return [];
+  const interval = input.policy.forDatabase(databaseId).drillIntervalDays;
+  const requiredFrom = Date.parse(`${firstVaultDay}T00:00:00Z`) + interval * DAY_MS;
+  if (requiredFrom > periodEnd) return [];
+  const last = lastVaultDrill(input, databaseId, periodEnd);
+  if (last === undefined) return ['no vault copy ever restore-tested'];
+  return periodEnd - last > interval * DAY_MS
+    ? [`last drill of a vault copy ${dayOf(last)}, over ${interval} days before the end of the period`]
+    : [];
 }
 
 /**

@@ -49,6 +49,8 @@ export interface DrillReport {
      * on the snapshot so that the prune never keeps it as a good copy.
      */
     readonly provenBad?: string | null;
+    /** Set when the snapshot was another account's: the vault account's copy, shared with this account for the drill. */
+    readonly account?: string;
   };
   readonly sandbox: {
     readonly id: string;

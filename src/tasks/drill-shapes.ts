@@ -1,5 +1,8 @@
 // Values that travel between the states of the drill workflows.
 import { z } from 'zod';
+import { InvalidInputError } from '../domain/errors.ts';
+import type { RdsPort, RdsPortProvider } from '../ports/rds.ts';
+import type { VaultAccess } from '../ports/vault.ts';
 import { isoTime, pollState, protectedDatabase } from './shapes.ts';
 
 /** Compute and storage of a Multi-AZ DB cluster, which its restore names again (ports/rds.ts). */
@@ -14,7 +17,36 @@ export const drillSnapshot = z.object({
   id: z.string().min(1),
   arn: z.string().min(1),
   region: z.string().min(1),
+  /**
+   * Set when the snapshot is another account's: the vault account's copy,
+   * shared with this account for the drill (README, "Vault account"). It is
+   * read and tagged through the vault access, and restored by its ARN.
+   */
+  account: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
 });
+export type DrillSnapshot = z.output<typeof drillSnapshot>;
+
+/**
+ * The RDS port the drill's snapshot is read through: this account's in the
+ * snapshot's region, or, for a vault copy, the vault account's as the role
+ * this account assumes there.
+ */
+export function drillSnapshotPort(
+  snapshot: DrillSnapshot,
+  dependencies: { readonly rds: RdsPortProvider; readonly vault?: VaultAccess | undefined },
+): RdsPort {
+  if (snapshot.account === undefined) return dependencies.rds(snapshot.region);
+  const { vault } = dependencies;
+  if (vault === undefined || vault.accountId !== snapshot.account) {
+    throw new InvalidInputError(
+      `the drill's snapshot ${snapshot.id} is in account ${snapshot.account}, which is not the configured vault account${vault === undefined ? ' (none is configured)' : ` ${vault.accountId}`}`,
+    );
+  }
+  return vault.rds(snapshot.region);
+}
 
 /**
  * A drill as planned. The sandbox's identifier is fixed here, before anything

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deploymentOf, ownsSnapshot } from '../domain/deployment.ts';
 import { PROVEN_BAD_TAG } from '../domain/tags.ts';
 import { defineTask } from '../runtime/task.ts';
-import { drillSnapshot } from './drill-shapes.ts';
+import { drillSnapshot, drillSnapshotPort } from './drill-shapes.ts';
 
 /**
  * Tags the snapshot a drill proved bad (`restorable:proven-bad=<drill id>`),
@@ -12,14 +12,15 @@ import { drillSnapshot } from './drill-shapes.ts';
  */
 export const markSnapshotProvenBadTask = defineTask({
   name: 'mark-snapshot-proven-bad',
-  needs: ['rds'],
+  needs: ['rds', 'vault'],
   input: z.object({
     drillId: z.string().min(1),
     reason: z.string().min(1),
     snapshot: drillSnapshot,
   }),
-  async run({ drillId, reason, snapshot }, { config, rds, logger }) {
-    const port = rds(snapshot.region);
+  async run({ drillId, reason, snapshot }, { config, rds, vault, logger }) {
+    // A vault copy is tagged in the vault account, through the role this account assumes there.
+    const port = drillSnapshotPort(snapshot, { rds, vault });
     const current = await port.describeSnapshot({ kind: snapshot.kind, id: snapshot.id });
     if (current === undefined) return { tagged: false, why: 'the snapshot no longer exists' };
     const deployment = deploymentOf(config);

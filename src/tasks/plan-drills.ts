@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseArn } from '../domain/aws-partition.ts';
 import { selectProtectedDatabases } from '../domain/backup.ts';
 import { type Deployment, deploymentOf, ownsSnapshot, withDiscriminator } from '../domain/deployment.ts';
 import { newestAvailable } from '../domain/drill.ts';
@@ -16,7 +17,7 @@ import { sandboxId } from '../domain/sandbox.ts';
 import { chooseVerifier, scheduledDrillRegion } from '../domain/sandbox-network.ts';
 import { longestScheduleGapHours } from '../domain/schedule.ts';
 import { isProvenBad } from '../domain/tags.ts';
-import type { Database, RdsPortProvider, Snapshot } from '../ports/rds.ts';
+import type { Database, RdsPort, Snapshot } from '../ports/rds.ts';
 import type { ReportStore } from '../ports/report-store.ts';
 import { listDrillReportKeys } from '../reports/drill-report.ts';
 import { parseDrillReportKey } from '../reports/store/layout.ts';
@@ -63,15 +64,18 @@ export function drillIdFor(databaseId: string, now: Date, deployment: Deployment
   return withDiscriminator(`drill-${databaseId}-${time}`, deployment);
 }
 
-/** A deployment drills only its own snapshots: its drills evidence its own backups, not another's. */
+/**
+ * A deployment drills only its own snapshots: its drills evidence its own
+ * backups, not another's. `port` is this account's RDS in `region`, or the
+ * vault account's (its copies carry this deployment's tags too).
+ */
 async function chooseSnapshot(
-  rds: RdsPortProvider,
+  port: RdsPort,
   database: Database,
   region: string,
   snapshotId: string | undefined,
   deployment: Deployment,
 ): Promise<Snapshot> {
-  const port = rds(region);
   if (snapshotId !== undefined) {
     const snapshot = await port.describeSnapshot({ kind: database.kind, id: snapshotId });
     if (snapshot === undefined || snapshot.database.id !== database.id) {
@@ -106,6 +110,24 @@ async function chooseSnapshot(
     });
   }
   return newest;
+}
+
+/**
+ * Shares the vault copy with this account (the account the database's ARN
+ * names), so that the drill restores it here: a share lets this account
+ * restore and copy the snapshot, never delete it. Sharing it again is no
+ * error; the share stays, for the next drills.
+ */
+async function shareBackForTheDrill(
+  vaultPort: RdsPort,
+  snapshot: Snapshot,
+  database: Database,
+): Promise<void> {
+  const account = parseArn(database.arn)?.account;
+  if (account === undefined || account === '') {
+    throw new InvalidStateError(`the ARN of ${database.id} names no account to share its vault copy with`);
+  }
+  await vaultPort.shareSnapshot({ kind: database.kind, id: snapshot.id }, account);
 }
 
 /** A Multi-AZ DB cluster's compute and storage, as workflow state (no undefined members). */
@@ -201,7 +223,7 @@ function misplacedSettings(
  */
 export const planDrillsTask = defineTask({
   name: 'plan-drills',
-  needs: ['rds', 'reports'],
+  needs: ['rds', 'reports', 'vault'],
   input: z.object({
     request: z
       .object({
@@ -210,24 +232,36 @@ export const planDrillsTask = defineTask({
         region: z.string().min(1).optional(),
         /** Drill every protected database now, due or not. */
         all: z.boolean().optional(),
+        /** Restore the vault account's copy; scheduled runs follow drills.fromVault. */
+        vault: z.boolean().optional(),
       })
       .loose(),
     executionName: z.string().min(1),
   }),
-  async run(input, { config, rds, reports, clock }) {
+  async run(input, { config, rds, reports, vault, clock }) {
     const now = clock();
     const deployment = deploymentOf(config);
     const { request } = input;
-    const region = request.region ?? scheduledDrillRegion(config);
-    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
-    if (!regions.includes(region)) {
-      throw new InvalidStateError(`region ${region} is not one the tool writes to (${regions.join(', ')})`);
+    const onDemand = request.databaseId !== undefined || request.all === true;
+    const fromVault = request.vault ?? (!onDemand && config.drills.fromVault);
+    const vaultRegions = config.vault?.regions.map((candidate) => candidate.region) ?? [];
+    if (fromVault && (vault === undefined || vaultRegions.length === 0)) {
+      throw new InvalidStateError('a drill from the vault needs a vault account (configuration vault)');
     }
+    const region = request.region ?? (fromVault ? (vaultRegions[0] ?? '') : scheduledDrillRegion(config));
+    const regions = fromVault
+      ? vaultRegions
+      : [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    if (!regions.includes(region)) {
+      throw new InvalidStateError(
+        `region ${region} is not one the ${fromVault ? 'vault keeps copies in' : 'tool writes to'} (${regions.join(', ')})`,
+      );
+    }
+    const snapshotPort = fromVault && vault !== undefined ? vault.rds(region) : rds(region);
     const protectedDatabases = selectProtectedDatabases(
       await rds(config.sourceRegion).listDatabases(),
       config.selection,
     );
-    const onDemand = request.databaseId !== undefined || request.all === true;
     let chosen: Database[];
     let choice: DrillChoice | undefined;
     if (request.databaseId !== undefined) {
@@ -259,7 +293,8 @@ export const planDrillsTask = defineTask({
     }
     const planned = await mapBounded(chosen, SNAPSHOT_LISTING_CONCURRENCY, async (database) => {
       try {
-        const snapshot = await chooseSnapshot(rds, database, region, request.snapshotId, deployment);
+        const snapshot = await chooseSnapshot(snapshotPort, database, region, request.snapshotId, deployment);
+        if (fromVault) await shareBackForTheDrill(snapshotPort, snapshot, database);
         const drillId = drillIdFor(database.id, now, deployment);
         const drill: PlannedDrill = {
           drillId,
@@ -273,7 +308,13 @@ export const planDrillsTask = defineTask({
             engine: database.engine,
             ...multiAzClusterOf(database),
           },
-          snapshot: { kind: database.kind, id: snapshot.id, arn: snapshot.arn, region },
+          snapshot: {
+            kind: database.kind,
+            id: snapshot.id,
+            arn: snapshot.arn,
+            region,
+            ...(fromVault && vault !== undefined ? { account: vault.accountId } : {}),
+          },
           verifiedIn: chooseVerifier(config, region),
         };
         return { drill };

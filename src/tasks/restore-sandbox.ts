@@ -7,7 +7,7 @@ import { sandboxTags } from '../domain/sandbox.ts';
 import type { MultiAzClusterSettings } from '../ports/rds.ts';
 import { writeLease } from '../reports/drill-leases.ts';
 import { defineTask } from '../runtime/task.ts';
-import { type PlannedDrill, plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
+import { drillSnapshotPort, type PlannedDrill, plannedDrill, type RestoreOutcome } from './drill-shapes.ts';
 
 /**
  * The sandbox of a Multi-AZ DB cluster keeps the source cluster's storage and,
@@ -35,11 +35,14 @@ function multiAzSandboxSettings(
  */
 export const restoreSandboxTask = defineTask({
   name: 'restore-sandbox',
-  needs: ['rds', 'sandboxes', 'reports'],
+  needs: ['rds', 'sandboxes', 'reports', 'vault'],
   input: plannedDrill,
-  async run(drill, { config, rds, sandboxes, reports, clock, logger }): Promise<RestoreOutcome> {
+  async run(drill, { config, rds, vault, sandboxes, reports, clock, logger }): Promise<RestoreOutcome> {
     const region = drill.snapshot.region;
-    const snapshot = await rds(region).describeSnapshot({ kind: drill.snapshot.kind, id: drill.snapshot.id });
+    const snapshot = await drillSnapshotPort(drill.snapshot, { rds, vault }).describeSnapshot({
+      kind: drill.snapshot.kind,
+      id: drill.snapshot.id,
+    });
     if (snapshot === undefined) throw new SnapshotNotFoundError(drill.snapshot.id);
     // A copy's data is as old as its original, which may be in another region.
     const originals =

@@ -187,6 +187,7 @@ export const writeDrillReportTask = defineTask({
         sourceSnapshotArn: input.restore?.snapshotProvenance.sourceSnapshotArn ?? null,
         sha256: input.restore?.snapshotProvenance.sha256 ?? null,
         provenBad,
+        ...(input.snapshot.account === undefined ? {} : { account: input.snapshot.account }),
       },
       sandbox: {
         id: input.sandboxId,

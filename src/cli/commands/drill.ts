@@ -18,6 +18,7 @@ interface DrillRequest {
   readonly databaseId?: string;
   readonly snapshotId?: string;
   readonly region?: string;
+  readonly vault?: true;
 }
 
 function drillRequest(context: CommandContext): DrillRequest {
@@ -27,15 +28,21 @@ function drillRequest(context: CommandContext): DrillRequest {
   if (flags.snapshot !== undefined && databaseId === undefined) {
     throw new UsageError('--snapshot needs --db: the database the snapshot belongs to');
   }
-  if (flags.region !== undefined && !regionsOf(context).includes(flags.region)) {
+  const vaultRegions = context.config.vault?.regions.map((vault) => vault.region);
+  if (flags.vault && vaultRegions === undefined) {
+    throw new UsageError('--vault: the configuration names no vault account (vault)');
+  }
+  const regions = flags.vault ? (vaultRegions ?? []) : regionsOf(context);
+  if (flags.region !== undefined && !regions.includes(flags.region)) {
     throw new UsageError(
-      `--region ${flags.region}: not a region the tool writes to (${regionsOf(context).join(', ')})`,
+      `--region ${flags.region}: not a region the ${flags.vault ? 'vault keeps copies in' : 'tool writes to'} (${regions.join(', ')})`,
     );
   }
   return {
     ...(databaseId === undefined ? { all: true } : { databaseId }),
     ...(flags.snapshot === undefined ? {} : { snapshotId: flags.snapshot }),
     ...(flags.region === undefined ? {} : { region: flags.region }),
+    ...(flags.vault ? { vault: true } : {}),
   };
 }
 

@@ -314,6 +314,11 @@ export const drillReportSchema = z
       sha256: sha256.nullable(),
       // Reports written before drills recorded it have no such field.
       provenBad: z.string().min(1).nullable().optional(),
+      /** Set when the snapshot was another account's: the vault account's copy, shared for the drill. */
+      account: z
+        .string()
+        .regex(/^\d{12}$/)
+        .optional(),
     }),
     sandbox: z.strictObject({
       id: z.string().min(1),
@@ -555,7 +560,11 @@ export const drillFactsSchema = z.strictObject({
   verdict: z.enum(['pass', 'fail']),
   finishedAt: isoTime,
   database: z.strictObject({ id: z.string().min(1) }),
-  snapshot: z.strictObject({ takenAt: isoTime.nullable() }),
+  snapshot: z.strictObject({
+    takenAt: isoTime.nullable(),
+    /** The vault account, for a drill of its copy. */
+    account: z.string().min(1).optional(),
+  }),
   sandbox: z.strictObject({ teardown: z.enum(['deleted', 'failed', 'not-created']) }),
   targets: z.strictObject({ rpoSeconds: z.number().positive() }),
   timings: z.strictObject({
@@ -570,7 +579,10 @@ export const factsOfDrill = (report: DrillReport): z.output<typeof drillFactsSch
   verdict: report.verdict,
   finishedAt: report.finishedAt,
   database: { id: report.database.id },
-  snapshot: { takenAt: report.snapshot.takenAt },
+  snapshot: {
+    takenAt: report.snapshot.takenAt,
+    ...(report.snapshot.account === undefined ? {} : { account: report.snapshot.account }),
+  },
   sandbox: { teardown: report.sandbox.teardown },
   targets: { rpoSeconds: report.targets.rpoSeconds },
   timings: { rtoSeconds: report.timings.rtoSeconds, rpoSeconds: report.timings.rpoSeconds },

@@ -376,6 +376,12 @@ sandbox:
       ],
       ['no region at all', `${minimal}vault: { accountId: "111122223333", regions: [] }\n`, 'vault.regions'],
       [
+        'drills from a vault that is not configured',
+        `${minimal}drills: { fromVault: true }\n`,
+        'drills.fromVault',
+        'no vault is configured',
+      ],
+      [
         'a stack outside the source region, which keeps the key of the shared copies',
         `${vault(vaultRegion('eu-central-1'))}aws: { region: eu-central-1 }\n`,
         'aws.region',

@@ -680,7 +680,7 @@ describe('the vault-copy control (a deployment with a vault account)', () => {
     const control = controlOf(report, 'vault-copy');
     expect(control?.status).toBe('pass');
     expect(control?.title).toBe(
-      'A copy of every backup in the vault account, in every vault region (eu-central-1, eu-north-1)',
+      'A copy of every backup in the vault account, in every vault region (eu-central-1, eu-north-1), the latest restore-tested within the drill interval',
     );
     expect(control?.promise).toBe('replication');
     expect(control?.databases[0]).toEqual({
@@ -688,7 +688,8 @@ describe('the vault-copy control (a deployment with a vault account)', () => {
       status: 'pass',
       detail: 'every backup in the vault in eu-central-1, eu-north-1',
     });
-    expect(control?.evidence).toHaveLength(10);
+    // The backup records, and the drill reports of the period.
+    expect(control?.evidence).toHaveLength(12);
     expect(report.status).toBe('compliant');
   });
 
@@ -734,6 +735,64 @@ describe('the vault-copy control (a deployment with a vault account)', () => {
     expect(controlOf(report, 'vault-copy')?.databases[0]?.detail).toBe(
       'not in the vault: 2026-11-04 in eu-central-1, 2026-11-04 in eu-north-1',
     );
+  });
+
+  describe('with a drill interval that has passed since the vault was set up', () => {
+    const twoDays = { drillIntervalDays: 2, rtoTargetSeconds: 1800, rpoTargetSeconds: 93600 };
+    const vaultDrill = (id: string, finishedAt: string) => {
+      const drill = drillReport(id, finishedAt);
+      return {
+        ...drill,
+        report: { ...drill.report, snapshot: { ...drill.report.snapshot, account: '111122223333' } },
+      };
+    };
+    const drilled = (drillReports: ComplianceInput['drillReports']) =>
+      evaluateCompliance(
+        input({
+          policy: { ...input().policy, vaultRegions: VAULT_REGIONS, forDatabase: () => twoDays },
+          backupRecords: DAYS.flatMap((day) => [withVault('orders', day), withVault('billing', day)]),
+          drillReports,
+        }),
+      );
+
+    it('passes a database whose vault copy was drilled within the interval', () => {
+      const report = drilled([
+        vaultDrill('orders', '2026-11-04T05:00:00.000Z'),
+        vaultDrill('billing', '2026-11-05T05:00:00.000Z'),
+      ]);
+
+      expect(controlOf(report, 'vault-copy')?.databases[0]).toEqual({
+        id: 'orders',
+        status: 'pass',
+        detail:
+          'every backup in the vault in eu-central-1, eu-north-1; last drill of a vault copy 2026-11-04',
+      });
+    });
+
+    it('fails a database whose vault copies were never drilled, its drills of this account’s copies not counting', () => {
+      const report = drilled([
+        drillReport('orders', '2026-11-04T05:00:00.000Z'),
+        vaultDrill('billing', '2026-11-05T05:00:00.000Z'),
+      ]);
+
+      expect(controlOf(report, 'vault-copy')?.databases[0]).toEqual({
+        id: 'orders',
+        status: 'fail',
+        detail: 'no vault copy ever restore-tested',
+      });
+      expect(controlOf(report, 'vault-copy')?.databases[1]?.status).toBe('pass');
+    });
+
+    it('fails a database whose last vault drill is older than the interval', () => {
+      const report = drilled([
+        vaultDrill('orders', '2026-11-02T05:00:00.000Z'),
+        vaultDrill('billing', '2026-11-05T05:00:00.000Z'),
+      ]);
+
+      expect(controlOf(report, 'vault-copy')?.databases[0]?.detail).toBe(
+        'last drill of a vault copy 2026-11-02, over 2 days before the end of the period',
+      );
+    });
   });
 
   it('is not a control of a deployment without a vault account', () => {
