@@ -19,10 +19,10 @@ import { readStackSettings, type StackSettings } from './settings.ts';
 import { writerStatements, writerTrustPolicy } from './vault-writer.ts';
 
 /** The names of the vault stack's resources: the stack is `restorable-vault-<stage>`. */
-export const VAULT_PREFIX = 'restorable-vault-${sls:stage}';
+const VAULT_PREFIX = 'restorable-vault-${sls:stage}';
 
 /** The vault settings the stack needs, or why it cannot be packaged from these settings. */
-export function vaultStackInputs(settings: Pick<StackSettings, 'vault' | 'configFile'>) {
+function vaultStackInputs(settings: Pick<StackSettings, 'vault' | 'configFile'>) {
   const { vault } = settings;
   if (vault === undefined) {
     throw new Error(
