@@ -504,24 +504,11 @@ export function applyBackupOutcome(
     case 'check-copy': {
       const copy = database.copies[action.region];
       if (copy === undefined) return database;
-      let next: Work;
-      const what = `snapshot ${copy.snapshotId} in ${action.region}`;
-      if (outcome.type === 'error' && outcome.name === COPY_LIMIT_ERROR && action.type === 'copy') {
-        const refused = (copy.refusedForLimit ?? 0) + 1;
-        const delay = Math.min(COPY_LIMIT_RETRY_SECONDS * 2 ** (refused - 1), COPY_LIMIT_RETRY_MAX_SECONDS);
-        next = { ...copy, refusedForLimit: refused, dueAt: at(now, delay) };
-      } else if (outcome.type === 'error' && action.type === 'check-copy') {
-        next = checkFailed(copy, outcome, now, what);
-      } else if (outcome.type === 'error') {
-        next = retryOrFail(copy, RETRIES.copy, outcome, now);
-      } else if (outcome.type === 'started') {
-        const probe = isProbe(database.id, action.region, now);
-        next = started(copy, outcome, database.expected.copySeconds?.[action.region], probe, now, limits);
-      } else if (outcome.type === 'checked') {
-        next = checked(copy, outcome.snapshot, now, what);
-      } else {
-        next = copy;
-      }
+      const next = applyCopyOutcome(copy, action.type === 'check-copy', outcome, now, limits, {
+        what: `snapshot ${copy.snapshotId} in ${action.region}`,
+        expectedSeconds: database.expected.copySeconds?.[action.region],
+        probe: isProbe(database.id, action.region, now),
+      });
       return { ...database, copies: { ...database.copies, [action.region]: next } };
     }
     case 'vault-stage':
@@ -1087,26 +1074,34 @@ function applyVaultStep(step: VaultStep, outcome: ActionOutcome, now: Date): Vau
   return { state: 'pending', tries, dueAt: at(now, delay) };
 }
 
-/** A staging or vault copy after its start or check, as copies go (a copy limit waits, a check is retried). */
-function applyVaultCopy(
+/**
+ * A copy after the call that starts it or checks it (a copy region's, a
+ * vault transfer's staging copy or vault copy): a start RDS refuses for its
+ * copy limit waits, backing off; a failed check is tried again along the
+ * backoff; any other failed start is retried or fails, by its error.
+ */
+function applyCopyOutcome(
   work: Work,
-  action: { readonly type: string },
+  isCheck: boolean,
   outcome: ActionOutcome,
   now: Date,
   limits: BackupQueueLimits,
-  what: string,
+  about: { readonly what: string; readonly expectedSeconds?: number | undefined; readonly probe?: boolean },
 ): Work {
-  const isCheck = action.type.startsWith('check-');
   if (outcome.type === 'error' && outcome.name === COPY_LIMIT_ERROR && !isCheck) {
     const refused = (work.refusedForLimit ?? 0) + 1;
     const delay = Math.min(COPY_LIMIT_RETRY_SECONDS * 2 ** (refused - 1), COPY_LIMIT_RETRY_MAX_SECONDS);
     return { ...work, refusedForLimit: refused, dueAt: at(now, delay) };
   }
   if (outcome.type === 'error') {
-    return isCheck ? checkFailed(work, outcome, now, what) : retryOrFail(work, RETRIES.copy, outcome, now);
+    return isCheck
+      ? checkFailed(work, outcome, now, about.what)
+      : retryOrFail(work, RETRIES.copy, outcome, now);
   }
-  if (outcome.type === 'started') return started(work, outcome, undefined, false, now, limits);
-  if (outcome.type === 'checked') return checked(work, outcome.snapshot, now, what);
+  if (outcome.type === 'started') {
+    return started(work, outcome, about.expectedSeconds, about.probe ?? false, now, limits);
+  }
+  if (outcome.type === 'checked') return checked(work, outcome.snapshot, now, about.what);
   return work;
 }
 
@@ -1125,7 +1120,11 @@ function applyVaultOutcome(
     case 'vault-stage':
     case 'check-vault-stage': {
       const what = `vault staging copy ${transfer.staging.snapshotId ?? ''} in ${sourceRegion}`;
-      next = { ...transfer, staging: applyVaultCopy(transfer.staging, action, outcome, now, limits, what) };
+      const isCheck = action.type === 'check-vault-stage';
+      next = {
+        ...transfer,
+        staging: applyCopyOutcome(transfer.staging, isCheck, outcome, now, limits, { what }),
+      };
       break;
     }
     case 'vault-copy':
@@ -1135,7 +1134,9 @@ function applyVaultOutcome(
       const what = `vault copy ${copy.snapshotId ?? ''} in ${action.region}`;
       const copies = {
         ...transfer.copies,
-        [action.region]: applyVaultCopy(copy, action, outcome, now, limits, what),
+        [action.region]: applyCopyOutcome(copy, action.type === 'check-vault-copy', outcome, now, limits, {
+          what,
+        }),
       };
       next = { ...transfer, copies };
       break;

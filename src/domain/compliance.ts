@@ -29,6 +29,12 @@ export interface BackupRecordEvidence {
     readonly id: string;
     readonly startedAt: string;
     readonly snapshots: readonly { readonly region: string; readonly id: string; readonly status: string }[];
+    /** In a deployment with a vault account: its copy in each vault region. */
+    readonly vaultCopies?: readonly {
+      readonly region: string;
+      readonly id: string;
+      readonly status: string;
+    }[];
   };
 }
 
@@ -114,6 +120,8 @@ export interface ComplianceInput {
   readonly policy: {
     readonly sourceRegion: string;
     readonly copyRegions: readonly string[];
+    /** The vault account's regions (configuration `vault`); none without a vault: no vault control then. */
+    readonly vaultRegions?: readonly string[];
     readonly retentionDays: number;
     readonly sandboxTtlMinutes: number;
     readonly drillIntervalDays: number;
@@ -399,6 +407,23 @@ export function evaluateCompliance(input: ComplianceInput): ComplianceReport {
           ? `all backups of ${total} databases copied`
           : `${failed} of ${total} databases have missing copies`,
     ),
+    ...((policy.vaultRegions ?? []).length === 0
+      ? []
+      : [
+          control(
+            'vault-copy',
+            `A copy of every backup in the vault account, in every vault region (${(policy.vaultRegions ?? []).join(', ')})`,
+            'replication',
+            input.databases.map((database) =>
+              vaultCopyResult(input, database.id, coverage[database.id] ?? [], policy.vaultRegions ?? []),
+            ),
+            backupEvidence,
+            (failed, total) =>
+              failed === 0
+                ? `every backup of ${total} databases in the vault`
+                : `${failed} of ${total} databases have backups missing from the vault`,
+          ),
+        ]),
     retentionControl(input, ownOf, byArn),
     control(
       'automated-backup-retention',
@@ -609,6 +634,61 @@ function crossRegionCopyResult(
   return gaps.length === 0
     ? { id: databaseId, status: 'pass', detail: `every backup copied to ${copyRegions.join(', ')}${note}` }
     : { id: databaseId, status: 'fail', detail: `no copy for ${gaps.join(', ')}${note}` };
+}
+
+/**
+ * Every backup of the days in scope copied into the vault account, in every
+ * vault region, as the backup records say (the vault's copies are not in the
+ * source account's inventory). The days before the first backup record of the
+ * database that has a vault transfer at all are before the vault was set up:
+ * out of scope for this control, and said so.
+ */
+function vaultCopyResult(
+  input: ComplianceInput,
+  databaseId: string,
+  cells: readonly CoverageCell[],
+  vaultRegions: readonly string[],
+): DatabaseControlResult {
+  const records = indexOf(input)
+    .backupRecordsOf(databaseId)
+    .map(({ record }) => record);
+  const firstVaultDay = records
+    .filter((record) => record.vaultCopies !== undefined)
+    .map((record) => record.startedAt.slice(0, 10))
+    .sort()[0];
+  const inVault = new Map<string, Set<string>>();
+  for (const record of records) {
+    const day = record.startedAt.slice(0, 10);
+    for (const copy of record.vaultCopies ?? []) {
+      if (copy.status !== 'available') continue;
+      const regions = inVault.get(day) ?? new Set<string>();
+      regions.add(copy.region);
+      inVault.set(day, regions);
+    }
+  }
+  const beforeVault = cells.filter(
+    (cell) => cell.inScope && (firstVaultDay === undefined || cell.day < firstVaultDay),
+  );
+  const inScope = cells.filter((cell) => cell.inScope && cell.backup && !beforeVault.includes(cell));
+  const note =
+    outOfScopeNote(cells) +
+    (beforeVault.length === 0
+      ? ''
+      : `; ${describeDays(beforeVault.map((cell) => cell.day))} before the vault`);
+  if (inScope.length === 0)
+    return { id: databaseId, status: 'not-applicable', detail: `no backup in scope${note}` };
+  const gaps = inScope.flatMap((cell) =>
+    vaultRegions
+      .filter((region) => !(inVault.get(cell.day)?.has(region) ?? false))
+      .map((region) => `${cell.day} in ${region}`),
+  );
+  return gaps.length === 0
+    ? {
+        id: databaseId,
+        status: 'pass',
+        detail: `every backup in the vault in ${vaultRegions.join(', ')}${note}`,
+      }
+    : { id: databaseId, status: 'fail', detail: `not in the vault: ${gaps.join(', ')}${note}` };
 }
 
 /**

@@ -153,6 +153,9 @@ export const writeComplianceReportTask = defineTask({
       policy: {
         sourceRegion: config.sourceRegion,
         copyRegions: config.copyRegions.map((copy) => copy.region),
+        ...(config.vault === undefined
+          ? {}
+          : { vaultRegions: config.vault.regions.map((vault) => vault.region) }),
         retentionDays: config.retention.days,
         sandboxTtlMinutes: config.sandbox.ttlMinutes,
         drillIntervalDays: config.drills.intervalDays,

@@ -595,6 +595,10 @@ const backupFactsSchema = z.strictObject({
   snapshots: z.array(
     z.strictObject({ region: z.string().min(1), id: z.string(), status: z.string().min(1) }),
   ),
+  /** In a deployment with a vault account: where its copies are (absent in manifests sealed before). */
+  vaultCopies: z
+    .array(z.strictObject({ region: z.string().min(1), id: z.string(), status: z.string().min(1) }))
+    .optional(),
 });
 
 /**
@@ -634,6 +638,9 @@ export const factsOfBackup = (record: BackupRecord): BackupFacts => ({
   id: record.id,
   startedAt: record.startedAt,
   snapshots: record.snapshots.map(({ region, id, status }) => ({ region, id, status })),
+  ...(record.vaultCopies === undefined
+    ? {}
+    : { vaultCopies: record.vaultCopies.map(({ region, id, status }) => ({ region, id, status })) }),
 });
 
 export const factsOfPrune = (log: PruneLog): PruneFacts => ({

@@ -652,3 +652,91 @@ describe('the period of a report', () => {
     expect(reportPeriod(request, new Date(now))).toEqual(period);
   });
 });
+
+describe('the vault-copy control (a deployment with a vault account)', () => {
+  const VAULT_REGIONS = ['eu-central-1', 'eu-north-1'];
+  const withVault = (id: string, day: string, missing: readonly string[] = []) => {
+    const record = backup(id, day);
+    return {
+      ...record,
+      record: {
+        ...record.record,
+        vaultCopies: VAULT_REGIONS.map((region) =>
+          missing.includes(region)
+            ? { region, id: '', status: 'failed' }
+            : { region, id: `restorable-${id}-${day}`, status: 'available' },
+        ),
+      },
+    };
+  };
+  const vaultInput = (backupRecords: ComplianceInput['backupRecords']) =>
+    input({ policy: { ...input().policy, vaultRegions: VAULT_REGIONS }, backupRecords });
+
+  it('passes when every backup of the period is in the vault, in every vault region, citing the records', () => {
+    const report = evaluateCompliance(
+      vaultInput(DAYS.flatMap((day) => [withVault('orders', day), withVault('billing', day)])),
+    );
+
+    const control = controlOf(report, 'vault-copy');
+    expect(control?.status).toBe('pass');
+    expect(control?.title).toBe(
+      'A copy of every backup in the vault account, in every vault region (eu-central-1, eu-north-1)',
+    );
+    expect(control?.promise).toBe('replication');
+    expect(control?.databases[0]).toEqual({
+      id: 'orders',
+      status: 'pass',
+      detail: 'every backup in the vault in eu-central-1, eu-north-1',
+    });
+    expect(control?.evidence).toHaveLength(10);
+    expect(report.status).toBe('compliant');
+  });
+
+  it('fails a database with a backup missing from a vault region, naming the day and the region', () => {
+    const records = DAYS.flatMap((day) => [
+      withVault('orders', day, day === '2026-11-03' ? ['eu-north-1'] : []),
+      withVault('billing', day),
+    ]);
+    const report = evaluateCompliance(vaultInput(records));
+
+    expect(controlOf(report, 'vault-copy')?.status).toBe('fail');
+    expect(controlOf(report, 'vault-copy')?.databases[0]).toEqual({
+      id: 'orders',
+      status: 'fail',
+      detail: 'not in the vault: 2026-11-03 in eu-north-1',
+    });
+    expect(report.status).toBe('non-compliant');
+  });
+
+  it('holds no database to the days before its first backup with a vault transfer', () => {
+    const records = DAYS.flatMap((day) =>
+      day < '2026-11-03'
+        ? [backup('orders', day), backup('billing', day)]
+        : [withVault('orders', day), withVault('billing', day)],
+    );
+    const report = evaluateCompliance(vaultInput(records));
+
+    expect(controlOf(report, 'vault-copy')?.databases[0]).toEqual({
+      id: 'orders',
+      status: 'pass',
+      detail:
+        'every backup in the vault in eu-central-1, eu-north-1; 2026-11-01 to 2026-11-02 before the vault',
+    });
+  });
+
+  it('fails a day whose record has no vault transfer once the vault was set up', () => {
+    const records = DAYS.flatMap((day) => [
+      day === '2026-11-04' ? backup('orders', day) : withVault('orders', day),
+      withVault('billing', day),
+    ]);
+    const report = evaluateCompliance(vaultInput(records));
+
+    expect(controlOf(report, 'vault-copy')?.databases[0]?.detail).toBe(
+      'not in the vault: 2026-11-04 in eu-central-1, 2026-11-04 in eu-north-1',
+    );
+  });
+
+  it('is not a control of a deployment without a vault account', () => {
+    expect(controlOf(evaluateCompliance(input()), 'vault-copy')).toBeUndefined();
+  });
+});

@@ -68,10 +68,26 @@ describe('accounts in the local cloud', () => {
     throw new Error(`${ref.id} did not become available`);
   }
 
-  /** A snapshot of the database under the default key, and its copy under the share key (shareable). */
+  /**
+   * The database's snapshot under the default key (one per database, taken
+   * on first use: taking one dumps the whole data directory), and a copy of
+   * it under the share key (shareable), one per call.
+   */
+  const originals = new Map<string, Promise<Snapshot>>();
+  function originalOf(database: DatabaseRef): Promise<Snapshot> {
+    let original = originals.get(database.id);
+    if (original === undefined) {
+      original = (async () => {
+        await source.createSnapshot({ database, snapshotId: `${database.id}-original`, tags: {} });
+        return settle(source, { kind: database.kind, id: `${database.id}-original` });
+      })();
+      originals.set(database.id, original);
+    }
+    return original;
+  }
+
   async function shareableCopy(database: DatabaseRef, id: string): Promise<Snapshot> {
-    await source.createSnapshot({ database, snapshotId: `${id}-original`, tags: {} });
-    const original = await settle(source, { kind: database.kind, id: `${id}-original` });
+    const original = await originalOf(database);
     await source.copySnapshot({
       kind: database.kind,
       sourceSnapshotArn: original.arn,
@@ -215,8 +231,7 @@ describe('accounts in the local cloud', () => {
     });
 
     it('given a copy still in progress, when it is shared, then InvalidStateError is thrown', async () => {
-      await source.createSnapshot({ database: orders, snapshotId: 'in-progress-original', tags: {} });
-      const original = await settle(source, { kind: 'instance', id: 'in-progress-original' });
+      const original = await originalOf(orders);
       await source.copySnapshot({
         kind: 'instance',
         sourceSnapshotArn: original.arn,
@@ -316,8 +331,7 @@ describe('accounts in the local cloud', () => {
 
     it('given a shared snapshot whose key does not allow the vault, when the vault copies it, then EncryptionKeyError (RDS: KMSKeyNotAccessibleFault) names the key and the accounts', async () => {
       await cloud.ensureKmsKey(WEST, 'alias/not-for-the-vault');
-      await source.createSnapshot({ database: orders, snapshotId: 'wrong-key-original', tags: {} });
-      const original = await settle(source, { kind: 'instance', id: 'wrong-key-original' });
+      const original = await originalOf(orders);
       await source.copySnapshot({
         kind: 'instance',
         sourceSnapshotArn: original.arn,
