@@ -27,7 +27,8 @@ export interface VaultWriter {
  * The main stack's advance-backup role, which CloudFormation names
  * `<stack>-AdvanceBackupRole-<suffix>` (the main stack gives it no name),
  * its stack being `restorable-<stage>`: the vault stack is deployed with the
- * main stack's stage.
+ * main stack's stage. CloudFormation shortens a generated name past IAM's 64
+ * characters, which a stage of more than 20 characters would make it do.
  */
 export const advanceBackupRolePattern = (sourceAccountId: string): CfnString =>
   sub(`arn:\${AWS::Partition}:iam::${sourceAccountId}:role/restorable-\${sls:stage}-AdvanceBackupRole-*`);
