@@ -172,6 +172,95 @@ function tlsOnlyPolicy(bucket: string) {
   };
 }
 
+/**
+ * An alert topic named `<prefix>-alerts`, encrypted with a key of its own
+ * that CloudWatch alarms may use (they publish as the CloudWatch service),
+ * published to over TLS only; on the given condition of the stack, if any.
+ */
+export function alertTopicResources(prefix: string, condition?: string): Resources {
+  const onCondition = condition === undefined ? {} : { Condition: condition };
+  return {
+    AlertsKey: {
+      Type: 'AWS::KMS::Key',
+      ...onCondition,
+      Properties: {
+        Description: sub('Encrypts the alert topic of ${AWS::StackName}'),
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            administerThroughIam,
+            useThrough('sns'),
+            // Alarms publish as the CloudWatch service, which needs the key itself.
+            {
+              Sid: 'CloudWatchAlarmsPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+              Resource: '*',
+              Condition: {
+                StringEquals: {
+                  'kms:EncryptionContext:aws:sns:topicArn': sub(
+                    `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${prefix}-alerts`,
+                  ),
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+    AlertsKeyAlias: {
+      Type: 'AWS::KMS::Alias',
+      ...onCondition,
+      Properties: { AliasName: `alias/${prefix}-alerts`, TargetKeyId: ref('AlertsKey') },
+    },
+    AlertTopic: {
+      Type: 'AWS::SNS::Topic',
+      ...onCondition,
+      Properties: {
+        TopicName: `${prefix}-alerts`,
+        DisplayName: 'restorable alerts',
+        KmsMasterKeyId: ref('AlertsKey'),
+      },
+    },
+    AlertTopicPolicy: {
+      Type: 'AWS::SNS::TopicPolicy',
+      ...onCondition,
+      Properties: {
+        Topics: [ref('AlertTopic')],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'CloudWatchAlarmsPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: ref('AlertTopic'),
+              Condition: {
+                ArnLike: {
+                  'aws:SourceArn': sub(
+                    'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*',
+                  ),
+                },
+              },
+            },
+            {
+              Sid: 'DenyInsecureTransport',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sns:Publish',
+              Resource: ref('AlertTopic'),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
 export function oneOffResources(settings: StackSettings): Resources {
   const { observability } = settings;
   return {
@@ -247,84 +336,7 @@ export function oneOffResources(settings: StackSettings): Resources {
     // the workflows and the alarms then alert there (settings.alertTopic), and
     // the stack creates neither topic nor key. The configuration refuses
     // alerts.email with it: the topic's owner manages its subscriptions.
-    AlertsKey: {
-      Type: 'AWS::KMS::Key',
-      Condition: 'CreatesAlertTopic',
-      Properties: {
-        Description: sub('Encrypts the alert topic of ${AWS::StackName}'),
-        EnableKeyRotation: true,
-        KeyPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            administerThroughIam,
-            useThrough('sns'),
-            // Alarms publish as the CloudWatch service, which needs the key itself.
-            {
-              Sid: 'CloudWatchAlarmsPublish',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-              Resource: '*',
-              Condition: {
-                StringEquals: {
-                  'kms:EncryptionContext:aws:sns:topicArn': sub(
-                    `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${PREFIX}-alerts`,
-                  ),
-                },
-              },
-            },
-          ],
-        },
-      },
-    },
-    AlertsKeyAlias: {
-      Type: 'AWS::KMS::Alias',
-      Condition: 'CreatesAlertTopic',
-      Properties: { AliasName: `alias/${PREFIX}-alerts`, TargetKeyId: ref('AlertsKey') },
-    },
-    AlertTopic: {
-      Type: 'AWS::SNS::Topic',
-      Condition: 'CreatesAlertTopic',
-      Properties: {
-        TopicName: `${PREFIX}-alerts`,
-        DisplayName: 'restorable alerts',
-        KmsMasterKeyId: ref('AlertsKey'),
-      },
-    },
-    AlertTopicPolicy: {
-      Type: 'AWS::SNS::TopicPolicy',
-      Condition: 'CreatesAlertTopic',
-      Properties: {
-        Topics: [ref('AlertTopic')],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'CloudWatchAlarmsPublish',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: ref('AlertTopic'),
-              Condition: {
-                ArnLike: {
-                  'aws:SourceArn': sub(
-                    'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*',
-                  ),
-                },
-              },
-            },
-            {
-              Sid: 'DenyInsecureTransport',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 'sns:Publish',
-              Resource: ref('AlertTopic'),
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-          ],
-        },
-      },
-    },
+    ...alertTopicResources(PREFIX, 'CreatesAlertTopic'),
     AlertEmailSubscription: {
       Type: 'AWS::SNS::Subscription',
       Condition: 'HasAlertEmail',

@@ -38,6 +38,12 @@ export interface VaultStackSettings {
   /** The vault account's role the advance-backup function assumes (vault.roleName). */
   readonly roleName: string;
   readonly regions: readonly { readonly region: string; readonly kmsKeyArn: string }[];
+  /**
+   * The source account (vault.sourceAccountId), whose advance-backup role the
+   * vault stack's writer role trusts: the main stack needs it not, the vault
+   * stack (infra/vault.ts) refuses to package without it.
+   */
+  readonly sourceAccountId?: string;
 }
 
 export interface StackSettings {
@@ -294,6 +300,9 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
             accountId: config.vault.accountId,
             roleName: config.vault.roleName,
             regions: config.vault.regions,
+            ...(config.vault.sourceAccountId === undefined
+              ? {}
+              : { sourceAccountId: config.vault.sourceAccountId }),
           },
         }),
   };

@@ -114,6 +114,13 @@ const vaultSchema = z
       .string()
       .regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quoted in YAML, so that leading zeros stay)')
       .describe("The vault account's id."),
+    sourceAccountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quoted in YAML, so that leading zeros stay)')
+      .optional()
+      .describe(
+        "The source account's id (the account of the main stack), which the vault stack's writer role trusts: needed to package the vault stack (serverless-vault.mjs), not the main stack.",
+      ),
     regions: z
       .array(vaultRegion)
       .min(1)
@@ -546,6 +553,13 @@ function checkVault(
   context: z.RefinementCtx,
 ): void {
   if (vault === undefined) return;
+  if (vault.sourceAccountId === vault.accountId) {
+    context.addIssue({
+      code: 'custom',
+      path: ['vault', 'sourceAccountId'],
+      message: `${vault.sourceAccountId} is the vault account itself: the vault is a separate account, which the source account cannot delete from`,
+    });
+  }
   const seen = new Set<string>();
   vault.regions.forEach((vaultRegion, index) => {
     if (partitionOf(vaultRegion.region) !== partition) {

@@ -373,3 +373,38 @@ export function referencedId(value: Json | undefined): string | undefined {
   const getAtt = value['Fn::GetAtt'];
   return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
 }
+
+/**
+ * `serverless package --config serverless-vault.mjs` of the vault stack over
+ * the given stack settings (it ships no function), in a directory of its
+ * own; `--region` only when a region is given. Also the service's name, from
+ * which serverless names the stack `<service>-<stage>`.
+ */
+export function packageVault(
+  settings: JsonObject,
+  region?: string,
+): PackagedService & { readonly service: string } {
+  const env = offlineEnvironment();
+  const service = mkdtempSync(join(tmpdir(), 'restorable-vault-'));
+  mkdirSync(join(service, 'dist'), { recursive: true });
+  writeServiceDefinition(service, 'serverless-vault.mjs', 'vault.ts');
+  writeFileSync(join(service, 'dist', 'stack-settings.json'), JSON.stringify(settings));
+  const outputDirectory = join(service, '.package');
+  const cli = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  runIn(
+    service,
+    process.execPath,
+    [
+      cli,
+      'package',
+      '--config',
+      'serverless-vault.mjs',
+      ...(region === undefined ? [] : ['--region', region]),
+      '--package',
+      outputDirectory,
+    ],
+    env,
+  );
+  const state = readJson<{ service: { service: string } }>(join(outputDirectory, 'serverless-state.json'));
+  return { ...readPackage(outputDirectory), service: state.service.service };
+}

@@ -332,7 +332,24 @@ sandbox:
       });
     });
 
+    it("reads the source account's id, which the vault stack's role trusts", () => {
+      const config = parseConfig(`${vault(vaultRegion('eu-central-1'))}  sourceAccountId: "444455556666"\n`);
+      expect(config.vault?.sourceAccountId).toBe('444455556666');
+    });
+
     it.each([
+      [
+        'a source account id that is no 12 digits',
+        `${vault(vaultRegion('eu-central-1'))}  sourceAccountId: "4444"\n`,
+        'vault.sourceAccountId',
+        '12-digit',
+      ],
+      [
+        'the vault account as its own source, which could then delete what it keeps',
+        `${vault(vaultRegion('eu-central-1'))}  sourceAccountId: "111122223333"\n`,
+        'vault.sourceAccountId',
+        'the vault account itself',
+      ],
       [
         'an account id that is no 12 digits',
         `${minimal}vault: { accountId: "1111", regions: [{ region: eu-central-1, kmsKeyArn: "${key('eu-central-1')}" }] }\n`,
