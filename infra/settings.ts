@@ -37,6 +37,8 @@ export interface VaultStackSettings {
   readonly accountId: string;
   /** The vault account's role the advance-backup function assumes (vault.roleName). */
   readonly roleName: string;
+  /** The vault account's role the drill functions assume (vault.drillRoleName). */
+  readonly drillRoleName: string;
   readonly regions: readonly { readonly region: string; readonly kmsKeyArn: string }[];
   /**
    * The source account (vault.sourceAccountId), whose advance-backup role the
@@ -299,6 +301,7 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
           vault: {
             accountId: config.vault.accountId,
             roleName: config.vault.roleName,
+            drillRoleName: config.vault.drillRoleName,
             regions: config.vault.regions,
             ...(config.vault.sourceAccountId === undefined
               ? {}

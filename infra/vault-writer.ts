@@ -4,7 +4,7 @@
 // actInVault). It describes, copies and tags new copies, and nothing else:
 // no statement deletes or modifies anything, so whoever holds the source
 // account cannot remove or alter what the vault keeps.
-import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE } from '../src/domain/tags.ts';
+import { DEPLOYMENT_TAG, MANAGED_TAG, MANAGED_TAG_VALUE, PROVEN_BAD_TAG } from '../src/domain/tags.ts';
 import { type CfnString, pascalCase, sub } from './cfn.ts';
 import {
   allow,
@@ -51,6 +51,78 @@ export function writerTrustPolicy(sourceAccountId: string) {
       },
     ],
   };
+}
+
+/**
+ * The main stack's drill functions that read the vault's copies: the plan
+ * (which shares the newest with the source account), the restore (which
+ * describes it) and the proven-bad mark (which tags it), named by
+ * CloudFormation as the advance-backup role is.
+ */
+export const drillRolePatterns = (sourceAccountId: string): CfnString[] =>
+  ['PlanDrillsRole', 'RestoreSandboxRole', 'MarkSnapshotProvenBadRole'].map((role) =>
+    sub(`arn:\${AWS::Partition}:iam::${sourceAccountId}:role/restorable-\${sls:stage}-${role}-*`),
+  );
+
+/** Only the source account's drill functions assume the drill role. */
+export function drillTrustPolicy(sourceAccountId: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'SourceDrillFunctionsAssume',
+        Effect: 'Allow',
+        Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::${sourceAccountId}:root`) },
+        Action: 'sts:AssumeRole',
+        Condition: { ArnLike: { 'aws:PrincipalArn': drillRolePatterns(sourceAccountId) } },
+      },
+    ],
+  };
+}
+
+/**
+ * The drill role: drills from the vault restore its copy in the source
+ * account, which the copy must be shared with. It describes the vault's
+ * copies, shares the tool's own (restorable:managed) with the source account
+ * (RDS has no condition key for the account a share names: the code names
+ * only the source account; a share lets the other account restore and copy,
+ * never delete or change), and tags one a drill proved bad with that tag
+ * alone, so that the vault's prune never keeps it as a good copy. It deletes
+ * nothing, and changes no other tag.
+ */
+export function drillStatements(writer: VaultWriter): IamStatement[] {
+  const vaultRegions = writer.vault.regions.map((region) => region.region);
+  const vaultCopies = [
+    ...ownSnapshotArns(vaultRegions, 'snapshot'),
+    ...ownSnapshotArns(vaultRegions, 'cluster-snapshot'),
+  ];
+  const managed = { [`aws:ResourceTag/${MANAGED_TAG}`]: MANAGED_TAG_VALUE };
+  return [
+    allow(
+      'DescribeVaultSnapshots',
+      ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
+      [
+        ...regionalArns(vaultRegions, 'rds', 'snapshot:*'),
+        ...regionalArns(vaultRegions, 'rds', 'cluster-snapshot:*'),
+      ],
+      { StringEquals: { 'aws:RequestedRegion': vaultRegions } },
+    ),
+    allow(
+      'ShareVaultCopiesWithTheSource',
+      [
+        'rds:ModifyDBSnapshotAttribute',
+        'rds:ModifyDBClusterSnapshotAttribute',
+        'rds:DescribeDBSnapshotAttributes',
+        'rds:DescribeDBClusterSnapshotAttributes',
+      ],
+      vaultCopies,
+      { StringEquals: managed },
+    ),
+    allow('MarkVaultCopiesProvenBad', 'rds:AddTagsToResource', vaultCopies, {
+      StringEquals: managed,
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [PROVEN_BAD_TAG] },
+    }),
+  ];
 }
 
 /** The source account's snapshots of one type the vault copies from: the staging copies it shares (`restorable-…`). */

@@ -16,7 +16,7 @@ import type { Resources } from './generate.ts';
 import { policy } from './iam.ts';
 import { alertTopicResources } from './resources.ts';
 import { readStackSettings, type StackSettings } from './settings.ts';
-import { writerStatements, writerTrustPolicy } from './vault-writer.ts';
+import { drillStatements, drillTrustPolicy, writerStatements, writerTrustPolicy } from './vault-writer.ts';
 
 /** The names of the vault stack's resources: the stack is `restorable-vault-<stage>`. */
 const VAULT_PREFIX = 'restorable-vault-${sls:stage}';
@@ -61,6 +61,23 @@ const writer: Resources = {
       ],
     },
   },
+  DrillRole: {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      // Exactly vault.drillRoleName: the main stack's drill functions may
+      // assume this name in the vault account, and no other.
+      RoleName: vault.drillRoleName,
+      Description: `The source account ${sourceAccountId}'s drill functions read the vault's copies, share them with it and mark proven-bad ones; it deletes nothing`,
+      MaxSessionDuration: 3600,
+      AssumeRolePolicyDocument: drillTrustPolicy(sourceAccountId),
+      Policies: [
+        policy(
+          'vault-drills',
+          drillStatements({ vault, sourceAccountId, sourceRegion: settings.sourceRegion }),
+        ),
+      ],
+    },
+  },
 };
 
 export default {
@@ -84,6 +101,10 @@ export default {
       WriterRoleArn: {
         Description: "The role the source account's advance-backup function assumes to copy into the vault",
         Value: getAtt('WriterRole'),
+      },
+      DrillRoleArn: {
+        Description: "The role the source account's drill functions assume to drill from the vault",
+        Value: getAtt('DrillRole'),
       },
       AlertTopicArn: { Description: "The vault's alert topic", Value: ref('AlertTopic') },
     },

@@ -141,6 +141,13 @@ const vaultSchema = z
       .describe(
         'The role of the vault account the source account assumes to copy into the vault: it may describe, copy and tag, and delete nothing (the vault stack creates it).',
       ),
+    drillRoleName: z
+      .string()
+      .regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'must be an IAM role name')
+      .default('restorable-vault-drills')
+      .describe(
+        "The role of the vault account the source account assumes for drills from the vault: it may describe the vault's copies, share them with the source account and tag one a drill proved bad, and delete nothing (the vault stack creates it).",
+      ),
   })
   .strict();
 

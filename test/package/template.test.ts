@@ -2974,6 +2974,7 @@ describe('a stack with a vault account (vault)', () => {
         vault: {
           accountId: VAULT_ACCOUNT,
           roleName: 'restorable-vault-writer',
+          drillRoleName: 'restorable-vault-drills',
           regions: [{ region: 'eu-central-1', kmsKeyArn: VAULT_KEY }],
         },
       },

@@ -14,6 +14,7 @@ import { chooseConfigFile } from '../../scripts/bundle.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import {
   allowing,
+  asList,
   isObject,
   type JsonObject,
   type PackagedService,
@@ -288,11 +289,20 @@ describe('what nothing in the vault stack may do', () => {
   const FORBIDDEN = [/^rds:Delete/, /^rds:Modify/, /^s3:Delete/, /^kms:ScheduleKeyDeletion$/];
   const forbidden = (action: string) => FORBIDDEN.some((pattern) => pattern.test(action));
 
-  it('no role may delete or modify a snapshot, delete an object, or schedule a key deletion', () => {
+  // Sharing a vault copy with the source account, for a drill from the
+  // vault: a share lets the source restore and copy it, never delete it.
+  const SHARES = ['rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute'];
+
+  it('no role may delete or modify a snapshot, delete an object, or schedule a key deletion; the drill role may only share', () => {
     const identity = policyStatements(packaged.template).filter((located) => located.kind === 'identity');
     expect(identity.length).toBeGreaterThan(0);
     for (const { holder, statement } of identity) {
-      expect(statement.actions.filter(forbidden), holder).toEqual([]);
+      const found = statement.actions.filter(forbidden);
+      if (holder === 'DrillRole' && found.length > 0 && found.every((action) => SHARES.includes(action))) {
+        expect(statement.Condition.StringEquals?.['aws:ResourceTag/restorable:managed'], holder).toBe('true');
+        continue;
+      }
+      expect(found, holder).toEqual([]);
       expect(
         statement.actions.some((action) => action.includes('*')),
         holder,
@@ -313,6 +323,43 @@ describe('what nothing in the vault stack may do', () => {
         { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` } },
       ]);
     }
+  });
+});
+
+describe('the drill role', () => {
+  const drillRole = () => packaged.template.Resources.DrillRole;
+
+  it('is named vault.drillRoleName, and only the source account’s drill functions may assume it', () => {
+    const role = drillRole();
+    expect(role?.Properties?.RoleName).toBe('restorable-vault-drills');
+    const [trust, ...others] = asList(
+      isObject(role?.Properties?.AssumeRolePolicyDocument)
+        ? role.Properties.AssumeRolePolicyDocument.Statement
+        : [],
+    );
+    expect(others).toEqual([]);
+    const patterns = asList(
+      isObject(trust) && isObject(trust.Condition) && isObject(trust.Condition.ArnLike)
+        ? trust.Condition.ArnLike['aws:PrincipalArn']
+        : undefined,
+    ).map(render);
+    expect(patterns.sort()).toEqual(
+      ['MarkSnapshotProvenBadRole', 'PlanDrillsRole', 'RestoreSandboxRole'].map(
+        (name) => `arn:\${AWS::Partition}:iam::${SOURCE_ACCOUNT}:role/restorable-${STAGE}-${name}-*`,
+      ),
+    );
+  });
+
+  it('tags a vault copy with the proven-bad tag only, and copies nothing', () => {
+    const statements = roleStatements(packaged.template, 'DrillRole');
+    const tagging = allowing(statements, 'rds:AddTagsToResource');
+    expect(tagging).toHaveLength(1);
+    expect(tagging[0]?.Condition['ForAllValues:StringEquals']).toEqual({
+      'aws:TagKeys': ['restorable:proven-bad'],
+    });
+    expect(
+      statements.flatMap((statement) => statement.actions).filter((action) => action.startsWith('rds:Copy')),
+    ).toEqual([]);
   });
 });
 
