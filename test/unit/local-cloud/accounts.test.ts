@@ -1,10 +1,12 @@
 // Accounts in the local cloud: another account's own directory and ARNs,
-// snapshots shared with it, the KMS key users that let it copy them, and the
-// limited rights of the role the local cloud's own account assumes there.
+// snapshots shared with it, the KMS key users that let it copy them, the
+// limited rights of the role the local cloud's own account assumes there,
+// and sandboxes restored from a snapshot another account shares.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccessDeniedError,
@@ -13,9 +15,12 @@ import {
   InvalidInputError,
   InvalidRequestError,
   InvalidStateError,
+  SnapshotCorruptedError,
   SnapshotNotFoundError,
   SnapshotQuotaExceededError,
 } from '../../../src/domain/errors.ts';
+import { SANDBOX_DRILL_TAG } from '../../../src/domain/sandbox.ts';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
 import { decryptArchive } from '../../../src/local-cloud/archive.ts';
 import { ASSUMED_ROLE_NAME } from '../../../src/local-cloud/assumed-role.ts';
 import { LocalCloud } from '../../../src/local-cloud/cloud.ts';
@@ -25,6 +30,7 @@ import { DEFAULT_RDS_KEY_ID, LocalKms } from '../../../src/local-cloud/kms.ts';
 import { LOCAL_ACCOUNT_ID, StateLayout } from '../../../src/local-cloud/layout.ts';
 import type { SnapshotRecord } from '../../../src/local-cloud/records.ts';
 import type { DatabaseRef, RdsPort, Snapshot, SnapshotRef } from '../../../src/ports/rds.ts';
+import type { SandboxPort } from '../../../src/ports/sandbox.ts';
 
 const WEST = 'eu-west-1';
 const CENTRAL = 'eu-central-1';
@@ -403,14 +409,14 @@ describe('accounts in the local cloud', () => {
         (port: RdsPort) => port.deleteSnapshot({ kind: 'instance', id: 'guarded' }),
       ],
       [
-        'shareSnapshot',
+        'shareSnapshot on a snapshot without the managed tag',
         'ModifyDBSnapshotAttribute',
         (port: RdsPort) => port.shareSnapshot({ kind: 'instance', id: 'guarded' }, STRANGER),
       ],
       [
-        'unshareSnapshot',
-        'ModifyDBClusterSnapshotAttribute',
-        (port: RdsPort) => port.unshareSnapshot({ kind: 'cluster', id: 'guarded' }, STRANGER),
+        'unshareSnapshot on a snapshot without the managed tag',
+        'ModifyDBSnapshotAttribute',
+        (port: RdsPort) => port.unshareSnapshot({ kind: 'instance', id: 'guarded' }, STRANGER),
       ],
       [
         'createSnapshot',
@@ -437,6 +443,52 @@ describe('accounts in the local cloud', () => {
         expect(await vault.snapshotSharedWith({ kind: 'instance', id: 'guarded' })).toEqual([]);
       },
     );
+
+    it('given a vault copy tagged restorable:managed, when the assumed role shares it with the source account and takes the share back, then it may', async () => {
+      const shared = await shareableCopy(orders, 'role-share-source');
+      await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
+      await copyIntoVault(vaultRole, shared, 'role-share');
+      const copy = await settle(vaultRole, { kind: 'instance', id: 'role-share' });
+      await vaultRole.tagSnapshot(
+        { kind: 'instance', id: copy.id, arn: copy.arn },
+        { [MANAGED_TAG]: MANAGED_TAG_VALUE },
+      );
+      const ref = { kind: 'instance', id: copy.id } as const;
+
+      await vaultRole.shareSnapshot(ref, LOCAL_ACCOUNT_ID);
+
+      expect(await vault.snapshotSharedWith(ref)).toEqual([LOCAL_ACCOUNT_ID]);
+      expect((await cloud.rds(CENTRAL).listSnapshots({ type: 'shared' })).map((s) => s.arn)).toEqual([
+        copy.arn,
+      ]);
+
+      await vaultRole.unshareSnapshot(ref, LOCAL_ACCOUNT_ID);
+
+      expect(await vault.snapshotSharedWith(ref)).toEqual([]);
+      // Still never a delete.
+      await expect(vaultRole.deleteSnapshot(ref)).rejects.toBeInstanceOf(AccessDeniedError);
+    });
+
+    it('given a managed tag with another value, when the assumed role shares the snapshot, then AccessDeniedError names the condition', async () => {
+      const shared = await shareableCopy(orders, 'role-share-false-source');
+      await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
+      await copyIntoVault(vault, shared, 'role-share-false');
+      const copy = await settle(vault, { kind: 'instance', id: 'role-share-false' });
+      await vault.tagSnapshot({ kind: 'instance', id: copy.id, arn: copy.arn }, { [MANAGED_TAG]: 'false' });
+
+      const denied = vaultRole.shareSnapshot({ kind: 'instance', id: copy.id }, LOCAL_ACCOUNT_ID);
+
+      await expect(denied).rejects.toBeInstanceOf(AccessDeniedError);
+      await expect(denied).rejects.toThrow(`${MANAGED_TAG}=${MANAGED_TAG_VALUE}`);
+      expect(await vault.snapshotSharedWith({ kind: 'instance', id: copy.id })).toEqual([]);
+    });
+
+    it('given a snapshot that does not exist, when the assumed role shares it or takes a share back, then RDS answers as for the account itself', async () => {
+      const ref = { kind: 'instance', id: 'role-share-ghost' } as const;
+
+      await expect(vaultRole.shareSnapshot(ref, LOCAL_ACCOUNT_ID)).rejects.toBeInstanceOf(SnapshotNotFoundError);
+      await expect(vaultRole.unshareSnapshot(ref, LOCAL_ACCOUNT_ID)).resolves.toBeUndefined();
+    });
 
     it("given the vault's own port, when it deletes its copy, then it may (its own prune)", async () => {
       const shared = await shareableCopy(orders, 'own-prune-source');
