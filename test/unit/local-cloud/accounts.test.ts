@@ -425,8 +425,9 @@ describe('accounts in the local cloud', () => {
       ],
     ])(
       'given the assumed role, when it calls %s, then AccessDeniedError names the action, the account and the role, and nothing changes',
-      async (_name, action, act) => {
-        const shared = await shareableCopy(orders, `guarded-source-${action.toLowerCase()}`);
+      async (name, action, act) => {
+        const method = name.split(' ')[0] ?? name;
+        const shared = await shareableCopy(orders, `guarded-source-${method.toLowerCase()}`);
         await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
         if ((await vault.describeSnapshot({ kind: 'instance', id: 'guarded' })) === undefined) {
           await copyIntoVault(vault, shared, 'guarded');
@@ -486,7 +487,9 @@ describe('accounts in the local cloud', () => {
     it('given a snapshot that does not exist, when the assumed role shares it or takes a share back, then RDS answers as for the account itself', async () => {
       const ref = { kind: 'instance', id: 'role-share-ghost' } as const;
 
-      await expect(vaultRole.shareSnapshot(ref, LOCAL_ACCOUNT_ID)).rejects.toBeInstanceOf(SnapshotNotFoundError);
+      await expect(vaultRole.shareSnapshot(ref, LOCAL_ACCOUNT_ID)).rejects.toBeInstanceOf(
+        SnapshotNotFoundError,
+      );
       await expect(vaultRole.unshareSnapshot(ref, LOCAL_ACCOUNT_ID)).resolves.toBeUndefined();
     });
 
@@ -499,6 +502,133 @@ describe('accounts in the local cloud', () => {
       await vault.deleteSnapshot({ kind: 'instance', id: 'own-prune' });
 
       expect(await vault.describeSnapshot({ kind: 'instance', id: 'own-prune' })).toBeUndefined();
+    });
+  });
+
+  describe("sandboxes from another account's snapshot", () => {
+    /** A key of the vault whose policy lets the source account use it, and one whose policy does not. */
+    const RESTORE_KEY = 'alias/restorable-vault-restore';
+    const PRIVATE_KEY = 'alias/restorable-vault-private';
+    let sandboxes: SandboxPort;
+
+    beforeAll(async () => {
+      await cloud.ensureKmsKey(CENTRAL, RESTORE_KEY, { account: VAULT });
+      await cloud.allowKeyUse(CENTRAL, RESTORE_KEY, LOCAL_ACCOUNT_ID, { account: VAULT });
+      await cloud.ensureKmsKey(CENTRAL, PRIVATE_KEY, { account: VAULT });
+      sandboxes = cloud.sandboxes(CENTRAL);
+    });
+
+    /** The vault's copy of `orders` under the key, shared with the source account when `shareBack`. */
+    async function vaultCopy(id: string, kmsKeyId: string, shareBack: boolean): Promise<Snapshot> {
+      const shared = await shareableCopy(orders, `${id}-source`);
+      await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
+      await copyIntoVault(vault, shared, id, kmsKeyId);
+      const copy = await settle(vault, { kind: 'instance', id });
+      if (shareBack) await vault.shareSnapshot({ kind: 'instance', id }, LOCAL_ACCOUNT_ID);
+      return copy;
+    }
+
+    function restoreFrom(port: SandboxPort, snapshot: Snapshot, sandboxId: string) {
+      return port.restoreSandbox({
+        region: port.region,
+        sandboxId,
+        snapshot: { kind: snapshot.database.kind, id: snapshot.id, arn: snapshot.arn },
+        engine: 'postgres',
+        instanceClass: 'db.t4g.micro',
+        tags: { [SANDBOX_DRILL_TAG]: `drill-${sandboxId}` },
+      });
+    }
+
+    const sandboxRecord = (region: string, id: string) =>
+      join(stateDir, 'regions', region, 'sandboxes', `${id}.json`);
+
+    it('given a vault copy shared with the source account under a key it may use, when the source restores it by its ARN, then the sandbox is in the source account and holds the data', async () => {
+      const copy = await vaultCopy('restore-shared', RESTORE_KEY, true);
+
+      await restoreFrom(sandboxes, copy, 'vault-drill');
+      const ref = { region: CENTRAL, kind: 'instance', id: 'vault-drill' } as const;
+      await sandboxes.describeSandbox(ref);
+
+      expect((await sandboxes.describeSandbox(ref))?.status).toBe('available');
+      expect(existsSync(sandboxRecord(CENTRAL, 'vault-drill'))).toBe(true);
+      expect(
+        existsSync(join(stateDir, 'accounts', VAULT, 'regions', CENTRAL, 'sandboxes', 'vault-drill.json')),
+      ).toBe(false);
+      expect(JSON.parse(await readFile(sandboxRecord(CENTRAL, 'vault-drill'), 'utf8'))).toMatchObject({
+        snapshotArn: `arn:aws:rds:${CENTRAL}:${VAULT}:snapshot:restore-shared`,
+      });
+      const client = new Client(await sandboxes.connectionFor(ref));
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ count: string }>('select count(*) from items');
+        expect(rows[0]?.count).toBe('20');
+      } finally {
+        await client.end();
+      }
+      await sandboxes.deleteSandbox(ref);
+      expect(existsSync(sandboxRecord(CENTRAL, 'vault-drill'))).toBe(false);
+    });
+
+    it.each([
+      ['never shared with the source account', false],
+      ['whose share was taken back', true],
+    ])(
+      'given a vault copy %s, when the source restores it, then SnapshotNotFoundError is thrown and the sandbox is failed',
+      async (_case, sharedThenTakenBack) => {
+        const id = sharedThenTakenBack ? 'restore-taken-back' : 'restore-unshared';
+        const copy = await vaultCopy(id, RESTORE_KEY, sharedThenTakenBack);
+        if (sharedThenTakenBack) await vault.unshareSnapshot({ kind: 'instance', id }, LOCAL_ACCOUNT_ID);
+
+        await expect(restoreFrom(sandboxes, copy, `${id}-drill`)).rejects.toBeInstanceOf(
+          SnapshotNotFoundError,
+        );
+
+        const failed = await sandboxes.describeSandbox({
+          region: CENTRAL,
+          kind: 'instance',
+          id: `${id}-drill`,
+        });
+        expect(failed?.status).toBe('failed');
+        expect(failed?.statusReason).toContain(`account ${VAULT}`);
+      },
+    );
+
+    it('given a vault copy shared with the source account under a key its owner does not let it use, when the source restores it, then EncryptionKeyError names the key and the accounts', async () => {
+      const copy = await vaultCopy('restore-private-key', PRIVATE_KEY, true);
+
+      const restoring = restoreFrom(sandboxes, copy, 'private-key-drill');
+
+      await expect(restoring).rejects.toBeInstanceOf(EncryptionKeyError);
+      await expect(restoring).rejects.toThrow(
+        `account ${LOCAL_ACCOUNT_ID} may not use KMS key ${PRIVATE_KEY} of account ${VAULT}`,
+      );
+      expect(
+        (await sandboxes.describeSandbox({ region: CENTRAL, kind: 'instance', id: 'private-key-drill' }))
+          ?.status,
+      ).toBe('failed');
+    });
+
+    it('given a shared vault copy whose archive was altered, when the source restores it, then SnapshotCorruptedError is thrown', async () => {
+      const copy = await vaultCopy('restore-altered', RESTORE_KEY, true);
+      const archive = join(vaultSnapshotsDir(CENTRAL), 'restore-altered.snapshot');
+      const bytes = await readFile(archive);
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+      await writeFile(archive, bytes);
+
+      await expect(restoreFrom(sandboxes, copy, 'altered-drill')).rejects.toBeInstanceOf(
+        SnapshotCorruptedError,
+      );
+    });
+
+    it('given a shared vault copy, when a sandbox of another region or another kind restores it, then SnapshotNotFoundError is thrown', async () => {
+      const copy = await vaultCopy('restore-elsewhere', RESTORE_KEY, true);
+
+      await expect(restoreFrom(cloud.sandboxes(WEST), copy, 'elsewhere-drill')).rejects.toBeInstanceOf(
+        SnapshotNotFoundError,
+      );
+      await expect(
+        restoreFrom(sandboxes, { ...copy, database: { kind: 'cluster', id: 'orders' } }, 'cluster-drill'),
+      ).rejects.toBeInstanceOf(SnapshotNotFoundError);
     });
   });
 
