@@ -26,7 +26,7 @@ import {
 } from '../domain/errors.ts';
 import { readFileIfExists } from './files.ts';
 import { LocalKms } from './kms.ts';
-import { assertRegion, normalizeIdentifier, StateLayout } from './layout.ts';
+import { assertRegion, LOCAL_ACCOUNT_ID, normalizeIdentifier, StateLayout } from './layout.ts';
 import { readSnapshotRecord } from './records.ts';
 
 const MAGIC = Buffer.from('RSNP', 'ascii');
@@ -118,32 +118,60 @@ export function verifyArchiveDigest(snapshotId: string, archive: Uint8Array, exp
   }
 }
 
+/** Whose snapshot is read, and by whom: the local cloud's own account for both by default. */
+export interface SnapshotDataAccess {
+  /** The account that owns the snapshot (and the key it is encrypted under). */
+  readonly ownerAccountId?: string;
+  /** The account that restores it; another than the owner sees only what is shared with it. */
+  readonly restoringAccountId?: string;
+}
+
 /**
  * The data directory tarball of an available snapshot, verified against its
  * recorded digest and decrypted, ready for `PGlite.create({ loadDataDir })`.
  * Reads the state directory only; it does not need the cloud to be open.
+ * Another account's snapshot is read only where it is shared with the
+ * restoring account, and decrypted only where the key's owner lets the
+ * restoring account use the key, as RDS restores a shared snapshot.
  *
- * Throws SnapshotNotFoundError (no such snapshot), InvalidStateError (not
- * available), SnapshotCorruptedError (archive missing or altered), and
- * EncryptionKeyError (its key is missing or does not open it).
+ * Throws SnapshotNotFoundError (no such snapshot, or not shared with the
+ * restoring account), InvalidStateError (not available),
+ * SnapshotCorruptedError (archive missing or altered), and
+ * EncryptionKeyError (its key is missing, does not open it, or may not be
+ * used by the restoring account).
  */
 export async function restoreSnapshotData(
   stateDir: string,
   region: string,
   snapshotId: string,
+  access: SnapshotDataAccess = {},
 ): Promise<Blob> {
-  const layout = new StateLayout(stateDir);
+  const ownerAccountId = access.ownerAccountId ?? LOCAL_ACCOUNT_ID;
+  const restoringAccountId = access.restoringAccountId ?? ownerAccountId;
+  const layout = new StateLayout(stateDir, ownerAccountId);
   const id = normalizeIdentifier('snapshot', snapshotId);
   assertRegion(region);
   const record = await readSnapshotRecord(layout, region, id);
-  if (record === undefined) throw new SnapshotNotFoundError(id);
+  const crossAccount = ownerAccountId !== restoringAccountId;
+  // To another account, a snapshot not shared with it is not there: RDS
+  // answers DBSnapshotNotFound alike.
+  if (record === undefined || (crossAccount && !(record.sharedWith ?? []).includes(restoringAccountId))) {
+    throw new SnapshotNotFoundError(crossAccount ? `${id} of account ${ownerAccountId}` : id);
+  }
   if (record.status !== 'available' || record.sha256 === null) {
     throw new InvalidStateError(`snapshot ${id} is ${record.status}, not available`);
+  }
+  const kms = new LocalKms(layout);
+  if (!(await kms.allowsUse(region, record.kmsKeyId, restoringAccountId))) {
+    throw new EncryptionKeyError(
+      `account ${restoringAccountId} may not use KMS key ${record.kmsKeyId} of account ${ownerAccountId} ` +
+        `(region ${region}), which encrypts ${record.arn}: its owner has not allowed it`,
+    );
   }
   const archive = await readFileIfExists(layout.snapshotArchive(region, id));
   if (archive === undefined) throw new SnapshotCorruptedError(id, 'its archive file is missing');
   verifyArchiveDigest(id, archive, record.sha256);
-  const key = await new LocalKms(layout).getKey(region, record.kmsKeyId);
+  const key = await kms.getKey(region, record.kmsKeyId);
   const plaintext = decryptArchive(archive, key, id);
   return new Blob([plaintext], { type: DATA_DIR_TARBALL_TYPE });
 }

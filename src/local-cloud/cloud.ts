@@ -34,9 +34,11 @@
 // Accounts: `rds(region)` is the local cloud's own account, with every right;
 // `rds(region, { account })` another account's own port, with every right
 // too; `rds(region, { account, as: 'assumed-role' })` the role the own
-// account assumes in that account, which may describe, list, copy and tag
-// only (assumed-role.ts). Snapshots are shared between accounts and their
-// keys' use allowed as rds-api.ts and kms.ts describe.
+// account assumes in that account, which may describe, list, copy and tag,
+// and share only the snapshots restorable manages (assumed-role.ts).
+// Snapshots are shared between accounts and their keys' use allowed as
+// rds-api.ts and kms.ts describe; a sandbox restores another account's
+// snapshot shared with its own (sandboxes.ts).
 //
 // Temporary files end in `.restorable-tmp`. Identifiers are stored lower-cased
 // as RDS does; instance and cluster snapshots share one namespace per region.
@@ -145,7 +147,7 @@ export interface AccountOption {
  * Who calls RDS: an account itself (`as: 'account'`, the default), with
  * every right, or, in another account, the role the local cloud's own
  * account assumes there (`as: 'assumed-role'`), which may only describe,
- * list, copy and tag.
+ * list, copy and tag, and share the snapshots restorable manages.
  */
 export interface RdsPrincipal extends AccountOption {
   readonly as?: 'account' | 'assumed-role';

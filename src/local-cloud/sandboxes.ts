@@ -7,12 +7,23 @@
 // before anything else, so a crash always leaves a trace that the sweeper or
 // the next drill removes. A sandbox lives in the process that restored it: a
 // record whose process is gone describes as `failed`.
+//
+// A sandbox is always in the local cloud's own account. It restores a
+// snapshot of that account by id, or one of another account (a vault copy)
+// by its ARN, as RDS restores a shared snapshot: only one shared with the
+// restoring account, in the sandbox's region, and decrypted only where the
+// owner lets the restoring account use the snapshot's key.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { z } from 'zod';
-import { InvalidInputError, InvalidStateError, SandboxProtectionError } from '../domain/errors.ts';
+import {
+  InvalidInputError,
+  InvalidStateError,
+  SandboxProtectionError,
+  SnapshotNotFoundError,
+} from '../domain/errors.ts';
 import { SANDBOX_DRILL_TAG } from '../domain/sandbox.ts';
 import type {
   ConnectionSettings,
@@ -21,10 +32,10 @@ import type {
   SandboxPort,
   SandboxRef,
 } from '../ports/sandbox.ts';
-import { restoreSnapshotData } from './archive.ts';
+import { restoreSnapshotData, type SnapshotDataAccess } from './archive.ts';
 import type { FaultInjector } from './faults.ts';
 import { readFileIfExists, writeJsonAtomic } from './files.ts';
-import { assertRegion, normalizeIdentifier, type StateLayout } from './layout.ts';
+import { assertRegion, normalizeIdentifier, parseSnapshotArn, type StateLayout } from './layout.ts';
 import type { Mutex } from './mutex.ts';
 
 const sandboxRecordSchema = z.object({
@@ -116,7 +127,8 @@ export class LocalSandboxes implements SandboxPort {
     }
     let data: Blob;
     try {
-      data = await restoreSnapshotData(this.#ctx.layout.root, this.region, request.snapshot.id);
+      const source = this.#sourceOf(request.snapshot);
+      data = await restoreSnapshotData(this.#ctx.layout.root, this.region, source.id, source.access);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       await this.#update(record, { status: 'failed', statusReason: reason });
@@ -128,6 +140,24 @@ export class LocalSandboxes implements SandboxPort {
     const port = Number(server.getServerConn().split(':').at(-1));
     this.#ctx.live.set(liveKey(this.region, id), { db, server, port });
     return toSandbox(this.region, await this.#update(record, { port }));
+  }
+
+  /**
+   * Where the snapshot is read: an ARN of another account names that
+   * account's snapshot; anything else is the restoring account's own, by id.
+   */
+  #sourceOf(snapshot: RestoreSandboxRequest['snapshot']): { id: string; access: SnapshotDataAccess } {
+    const restoringAccountId = this.#ctx.layout.accountId;
+    const parsed = parseSnapshotArn(snapshot.arn);
+    if (parsed === undefined || parsed.accountId === restoringAccountId) {
+      return { id: snapshot.id, access: { ownerAccountId: restoringAccountId } };
+    }
+    // RDS restores a shared snapshot in its own region only, and by the API
+    // of its kind: anything else is, to the restoring account, not there.
+    if (parsed.region !== this.region || parsed.kind !== snapshot.kind) {
+      throw new SnapshotNotFoundError(snapshot.arn);
+    }
+    return { id: parsed.id, access: { ownerAccountId: parsed.accountId, restoringAccountId } };
   }
 
   async describeSandbox(ref: SandboxRef): Promise<Sandbox | undefined> {

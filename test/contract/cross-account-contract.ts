@@ -6,7 +6,9 @@
 // intermediate copy) and shares that copy; the vault account, through the
 // role the source assumes there, sees the share and copies it under a key of
 // its own; the source takes the share back and deletes the intermediate
-// copy. The role may describe, copy and tag in the vault, never delete.
+// copy. The role may describe, copy and tag in the vault, and share the
+// copies restorable manages (tagged restorable:managed=true) back with the
+// source account, for its drills to restore; it never deletes.
 // A cloud that cannot show a behaviour says so with a capability flag, and
 // the test then asserts what that cloud does instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,7 @@ export interface CrossAccountFixture {
   source(region: string): RdsPort;
   /** The vault account's own port, with every right (its own prune). */
   vault(region: string): RdsPort;
-  /** The role the source account assumes in the vault account: describe, list, copy and tag. */
+  /** The role the source account assumes in the vault account: describe, list, copy, tag, share managed copies. */
   vaultRole(region: string): RdsPort;
   readonly vaultAccountId: string;
   /** Creates an instance in the source region of the source account. */
@@ -29,6 +31,8 @@ export interface CrossAccountFixture {
   readonly shareKeyId: string;
   /** A key of the vault account in the vault region. */
   readonly vaultKeyId: string;
+  /** The source account's id, with which the role shares a vault copy back. */
+  readonly sourceAccountId: string;
   /**
    * Whether the vault account can copy a snapshot shared with it, by its ARN,
    * as RDS documents (CopyDBSnapshot, SourceDBSnapshotIdentifier: "If you are
@@ -186,7 +190,7 @@ export function describeCrossAccountContract(name: string, setup: () => Promise<
       await expect(copying).rejects.toBeInstanceOf(SnapshotNotFoundError);
     });
 
-    it('given the role in the vault, when it deletes a snapshot there, then it is refused with AccessDeniedError, while the vault itself may delete its own', async () => {
+    it('given the role in the vault, when it deletes a snapshot there or shares one without the managed tag, then it is refused with AccessDeniedError, while the vault itself may delete its own', async () => {
       const ref = { kind: 'instance' as const, id: 'cross-guarded' };
       if (fixture.enforcesRolePolicy === false) {
         // What such a cloud can show: the role's delete reaches RDS.
@@ -212,6 +216,39 @@ export function describeCrossAccountContract(name: string, setup: () => Promise<
 
       await vault.deleteSnapshot(ref);
       expect(await vault.describeSnapshot(ref)).toBeUndefined();
+    });
+
+    it('given a vault copy tagged restorable:managed, when the role shares it with the source account and takes the share back, then the source sees it shared in the vault region, then no more', async () => {
+      if (fixture.copiesSharedSnapshots === false) {
+        // Such a cloud makes no vault copy to share (see copiesSharedSnapshots).
+        return;
+      }
+      const intermediate = await sharedIntermediateCopy('cross-share-back');
+      const ref = { kind: 'instance' as const, id: 'cross-share-back-vault' };
+      await role.copySnapshot({
+        kind: 'instance',
+        sourceSnapshotArn: intermediate.arn,
+        sourceRegion: fixture.sourceRegion,
+        targetSnapshotId: ref.id,
+        sourceEncrypted: intermediate.encrypted,
+        kmsKeyId: fixture.vaultKeyId,
+        tags: { 'restorable:managed': 'true' },
+      });
+      const copy = await settle(role, ref);
+      const sharedWithSource = async () =>
+        (await fixture.source(fixture.vaultRegion).listSnapshots({ type: 'shared' })).map(
+          (snapshot) => snapshot.arn,
+        );
+
+      await role.shareSnapshot(ref, fixture.sourceAccountId);
+
+      expect(await role.snapshotSharedWith(ref)).toEqual([fixture.sourceAccountId]);
+      expect(await sharedWithSource()).toContain(copy.arn);
+
+      await role.unshareSnapshot(ref, fixture.sourceAccountId);
+
+      expect(await role.snapshotSharedWith(ref)).toEqual([]);
+      expect(await sharedWithSource()).not.toContain(copy.arn);
     });
   });
 }

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCloud } from '../../src/local-cloud/cloud.ts';
+import { LOCAL_ACCOUNT_ID } from '../../src/local-cloud/layout.ts';
 import { describeCrossAccountContract } from './cross-account-contract.ts';
 
 const VAULT_ACCOUNT = '111122223333';
@@ -31,6 +32,7 @@ describeCrossAccountContract('local cloud', async () => {
     vault: (region) => cloud.rds(region, { account: VAULT_ACCOUNT }),
     vaultRole: (region) => cloud.rds(region, { account: VAULT_ACCOUNT, as: 'assumed-role' }),
     vaultAccountId: VAULT_ACCOUNT,
+    sourceAccountId: LOCAL_ACCOUNT_ID,
     seedInstance: async (id) => {
       await cloud.createDatabase({
         region: sourceRegion,

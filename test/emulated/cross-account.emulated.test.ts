@@ -59,6 +59,8 @@ describeCrossAccountContract('AWS adapters over moto_server', async () => {
     vault: vaultProvider('vault-admin', clients, stsClients),
     vaultRole: vaultProvider('restorable-vault-access', clients, stsClients),
     vaultAccountId: VAULT_ACCOUNT,
+    // moto's default account, whose static credentials the source uses.
+    sourceAccountId: '123456789012',
     seedInstance: async (id) => {
       await newClient(SOURCE_REGION).send(
         new CreateDBInstanceCommand({

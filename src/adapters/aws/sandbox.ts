@@ -314,6 +314,10 @@ export class AwsSandboxAdapter implements SandboxPort {
         this.#rds.send(
           new RestoreDBInstanceFromDBSnapshotCommand({
             DBInstanceIdentifier: sandboxId,
+            // The ARN, never the id: a snapshot another account shares (a
+            // vault copy) is restored by its ARN only ("If you are restoring
+            // from a shared manual DB snapshot, the DBSnapshotIdentifier must
+            // be the ARN of the shared DB snapshot", Amazon RDS API Reference).
             DBSnapshotIdentifier: snapshot.arn,
             DBInstanceClass: request.instanceClass,
             DBSubnetGroupName: network.subnetGroup,
@@ -366,6 +370,9 @@ export class AwsSandboxAdapter implements SandboxPort {
         this.#rds.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: sandboxId,
+            // The ARN, which names a cluster snapshot of this account or one
+            // another account shares ("You can use either the name or the
+            // Amazon Resource Name (ARN) to specify a DB cluster snapshot").
             SnapshotIdentifier: snapshot.arn,
             Engine: request.engine,
             // Without it RDS restores the engine's default version in the

@@ -689,6 +689,52 @@ describe('AwsSandboxAdapter.restoreSandbox, Multi-AZ DB cluster snapshot', () =>
   });
 });
 
+// A vault copy shared back with this account: RDS restores a shared snapshot
+// by its ARN only ("If you are restoring from a shared manual DB snapshot,
+// the DBSnapshotIdentifier must be the ARN of the shared DB snapshot",
+// RestoreDBInstanceFromDBSnapshot; "You can use either the name or the
+// Amazon Resource Name (ARN) to specify a DB cluster snapshot",
+// RestoreDBClusterFromSnapshot, SnapshotIdentifier, Amazon RDS API Reference).
+describe('AwsSandboxAdapter.restoreSandbox, a snapshot another account shares', () => {
+  const VAULT_ACCOUNT = '111122223333';
+
+  it('restores a DB instance snapshot of another account by its ARN, not by its id', async () => {
+    // Prepare
+    const arn = `arn:aws:rds:${REGION}:${VAULT_ACCOUNT}:snapshot:restorable-orders-2025-03-01`;
+    rdsMock
+      .on(RestoreDBInstanceFromDBSnapshotCommand)
+      .resolves({ DBInstance: instance({ DBInstanceStatus: 'creating' }) });
+
+    // Act
+    await adapter().restoreSandbox(
+      request({ snapshot: { kind: 'instance', id: 'restorable-orders-2025-03-01', arn } }),
+    );
+
+    // Assess
+    expect(inputsOf(RestoreDBInstanceFromDBSnapshotCommand)).toEqual([
+      expect.objectContaining({ DBInstanceIdentifier: SANDBOX_ID, DBSnapshotIdentifier: arn }),
+    ]);
+  });
+
+  it.each([
+    ['an Aurora cluster snapshot', clusterRequest, 'restorable-billing-2025-03-01'],
+    ['a Multi-AZ DB cluster snapshot', multiAzRequest, 'restorable-ledger-2025-03-01'],
+  ])('restores %s of another account by its ARN, not by its id', async (_kind, requestOf, id) => {
+    // Prepare
+    const arn = `arn:aws:rds:${REGION}:${VAULT_ACCOUNT}:cluster-snapshot:${id}`;
+    rdsMock.on(RestoreDBClusterFromSnapshotCommand).resolves({ DBCluster: cluster({ Status: 'creating' }) });
+    rdsMock.on(CreateDBInstanceCommand).resolves({ DBInstance: member({ DBInstanceStatus: 'creating' }) });
+
+    // Act
+    await adapter().restoreSandbox(requestOf({ snapshot: { kind: 'cluster', id, arn } }));
+
+    // Assess
+    expect(inputsOf(RestoreDBClusterFromSnapshotCommand)).toEqual([
+      expect.objectContaining({ SnapshotIdentifier: arn }),
+    ]);
+  });
+});
+
 describe('AwsSandboxAdapter.restoreSandbox, engine version of a DB instance snapshot', () => {
   it('sends no engine version: the instance runs the version of its snapshot', async () => {
     // Prepare

@@ -1,10 +1,12 @@
 // Accounts in the local cloud: another account's own directory and ARNs,
-// snapshots shared with it, the KMS key users that let it copy them, and the
-// limited rights of the role the local cloud's own account assumes there.
+// snapshots shared with it, the KMS key users that let it copy them, the
+// limited rights of the role the local cloud's own account assumes there,
+// and sandboxes restored from a snapshot another account shares.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccessDeniedError,
@@ -13,9 +15,12 @@ import {
   InvalidInputError,
   InvalidRequestError,
   InvalidStateError,
+  SnapshotCorruptedError,
   SnapshotNotFoundError,
   SnapshotQuotaExceededError,
 } from '../../../src/domain/errors.ts';
+import { SANDBOX_DRILL_TAG } from '../../../src/domain/sandbox.ts';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../../src/domain/tags.ts';
 import { decryptArchive } from '../../../src/local-cloud/archive.ts';
 import { ASSUMED_ROLE_NAME } from '../../../src/local-cloud/assumed-role.ts';
 import { LocalCloud } from '../../../src/local-cloud/cloud.ts';
@@ -25,6 +30,7 @@ import { DEFAULT_RDS_KEY_ID, LocalKms } from '../../../src/local-cloud/kms.ts';
 import { LOCAL_ACCOUNT_ID, StateLayout } from '../../../src/local-cloud/layout.ts';
 import type { SnapshotRecord } from '../../../src/local-cloud/records.ts';
 import type { DatabaseRef, RdsPort, Snapshot, SnapshotRef } from '../../../src/ports/rds.ts';
+import type { SandboxPort } from '../../../src/ports/sandbox.ts';
 
 const WEST = 'eu-west-1';
 const CENTRAL = 'eu-central-1';
@@ -403,14 +409,14 @@ describe('accounts in the local cloud', () => {
         (port: RdsPort) => port.deleteSnapshot({ kind: 'instance', id: 'guarded' }),
       ],
       [
-        'shareSnapshot',
+        'shareSnapshot on a snapshot without the managed tag',
         'ModifyDBSnapshotAttribute',
         (port: RdsPort) => port.shareSnapshot({ kind: 'instance', id: 'guarded' }, STRANGER),
       ],
       [
-        'unshareSnapshot',
-        'ModifyDBClusterSnapshotAttribute',
-        (port: RdsPort) => port.unshareSnapshot({ kind: 'cluster', id: 'guarded' }, STRANGER),
+        'unshareSnapshot on a snapshot without the managed tag',
+        'ModifyDBSnapshotAttribute',
+        (port: RdsPort) => port.unshareSnapshot({ kind: 'instance', id: 'guarded' }, STRANGER),
       ],
       [
         'createSnapshot',
@@ -419,8 +425,9 @@ describe('accounts in the local cloud', () => {
       ],
     ])(
       'given the assumed role, when it calls %s, then AccessDeniedError names the action, the account and the role, and nothing changes',
-      async (_name, action, act) => {
-        const shared = await shareableCopy(orders, `guarded-source-${action.toLowerCase()}`);
+      async (name, action, act) => {
+        const method = name.split(' ')[0] ?? name;
+        const shared = await shareableCopy(orders, `guarded-source-${method.toLowerCase()}`);
         await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
         if ((await vault.describeSnapshot({ kind: 'instance', id: 'guarded' })) === undefined) {
           await copyIntoVault(vault, shared, 'guarded');
@@ -438,6 +445,54 @@ describe('accounts in the local cloud', () => {
       },
     );
 
+    it('given a vault copy tagged restorable:managed, when the assumed role shares it with the source account and takes the share back, then it may', async () => {
+      const shared = await shareableCopy(orders, 'role-share-source');
+      await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
+      await copyIntoVault(vaultRole, shared, 'role-share');
+      const copy = await settle(vaultRole, { kind: 'instance', id: 'role-share' });
+      await vaultRole.tagSnapshot(
+        { kind: 'instance', id: copy.id, arn: copy.arn },
+        { [MANAGED_TAG]: MANAGED_TAG_VALUE },
+      );
+      const ref = { kind: 'instance', id: copy.id } as const;
+
+      await vaultRole.shareSnapshot(ref, LOCAL_ACCOUNT_ID);
+
+      expect(await vault.snapshotSharedWith(ref)).toEqual([LOCAL_ACCOUNT_ID]);
+      expect((await cloud.rds(CENTRAL).listSnapshots({ type: 'shared' })).map((s) => s.arn)).toEqual([
+        copy.arn,
+      ]);
+
+      await vaultRole.unshareSnapshot(ref, LOCAL_ACCOUNT_ID);
+
+      expect(await vault.snapshotSharedWith(ref)).toEqual([]);
+      // Still never a delete.
+      await expect(vaultRole.deleteSnapshot(ref)).rejects.toBeInstanceOf(AccessDeniedError);
+    });
+
+    it('given a managed tag with another value, when the assumed role shares the snapshot, then AccessDeniedError names the condition', async () => {
+      const shared = await shareableCopy(orders, 'role-share-false-source');
+      await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
+      await copyIntoVault(vault, shared, 'role-share-false');
+      const copy = await settle(vault, { kind: 'instance', id: 'role-share-false' });
+      await vault.tagSnapshot({ kind: 'instance', id: copy.id, arn: copy.arn }, { [MANAGED_TAG]: 'false' });
+
+      const denied = vaultRole.shareSnapshot({ kind: 'instance', id: copy.id }, LOCAL_ACCOUNT_ID);
+
+      await expect(denied).rejects.toBeInstanceOf(AccessDeniedError);
+      await expect(denied).rejects.toThrow(`${MANAGED_TAG}=${MANAGED_TAG_VALUE}`);
+      expect(await vault.snapshotSharedWith({ kind: 'instance', id: copy.id })).toEqual([]);
+    });
+
+    it('given a snapshot that does not exist, when the assumed role shares it or takes a share back, then RDS answers as for the account itself', async () => {
+      const ref = { kind: 'instance', id: 'role-share-ghost' } as const;
+
+      await expect(vaultRole.shareSnapshot(ref, LOCAL_ACCOUNT_ID)).rejects.toBeInstanceOf(
+        SnapshotNotFoundError,
+      );
+      await expect(vaultRole.unshareSnapshot(ref, LOCAL_ACCOUNT_ID)).resolves.toBeUndefined();
+    });
+
     it("given the vault's own port, when it deletes its copy, then it may (its own prune)", async () => {
       const shared = await shareableCopy(orders, 'own-prune-source');
       await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
@@ -447,6 +502,133 @@ describe('accounts in the local cloud', () => {
       await vault.deleteSnapshot({ kind: 'instance', id: 'own-prune' });
 
       expect(await vault.describeSnapshot({ kind: 'instance', id: 'own-prune' })).toBeUndefined();
+    });
+  });
+
+  describe("sandboxes from another account's snapshot", () => {
+    /** A key of the vault whose policy lets the source account use it, and one whose policy does not. */
+    const RESTORE_KEY = 'alias/restorable-vault-restore';
+    const PRIVATE_KEY = 'alias/restorable-vault-private';
+    let sandboxes: SandboxPort;
+
+    beforeAll(async () => {
+      await cloud.ensureKmsKey(CENTRAL, RESTORE_KEY, { account: VAULT });
+      await cloud.allowKeyUse(CENTRAL, RESTORE_KEY, LOCAL_ACCOUNT_ID, { account: VAULT });
+      await cloud.ensureKmsKey(CENTRAL, PRIVATE_KEY, { account: VAULT });
+      sandboxes = cloud.sandboxes(CENTRAL);
+    });
+
+    /** The vault's copy of `orders` under the key, shared with the source account when `shareBack`. */
+    async function vaultCopy(id: string, kmsKeyId: string, shareBack: boolean): Promise<Snapshot> {
+      const shared = await shareableCopy(orders, `${id}-source`);
+      await source.shareSnapshot({ kind: 'instance', id: shared.id }, VAULT);
+      await copyIntoVault(vault, shared, id, kmsKeyId);
+      const copy = await settle(vault, { kind: 'instance', id });
+      if (shareBack) await vault.shareSnapshot({ kind: 'instance', id }, LOCAL_ACCOUNT_ID);
+      return copy;
+    }
+
+    function restoreFrom(port: SandboxPort, snapshot: Snapshot, sandboxId: string) {
+      return port.restoreSandbox({
+        region: port.region,
+        sandboxId,
+        snapshot: { kind: snapshot.database.kind, id: snapshot.id, arn: snapshot.arn },
+        engine: 'postgres',
+        instanceClass: 'db.t4g.micro',
+        tags: { [SANDBOX_DRILL_TAG]: `drill-${sandboxId}` },
+      });
+    }
+
+    const sandboxRecord = (region: string, id: string) =>
+      join(stateDir, 'regions', region, 'sandboxes', `${id}.json`);
+
+    it('given a vault copy shared with the source account under a key it may use, when the source restores it by its ARN, then the sandbox is in the source account and holds the data', async () => {
+      const copy = await vaultCopy('restore-shared', RESTORE_KEY, true);
+
+      await restoreFrom(sandboxes, copy, 'vault-drill');
+      const ref = { region: CENTRAL, kind: 'instance', id: 'vault-drill' } as const;
+      await sandboxes.describeSandbox(ref);
+
+      expect((await sandboxes.describeSandbox(ref))?.status).toBe('available');
+      expect(existsSync(sandboxRecord(CENTRAL, 'vault-drill'))).toBe(true);
+      expect(
+        existsSync(join(stateDir, 'accounts', VAULT, 'regions', CENTRAL, 'sandboxes', 'vault-drill.json')),
+      ).toBe(false);
+      expect(JSON.parse(await readFile(sandboxRecord(CENTRAL, 'vault-drill'), 'utf8'))).toMatchObject({
+        snapshotArn: `arn:aws:rds:${CENTRAL}:${VAULT}:snapshot:restore-shared`,
+      });
+      const client = new Client(await sandboxes.connectionFor(ref));
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ count: string }>('select count(*) from items');
+        expect(rows[0]?.count).toBe('20');
+      } finally {
+        await client.end();
+      }
+      await sandboxes.deleteSandbox(ref);
+      expect(existsSync(sandboxRecord(CENTRAL, 'vault-drill'))).toBe(false);
+    });
+
+    it.each([
+      ['never shared with the source account', false],
+      ['whose share was taken back', true],
+    ])(
+      'given a vault copy %s, when the source restores it, then SnapshotNotFoundError is thrown and the sandbox is failed',
+      async (_case, sharedThenTakenBack) => {
+        const id = sharedThenTakenBack ? 'restore-taken-back' : 'restore-unshared';
+        const copy = await vaultCopy(id, RESTORE_KEY, sharedThenTakenBack);
+        if (sharedThenTakenBack) await vault.unshareSnapshot({ kind: 'instance', id }, LOCAL_ACCOUNT_ID);
+
+        await expect(restoreFrom(sandboxes, copy, `${id}-drill`)).rejects.toBeInstanceOf(
+          SnapshotNotFoundError,
+        );
+
+        const failed = await sandboxes.describeSandbox({
+          region: CENTRAL,
+          kind: 'instance',
+          id: `${id}-drill`,
+        });
+        expect(failed?.status).toBe('failed');
+        expect(failed?.statusReason).toContain(`account ${VAULT}`);
+      },
+    );
+
+    it('given a vault copy shared with the source account under a key its owner does not let it use, when the source restores it, then EncryptionKeyError names the key and the accounts', async () => {
+      const copy = await vaultCopy('restore-private-key', PRIVATE_KEY, true);
+
+      const restoring = restoreFrom(sandboxes, copy, 'private-key-drill');
+
+      await expect(restoring).rejects.toBeInstanceOf(EncryptionKeyError);
+      await expect(restoring).rejects.toThrow(
+        `account ${LOCAL_ACCOUNT_ID} may not use KMS key ${PRIVATE_KEY} of account ${VAULT}`,
+      );
+      expect(
+        (await sandboxes.describeSandbox({ region: CENTRAL, kind: 'instance', id: 'private-key-drill' }))
+          ?.status,
+      ).toBe('failed');
+    });
+
+    it('given a shared vault copy whose archive was altered, when the source restores it, then SnapshotCorruptedError is thrown', async () => {
+      const copy = await vaultCopy('restore-altered', RESTORE_KEY, true);
+      const archive = join(vaultSnapshotsDir(CENTRAL), 'restore-altered.snapshot');
+      const bytes = await readFile(archive);
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+      await writeFile(archive, bytes);
+
+      await expect(restoreFrom(sandboxes, copy, 'altered-drill')).rejects.toBeInstanceOf(
+        SnapshotCorruptedError,
+      );
+    });
+
+    it('given a shared vault copy, when a sandbox of another region or another kind restores it, then SnapshotNotFoundError is thrown', async () => {
+      const copy = await vaultCopy('restore-elsewhere', RESTORE_KEY, true);
+
+      await expect(restoreFrom(cloud.sandboxes(WEST), copy, 'elsewhere-drill')).rejects.toBeInstanceOf(
+        SnapshotNotFoundError,
+      );
+      await expect(
+        restoreFrom(sandboxes, { ...copy, database: { kind: 'cluster', id: 'orders' } }, 'cluster-drill'),
+      ).rejects.toBeInstanceOf(SnapshotNotFoundError);
     });
   });
 
