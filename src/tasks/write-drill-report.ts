@@ -219,6 +219,8 @@ export const writeDrillReportTask = defineTask({
       database: report.database.id,
       snapshot: report.snapshot.id,
       region: report.snapshot.region,
+      /** The vault account, for a drill of its copy; null for this account's snapshot. */
+      account: report.snapshot.account ?? null,
       rtoSeconds: report.timings.rtoSeconds,
       rpoSeconds: report.timings.rpoSeconds,
       checks: report.checks.map(({ name, status, detail }) => ({ name, status, detail })),

@@ -16,6 +16,8 @@ export interface DrillOutcome {
   readonly database: string;
   readonly snapshot?: string;
   readonly region?: string;
+  /** The vault account, for a drill of its copy; null (or absent, from earlier runs) for this account's. */
+  readonly account?: string | null;
   readonly rtoSeconds?: number | null;
   readonly rpoSeconds?: number | null;
   readonly checks?: { name: string; status: string; detail: string }[];
@@ -50,6 +52,7 @@ export function drillResult(outcome: DrillOutcome) {
     database: outcome.database,
     snapshot: outcome.snapshot ?? null,
     region: outcome.region ?? null,
+    account: outcome.account ?? null,
     rtoSeconds: outcome.rtoSeconds ?? null,
     rpoSeconds: outcome.rpoSeconds ?? null,
     checks: outcome.checks ?? null,
@@ -99,7 +102,13 @@ export function printDrillSummary(context: CommandContext, summary: DrillRunSumm
   const { output } = context;
   for (const drill of summary.drills) {
     output.say(`drill of ${drill.database}: ${drill.verdict.toUpperCase()}`);
-    if (drill.snapshot !== undefined) output.say(`  snapshot ${drill.snapshot} in ${drill.region}`);
+    if (drill.snapshot !== undefined) {
+      const where =
+        drill.account === undefined || drill.account === null
+          ? drill.region
+          : `${drill.region}, in the vault account ${drill.account}`;
+      output.say(`  snapshot ${drill.snapshot} in ${where}`);
+    }
     if (drill.checks !== undefined) {
       output.say(
         formatTable(
