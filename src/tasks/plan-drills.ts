@@ -56,12 +56,14 @@ async function lastDrillDay(reports: ReportStore, databaseId: string): Promise<D
  * the default deployment: two deployments drilling a database at the same
  * second still hold distinct leases and reports.
  */
-export function drillIdFor(databaseId: string, now: Date, deployment: Deployment): string {
+export function drillIdFor(databaseId: string, now: Date, deployment: Deployment, fromVault = false): string {
   const time = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return withDiscriminator(`drill-${databaseId}-${time}`, deployment);
+  // A drill of the vault's copy says so in its id, and never shares one with
+  // a drill of this account's copy planned in the same second.
+  return withDiscriminator(`drill-${databaseId}${fromVault ? '-vault' : ''}-${time}`, deployment);
 }
 
 /**
@@ -295,7 +297,7 @@ export const planDrillsTask = defineTask({
       try {
         const snapshot = await chooseSnapshot(snapshotPort, database, region, request.snapshotId, deployment);
         if (fromVault) await shareBackForTheDrill(snapshotPort, snapshot, database);
-        const drillId = drillIdFor(database.id, now, deployment);
+        const drillId = drillIdFor(database.id, now, deployment, fromVault);
         const drill: PlannedDrill = {
           drillId,
           executionName: drillExecutionName(drillId),

@@ -108,6 +108,25 @@ describe('a backup with a vault account', () => {
     expect((await vaultPort('eu-central-1').describeSnapshot(ref))?.status).toBe('available');
   });
 
+  it('drills from the vault: restores the vault copy, shared with this account, in this account, and passes', async () => {
+    test.setNow('2026-11-02T06:00:00Z');
+    const run = (await test.runner().run('drill', { databaseId: 'orders', vault: true }, 'drill-vault')) as {
+      status: string;
+      drills: { verdict: string; account: string | null; region: string; drillId: string }[];
+    };
+
+    expect(run.status).toBe('OK');
+    expect(run.drills).toEqual([
+      expect.objectContaining({ verdict: 'pass', account: VAULT_ACCOUNT, region: 'eu-central-1' }),
+    ]);
+    expect(run.drills[0]?.drillId).toMatch(/^drill-orders-vault-20261102T060000Z$/);
+    const ref = { kind: 'instance' as const, id: 'restorable-orders-2026-11-02' };
+    expect(await vaultPort('eu-central-1').snapshotSharedWith(ref)).toEqual([LOCAL_ACCOUNT_ID]);
+    // The sandbox was this account's, and is gone; the vault copy stays.
+    expect(await test.cloud.sandboxes('eu-central-1').listSandboxes()).toEqual([]);
+    expect((await vaultPort('eu-central-1').describeSnapshot(ref))?.status).toBe('available');
+  });
+
   it('adopts what the vault already holds when the day is backed up again', async () => {
     const again = (await test.runner().run('backup', {}, 'backup-2026-11-02-again')) as BackupRunSummary;
 

@@ -12,7 +12,7 @@ import { cloudExists, openLocalEnvironment } from '../local-environment.ts';
 import type { CommandContext } from '../main.ts';
 import { backupResult, runLocalBackup } from '../services/backup.ts';
 import { readFullReport, reportResult, runLocalReport } from '../services/compliance-report.ts';
-import { drillsResult, runLocalDrills } from '../services/drill.ts';
+import { type DrillRunSummary, drillsResult, runLocalDrills } from '../services/drill.ts';
 import { type PruneRunResult, pruneResult, runLocalPrune } from '../services/prune.ts';
 import { collectStatus, printStatus } from '../services/status.ts';
 
@@ -125,6 +125,18 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       { all: true },
       `drill-${end.toISOString().slice(0, 10)}`,
     );
+    // And from the vault account's copies, the copies an attacker of this
+    // account cannot reach (a minute later: each drill has its own sandbox).
+    let vaultDrills: DrillRunSummary | undefined;
+    if (context.config.vault !== undefined) {
+      setNow(new Date(end.getTime() + 60_000), true);
+      context.output.progress("restore drill of every protected database from the vault account's copy…");
+      vaultDrills = await runLocalDrills(
+        environment,
+        { all: true, vault: true },
+        `drill-vault-${end.toISOString().slice(0, 10)}`,
+      );
+    }
     context.output.progress('compliance report of the replayed period…');
     const compliance = await runLocalReport(
       environment,
@@ -148,11 +160,16 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       `pruned ${pruned.length} snapshots older than ${context.config.retention.days} days over the replay ` +
         `(write-ahead deletion log under reports/${DELETION_LOG_PREFIX}, run logs under reports/${PRUNE_LOGS_PREFIX})`,
     );
-    for (const drill of drills.drills) {
-      context.output.say(
-        `drill of ${drill.database}: ${drill.verdict.toUpperCase()} ` +
-          `(RTO ${drill.rtoSeconds ?? '-'} s, RPO ${drill.rpoSeconds === null || drill.rpoSeconds === undefined ? '-' : formatDuration(drill.rpoSeconds)}); report ${drill.report?.html ?? 'not written'}`,
-      );
+    for (const [what, run] of [
+      ['drill', drills],
+      ['vault drill', vaultDrills],
+    ] as const) {
+      for (const drill of run?.drills ?? []) {
+        context.output.say(
+          `${what} of ${drill.database}: ${drill.verdict.toUpperCase()} ` +
+            `(RTO ${drill.rtoSeconds ?? '-'} s, RPO ${drill.rpoSeconds === null || drill.rpoSeconds === undefined ? '-' : formatDuration(drill.rpoSeconds)}); report ${drill.report?.html ?? 'not written'}`,
+        );
+      }
     }
     context.output.say(
       `compliance ${compliance.period.from} to ${compliance.period.to}: ${compliance.status.toUpperCase()} ` +
@@ -167,6 +184,7 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
       stateDir,
       days: runs,
       drills: drillsResult(drills),
+      ...(vaultDrills === undefined ? {} : { vaultDrills: drillsResult(vaultDrills) }),
       compliance: reportResult(
         compliance,
         await readFullReport(environment.dependencies.reports, compliance),
@@ -176,6 +194,7 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
     const healthy =
       runs.every((run) => run.backup.status === 'OK' && run.prune.findings.length === 0) &&
       drills.status === 'OK' &&
+      (vaultDrills === undefined || vaultDrills.status === 'OK') &&
       compliance.status === 'compliant';
     return healthy ? EXIT_OK : EXIT_FAILURE;
   } finally {
