@@ -52,7 +52,13 @@ import {
   PREFIX,
   sub,
 } from './cfn.ts';
-import { allow, type IamStatement, type PolicyStatement, type VerifierVpc } from './iam.ts';
+import {
+  allow,
+  type IamStatement,
+  type PolicyStatement,
+  type VerifierVpc,
+  vaultRestoreKeyStatements,
+} from './iam.ts';
 import type { StackSettings } from './settings.ts';
 
 export type PolicyStatements =
@@ -322,14 +328,26 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
   const [deleteOwnCluster, deleteEarlierCluster] = deleteOwnSnapshots('ClusterSnapshot');
 
   // A restore is allowed only in the regions the tool writes to, and only
-  // with the sandbox and deployment tags in the request.
+  // with the sandbox and deployment tags in the request. With a vault
+  // account, a drill may also restore the vault's copy that the vault shares
+  // back with this account, in its vault region: the vault regions join the
+  // regions a restore may be made in, and the vault account's copies
+  // (restorable-*, named by their ARNs) the snapshots it may restore.
+  const { vault } = settings;
+  const vaultRegions = (vault?.regions ?? []).map(({ region }) => region);
   const sandboxRequest = {
     StringEquals: {
       'aws:RequestTag/restorable:sandbox': 'true',
       'aws:RequestTag/restorable:deployment': DEPLOYMENT,
-      ...inSnapshotRegions,
+      'aws:RequestedRegion': [...new Set([...settings.snapshotRegions, ...vaultRegions])],
     },
   };
+  const vaultCopies = (type: 'snapshot' | 'cluster-snapshot') =>
+    vault === undefined
+      ? []
+      : vault.regions.map(({ region }) =>
+          sub(`arn:\${AWS::Partition}:rds:${region}:${vault.accountId}:${type}:restorable-*`),
+        );
   const newSnapshotTags = {
     'aws:RequestTag/restorable:managed': 'true',
     'aws:RequestTag/restorable:deployment': DEPLOYMENT,
@@ -580,13 +598,13 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
           allow(
             'RestoreSandboxInstances',
             'rds:RestoreDBInstanceFromDBSnapshot',
-            settings.restoreSandboxInstanceResources,
+            [...settings.restoreSandboxInstanceResources, ...vaultCopies('snapshot')],
             sandboxRequest,
           ),
           allow(
             'RestoreSandboxClusters',
             'rds:RestoreDBClusterFromSnapshot',
-            settings.restoreSandboxClusterResources,
+            [...settings.restoreSandboxClusterResources, ...vaultCopies('cluster-snapshot')],
             sandboxRequest,
           ),
           // The one instance of an Aurora sandbox (rsbx-…-1), in its cluster.
@@ -612,6 +630,10 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
         // exactly the configured key of each copy region and on the source
         // region's keys.
         keys: settings.restoreKeyStatements,
+        // The same, on exactly the configured key of each vault region
+        // (vault.regions[].kmsKeyArn), whose key policy lets this account
+        // use it through RDS to restore the vault copy shared with it.
+        ...(vault === undefined ? {} : { 'vault-keys': vaultRestoreKeyStatements(vault.regions) }),
       },
     },
     // Turning on RDS's management of the master password makes RDS create the

@@ -186,32 +186,49 @@ export function restoreKeyStatements(
     },
     ...copyRegions.map((copy) => ({ region: copy.region, scope: copyKeyScope(copy) })),
   ];
-  return scopes.flatMap(({ region, scope }) => {
-    const viaRds = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
-    const aliasCondition: Record<string, Record<string, string>> = scope.alias === undefined
-      ? {}
-      : { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': scope.alias } };
-    return [
-      {
-        Sid: `RestoreKeyGrant${pascalCase(region)}`,
-        Effect: 'Allow',
-        Action: ['kms:CreateGrant'],
-        Resource: scope.resource,
-        Condition: {
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-          StringEquals: viaRds,
-          ...aliasCondition,
-        },
+  return scopes.flatMap(({ region, scope }) => keyThroughRdsStatements('RestoreKey', region, scope));
+}
+
+/**
+ * The vault keys, for a drill that restores a vault copy shared back with
+ * the source account: exactly the configured key of each vault region (a key
+ * of the vault account, whose key policy lets the source account use it
+ * through RDS), as restoreKeyStatements does for the copy regions' keys.
+ */
+export function vaultRestoreKeyStatements(
+  vaultRegions: readonly { readonly region: string; readonly kmsKeyArn: string }[],
+): IamStatement[] {
+  return vaultRegions.flatMap(({ region, kmsKeyArn }) =>
+    keyThroughRdsStatements('RestoreVaultKey', region, copyKeyScope({ region, kmsKeyId: kmsKeyArn })),
+  );
+}
+
+/** A grant for RDS (an AWS resource) and the key's description and decryption, through RDS in the region only. */
+function keyThroughRdsStatements(sidPrefix: string, region: string, scope: KeyScope): IamStatement[] {
+  const viaRds = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
+  const aliasCondition: Record<string, Record<string, string>> = scope.alias === undefined
+    ? {}
+    : { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': scope.alias } };
+  return [
+    {
+      Sid: `${sidPrefix}Grant${pascalCase(region)}`,
+      Effect: 'Allow',
+      Action: ['kms:CreateGrant'],
+      Resource: scope.resource,
+      Condition: {
+        Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        StringEquals: viaRds,
+        ...aliasCondition,
       },
-      {
-        Sid: `RestoreKeyUse${pascalCase(region)}`,
-        Effect: 'Allow',
-        Action: ['kms:DescribeKey', 'kms:Decrypt'],
-        Resource: scope.resource,
-        Condition: { StringEquals: viaRds, ...aliasCondition },
-      },
-    ];
-  });
+    },
+    {
+      Sid: `${sidPrefix}Use${pascalCase(region)}`,
+      Effect: 'Allow',
+      Action: ['kms:DescribeKey', 'kms:Decrypt'],
+      Resource: scope.resource,
+      Condition: { StringEquals: viaRds, ...aliasCondition },
+    },
+  ];
 }
 
 /**

@@ -132,6 +132,25 @@ function snapshotRegions(): string[] {
   return [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
 }
 
+/**
+ * The vault account's copies in one of its regions (restorable-*), which a
+ * drill restores once the vault shares them back: none without a vault.
+ */
+function isVaultCopyPattern(arn: string): boolean {
+  const { vault } = config;
+  if (vault === undefined) return false;
+  return vault.regions.some(({ region }) =>
+    ['snapshot', 'cluster-snapshot'].some(
+      (type) => arn === `arn:\${AWS::Partition}:rds:${region}:${vault.accountId}:${type}:restorable-*`,
+    ),
+  );
+}
+
+/** The regions drills restore in: those the tool writes snapshots to, and the vault regions. */
+function restoreRegions(): string[] {
+  return [...snapshotRegions(), ...(config.vault?.regions.map(({ region }) => region) ?? [])];
+}
+
 /** IAM matches action names without regard to case. */
 function hasAction(statement: Statement, pattern: RegExp): boolean {
   return statement.actions.some((action) => pattern.test(action));
@@ -1037,6 +1056,11 @@ describe('IAM of the restore drills', () => {
       ).toBe(true);
       for (const { arn, type, name } of parsed) {
         const what = `${where} ${arn}`;
+        // A vault copy is the vault account's: the only ARN of another account.
+        if (isVaultCopyPattern(arn)) {
+          expect(statement.actions, what).not.toContain('rds:CreateDBInstance');
+          continue;
+        }
         expect(
           ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'subgrp', 'og', 'pg', 'cluster-pg'],
           what,
@@ -1046,10 +1070,11 @@ describe('IAM of the restore drills', () => {
           expect(isOwnSnapshotPattern(arn), what).toBe(true);
         if (type === 'subgrp') expect(name, what).toBe(config.sandbox.subnetGroup);
       }
-      // Only in the regions the tool writes snapshots to, where the drills restore.
+      // Only in the regions the tool writes snapshots to, or in a vault
+      // region, where the drills restore.
       const regions = [...regionsOf(statement)];
       expect(regions.length, where).toBeGreaterThan(0);
-      for (const region of regions) expect(snapshotRegions(), `${where} in ${region}`).toContain(region);
+      for (const region of regions) expect(restoreRegions(), `${where} in ${region}`).toContain(region);
     }
     // Each restore names its snapshot type, so the tool's own snapshots are restorable.
     const snapshotTypes = (action: string) =>
@@ -1102,7 +1127,7 @@ describe('IAM of the restore drills', () => {
       const regions = statement.resources.map((arn) => /:kms:([a-z0-9-]+):/.exec(arn)?.[1]);
       expect(regions.length, where).toBeGreaterThan(0);
       for (const region of regions) {
-        expect(snapshotRegions(), where).toContain(region);
+        expect(restoreRegions(), where).toContain(region);
         expect(
           requiresValue(statement, 'StringEquals', 'kms:ViaService', `rds.${region}.amazonaws.com`),
           where,
@@ -1112,9 +1137,15 @@ describe('IAM of the restore drills', () => {
         expect(requiresValue(statement, 'Bool', 'kms:GrantIsForAWSResource', 'true'), where).toBe(true);
       }
     }
+    // The vault keys are the vault account's, each named exactly (pinned in
+    // "a stack with a vault account"); the keys of this account's snapshots:
+    const vaultKeys = config.vault?.regions.map(({ kmsKeyArn }) => kmsKeyArn) ?? [];
+    const ownKeyStatements = keyStatements.filter((statement) =>
+      statement.resources.every((arn) => !vaultKeys.includes(arn)),
+    );
     for (const copy of config.copyRegions) {
       for (const action of ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt']) {
-        const onRegion = allowing(keyStatements, action).filter((statement) =>
+        const onRegion = allowing(ownKeyStatements, action).filter((statement) =>
           statement.resources.some((arn) => arn.includes(`:kms:${copy.region}:`)),
         );
         expect(onRegion, `${action} in ${copy.region}`).toHaveLength(1);
@@ -3066,6 +3097,66 @@ describe('a stack with a vault account (vault)', () => {
     }
   });
 
+  it("lets restore-sandbox restore the vault account's restorable-* copies in the vault regions, with exactly the vault keys through RDS", () => {
+    const statements = roleStatements(variant, roleOf('restore-sandbox'));
+    const bySid = (sid: string) => {
+      const found = statements.find((statement) => statement.Sid === sid);
+      if (found === undefined) throw new Error(`restore-sandbox has no statement ${sid}`);
+      return found;
+    };
+    const vaultCopies = (type: string) => [
+      `arn:\${AWS::Partition}:rds:eu-central-1:${VAULT_ACCOUNT}:${type}:restorable-*`,
+    ];
+    const ofVault = (statement: Statement) =>
+      statement.resources.filter((arn) => arn.includes(VAULT_ACCOUNT));
+
+    const instances = bySid('RestoreSandboxInstances');
+    const clusters = bySid('RestoreSandboxClusters');
+    expect(ofVault(instances)).toEqual(vaultCopies('snapshot'));
+    expect(ofVault(clusters)).toEqual(vaultCopies('cluster-snapshot'));
+    for (const restore of [
+      instances,
+      clusters,
+      bySid('CreateSandboxClusterInstances'),
+      bySid('TagNewSandboxes'),
+    ]) {
+      const where = restore.Sid ?? '';
+      expect(conditionValues(restore, 'StringEquals', 'aws:RequestedRegion'), where).toEqual([
+        ...new Set([...snapshotRegions(), 'eu-central-1']),
+      ]);
+      expect(
+        requiresValue(restore, 'StringEquals', `aws:RequestTag/${SANDBOX_TAG}`, SANDBOX_TAG_VALUE),
+        where,
+      ).toBe(true);
+    }
+
+    const grant = bySid('RestoreVaultKeyGrantEuCentral1');
+    expect(grant.actions).toEqual(['kms:CreateGrant']);
+    expect(grant.resources).toEqual([VAULT_KEY]);
+    expect(requiresValue(grant, 'Bool', 'kms:GrantIsForAWSResource', 'true')).toBe(true);
+    const use = bySid('RestoreVaultKeyUseEuCentral1');
+    expect(use.actions.sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(use.resources).toEqual([VAULT_KEY]);
+    for (const statement of [grant, use]) {
+      expect(
+        requiresValue(statement, 'StringEquals', 'kms:ViaService', 'rds.eu-central-1.amazonaws.com'),
+        statement.Sid,
+      ).toBe(true);
+    }
+    // Nothing else of restore-sandbox names the vault account.
+    expect(
+      statements
+        .filter((statement) => ofVault(statement).length > 0)
+        .map((statement) => statement.Sid)
+        .sort(),
+    ).toEqual([
+      'RestoreSandboxClusters',
+      'RestoreSandboxInstances',
+      'RestoreVaultKeyGrantEuCentral1',
+      'RestoreVaultKeyUseEuCentral1',
+    ]);
+  });
+
   it('has no share key, no shares and no assumed role without a vault', () => {
     // The stack's generators, given the settings of a configuration without one.
     const settings = stackSettings({ ...config, vault: undefined }, 'restorable.yml');
@@ -3081,6 +3172,8 @@ describe('a stack with a vault account (vault)', () => {
     ]) {
       expect(statements).not.toContain(action);
     }
+    const restore = lambdaFunctions(settings).find((fn) => fn.task.name === 'restore-sandbox');
+    expect(JSON.stringify(restore?.policies)).not.toContain('RestoreVaultKey');
   });
 });
 
