@@ -254,8 +254,20 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
     'DescribeSandboxes',
     ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
     [anyRegion('db:*'), anyRegion('cluster:*')],
-    { StringEquals: inSnapshotRegions },
+    { StringEquals: { 'aws:RequestedRegion': settings.sandboxRegions } },
   );
+  // The drill functions reach the vault's copies through the vault stack's
+  // drill role (src/runtime/aws-ports/vault.ts awsVaultForDrills), and that
+  // role alone.
+  const assumeVaultDrillRole = (vault: NonNullable<StackSettings['vault']>) => [
+    allow(
+      'AssumeTheVaultDrillRole',
+      'sts:AssumeRole',
+      sub(`arn:\${AWS::Partition}:iam::${vault.accountId}:role/${vault.drillRoleName}`),
+    ),
+  ];
+  const vaultDrills: Record<string, readonly IamStatement[]> =
+    settings.vault === undefined ? {} : { 'vault-drills': assumeVaultDrillRole(settings.vault) };
 
   // Only teardown-sandbox and sweep-sandboxes may delete a DB instance or
   // cluster, and only an rsbx-* one carrying restorable:sandbox=true, by RDS's
@@ -576,7 +588,7 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
       description: 'Decides which databases to drill and from which snapshot; read-only',
       timeout: 100,
       role: 'plan-drills reads the databases, the snapshots of the drill regions and lists the drill reports',
-      policies: { '': [describeDatabases, describeSnapshotsAndSources, listDrillReports] },
+      policies: { '': [describeDatabases, describeSnapshotsAndSources, listDrillReports], ...vaultDrills },
     },
     {
       task: restoreSandboxTask,
@@ -584,6 +596,7 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
       timeout: 120,
       role: 'restore-sandbox leases a snapshot and restores it into an rsbx-* sandbox tagged restorable:sandbox=true',
       policies: {
+        ...vaultDrills,
         '': [
           describeSnapshotsAndSources,
           // A retried restore looks the sandbox up by its identifier.
@@ -800,6 +813,7 @@ export function lambdaFunctions(settings: StackSettings): LambdaFunction[] {
       timeout: 30,
       role: 'mark-snapshot-proven-bad tags restorable-* snapshots with restorable:proven-bad, nothing else',
       policies: {
+        ...vaultDrills,
         '': [
           describeAnySnapshots,
           ...(

@@ -17,6 +17,7 @@ import {
   regionalVerifierRegions,
   sandboxNetworks,
 } from '../src/domain/sandbox-network.ts';
+import { sandboxRegionsOf } from '../src/domain/vault.ts';
 import type { CfnArn, CfnIf, CfnString } from './cfn.ts';
 import {
   alertKeyStatement,
@@ -98,6 +99,8 @@ export interface StackSettings {
    * cluster snapshot type DeleteDBCluster also names (no final snapshot is
    * ever taken of a sandbox).
    */
+  /** Every region a sandbox may be in: the snapshotRegions and the vault regions (src/domain/vault.ts). */
+  readonly sandboxRegions: readonly string[];
   readonly sandboxInstanceArns: readonly CfnString[];
   readonly sandboxClusterArns: readonly CfnString[];
   readonly sandboxClusterSnapshotArns: readonly CfnString[];
@@ -252,6 +255,7 @@ const POWERTOOLS_VERSION = powertoolsVersionOf(
 export function stackSettings(config: Config, configFile: string, inputs: StackInputs = {}): StackSettings {
   const copyRegions = config.copyRegions.map((copy) => copy.region);
   const snapshotRegions = [config.sourceRegion, ...copyRegions];
+  const sandboxRegions = sandboxRegionsOf(config);
   const vpc = verifierVpc(config);
   const sandbox = `${SANDBOX_ID_PREFIX}-*`;
   const stackRegion = deploymentOf(config).region;
@@ -279,11 +283,12 @@ export function stackSettings(config: Config, configFile: string, inputs: StackI
     copyKeyStatements: copyKeyStatements(config.copyRegions),
     ownSnapshotArns: ownSnapshotArns(snapshotRegions, 'snapshot'),
     ownClusterSnapshotArns: ownSnapshotArns(snapshotRegions, 'cluster-snapshot'),
-    sandboxInstanceArns: regionalArns(snapshotRegions, 'rds', `db:${sandbox}`),
-    sandboxClusterArns: regionalArns(snapshotRegions, 'rds', `cluster:${sandbox}`),
-    sandboxClusterSnapshotArns: regionalArns(snapshotRegions, 'rds', `cluster-snapshot:${sandbox}`),
+    sandboxRegions,
+    sandboxInstanceArns: regionalArns(sandboxRegions, 'rds', `db:${sandbox}`),
+    sandboxClusterArns: regionalArns(sandboxRegions, 'rds', `cluster:${sandbox}`),
+    sandboxClusterSnapshotArns: regionalArns(sandboxRegions, 'rds', `cluster-snapshot:${sandbox}`),
     ...sandboxRestoreResources(config),
-    rdsSecretArns: regionalArns(snapshotRegions, 'secretsmanager', 'secret:rds!*'),
+    rdsSecretArns: regionalArns(sandboxRegions, 'secretsmanager', 'secret:rds!*'),
     restoreKeyStatements: restoreKeyStatements(config.sourceRegion, config.copyRegions),
     verifierSandboxInstanceArns: regionalArns([stackRegion], 'rds', `db:${sandbox}`),
     verifierSandboxClusterArns: regionalArns([stackRegion], 'rds', `cluster:${sandbox}`),

@@ -18,3 +18,19 @@ export function vaultShareKeyAlias(deployment: Deployment): string {
 export function vaultRetentionDays(config: Pick<Config, 'vault' | 'retention'>): number {
   return config.vault?.retentionDays ?? config.retention.days;
 }
+
+/**
+ * Every region a sandbox may be in: the source and copy regions (drills of
+ * this account's snapshots), and the vault regions (drills from the vault
+ * restore there, in this account). The sweeper and the compliance report look
+ * in all of them.
+ */
+export function sandboxRegionsOf(config: Pick<Config, 'sourceRegion' | 'copyRegions' | 'vault'>): string[] {
+  return [
+    ...new Set([
+      config.sourceRegion,
+      ...config.copyRegions.map((copy) => copy.region),
+      ...(config.vault?.regions.map((vault) => vault.region) ?? []),
+    ]),
+  ];
+}

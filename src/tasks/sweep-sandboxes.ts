@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deploymentOf } from '../domain/deployment.ts';
 import { InvalidStateError } from '../domain/errors.ts';
 import { isSandboxExpired, ownsSandbox } from '../domain/sandbox.ts';
+import { sandboxRegionsOf } from '../domain/vault.ts';
 import { writeSweepRecord } from '../reports/evidence.ts';
 import { defineTask } from '../runtime/task.ts';
 
@@ -18,7 +19,7 @@ export const sweepSandboxesTask = defineTask({
   input: z.object({ executionName: z.string().min(1) }).loose(),
   async run(input, { config, sandboxes, reports, clock, logger }) {
     const now = clock();
-    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    const regions = sandboxRegionsOf(config);
     const deleted: { region: string; id: string; reason: string; createdAt: string | null }[] = [];
     const notYet: { region: string; id: string; error: string }[] = [];
     let remaining = 0;

@@ -5,6 +5,7 @@ import type { EvidenceRef } from '../domain/compliance-report.ts';
 import { deploymentOf } from '../domain/deployment.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { DEPLOYMENT_TAG, isManaged } from '../domain/tags.ts';
+import { sandboxRegionsOf } from '../domain/vault.ts';
 import {
   evidenceForControls,
   gatherComplianceEvidence,
@@ -79,7 +80,7 @@ export const writeComplianceReportTask = defineTask({
     const lookbackFrom = new Date(Date.parse(`${from}T00:00:00Z`) - (config.retention.days + 2) * DAY_MS)
       .toISOString()
       .slice(0, 10);
-    const regions = [config.sourceRegion, ...config.copyRegions.map((copy) => copy.region)];
+    const regions = sandboxRegionsOf(config);
     const databases = selectProtectedDatabases(
       await rds(config.sourceRegion).listDatabases(),
       config.selection,

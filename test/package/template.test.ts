@@ -322,6 +322,18 @@ function inDrillRegions(type: string, name: string): string[] {
     .sort();
 }
 
+/** The drill functions' one statement that reaches the vault: assuming the vault stack's drill role. */
+function isVaultDrillRoleAssumption(statement: Statement): boolean {
+  const { vault } = config;
+  return (
+    vault !== undefined &&
+    statement.actions.length === 1 &&
+    statement.actions[0] === 'sts:AssumeRole' &&
+    statement.resources.length === 1 &&
+    statement.resources[0] === `arn:\${AWS::Partition}:iam::${vault.accountId}:role/${vault.drillRoleName}`
+  );
+}
+
 /** The state machine whose StateMachineName is restorable-<stage>-<workflow>, which the CLI looks for. */
 function stateMachineNamed(workflow: string): [string, CfnResource] {
   const name = `restorable-${config.aws.stage}-${workflow}`;
@@ -822,7 +834,10 @@ describe('IAM', () => {
   });
 
   it('lets mark-snapshot-proven-bad add only the proven-bad tag, and only to the tool’s own snapshots', () => {
-    const statements = roleStatements(template, roleOf('mark-snapshot-proven-bad'));
+    // With a vault, also its drill role, which tags a vault copy (the vault stack's tests pin that).
+    const statements = roleStatements(template, roleOf('mark-snapshot-proven-bad')).filter(
+      (statement) => !isVaultDrillRoleAssumption(statement),
+    );
     expect([...servicesOf(statements)].sort()).toEqual(['logs', 'rds']);
     const tagging = allowing(statements, 'rds:AddTagsToResource');
     expect(tagging).toHaveLength(2);
@@ -1292,12 +1307,18 @@ describe('IAM of the restore drills', () => {
       );
       for (const action of statement.actions) {
         if (ownLogs && /^logs:(CreateLogStream|PutLogEvents)$/i.test(action)) continue;
+        // With a vault: its drill role, through which it reads (and shares
+        // with this account) the vault's copies; the vault stack's tests pin
+        // what that role may do.
+        if (isVaultDrillRoleAssumption(statement)) continue;
         expect(action, where).toMatch(/^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/i);
       }
     }
     expect(s3Grants(statements)).toEqual({ 's3:ListBucket': [`\${ReportsBucket.Arn}`] });
     expect(listedPrefixes(statements)).toEqual(['drills/*']);
-    expect([...servicesOf(statements)].sort()).toEqual(['logs', 'rds', 's3']);
+    expect(
+      [...servicesOf(statements.filter((statement) => !isVaultDrillRoleAssumption(statement)))].sort(),
+    ).toEqual(['logs', 'rds', 's3']);
   });
 
   it('lets write-drill-report read drill reports and verification results, and write only drill reports', () => {
@@ -3045,16 +3066,31 @@ describe('a stack with a vault account (vault)', () => {
     expect(grants?.Condition.Bool?.['kms:GrantIsForAWSResource']).toBe('true');
   });
 
-  it('lets advance-backup assume the vault writer role of the vault account, and no other role', () => {
+  it('lets advance-backup assume the vault writer role, the drill functions the vault drill role, and no role more', () => {
     const assumes = allowing(advanceBackup(), 'sts:AssumeRole');
     expect(assumes.flatMap((statement) => statement.resources)).toEqual([
       `arn:\${AWS::Partition}:iam::${VAULT_ACCOUNT}:role/restorable-vault-writer`,
     ]);
-    const others = policyStatements(variant).filter(
-      (located) =>
-        located.kind === 'identity' && located.statement.actions.some((action) => action.startsWith('sts:')),
+    const assumed = policyStatements(variant)
+      .filter(
+        (located) =>
+          located.kind === 'identity' &&
+          located.statement.actions.some((action) => action.startsWith('sts:')),
+      )
+      .map(
+        (located) =>
+          `${located.holder} ${located.statement.actions.join(',')} ${located.statement.resources.join(',')}`,
+      )
+      .sort();
+    const drillRole = `arn:\${AWS::Partition}:iam::${VAULT_ACCOUNT}:role/restorable-vault-drills`;
+    expect(assumed).toEqual(
+      [
+        `${roleOf('advance-backup')} sts:AssumeRole arn:\${AWS::Partition}:iam::${VAULT_ACCOUNT}:role/restorable-vault-writer`,
+        `${roleOf('mark-snapshot-proven-bad')} sts:AssumeRole ${drillRole}`,
+        `${roleOf('plan-drills')} sts:AssumeRole ${drillRole}`,
+        `${roleOf('restore-sandbox')} sts:AssumeRole ${drillRole}`,
+      ].sort(),
     );
-    expect(others.map((located) => located.holder)).toEqual([String(roleOf('advance-backup'))]);
   });
 
   it('lets advance-backup delete its own staging copies only, in the source region', () => {
@@ -3143,13 +3179,15 @@ describe('a stack with a vault account (vault)', () => {
         statement.Sid,
       ).toBe(true);
     }
-    // Nothing else of restore-sandbox names the vault account.
+    // Nothing else of restore-sandbox names the vault account, but the
+    // assumption of the vault's drill role, which describes the vault copy.
     expect(
       statements
         .filter((statement) => ofVault(statement).length > 0)
         .map((statement) => statement.Sid)
         .sort(),
     ).toEqual([
+      'AssumeTheVaultDrillRole',
       'RestoreSandboxClusters',
       'RestoreSandboxInstances',
       'RestoreVaultKeyGrantEuCentral1',
