@@ -289,6 +289,7 @@ describe('restorable drill --target aws', () => {
           database: 'orders',
           snapshot: 'restorable-orders-2026-11-22',
           region: 'eu-central-1',
+          account: null,
           rtoSeconds: 1260,
           rpoSeconds: 3600,
           checks: [{ name: 'restore', status: 'pass', detail: 'restored' }],

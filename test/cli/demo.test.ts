@@ -95,6 +95,8 @@ describe('restorable demo', () => {
     expect(compliance.controls.map((control) => `${control.id} ${control.status}`)).toEqual([
       'daily-backup pass',
       'cross-region-copy pass',
+      // The demo configuration has a vault account, which the demo drills from.
+      'vault-copy pass',
       'retention pass',
       'automated-backup-retention pass',
       'encryption-at-rest pass',

@@ -277,7 +277,7 @@ describe('the usage text', () => {
     ['demo [--days N]'],
     ['backup [--db ID]... [--no-wait]'],
     ['prune [--dry-run] [--no-wait]'],
-    ['drill [--db ID] [--snapshot ID] [--region R] [--no-wait]'],
+    ['drill [--db ID] [--snapshot ID] [--region R] [--vault] [--no-wait]'],
     ['report [--from DATE] [--to DATE] [--no-wait]'],
     ['sweep [--no-wait]'],
     ['status'],

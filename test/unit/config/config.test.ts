@@ -329,6 +329,7 @@ sandbox:
           { region: 'eu-north-1', kmsKeyArn: key('eu-north-1') },
         ],
         roleName: 'restorable-vault-writer',
+        drillRoleName: 'restorable-vault-drills',
       });
     });
 
