@@ -3015,44 +3015,29 @@ describe('alerts to an existing topic (alerts.topicArn)', () => {
 });
 
 describe('a stack with a vault account (vault)', () => {
-  const VAULT_ACCOUNT = '111122223333';
-  const VAULT_KEY = `arn:aws:kms:eu-central-1:${VAULT_ACCOUNT}:key/0f0e0d0c-0b0a-4900-8800-770066005500`;
-  let variant: Template;
-
-  beforeAll(() => {
-    const configured = stackSettings(
-      {
-        ...config,
-        vault: {
-          accountId: VAULT_ACCOUNT,
-          roleName: 'restorable-vault-writer',
-          drillRoleName: 'restorable-vault-drills',
-          regions: [{ region: 'eu-central-1', kmsKeyArn: VAULT_KEY }],
-        },
-      },
-      'restorable.yml',
-    );
-    variant = packageVariant((settings) => ({
-      ...settings,
-      vault: configured.vault as unknown as Json,
-    })).template;
-  }, 120_000);
-
+  // The stack the tests package: its configuration (config/demo.yml, unless
+  // RESTORABLE_CONFIG says otherwise) keeps copies in a vault account.
+  const vaultOf = () => {
+    if (config.vault === undefined) throw new Error('the packaged configuration names no vault account');
+    return config.vault;
+  };
+  const vaultAccount = () => vaultOf().accountId;
+  const vaultKey = () => vaultOf().regions[0]?.kmsKeyArn ?? '';
   const advanceBackup = () => {
     const [, fn] = lambdaFunction('advance-backup');
-    return roleStatements(variant, String(referencedId(fn.Properties?.Role)));
+    return roleStatements(template, String(referencedId(fn.Properties?.Role)));
   };
 
   it('keeps a share key whose policy lets the vault account use it through RDS, to copy, and nothing else', () => {
-    expect(resource(variant, 'VaultShareKey').Type).toBe('AWS::KMS::Key');
-    expect(properties(variant, 'VaultShareKeyAlias').AliasName).toBe(
+    expect(resource(template, 'VaultShareKey').Type).toBe('AWS::KMS::Key');
+    expect(properties(template, 'VaultShareKeyAlias').AliasName).toBe(
       `alias/restorable-${config.aws.stage}-vault-share`,
     );
-    const forVault = policyStatements(variant)
+    const forVault = policyStatements(template)
       .filter((located) => located.holder === 'VaultShareKey')
       .map((located) => located.statement)
       .filter((statement) =>
-        render(isObject(statement.Principal) ? statement.Principal.AWS : undefined).includes(VAULT_ACCOUNT),
+        render(isObject(statement.Principal) ? statement.Principal.AWS : undefined).includes(vaultAccount()),
       );
     expect(forVault.flatMap((statement) => statement.actions).sort()).toEqual([
       'kms:CreateGrant',
@@ -3069,9 +3054,9 @@ describe('a stack with a vault account (vault)', () => {
   it('lets advance-backup assume the vault writer role, the drill functions the vault drill role, and no role more', () => {
     const assumes = allowing(advanceBackup(), 'sts:AssumeRole');
     expect(assumes.flatMap((statement) => statement.resources)).toEqual([
-      `arn:\${AWS::Partition}:iam::${VAULT_ACCOUNT}:role/restorable-vault-writer`,
+      `arn:\${AWS::Partition}:iam::${vaultAccount()}:role/restorable-vault-writer`,
     ]);
-    const assumed = policyStatements(variant)
+    const assumed = policyStatements(template)
       .filter(
         (located) =>
           located.kind === 'identity' &&
@@ -3082,10 +3067,10 @@ describe('a stack with a vault account (vault)', () => {
           `${located.holder} ${located.statement.actions.join(',')} ${located.statement.resources.join(',')}`,
       )
       .sort();
-    const drillRole = `arn:\${AWS::Partition}:iam::${VAULT_ACCOUNT}:role/restorable-vault-drills`;
+    const drillRole = `arn:\${AWS::Partition}:iam::${vaultAccount()}:role/restorable-vault-drills`;
     expect(assumed).toEqual(
       [
-        `${roleOf('advance-backup')} sts:AssumeRole arn:\${AWS::Partition}:iam::${VAULT_ACCOUNT}:role/restorable-vault-writer`,
+        `${roleOf('advance-backup')} sts:AssumeRole arn:\${AWS::Partition}:iam::${vaultAccount()}:role/restorable-vault-writer`,
         `${roleOf('mark-snapshot-proven-bad')} sts:AssumeRole ${drillRole}`,
         `${roleOf('plan-drills')} sts:AssumeRole ${drillRole}`,
         `${roleOf('restore-sandbox')} sts:AssumeRole ${drillRole}`,
@@ -3113,7 +3098,7 @@ describe('a stack with a vault account (vault)', () => {
   });
 
   it('gives no role of the stack a delete of anything in another account', () => {
-    const deletes = policyStatements(variant).filter(
+    const deletes = policyStatements(template).filter(
       (located) =>
         located.kind === 'identity' &&
         located.statement.Effect === 'Allow' &&
@@ -3124,7 +3109,7 @@ describe('a stack with a vault account (vault)', () => {
     expect(deletes.length).toBeGreaterThan(0);
     for (const { holder, statement } of deletes) {
       for (const arn of statement.resources) {
-        expect(arn, `${holder} ${statement.Sid ?? ''}`).not.toContain(VAULT_ACCOUNT);
+        expect(arn, `${holder} ${statement.Sid ?? ''}`).not.toContain(vaultAccount());
         if (arn.startsWith('arn:'))
           expect(arn, `${holder} ${statement.Sid ?? ''}`).toMatch(
             /\$\{AWS::AccountId\}|^arn:\$\{AWS::Partition\}:s3:::/,
@@ -3134,17 +3119,17 @@ describe('a stack with a vault account (vault)', () => {
   });
 
   it("lets restore-sandbox restore the vault account's restorable-* copies in the vault regions, with exactly the vault keys through RDS", () => {
-    const statements = roleStatements(variant, roleOf('restore-sandbox'));
+    const statements = roleStatements(template, roleOf('restore-sandbox'));
     const bySid = (sid: string) => {
       const found = statements.find((statement) => statement.Sid === sid);
       if (found === undefined) throw new Error(`restore-sandbox has no statement ${sid}`);
       return found;
     };
     const vaultCopies = (type: string) => [
-      `arn:\${AWS::Partition}:rds:eu-central-1:${VAULT_ACCOUNT}:${type}:restorable-*`,
+      `arn:\${AWS::Partition}:rds:eu-central-1:${vaultAccount()}:${type}:restorable-*`,
     ];
     const ofVault = (statement: Statement) =>
-      statement.resources.filter((arn) => arn.includes(VAULT_ACCOUNT));
+      statement.resources.filter((arn) => arn.includes(vaultAccount()));
 
     const instances = bySid('RestoreSandboxInstances');
     const clusters = bySid('RestoreSandboxClusters');
@@ -3168,11 +3153,11 @@ describe('a stack with a vault account (vault)', () => {
 
     const grant = bySid('RestoreVaultKeyGrantEuCentral1');
     expect(grant.actions).toEqual(['kms:CreateGrant']);
-    expect(grant.resources).toEqual([VAULT_KEY]);
+    expect(grant.resources).toEqual([vaultKey()]);
     expect(requiresValue(grant, 'Bool', 'kms:GrantIsForAWSResource', 'true')).toBe(true);
     const use = bySid('RestoreVaultKeyUseEuCentral1');
     expect(use.actions.sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
-    expect(use.resources).toEqual([VAULT_KEY]);
+    expect(use.resources).toEqual([vaultKey()]);
     for (const statement of [grant, use]) {
       expect(
         requiresValue(statement, 'StringEquals', 'kms:ViaService', 'rds.eu-central-1.amazonaws.com'),
