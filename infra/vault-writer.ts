@@ -34,23 +34,29 @@ export const advanceBackupRolePattern = (sourceAccountId: string): CfnString =>
   sub(`arn:\${AWS::Partition}:iam::${sourceAccountId}:role/restorable-\${sls:stage}-AdvanceBackupRole-*`);
 
 /**
- * Only the source account's advance-backup role assumes the writer role:
- * the account is the principal, and the role the condition, since a trust
- * policy that named the role's ARN would need its generated suffix.
+ * A trust policy letting the source account's roles matching `principals`
+ * assume a role of the vault: the account is the principal, and the roles
+ * the condition, since a trust policy that named a role's ARN would need its
+ * generated suffix.
  */
-export function writerTrustPolicy(sourceAccountId: string) {
+function trustedBy(sourceAccountId: string, Sid: string, principals: CfnString | readonly CfnString[]) {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'SourceAdvanceBackupAssumes',
+        Sid,
         Effect: 'Allow',
         Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::${sourceAccountId}:root`) },
         Action: 'sts:AssumeRole',
-        Condition: { ArnLike: { 'aws:PrincipalArn': advanceBackupRolePattern(sourceAccountId) } },
+        Condition: { ArnLike: { 'aws:PrincipalArn': principals } },
       },
     ],
   };
+}
+
+/** Only the source account's advance-backup role assumes the writer role. */
+export function writerTrustPolicy(sourceAccountId: string) {
+  return trustedBy(sourceAccountId, 'SourceAdvanceBackupAssumes', advanceBackupRolePattern(sourceAccountId));
 }
 
 /**
@@ -66,18 +72,7 @@ export const drillRolePatterns = (sourceAccountId: string): CfnString[] =>
 
 /** Only the source account's drill functions assume the drill role. */
 export function drillTrustPolicy(sourceAccountId: string) {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'SourceDrillFunctionsAssume',
-        Effect: 'Allow',
-        Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::${sourceAccountId}:root`) },
-        Action: 'sts:AssumeRole',
-        Condition: { ArnLike: { 'aws:PrincipalArn': drillRolePatterns(sourceAccountId) } },
-      },
-    ],
-  };
+  return trustedBy(sourceAccountId, 'SourceDrillFunctionsAssume', drillRolePatterns(sourceAccountId));
 }
 
 /**
