@@ -690,11 +690,11 @@ function vaultCopyResult(
       .filter((region) => !(inVault.get(cell.day)?.has(region) ?? false))
       .map((region) => `${cell.day} in ${region}`),
   );
+  const drilled = lastVaultDrill(input, databaseId, periodEnd);
   const problems = [
     ...(gaps.length === 0 ? [] : [`not in the vault: ${gaps.join(', ')}`]),
-    ...vaultDrillProblems(input, databaseId, firstVaultDay, periodEnd),
+    ...vaultDrillProblems(input, databaseId, firstVaultDay, drilled, periodEnd),
   ];
-  const drilled = lastVaultDrill(input, databaseId, periodEnd);
   const lastDrill = drilled === undefined ? '' : `; last drill of a vault copy ${dayOf(drilled)}`;
   return problems.length === 0
     ? {
@@ -725,13 +725,13 @@ function vaultDrillProblems(
   input: ComplianceInput,
   databaseId: string,
   firstVaultDay: string | undefined,
+  last: number | undefined,
   periodEnd: number,
 ): string[] {
   if (firstVaultDay === undefined) return [];
   const interval = input.policy.forDatabase(databaseId).drillIntervalDays;
   const requiredFrom = Date.parse(`${firstVaultDay}T00:00:00Z`) + interval * DAY_MS;
   if (requiredFrom > periodEnd) return [];
-  const last = lastVaultDrill(input, databaseId, periodEnd);
   if (last === undefined) return ['no vault copy ever restore-tested'];
   return periodEnd - last > interval * DAY_MS
     ? [`last drill of a vault copy ${dayOf(last)}, over ${interval} days before the end of the period`]

@@ -261,34 +261,23 @@ export function deletionRefusal(
     return { rule: 'not-owned', detail: `not a snapshot made by restorable deployment ${deployment.id}` };
   }
   const taken = context.takenAtOf(snapshot);
-  if (isVaultStaging(snapshot.tags)) {
-    if (taken === undefined || now.getTime() - taken.getTime() <= VAULT_STAGING_MAX_AGE_HOURS * HOUR_MS) {
-      return {
-        rule: 'in-retention',
-        detail: `it is a vault staging copy of the last ${VAULT_STAGING_MAX_AGE_HOURS} hours, which its backup run may still be copying`,
-      };
-    }
-    if (
-      COPY_IN_FLIGHT.has(snapshot.status) &&
-      !isStuckCopy(snapshot, taken, now, context.snapshotTimeoutMinutes)
-    ) {
-      return { rule: 'in-progress', detail: `it is ${snapshot.status}` };
-    }
-    return context.inUseSnapshotArns.has(snapshot.arn)
-      ? { rule: 'in-use', detail: 'a restore drill is using it' }
-      : undefined;
-  }
-  if (taken === undefined || now.getTime() - taken.getTime() <= context.retentionDays * 24 * HOUR_MS) {
+  // A vault staging copy lives as long as its backup run, whatever the
+  // retention, and is never anyone's good copy (rules 1 and 2 do not apply).
+  const staging = isVaultStaging(snapshot.tags);
+  const keptHours = staging ? VAULT_STAGING_MAX_AGE_HOURS : context.retentionDays * 24;
+  if (taken === undefined || now.getTime() - taken.getTime() <= keptHours * HOUR_MS) {
     return {
       rule: 'in-retention',
-      detail: `it is not older than the ${context.retentionDays}-day retention`,
+      detail: staging
+        ? `it is a vault staging copy of the last ${VAULT_STAGING_MAX_AGE_HOURS} hours, which its backup run may still be copying`
+        : `it is not older than the ${context.retentionDays}-day retention`,
     };
   }
   const stuck = isStuckCopy(snapshot, taken, now, context.snapshotTimeoutMinutes);
   if (snapshot.status !== 'available' && snapshot.status !== 'failed' && !stuck) {
     return { rule: 'in-progress', detail: `it is ${snapshot.status}` };
   }
-  if (snapshot.status === 'available') {
+  if (snapshot.status === 'available' && !staging) {
     const goodCopyTimes = siblings
       .filter(
         (other) =>

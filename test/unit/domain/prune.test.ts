@@ -479,7 +479,12 @@ describe('vault staging copies (the copies made for a vault account)', () => {
   it('leaves one a drill restores from, and one still being copied', () => {
     const inUse = staging('drilled', 100);
     const result = plan(
-      [snapshot('daily', 2), inUse, staging('copying', 100, { status: 'copying', createdAt: hoursAgo(1) })],
+      [
+        snapshot('daily', 2),
+        inUse,
+        staging('copying', 100, { status: 'copying', createdAt: hoursAgo(1) }),
+        staging('creating', 100, { status: 'creating', createdAt: hoursAgo(1) }),
+      ],
       {
         inUseSnapshotArns: new Set([inUse.arn]),
       },

@@ -98,6 +98,8 @@ function run(
 }
 
 const error = (name: string, message = 'refused'): ActionOutcome => ({ type: 'error', name, message });
+const outcomeOf = (subject: QueueDatabase) =>
+  databaseOutcome(subject, SOURCE, COPY_REGIONS, NOTES, VAULT_REGIONS);
 const vaultActions = (made: readonly string[]) => made.filter((action) => action.includes('vault'));
 
 describe('a vault transfer', () => {
@@ -117,13 +119,7 @@ describe('a vault transfer', () => {
     ]);
     expect(made.indexOf('record@orders')).toBeGreaterThan(made.indexOf('vault-remove-stage@orders'));
     expect(made.indexOf('vault-stage@orders')).toBeGreaterThan(made.indexOf('check-snapshot@orders'));
-    const outcome = databaseOutcome(
-      databases[0] as QueueDatabase,
-      SOURCE,
-      COPY_REGIONS,
-      NOTES,
-      VAULT_REGIONS,
-    );
+    const outcome = outcomeOf(databases[0] as QueueDatabase);
     expect(outcome.status).toBe('OK');
     expect(outcome.vaultCopies).toEqual([
       { region: 'eu-central-1', id: 'orders-vault-copy-eu-central-1', status: 'available' },
@@ -143,7 +139,7 @@ describe('a vault transfer', () => {
     expect(made).toContain('vault-remove-stage@orders');
     const subject = databases[0] as QueueDatabase;
     expect(subject.vault && isVaultTransferFinal(subject.vault)).toBe(true);
-    const outcome = databaseOutcome(subject, SOURCE, COPY_REGIONS, NOTES, VAULT_REGIONS);
+    const outcome = outcomeOf(subject);
     expect(outcome.status).toBe('PARTIAL');
     expect(outcome.vaultCopies?.map((copy) => copy.status)).toEqual(['available', 'failed']);
     expect(outcome.error).toContain(
@@ -172,13 +168,7 @@ describe('a vault transfer', () => {
       'check-vault-stage@orders',
       'vault-remove-stage@orders',
     ]);
-    const outcome = databaseOutcome(
-      databases[0] as QueueDatabase,
-      SOURCE,
-      COPY_REGIONS,
-      NOTES,
-      VAULT_REGIONS,
-    );
+    const outcome = outcomeOf(databases[0] as QueueDatabase);
     expect(outcome.status).toBe('PARTIAL');
     expect(outcome.vaultCopies?.every((copy) => copy.status === 'failed')).toBe(true);
     expect(outcome.error).toContain('vault staging copy: SnapshotFailedError');
@@ -191,9 +181,7 @@ describe('a vault transfer', () => {
 
     expect(vaultActions(made)).toEqual([]);
     expect(made).toContain('record@orders');
-    expect(
-      databaseOutcome(databases[0] as QueueDatabase, SOURCE, COPY_REGIONS, NOTES, VAULT_REGIONS),
-    ).toEqual(expect.objectContaining({ status: 'FAILED' }));
+    expect(outcomeOf(databases[0] as QueueDatabase)).toEqual(expect.objectContaining({ status: 'FAILED' }));
   });
 
   it('gives the vault an unencrypted cluster snapshot as it is, and never deletes it', () => {
@@ -210,7 +198,7 @@ describe('a vault transfer', () => {
     const subject = databases[0] as QueueDatabase;
     expect(subject.vault?.direct).toBe(true);
     expect(subject.vault?.staging.snapshotId).toBe(subject.snapshot.snapshotId);
-    const outcome = databaseOutcome(subject, SOURCE, COPY_REGIONS, NOTES, VAULT_REGIONS);
+    const outcome = outcomeOf(subject);
     expect(outcome.vaultCopies?.map((copy) => copy.note)).toEqual([
       'copy not encrypted',
       'copy not encrypted',
@@ -249,13 +237,7 @@ describe('a vault transfer', () => {
 
     expect(made.filter((action) => action === 'vault-unshare@orders')).toHaveLength(1);
     expect(made).toContain('vault-remove-stage@orders');
-    const outcome = databaseOutcome(
-      databases[0] as QueueDatabase,
-      SOURCE,
-      COPY_REGIONS,
-      NOTES,
-      VAULT_REGIONS,
-    );
+    const outcome = outcomeOf(databases[0] as QueueDatabase);
     expect(outcome.status).toBe('PARTIAL');
     expect(outcome.error).toContain(
       'the share with the vault account was not taken back: CloudServiceError: boom',
